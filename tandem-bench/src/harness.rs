@@ -1,0 +1,506 @@
+//! Interleaved sampling, statistics, table printing and JSON output.
+//!
+//! The machines this runs on drift in speed by up to 2x over minutes, so a
+//! Tandem number and a Tokio number are only comparable if they were taken
+//! close together. For every workload the harness therefore:
+//!
+//! 1. builds one Tandem and one Tokio runtime (through the workload's
+//!    constructor) and keeps both for all of that workload's samples;
+//! 2. warms both up, alternating, and picks one iteration count per sample
+//!    for both, from the slower of the two, so that a sample lasts about
+//!    [`Config::sample_target`];
+//! 3. takes the samples in rounds, one Tandem and one Tokio sample per round,
+//!    swapping which goes first every round;
+//! 4. reports each runtime's median time per iteration with its spread, and
+//!    the median of the per-round Tandem/Tokio ratios (robust to drift, as
+//!    both halves of a ratio were measured seconds apart at most).
+//!
+//! A watchdog aborts the process if any single step (building a runtime, one
+//! sample, dropping a runtime) takes longer than [`WATCHDOG_TIMEOUT`], which
+//! in practice means a lost wake-up or a deadlock in the runtime under test.
+
+use std::fmt::Write as _;
+use std::io::{self, Write as _};
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::rt::{Rt, Tandem, Tokio};
+
+/// Settings shared by all suites.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Worker threads of each runtime (the same for both).
+    pub workers: usize,
+    /// Samples per runtime and workload.
+    pub samples: usize,
+    /// Minimum wall time spent warming up each runtime, per workload.
+    pub warmup: Duration,
+    /// Intended duration of one sample (of the slower runtime).
+    pub sample_target: Duration,
+    /// Whether `--quick` was given (recorded in the JSON).
+    pub quick: bool,
+    /// Run Tokio in both columns (`--tokio-vs-tokio`): how far apart two
+    /// identical runtimes measure is the noise floor of every ratio.
+    pub tokio_vs_tokio: bool,
+}
+
+impl Config {
+    /// The names of the two columns.
+    pub fn labels(&self) -> [&'static str; 2] {
+        if self.tokio_vs_tokio {
+            ["Tokio-A", "Tokio-B"]
+        } else {
+            [Tandem::NAME, Tokio::NAME]
+        }
+    }
+
+    /// A rough estimate of the time one workload takes with these settings.
+    pub fn estimate_per_workload(&self) -> Duration {
+        // Two runtimes, each warmed up and sampled; plus ~50% for building
+        // runtimes, per-sample set-up, and iterations longer than the target
+        // (one of `spawn_many_remote_busy2` takes ~80 ms on Tokio).
+        let per_runtime = self.warmup + self.sample_target * self.samples as u32;
+        per_runtime * 2 * 3 / 2
+    }
+}
+
+/// One measurement of a runtime: runs the workload `iters` times and returns
+/// the time measured, which excludes any per-sample setup and teardown.
+pub type Sampler = Box<dyn FnMut(u64) -> Duration>;
+
+/// A workload, instantiated for both runtimes.
+///
+/// Build one with [`workload!`](crate::workload) from a generic constructor
+/// `fn<R: Rt>(&Config) -> Sampler`, which builds its runtime and any state
+/// kept across samples (channels, counters), and returns the sampler owning
+/// them.
+pub struct Workload {
+    /// Name printed in the table.
+    pub name: &'static str,
+    /// One line on what one iteration does.
+    pub about: &'static str,
+    /// The constructor instantiated for Tandem.
+    pub tandem: fn(&Config) -> Sampler,
+    /// The constructor instantiated for Tokio.
+    pub tokio: fn(&Config) -> Sampler,
+}
+
+/// `workload!(f, "about")` makes a [`Workload`] named after the generic
+/// constructor `f`, instantiated for both runtimes.
+#[macro_export]
+macro_rules! workload {
+    ($ctor:ident, $about:expr) => {
+        $crate::harness::Workload {
+            name: stringify!($ctor),
+            about: $about,
+            tandem: $ctor::<$crate::rt::Tandem>,
+            tokio: $ctor::<$crate::rt::Tokio>,
+        }
+    };
+}
+
+/// Results of one workload: time per iteration of every sample, in ns.
+pub struct Row {
+    /// The workload's name.
+    pub name: &'static str,
+    /// Iterations per sample (the same for both runtimes).
+    pub iters: u64,
+    /// Each column's samples ([`Config::labels`]: Tandem, then Tokio), ns per
+    /// iteration, in the order taken; `samples[0][i]` and `samples[1][i]`
+    /// were taken right after one another.
+    pub samples: [Vec<f64>; 2],
+}
+
+impl Row {
+    /// Tandem/Tokio for each round.
+    pub fn ratios(&self) -> Vec<f64> {
+        self.samples[0]
+            .iter()
+            .zip(&self.samples[1])
+            .map(|(a, b)| a / b)
+            .collect()
+    }
+}
+
+/// The results of one suite.
+pub struct SuiteReport {
+    /// The suite's name.
+    pub name: &'static str,
+    /// One row per workload run.
+    pub rows: Vec<Row>,
+}
+
+/// Order statistics of a set of samples.
+#[derive(Debug, Clone, Copy)]
+pub struct Stats {
+    /// Smallest sample.
+    pub min: f64,
+    /// 25th percentile.
+    pub p25: f64,
+    /// Median.
+    pub median: f64,
+    /// 75th percentile.
+    pub p75: f64,
+    /// Largest sample.
+    pub max: f64,
+}
+
+impl Stats {
+    /// Computes the statistics of `samples`, which must not be empty.
+    pub fn of(samples: &[f64]) -> Stats {
+        assert!(!samples.is_empty(), "no samples");
+        let mut sorted = samples.to_vec();
+        sorted.sort_by(f64::total_cmp);
+        Stats {
+            min: sorted[0],
+            p25: percentile(&sorted, 0.25),
+            median: percentile(&sorted, 0.5),
+            p75: percentile(&sorted, 0.75),
+            max: sorted[sorted.len() - 1],
+        }
+    }
+
+    /// Half the interquartile range, relative to the median, in percent.
+    pub fn spread_pct(&self) -> f64 {
+        (self.p75 - self.p25) / 2.0 / self.median * 100.0
+    }
+}
+
+/// Linear interpolation between the closest ranks of a sorted slice.
+fn percentile(sorted: &[f64], q: f64) -> f64 {
+    let pos = q * (sorted.len() - 1) as f64;
+    let lo = pos.floor() as usize;
+    let hi = pos.ceil() as usize;
+    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+}
+
+/// How long one step may take before the watchdog declares a hang.
+pub const WATCHDOG_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// What is running now, and since when; `None` between steps.
+static CURRENT_STEP: Mutex<Option<(String, Instant)>> = Mutex::new(None);
+
+/// Starts the watchdog thread; see the module documentation.
+pub fn start_watchdog() {
+    std::thread::Builder::new()
+        .name("bench-watchdog".into())
+        .spawn(|| loop {
+            std::thread::sleep(Duration::from_millis(250));
+            let current = CURRENT_STEP.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((what, since)) = &*current {
+                if since.elapsed() > WATCHDOG_TIMEOUT {
+                    eprintln!(
+                        "\nwatchdog: {what} has not finished after {} s (a sample normally \
+                         takes milliseconds): a lost wake-up or deadlock? Aborting.",
+                        WATCHDOG_TIMEOUT.as_secs()
+                    );
+                    std::process::exit(3);
+                }
+            }
+        })
+        .expect("failed to start the watchdog thread");
+}
+
+/// Runs `f` under the watchdog, described as `what`.
+fn watched<T>(what: impl FnOnce() -> String, f: impl FnOnce() -> T) -> T {
+    *CURRENT_STEP.lock().unwrap_or_else(|e| e.into_inner()) = Some((what(), Instant::now()));
+    let out = f();
+    *CURRENT_STEP.lock().unwrap_or_else(|e| e.into_inner()) = None;
+    out
+}
+
+const NAME_WIDTH: usize = 26;
+const COLUMN_WIDTH: usize = 20;
+
+/// Runs `workloads` and prints a table, one row as soon as each finishes.
+pub fn run_suite(name: &'static str, workloads: &[&Workload], cfg: &Config) -> SuiteReport {
+    let [a, b] = cfg.labels();
+    println!();
+    println!(
+        "{name}: time per iteration, median ±(p75-p25)/2; ratio: median [p25-p75] of the \
+         per-round {a}/{b} ratios, lower is better"
+    );
+    println!(
+        "{:<NAME_WIDTH$}{a:>COLUMN_WIDTH$}{b:>COLUMN_WIDTH$}  {a}/{b}",
+        "workload"
+    );
+    let mut rows = Vec::with_capacity(workloads.len());
+    for workload in workloads {
+        let row = run_workload(workload, cfg);
+        print_row(&row);
+        rows.push(row);
+    }
+    SuiteReport { name, rows }
+}
+
+fn print_row(row: &Row) {
+    let cell = |samples: &[f64]| {
+        let s = Stats::of(samples);
+        format!("{} {}", fmt_ns(s.median), fmt_pct(s.spread_pct()))
+    };
+    let ratio = Stats::of(&row.ratios());
+    println!(
+        "{:<NAME_WIDTH$}{:>COLUMN_WIDTH$}{:>COLUMN_WIDTH$}  {:.2} [{:.2}-{:.2}]",
+        row.name,
+        cell(&row.samples[0]),
+        cell(&row.samples[1]),
+        ratio.median,
+        ratio.p25,
+        ratio.p75,
+    );
+    let _ = io::stdout().flush();
+}
+
+/// Measures one workload on both runtimes, interleaved.
+fn run_workload(workload: &Workload, cfg: &Config) -> Row {
+    let labels = cfg.labels();
+    let name = workload.name;
+    let constructors = if cfg.tokio_vs_tokio {
+        [workload.tokio, workload.tokio]
+    } else {
+        [workload.tandem, workload.tokio]
+    };
+    let mut samplers: [Sampler; 2] = [0, 1].map(|i| {
+        watched(
+            || format!("building {} for {name}", labels[i]),
+            || constructors[i](cfg),
+        )
+    });
+
+    // Warm up, alternating single iterations, until each runtime has had at
+    // least `cfg.warmup` of wall time and a few iterations.
+    let mut spent = [Duration::ZERO; 2];
+    let mut per_iter: [Vec<Duration>; 2] = [Vec::new(), Vec::new()];
+    while spent.iter().any(|s| *s < cfg.warmup) || per_iter.iter().any(|v| v.len() < 3) {
+        for (i, sampler) in samplers.iter_mut().enumerate() {
+            let start = Instant::now();
+            let t = watched(|| format!("{} {name} (warm-up)", labels[i]), || sampler(1));
+            spent[i] += start.elapsed();
+            per_iter[i].push(t);
+        }
+    }
+    // Iterations per sample, from the slower runtime's typical iteration
+    // (the median of the second half of the warm-up).
+    let typical = per_iter
+        .iter_mut()
+        .map(|v| {
+            let half = v.len() / 2;
+            let tail = &mut v[half..];
+            tail.sort();
+            tail[tail.len() / 2]
+        })
+        .max()
+        .expect("two runtimes");
+    let iters = (cfg.sample_target.as_nanos() / typical.as_nanos().max(1)).max(1) as u64;
+
+    let mut per_iter_ns: [Vec<f64>; 2] = [
+        Vec::with_capacity(cfg.samples),
+        Vec::with_capacity(cfg.samples),
+    ];
+    for round in 0..cfg.samples {
+        // ABBA ordering: neither runtime always runs right after the other.
+        let order = if round % 2 == 0 { [0, 1] } else { [1, 0] };
+        for i in order {
+            let t = watched(
+                || format!("{} {name} (sample {})", labels[i], round + 1),
+                || samplers[i](iters),
+            );
+            per_iter_ns[i].push(t.as_nanos() as f64 / iters as f64);
+        }
+    }
+
+    for (sampler, label) in samplers.into_iter().zip(labels) {
+        watched(
+            || format!("dropping the {label} runtime of {name}"),
+            || drop(sampler),
+        );
+    }
+
+    Row {
+        name,
+        iters,
+        samples: per_iter_ns,
+    }
+}
+
+/// Formats nanoseconds with three significant digits and a fitting unit.
+pub fn fmt_ns(ns: f64) -> String {
+    let (value, unit) = if ns < 1e3 {
+        (ns, "ns")
+    } else if ns < 1e6 {
+        (ns / 1e3, "µs")
+    } else if ns < 1e9 {
+        (ns / 1e6, "ms")
+    } else {
+        (ns / 1e9, "s")
+    };
+    let decimals = if value < 10.0 {
+        2
+    } else if value < 100.0 {
+        1
+    } else {
+        0
+    };
+    format!("{value:.decimals$} {unit}")
+}
+
+fn fmt_pct(pct: f64) -> String {
+    if pct < 10.0 {
+        format!("±{pct:.1}%")
+    } else {
+        format!("±{pct:.0}%")
+    }
+}
+
+/// Formats a duration for humans, e.g. in the estimate.
+pub fn fmt_duration(d: Duration) -> String {
+    let secs = d.as_secs_f64();
+    if secs < 90.0 {
+        format!("{:.0} s", secs.max(1.0))
+    } else {
+        format!("{:.1} min", secs / 60.0)
+    }
+}
+
+/// Writes all results as JSON to `path`.
+pub fn write_json(path: &Path, cfg: &Config, reports: &[SuiteReport]) -> io::Result<()> {
+    std::fs::write(path, to_json(cfg, reports))
+}
+
+fn to_json(cfg: &Config, reports: &[SuiteReport]) -> String {
+    let labels = cfg.labels();
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "{{\n  \"mode\": {},\n  \"workers\": {},\n  \"samples\": {},\n  \
+         \"quick\": {},\n  \"cpus\": {},\n  \"unit\": \"ns per iteration\",\n  \
+         \"suites\": [",
+        json_str(&format!("{}-vs-{}", labels[0], labels[1]).to_lowercase()),
+        cfg.workers,
+        cfg.samples,
+        cfg.quick,
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+    );
+    for (s, report) in reports.iter().enumerate() {
+        let sep = if s == 0 { "" } else { "," };
+        let _ = write!(
+            out,
+            "{sep}\n    {{\n      \"suite\": {},\n      \"workloads\": [",
+            json_str(report.name)
+        );
+        for (r, row) in report.rows.iter().enumerate() {
+            let sep = if r == 0 { "" } else { "," };
+            let ratio = Stats::of(&row.ratios());
+            let _ = write!(
+                out,
+                "{sep}\n        {{\n          \"name\": {},\n          \
+                 \"iters_per_sample\": {},\n          \"ratio\": {{ \"median\": {}, \
+                 \"p25\": {}, \"p75\": {} }},\n          {}: {},\n          {}: {}\n        }}",
+                json_str(row.name),
+                row.iters,
+                json_num(ratio.median),
+                json_num(ratio.p25),
+                json_num(ratio.p75),
+                json_str(&labels[0].to_lowercase()),
+                json_runtime(&row.samples[0]),
+                json_str(&labels[1].to_lowercase()),
+                json_runtime(&row.samples[1]),
+            );
+        }
+        out.push_str("\n      ]\n    }");
+    }
+    out.push_str("\n  ]\n}\n");
+    out
+}
+
+fn json_runtime(samples: &[f64]) -> String {
+    let s = Stats::of(samples);
+    let all: Vec<String> = samples.iter().map(|&x| json_num(x)).collect();
+    format!(
+        "{{ \"median\": {}, \"p25\": {}, \"p75\": {}, \"min\": {}, \"max\": {}, \
+         \"samples\": [{}] }}",
+        json_num(s.median),
+        json_num(s.p25),
+        json_num(s.p75),
+        json_num(s.min),
+        json_num(s.max),
+        all.join(", ")
+    )
+}
+
+fn json_num(x: f64) -> String {
+    if x.is_finite() {
+        format!("{x:.3}")
+    } else {
+        "null".to_string()
+    }
+}
+
+fn json_str(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_interpolate() {
+        let s = Stats::of(&[4.0, 1.0, 3.0, 2.0, 5.0]);
+        assert_eq!(
+            (s.min, s.p25, s.median, s.p75, s.max),
+            (1.0, 2.0, 3.0, 4.0, 5.0)
+        );
+        let s = Stats::of(&[1.0, 2.0]);
+        assert_eq!(s.median, 1.5);
+        assert_eq!(Stats::of(&[7.0]).spread_pct(), 0.0);
+    }
+
+    #[test]
+    fn formats_with_three_digits() {
+        assert_eq!(fmt_ns(812.0), "812 ns");
+        assert_eq!(fmt_ns(1_234.0), "1.23 µs");
+        assert_eq!(fmt_ns(45_600_000.0), "45.6 ms");
+        assert_eq!(fmt_ns(2.5e9), "2.50 s");
+    }
+
+    #[test]
+    fn json_escapes_and_parses_shape() {
+        assert_eq!(json_str("a\"b\\c\n"), "\"a\\\"b\\\\c\\u000a\"");
+        let cfg = Config {
+            workers: 2,
+            samples: 2,
+            warmup: Duration::ZERO,
+            sample_target: Duration::ZERO,
+            quick: true,
+            tokio_vs_tokio: false,
+        };
+        let report = SuiteReport {
+            name: "sched",
+            rows: vec![Row {
+                name: "w",
+                iters: 3,
+                samples: [vec![1.0, 2.0], vec![2.0, 2.0]],
+            }],
+        };
+        let json = to_json(&cfg, &[report]);
+        assert!(json.contains("\"ratio\": { \"median\": 0.750"), "{json}");
+        assert!(json.contains("\"mode\": \"tandem-vs-tokio\""), "{json}");
+        assert_eq!(json.matches('{').count(), json.matches('}').count());
+        assert_eq!(json.matches('[').count(), json.matches(']').count());
+    }
+}

@@ -1,0 +1,187 @@
+//! The runtime-specific part of every benchmark: the [`Rt`] trait and its two
+//! implementations, [`Tandem`] and [`Tokio`].
+//!
+//! Workloads are written once, generic over `R: Rt`, and only ever touch a
+//! runtime through this trait. Both implementations are thin wrappers that map
+//! each method onto the runtime's API of the same name, so what is measured is
+//! the runtime and not the wrapper (everything is statically dispatched).
+//!
+//! Channels are not part of the trait: workloads use `tokio::sync`, which is
+//! runtime-independent (Tandem re-exports it as `tandem::sync`).
+
+use std::future::Future;
+
+/// An async runtime under test, seen through the subset of the Tokio API the
+/// benchmarks need.
+///
+/// There are three ways to spawn, because the benchmarks deliberately take
+/// different paths into the scheduler:
+/// - [`Rt::spawn`]: `Runtime::spawn`, from a thread outside the runtime;
+/// - [`Rt::handle_spawn`]: `Handle::spawn`, likewise from outside;
+/// - [`Rt::task_spawn`]: the free function `spawn`, from inside a task.
+pub trait Rt: Sized + 'static {
+    /// The runtime's name as printed in tables and JSON.
+    const NAME: &'static str;
+
+    /// A cloneable handle to the runtime (`runtime::Handle`).
+    type Handle: Clone + Send + Sync + 'static;
+
+    /// The runtime's `JoinHandle<T>`; await it with [`Rt::join`].
+    type JoinHandle<T: Send + 'static>: Send + 'static;
+
+    /// Builds a multi-threaded runtime with `workers` worker threads and all
+    /// drivers enabled.
+    fn build(workers: usize) -> Self;
+
+    /// `Runtime::block_on`: runs `future` to completion on the current thread.
+    fn block_on<F: Future>(&self, future: F) -> F::Output;
+
+    /// `Runtime::handle`.
+    fn handle(&self) -> Self::Handle;
+
+    /// `Runtime::spawn`, called from outside the runtime.
+    fn spawn<F>(&self, future: F) -> Self::JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static;
+
+    /// `Handle::spawn`, called from outside the runtime.
+    fn handle_spawn<F>(handle: &Self::Handle, future: F) -> Self::JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static;
+
+    /// The free function `spawn`, called from inside a task of this runtime.
+    fn task_spawn<F>(future: F) -> Self::JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static;
+
+    /// Awaits a task's completion and returns its output.
+    ///
+    /// # Panics
+    ///
+    /// If the task panicked or was cancelled: a benchmark cannot continue then.
+    fn join<T: Send + 'static>(handle: Self::JoinHandle<T>) -> impl Future<Output = T> + Send;
+
+    /// `task::yield_now`.
+    fn yield_now() -> impl Future<Output = ()> + Send;
+}
+
+/// The runtime being developed in this workspace.
+pub struct Tandem(tandem::runtime::Runtime);
+
+impl Rt for Tandem {
+    const NAME: &'static str = "Tandem";
+
+    type Handle = tandem::runtime::Handle;
+    type JoinHandle<T: Send + 'static> = tandem::task::JoinHandle<T>;
+
+    fn build(workers: usize) -> Self {
+        let rt = tandem::runtime::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .enable_all()
+            .build()
+            .expect("failed to build the Tandem runtime");
+        Tandem(rt)
+    }
+
+    fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.0.block_on(future)
+    }
+
+    fn handle(&self) -> Self::Handle {
+        self.0.handle().clone()
+    }
+
+    fn spawn<F>(&self, future: F) -> Self::JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.0.spawn(future)
+    }
+
+    fn handle_spawn<F>(handle: &Self::Handle, future: F) -> Self::JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        handle.spawn(future)
+    }
+
+    fn task_spawn<F>(future: F) -> Self::JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        tandem::spawn(future)
+    }
+
+    async fn join<T: Send + 'static>(handle: Self::JoinHandle<T>) -> T {
+        handle.await.expect("a Tandem task failed")
+    }
+
+    fn yield_now() -> impl Future<Output = ()> + Send {
+        tandem::task::yield_now()
+    }
+}
+
+/// The reference: Tokio's multi-thread scheduler.
+pub struct Tokio(tokio::runtime::Runtime);
+
+impl Rt for Tokio {
+    const NAME: &'static str = "Tokio";
+
+    type Handle = tokio::runtime::Handle;
+    type JoinHandle<T: Send + 'static> = tokio::task::JoinHandle<T>;
+
+    fn build(workers: usize) -> Self {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .enable_all()
+            .build()
+            .expect("failed to build the Tokio runtime");
+        Tokio(rt)
+    }
+
+    fn block_on<F: Future>(&self, future: F) -> F::Output {
+        self.0.block_on(future)
+    }
+
+    fn handle(&self) -> Self::Handle {
+        self.0.handle().clone()
+    }
+
+    fn spawn<F>(&self, future: F) -> Self::JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.0.spawn(future)
+    }
+
+    fn handle_spawn<F>(handle: &Self::Handle, future: F) -> Self::JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        handle.spawn(future)
+    }
+
+    fn task_spawn<F>(future: F) -> Self::JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        tokio::spawn(future)
+    }
+
+    async fn join<T: Send + 'static>(handle: Self::JoinHandle<T>) -> T {
+        handle.await.expect("a Tokio task failed")
+    }
+
+    fn yield_now() -> impl Future<Output = ()> + Send {
+        tokio::task::yield_now()
+    }
+}

@@ -1,0 +1,4 @@
+//! The benchmark suites. Each one is a module exposing
+//! `fn workloads() -> Vec<Workload>`, registered in `main.rs`'s `SUITES`.
+
+pub mod sched;

@@ -1,0 +1,51 @@
+//! The blocking pool: threads for work that blocks (`spawn_blocking`), and the threads the
+//! multi-thread workers run on.
+//!
+//! Threads are created on demand, up to `thread_cap` (`max_blocking_threads` plus the workers),
+//! and exit after `keep_alive` without work. A blocking task is a regular task (one allocation,
+//! same `JoinHandle`) whose future runs the closure once; it is never woken, so its scheduler's
+//! `schedule` is unreachable.
+//!
+//! Shutdown protocol (`BlockingPool::shutdown`):
+//! 1. Set `shutdown` and wake every idle thread.
+//! 2. Each thread finishes its current task, then drains the queue: mandatory tasks (worker
+//!    loops) still run, the others are cancelled (their `JoinHandle` reports cancellation).
+//! 3. The caller waits until no thread is left (or the timeout), then joins every thread so the
+//!    process's thread count is back where it was.
+
+mod pool;
+mod schedule;
+mod task;
+
+pub(crate) use pool::{BlockingPool, Spawner};
+
+use crate::task::JoinHandle;
+
+/// Runs a blocking closure on a thread where blocking is acceptable, returning a handle to its
+/// result.
+///
+/// The closure starts at once if a pool thread is idle, on a new thread if fewer than
+/// `max_blocking_threads` exist, and otherwise waits in a queue. It cannot be aborted once
+/// started; `abort` before it starts cancels it.
+///
+/// # Panics
+/// Outside a runtime.
+///
+/// ```
+/// # tandem::runtime::Runtime::new().unwrap().block_on(async {
+/// let n = tandem::task::spawn_blocking(|| {
+///     std::fs::read_dir(".").map(|dir| dir.count()).unwrap_or(0)
+/// })
+/// .await
+/// .unwrap();
+/// println!("{n} entries");
+/// # });
+/// ```
+#[track_caller]
+pub fn spawn_blocking<F, R>(f: F) -> JoinHandle<R>
+where
+    F: FnOnce() -> R + Send + 'static,
+    R: Send + 'static,
+{
+    crate::runtime::Handle::current().spawn_blocking(f)
+}

@@ -1,0 +1,59 @@
+//! Tandem: a multi-threaded, work-stealing async runtime for Linux.
+//!
+//! Tandem's public API mirrors Tokio's names where the concept is the same, so code written for
+//! Tokio builds against Tandem by renaming the crate:
+//!
+//! ```toml
+//! [dependencies]
+//! tokio = { package = "tandem", version = "0.1" }
+//! ```
+//!
+//! ```
+//! #[tandem::main]
+//! async fn main() {
+//!     let mut set = tandem::task::JoinSet::new();
+//!     for i in 0..4 {
+//!         set.spawn(async move { i * i });
+//!     }
+//!     let mut total = 0;
+//!     while let Some(res) = set.join_next().await {
+//!         total += res.unwrap();
+//!     }
+//!     assert_eq!(total, 14);
+//! }
+//! ```
+//!
+//! `docs/ARCHITECTURE.md` in the repository maps the modules, the life of a task, and every
+//! invariant the unsafe code relies on.
+
+#![warn(missing_docs, missing_debug_implementations, unreachable_pub)]
+#![warn(clippy::undocumented_unsafe_blocks, clippy::missing_safety_doc)]
+#![deny(unsafe_op_in_unsafe_fn)]
+
+// Lets `#[tandem::test]` be used inside this crate's own tests.
+extern crate self as tandem;
+
+mod blocking;
+mod driver;
+mod loom;
+mod scheduler;
+mod util;
+
+pub mod io;
+pub mod runtime;
+pub mod sync;
+pub mod task;
+
+pub use runtime::spawn;
+
+#[cfg(feature = "macros")]
+pub use tandem_macros::{main, test};
+
+/// Waits on several branches at once and runs the first that completes (Tokio's `select!`).
+pub use tokio::select;
+/// Awaits several futures concurrently, returning all their outputs (Tokio's `join!`).
+pub use tokio::join;
+/// Awaits several fallible futures concurrently, stopping at the first error (`try_join!`).
+pub use tokio::try_join;
+/// Pins a value on the stack (Tokio's `pin!`).
+pub use tokio::pin;

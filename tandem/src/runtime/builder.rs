@@ -1,0 +1,276 @@
+//! `Builder`: configures and builds a `Runtime`.
+
+use super::runtime::{Runtime, Scheduler};
+use super::Handle;
+use crate::blocking::BlockingPool;
+use crate::scheduler::{self, current_thread, multi_thread};
+use std::fmt;
+use std::io;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+type Callback = Arc<dyn Fn() + Send + Sync>;
+type ThreadNameFn = Arc<dyn Fn() -> String + Send + Sync>;
+
+/// Builds a [`Runtime`] with custom settings, with the names and defaults of Tokio's builder.
+///
+/// ```
+/// use tandem::runtime::Builder;
+///
+/// let rt = Builder::new_multi_thread()
+///     .worker_threads(4)
+///     .thread_name("my-worker")
+///     .thread_stack_size(3 * 1024 * 1024)
+///     .enable_all()
+///     .build()
+///     .unwrap();
+/// rt.block_on(async { /* ... */ });
+/// ```
+pub struct Builder {
+    kind: Kind,
+    worker_threads: Option<usize>,
+    max_blocking_threads: usize,
+    thread_name: ThreadNameFn,
+    thread_stack_size: Option<usize>,
+    on_thread_start: Option<Callback>,
+    on_thread_stop: Option<Callback>,
+    keep_alive: Option<Duration>,
+    global_queue_interval: Option<u32>,
+    event_interval: u32,
+    enable_io: bool,
+    enable_time: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    CurrentThread,
+    MultiThread,
+}
+
+/// What the blocking pool needs from the builder.
+pub(crate) struct ThreadHooks {
+    pub(crate) thread_name: ThreadNameFn,
+    pub(crate) stack_size: Option<usize>,
+    pub(crate) on_thread_start: Option<Callback>,
+    pub(crate) on_thread_stop: Option<Callback>,
+    /// Worker threads also live in the pool; they do not count against `max_blocking_threads`.
+    pub(crate) worker_threads: usize,
+}
+
+const DEFAULT_MAX_BLOCKING_THREADS: usize = 512;
+const DEFAULT_KEEP_ALIVE: Duration = Duration::from_secs(10);
+/// Ticks between injection-queue checks (prime, so it does not resonate with task patterns).
+const DEFAULT_GLOBAL_QUEUE_INTERVAL: u32 = 61;
+/// Ticks between driver polls and shutdown checks.
+const DEFAULT_EVENT_INTERVAL: u32 = 61;
+
+impl Builder {
+    /// A builder for the current-thread scheduler: all tasks run on the thread in `block_on`.
+    pub fn new_current_thread() -> Builder {
+        Builder::new(Kind::CurrentThread)
+    }
+
+    /// A builder for the multi-thread, work-stealing scheduler.
+    pub fn new_multi_thread() -> Builder {
+        Builder::new(Kind::MultiThread)
+    }
+
+    fn new(kind: Kind) -> Builder {
+        Builder {
+            kind,
+            worker_threads: None,
+            max_blocking_threads: DEFAULT_MAX_BLOCKING_THREADS,
+            thread_name: Arc::new(|| "tandem-runtime-worker".into()),
+            thread_stack_size: None,
+            on_thread_start: None,
+            on_thread_stop: None,
+            keep_alive: None,
+            global_queue_interval: None,
+            event_interval: DEFAULT_EVENT_INTERVAL,
+            enable_io: false,
+            enable_time: false,
+        }
+    }
+
+    /// Enables the I/O and time drivers.
+    pub fn enable_all(&mut self) -> &mut Self {
+        self.enable_io().enable_time()
+    }
+
+    /// Enables the I/O driver.
+    pub fn enable_io(&mut self) -> &mut Self {
+        self.enable_io = true;
+        self
+    }
+
+    /// Enables the time driver.
+    pub fn enable_time(&mut self) -> &mut Self {
+        self.enable_time = true;
+        self
+    }
+
+    /// The number of worker threads of a multi-thread runtime (default: the number of CPUs).
+    /// Ignored by the current-thread runtime.
+    ///
+    /// # Panics
+    /// If `val` is 0.
+    #[track_caller]
+    pub fn worker_threads(&mut self, val: usize) -> &mut Self {
+        assert!(val > 0, "Worker threads cannot be set to 0");
+        self.worker_threads = Some(val);
+        self
+    }
+
+    /// The most threads the blocking pool may run at once (default 512), not counting workers.
+    ///
+    /// # Panics
+    /// If `val` is 0.
+    #[track_caller]
+    pub fn max_blocking_threads(&mut self, val: usize) -> &mut Self {
+        assert!(val > 0, "Max blocking threads cannot be set to 0");
+        self.max_blocking_threads = val;
+        self
+    }
+
+    /// The name of the runtime's threads (default `tandem-runtime-worker`).
+    pub fn thread_name(&mut self, val: impl Into<String>) -> &mut Self {
+        let val = val.into();
+        self.thread_name = Arc::new(move || val.clone());
+        self
+    }
+
+    /// A function that names each new runtime thread.
+    pub fn thread_name_fn<F>(&mut self, f: F) -> &mut Self
+    where
+        F: Fn() -> String + Send + Sync + 'static,
+    {
+        self.thread_name = Arc::new(f);
+        self
+    }
+
+    /// The stack size of the runtime's threads (default: std's).
+    pub fn thread_stack_size(&mut self, val: usize) -> &mut Self {
+        self.thread_stack_size = Some(val);
+        self
+    }
+
+    /// Runs `f` on each runtime thread when it starts.
+    pub fn on_thread_start<F>(&mut self, f: F) -> &mut Self
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        self.on_thread_start = Some(Arc::new(f));
+        self
+    }
+
+    /// Runs `f` on each runtime thread before it stops.
+    pub fn on_thread_stop<F>(&mut self, f: F) -> &mut Self
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        self.on_thread_stop = Some(Arc::new(f));
+        self
+    }
+
+    /// How long an idle blocking thread waits for work before exiting (default 10 s).
+    pub fn thread_keep_alive(&mut self, duration: Duration) -> &mut Self {
+        self.keep_alive = Some(duration);
+        self
+    }
+
+    /// Ticks between checks of the shared injection queue (default 61).
+    ///
+    /// # Panics
+    /// If `val` is 0.
+    #[track_caller]
+    pub fn global_queue_interval(&mut self, val: u32) -> &mut Self {
+        assert!(val > 0, "global_queue_interval must be greater than 0");
+        self.global_queue_interval = Some(val);
+        self
+    }
+
+    /// Ticks between polls of the I/O and time drivers (default 61).
+    ///
+    /// # Panics
+    /// If `val` is 0.
+    #[track_caller]
+    pub fn event_interval(&mut self, val: u32) -> &mut Self {
+        assert!(val > 0, "event_interval must be greater than 0");
+        self.event_interval = val;
+        self
+    }
+
+    /// Builds the runtime. Errors come from the OS (threads, and later the drivers).
+    pub fn build(&mut self) -> io::Result<Runtime> {
+        let workers = match self.kind {
+            Kind::CurrentThread => 0,
+            Kind::MultiThread => self.worker_threads.unwrap_or_else(num_cpus),
+        };
+        let hooks = ThreadHooks {
+            thread_name: self.thread_name.clone(),
+            stack_size: self.thread_stack_size,
+            on_thread_start: self.on_thread_start.clone(),
+            on_thread_stop: self.on_thread_stop.clone(),
+            worker_threads: workers,
+        };
+        let blocking_pool = BlockingPool::new(
+            hooks,
+            self.max_blocking_threads,
+            self.keep_alive.unwrap_or(DEFAULT_KEEP_ALIVE),
+        );
+        let spawner = blocking_pool.spawner().clone();
+        let global_queue_interval = self
+            .global_queue_interval
+            .unwrap_or(DEFAULT_GLOBAL_QUEUE_INTERVAL);
+        let (scheduler, handle) = match self.kind {
+            Kind::CurrentThread => {
+                let config = current_thread::Config {
+                    global_queue_interval,
+                    event_interval: self.event_interval,
+                };
+                let (ct, handle) = current_thread::CurrentThread::new(config, spawner);
+                (Scheduler::CurrentThread(ct), scheduler::Handle::CurrentThread(handle))
+            }
+            Kind::MultiThread => {
+                let config = multi_thread::Config {
+                    global_queue_interval,
+                    event_interval: self.event_interval,
+                };
+                let (mt, handle) = multi_thread::MultiThread::new(workers, config, spawner);
+                (Scheduler::MultiThread(mt), scheduler::Handle::MultiThread(handle))
+            }
+        };
+        Ok(Runtime::from_parts(
+            scheduler,
+            Handle { inner: handle },
+            blocking_pool,
+        ))
+    }
+}
+
+fn num_cpus() -> usize {
+    static CACHED: AtomicUsize = AtomicUsize::new(0);
+    match CACHED.load(Ordering::Relaxed) {
+        0 => {
+            let n = std::thread::available_parallelism().map_or(1, |n| n.get());
+            CACHED.store(n, Ordering::Relaxed);
+            n
+        }
+        n => n,
+    }
+}
+
+impl fmt::Debug for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("kind", &self.kind)
+            .field("worker_threads", &self.worker_threads)
+            .field("max_blocking_threads", &self.max_blocking_threads)
+            .field("thread_stack_size", &self.thread_stack_size)
+            .field("thread_keep_alive", &self.keep_alive)
+            .field("enable_io", &self.enable_io)
+            .field("enable_time", &self.enable_time)
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,123 @@
+//! Cooperative scheduling: a per-poll budget so an always-ready task yields.
+//!
+//! A worker gives each task poll a budget of [`INITIAL`] units. Runtime resources (join handles
+//! now; sockets, timers and io_uring operations later) spend one unit each time they are ready.
+//! When the budget is spent they return `Pending` and wake the task at once, so it goes to the
+//! back of the run queue and other tasks get the worker.
+
+use super::context;
+use std::cell::Cell;
+use std::task::{Context, Poll};
+
+/// Units per task poll: as Tokio, enough to amortise a reschedule, small enough for fairness.
+pub(crate) const INITIAL: u8 = 128;
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Budget(Option<u8>);
+
+impl Budget {
+    pub(crate) const fn initial() -> Budget {
+        Budget(Some(INITIAL))
+    }
+
+    pub(crate) const fn unconstrained() -> Budget {
+        Budget(None)
+    }
+
+    fn is_exhausted(self) -> bool {
+        self.0 == Some(0)
+    }
+}
+
+/// Runs `f` (a task poll) with a fresh budget.
+pub(crate) fn budget<R>(f: impl FnOnce() -> R) -> R {
+    with_budget(Budget::initial(), f)
+}
+
+/// Runs `f` without a budget (blocking tasks, `block_on`'s own future).
+pub(crate) fn with_unconstrained<R>(f: impl FnOnce() -> R) -> R {
+    with_budget(Budget::unconstrained(), f)
+}
+
+fn with_budget<R>(budget: Budget, f: impl FnOnce() -> R) -> R {
+    struct Reset(Option<Budget>);
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            if let Some(prev) = self.0 {
+                context::budget(|cell| cell.set(prev));
+            }
+        }
+    }
+    let prev = context::budget(|cell| cell.replace(budget));
+    let _reset = Reset(prev);
+    f()
+}
+
+/// True if the running task still has budget (or runs unconstrained).
+pub(crate) fn has_budget_remaining() -> bool {
+    context::budget(|cell| !cell.get().is_exhausted()).unwrap_or(true)
+}
+
+/// Spends one unit, or returns `Pending` (after waking the task) if none is left. The returned
+/// guard refunds the unit unless `made_progress` is called.
+pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
+    context::budget(|cell| {
+        let mut budget = cell.get();
+        match &mut budget.0 {
+            Some(0) => {
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            }
+            Some(n) => {
+                *n -= 1;
+                let restore = RestoreOnPending(Cell::new(cell.get()));
+                cell.set(budget);
+                Poll::Ready(restore)
+            }
+            None => Poll::Ready(RestoreOnPending(Cell::new(budget))),
+        }
+    })
+    .unwrap_or(Poll::Ready(RestoreOnPending(Cell::new(Budget::unconstrained()))))
+}
+
+/// Refunds a unit of budget if the resource turned out not to be ready.
+pub(crate) struct RestoreOnPending(Cell<Budget>);
+
+impl RestoreOnPending {
+    pub(crate) fn made_progress(&self) {
+        self.0.set(Budget::unconstrained());
+    }
+}
+
+impl Drop for RestoreOnPending {
+    fn drop(&mut self) {
+        let budget = self.0.get();
+        if budget.0.is_some() {
+            context::budget(|cell| cell.set(budget));
+        }
+    }
+}
+
+/// Spends one unit of the task's cooperative budget, yielding to the scheduler if it is spent.
+///
+/// For long computations made of many small steps that never await a runtime resource: calling
+/// this in the loop keeps the task from starving the others on its worker.
+///
+/// ```
+/// # tandem::runtime::Runtime::new().unwrap().block_on(async {
+/// let mut sum = 0u64;
+/// for i in 0..10_000u64 {
+///     sum += i;
+///     tandem::task::consume_budget().await;
+/// }
+/// assert_eq!(sum, 49_995_000);
+/// # });
+/// ```
+pub async fn consume_budget() {
+    std::future::poll_fn(|cx| {
+        let restore = std::task::ready!(poll_proceed(cx));
+        restore.made_progress();
+        Poll::Ready(())
+    })
+    .await
+}

@@ -1,0 +1,167 @@
+//! `Handle`: a cloneable reference to a runtime, usable from any thread.
+
+use super::context::{self, TryCurrentErrorKind};
+use super::runtime::RuntimeFlavor;
+use crate::scheduler;
+use crate::task::{Id, JoinHandle};
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+
+/// A handle to a runtime: spawn onto it, enter it, or block on it from outside.
+///
+/// ```
+/// let rt = tandem::runtime::Runtime::new().unwrap();
+/// let handle = rt.handle().clone();
+/// std::thread::spawn(move || {
+///     let out = handle.block_on(handle.spawn(async { 7 })).unwrap();
+///     assert_eq!(out, 7);
+/// })
+/// .join()
+/// .unwrap();
+/// ```
+#[derive(Clone)]
+pub struct Handle {
+    pub(crate) inner: scheduler::Handle,
+}
+
+/// Returned by [`Handle::enter`]: the runtime stays current until it is dropped.
+#[must_use = "dropping the guard leaves the runtime at once"]
+pub struct EnterGuard<'a> {
+    _guard: context::SetCurrentGuard,
+    _handle: PhantomData<&'a Handle>,
+}
+
+/// There is no current runtime.
+#[derive(Debug)]
+pub struct TryCurrentError {
+    kind: TryCurrentErrorKind,
+}
+
+impl Handle {
+    /// The handle of the runtime this thread is in.
+    ///
+    /// # Panics
+    /// Outside a runtime. [`Handle::try_current`] returns an error instead.
+    #[track_caller]
+    pub fn current() -> Handle {
+        match Handle::try_current() {
+            Ok(handle) => handle,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// The handle of the runtime this thread is in, or an error outside any.
+    pub fn try_current() -> Result<Handle, TryCurrentError> {
+        context::try_current()
+            .map(|inner| Handle { inner })
+            .map_err(|kind| TryCurrentError { kind })
+    }
+
+    /// Makes this runtime the current one for the guard's lifetime. Guards must be dropped in
+    /// reverse order of creation.
+    pub fn enter(&self) -> EnterGuard<'_> {
+        EnterGuard {
+            _guard: context::set_current(&self.inner),
+            _handle: PhantomData,
+        }
+    }
+
+    /// Spawns a task on this runtime.
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.inner.spawn(future, Id::next())
+    }
+
+    /// Runs a blocking closure on this runtime's blocking pool.
+    pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.inner.spawn_blocking(f)
+    }
+
+    /// Runs a future to completion on this thread, with this runtime entered.
+    ///
+    /// On a current-thread runtime, the calling thread drives the scheduler if no other thread
+    /// does; otherwise it only polls `future`, which may await tasks running elsewhere.
+    ///
+    /// # Panics
+    /// Inside a runtime (from a task).
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        match &self.inner {
+            scheduler::Handle::MultiThread(_) => {
+                let _enter = context::enter_runtime(&self.inner, true);
+                crate::driver::block_on_thread(future)
+            }
+            scheduler::Handle::CurrentThread(_) => {
+                // Without the `CurrentThread` (owned by the `Runtime`) this thread cannot run
+                // tasks; it polls the future while the runtime's own `block_on`, if any, runs
+                // them.
+                let _enter = context::enter_runtime(&self.inner, false);
+                crate::driver::block_on_thread(future)
+            }
+        }
+    }
+
+    /// Which scheduler the runtime uses.
+    pub fn runtime_flavor(&self) -> RuntimeFlavor {
+        match &self.inner {
+            scheduler::Handle::CurrentThread(_) => RuntimeFlavor::CurrentThread,
+            scheduler::Handle::MultiThread(_) => RuntimeFlavor::MultiThread,
+        }
+    }
+
+    /// Counters describing the runtime.
+    pub fn metrics(&self) -> super::RuntimeMetrics {
+        super::RuntimeMetrics {
+            handle: self.inner.clone(),
+        }
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Handle")
+            .field("flavor", &self.runtime_flavor())
+            .finish()
+    }
+}
+
+impl fmt::Debug for EnterGuard<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("EnterGuard").finish()
+    }
+}
+
+impl fmt::Display for TryCurrentError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.kind {
+            TryCurrentErrorKind::NoContext => f.write_str(
+                "there is no reactor running, must be called from the context of a Tandem runtime",
+            ),
+            TryCurrentErrorKind::ThreadLocalDestroyed => f.write_str(
+                "the Tandem context thread-local variable has been destroyed",
+            ),
+        }
+    }
+}
+
+impl std::error::Error for TryCurrentError {}
+
+impl TryCurrentError {
+    /// True if no runtime was entered on this thread.
+    pub fn is_missing_context(&self) -> bool {
+        self.kind == TryCurrentErrorKind::NoContext
+    }
+
+    /// True if the thread is being torn down.
+    pub fn is_thread_local_destroyed(&self) -> bool {
+        self.kind == TryCurrentErrorKind::ThreadLocalDestroyed
+    }
+}

@@ -1,0 +1,41 @@
+//! `RuntimeMetrics`: counters describing a runtime.
+
+use crate::scheduler;
+
+/// A view of a runtime's counters, from [`Handle::metrics`](super::Handle::metrics).
+///
+/// ```
+/// let rt = tandem::runtime::Builder::new_multi_thread().worker_threads(2).build().unwrap();
+/// assert_eq!(rt.handle().metrics().num_workers(), 2);
+/// ```
+#[derive(Clone)]
+pub struct RuntimeMetrics {
+    pub(super) handle: scheduler::Handle,
+}
+
+impl RuntimeMetrics {
+    /// The number of worker threads (1 for a current-thread runtime).
+    pub fn num_workers(&self) -> usize {
+        match &self.handle {
+            scheduler::Handle::CurrentThread(_) => 1,
+            scheduler::Handle::MultiThread(h) => h.num_workers(),
+        }
+    }
+
+    /// The number of tasks spawned and not yet completed.
+    pub fn num_alive_tasks(&self) -> usize {
+        match &self.handle {
+            scheduler::Handle::CurrentThread(h) => h.num_alive_tasks(),
+            scheduler::Handle::MultiThread(h) => h.num_alive_tasks(),
+        }
+    }
+}
+
+impl std::fmt::Debug for RuntimeMetrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RuntimeMetrics")
+            .field("num_workers", &self.num_workers())
+            .field("num_alive_tasks", &self.num_alive_tasks())
+            .finish()
+    }
+}

@@ -1,0 +1,54 @@
+//! The runtime: its builder, the owning `Runtime`, and the cloneable `Handle`.
+//!
+//! A `Runtime` owns a scheduler (current-thread or multi-thread) and a blocking pool. Dropping it
+//! shuts the scheduler down (every task's future is dropped, on a worker or the dropping
+//! thread), then the blocking pool (waiting for running blocking tasks, as Tokio documents).
+//!
+//! ```
+//! use tandem::runtime::Builder;
+//!
+//! let rt = Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+//! let answer = rt.block_on(async {
+//!     tandem::spawn(async { 40 + 2 }).await.unwrap()
+//! });
+//! assert_eq!(answer, 42);
+//! ```
+
+pub(crate) mod builder;
+pub(crate) mod context;
+pub(crate) mod coop;
+mod handle;
+mod metrics;
+#[allow(clippy::module_inception)]
+mod runtime;
+
+pub use builder::Builder;
+pub use handle::{EnterGuard, Handle, TryCurrentError};
+pub use metrics::RuntimeMetrics;
+pub use runtime::{Runtime, RuntimeFlavor};
+
+use crate::task::JoinHandle;
+use std::future::Future;
+
+/// Spawns a task on the current runtime.
+///
+/// The task starts running in the background at once, on any worker; the returned
+/// [`JoinHandle`] awaits its output. Dropping the handle detaches the task.
+///
+/// # Panics
+/// Outside a runtime (see [`Handle::enter`] to enter one from a plain thread).
+///
+/// ```
+/// # tandem::runtime::Runtime::new().unwrap().block_on(async {
+/// let handle = tandem::spawn(async { "hello" });
+/// assert_eq!(handle.await.unwrap(), "hello");
+/// # });
+/// ```
+#[track_caller]
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + Send + 'static,
+    F::Output: Send + 'static,
+{
+    Handle::current().spawn(future)
+}

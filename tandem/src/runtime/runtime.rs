@@ -1,0 +1,149 @@
+//! `Runtime`: owns the scheduler and the blocking pool.
+
+use super::handle::{EnterGuard, Handle};
+use crate::blocking::BlockingPool;
+use crate::scheduler::{self, current_thread::CurrentThread, multi_thread::MultiThread};
+use crate::task::JoinHandle;
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::time::Duration;
+
+/// The Tandem runtime: a scheduler, a blocking pool, and (later) the I/O and timer drivers.
+///
+/// ```
+/// let rt = tandem::runtime::Runtime::new().unwrap();
+/// let sum = rt.block_on(async {
+///     let a = tandem::spawn(async { 1 });
+///     let b = tandem::spawn(async { 2 });
+///     a.await.unwrap() + b.await.unwrap()
+/// });
+/// assert_eq!(sum, 3);
+/// ```
+pub struct Runtime {
+    scheduler: Scheduler,
+    handle: Handle,
+    blocking_pool: BlockingPool,
+}
+
+pub(super) enum Scheduler {
+    CurrentThread(CurrentThread),
+    MultiThread(MultiThread),
+}
+
+/// Which scheduler a runtime uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RuntimeFlavor {
+    /// Every task runs on the thread in `block_on`.
+    CurrentThread,
+    /// Tasks run on a pool of work-stealing worker threads.
+    MultiThread,
+}
+
+impl Runtime {
+    pub(super) fn from_parts(scheduler: Scheduler, handle: Handle, blocking_pool: BlockingPool) -> Runtime {
+        Runtime {
+            scheduler,
+            handle,
+            blocking_pool,
+        }
+    }
+
+    /// A multi-thread runtime with default settings (one worker per CPU, I/O and time enabled).
+    pub fn new() -> io::Result<Runtime> {
+        super::Builder::new_multi_thread().enable_all().build()
+    }
+
+    /// Runs a future to completion on this thread, driving the runtime as needed.
+    ///
+    /// On a current-thread runtime this thread also runs the spawned tasks until the future
+    /// completes; on a multi-thread runtime they run on the workers.
+    ///
+    /// # Panics
+    /// Inside a runtime (from a task): blocking there would stall the tasks of that thread.
+    #[track_caller]
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        match &self.scheduler {
+            Scheduler::CurrentThread(ct) => ct.block_on(&self.handle.inner, future),
+            Scheduler::MultiThread(mt) => mt.block_on(&self.handle.inner, future),
+        }
+    }
+
+    /// Spawns a task on this runtime. See [`crate::spawn`].
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.handle.spawn(future)
+    }
+
+    /// Runs a blocking closure on this runtime's blocking pool. See
+    /// [`crate::task::spawn_blocking`].
+    pub fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.handle.spawn_blocking(f)
+    }
+
+    /// A handle to this runtime, usable from any thread.
+    pub fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
+    /// Makes this runtime the current one for the guard's lifetime, so `tandem::spawn` works on
+    /// this thread.
+    pub fn enter(&self) -> EnterGuard<'_> {
+        self.handle.enter()
+    }
+
+    /// Shuts down, waiting at most `duration` for blocking tasks. Tasks are cancelled as on
+    /// drop; blocking threads still running after the timeout are left to finish on their own.
+    pub fn shutdown_timeout(mut self, duration: Duration) {
+        self.shutdown_scheduler();
+        self.blocking_pool.shutdown(Some(duration));
+    }
+
+    /// Shuts down without waiting for blocking tasks (as `shutdown_timeout(Duration::ZERO)`).
+    pub fn shutdown_background(self) {
+        self.shutdown_timeout(Duration::ZERO);
+    }
+
+    fn shutdown_scheduler(&mut self) {
+        match &self.scheduler {
+            Scheduler::CurrentThread(ct) => {
+                let scheduler::Handle::CurrentThread(handle) = &self.handle.inner else {
+                    unreachable!("flavours match")
+                };
+                // Task destructors may use the runtime (spawn, handles): enter it.
+                let _enter = crate::runtime::context::set_current(&self.handle.inner);
+                ct.shutdown(handle);
+            }
+            Scheduler::MultiThread(mt) => {
+                let scheduler::Handle::MultiThread(handle) = &self.handle.inner else {
+                    unreachable!("flavours match")
+                };
+                mt.shutdown(handle);
+            }
+        }
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.shutdown_scheduler();
+        // Waits for the workers (which finish cancelling tasks) and blocking tasks.
+        self.blocking_pool.shutdown(None);
+    }
+}
+
+impl fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runtime")
+            .field("flavor", &self.handle.runtime_flavor())
+            .finish_non_exhaustive()
+    }
+}

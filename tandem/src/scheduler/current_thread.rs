@@ -1,0 +1,284 @@
+//! The current-thread scheduler: every task runs on the thread that calls `block_on`.
+//!
+//! The scheduler's state (`Core`: run queue, parker, tick) is taken by whichever thread enters
+//! `block_on`; a second thread calling `block_on` at the same time polls only its own future,
+//! and takes the core over when the first one returns it. Tasks woken on the core's thread go to
+//! its local queue; tasks woken elsewhere go to the injection queue and unpark the core's thread.
+//!
+//! Shutdown (dropping the runtime):
+//! 1. Close the injection queue, so wake-ups from other threads are dropped.
+//! 2. Cancel every task through the owned list (destructors run on the dropping thread).
+//! 3. Drop the queued notifications.
+
+use crate::blocking;
+use crate::driver::{Parker, Unparker};
+use crate::loom::sync::{Arc, Mutex};
+use crate::runtime::{context, coop};
+use crate::scheduler;
+use crate::scheduler::inject::Inject;
+use crate::task::list::OwnedTasks;
+use crate::task::{Id, JoinHandle, Notified, Schedule, Task};
+use crate::util::atomic_cell::AtomicCell;
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Poll, Wake, Waker};
+
+/// The scheduler owned by a `Runtime`.
+pub(crate) struct CurrentThread {
+    core: AtomicCell<Core>,
+    /// Threads in `block_on` waiting for the core.
+    core_waiters: Mutex<Vec<Waker>>,
+}
+
+/// Shared with tasks and other threads.
+pub(crate) struct Handle {
+    inject: Inject<Arc<Handle>>,
+    owned: OwnedTasks<Arc<Handle>>,
+    root: std::sync::Arc<RootWaker>,
+    config: Config,
+    pub(crate) blocking_spawner: blocking::Spawner,
+}
+
+#[derive(Clone, Copy)]
+pub(crate) struct Config {
+    pub(crate) global_queue_interval: u32,
+    pub(crate) event_interval: u32,
+}
+
+/// The `block_on` future's waker: flags the root future and unparks the thread.
+struct RootWaker {
+    woken: AtomicBool,
+    unpark: Unparker,
+}
+
+impl Wake for RootWaker {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &std::sync::Arc<Self>) {
+        // Release: the waker's writes are visible to the poll that follows the swap in block_on.
+        self.woken.store(true, Ordering::Release);
+        self.unpark.unpark();
+    }
+}
+
+/// The state that moves with the thread driving the scheduler.
+pub(crate) struct Core {
+    tasks: VecDeque<Notified<Arc<Handle>>>,
+    tick: u32,
+    park: Option<Parker>,
+}
+
+/// The per-thread context while a thread drives the scheduler.
+pub(crate) struct Context {
+    handle: Arc<Handle>,
+    core: RefCell<Option<Box<Core>>>,
+}
+
+impl CurrentThread {
+    pub(crate) fn new(config: Config, blocking_spawner: blocking::Spawner) -> (CurrentThread, Arc<Handle>) {
+        let park = Parker::new();
+        let handle = Arc::new(Handle {
+            inject: Inject::new(),
+            owned: OwnedTasks::new(1),
+            root: std::sync::Arc::new(RootWaker {
+                woken: AtomicBool::new(false),
+                unpark: park.unparker(),
+            }),
+            config,
+            blocking_spawner,
+        });
+        let core = Box::new(Core {
+            tasks: VecDeque::with_capacity(64),
+            tick: 0,
+            park: Some(park),
+        });
+        let scheduler = CurrentThread {
+            core: AtomicCell::new(Some(core)),
+            core_waiters: Mutex::new(Vec::new()),
+        };
+        (scheduler, handle)
+    }
+
+    pub(crate) fn block_on<F: Future>(&self, sched: &scheduler::Handle, future: F) -> F::Output {
+        let scheduler::Handle::CurrentThread(handle) = sched else {
+            unreachable!("a current-thread runtime has a current-thread handle")
+        };
+        let _enter = context::enter_runtime(sched, false);
+        let mut future = pin!(future);
+        loop {
+            if let Some(core) = self.core.take() {
+                let guard = CoreGuard { scheduler: self, core: Some(core) };
+                return guard.block_on(handle, future);
+            }
+            // Another thread drives the scheduler: poll our own future, and wait for either its
+            // waker or the core to come back.
+            let waker_and_parker = crate::driver::Parker::new();
+            let waker = waker_and_parker.waker();
+            self.core_waiters.lock().push(waker.clone());
+            if let Poll::Ready(out) = future
+                .as_mut()
+                .poll(&mut std::task::Context::from_waker(&waker))
+            {
+                return out;
+            }
+            waker_and_parker.park_shared();
+        }
+    }
+
+    /// Cancels every task and drops the queues. Runs on the thread dropping the runtime.
+    pub(crate) fn shutdown(&self, handle: &Arc<Handle>) {
+        handle.inject.close();
+        handle.owned.close_and_shutdown_all(0);
+        if let Some(mut core) = self.core.take() {
+            core.tasks.clear();
+            self.core.set(core);
+        }
+        while let Some(task) = handle.inject.pop() {
+            drop(task);
+        }
+    }
+}
+
+/// Gives the core back (and tells waiting `block_on` callers) however `block_on` exits.
+struct CoreGuard<'a> {
+    scheduler: &'a CurrentThread,
+    core: Option<Box<Core>>,
+}
+
+impl Drop for CoreGuard<'_> {
+    fn drop(&mut self) {
+        if let Some(core) = self.core.take() {
+            self.scheduler.core.set(core);
+            let waiters = std::mem::take(&mut *self.scheduler.core_waiters.lock());
+            for waiter in waiters {
+                waiter.wake();
+            }
+        }
+    }
+}
+
+impl CoreGuard<'_> {
+    fn block_on<F: Future>(mut self, handle: &Arc<Handle>, mut future: std::pin::Pin<&mut F>) -> F::Output {
+        let core = self.core.take().expect("core present");
+        let cx = scheduler::Context::CurrentThread(Context {
+            handle: handle.clone(),
+            core: RefCell::new(Some(core)),
+        });
+        let out = context::set_scheduler(&cx, || {
+            let scheduler::Context::CurrentThread(cx) = &cx else {
+                unreachable!("just built as CurrentThread")
+            };
+            cx.run(future.as_mut())
+        });
+        let scheduler::Context::CurrentThread(cx) = cx else { unreachable!() };
+        self.core = cx.core.into_inner();
+        out
+    }
+}
+
+impl Context {
+    fn run<F: Future>(&self, mut future: std::pin::Pin<&mut F>) -> F::Output {
+        let handle = &self.handle;
+        let root_waker = Waker::from(handle.root.clone());
+        let mut root_cx = std::task::Context::from_waker(&root_waker);
+        // The root future is polled first.
+        handle.root.woken.store(true, Ordering::Relaxed);
+        loop {
+            // Acquire pairs with the Release in `RootWaker::wake_by_ref`.
+            if handle.root.woken.swap(false, Ordering::Acquire) {
+                if let Poll::Ready(out) = coop::budget(|| future.as_mut().poll(&mut root_cx)) {
+                    return out;
+                }
+            }
+            let mut ran_out = false;
+            for _ in 0..handle.config.event_interval {
+                if handle.root.woken.load(Ordering::Relaxed) {
+                    break;
+                }
+                let task = self.with_core(|core| {
+                    core.tick = core.tick.wrapping_add(1);
+                    if core.tick % handle.config.global_queue_interval == 0 {
+                        handle.inject.pop().or_else(|| core.tasks.pop_front())
+                    } else {
+                        core.tasks.pop_front().or_else(|| handle.inject.pop())
+                    }
+                });
+                match task {
+                    Some(task) => coop::budget(|| task.run()),
+                    None => {
+                        ran_out = true;
+                        break;
+                    }
+                }
+            }
+            if ran_out && !handle.root.woken.load(Ordering::Acquire) {
+                self.park(None);
+            } else {
+                // Let the driver (timers, I/O) in between batches.
+                self.park(Some(std::time::Duration::ZERO));
+            }
+        }
+    }
+
+    fn with_core<R>(&self, f: impl FnOnce(&mut Core) -> R) -> R {
+        let mut core = self.core.borrow_mut();
+        f(core.as_mut().expect("the core is present while the scheduler runs"))
+    }
+
+    fn park(&self, timeout: Option<std::time::Duration>) {
+        let mut park = self.with_core(|core| core.park.take().expect("parker present"));
+        let has_work = self.with_core(|core| !core.tasks.is_empty()) || !self.handle.inject.is_empty();
+        match timeout {
+            None if !has_work => park.park(),
+            _ => park.park_timeout(std::time::Duration::ZERO),
+        }
+        self.with_core(|core| core.park = Some(park));
+    }
+}
+
+impl Handle {
+    pub(crate) fn spawn<F>(me: &Arc<Handle>, future: F, id: Id) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (join, notified) = me.owned.bind(future, me.clone(), id);
+        if let Some(notified) = notified {
+            me.schedule(notified);
+        }
+        join
+    }
+
+    pub(crate) fn num_alive_tasks(&self) -> usize {
+        self.owned.len()
+    }
+}
+
+impl Schedule for Arc<Handle> {
+    fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
+        self.owned.remove(task)
+    }
+
+    fn schedule(&self, task: Notified<Self>) {
+        let task = context::with_scheduler(|cx| {
+            if let Some(scheduler::Context::CurrentThread(cx)) = cx {
+                if Arc::ptr_eq(self, &cx.handle) {
+                    if let Some(core) = cx.core.borrow_mut().as_mut() {
+                        core.tasks.push_back(task);
+                        return None;
+                    }
+                }
+            }
+            Some(task)
+        });
+        if let Some(task) = task {
+            self.inject.push(task);
+            self.root.unpark.unpark();
+        }
+    }
+}

@@ -1,0 +1,55 @@
+//! The schedulers: which thread runs which task, and when.
+//!
+//! Both flavours share the task system (`crate::task`), the injection queue and the owned-tasks
+//! list; they differ in who polls: one thread inside `block_on` (`current_thread`), or N
+//! work-stealing workers (`multi_thread`).
+
+pub(crate) mod current_thread;
+pub(crate) mod inject;
+pub(crate) mod multi_thread;
+
+use crate::loom::sync::Arc;
+use crate::task::{Id, JoinHandle};
+use std::future::Future;
+
+/// A handle to either scheduler: what `Handle::current()` finds in the thread-local context.
+#[derive(Clone)]
+pub(crate) enum Handle {
+    CurrentThread(Arc<current_thread::Handle>),
+    MultiThread(Arc<multi_thread::Handle>),
+}
+
+/// The per-thread state of a thread that drives a scheduler.
+pub(crate) enum Context {
+    CurrentThread(current_thread::Context),
+    MultiThread(multi_thread::Context),
+}
+
+impl Handle {
+    pub(crate) fn spawn<F>(&self, future: F, id: Id) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        match self {
+            Handle::CurrentThread(h) => current_thread::Handle::spawn(h, future, id),
+            Handle::MultiThread(h) => multi_thread::Handle::spawn(h, future, id),
+        }
+    }
+
+    pub(crate) fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.blocking_spawner().spawn_blocking(self, f)
+    }
+
+    pub(crate) fn blocking_spawner(&self) -> &crate::blocking::Spawner {
+        match self {
+            Handle::CurrentThread(h) => &h.blocking_spawner,
+            Handle::MultiThread(h) => &h.blocking_spawner,
+        }
+    }
+
+}

@@ -1,0 +1,4 @@
+//! Small building blocks with no knowledge of the runtime.
+
+pub(crate) mod atomic_cell;
+pub(crate) mod rand;
