@@ -4,10 +4,10 @@
 //! every crate built on them (hyper's adapters, tokio-util, rustls wrappers) works with Tandem's
 //! types as it does with Tokio's.
 
+pub use std::io::{Error, ErrorKind, Result, SeekFrom};
 pub use tokio::io::{
     copy, copy_bidirectional, copy_buf, duplex, empty, join, repeat, simplex, sink, split,
     AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncSeek, AsyncSeekExt, AsyncWrite,
     AsyncWriteExt, BufReader, BufStream, BufWriter, DuplexStream, Empty, Join, Lines, ReadBuf,
     ReadHalf, Repeat, SimplexStream, Sink, Split, Take, WriteHalf,
 };
-pub use std::io::{Error, ErrorKind, Result, SeekFrom};

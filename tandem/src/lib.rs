@@ -49,11 +49,11 @@ pub use runtime::spawn;
 #[cfg(feature = "macros")]
 pub use tandem_macros::{main, test};
 
-/// Waits on several branches at once and runs the first that completes (Tokio's `select!`).
-pub use tokio::select;
 /// Awaits several futures concurrently, returning all their outputs (Tokio's `join!`).
 pub use tokio::join;
-/// Awaits several fallible futures concurrently, stopping at the first error (`try_join!`).
-pub use tokio::try_join;
 /// Pins a value on the stack (Tokio's `pin!`).
 pub use tokio::pin;
+/// Waits on several branches at once and runs the first that completes (Tokio's `select!`).
+pub use tokio::select;
+/// Awaits several fallible futures concurrently, stopping at the first error (`try_join!`).
+pub use tokio::try_join;

@@ -52,7 +52,11 @@ struct QueuedTask {
 }
 
 impl BlockingPool {
-    pub(crate) fn new(hooks: ThreadHooks, max_blocking: usize, keep_alive: Duration) -> BlockingPool {
+    pub(crate) fn new(
+        hooks: ThreadHooks,
+        max_blocking: usize,
+        keep_alive: Duration,
+    ) -> BlockingPool {
         BlockingPool {
             spawner: Spawner {
                 inner: Arc::new(Inner {
@@ -145,7 +149,8 @@ impl Spawner {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        let (task, join) = crate::task::unowned(BlockingTask::new(func), BlockingSchedule, Id::next());
+        let (task, join) =
+            crate::task::unowned(BlockingTask::new(func), BlockingSchedule, Id::next());
         if let Err(task) = self.push(rt, QueuedTask { task, mandatory }) {
             // No thread can run it: it completes as cancelled rather than hanging its joiner.
             task.task.shutdown();
@@ -189,7 +194,11 @@ impl Spawner {
         }
     }
 
-    fn spawn_thread(&self, rt: scheduler::Handle, id: usize) -> std::io::Result<std::thread::JoinHandle<()>> {
+    fn spawn_thread(
+        &self,
+        rt: scheduler::Handle,
+        id: usize,
+    ) -> std::io::Result<std::thread::JoinHandle<()>> {
         let hooks = &self.inner.hooks;
         let mut builder = std::thread::Builder::new().name((hooks.thread_name)());
         if let Some(size) = hooks.stack_size {

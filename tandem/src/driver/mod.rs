@@ -27,7 +27,9 @@ pub(crate) fn block_on_thread<F: Future>(future: F) -> F::Output {
     BLOCK_ON_PARKER.with(|(parker, waker)| {
         let mut cx = Context::from_waker(waker);
         loop {
-            if let Poll::Ready(output) = crate::runtime::coop::budget(|| future.as_mut().poll(&mut cx)) {
+            if let Poll::Ready(output) =
+                crate::runtime::coop::budget(|| future.as_mut().poll(&mut cx))
+            {
                 return output;
             }
             parker.park_shared();

@@ -26,7 +26,6 @@ pub(crate) mod sync {
         pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
             self.0.lock().unwrap()
         }
-
     }
 
     #[derive(Debug, Default)]

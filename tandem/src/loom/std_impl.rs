@@ -45,9 +45,10 @@ pub(crate) mod sync {
 
         #[inline]
         pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
-            self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+            self.0
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
         }
-
     }
 
     /// A condition variable paired with [`Mutex`], ignoring poisoning likewise.
@@ -68,7 +69,10 @@ pub(crate) mod sync {
             guard: MutexGuard<'a, T>,
             dur: std::time::Duration,
         ) -> (MutexGuard<'a, T>, bool) {
-            let (guard, res) = self.0.wait_timeout(guard, dur).unwrap_or_else(|p| p.into_inner());
+            let (guard, res) = self
+                .0
+                .wait_timeout(guard, dur)
+                .unwrap_or_else(|p| p.into_inner());
             (guard, res.timed_out())
         }
 

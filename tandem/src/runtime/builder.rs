@@ -230,7 +230,10 @@ impl Builder {
                     event_interval: self.event_interval,
                 };
                 let (ct, handle) = current_thread::CurrentThread::new(config, spawner);
-                (Scheduler::CurrentThread(ct), scheduler::Handle::CurrentThread(handle))
+                (
+                    Scheduler::CurrentThread(ct),
+                    scheduler::Handle::CurrentThread(handle),
+                )
             }
             Kind::MultiThread => {
                 let config = multi_thread::Config {
@@ -238,7 +241,10 @@ impl Builder {
                     event_interval: self.event_interval,
                 };
                 let (mt, handle) = multi_thread::MultiThread::new(workers, config, spawner);
-                (Scheduler::MultiThread(mt), scheduler::Handle::MultiThread(handle))
+                (
+                    Scheduler::MultiThread(mt),
+                    scheduler::Handle::MultiThread(handle),
+                )
             }
         };
         Ok(Runtime::from_parts(

@@ -180,7 +180,9 @@ pub(crate) struct TaskIdGuard {
 }
 
 pub(crate) fn set_current_task_id(id: Option<Id>) -> TaskIdGuard {
-    let prev = CONTEXT.try_with(|ctx| ctx.task_id.replace(id)).unwrap_or(None);
+    let prev = CONTEXT
+        .try_with(|ctx| ctx.task_id.replace(id))
+        .unwrap_or(None);
     TaskIdGuard { prev }
 }
 

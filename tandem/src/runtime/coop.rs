@@ -77,7 +77,9 @@ pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
             None => Poll::Ready(RestoreOnPending(Cell::new(budget))),
         }
     })
-    .unwrap_or(Poll::Ready(RestoreOnPending(Cell::new(Budget::unconstrained()))))
+    .unwrap_or(Poll::Ready(RestoreOnPending(Cell::new(
+        Budget::unconstrained(),
+    ))))
 }
 
 /// Refunds a unit of budget if the resource turned out not to be ready.

@@ -145,9 +145,9 @@ impl fmt::Display for TryCurrentError {
             TryCurrentErrorKind::NoContext => f.write_str(
                 "there is no reactor running, must be called from the context of a Tandem runtime",
             ),
-            TryCurrentErrorKind::ThreadLocalDestroyed => f.write_str(
-                "the Tandem context thread-local variable has been destroyed",
-            ),
+            TryCurrentErrorKind::ThreadLocalDestroyed => {
+                f.write_str("the Tandem context thread-local variable has been destroyed")
+            }
         }
     }
 }

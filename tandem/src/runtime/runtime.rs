@@ -42,7 +42,11 @@ pub enum RuntimeFlavor {
 }
 
 impl Runtime {
-    pub(super) fn from_parts(scheduler: Scheduler, handle: Handle, blocking_pool: BlockingPool) -> Runtime {
+    pub(super) fn from_parts(
+        scheduler: Scheduler,
+        handle: Handle,
+        blocking_pool: BlockingPool,
+    ) -> Runtime {
         Runtime {
             scheduler,
             handle,

@@ -80,7 +80,10 @@ pub(crate) struct Context {
 }
 
 impl CurrentThread {
-    pub(crate) fn new(config: Config, blocking_spawner: blocking::Spawner) -> (CurrentThread, Arc<Handle>) {
+    pub(crate) fn new(
+        config: Config,
+        blocking_spawner: blocking::Spawner,
+    ) -> (CurrentThread, Arc<Handle>) {
         let park = Parker::new();
         let handle = Arc::new(Handle {
             inject: Inject::new(),
@@ -112,7 +115,10 @@ impl CurrentThread {
         let mut future = pin!(future);
         loop {
             if let Some(core) = self.core.take() {
-                let guard = CoreGuard { scheduler: self, core: Some(core) };
+                let guard = CoreGuard {
+                    scheduler: self,
+                    core: Some(core),
+                };
                 return guard.block_on(handle, future);
             }
             // Another thread drives the scheduler: poll our own future, and wait for either its
@@ -163,7 +169,11 @@ impl Drop for CoreGuard<'_> {
 }
 
 impl CoreGuard<'_> {
-    fn block_on<F: Future>(mut self, handle: &Arc<Handle>, mut future: std::pin::Pin<&mut F>) -> F::Output {
+    fn block_on<F: Future>(
+        mut self,
+        handle: &Arc<Handle>,
+        mut future: std::pin::Pin<&mut F>,
+    ) -> F::Output {
         let core = self.core.take().expect("core present");
         let cx = scheduler::Context::CurrentThread(Context {
             handle: handle.clone(),
@@ -175,7 +185,9 @@ impl CoreGuard<'_> {
             };
             cx.run(future.as_mut())
         });
-        let scheduler::Context::CurrentThread(cx) = cx else { unreachable!() };
+        let scheduler::Context::CurrentThread(cx) = cx else {
+            unreachable!()
+        };
         self.core = cx.core.into_inner();
         out
     }
@@ -227,12 +239,15 @@ impl Context {
 
     fn with_core<R>(&self, f: impl FnOnce(&mut Core) -> R) -> R {
         let mut core = self.core.borrow_mut();
-        f(core.as_mut().expect("the core is present while the scheduler runs"))
+        f(core
+            .as_mut()
+            .expect("the core is present while the scheduler runs"))
     }
 
     fn park(&self, timeout: Option<std::time::Duration>) {
         let mut park = self.with_core(|core| core.park.take().expect("parker present"));
-        let has_work = self.with_core(|core| !core.tasks.is_empty()) || !self.handle.inject.is_empty();
+        let has_work =
+            self.with_core(|core| !core.tasks.is_empty()) || !self.handle.inject.is_empty();
         match timeout {
             None if !has_work => park.park(),
             _ => park.park_timeout(std::time::Duration::ZERO),

@@ -79,7 +79,9 @@ impl<S: 'static> Inject<S> {
             last = Some(ptr);
             count += 1;
         }
-        let (Some(first), Some(last)) = (first, last) else { return };
+        let (Some(first), Some(last)) = (first, last) else {
+            return;
+        };
         let mut synced = self.synced.lock();
         if synced.is_closed {
             drop(synced);

@@ -51,5 +51,4 @@ impl Handle {
             Handle::MultiThread(h) => &h.blocking_spawner,
         }
     }
-
 }

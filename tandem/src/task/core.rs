@@ -110,7 +110,8 @@ impl<T: Future, S> Core<T, S> {
     /// The caller has exclusive access to the stage and the stage is `Consumed`.
     pub(super) unsafe fn store_output(&self, output: Result<T::Output, JoinError>) {
         // SAFETY: exclusive access by this function's contract.
-        self.stage.with_mut(|ptr| unsafe { *ptr = Stage::Finished(output) });
+        self.stage
+            .with_mut(|ptr| unsafe { *ptr = Stage::Finished(output) });
     }
 
     /// # Safety

@@ -76,7 +76,9 @@ impl JoinError {
     }
 
     fn panic_message(&self) -> Option<String> {
-        let Repr::Panic(p) = &self.repr else { return None };
+        let Repr::Panic(p) = &self.repr else {
+            return None;
+        };
         let payload = p.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(s) = payload.downcast_ref::<&'static str>() {
             Some((*s).to_owned())

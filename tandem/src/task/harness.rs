@@ -209,7 +209,10 @@ impl<T: Future, S: Schedule> Harness<T, S> {
         }
     }
 
-    fn set_join_waker(&self, waker: Waker) -> Result<super::state::Snapshot, super::state::Snapshot> {
+    fn set_join_waker(
+        &self,
+        waker: Waker,
+    ) -> Result<super::state::Snapshot, super::state::Snapshot> {
         // SAFETY: JOIN_WAKER is clear and the task is not complete: the handle owns the slot.
         unsafe { self.header().set_join_waker(Some(waker)) };
         let res = self.header().state.set_join_waker();

@@ -64,8 +64,17 @@ impl Wake for MemberWaker {
         // AcqRel pairs with the `store(false)` in `poll_member`: a wake after that store queues
         // the member again.
         if !self.queued.swap(true, Ordering::AcqRel) {
-            self.shared.ready.lock().unwrap_or_else(|e| e.into_inner()).push(self.id);
-            let owner = self.shared.owner.lock().unwrap_or_else(|e| e.into_inner()).take();
+            self.shared
+                .ready
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(self.id);
+            let owner = self
+                .shared
+                .owner
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .take();
             // Woken outside the lock.
             if let Some(owner) = owner {
                 owner.wake();
@@ -103,7 +112,11 @@ impl<T> JoinSet<T> {
     /// Removes every task from the set without aborting them: they keep running, detached.
     pub fn detach_all(&mut self) {
         self.members.clear();
-        self.shared.ready.lock().unwrap_or_else(|e| e.into_inner()).clear();
+        self.shared
+            .ready
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
     }
 
     fn insert(&mut self, handle: JoinHandle<T>) -> AbortHandle {
@@ -160,7 +173,9 @@ impl<T> JoinSet<T> {
                 continue;
             }
             // The member's own waker is used, so a pending member stays registered.
-            let Some(member) = self.members.get(&id) else { continue };
+            let Some(member) = self.members.get(&id) else {
+                continue;
+            };
             let waker = Waker::from(member.waker.clone());
             if let Poll::Ready(res) = self.poll_member_with(id, &waker) {
                 result = Some(res);
@@ -185,13 +200,17 @@ impl<T> JoinSet<T> {
     }
 
     fn poll_member(&mut self, id: Id) -> Poll<Result<T, JoinError>> {
-        let Some(member) = self.members.get(&id) else { return Poll::Pending };
+        let Some(member) = self.members.get(&id) else {
+            return Poll::Pending;
+        };
         let waker = Waker::from(member.waker.clone());
         self.poll_member_with(id, &waker)
     }
 
     fn poll_member_with(&mut self, id: Id, waker: &Waker) -> Poll<Result<T, JoinError>> {
-        let Some(member) = self.members.get_mut(&id) else { return Poll::Pending };
+        let Some(member) = self.members.get_mut(&id) else {
+            return Poll::Pending;
+        };
         member.waker.queued.store(false, Ordering::Release);
         let mut cx = Context::from_waker(waker);
         let res = Pin::new(&mut member.handle).poll(&mut cx);

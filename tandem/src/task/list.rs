@@ -85,7 +85,9 @@ impl<S: Schedule> OwnedTasks<S> {
         drop(guard);
         self.len.fetch_sub(1, Ordering::Relaxed);
         // SAFETY: the list's reference comes back with the unlinked node.
-        Some(Task::from_raw(unsafe { crate::task::RawTask::from_raw(removed) }))
+        Some(Task::from_raw(unsafe {
+            crate::task::RawTask::from_raw(removed)
+        }))
     }
 
     /// Closes the list and shuts down every member. `start` spreads workers over the shards.
@@ -104,7 +106,6 @@ impl<S: Schedule> OwnedTasks<S> {
             }
         }
     }
-
 
     pub(crate) fn is_empty(&self) -> bool {
         self.len.load(Ordering::Acquire) == 0

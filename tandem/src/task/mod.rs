@@ -100,7 +100,11 @@ unsafe impl<S> Sync for Notified<S> {}
 unsafe impl<S> Send for UnownedTask<S> {}
 
 /// Allocates a task. Returns the three references of a new task: owned, notified, join handle.
-pub(crate) fn new_task<T, S>(future: T, scheduler: S, id: Id) -> (Task<S>, Notified<S>, JoinHandle<T::Output>)
+pub(crate) fn new_task<T, S>(
+    future: T,
+    scheduler: S,
+    id: Id,
+) -> (Task<S>, Notified<S>, JoinHandle<T::Output>)
 where
     T: Future + Send + 'static,
     T::Output: Send + 'static,
@@ -114,7 +118,11 @@ where
 }
 
 /// Allocates a task that no list owns (for the blocking pool).
-pub(crate) fn unowned<T, S>(future: T, scheduler: S, id: Id) -> (UnownedTask<S>, JoinHandle<T::Output>)
+pub(crate) fn unowned<T, S>(
+    future: T,
+    scheduler: S,
+    id: Id,
+) -> (UnownedTask<S>, JoinHandle<T::Output>)
 where
     T: Future + Send + 'static,
     T::Output: Send + 'static,
@@ -176,7 +184,6 @@ impl<S: 'static> Notified<S> {
         unsafe { raw.poll() }
     }
 
-
     pub(crate) fn into_raw(self) -> RawTask {
         self.0.into_raw()
     }
@@ -232,6 +239,8 @@ impl<S: 'static> Drop for UnownedTask<S> {
 
 impl<S: 'static> std::fmt::Debug for Notified<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Notified").field("id", &self.0.id()).finish()
+        f.debug_struct("Notified")
+            .field("id", &self.0.id())
+            .finish()
     }
 }

@@ -140,7 +140,11 @@ unsafe fn dealloc<T: Future, S: Schedule>(ptr: NonNull<Header>) {
     drop(unsafe { Box::from_raw(ptr.cast::<Cell<T, S>>().as_ptr()) });
 }
 
-unsafe fn try_read_output<T: Future, S: Schedule>(ptr: NonNull<Header>, dst: *mut (), waker: &Waker) {
+unsafe fn try_read_output<T: Future, S: Schedule>(
+    ptr: NonNull<Header>,
+    dst: *mut (),
+    waker: &Waker,
+) {
     // SAFETY: the caller's contract gives the output type.
     unsafe { Harness::<T, S>::from_raw(ptr).try_read_output(dst.cast(), waker) }
 }

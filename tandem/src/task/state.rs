@@ -97,7 +97,7 @@ impl State {
     /// `JoinHandle`.
     pub(crate) fn new(refs: usize) -> State {
         State {
-            val: AtomicUsize::new(refs * REF_ONE | NOTIFIED | JOIN_INTEREST),
+            val: AtomicUsize::new((refs * REF_ONE) | NOTIFIED | JOIN_INTEREST),
         }
     }
 
@@ -133,7 +133,10 @@ impl State {
     /// The poll returned `Pending`: release the future.
     pub(crate) fn transition_to_idle(&self) -> TransitionToIdle {
         self.fetch_update_action(|mut next| {
-            assert!(next.is_running(), "transition_to_idle on a task that is not running");
+            assert!(
+                next.is_running(),
+                "transition_to_idle on a task that is not running"
+            );
             if next.is_cancelled() {
                 return (TransitionToIdle::Cancelled, None);
             }
@@ -298,7 +301,9 @@ impl State {
     }
 
     pub(crate) fn ref_inc(&self) {
-        let prev = self.val.fetch_add(REF_ONE, std::sync::atomic::Ordering::Relaxed);
+        let prev = self
+            .val
+            .fetch_add(REF_ONE, std::sync::atomic::Ordering::Relaxed);
         // Relaxed: a new reference is made from an existing one, which already synchronises
         // with the task's creation (as `Arc::clone`). Overflow would be a use-after-free.
         if prev > isize::MAX as usize {
@@ -338,7 +343,9 @@ impl State {
     ) -> Result<Snapshot, Snapshot> {
         let mut curr = self.load();
         loop {
-            let Some(next) = f(curr) else { return Err(curr) };
+            let Some(next) = f(curr) else {
+                return Err(curr);
+            };
             match self.val.compare_exchange(curr.0, next.0, AcqRel, Acquire) {
                 Ok(_) => return Ok(next),
                 Err(actual) => curr = Snapshot(actual),

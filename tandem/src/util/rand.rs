@@ -33,6 +33,6 @@ impl FastRand {
 
     /// A number in `0..n` (n > 0), by multiply-shift rather than a slow modulo.
     pub(crate) fn below(&self, n: u32) -> u32 {
-        ((self.next() >> 32) * n as u64 >> 32) as u32
+        (((self.next() >> 32) * n as u64) >> 32) as u32
     }
 }

@@ -2,10 +2,10 @@
 //! sleepers, and the shutdown rendezvous.
 
 use super::idle::{self, Idle};
-use crate::driver::Unparker;
 use super::queue;
 use super::worker::{Context as WorkerContext, Core};
 use crate::blocking;
+use crate::driver::Unparker;
 use crate::loom::sync::{Arc, Mutex};
 use crate::scheduler::inject::Inject;
 use crate::scheduler::Context as SchedulerContext;
@@ -32,6 +32,7 @@ pub(crate) struct Shared {
 pub(crate) struct Synced {
     pub(super) idle: idle::Synced,
     /// Cores of workers that finished their part of shutdown.
+    #[allow(clippy::vec_box)] // cores move between threads as boxes; unboxing would copy them
     pub(super) shutdown_cores: Vec<Box<Core>>,
 }
 
@@ -121,14 +122,16 @@ impl Handle {
         is_yield: bool,
     ) {
         let should_notify = if is_yield || !core.lifo_enabled {
-            core.run_queue.push_back_or_overflow(task, &self.shared.inject);
+            core.run_queue
+                .push_back_or_overflow(task, &self.shared.inject);
             true
         } else {
             // The newest task runs next (cache-hot, and a message's receiver runs right after
             // its sender); the one it displaces becomes stealable.
             match core.lifo_slot.replace(task) {
                 Some(prev) => {
-                    core.run_queue.push_back_or_overflow(prev, &self.shared.inject);
+                    core.run_queue
+                        .push_back_or_overflow(prev, &self.shared.inject);
                     true
                 }
                 None => false,

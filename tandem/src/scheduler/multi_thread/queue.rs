@@ -151,7 +151,11 @@ impl<S: 'static> Local<S> {
         inject: &Inject<S>,
     ) -> Result<(), Notified<S>> {
         const HALF: u32 = (CAPACITY / 2) as u32;
-        assert_eq!(tail.wrapping_sub(head), CAPACITY as u32, "queue is not full");
+        assert_eq!(
+            tail.wrapping_sub(head),
+            CAPACITY as u32,
+            "queue is not full"
+        );
         let prev = pack(head, head);
         let next = pack(head.wrapping_add(HALF), head.wrapping_add(HALF));
         // Claims the first half, unless a stealer took some meanwhile.
@@ -273,7 +277,10 @@ impl<S: 'static> Steal<S> {
                 Ok(_) => return n,
                 Err(actual) => {
                     let (steal, real) = unpack(actual);
-                    assert_ne!(steal, real, "a steal in progress was cleared by someone else");
+                    assert_ne!(
+                        steal, real,
+                        "a steal in progress was cleared by someone else"
+                    );
                     prev = actual;
                 }
             }

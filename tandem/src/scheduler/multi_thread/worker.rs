@@ -26,8 +26,8 @@
 //! 3. The last core handed in drains every queue.
 
 use super::handle::Handle;
-use crate::driver::Parker;
 use super::queue;
+use crate::driver::Parker;
 use crate::loom::sync::Arc;
 use crate::runtime::{context, coop};
 use crate::scheduler;
@@ -160,9 +160,11 @@ impl Core {
         let shared = &worker.handle.shared;
         let is_last_searcher = {
             let mut synced = shared.synced.lock();
-            shared
-                .idle
-                .transition_worker_to_parked(&mut synced.idle, worker.index, self.is_searching)
+            shared.idle.transition_worker_to_parked(
+                &mut synced.idle,
+                worker.index,
+                self.is_searching,
+            )
         };
         self.is_searching = false;
         if is_last_searcher {
@@ -177,7 +179,9 @@ impl Core {
         let mut synced = shared.synced.lock();
         if self.has_tasks() {
             // Work arrived locally while we slept: leave the sleepers list ourselves.
-            self.is_searching = !shared.idle.unpark_worker_by_id(&mut synced.idle, worker.index);
+            self.is_searching = !shared
+                .idle
+                .unpark_worker_by_id(&mut synced.idle, worker.index);
             return true;
         }
         if shared.idle.is_parked(&synced.idle, worker.index) {
@@ -207,7 +211,9 @@ impl Core {
 /// The body of a worker thread (a mandatory blocking-pool task).
 pub(crate) fn run(worker: Arc<Worker>) {
     // The core may have been taken back already (a `block_in_place` that finished first).
-    let Some(core) = worker.core.take() else { return };
+    let Some(core) = worker.core.take() else {
+        return;
+    };
     let handle = scheduler::Handle::MultiThread(worker.handle.clone());
     let _enter = context::enter_runtime(&handle, true);
     let cx = scheduler::Context::MultiThread(Context {
@@ -243,7 +249,10 @@ impl Context {
         }
         // Shutdown: help cancel every task, then hand in the core.
         let handle = &self.worker.handle;
-        handle.shared.owned.close_and_shutdown_all(self.worker.index);
+        handle
+            .shared
+            .owned
+            .close_and_shutdown_all(self.worker.index);
         handle.shutdown_core(core);
         Err(())
     }
