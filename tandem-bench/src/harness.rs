@@ -15,6 +15,10 @@
 //!    the median of the per-round Tandem/Tokio ratios (robust to drift, as
 //!    both halves of a ratio were measured seconds apart at most).
 //!
+//! A workload on which one runtime is pathologically slow gets fewer samples
+//! (at least 3), so that its sampling takes at most 3x its planned time or
+//! 10 s, whichever is longer; its row says so.
+//!
 //! A watchdog aborts the process if any single step (building a runtime, one
 //! sample, dropping a runtime) takes longer than [`WATCHDOG_TIMEOUT`], which
 //! in practice means a lost wake-up or a deadlock in the runtime under test.
@@ -57,11 +61,11 @@ impl Config {
 
     /// A rough estimate of the time one workload takes with these settings.
     pub fn estimate_per_workload(&self) -> Duration {
-        // Two runtimes, each warmed up and sampled; plus ~50% for building
+        // Two runtimes, each warmed up and sampled; doubled for building
         // runtimes, per-sample set-up, and iterations longer than the target
         // (one of `spawn_many_remote_busy2` takes ~80 ms on Tokio).
         let per_runtime = self.warmup + self.sample_target * self.samples as u32;
-        per_runtime * 2 * 3 / 2
+        per_runtime * 2 * 2
     }
 }
 
@@ -210,6 +214,16 @@ fn watched<T>(what: impl FnOnce() -> String, f: impl FnOnce() -> T) -> T {
     out
 }
 
+/// How many times its planned duration the sampling of a workload may take,
+/// when one of the runtimes is very slow at it, before it gets fewer samples...
+const SLOW_BUDGET_FACTOR: u32 = 3;
+/// ...unless it fits in this anyway.
+const SLOW_BUDGET_MIN: Duration = Duration::from_secs(10);
+/// The fewest samples a workload gets, however slow.
+const MIN_ROUNDS: usize = 3;
+/// An iteration this long is warm-up enough on its own.
+const SLOW_ITERATION: Duration = Duration::from_secs(1);
+
 const NAME_WIDTH: usize = 26;
 const COLUMN_WIDTH: usize = 20;
 
@@ -228,26 +242,32 @@ pub fn run_suite(name: &'static str, workloads: &[&Workload], cfg: &Config) -> S
     let mut rows = Vec::with_capacity(workloads.len());
     for workload in workloads {
         let row = run_workload(workload, cfg);
-        print_row(&row);
+        print_row(&row, cfg);
         rows.push(row);
     }
     SuiteReport { name, rows }
 }
 
-fn print_row(row: &Row) {
+fn print_row(row: &Row, cfg: &Config) {
     let cell = |samples: &[f64]| {
         let s = Stats::of(samples);
         format!("{} {}", fmt_ns(s.median), fmt_pct(s.spread_pct()))
     };
     let ratio = Stats::of(&row.ratios());
+    let taken = row.samples[0].len();
+    let note = if taken < cfg.samples {
+        format!("  (slow: only {taken} samples)")
+    } else {
+        String::new()
+    };
     println!(
-        "{:<NAME_WIDTH$}{:>COLUMN_WIDTH$}{:>COLUMN_WIDTH$}  {:.2} [{:.2}-{:.2}]",
+        "{:<NAME_WIDTH$}{:>COLUMN_WIDTH$}{:>COLUMN_WIDTH$}  {} [{}-{}]{note}",
         row.name,
         cell(&row.samples[0]),
         cell(&row.samples[1]),
-        ratio.median,
-        ratio.p25,
-        ratio.p75,
+        fmt_ratio(ratio.median),
+        fmt_ratio(ratio.p25),
+        fmt_ratio(ratio.p75),
     );
     let _ = io::stdout().flush();
 }
@@ -269,11 +289,18 @@ fn run_workload(workload: &Workload, cfg: &Config) -> Row {
     });
 
     // Warm up, alternating single iterations, until each runtime has had at
-    // least `cfg.warmup` of wall time and a few iterations.
+    // least `cfg.warmup` of wall time and two iterations (or one of a second
+    // or more: that is warm enough, and there may be a lot of them to come).
     let mut spent = [Duration::ZERO; 2];
     let mut per_iter: [Vec<Duration>; 2] = [Vec::new(), Vec::new()];
-    while spent.iter().any(|s| *s < cfg.warmup) || per_iter.iter().any(|v| v.len() < 3) {
+    let warm = |spent: Duration, v: &Vec<Duration>| {
+        spent >= cfg.warmup && (v.len() >= 2 || v.iter().sum::<Duration>() >= SLOW_ITERATION)
+    };
+    while (0..2).any(|i| !warm(spent[i], &per_iter[i])) {
         for (i, sampler) in samplers.iter_mut().enumerate() {
+            if warm(spent[i], &per_iter[i]) {
+                continue; // Only the other one still needs warming up.
+            }
             let start = Instant::now();
             let t = watched(|| format!("{} {name} (warm-up)", labels[i]), || sampler(1));
             spent[i] += start.elapsed();
@@ -294,11 +321,19 @@ fn run_workload(workload: &Workload, cfg: &Config) -> Row {
         .expect("two runtimes");
     let iters = (cfg.sample_target.as_nanos() / typical.as_nanos().max(1)).max(1) as u64;
 
-    let mut per_iter_ns: [Vec<f64>; 2] = [
-        Vec::with_capacity(cfg.samples),
-        Vec::with_capacity(cfg.samples),
-    ];
-    for round in 0..cfg.samples {
+    // A runtime that is pathologically slow at this workload (seconds per
+    // iteration) would make the run take many minutes: cap the rounds so the
+    // sampling takes at most `SLOW_BUDGET_FACTOR` times its planned time or
+    // `SLOW_BUDGET_MIN`, whichever is longer, but keep `MIN_ROUNDS` for a
+    // median. `print_row` flags the shortened rows.
+    let planned = cfg.sample_target * cfg.samples as u32 * 2;
+    let budget = (planned * SLOW_BUDGET_FACTOR).max(SLOW_BUDGET_MIN);
+    let round_time = typical * iters as u32 * 2;
+    let affordable = budget.as_nanos() / round_time.as_nanos().max(1);
+    let rounds = cfg.samples.min((affordable as usize).max(MIN_ROUNDS));
+
+    let mut per_iter_ns: [Vec<f64>; 2] = [Vec::with_capacity(rounds), Vec::with_capacity(rounds)];
+    for round in 0..rounds {
         // ABBA ordering: neither runtime always runs right after the other.
         let order = if round % 2 == 0 { [0, 1] } else { [1, 0] };
         for i in order {
@@ -343,6 +378,17 @@ pub fn fmt_ns(ns: f64) -> String {
         0
     };
     format!("{value:.decimals$} {unit}")
+}
+
+/// Formats a ratio with two decimals, or three significant digits above 10.
+fn fmt_ratio(r: f64) -> String {
+    if r < 10.0 {
+        format!("{r:.2}")
+    } else if r < 100.0 {
+        format!("{r:.1}")
+    } else {
+        format!("{r:.0}")
+    }
 }
 
 fn fmt_pct(pct: f64) -> String {

@@ -63,7 +63,8 @@ Arguments:
 
 Options:
   --workers N    worker threads of each runtime (default: number of CPUs)
-  --samples N    samples per runtime and workload (default: 50; 10 with --quick)
+  --samples N    samples per runtime and workload (default: 50; 10 with --quick;
+                 fewer, at least 3, where a runtime takes seconds per iteration)
   --quick        shorter warm-up and samples, for CI smoke runs
   --json PATH    also write all results as JSON to PATH
   --tokio-vs-tokio

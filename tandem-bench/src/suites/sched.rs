@@ -15,7 +15,8 @@
 //! - The busy tasks of `spawn_many_remote_busy*` are started before and
 //!   stopped after every sample, not once: the Tandem and Tokio runtimes of a
 //!   workload are alive at the same time, and one's busy tasks must not steal
-//!   CPU from the other's samples. Their start-up and shutdown are not timed.
+//!   CPU from the other's samples. They run for [`BUSY_SETTLE`] before the
+//!   clock starts; their start-up and shutdown are not timed.
 //! - Signals use `tokio::sync::mpsc` rather than `std::sync::mpsc`.
 
 use std::sync::atomic::AtomicBool;
@@ -44,6 +45,12 @@ const NUM_YIELD: usize = 1_000;
 const CHAIN_LEN: usize = 1_000;
 /// CPU time the busy tasks burn between yields or spawns.
 const STALL: Duration = Duration::from_micros(10);
+/// How long the busy tasks run before a sample's clock starts. Without it,
+/// the OS has not yet spread the just-woken workers over the CPUs and the
+/// results are bimodal per runtime instance: on 2 CPUs, Tokio measured
+/// against itself (`--tokio-vs-tokio`) came out 0.6x or 1.6x, consistently
+/// for a whole run; with it, mostly within 10%.
+const BUSY_SETTLE: Duration = Duration::from_millis(10);
 
 /// The workloads of the suite, in the order they run.
 pub fn workloads() -> Vec<Workload> {
@@ -147,6 +154,7 @@ fn spawn_many_remote_busy1<R: Rt>(cfg: &Config) -> Sampler {
             })
             .collect();
         wait_until(|| started.load(Relaxed) == busy_tasks);
+        std::thread::sleep(BUSY_SETTLE);
 
         let start = Instant::now();
         for _ in 0..iters {
@@ -183,6 +191,7 @@ fn spawn_many_remote_busy2<R: Rt>(cfg: &Config) -> Sampler {
             }));
         }
         wait_until(|| live.load(Relaxed) == chains);
+        std::thread::sleep(BUSY_SETTLE);
 
         let start = Instant::now();
         for _ in 0..iters {

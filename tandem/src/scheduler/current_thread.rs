@@ -16,6 +16,7 @@ use crate::loom::sync::{Arc, Mutex};
 use crate::runtime::{context, coop};
 use crate::scheduler;
 use crate::scheduler::inject::Inject;
+use crate::scheduler::Defer;
 use crate::task::list::OwnedTasks;
 use crate::task::{Id, JoinHandle, Notified, Schedule, Task};
 use crate::util::atomic_cell::AtomicCell;
@@ -77,6 +78,8 @@ pub(crate) struct Core {
 pub(crate) struct Context {
     handle: Arc<Handle>,
     core: RefCell<Option<Box<Core>>>,
+    /// Tasks that yielded, woken when the run queue runs dry.
+    pub(crate) defer: Defer,
 }
 
 impl CurrentThread {
@@ -178,6 +181,7 @@ impl CoreGuard<'_> {
         let cx = scheduler::Context::CurrentThread(Context {
             handle: handle.clone(),
             core: RefCell::new(Some(core)),
+            defer: Defer::default(),
         });
         let out = context::set_scheduler(&cx, || {
             let scheduler::Context::CurrentThread(cx) = &cx else {
@@ -228,7 +232,7 @@ impl Context {
                     }
                 }
             }
-            if ran_out && !handle.root.woken.load(Ordering::Acquire) {
+            if ran_out && !handle.root.woken.load(Ordering::Acquire) && self.defer.is_empty() {
                 self.park(None);
             } else {
                 // Let the driver (timers, I/O) in between batches.
@@ -246,13 +250,15 @@ impl Context {
 
     fn park(&self, timeout: Option<std::time::Duration>) {
         let mut park = self.with_core(|core| core.park.take().expect("parker present"));
-        let has_work =
-            self.with_core(|core| !core.tasks.is_empty()) || !self.handle.inject.is_empty();
+        let has_work = self.with_core(|core| !core.tasks.is_empty())
+            || !self.handle.inject.is_empty()
+            || !self.defer.is_empty();
         match timeout {
             None if !has_work => park.park(),
             _ => park.park_timeout(std::time::Duration::ZERO),
         }
         self.with_core(|core| core.park = Some(park));
+        self.defer.wake();
     }
 }
 

@@ -5,8 +5,11 @@
 //! work-stealing workers (`multi_thread`).
 
 pub(crate) mod current_thread;
+mod defer;
 pub(crate) mod inject;
 pub(crate) mod multi_thread;
+
+pub(crate) use defer::Defer;
 
 use crate::loom::sync::Arc;
 use crate::task::{Id, JoinHandle};
@@ -51,4 +54,14 @@ impl Handle {
             Handle::MultiThread(h) => &h.blocking_spawner,
         }
     }
+}
+
+/// Defers waking `waker` until the scheduler running on this thread runs out of other work, or
+/// wakes it at once if no scheduler runs here (see `defer.rs`).
+pub(crate) fn defer_or_wake(waker: &std::task::Waker) {
+    crate::runtime::context::with_scheduler(|cx| match cx {
+        Some(Context::MultiThread(cx)) if cx.has_core() => cx.defer.defer(waker),
+        Some(Context::CurrentThread(cx)) => cx.defer.defer(waker),
+        _ => waker.wake_by_ref(),
+    });
 }

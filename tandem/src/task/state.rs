@@ -284,10 +284,12 @@ impl State {
     pub(crate) fn unset_join_waker(&self) -> Result<Snapshot, Snapshot> {
         self.fetch_update(|mut next| {
             assert!(next.is_join_interested());
-            assert!(next.is_join_waker_set());
             if next.is_complete() {
+                // The completing thread may already have cleared JOIN_WAKER
+                // (`unset_waker_after_complete`), so check COMPLETE before asserting it.
                 return None;
             }
+            assert!(next.is_join_waker_set());
             next.0 &= !JOIN_WAKER;
             Some(next)
         })

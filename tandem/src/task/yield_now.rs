@@ -4,8 +4,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-/// Yields execution back to the scheduler once: the task is rescheduled behind the other
-/// runnable tasks.
+/// Yields execution back to the scheduler once: the task runs again after the other tasks that
+/// are ready on its worker (and after the worker checked the shared queue and the drivers).
 ///
 /// ```
 /// # tandem::runtime::Runtime::new().unwrap().block_on(async {
@@ -27,9 +27,9 @@ pub async fn yield_now() {
                 return Poll::Ready(());
             }
             self.yielded = true;
-            // Waking while running sets NOTIFIED; the harness then reschedules the task with
-            // `Schedule::yield_now`, at the back of the queue.
-            cx.waker().wake_by_ref();
+            // The wake-up is deferred until the worker has run everything else that is ready
+            // (see `scheduler/defer.rs`); outside a scheduler it happens at once.
+            crate::scheduler::defer_or_wake(cx.waker());
             Poll::Pending
         }
     }

@@ -31,6 +31,7 @@ use crate::driver::Parker;
 use crate::loom::sync::Arc;
 use crate::runtime::{context, coop};
 use crate::scheduler;
+use crate::scheduler::Defer;
 use crate::task::Notified;
 use crate::util::atomic_cell::AtomicCell;
 use crate::util::rand::FastRand;
@@ -39,6 +40,9 @@ use std::time::Duration;
 
 /// LIFO-slot polls per tick before the slot is bypassed: bounds ping-pong starvation.
 const MAX_LIFO_POLLS_PER_TICK: usize = 3;
+
+/// Tasks taken from the injection queue on a fairness tick (see `next_task`).
+const INTERVAL_BATCH: usize = 16;
 
 /// A worker's identity: its handle, index and (when no thread runs it) its core.
 pub(crate) struct Worker {
@@ -65,6 +69,8 @@ pub(crate) struct Core {
 pub(crate) struct Context {
     pub(crate) worker: Arc<Worker>,
     pub(crate) core: RefCell<Option<Box<Core>>>,
+    /// Tasks that yielded, woken when the worker runs out of other work.
+    pub(crate) defer: Defer,
 }
 
 /// `Err` means this thread no longer owns the core (handed off by `block_in_place`).
@@ -85,23 +91,41 @@ impl Core {
     }
 
     fn next_task(&mut self, worker: &Worker) -> Option<Notified<Arc<Handle>>> {
-        let handle = &worker.handle;
-        if self.tick % handle.shared.config.global_queue_interval == 0 {
-            return handle.next_remote_task().or_else(|| self.next_local_task());
+        if self.tick % worker.handle.shared.config.global_queue_interval == 0 {
+            // Fairness: the injection queue goes first on this tick. A small batch rather than
+            // one task, so that workers kept busy by local work (a task always in the LIFO slot)
+            // still admit remote tasks at a useful rate.
+            return self
+                .take_from_inject(worker, INTERVAL_BATCH)
+                .or_else(|| self.next_local_task());
         }
         if let Some(task) = self.next_local_task() {
             return Some(task);
         }
-        // Local work is gone: take a fair share of the injection queue in one lock acquisition.
+        // Local work is gone: take a fair share of the injection queue.
+        self.take_from_inject(worker, queue::CAPACITY / 2)
+    }
+
+    /// Moves up to `max` tasks (at most a fair share: the queue's length over the number of
+    /// workers) from the injection queue into the local queue in one lock acquisition, returning
+    /// the first to run now.
+    fn take_from_inject(&mut self, worker: &Worker, max: usize) -> Option<Notified<Arc<Handle>>> {
+        let handle = &worker.handle;
         let inject = &handle.shared.inject;
+        if inject.is_empty() {
+            return None;
+        }
         let fair_share = inject.len() / handle.shared.remotes.len() + 1;
-        let cap = self.run_queue.remaining_slots().min(queue::CAPACITY / 2);
-        let n = fair_share.min(cap).max(1);
+        // Bounded by the free slots, so the pushes below never overflow (which would take the
+        // injection queue's lock, held during `pop_batch`): stealers only ever free slots.
+        let n = fair_share
+            .min(max)
+            .min(self.run_queue.remaining_slots())
+            .max(1);
         let mut first = None;
         let run_queue = &mut self.run_queue;
         inject.pop_batch(n, |task| match first {
             None => first = Some(task),
-            // Cannot overflow: `n` is bounded by the free slots.
             Some(_) => run_queue.push_back_or_overflow(task, inject),
         });
         first
@@ -219,6 +243,7 @@ pub(crate) fn run(worker: Arc<Worker>) {
     let cx = scheduler::Context::MultiThread(Context {
         worker,
         core: RefCell::new(None),
+        defer: Defer::default(),
     });
     context::set_scheduler(&cx, || {
         let scheduler::Context::MultiThread(cx) = &cx else {
@@ -226,10 +251,17 @@ pub(crate) fn run(worker: Arc<Worker>) {
         };
         // `Err` when the loop ends: shutdown handed the core in, or `block_in_place` took it.
         let _ = cx.run(core);
+        // Tasks that yielded just before the core left this thread still need their wake-up.
+        cx.defer.wake();
     });
 }
 
 impl Context {
+    /// True while this thread holds the worker's core (so deferred tasks will be woken here).
+    pub(crate) fn has_core(&self) -> bool {
+        self.core.borrow().is_some()
+    }
+
     fn run(&self, mut core: Box<Core>) -> RunResult {
         while !core.is_shutdown {
             core.tick = core.tick.wrapping_add(1);
@@ -243,6 +275,9 @@ impl Context {
             }
             if let Some(task) = core.steal_work(&self.worker) {
                 core = self.run_task(task, core)?;
+            } else if !self.defer.is_empty() {
+                // Only yielded tasks are left: wake them rather than sleep.
+                core = self.park_timeout(core, Some(Duration::ZERO));
             } else {
                 core = self.park(core);
             }
@@ -309,6 +344,7 @@ impl Context {
             Some(timeout) => park.park_timeout(timeout),
             None => park.park(),
         }
+        self.defer.wake();
         let mut core = self
             .core
             .borrow_mut()

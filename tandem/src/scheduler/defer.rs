@@ -1,0 +1,46 @@
+//! Deferred wake-ups for `yield_now`.
+//!
+//! A yielding task is not rescheduled at once: its waker is kept here and woken when the worker
+//! has nothing else to run (before it would park) and at every driver check. Until then the
+//! worker's local queue can run dry, which is what lets it take batches from the injection
+//! queue. Without this, workers full of yielding tasks would admit one remote task per
+//! `global_queue_interval` ticks.
+
+use std::cell::RefCell;
+use std::task::Waker;
+
+#[derive(Default)]
+pub(crate) struct Defer {
+    deferred: RefCell<Vec<Waker>>,
+}
+
+impl Defer {
+    pub(crate) fn defer(&self, waker: &Waker) {
+        let mut deferred = self.deferred.borrow_mut();
+        // A task that yields twice before being woken needs one wake-up.
+        if let Some(last) = deferred.last() {
+            if last.will_wake(waker) {
+                return;
+            }
+        }
+        deferred.push(waker.clone());
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.deferred.borrow().is_empty()
+    }
+
+    /// Wakes every deferred task. Wakers run without the borrow held: waking schedules, which
+    /// may defer again.
+    pub(crate) fn wake(&self) {
+        loop {
+            let batch = std::mem::take(&mut *self.deferred.borrow_mut());
+            if batch.is_empty() {
+                return;
+            }
+            for waker in batch {
+                waker.wake();
+            }
+        }
+    }
+}

@@ -1,0 +1,282 @@
+//! Model 3: parking and the idle protocol.
+//!
+//! - `Parker` (`driver/park.rs`): an `unpark` racing `park` is never lost, in either order, and
+//!   the parker is reusable after a wake.
+//! - The idle protocol (`idle.rs`, `handle.rs`, the park path of `worker.rs`): a spawner pushes a
+//!   task into the injection queue and calls the real notify path (`Handle::spawn` ->
+//!   `schedule_task` -> `notify_parked` -> `Idle::worker_to_notify` -> `Unparker::unpark`) while
+//!   both workers of a real `Handle` look for work, search and park. The task must always run (a
+//!   lost wake-up leaves every thread blocked, which loom reports as a deadlock), and shutdown
+//!   must wake every worker so the model terminates.
+//!
+//! The `Handle` is the real one, built from its parts (`Handle::new`) so that no OS thread is
+//! spawned. The worker loop is re-implemented in [`TestWorker`] because `worker::Core` cannot be
+//! built or driven outside `worker.rs`; it mirrors `Context::run`/`Context::park` and the
+//! `Core::transition_*` methods line by line, minus the LIFO slot, the tick-based maintenance
+//! and the driver, and calls only the real `Idle`, `Handle`, queue and `Parker` methods.
+
+use super::{block_on, model};
+use crate::blocking::BlockingPool;
+use crate::driver::Parker;
+use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use crate::loom::sync::Arc;
+use crate::runtime::builder::ThreadHooks;
+use crate::scheduler::multi_thread::handle::{Config, Handle, Remote};
+use crate::scheduler::multi_thread::idle::Idle;
+use crate::scheduler::multi_thread::queue::{self, Local};
+use crate::task::{Id, Notified};
+use loom::thread;
+use std::time::Duration;
+
+/// An `unpark` racing `park`: the park returns whether the unpark comes first (NOTIFIED is left
+/// for it), while it checks (the mutex orders the two), or while it waits (the condvar).
+#[test]
+fn loom_park_unpark_vs_park() {
+    model(|| {
+        let mut parker = Parker::new();
+        let unparker = parker.unparker();
+        let th = thread::spawn(move || unparker.unpark());
+        parker.park();
+        th.join().unwrap();
+    });
+}
+
+/// Two rounds of ping-pong between two parkers, one woken through its `Waker`: a consumed
+/// notification resets the state so that the next park waits for the next unpark.
+#[test]
+fn loom_park_ping_pong() {
+    model(|| {
+        let mut main_parker = Parker::new();
+        let main_waker = main_parker.waker();
+        let mut th_parker = Parker::new();
+        let th_unparker = th_parker.unparker();
+        let th = thread::spawn(move || {
+            main_waker.wake_by_ref();
+            th_parker.park();
+            main_waker.wake();
+        });
+        main_parker.park();
+        th_unparker.unpark();
+        main_parker.park();
+        th.join().unwrap();
+    });
+}
+
+const NUM_WORKERS: usize = 2;
+
+/// The real scheduler handle with `NUM_WORKERS` workers, and the workers' own parts.
+fn build() -> (Arc<Handle>, Vec<TestWorker>, BlockingPool) {
+    let mut remotes = Vec::new();
+    let mut parts = Vec::new();
+    for index in 0..NUM_WORKERS {
+        let (steal, run_queue) = queue::local();
+        let park = Parker::new();
+        remotes.push(Remote {
+            steal,
+            unpark: park.unparker(),
+        });
+        parts.push((index, run_queue, park));
+    }
+    let (idle, idle_synced) = Idle::new(NUM_WORKERS);
+    let hooks = ThreadHooks {
+        thread_name: std::sync::Arc::new(|| "loom".to_owned()),
+        stack_size: None,
+        on_thread_start: None,
+        on_thread_stop: None,
+        worker_threads: NUM_WORKERS,
+    };
+    // Never spawns a thread: nothing is submitted to it.
+    let pool = BlockingPool::new(hooks, 1, Duration::from_secs(1));
+    let config = Config {
+        global_queue_interval: 61,
+        event_interval: 61,
+    };
+    let handle = Arc::new(Handle::new(
+        remotes.into_boxed_slice(),
+        idle,
+        idle_synced,
+        config,
+        pool.spawner().clone(),
+    ));
+    let workers = parts
+        .into_iter()
+        .map(|(index, run_queue, park)| TestWorker {
+            handle: handle.clone(),
+            index,
+            run_queue,
+            park,
+            is_searching: false,
+            is_shutdown: false,
+        })
+        .collect();
+    (handle, workers, pool)
+}
+
+/// A worker: `worker::Core` and `worker::Context` reduced to what the idle protocol touches.
+struct TestWorker {
+    handle: Arc<Handle>,
+    index: usize,
+    run_queue: Local<Arc<Handle>>,
+    park: Parker,
+    is_searching: bool,
+    is_shutdown: bool,
+}
+
+type Task = Notified<Arc<Handle>>;
+
+impl TestWorker {
+    /// `Context::run`.
+    fn run(mut self) {
+        while !self.is_shutdown {
+            if let Some(task) = self.next_task() {
+                self.run_task(task);
+                continue;
+            }
+            if let Some(task) = self.steal_work() {
+                self.run_task(task);
+            } else {
+                self.park();
+            }
+        }
+    }
+
+    /// `Core::next_task`: local queue, then the injection queue.
+    fn next_task(&mut self) -> Option<Task> {
+        self.run_queue
+            .pop()
+            .or_else(|| self.handle.next_remote_task())
+    }
+
+    /// `Context::run_task`.
+    fn run_task(&mut self, task: Task) {
+        self.transition_from_searching();
+        task.run();
+    }
+
+    /// `Core::steal_work`.
+    fn steal_work(&mut self) -> Option<Task> {
+        if !self.transition_to_searching() {
+            return None;
+        }
+        let remotes = &self.handle.shared.remotes;
+        for victim in 0..remotes.len() {
+            if victim == self.index {
+                continue;
+            }
+            if let Some(task) = remotes[victim].steal.steal_into(&mut self.run_queue) {
+                return Some(task);
+            }
+        }
+        self.handle.next_remote_task()
+    }
+
+    /// `Core::transition_to_searching`.
+    fn transition_to_searching(&mut self) -> bool {
+        if !self.is_searching {
+            self.is_searching = self.handle.shared.idle.transition_worker_to_searching();
+        }
+        self.is_searching
+    }
+
+    /// `Core::transition_from_searching`.
+    fn transition_from_searching(&mut self) {
+        if !self.is_searching {
+            return;
+        }
+        self.is_searching = false;
+        if self.handle.shared.idle.transition_worker_from_searching() {
+            self.handle.notify_parked();
+        }
+    }
+
+    /// `Core::transition_to_parked`.
+    fn transition_to_parked(&mut self) -> bool {
+        if !self.run_queue.is_empty() || self.is_shutdown {
+            return false;
+        }
+        let shared = &self.handle.shared;
+        let is_last_searcher = {
+            let mut synced = shared.synced.lock();
+            shared
+                .idle
+                .transition_worker_to_parked(&mut synced.idle, self.index, self.is_searching)
+        };
+        self.is_searching = false;
+        if is_last_searcher {
+            self.handle.notify_if_work_pending();
+        }
+        true
+    }
+
+    /// `Core::transition_from_parked`.
+    fn transition_from_parked(&mut self) -> bool {
+        let shared = &self.handle.shared;
+        let mut synced = shared.synced.lock();
+        if !self.run_queue.is_empty() {
+            self.is_searching = !shared
+                .idle
+                .unpark_worker_by_id(&mut synced.idle, self.index);
+            return true;
+        }
+        if shared.idle.is_parked(&synced.idle, self.index) {
+            return false;
+        }
+        self.is_searching = true;
+        true
+    }
+
+    /// `Context::park`, with `Context::park_timeout(None)` and `Core::maintenance` inlined.
+    fn park(&mut self) {
+        if self.transition_to_parked() {
+            while !self.is_shutdown {
+                self.park.park();
+                if !self.is_searching && self.run_queue.len() > 1 {
+                    self.handle.notify_parked();
+                }
+                self.is_shutdown = self.handle.shared.inject.is_closed();
+                if self.transition_from_parked() {
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// Spawns `n` tasks from outside the runtime while both workers look for work and park; each
+/// task must run. Then shuts the scheduler down, which must wake both workers.
+fn spawn_vs_park(n: usize) {
+    model(move || {
+        let (handle, workers, pool) = build();
+        let threads: Vec<_> = workers
+            .into_iter()
+            .map(|worker| thread::spawn(move || worker.run()))
+            .collect();
+        let ran = Arc::new(AtomicUsize::new(0));
+        let joins: Vec<_> = (0..n)
+            .map(|_| {
+                let ran = ran.clone();
+                let future = async move {
+                    ran.fetch_add(1, SeqCst);
+                };
+                Handle::spawn(&handle, future, Id::next())
+            })
+            .collect();
+        for join in joins {
+            block_on(join).expect("the task ran to completion");
+        }
+        assert_eq!(ran.load(SeqCst), n);
+        handle.shutdown();
+        for th in threads {
+            th.join().unwrap();
+        }
+        assert!(handle.shared.inject.is_empty());
+        assert!(handle.shared.owned.is_empty());
+        drop(handle);
+        drop(pool);
+    });
+}
+
+#[test]
+fn loom_park_spawn_vs_park() {
+    spawn_vs_park(1);
+}
