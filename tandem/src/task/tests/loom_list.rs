@@ -31,7 +31,7 @@ fn bind_vs_close(open: bool, run: bool) {
             }
             (join, listed)
         });
-        sched.close_and_shutdown_all();
+        sched.close_and_shutdown_all(0);
         let (join, listed) = th.join().unwrap();
         sched.run_queued();
         assert!(join.is_finished(), "a task escaped shutdown");
@@ -71,7 +71,7 @@ fn loom_list_bind_two_shards_vs_close() {
                 join
             })
         });
-        sched.close_and_shutdown_all();
+        sched.close_and_shutdown_all(0);
         let joins = th.join().unwrap();
         sched.run_queued();
         for join in joins {
@@ -82,5 +82,34 @@ fn loom_list_bind_two_shards_vs_close() {
         for gate in &gates {
             gate.finish();
         }
+    });
+}
+
+/// All workers take part in shutdown: two closers, starting at different shards, race each other
+/// and a spawn. Each listed task is popped and shut down by exactly one of them.
+#[test]
+fn loom_list_two_closers_vs_bind() {
+    model(|| {
+        let sched = TestSched::new(2);
+        let gate = Gate::new(false);
+        let spawner = sched.clone();
+        let spawn_gate = gate.clone();
+        let th_spawn = thread::spawn(move || {
+            let (join, notified) = spawner.bind(&spawn_gate);
+            if let Some(notified) = notified {
+                spawner.schedule(notified);
+            }
+            join
+        });
+        let closer = sched.clone();
+        let th_close = thread::spawn(move || closer.close_and_shutdown_all(1));
+        sched.close_and_shutdown_all(0);
+        th_close.join().unwrap();
+        let join = th_spawn.join().unwrap();
+        sched.run_queued();
+        assert!(join.is_finished(), "a task escaped shutdown");
+        assert!(!check_result(block_on(join), true));
+        sched.assert_idle();
+        gate.finish();
     });
 }

@@ -179,7 +179,7 @@ fn shutdown_vs_poll(open: bool) {
         let gate = Gate::new(open);
         let (join, notified) = sched.spawn(&gate);
         let closer = sched.clone();
-        let th = thread::spawn(move || closer.close_and_shutdown_all());
+        let th = thread::spawn(move || closer.close_and_shutdown_all(0));
         notified.run();
         th.join().unwrap();
         sched.run_queued();
@@ -213,7 +213,7 @@ fn loom_task_shutdown_vs_wake() {
         // First poll before the race: the task is idle with its waker registered.
         notified.run();
         let closer = sched.clone();
-        let th = thread::spawn(move || closer.close_and_shutdown_all());
+        let th = thread::spawn(move || closer.close_and_shutdown_all(0));
         gate.open(true);
         sched.run_queued();
         th.join().unwrap();

@@ -122,8 +122,10 @@ impl TestSched {
         }
     }
 
-    pub(super) fn close_and_shutdown_all(&self) {
-        self.0.owned.close_and_shutdown_all(0);
+    /// Closes the list and shuts every task down, walking the shards from `start` (each worker
+    /// of a runtime starts at its own index).
+    pub(super) fn close_and_shutdown_all(&self, start: usize) {
+        self.0.owned.close_and_shutdown_all(start);
     }
 
     /// The end of a model: nothing may be left queued or listed.

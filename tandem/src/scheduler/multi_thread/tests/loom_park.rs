@@ -15,7 +15,7 @@
 //! `Core::transition_*` methods line by line, minus the LIFO slot, the tick-based maintenance
 //! and the driver, and calls only the real `Idle`, `Handle`, queue and `Parker` methods.
 
-use super::{block_on, model};
+use super::model;
 use crate::blocking::BlockingPool;
 use crate::driver::Parker;
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
@@ -242,8 +242,13 @@ impl TestWorker {
     }
 }
 
-/// Spawns `n` tasks from outside the runtime while both workers look for work and park; each
-/// task must run. Then shuts the scheduler down, which must wake both workers.
+/// Spawns `n` tasks from outside the runtime (each push into the injection queue is followed by
+/// the real notify path) while both workers look for work, search and park. Every task must run:
+/// the last one to run shuts the scheduler down (closes the injection queue and unparks every
+/// worker, as `Runtime` drop does), and the model then waits for both workers to leave their
+/// loops. A lost wake-up, for a task or for shutdown, leaves every thread blocked, which loom
+/// reports as a deadlock. (Shutting down from the last task rather than from the spawner after
+/// awaiting the `JoinHandle`s keeps the state space about ten times smaller.)
 fn spawn_vs_park(n: usize) {
     model(move || {
         let (handle, workers, pool) = build();
@@ -252,25 +257,23 @@ fn spawn_vs_park(n: usize) {
             .map(|worker| thread::spawn(move || worker.run()))
             .collect();
         let ran = Arc::new(AtomicUsize::new(0));
-        let joins: Vec<_> = (0..n)
-            .map(|_| {
-                let ran = ran.clone();
-                let future = async move {
-                    ran.fetch_add(1, SeqCst);
-                };
-                Handle::spawn(&handle, future, Id::next())
-            })
-            .collect();
-        for join in joins {
-            block_on(join).expect("the task ran to completion");
+        for _ in 0..n {
+            let ran = ran.clone();
+            let task_handle = handle.clone();
+            let future = async move {
+                if ran.fetch_add(1, SeqCst) + 1 == n {
+                    task_handle.shutdown();
+                }
+            };
+            // Detached: the handle's drop races the task's completion too.
+            drop(Handle::spawn(&handle, future, Id::next()));
         }
-        assert_eq!(ran.load(SeqCst), n);
-        handle.shutdown();
         for th in threads {
             th.join().unwrap();
         }
+        assert_eq!(ran.load(SeqCst), n, "a task did not run");
         assert!(handle.shared.inject.is_empty());
-        assert!(handle.shared.owned.is_empty());
+        assert!(handle.shared.owned.is_empty(), "a task was not released");
         drop(handle);
         drop(pool);
     });
@@ -279,4 +282,11 @@ fn spawn_vs_park(n: usize) {
 #[test]
 fn loom_park_spawn_vs_park() {
     spawn_vs_park(1);
+}
+
+/// Two spawns: the first may wake a worker that is still searching when the second arrives, and
+/// a searcher that finds work must wake another (`transition_worker_from_searching`).
+#[test]
+fn loom_park_spawn_two_vs_park() {
+    spawn_vs_park(2);
 }

@@ -11,8 +11,6 @@ mod loom_queue;
 
 use crate::task::{Id, Notified, Schedule, Task};
 use std::cell::Cell;
-use std::future::Future;
-use std::task::{Context, Poll, Waker};
 
 thread_local! {
     /// Panics raised on this OS thread (loom runs every model thread on the test's thread).
@@ -52,26 +50,6 @@ pub(super) fn model(f: impl Fn() + Sync + Send + 'static) {
         "{name}: {} executions",
         executions.load(std::sync::atomic::Ordering::Relaxed)
     );
-}
-
-/// Runs `future` to completion on this loom thread, parking it while the future is pending.
-/// A wake-up that never comes leaves every thread blocked, which loom reports as a deadlock.
-pub(super) fn block_on<F: Future>(future: F) -> F::Output {
-    struct Unpark(loom::thread::Thread);
-    impl std::task::Wake for Unpark {
-        fn wake(self: std::sync::Arc<Self>) {
-            self.0.unpark();
-        }
-    }
-    let waker = Waker::from(std::sync::Arc::new(Unpark(loom::thread::current())));
-    let mut cx = Context::from_waker(&waker);
-    let mut future = std::pin::pin!(future);
-    loop {
-        if let Poll::Ready(out) = future.as_mut().poll(&mut cx) {
-            return out;
-        }
-        loom::thread::park();
-    }
 }
 
 /// A scheduler for tasks that are only moved between queues, never run.

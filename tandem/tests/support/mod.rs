@@ -1,0 +1,187 @@
+//! Shared helpers for Tandem's integration tests.
+//!
+//! Every runtime-behaviour test runs on each runtime flavour returned by
+//! [`flavors`]: current-thread, and multi-thread with 1, 2 and 8 workers.
+//! [`each_flavor`] builds a fresh runtime per flavour and prefixes any panic
+//! with the flavour's name so failures say where they happened.
+//!
+//! Only APIs whose names are shared with Tokio are used here, so the same
+//! files compile against Tokio (renamed to `tandem`) for cross-checking.
+#![allow(dead_code)]
+
+use std::any::Any;
+use std::panic::{self, AssertUnwindSafe};
+use std::sync::Once;
+use std::time::{Duration, Instant};
+
+use tandem::runtime::{Builder, Runtime};
+
+/// Prefix of the message of every panic a test triggers on purpose. The panic
+/// hook installed by [`silence_expected_panics`] stays quiet for them (only for
+/// messages that *start* with it, so assertion failures quoting it still show).
+pub const EXPECTED_PANIC: &str = "[expected test panic]";
+
+/// One runtime configuration under test.
+#[derive(Clone, Copy, Debug)]
+pub struct Flavor {
+    pub name: &'static str,
+    /// `None` = current-thread runtime, `Some(n)` = multi-thread with `n` workers.
+    pub workers: Option<usize>,
+}
+
+impl Flavor {
+    pub const CURRENT_THREAD: Flavor = Flavor {
+        name: "current_thread",
+        workers: None,
+    };
+    pub const MULTI_1: Flavor = Flavor {
+        name: "multi_thread(1)",
+        workers: Some(1),
+    };
+    pub const MULTI_2: Flavor = Flavor {
+        name: "multi_thread(2)",
+        workers: Some(2),
+    };
+    pub const MULTI_8: Flavor = Flavor {
+        name: "multi_thread(8)",
+        workers: Some(8),
+    };
+
+    /// A builder for this flavour with `enable_all()` applied; callers may add
+    /// more settings before `build()`.
+    pub fn builder(&self) -> Builder {
+        let mut b = match self.workers {
+            None => Builder::new_current_thread(),
+            Some(n) => {
+                let mut b = Builder::new_multi_thread();
+                b.worker_threads(n);
+                b
+            }
+        };
+        b.enable_all();
+        b
+    }
+
+    pub fn build(&self) -> Runtime {
+        self.builder()
+            .build()
+            .unwrap_or_else(|e| panic!("[{}] failed to build runtime: {e}", self.name))
+    }
+
+    pub fn is_multi_thread(&self) -> bool {
+        self.workers.is_some()
+    }
+
+    /// Number of threads that poll tasks (1 for current-thread).
+    pub fn worker_count(&self) -> usize {
+        self.workers.unwrap_or(1)
+    }
+}
+
+/// All flavours every runtime-behaviour test runs on.
+pub fn flavors() -> Vec<Flavor> {
+    vec![
+        Flavor::CURRENT_THREAD,
+        Flavor::MULTI_1,
+        Flavor::MULTI_2,
+        Flavor::MULTI_8,
+    ]
+}
+
+/// Runs `f` once per flavour with a freshly built runtime. A panic inside `f`
+/// is re-raised with the flavour name prepended.
+pub fn each_flavor(f: impl Fn(Flavor, Runtime)) {
+    for flavor in flavors() {
+        run_flavor(flavor, |fl| f(fl, fl.build()));
+    }
+}
+
+/// Runs `f` for one flavour, re-raising any panic with the flavour name prepended.
+pub fn run_flavor(flavor: Flavor, f: impl FnOnce(Flavor)) {
+    if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| f(flavor))) {
+        panic!("[flavor {}] {}", flavor.name, panic_message(&*payload));
+    }
+}
+
+/// Extracts the message of a panic payload (`&str` or `String`), or a placeholder.
+pub fn panic_message(payload: &(dyn Any + Send)) -> String {
+    if let Some(s) = payload.downcast_ref::<&'static str>() {
+        (*s).to_string()
+    } else if let Some(s) = payload.downcast_ref::<String>() {
+        s.clone()
+    } else {
+        "<non-string panic payload>".to_string()
+    }
+}
+
+/// Installs (once per process) a panic hook that suppresses the report of
+/// panics whose message starts with [`EXPECTED_PANIC`] and forwards every other
+/// panic to the previous (default) hook.
+pub fn silence_expected_panics() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        let previous = panic::take_hook();
+        panic::set_hook(Box::new(move |info| {
+            if panic_message(info.payload()).starts_with(EXPECTED_PANIC) {
+                return;
+            }
+            previous(info);
+        }));
+    });
+}
+
+/// Polls `cond` (sleeping 1 ms between checks) until it is true or `timeout`
+/// elapses. Returns whether the condition became true. Used only where an
+/// effect happens asynchronously on another thread; the timeout is a hang
+/// detector, never the thing under test.
+pub fn wait_until(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if cond() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+
+/// Async counterpart of [`wait_until`]: yields to the runtime between checks
+/// (so a current-thread runtime keeps running its tasks).
+pub async fn wait_until_async(timeout: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if cond() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        tandem::task::yield_now().await;
+    }
+}
+
+/// Number of threads of this process (entries of `/proc/self/task`).
+pub fn thread_count() -> usize {
+    std::fs::read_dir("/proc/self/task")
+        .expect("read /proc/self/task")
+        .count()
+}
+
+/// Resident set size of this process in bytes (`VmRSS` of `/proc/self/status`,
+/// the same counter as the second field of `/proc/self/statm`, but already in
+/// kB so no page-size lookup is needed).
+pub fn rss_bytes() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").expect("read /proc/self/status");
+    let line = status
+        .lines()
+        .find(|l| l.starts_with("VmRSS:"))
+        .expect("VmRSS line in /proc/self/status");
+    let kb: u64 = line
+        .split_whitespace()
+        .nth(1)
+        .and_then(|v| v.parse().ok())
+        .expect("VmRSS value");
+    kb * 1024
+}
