@@ -42,7 +42,7 @@ use std::time::Duration;
 const MAX_LIFO_POLLS_PER_TICK: usize = 3;
 
 /// Tasks taken from the injection queue on a fairness tick (see `next_task`).
-const INTERVAL_BATCH: usize = 16;
+const INTERVAL_BATCH: usize = 32;
 
 /// A worker's identity: its handle, index and (when no thread runs it) its core.
 pub(crate) struct Worker {

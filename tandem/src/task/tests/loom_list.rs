@@ -20,7 +20,7 @@ fn bind_vs_close(open: bool, run: bool) {
         let spawner = sched.clone();
         let spawn_gate = gate.clone();
         let th = thread::spawn(move || {
-            let (join, notified) = spawner.bind(&spawn_gate);
+            let (join, notified) = spawner.bind(&spawn_gate, 0);
             let listed = notified.is_some();
             if let Some(notified) = notified {
                 if run {
@@ -63,8 +63,10 @@ fn loom_list_bind_two_shards_vs_close() {
         let spawner = sched.clone();
         let spawn_gates = gates.clone();
         let th = thread::spawn(move || {
+            let mut shard = 0;
             spawn_gates.map(|gate| {
-                let (join, notified) = spawner.bind(&gate);
+                let (join, notified) = spawner.bind(&gate, shard);
+                shard += 1;
                 if let Some(notified) = notified {
                     spawner.schedule(notified);
                 }
@@ -95,7 +97,7 @@ fn loom_list_two_closers_vs_bind() {
         let spawner = sched.clone();
         let spawn_gate = gate.clone();
         let th_spawn = thread::spawn(move || {
-            let (join, notified) = spawner.bind(&spawn_gate);
+            let (join, notified) = spawner.bind(&spawn_gate, 1);
             if let Some(notified) = notified {
                 spawner.schedule(notified);
             }

@@ -68,12 +68,27 @@ pub(super) fn model(f: impl Fn() + Sync + Send + 'static) {
     );
 }
 
+/// A task id that selects shard `shard` of a list with `shards` shards (a power of two).
+///
+/// Ids come from a process-wide counter, which other tests advance too, so a model that took
+/// `Id::next()` as is could put a task in a different shard in each execution: loom needs every
+/// execution of a model to be deterministic.
+pub(super) fn id_in_shard(shard: usize, shards: usize) -> Id {
+    loop {
+        let id = Id::next();
+        if id.as_u64() as usize & (shards - 1) == shard {
+            return id;
+        }
+    }
+}
+
 /// A scheduler that owns an `OwnedTasks` list and queues notifications for the model to run.
 #[derive(Clone)]
 pub(super) struct TestSched(Arc<SchedInner>);
 
 pub(super) struct SchedInner {
     owned: OwnedTasks<TestSched>,
+    shards: usize,
     queue: Mutex<VecDeque<Notified<TestSched>>>,
 }
 
@@ -88,26 +103,29 @@ impl Schedule for TestSched {
 }
 
 impl TestSched {
+    /// `shards`: a power of two.
     pub(super) fn new(shards: usize) -> TestSched {
         TestSched(Arc::new(SchedInner {
             owned: OwnedTasks::new(shards),
+            shards,
             queue: Mutex::new(VecDeque::new()),
         }))
     }
 
-    /// Spawns `gate`'s future into the owned list, as `Handle::spawn` does (without scheduling).
+    /// Spawns `gate`'s future into shard `shard` of the owned list, as `Handle::spawn` does
+    /// (without scheduling it).
     pub(super) fn bind(
         &self,
         gate: &Arc<Gate>,
+        shard: usize,
     ) -> (JoinHandle<Output>, Option<Notified<TestSched>>) {
-        self.0
-            .owned
-            .bind(GatedFuture(gate.clone()), self.clone(), Id::next())
+        let id = id_in_shard(shard, self.0.shards);
+        self.0.owned.bind(GatedFuture(gate.clone()), self.clone(), id)
     }
 
-    /// As `bind`, but the list must be open.
+    /// As `bind` into shard 0, but the list must be open.
     pub(super) fn spawn(&self, gate: &Arc<Gate>) -> (JoinHandle<Output>, Notified<TestSched>) {
-        let (join, notified) = self.bind(gate);
+        let (join, notified) = self.bind(gate, 0);
         (join, notified.expect("the list is open"))
     }
 

@@ -15,7 +15,7 @@
 //! `Core::transition_*` methods line by line, minus the LIFO slot, the tick-based maintenance
 //! and the driver, and calls only the real `Idle`, `Handle`, queue and `Parker` methods.
 
-use super::model;
+use super::{model, shard_zero_id};
 use crate::blocking::BlockingPool;
 use crate::driver::Parker;
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
@@ -24,7 +24,7 @@ use crate::runtime::builder::ThreadHooks;
 use crate::scheduler::multi_thread::handle::{Config, Handle, Remote};
 use crate::scheduler::multi_thread::idle::Idle;
 use crate::scheduler::multi_thread::queue::{self, Local};
-use crate::task::{Id, Notified};
+use crate::task::Notified;
 use loom::thread;
 use std::time::Duration;
 
@@ -266,7 +266,7 @@ fn spawn_vs_park(n: usize) {
                 }
             };
             // Detached: the handle's drop races the task's completion too.
-            drop(Handle::spawn(&handle, future, Id::next()));
+            drop(Handle::spawn(&handle, future, shard_zero_id()));
         }
         for th in threads {
             th.join().unwrap();

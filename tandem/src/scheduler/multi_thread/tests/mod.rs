@@ -52,6 +52,19 @@ pub(super) fn model(f: impl Fn() + Sync + Send + 'static) {
     );
 }
 
+/// A task id that is 0 modulo 64, so it selects shard 0 of any owned-tasks list of up to 64
+/// shards. Ids come from a process-wide counter that other tests advance too: a model that took
+/// `Id::next()` as is could lock a different shard in each execution, and loom needs every
+/// execution of a model to be deterministic.
+pub(super) fn shard_zero_id() -> Id {
+    loop {
+        let id = Id::next();
+        if id.as_u64() % 64 == 0 {
+            return id;
+        }
+    }
+}
+
 /// A scheduler for tasks that are only moved between queues, never run.
 pub(super) struct NoopSched;
 
