@@ -411,6 +411,9 @@ pub fn fmt_duration(d: Duration) -> String {
 
 /// Writes all results as JSON to `path`.
 pub fn write_json(path: &Path, cfg: &Config, reports: &[SuiteReport]) -> io::Result<()> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir)?;
+    }
     std::fs::write(path, to_json(cfg, reports))
 }
 
