@@ -36,6 +36,7 @@ extern crate self as tandem;
 mod blocking;
 mod driver;
 mod loom;
+mod reactor;
 mod scheduler;
 mod util;
 

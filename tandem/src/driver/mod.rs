@@ -1,16 +1,168 @@
-//! What a thread parks on when it has nothing to run.
+//! What a thread parks on when it has nothing to run: the I/O reactor (`epoll_wait`) bounded by
+//! the next timer deadline, or, without I/O, a condition variable with that timeout.
 //!
-//! For now a parker (mutex + condition variable + state word); the I/O reactor and the timer
-//! wheel will join it here, so that a parked worker can wait in `epoll_wait` until the next
-//! timer deadline.
+//! One `Driver` per runtime. On the multi-thread runtime the first idle worker to take it (a
+//! `try_lock`) sleeps in it; the other idle workers sleep on their own condition variables
+//! (`park.rs`). Waking the driver's sleeper goes through `DriverUnpark`: the mio waker (an eventfd
+//! write) or the fallback parker.
+//!
+//! A park:
+//! 1. Work out the timeout: the caller's limit, shortened to the next timer deadline. With a
+//!    paused clock and nothing else to do, advance the clock to that deadline instead of sleeping.
+//! 2. Sleep in the reactor (or the fallback parker); dispatch I/O events (tasks get woken).
+//! 3. Fire the timers that are due.
 
 mod park;
+mod time_stub;
+mod worker_park;
+
+/// The time driver's handle (see `time_stub.rs`).
+pub(crate) use time_stub::Handle as TimeHandle;
 
 pub(crate) use park::{Parker, Unparker};
+pub(crate) use worker_park::{SharedDriver, WorkerParker, WorkerUnparker};
 
+use crate::reactor;
 use std::future::Future;
+use std::io;
 use std::pin::pin;
 use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+/// The runtime's driver: owned by whichever thread parks on it.
+pub(crate) struct Driver {
+    inner: Inner,
+    is_shutdown: bool,
+}
+
+enum Inner {
+    Io(reactor::Driver),
+    /// No I/O: a thread parker with a timeout stands in for `epoll_wait`.
+    Thread(Parker),
+}
+
+/// The shared handles of the driver's parts.
+pub(crate) struct Handle {
+    pub(crate) io: Option<reactor::Handle>,
+    pub(crate) time: Option<TimeHandle>,
+    pub(crate) unpark: DriverUnpark,
+}
+
+/// Wakes the thread sleeping in the driver.
+#[derive(Clone)]
+pub(crate) struct DriverUnpark {
+    inner: UnparkInner,
+}
+
+#[derive(Clone)]
+enum UnparkInner {
+    Io(reactor::Handle),
+    Thread(Unparker),
+}
+
+/// What the builder asks of the driver.
+pub(crate) struct Cfg {
+    pub(crate) enable_io: bool,
+    pub(crate) enable_time: bool,
+    pub(crate) start_paused: bool,
+}
+
+impl Driver {
+    pub(crate) fn new(cfg: Cfg) -> io::Result<(Driver, Handle)> {
+        let (inner, io, unpark) = if cfg.enable_io {
+            let (driver, handle) = reactor::Driver::new()?;
+            let unpark = DriverUnpark {
+                inner: UnparkInner::Io(handle.clone()),
+            };
+            (Inner::Io(driver), Some(handle), unpark)
+        } else {
+            let parker = Parker::new();
+            let unpark = DriverUnpark {
+                inner: UnparkInner::Thread(parker.unparker()),
+            };
+            (Inner::Thread(parker), None, unpark)
+        };
+        let time = cfg
+            .enable_time
+            .then(|| TimeHandle::new(cfg.start_paused, unpark.clone()));
+        let driver = Driver {
+            inner,
+            is_shutdown: false,
+        };
+        Ok((driver, Handle { io, time, unpark }))
+    }
+
+    /// Sleeps until woken, an I/O event, or the next timer.
+    pub(crate) fn park(&mut self, handle: &Handle) {
+        self.park_internal(handle, None);
+    }
+
+    /// As `park`, for at most `limit` (zero: just collect what is ready).
+    pub(crate) fn park_timeout(&mut self, handle: &Handle, limit: Duration) {
+        self.park_internal(handle, Some(limit));
+    }
+
+    fn park_internal(&mut self, handle: &Handle, limit: Option<Duration>) {
+        if self.is_shutdown {
+            return;
+        }
+        let mut timeout = limit;
+        if let Some(time) = &handle.time {
+            if time.is_paused() {
+                // Idle with a paused clock: jump to the next deadline rather than sleep.
+                if limit.is_none() && time.advance_to_next_deadline() {
+                    timeout = Some(Duration::ZERO);
+                }
+            } else if let Some(deadline) = time.next_deadline() {
+                let until = deadline.saturating_duration_since(Instant::now());
+                timeout = Some(timeout.map_or(until, |t| t.min(until)));
+            }
+        }
+        match &mut self.inner {
+            Inner::Io(driver) => {
+                let io = handle.io.as_ref().expect("an I/O driver has an I/O handle");
+                driver.turn(io, timeout);
+                // Signals (once `tandem::signal` exists) are dispatched from here.
+                let _ = driver.take_signal_ready();
+            }
+            Inner::Thread(parker) => match timeout {
+                None => parker.park(),
+                Some(t) => parker.park_timeout(t),
+            },
+        }
+        if let Some(time) = &handle.time {
+            time.process();
+        }
+    }
+
+    /// Shuts the drivers down: timers fire, readiness futures get an error. Idempotent.
+    pub(crate) fn shutdown(&mut self, handle: &Handle) {
+        if std::mem::replace(&mut self.is_shutdown, true) {
+            return;
+        }
+        if let Some(time) = &handle.time {
+            time.shutdown();
+        }
+        if let (Inner::Io(driver), Some(io)) = (&mut self.inner, &handle.io) {
+            driver.shutdown(io);
+        }
+    }
+}
+
+impl DriverUnpark {
+    pub(crate) fn unpark(&self) {
+        match &self.inner {
+            UnparkInner::Io(handle) => handle.unpark(),
+            UnparkInner::Thread(unparker) => unparker.unpark(),
+        }
+    }
+}
+
+impl Handle {
+    pub(crate) fn unpark(&self) {
+        self.unpark.unpark();
+    }
+}
 
 thread_local! {
     /// One parker per thread for `block_on`, so blocking on a future allocates nothing.

@@ -40,6 +40,7 @@ pub struct Builder {
     event_interval: u32,
     enable_io: bool,
     enable_time: bool,
+    start_paused: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -90,6 +91,7 @@ impl Builder {
             event_interval: DEFAULT_EVENT_INTERVAL,
             enable_io: false,
             enable_time: false,
+            start_paused: false,
         }
     }
 
@@ -107,6 +109,17 @@ impl Builder {
     /// Enables the time driver.
     pub fn enable_time(&mut self) -> &mut Self {
         self.enable_time = true;
+        self
+    }
+
+    /// Starts the runtime's clock paused (current-thread runtimes, for tests): time moves only
+    /// through `tandem::time::advance`, or jumps to the next timer when the runtime is idle.
+    /// Implies `enable_time`.
+    ///
+    /// # Panics
+    /// At `build` on a multi-thread runtime, as Tokio.
+    pub fn start_paused(&mut self, start_paused: bool) -> &mut Self {
+        self.start_paused = start_paused;
         self
     }
 
@@ -220,6 +233,14 @@ impl Builder {
             self.keep_alive.unwrap_or(DEFAULT_KEEP_ALIVE),
         );
         let spawner = blocking_pool.spawner().clone();
+        if self.start_paused && self.kind == Kind::MultiThread {
+            panic!("`start_paused` is only supported on the current-thread runtime");
+        }
+        let (driver, driver_handle) = crate::driver::Driver::new(crate::driver::Cfg {
+            enable_io: self.enable_io,
+            enable_time: self.enable_time || self.start_paused,
+            start_paused: self.start_paused,
+        })?;
         let global_queue_interval = self
             .global_queue_interval
             .unwrap_or(DEFAULT_GLOBAL_QUEUE_INTERVAL);
@@ -229,7 +250,8 @@ impl Builder {
                     global_queue_interval,
                     event_interval: self.event_interval,
                 };
-                let (ct, handle) = current_thread::CurrentThread::new(config, spawner);
+                let (ct, handle) =
+                    current_thread::CurrentThread::new(config, spawner, driver, driver_handle);
                 (
                     Scheduler::CurrentThread(ct),
                     scheduler::Handle::CurrentThread(handle),
@@ -240,7 +262,8 @@ impl Builder {
                     global_queue_interval,
                     event_interval: self.event_interval,
                 };
-                let (mt, handle) = multi_thread::MultiThread::new(workers, config, spawner);
+                let (mt, handle) =
+                    multi_thread::MultiThread::new(workers, config, spawner, driver, driver_handle);
                 (
                     Scheduler::MultiThread(mt),
                     scheduler::Handle::MultiThread(handle),

@@ -11,7 +11,7 @@
 //! 3. Drop the queued notifications.
 
 use crate::blocking;
-use crate::driver::{Parker, Unparker};
+use crate::driver::{self, Driver, DriverUnpark};
 use crate::loom::sync::{Arc, Mutex};
 use crate::runtime::{context, coop};
 use crate::scheduler;
@@ -41,6 +41,7 @@ pub(crate) struct Handle {
     root: std::sync::Arc<RootWaker>,
     config: Config,
     pub(crate) blocking_spawner: blocking::Spawner,
+    pub(crate) driver: driver::Handle,
 }
 
 #[derive(Clone, Copy)]
@@ -52,7 +53,7 @@ pub(crate) struct Config {
 /// The `block_on` future's waker: flags the root future and unparks the thread.
 struct RootWaker {
     woken: AtomicBool,
-    unpark: Unparker,
+    unpark: DriverUnpark,
 }
 
 impl Wake for RootWaker {
@@ -71,7 +72,8 @@ impl Wake for RootWaker {
 pub(crate) struct Core {
     tasks: VecDeque<Notified<Arc<Handle>>>,
     tick: u32,
-    park: Option<Parker>,
+    /// Taken while the thread sleeps in it.
+    driver: Option<Driver>,
 }
 
 /// The per-thread context while a thread drives the scheduler.
@@ -86,22 +88,24 @@ impl CurrentThread {
     pub(crate) fn new(
         config: Config,
         blocking_spawner: blocking::Spawner,
+        driver: Driver,
+        driver_handle: driver::Handle,
     ) -> (CurrentThread, Arc<Handle>) {
-        let park = Parker::new();
         let handle = Arc::new(Handle {
             inject: Inject::new(),
             owned: OwnedTasks::new(1),
             root: std::sync::Arc::new(RootWaker {
                 woken: AtomicBool::new(false),
-                unpark: park.unparker(),
+                unpark: driver_handle.unpark.clone(),
             }),
             config,
             blocking_spawner,
+            driver: driver_handle,
         });
         let core = Box::new(Core {
             tasks: VecDeque::with_capacity(64),
             tick: 0,
-            park: Some(park),
+            driver: Some(driver),
         });
         let scheduler = CurrentThread {
             core: AtomicCell::new(Some(core)),
@@ -143,12 +147,17 @@ impl CurrentThread {
     pub(crate) fn shutdown(&self, handle: &Arc<Handle>) {
         handle.inject.close();
         handle.owned.close_and_shutdown_all(0);
-        if let Some(mut core) = self.core.take() {
-            core.tasks.clear();
-            self.core.set(core);
-        }
         while let Some(task) = handle.inject.pop() {
             drop(task);
+        }
+        // With the core here (no other thread in `block_on`), drop its queue and shut the
+        // drivers down, after the tasks so their resources deregister first.
+        if let Some(mut core) = self.core.take() {
+            core.tasks.clear();
+            if let Some(driver) = core.driver.as_mut() {
+                driver.shutdown(&handle.driver);
+            }
+            self.core.set(core);
         }
     }
 }
@@ -232,12 +241,10 @@ impl Context {
                     }
                 }
             }
-            if ran_out && !handle.root.woken.load(Ordering::Acquire) && self.defer.is_empty() {
-                self.park(None);
-            } else {
-                // Let the driver (timers, I/O) in between batches.
-                self.park(Some(std::time::Duration::ZERO));
-            }
+            // Out of tasks: sleep. Otherwise let the drivers (timers, I/O) in between batches.
+            let idle =
+                ran_out && !handle.root.woken.load(Ordering::Acquire) && self.defer.is_empty();
+            self.park(idle);
         }
     }
 
@@ -248,16 +255,20 @@ impl Context {
             .expect("the core is present while the scheduler runs"))
     }
 
-    fn park(&self, timeout: Option<std::time::Duration>) {
-        let mut park = self.with_core(|core| core.park.take().expect("parker present"));
+    /// Sleeps in the driver (`block`), or just collects ready events and timers.
+    fn park(&self, block: bool) {
+        let mut driver = self.with_core(|core| core.driver.take().expect("driver present"));
         let has_work = self.with_core(|core| !core.tasks.is_empty())
             || !self.handle.inject.is_empty()
             || !self.defer.is_empty();
-        match timeout {
-            None if !has_work => park.park(),
-            _ => park.park_timeout(std::time::Duration::ZERO),
+        // The core stays in the context while we sleep: tasks woken by I/O events or timers are
+        // pushed straight into its queue.
+        if block && !has_work {
+            driver.park(&self.handle.driver);
+        } else {
+            driver.park_timeout(&self.handle.driver, std::time::Duration::ZERO);
         }
-        self.with_core(|core| core.park = Some(park));
+        self.with_core(|core| core.driver = Some(driver));
         self.defer.wake();
     }
 }

@@ -48,6 +48,30 @@ impl Handle {
         self.blocking_spawner().spawn_blocking(self, f)
     }
 
+    pub(crate) fn driver(&self) -> &crate::driver::Handle {
+        match self {
+            Handle::CurrentThread(h) => &h.driver,
+            Handle::MultiThread(h) => &h.driver.handle,
+        }
+    }
+
+    /// The reactor of this runtime.
+    ///
+    /// # Panics
+    /// If the runtime was built without `enable_io`, with Tokio's message.
+    #[track_caller]
+    pub(crate) fn io_handle(&self) -> &crate::reactor::Handle {
+        self.driver().io.as_ref().expect(
+            "A Tandem runtime was found, but IO is disabled. Call `enable_io` on the runtime \
+             builder to enable IO.",
+        )
+    }
+
+    /// The time driver of this runtime, if `enable_time` was called.
+    pub(crate) fn time_handle(&self) -> Option<&crate::driver::TimeHandle> {
+        self.driver().time.as_ref()
+    }
+
     pub(crate) fn blocking_spawner(&self) -> &crate::blocking::Spawner {
         match self {
             Handle::CurrentThread(h) => &h.blocking_spawner,

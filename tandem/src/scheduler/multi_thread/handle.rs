@@ -5,7 +5,7 @@ use super::idle::{self, Idle};
 use super::queue;
 use super::worker::{Context as WorkerContext, Core};
 use crate::blocking;
-use crate::driver::Unparker;
+use crate::driver::{SharedDriver, WorkerUnparker};
 use crate::loom::sync::{Arc, Mutex};
 use crate::scheduler::inject::Inject;
 use crate::scheduler::Context as SchedulerContext;
@@ -17,6 +17,8 @@ use std::future::Future;
 pub(crate) struct Handle {
     pub(super) shared: Shared,
     pub(crate) blocking_spawner: blocking::Spawner,
+    /// The I/O and time drivers, parked on by one idle worker at a time.
+    pub(crate) driver: Arc<SharedDriver>,
 }
 
 pub(crate) struct Shared {
@@ -38,7 +40,7 @@ pub(crate) struct Synced {
 
 pub(super) struct Remote {
     pub(super) steal: queue::Steal<Arc<Handle>>,
-    pub(super) unpark: Unparker,
+    pub(super) unpark: WorkerUnparker,
 }
 
 #[derive(Clone, Copy)]
@@ -56,6 +58,7 @@ impl Handle {
         idle_synced: idle::Synced,
         config: Config,
         blocking_spawner: blocking::Spawner,
+        driver: Arc<SharedDriver>,
     ) -> Handle {
         let workers = remotes.len();
         Handle {
@@ -71,6 +74,7 @@ impl Handle {
                 config,
             },
             blocking_spawner,
+            driver,
         }
     }
 
@@ -190,6 +194,8 @@ impl Handle {
             drop(task);
         }
         debug_assert!(self.shared.owned.is_empty(), "tasks survived shutdown");
+        // Last, so that tasks were dropped while their resources were still registered.
+        self.driver.shutdown();
     }
 }
 

@@ -64,13 +64,16 @@ impl MultiThread {
         num_workers: usize,
         config: Config,
         blocking_spawner: blocking::Spawner,
+        driver: crate::driver::Driver,
+        driver_handle: crate::driver::Handle,
     ) -> (MultiThread, Arc<Handle>) {
+        let shared_driver = crate::driver::SharedDriver::new(driver, driver_handle);
         let seeds = FastRand::from_entropy();
         let mut cores = Vec::with_capacity(num_workers);
         let mut remotes = Vec::with_capacity(num_workers);
         for _ in 0..num_workers {
             let (steal, run_queue) = queue::local();
-            let park = crate::driver::Parker::new();
+            let park = crate::driver::WorkerParker::new(shared_driver.clone());
             remotes.push(handle::Remote {
                 steal,
                 unpark: park.unparker(),
@@ -85,6 +88,7 @@ impl MultiThread {
             idle_synced,
             config,
             blocking_spawner,
+            shared_driver,
         ));
         let scheduler_handle = scheduler::Handle::MultiThread(handle.clone());
         for (index, core) in cores.into_iter().enumerate() {

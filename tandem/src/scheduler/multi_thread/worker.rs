@@ -27,7 +27,7 @@
 
 use super::handle::Handle;
 use super::queue;
-use crate::driver::Parker;
+use crate::driver::WorkerParker;
 use crate::loom::sync::Arc;
 use crate::runtime::{context, coop};
 use crate::scheduler;
@@ -61,7 +61,7 @@ pub(crate) struct Core {
     is_searching: bool,
     is_shutdown: bool,
     /// Taken while the worker is parked.
-    pub(super) park: Option<Parker>,
+    pub(super) park: Option<WorkerParker>,
     rand: FastRand,
 }
 
@@ -77,7 +77,7 @@ pub(crate) struct Context {
 type RunResult = Result<Box<Core>, ()>;
 
 impl Core {
-    pub(super) fn new(run_queue: queue::Local<Arc<Handle>>, park: Parker, seed: u64) -> Core {
+    pub(super) fn new(run_queue: queue::Local<Arc<Handle>>, park: WorkerParker, seed: u64) -> Core {
         Core {
             tick: 0,
             lifo_slot: None,
@@ -341,7 +341,8 @@ impl Context {
         // The core stays reachable while we sleep, for schedulers that run on this thread.
         *self.core.borrow_mut() = Some(core);
         match timeout {
-            Some(timeout) => park.park_timeout(timeout),
+            // The only bounded park is the zero-length driver check of maintenance.
+            Some(_) => park.poll_driver(),
             None => park.park(),
         }
         self.defer.wake();

@@ -120,7 +120,9 @@ impl TestSched {
         shard: usize,
     ) -> (JoinHandle<Output>, Option<Notified<TestSched>>) {
         let id = id_in_shard(shard, self.0.shards);
-        self.0.owned.bind(GatedFuture(gate.clone()), self.clone(), id)
+        self.0
+            .owned
+            .bind(GatedFuture(gate.clone()), self.clone(), id)
     }
 
     /// As `bind` into shard 0, but the list must be open.

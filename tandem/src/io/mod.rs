@@ -5,6 +5,12 @@
 //! types as it does with Tokio's.
 
 pub use std::io::{Error, ErrorKind, Result, SeekFrom};
+
+mod interest;
+mod ready;
+
+pub use interest::Interest;
+pub use ready::Ready;
 pub use tokio::io::{
     copy, copy_bidirectional, copy_buf, duplex, empty, join, repeat, simplex, sink, split,
     AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncSeek, AsyncSeekExt, AsyncWrite,

@@ -1,0 +1,161 @@
+//! How a multi-thread worker sleeps: in the shared driver if it can take it, else on its own
+//! condition variable.
+//!
+//! `state` is EMPTY, PARKED_CONDVAR, PARKED_DRIVER or NOTIFIED. `unpark` swaps in NOTIFIED and
+//! then wakes the sleeper the way it sleeps: a condvar signal (under the mutex, so it cannot fall
+//! between the sleeper's check and its wait) or a driver unpark (the eventfd, which `epoll_wait`
+//! sees even if it has not started yet). A NOTIFIED left behind makes the next park return at once.
+
+use super::{Driver, Handle};
+use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use crate::loom::sync::{Condvar, Mutex};
+use std::sync::Arc;
+use std::time::Duration;
+
+const EMPTY: usize = 0;
+const PARKED_CONDVAR: usize = 1;
+const PARKED_DRIVER: usize = 2;
+const NOTIFIED: usize = 3;
+
+/// The driver and its handles, shared by all workers of a runtime.
+pub(crate) struct SharedDriver {
+    driver: Mutex<Driver>,
+    pub(crate) handle: Handle,
+}
+
+pub(crate) struct WorkerParker {
+    inner: Arc<Inner>,
+}
+
+#[derive(Clone)]
+pub(crate) struct WorkerUnparker {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    state: AtomicUsize,
+    mutex: Mutex<()>,
+    condvar: Condvar,
+    shared: Arc<SharedDriver>,
+}
+
+impl SharedDriver {
+    pub(crate) fn new(driver: Driver, handle: Handle) -> Arc<SharedDriver> {
+        Arc::new(SharedDriver {
+            driver: Mutex::new(driver),
+            handle,
+        })
+    }
+
+    /// Runtime shutdown, once no worker parks any more.
+    pub(crate) fn shutdown(&self) {
+        self.driver.lock().shutdown(&self.handle);
+    }
+}
+
+impl WorkerParker {
+    pub(crate) fn new(shared: Arc<SharedDriver>) -> WorkerParker {
+        WorkerParker {
+            inner: Arc::new(Inner {
+                state: AtomicUsize::new(EMPTY),
+                mutex: Mutex::new(()),
+                condvar: Condvar::new(),
+                shared,
+            }),
+        }
+    }
+
+    pub(crate) fn unparker(&self) -> WorkerUnparker {
+        WorkerUnparker {
+            inner: self.inner.clone(),
+        }
+    }
+
+    /// Sleeps until unparked (possibly before this call). May return spuriously.
+    pub(crate) fn park(&mut self) {
+        let inner = &*self.inner;
+        // SeqCst: all transitions of `state` are SeqCst so they order with `unpark`'s swap.
+        if inner
+            .state
+            .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
+            .is_ok()
+        {
+            return;
+        }
+        match inner.shared.driver.try_lock() {
+            Some(mut driver) => inner.park_driver(&mut driver),
+            None => inner.park_condvar(),
+        }
+    }
+
+    /// Collects ready I/O events and due timers without sleeping, if no other worker holds the
+    /// driver.
+    pub(crate) fn poll_driver(&mut self) {
+        if let Some(mut driver) = self.inner.shared.driver.try_lock() {
+            driver.park_timeout(&self.inner.shared.handle, Duration::ZERO);
+        }
+    }
+}
+
+impl Inner {
+    fn park_driver(&self, driver: &mut Driver) {
+        match self
+            .state
+            .compare_exchange(EMPTY, PARKED_DRIVER, SeqCst, SeqCst)
+        {
+            Ok(_) => {}
+            Err(NOTIFIED) => {
+                self.state.swap(EMPTY, SeqCst);
+                return;
+            }
+            Err(actual) => unreachable!("inconsistent park state: {actual}"),
+        }
+        driver.park(&self.shared.handle);
+        match self.state.swap(EMPTY, SeqCst) {
+            NOTIFIED | PARKED_DRIVER => {}
+            actual => unreachable!("inconsistent park state: {actual}"),
+        }
+    }
+
+    fn park_condvar(&self) {
+        let mut guard = self.mutex.lock();
+        match self
+            .state
+            .compare_exchange(EMPTY, PARKED_CONDVAR, SeqCst, SeqCst)
+        {
+            Ok(_) => {}
+            Err(NOTIFIED) => {
+                self.state.swap(EMPTY, SeqCst);
+                return;
+            }
+            Err(actual) => unreachable!("inconsistent park state: {actual}"),
+        }
+        loop {
+            guard = self.condvar.wait(guard);
+            if self
+                .state
+                .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
+                .is_ok()
+            {
+                return;
+            }
+            // Spurious wake-up: keep waiting.
+        }
+    }
+}
+
+impl WorkerUnparker {
+    pub(crate) fn unpark(&self) {
+        let inner = &*self.inner;
+        match inner.state.swap(NOTIFIED, SeqCst) {
+            EMPTY | NOTIFIED => {}
+            PARKED_CONDVAR => {
+                // Taking the lock orders this signal after the sleeper's wait began.
+                drop(inner.mutex.lock());
+                inner.condvar.notify_one();
+            }
+            PARKED_DRIVER => inner.shared.handle.unpark(),
+            actual => unreachable!("inconsistent park state: {actual}"),
+        }
+    }
+}

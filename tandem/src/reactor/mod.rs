@@ -1,0 +1,233 @@
+//! The I/O reactor: one mio `Poll` (epoll) per runtime, and the readiness of every registered
+//! resource.
+//!
+//! # Tokens
+//! A resource's mio token is the address of its `ScheduledIo`, which lives in an `Arc` owned by
+//! the registration set. Deregistering removes the fd from epoll first and only then queues the
+//! `Arc` for release; the driver drops queued `Arc`s at the start of its next turn, before it
+//! waits again. So every event the driver handles names a `ScheduledIo` that is still alive, and
+//! an address cannot be reused while an event for its previous owner may still be in hand. A
+//! reused fd number is a new registration with a new `ScheduledIo`.
+//!
+//! # Turn
+//! 1. Release deregistered resources (if any were queued).
+//! 2. `epoll_wait` until an event, the timeout, or the waker (`mio::Waker`, an eventfd).
+//! 3. Bump the tick; for each event, set the resource's readiness with that tick and wake the
+//!    tasks whose interest it satisfies.
+//!
+//! # Shutdown
+//! Every registered resource is marked shut down and its waiters are woken; their readiness
+//! futures then return an error instead of waiting forever. New registrations are refused.
+
+pub(crate) mod poll_evented;
+pub(crate) mod registration;
+pub(crate) mod scheduled_io;
+
+pub(crate) use poll_evented::PollEvented;
+pub(crate) use registration::Registration;
+
+use crate::io::{Interest, Ready};
+use crate::loom::sync::atomic::{AtomicBool, Ordering};
+use crate::loom::sync::Mutex;
+use scheduled_io::{ScheduledIo, Tick};
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The token of the waker that interrupts `epoll_wait`. Never a valid `ScheduledIo` address.
+const TOKEN_WAKEUP: mio::Token = mio::Token(usize::MAX);
+/// The token of the signal pipe (used by `tandem::signal`).
+pub(crate) const TOKEN_SIGNAL: mio::Token = mio::Token(usize::MAX - 1);
+
+/// Events fetched per `epoll_wait`.
+const EVENTS_CAPACITY: usize = 1024;
+
+/// The part only the thread that drives the reactor touches.
+pub(crate) struct Driver {
+    poll: mio::Poll,
+    events: mio::Events,
+    tick: u16,
+    /// Set when a signal arrived since the last turn that looked.
+    signal_ready: bool,
+}
+
+/// The shared part: registering, deregistering, waking the driver.
+#[derive(Clone)]
+pub(crate) struct Handle {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    registry: mio::Registry,
+    waker: mio::Waker,
+    registrations: Mutex<RegistrationSet>,
+    /// True when `pending_release` has entries; read without the lock on every turn.
+    needs_release: AtomicBool,
+}
+
+struct RegistrationSet {
+    live: slab::Slab<Arc<ScheduledIo>>,
+    pending_release: Vec<Arc<ScheduledIo>>,
+    is_shutdown: bool,
+}
+
+impl Driver {
+    pub(crate) fn new() -> io::Result<(Driver, Handle)> {
+        let poll = mio::Poll::new()?;
+        let waker = mio::Waker::new(poll.registry(), TOKEN_WAKEUP)?;
+        let registry = poll.registry().try_clone()?;
+        let handle = Handle {
+            inner: Arc::new(Inner {
+                registry,
+                waker,
+                registrations: Mutex::new(RegistrationSet {
+                    live: slab::Slab::new(),
+                    pending_release: Vec::new(),
+                    is_shutdown: false,
+                }),
+                needs_release: AtomicBool::new(false),
+            }),
+        };
+        let driver = Driver {
+            poll,
+            events: mio::Events::with_capacity(EVENTS_CAPACITY),
+            tick: 0,
+            signal_ready: false,
+        };
+        Ok((driver, handle))
+    }
+
+    /// One turn of the reactor: waits up to `timeout` (forever if `None`) and dispatches events.
+    pub(crate) fn turn(&mut self, handle: &Handle, timeout: Option<Duration>) {
+        // Acquire pairs with the Release in `deregister`: the queued Arcs are visible.
+        if handle.inner.needs_release.swap(false, Ordering::Acquire) {
+            let released = std::mem::take(&mut handle.inner.registrations.lock().pending_release);
+            drop(released);
+        }
+        match self.poll.poll(&mut self.events, timeout) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => return,
+            Err(e) => {
+                // epoll_wait only fails on programming errors (EBADF, EFAULT, EINVAL); report it
+                // rather than take the runtime down, and return as if woken.
+                eprintln!("tandem: epoll_wait failed: {e}");
+                return;
+            }
+        }
+        self.tick = self.tick.wrapping_add(1);
+        for event in self.events.iter() {
+            let token = event.token();
+            if token == TOKEN_WAKEUP {
+                continue;
+            }
+            if token == TOKEN_SIGNAL {
+                self.signal_ready = true;
+                continue;
+            }
+            let ready = Ready::from_mio(event);
+            // SAFETY: the token is the address of a `ScheduledIo` kept alive by the registration
+            // set: it is released only at the start of a turn after its fd left epoll (see the
+            // module docs), so no event of this turn can outlive it.
+            let io = unsafe { &*(token.0 as *const ScheduledIo) };
+            io.set_readiness(Tick::Set(self.tick), |curr| curr | ready);
+            io.wake(ready);
+        }
+    }
+
+    /// True (once) if the signal pipe became readable since the last call.
+    pub(crate) fn take_signal_ready(&mut self) -> bool {
+        std::mem::take(&mut self.signal_ready)
+    }
+
+    pub(crate) fn shutdown(&mut self, handle: &Handle) {
+        let ios: Vec<Arc<ScheduledIo>> = {
+            let mut set = handle.inner.registrations.lock();
+            if set.is_shutdown {
+                return;
+            }
+            set.is_shutdown = true;
+            let mut ios: Vec<_> = set.live.drain().collect();
+            ios.append(&mut set.pending_release);
+            ios
+        };
+        for io in ios {
+            io.shutdown();
+        }
+    }
+}
+
+impl Handle {
+    /// Interrupts `epoll_wait`.
+    pub(crate) fn unpark(&self) {
+        if let Err(e) = self.inner.waker.wake() {
+            // Writing to the eventfd only fails if its counter would overflow, in which case the
+            // driver is certain to wake anyway.
+            debug_assert!(false, "mio waker failed: {e}");
+        }
+    }
+
+    /// Registers `source` for `interest`; returns its shared readiness and its slab key.
+    pub(crate) fn add_source(
+        &self,
+        source: &mut impl mio::event::Source,
+        interest: Interest,
+    ) -> io::Result<(Arc<ScheduledIo>, usize)> {
+        let io = Arc::new(ScheduledIo::new());
+        let key = {
+            let mut set = self.inner.registrations.lock();
+            if set.is_shutdown {
+                return Err(io::Error::other(SHUTDOWN_MSG));
+            }
+            set.live.insert(io.clone())
+        };
+        let token = mio::Token(Arc::as_ptr(&io) as usize);
+        if let Err(e) = self
+            .inner
+            .registry
+            .register(source, token, interest.to_mio())
+        {
+            self.inner.registrations.lock().live.try_remove(key);
+            return Err(e);
+        }
+        Ok((io, key))
+    }
+
+    /// Removes `source` from epoll, then queues its readiness for release on the next turn.
+    pub(crate) fn deregister_source(
+        &self,
+        io: &Arc<ScheduledIo>,
+        key: usize,
+        source: &mut impl mio::event::Source,
+    ) -> io::Result<()> {
+        let res = self.inner.registry.deregister(source);
+        let mut set = self.inner.registrations.lock();
+        // After shutdown the set was drained; nothing to release.
+        if let Some(entry) = set.live.try_remove(key) {
+            debug_assert!(Arc::ptr_eq(&entry, io));
+            set.pending_release.push(entry);
+            drop(set);
+            // Release: pairs with the Acquire swap in `Driver::turn`.
+            self.inner.needs_release.store(true, Ordering::Release);
+        }
+        res
+    }
+
+    /// Registers the signal pipe's read end.
+    pub(crate) fn register_signal_source(
+        &self,
+        source: &mut impl mio::event::Source,
+    ) -> io::Result<()> {
+        self.inner
+            .registry
+            .register(source, TOKEN_SIGNAL, mio::Interest::READABLE)
+    }
+}
+
+/// The error readiness futures return once the runtime is gone.
+pub(crate) const SHUTDOWN_MSG: &str = "A Tandem runtime was found, but it is being shutdown.";
+
+impl std::fmt::Debug for Handle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("reactor::Handle").finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,116 @@
+//! `PollEvented`: a mio source registered with the reactor, with the `AsyncRead`/`AsyncWrite`
+//! plumbing every socket type shares.
+
+use super::registration::Registration;
+use super::scheduled_io::Direction;
+use crate::io::{Interest, ReadBuf};
+use std::io::{self, Read, Write};
+use std::ops::Deref;
+use std::task::{Context, Poll};
+
+pub(crate) struct PollEvented<E: mio::event::Source> {
+    /// `None` only after `into_inner`.
+    io: Option<E>,
+    registration: Registration,
+}
+
+impl<E: mio::event::Source> PollEvented<E> {
+    /// Registers `io` for reading and writing with the current runtime's reactor.
+    #[track_caller]
+    pub(crate) fn new(io: E) -> io::Result<PollEvented<E>> {
+        PollEvented::new_with_interest(io, Interest::READABLE | Interest::WRITABLE)
+    }
+
+    #[track_caller]
+    pub(crate) fn new_with_interest(mut io: E, interest: Interest) -> io::Result<PollEvented<E>> {
+        let registration = Registration::new(&mut io, interest)?;
+        Ok(PollEvented {
+            io: Some(io),
+            registration,
+        })
+    }
+
+    pub(crate) fn registration(&self) -> &Registration {
+        &self.registration
+    }
+
+    /// Deregisters and returns the source.
+    pub(crate) fn into_inner(mut self) -> io::Result<E> {
+        let mut io = self.io.take().expect("source present until into_inner");
+        self.registration.deregister(&mut io)?;
+        Ok(io)
+    }
+
+    fn io(&self) -> &E {
+        self.io.as_ref().expect("source present until into_inner")
+    }
+
+    /// Reads into `buf` when readable. Initialised bytes only are exposed to `read`.
+    pub(crate) fn poll_read<'a>(
+        &'a self,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>>
+    where
+        &'a E: Read,
+    {
+        let n = std::task::ready!(self.registration.poll_io(cx, Direction::Read, || {
+            let mut io = self.io();
+            io.read(buf.initialize_unfilled())
+        }))?;
+        buf.advance(n);
+        Poll::Ready(Ok(()))
+    }
+
+    pub(crate) fn poll_write<'a>(
+        &'a self,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<io::Result<usize>>
+    where
+        &'a E: Write,
+    {
+        self.registration.poll_io(cx, Direction::Write, || {
+            let mut io = self.io();
+            io.write(data)
+        })
+    }
+
+    pub(crate) fn poll_write_vectored<'a>(
+        &'a self,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>>
+    where
+        &'a E: Write,
+    {
+        self.registration.poll_io(cx, Direction::Write, || {
+            let mut io = self.io();
+            io.write_vectored(bufs)
+        })
+    }
+}
+
+impl<E: mio::event::Source> Deref for PollEvented<E> {
+    type Target = E;
+
+    fn deref(&self) -> &E {
+        self.io()
+    }
+}
+
+impl<E: mio::event::Source> Drop for PollEvented<E> {
+    fn drop(&mut self) {
+        if let Some(mut io) = self.io.take() {
+            // Leave epoll before the fd closes (when `io` drops right after), so no event can
+            // name this registration once the fd number is reused.
+            let _ = self.registration.deregister(&mut io);
+        }
+    }
+}
+
+impl<E: mio::event::Source + std::fmt::Debug> std::fmt::Debug for PollEvented<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PollEvented").field("io", &self.io).finish()
+    }
+}
