@@ -42,6 +42,7 @@ mod util;
 
 pub mod io;
 pub mod runtime;
+pub mod signal;
 pub mod sync;
 pub mod task;
 

@@ -237,6 +237,7 @@ fn saturate(shared: &Arc<Shared>, workers: Option<usize>) -> Vec<JoinHandle<u64>
             }
         }));
         let deadline = Instant::now() + TIMEOUT;
+        let mut waited = 0u32;
         while arrived.load(SeqCst) < k {
             assert!(
                 Instant::now() < deadline,
@@ -244,6 +245,15 @@ fn saturate(shared: &Arc<Shared>, workers: Option<usize>) -> Vec<JoinHandle<u64>
                 k - 1
             );
             std::thread::sleep(Duration::from_micros(200));
+            waited += 1;
+            if waited == 250 {
+                waited = 0;
+                // Nudge: Tokio occasionally leaves a task injected from
+                // outside unnoticed while an idle worker stays parked, until
+                // something else wakes a worker (see
+                // tests/task_lifecycle_combinations.rs). Another spawn does.
+                drop(tandem::spawn(async {}));
+            }
         }
     }
     go.store(true, SeqCst);

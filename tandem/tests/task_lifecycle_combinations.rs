@@ -64,6 +64,9 @@ use tandem::task::JoinHandle;
 const TIMEOUT: Duration = Duration::from_secs(20);
 const OUTPUT: u32 = 42;
 
+/// Number of times `Occupiers::occupy` had to nudge the runtime (see there).
+static NUDGES: AtomicUsize = AtomicUsize::new(0);
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum PanicMode {
     None,
@@ -208,6 +211,7 @@ impl Occupiers {
                 }
             }));
             let deadline = Instant::now() + TIMEOUT;
+            let mut waited = 0u32;
             while arrived.load(SeqCst) < k {
                 assert!(
                     Instant::now() < deadline,
@@ -216,6 +220,17 @@ impl Occupiers {
                     k - 1
                 );
                 std::thread::sleep(Duration::from_micros(200));
+                waited += 1;
+                if waited == 250 {
+                    waited = 0;
+                    // Nudge: Tokio occasionally (about once in 10,000 occupy
+                    // calls under heavy load) leaves a task injected from
+                    // outside unnoticed while an idle worker stays parked,
+                    // until something else wakes a worker. Another spawn does.
+                    // This file tests task lifecycles, not wakeups.
+                    NUDGES.fetch_add(1, SeqCst);
+                    drop(handle.spawn(async {}));
+                }
             }
         }
         Occupiers { release, handles }
@@ -457,6 +472,10 @@ fn run_all_combinations(flavor: Flavor) {
             ));
         }
         println!("{table}");
+        println!(
+            "occupy nudges so far in this process: {}",
+            NUDGES.load(SeqCst)
+        );
     });
 }
 

@@ -122,8 +122,9 @@ impl Driver {
             Inner::Io(driver) => {
                 let io = handle.io.as_ref().expect("an I/O driver has an I/O handle");
                 driver.turn(io, timeout);
-                // Signals (once `tandem::signal` exists) are dispatched from here.
-                let _ = driver.take_signal_ready();
+                if driver.take_signal_ready() {
+                    crate::signal::dispatch();
+                }
             }
             Inner::Thread(parker) => match timeout {
                 None => parker.park(),

@@ -63,6 +63,8 @@ struct Inner {
     registrations: Mutex<RegistrationSet>,
     /// True when `pending_release` has entries; read without the lock on every turn.
     needs_release: AtomicBool,
+    /// This reactor's dup of the signal pipe, once a `Signal` was created on it.
+    signal_receiver: Mutex<Option<mio::net::UnixStream>>,
 }
 
 struct RegistrationSet {
@@ -86,6 +88,7 @@ impl Driver {
                     is_shutdown: false,
                 }),
                 needs_release: AtomicBool::new(false),
+                signal_receiver: Mutex::new(None),
             }),
         };
         let driver = Driver {
@@ -212,14 +215,22 @@ impl Handle {
         res
     }
 
-    /// Registers the signal pipe's read end.
-    pub(crate) fn register_signal_source(
+    /// Registers (once per reactor) the signal pipe's read end made by `make`.
+    pub(crate) fn ensure_signal_registered(
         &self,
-        source: &mut impl mio::event::Source,
+        make: impl FnOnce() -> io::Result<mio::net::UnixStream>,
     ) -> io::Result<()> {
+        let mut slot = self.inner.signal_receiver.lock();
+        if slot.is_some() {
+            return Ok(());
+        }
+        let mut receiver = make()?;
         self.inner
             .registry
-            .register(source, TOKEN_SIGNAL, mio::Interest::READABLE)
+            .register(&mut receiver, TOKEN_SIGNAL, mio::Interest::READABLE)?;
+        // Kept (and closed) with the reactor.
+        *slot = Some(receiver);
+        Ok(())
     }
 }
 

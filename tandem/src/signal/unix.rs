@@ -1,0 +1,134 @@
+//! Unix signals as streams.
+
+use super::registry;
+use std::future::poll_fn;
+use std::io;
+use std::task::{Context, Poll};
+
+/// A kind of Unix signal.
+///
+/// ```
+/// use tandem::signal::unix::SignalKind;
+///
+/// assert_eq!(SignalKind::interrupt().as_raw_value(), libc_sigint());
+/// # fn libc_sigint() -> i32 { 2 }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct SignalKind(i32);
+
+impl SignalKind {
+    /// Any signal by number (`SIGRTMIN + n` included).
+    pub const fn from_raw(signum: i32) -> SignalKind {
+        SignalKind(signum)
+    }
+
+    /// The signal's number.
+    pub const fn as_raw_value(self) -> i32 {
+        self.0
+    }
+
+    /// SIGALRM.
+    pub const fn alarm() -> SignalKind {
+        SignalKind(libc::SIGALRM)
+    }
+    /// SIGCHLD.
+    pub const fn child() -> SignalKind {
+        SignalKind(libc::SIGCHLD)
+    }
+    /// SIGHUP.
+    pub const fn hangup() -> SignalKind {
+        SignalKind(libc::SIGHUP)
+    }
+    /// SIGINT (ctrl-c).
+    pub const fn interrupt() -> SignalKind {
+        SignalKind(libc::SIGINT)
+    }
+    /// SIGIO.
+    pub const fn io() -> SignalKind {
+        SignalKind(libc::SIGIO)
+    }
+    /// SIGPIPE.
+    pub const fn pipe() -> SignalKind {
+        SignalKind(libc::SIGPIPE)
+    }
+    /// SIGQUIT.
+    pub const fn quit() -> SignalKind {
+        SignalKind(libc::SIGQUIT)
+    }
+    /// SIGTERM.
+    pub const fn terminate() -> SignalKind {
+        SignalKind(libc::SIGTERM)
+    }
+    /// SIGUSR1.
+    pub const fn user_defined1() -> SignalKind {
+        SignalKind(libc::SIGUSR1)
+    }
+    /// SIGUSR2.
+    pub const fn user_defined2() -> SignalKind {
+        SignalKind(libc::SIGUSR2)
+    }
+    /// SIGWINCH.
+    pub const fn window_change() -> SignalKind {
+        SignalKind(libc::SIGWINCH)
+    }
+}
+
+/// A stream of deliveries of one signal, from [`signal`].
+#[derive(Debug)]
+pub struct Signal {
+    signum: i32,
+    seen: u64,
+}
+
+/// Listens for `kind`. The first call for a signal installs a handler for the rest of the
+/// process's life (the signal's default action, e.g. termination, no longer happens).
+///
+/// # Errors
+/// For signals that cannot be handled (SIGKILL, SIGSTOP, SIGILL, SIGFPE, SIGSEGV) or numbers out
+/// of range.
+///
+/// # Panics
+/// Outside a runtime with I/O enabled.
+///
+/// ```no_run
+/// use tandem::signal::unix::{signal, SignalKind};
+///
+/// #[tandem::main]
+/// async fn main() -> std::io::Result<()> {
+///     let mut hangups = signal(SignalKind::hangup())?;
+///     loop {
+///         hangups.recv().await;
+///         println!("got SIGHUP: reloading configuration");
+///     }
+/// }
+/// ```
+#[track_caller]
+pub fn signal(kind: SignalKind) -> io::Result<Signal> {
+    let handle = crate::runtime::Handle::current();
+    let seen = registry::register(kind.0)?;
+    handle
+        .inner
+        .io_handle()
+        .ensure_signal_registered(registry::receiver_for_reactor)?;
+    Ok(Signal {
+        signum: kind.0,
+        seen,
+    })
+}
+
+impl Signal {
+    /// Waits for the next delivery. Deliveries that arrive before the previous one was received
+    /// coalesce. Never returns `None` (the handler stays installed), as Tokio's.
+    pub async fn recv(&mut self) -> Option<()> {
+        poll_fn(|cx| self.poll_recv(cx)).await
+    }
+
+    /// Polls for the next delivery.
+    pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<()>> {
+        if registry::poll_generation(self.signum, &mut self.seen, cx.waker()) {
+            Poll::Ready(Some(()))
+        } else {
+            Poll::Pending
+        }
+    }
+}
