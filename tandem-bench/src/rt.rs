@@ -66,6 +66,10 @@ pub trait Rt: Sized + 'static {
 
     /// `task::yield_now`.
     fn yield_now() -> impl Future<Output = ()> + Send;
+
+    /// Spawns `n` tasks into the runtime's own `JoinSet` (each yields once and returns its index)
+    /// and joins them all; returns the sum of the outputs.
+    fn join_set_round(n: usize) -> impl Future<Output = usize> + Send;
 }
 
 /// The runtime being developed in this workspace.
@@ -125,6 +129,21 @@ impl Rt for Tandem {
     fn yield_now() -> impl Future<Output = ()> + Send {
         tandem::task::yield_now()
     }
+
+    async fn join_set_round(n: usize) -> usize {
+        let mut set = tandem::task::JoinSet::new();
+        for i in 0..n {
+            set.spawn(async move {
+                tandem::task::yield_now().await;
+                i
+            });
+        }
+        let mut sum = 0;
+        while let Some(res) = set.join_next().await {
+            sum += res.expect("a Tandem task failed");
+        }
+        sum
+    }
 }
 
 /// The reference: Tokio's multi-thread scheduler.
@@ -183,5 +202,20 @@ impl Rt for Tokio {
 
     fn yield_now() -> impl Future<Output = ()> + Send {
         tokio::task::yield_now()
+    }
+
+    async fn join_set_round(n: usize) -> usize {
+        let mut set = tokio::task::JoinSet::new();
+        for i in 0..n {
+            set.spawn(async move {
+                tokio::task::yield_now().await;
+                i
+            });
+        }
+        let mut sum = 0;
+        while let Some(res) = set.join_next().await {
+            sum += res.expect("a Tokio task failed");
+        }
+        sum
     }
 }

@@ -80,6 +80,14 @@ pub fn workloads() -> Vec<Workload> {
             "200 tasks spawned from outside each call yield_now 1,000 times"
         ),
         workload!(
+            spawn_join_batch,
+            "from inside a task, spawn 10,000 tasks that yield once; await every JoinHandle"
+        ),
+        workload!(
+            join_set,
+            "from inside a task, spawn 10,000 tasks that yield once into a JoinSet; join_next all"
+        ),
+        workload!(
             chained_spawn,
             "a chain of 1,000 tasks, each spawning the next; the last signals"
         ),
@@ -264,6 +272,46 @@ fn yield_many<R: Rt>(cfg: &Config) -> Sampler {
                     done_rx.recv().await.unwrap();
                 }
             });
+        }
+        start.elapsed()
+    })
+}
+
+fn spawn_join_batch<R: Rt>(cfg: &Config) -> Sampler {
+    let rt = R::build(cfg.workers);
+    Box::new(move |iters| {
+        let start = Instant::now();
+        for _ in 0..iters {
+            let sum = rt.block_on(R::join(R::handle_spawn(&rt.handle(), async {
+                let mut handles = Vec::with_capacity(NUM_SPAWN);
+                for i in 0..NUM_SPAWN {
+                    handles.push(R::task_spawn(async move {
+                        R::yield_now().await;
+                        i
+                    }));
+                }
+                let mut sum = 0;
+                for handle in handles {
+                    sum += R::join(handle).await;
+                }
+                sum
+            })));
+            assert_eq!(sum, NUM_SPAWN * (NUM_SPAWN - 1) / 2);
+        }
+        start.elapsed()
+    })
+}
+
+fn join_set<R: Rt>(cfg: &Config) -> Sampler {
+    let rt = R::build(cfg.workers);
+    Box::new(move |iters| {
+        let start = Instant::now();
+        for _ in 0..iters {
+            let sum = rt.block_on(R::join(R::handle_spawn(
+                &rt.handle(),
+                R::join_set_round(NUM_SPAWN),
+            )));
+            assert_eq!(sum, NUM_SPAWN * (NUM_SPAWN - 1) / 2);
         }
         start.elapsed()
     })

@@ -1,16 +1,18 @@
 //! `JoinSet`: a collection of tasks awaited in completion order.
 //!
-//! Each member has its own waker, which queues the member's id on a shared ready list and wakes
-//! the `JoinSet`'s owner; `join_next` polls only members on that list, so waiting on a set of `n`
-//! tasks costs O(1) per completion, not O(n).
+//! Members live in a slab. Each has its own waker, which queues the member's slab key on a
+//! shared ready list and wakes the `JoinSet`'s owner (one lock per wake); `join_next` polls only
+//! members on that list, so waiting on a set of `n` tasks costs O(1) per completion, not O(n).
+//! A key on the ready list may be stale (its member was joined and the slot reused): polling the
+//! new occupant once more is harmless.
 
-use super::{AbortHandle, Id, JoinError, JoinHandle};
-use std::collections::HashMap;
+use super::{AbortHandle, JoinError, JoinHandle};
+use std::collections::VecDeque;
 use std::fmt;
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Wake, Waker};
 
 /// A set of spawned tasks, awaited in the order they complete.
@@ -31,28 +33,40 @@ use std::task::{Context, Poll, Wake, Waker};
 /// # });
 /// ```
 pub struct JoinSet<T> {
-    members: HashMap<Id, Member<T>>,
+    members: slab::Slab<Member<T>>,
     shared: Arc<Shared>,
 }
 
 struct Member<T> {
     handle: JoinHandle<T>,
-    waker: Arc<MemberWaker>,
+    waker: Waker,
+    queued: Arc<MemberWaker>,
 }
 
 #[derive(Default)]
 struct Shared {
-    /// Members whose task may have completed (or that were never polled).
-    ready: Mutex<Vec<Id>>,
+    inner: Mutex<SharedInner>,
+}
+
+#[derive(Default)]
+struct SharedInner {
+    /// Keys of members whose task may have completed (or that were never polled), oldest first.
+    ready: VecDeque<usize>,
     /// The waker of whoever awaits `join_next`.
-    owner: Mutex<Option<Waker>>,
+    owner: Option<Waker>,
 }
 
 struct MemberWaker {
-    id: Id,
-    /// True while the id is on the ready list, so repeated wakes queue it once.
+    key: usize,
+    /// True while the key is on the ready list, so repeated wakes queue it once.
     queued: AtomicBool,
     shared: Arc<Shared>,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, SharedInner> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 impl Wake for MemberWaker {
@@ -64,17 +78,11 @@ impl Wake for MemberWaker {
         // AcqRel pairs with the `store(false)` in `poll_member`: a wake after that store queues
         // the member again.
         if !self.queued.swap(true, Ordering::AcqRel) {
-            self.shared
-                .ready
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .push(self.id);
-            let owner = self
-                .shared
-                .owner
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .take();
+            let owner = {
+                let mut inner = self.shared.lock();
+                inner.ready.push_back(self.key);
+                inner.owner.take()
+            };
             // Woken outside the lock.
             if let Some(owner) = owner {
                 owner.wake();
@@ -87,7 +95,7 @@ impl<T> JoinSet<T> {
     /// An empty set.
     pub fn new() -> JoinSet<T> {
         JoinSet {
-            members: HashMap::new(),
+            members: slab::Slab::new(),
             shared: Arc::new(Shared::default()),
         }
     }
@@ -104,7 +112,7 @@ impl<T> JoinSet<T> {
 
     /// Aborts every task in the set; they stay in it until joined.
     pub fn abort_all(&mut self) {
-        for member in self.members.values() {
+        for (_, member) in self.members.iter() {
             member.handle.abort();
         }
     }
@@ -112,24 +120,25 @@ impl<T> JoinSet<T> {
     /// Removes every task from the set without aborting them: they keep running, detached.
     pub fn detach_all(&mut self) {
         self.members.clear();
-        self.shared
-            .ready
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
+        self.shared.lock().ready.clear();
     }
 
     fn insert(&mut self, handle: JoinHandle<T>) -> AbortHandle {
         let abort = handle.abort_handle();
-        let id = handle.id();
-        let waker = Arc::new(MemberWaker {
-            id,
+        let entry = self.members.vacant_entry();
+        let queued = Arc::new(MemberWaker {
+            key: entry.key(),
             queued: AtomicBool::new(false),
             shared: self.shared.clone(),
         });
+        let waker = Waker::from(queued.clone());
         // Queue it once so the first `join_next` registers its waker.
-        waker.wake_by_ref();
-        self.members.insert(id, Member { handle, waker });
+        queued.wake_by_ref();
+        entry.insert(Member {
+            handle,
+            waker,
+            queued,
+        });
         abort
     }
 
@@ -139,16 +148,18 @@ impl<T> JoinSet<T> {
         if self.members.is_empty() {
             return Poll::Ready(None);
         }
-        *self.shared.owner.lock().unwrap_or_else(|e| e.into_inner()) = Some(cx.waker().clone());
-        let batch = self.take_ready();
-        for (i, id) in batch.iter().enumerate() {
-            if let Poll::Ready(res) = self.poll_member(*id) {
-                // Put back the members we did not get to.
-                self.shared
-                    .ready
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .extend_from_slice(&batch[i + 1..]);
+        let mut budget = {
+            let mut inner = self.shared.lock();
+            match &inner.owner {
+                Some(owner) if owner.will_wake(cx.waker()) => {}
+                _ => inner.owner = Some(cx.waker().clone()),
+            }
+            inner.ready.len()
+        };
+        while budget > 0 {
+            budget -= 1;
+            let Some(key) = self.shared.lock().ready.pop_front() else { break };
+            if let Poll::Ready(res) = self.poll_member(key) {
                 return Poll::Ready(Some(res));
             }
         }
@@ -164,29 +175,15 @@ impl<T> JoinSet<T> {
 
     /// Returns the output of a task that already completed, if any, without waiting.
     pub fn try_join_next(&mut self) -> Option<Result<T, JoinError>> {
-        let batch = self.take_ready();
-        let mut result = None;
-        let mut rest = Vec::new();
-        for id in batch {
-            if result.is_some() {
-                rest.push(id);
-                continue;
-            }
-            // The member's own waker is used, so a pending member stays registered.
-            let Some(member) = self.members.get(&id) else {
-                continue;
-            };
-            let waker = Waker::from(member.waker.clone());
-            if let Poll::Ready(res) = self.poll_member_with(id, &waker) {
-                result = Some(res);
+        let mut budget = self.shared.lock().ready.len();
+        while budget > 0 {
+            budget -= 1;
+            let key = self.shared.lock().ready.pop_front()?;
+            if let Poll::Ready(res) = self.poll_member(key) {
+                return Some(res);
             }
         }
-        self.shared
-            .ready
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend(rest);
-        result
+        None
     }
 
     /// Aborts every task and waits for all of them to finish.
@@ -195,27 +192,15 @@ impl<T> JoinSet<T> {
         while self.join_next().await.is_some() {}
     }
 
-    fn take_ready(&self) -> Vec<Id> {
-        std::mem::take(&mut *self.shared.ready.lock().unwrap_or_else(|e| e.into_inner()))
-    }
-
-    fn poll_member(&mut self, id: Id) -> Poll<Result<T, JoinError>> {
-        let Some(member) = self.members.get(&id) else {
-            return Poll::Pending;
-        };
-        let waker = Waker::from(member.waker.clone());
-        self.poll_member_with(id, &waker)
-    }
-
-    fn poll_member_with(&mut self, id: Id, waker: &Waker) -> Poll<Result<T, JoinError>> {
-        let Some(member) = self.members.get_mut(&id) else {
-            return Poll::Pending;
-        };
-        member.waker.queued.store(false, Ordering::Release);
-        let mut cx = Context::from_waker(waker);
+    /// Polls one member with its own waker (so a pending member stays registered); removes it
+    /// when its task is done.
+    fn poll_member(&mut self, key: usize) -> Poll<Result<T, JoinError>> {
+        let Some(member) = self.members.get_mut(key) else { return Poll::Pending };
+        member.queued.queued.store(false, Ordering::Release);
+        let mut cx = Context::from_waker(&member.waker);
         let res = Pin::new(&mut member.handle).poll(&mut cx);
         if res.is_ready() {
-            self.members.remove(&id);
+            self.members.remove(key);
         }
         res
     }
