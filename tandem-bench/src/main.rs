@@ -31,6 +31,11 @@ const SUITES: &[Suite] = &[
         workloads: Some(suites::sched::workloads),
     },
     Suite {
+        name: "timer",
+        about: "timers: inserting and cancelling, firing many (Tandem's time wheel vs Tokio's)",
+        workloads: Some(suites::timer::workloads),
+    },
+    Suite {
         name: "net",
         about: "TCP: echo round trips, connection churn (not written yet)",
         workloads: None,
@@ -297,8 +302,9 @@ mod tests {
     #[test]
     fn selects_suites_and_workloads() {
         let all = select(&[]).unwrap();
-        assert_eq!(all.len(), 1);
+        assert_eq!(all.len(), 2);
         assert_eq!(all[0].1.len(), 7);
+        assert_eq!(all[1].0.name, "timer");
         let some = select(&["sched/spawn_many".into(), "sched/ping".into()]).unwrap();
         assert_eq!(some.len(), 1);
         assert_eq!(some[0].1.len(), 5);

@@ -10,6 +10,7 @@
 //! runtime-independent (Tandem re-exports it as `tandem::sync`).
 
 use std::future::Future;
+use std::time::Duration;
 
 /// An async runtime under test, seen through the subset of the Tokio API the
 /// benchmarks need.

@@ -41,10 +41,12 @@ mod scheduler;
 mod util;
 
 pub mod io;
+pub mod net;
 pub mod runtime;
 pub mod signal;
 pub mod sync;
 pub mod task;
+pub mod time;
 
 pub use runtime::spawn;
 

@@ -2,3 +2,4 @@
 //! `fn workloads() -> Vec<Workload>`, registered in `main.rs`'s `SUITES`.
 
 pub mod sched;
+pub mod timer;

@@ -13,11 +13,13 @@
 //! 3. Fire the timers that are due.
 
 mod park;
-mod time_stub;
 mod worker_park;
 
-/// The time driver's handle (see `time_stub.rs`).
-pub(crate) use time_stub::Handle as TimeHandle;
+#[cfg(all(test, loom))]
+mod tests;
+
+/// The time driver's handle.
+pub(crate) use crate::time::Handle as TimeHandle;
 
 pub(crate) use park::{Parker, Unparker};
 pub(crate) use worker_park::{SharedDriver, WorkerParker, WorkerUnparker};

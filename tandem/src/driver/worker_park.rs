@@ -9,6 +9,7 @@
 use super::{Driver, Handle};
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use crate::loom::sync::{Condvar, Mutex};
+use crate::util::try_lock::TryLock;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,7 +20,7 @@ const NOTIFIED: usize = 3;
 
 /// The driver and its handles, shared by all workers of a runtime.
 pub(crate) struct SharedDriver {
-    driver: Mutex<Driver>,
+    driver: TryLock<Driver>,
     pub(crate) handle: Handle,
 }
 
@@ -42,14 +43,22 @@ struct Inner {
 impl SharedDriver {
     pub(crate) fn new(driver: Driver, handle: Handle) -> Arc<SharedDriver> {
         Arc::new(SharedDriver {
-            driver: Mutex::new(driver),
+            driver: TryLock::new(driver),
             handle,
         })
     }
 
     /// Runtime shutdown, once no worker parks any more.
     pub(crate) fn shutdown(&self) {
-        self.driver.lock().shutdown(&self.handle);
+        // Every worker has left its loop, so nobody holds the driver for long (at most a
+        // worker's final zero-length poll): retry until we get it.
+        while self
+            .driver
+            .try_with(|driver| driver.shutdown(&self.handle))
+            .is_none()
+        {
+            std::thread::yield_now();
+        }
     }
 }
 
@@ -82,18 +91,25 @@ impl WorkerParker {
         {
             return;
         }
-        match inner.shared.driver.try_lock() {
-            Some(mut driver) => inner.park_driver(&mut driver),
-            None => inner.park_condvar(),
+        if inner
+            .shared
+            .driver
+            .try_with(|driver| inner.park_driver(driver))
+            .is_none()
+        {
+            inner.park_condvar();
         }
     }
 
     /// Collects ready I/O events and due timers without sleeping, if no other worker holds the
     /// driver.
     pub(crate) fn poll_driver(&mut self) {
-        if let Some(mut driver) = self.inner.shared.driver.try_lock() {
-            driver.park_timeout(&self.inner.shared.handle, Duration::ZERO);
-        }
+        let handle = &self.inner.shared.handle;
+        let _ = self
+            .inner
+            .shared
+            .driver
+            .try_with(|driver| driver.park_timeout(handle, Duration::ZERO));
     }
 }
 

@@ -78,7 +78,7 @@ impl Interest {
             ready = ready | Ready::PRIORITY | Ready::READ_CLOSED;
         }
         if self.is_error() {
-            ready = ready | Ready::ERROR;
+            ready |= Ready::ERROR;
         }
         ready
     }

@@ -8,6 +8,7 @@ pub use std::io::{Error, ErrorKind, Result, SeekFrom};
 
 mod interest;
 mod ready;
+pub mod unix;
 
 pub use interest::Interest;
 pub use ready::Ready;

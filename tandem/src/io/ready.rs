@@ -87,22 +87,22 @@ impl Ready {
     pub(crate) fn from_mio(event: &mio::event::Event) -> Ready {
         let mut ready = Ready::EMPTY;
         if event.is_readable() {
-            ready = ready | Ready::READABLE;
+            ready |= Ready::READABLE;
         }
         if event.is_writable() {
-            ready = ready | Ready::WRITABLE;
+            ready |= Ready::WRITABLE;
         }
         if event.is_read_closed() {
-            ready = ready | Ready::READ_CLOSED;
+            ready |= Ready::READ_CLOSED;
         }
         if event.is_write_closed() {
-            ready = ready | Ready::WRITE_CLOSED;
+            ready |= Ready::WRITE_CLOSED;
         }
         if event.is_priority() {
-            ready = ready | Ready::PRIORITY;
+            ready |= Ready::PRIORITY;
         }
         if event.is_error() {
-            ready = ready | Ready::ERROR;
+            ready |= Ready::ERROR;
         }
         ready
     }

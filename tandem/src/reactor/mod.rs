@@ -23,8 +23,12 @@ pub(crate) mod poll_evented;
 pub(crate) mod registration;
 pub(crate) mod scheduled_io;
 
+#[cfg(all(test, loom))]
+mod tests;
+
 pub(crate) use poll_evented::PollEvented;
 pub(crate) use registration::Registration;
+pub(crate) use scheduled_io::{Direction, ReadyEvent};
 
 use crate::io::{Interest, Ready};
 use crate::loom::sync::atomic::{AtomicBool, Ordering};

@@ -1,10 +1,11 @@
-//! `PollEvented`: a mio source registered with the reactor, with the `AsyncRead`/`AsyncWrite`
-//! plumbing every socket type shares.
+//! `PollEvented`: a mio source registered with the reactor, with the `AsyncRead` plumbing every
+//! socket type shares. (Stream writes live in `net/`: they use `send` with `MSG_NOSIGNAL`, which
+//! `Write` for a socket does not.)
 
 use super::registration::Registration;
 use super::scheduled_io::Direction;
 use crate::io::{Interest, ReadBuf};
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::ops::Deref;
 use std::task::{Context, Poll};
 
@@ -60,34 +61,6 @@ impl<E: mio::event::Source> PollEvented<E> {
         }))?;
         buf.advance(n);
         Poll::Ready(Ok(()))
-    }
-
-    pub(crate) fn poll_write<'a>(
-        &'a self,
-        cx: &mut Context<'_>,
-        data: &[u8],
-    ) -> Poll<io::Result<usize>>
-    where
-        &'a E: Write,
-    {
-        self.registration.poll_io(cx, Direction::Write, || {
-            let mut io = self.io();
-            io.write(data)
-        })
-    }
-
-    pub(crate) fn poll_write_vectored<'a>(
-        &'a self,
-        cx: &mut Context<'_>,
-        bufs: &[io::IoSlice<'_>],
-    ) -> Poll<io::Result<usize>>
-    where
-        &'a E: Write,
-    {
-        self.registration.poll_io(cx, Direction::Write, || {
-            let mut io = self.io();
-            io.write_vectored(bufs)
-        })
     }
 }
 

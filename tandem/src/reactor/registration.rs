@@ -2,7 +2,7 @@
 
 use super::scheduled_io::{Direction, ReadyEvent, ScheduledIo};
 use super::{Handle, SHUTDOWN_MSG};
-use crate::io::{Interest, Ready};
+use crate::io::Interest;
 use crate::runtime::coop;
 use std::future::poll_fn;
 use std::io;
@@ -150,11 +150,6 @@ impl Registration {
                 res => return res,
             }
         }
-    }
-
-    /// The readiness right now, without waiting (for `Ready` reporting).
-    pub(crate) fn current_ready(&self, interest: Interest) -> Ready {
-        self.shared.ready_event(interest).ready
     }
 }
 

@@ -2,3 +2,4 @@
 
 pub(crate) mod atomic_cell;
 pub(crate) mod rand;
+pub(crate) mod try_lock;

@@ -185,3 +185,101 @@ pub fn rss_bytes() -> u64 {
         .expect("VmRSS value");
     kb * 1024
 }
+
+/// Number of open file descriptors of this process (entries of `/proc/self/fd`, counting the
+/// one `read_dir` itself holds open, so two calls in the same state agree).
+pub fn fd_count() -> usize {
+    std::fs::read_dir("/proc/self/fd")
+        .expect("read /proc/self/fd")
+        .count()
+}
+
+/// The value of `key` in this process's environment: set when this test binary was re-run as
+/// a child by [`run_child`].
+pub fn child_role(key: &str) -> Option<String> {
+    std::env::var(key).ok()
+}
+
+/// Re-runs this test binary for just `test` (exact name) with `key=value` in its environment,
+/// and returns how it ended. Used for what must not run in the test harness's own process:
+/// lowered resource limits, a default SIGPIPE disposition. A child still running after
+/// [`CHILD_TIMEOUT`] is killed (a hang detector, not part of what is tested).
+pub fn run_child(test: &str, key: &str, value: &str) -> std::process::Output {
+    use std::process::{Command, Stdio};
+    let exe = std::env::current_exe().expect("current_exe");
+    let mut child = Command::new(exe)
+        .args([test, "--exact", "--nocapture", "--test-threads=1"])
+        .env(key, value)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("failed to run the test binary as a child");
+    // Drain the pipes on threads so a chatty child cannot block on a full pipe.
+    let drain = |mut pipe: Box<dyn std::io::Read + Send>| {
+        std::thread::spawn(move || {
+            let mut buf = Vec::new();
+            let _ = pipe.read_to_end(&mut buf);
+            buf
+        })
+    };
+    let stdout = drain(Box::new(child.stdout.take().unwrap()));
+    let stderr = drain(Box::new(child.stderr.take().unwrap()));
+    let deadline = Instant::now() + CHILD_TIMEOUT;
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait for child") {
+            break status;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!(
+                "child {test} ({key}={value}) still running after {CHILD_TIMEOUT:?}: hung?\n{}",
+                String::from_utf8_lossy(&stdout.join().unwrap())
+            );
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    std::process::Output {
+        status,
+        stdout: stdout.join().unwrap(),
+        stderr: stderr.join().unwrap(),
+    }
+}
+
+/// How long [`run_child`] lets a child run.
+pub const CHILD_TIMEOUT: Duration = Duration::from_secs(120);
+
+/// Panics with the child's output unless it exited successfully (not by a signal).
+pub fn assert_child_ok(what: &str, out: &std::process::Output) {
+    use std::os::unix::process::ExitStatusExt;
+    if !out.status.success() {
+        panic!(
+            "{what}: child {} (signal {:?})\n--- stdout\n{}\n--- stderr\n{}",
+            out.status,
+            out.status.signal(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+        );
+    }
+}
+
+/// A flavour by name (as [`Flavor::name`]).
+pub fn flavor_named(name: &str) -> Flavor {
+    flavors()
+        .into_iter()
+        .find(|f| f.name == name)
+        .unwrap_or_else(|| panic!("no flavour named {name:?}"))
+}
+
+/// CPU time (user + system) this process has used so far, from `getrusage` (which needs no
+/// descriptor, so it works even when the process has none left).
+pub fn process_cpu_time() -> Duration {
+    let mut usage = std::mem::MaybeUninit::<libc::rusage>::uninit();
+    // SAFETY: getrusage fills the struct we pass; RUSAGE_SELF is always valid.
+    let rc = unsafe { libc::getrusage(libc::RUSAGE_SELF, usage.as_mut_ptr()) };
+    assert_eq!(rc, 0, "getrusage failed");
+    // SAFETY: getrusage returned 0, so the struct is initialised.
+    let usage = unsafe { usage.assume_init() };
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    tv(usage.ru_utime) + tv(usage.ru_stime)
+}

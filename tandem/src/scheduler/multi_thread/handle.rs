@@ -18,7 +18,7 @@ pub(crate) struct Handle {
     pub(super) shared: Shared,
     pub(crate) blocking_spawner: blocking::Spawner,
     /// The I/O and time drivers, parked on by one idle worker at a time.
-    pub(crate) driver: Arc<SharedDriver>,
+    pub(crate) driver: std::sync::Arc<SharedDriver>,
 }
 
 pub(crate) struct Shared {
@@ -58,7 +58,7 @@ impl Handle {
         idle_synced: idle::Synced,
         config: Config,
         blocking_spawner: blocking::Spawner,
-        driver: Arc<SharedDriver>,
+        driver: std::sync::Arc<SharedDriver>,
     ) -> Handle {
         let workers = remotes.len();
         Handle {

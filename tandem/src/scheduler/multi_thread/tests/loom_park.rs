@@ -17,7 +17,7 @@
 
 use super::{model, shard_zero_id};
 use crate::blocking::BlockingPool;
-use crate::driver::Parker;
+use crate::driver::{Cfg, Driver, Parker, SharedDriver, WorkerParker};
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use crate::loom::sync::Arc;
 use crate::runtime::builder::ThreadHooks;
@@ -68,9 +68,17 @@ const NUM_WORKERS: usize = 2;
 fn build() -> (Arc<Handle>, Vec<TestWorker>, BlockingPool) {
     let mut remotes = Vec::new();
     let mut parts = Vec::new();
+    // An I/O-less driver: its sleep is a loom condition variable standing in for epoll_wait.
+    let (driver, driver_handle) = Driver::new(Cfg {
+        enable_io: false,
+        enable_time: false,
+        start_paused: false,
+    })
+    .expect("an I/O-less driver cannot fail");
+    let shared_driver = SharedDriver::new(driver, driver_handle);
     for index in 0..NUM_WORKERS {
         let (steal, run_queue) = queue::local();
-        let park = Parker::new();
+        let park = WorkerParker::new(shared_driver.clone());
         remotes.push(Remote {
             steal,
             unpark: park.unparker(),
@@ -97,6 +105,7 @@ fn build() -> (Arc<Handle>, Vec<TestWorker>, BlockingPool) {
         idle_synced,
         config,
         pool.spawner().clone(),
+        shared_driver,
     ));
     let workers = parts
         .into_iter()
@@ -117,7 +126,7 @@ struct TestWorker {
     handle: Arc<Handle>,
     index: usize,
     run_queue: Local<Arc<Handle>>,
-    park: Parker,
+    park: WorkerParker,
     is_searching: bool,
     is_shutdown: bool,
 }

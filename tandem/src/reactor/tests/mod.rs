@@ -1,0 +1,3 @@
+//! Loom models of the reactor's readiness protocol.
+
+mod loom_readiness;

@@ -1,0 +1,432 @@
+//! The per-runtime time state: the clock, the sharded wheel, and what the driver calls.
+
+use super::clock::Clock;
+use super::entry::TimerShared;
+use super::state::FireAction;
+use super::wheel::{Key, Wheel, MAX_TICK};
+use crate::loom::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use crate::loom::sync::{Arc, Mutex};
+use std::cell::Cell;
+use std::fmt;
+use std::time::{Duration, Instant};
+
+/// "No deadline" in the tick-valued atomics.
+const NO_TICK: u64 = u64::MAX;
+
+/// Entries fired per lock acquisition in `process`: the lock is released to wake them.
+const WAKE_BATCH: usize = 32;
+
+/// The most shards a wheel is split into.
+const MAX_SHARDS: usize = 32;
+
+/// A runtime's time driver state. Cheap to clone (an `Arc`).
+#[derive(Clone)]
+pub(crate) struct Handle {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    clock: Clock,
+    /// Tick 0: the clock's reading when the runtime was built. Tick `n` is `start + n ms`.
+    start: Instant,
+    shards: Box<[Shard]>,
+    /// The tick the driver last said it would sleep until (`NO_TICK`: indefinitely). A new
+    /// timer due earlier unparks the driver; see "Waking the driver" in the module docs.
+    driver_wake: AtomicU64,
+    is_shutdown: AtomicBool,
+    unpark: Box<dyn Fn() + Send + Sync>,
+}
+
+/// One wheel, used by the threads that map to it. Aligned so two shards' locks never share a
+/// cache line.
+#[repr(align(128))]
+struct Shard {
+    wheel: Mutex<Wheel<Arc<TimerShared>>>,
+    /// A lower bound of every deadline in `wheel` (`NO_TICK` if empty), readable without the
+    /// lock. Only written under the lock; may be stale-low after a cancel, never high.
+    next_tick: AtomicU64,
+}
+
+/// Where a registration sits: its shard and its key in that shard's wheel.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct Slot {
+    shard: usize,
+    key: Key,
+}
+
+/// The outcome of putting a timer in the wheel.
+pub(super) enum Insert {
+    /// In the wheel; it will fire (or be removed through the slot).
+    Armed(Slot),
+    /// Its deadline has already been processed: it is complete, nothing was stored.
+    Due,
+    /// The runtime is shutting down: nothing was stored.
+    Shutdown,
+}
+
+/// The outcome of moving a registered timer to a new deadline.
+pub(super) enum Reschedule {
+    Armed(Slot),
+    /// The new deadline is already due: the timer left the wheel.
+    Due,
+    /// The timer was no longer in the wheel (it fired, or shutdown took it).
+    Gone,
+}
+
+impl Handle {
+    /// The time driver of a new runtime. `unpark` wakes whichever thread sleeps in the driver;
+    /// it must be sticky (an unpark before the sleep makes the sleep return at once).
+    pub(crate) fn new(start_paused: bool, unpark: crate::driver::DriverUnpark) -> Handle {
+        let shards = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(MAX_SHARDS);
+        Handle::with_unpark(start_paused, shards, move || unpark.unpark())
+    }
+
+    /// As `new`, with any unpark function and shard count (for tests).
+    pub(crate) fn with_unpark(
+        start_paused: bool,
+        shards: usize,
+        unpark: impl Fn() + Send + Sync + 'static,
+    ) -> Handle {
+        let clock = Clock::new(start_paused);
+        let start = clock.now();
+        let shards = (0..shards.max(1))
+            .map(|_| Shard {
+                wheel: Mutex::new(Wheel::new()),
+                next_tick: AtomicU64::new(NO_TICK),
+            })
+            .collect();
+        Handle {
+            inner: Arc::new(Inner {
+                clock,
+                start,
+                shards,
+                driver_wake: AtomicU64::new(NO_TICK),
+                is_shutdown: AtomicBool::new(false),
+                unpark: Box::new(unpark),
+            }),
+        }
+    }
+
+    /// The earliest instant (OS clock) at which `process` may have something to fire; the driver
+    /// sleeps until then at most. `None`: no timer, or a paused clock (time cannot pass by
+    /// itself then; see `is_paused` and `advance_to_next_deadline`).
+    ///
+    /// Also records that instant as the one the driver sleeps until, so that a timer registered
+    /// afterwards with an earlier deadline unparks the driver.
+    pub(crate) fn next_deadline(&self) -> Option<Instant> {
+        let inner = &*self.inner;
+        if inner.clock.is_frozen() {
+            return None;
+        }
+        let tick = self.next_wake_tick();
+        if tick == NO_TICK {
+            return None;
+        }
+        let deadline = self.instant_of_tick(tick);
+        let now = inner.clock.now();
+        // The clock may run apart from the OS clock (it was paused, then resumed).
+        Some(Instant::now() + deadline.saturating_duration_since(now))
+    }
+
+    /// Fires every timer whose deadline is at or before now, waking their tasks outside the
+    /// wheel's lock.
+    pub(crate) fn process(&self) {
+        let now = self.now_tick();
+        for shard in self.inner.shards.iter() {
+            // Relaxed: a bound only; a timer inserted concurrently unparks the driver itself.
+            if shard.next_tick.load(Ordering::Relaxed) <= now {
+                process_shard(shard, now);
+            }
+        }
+    }
+
+    /// True if the clock is paused and may jump to the next timer (no `advance` in progress, no
+    /// blocking task inhibiting it).
+    pub(crate) fn is_paused(&self) -> bool {
+        self.inner.clock.can_auto_advance()
+    }
+
+    /// With a paused clock and nothing else to do: moves the clock to the earliest deadline of
+    /// any timer, if it stands before it. Returns true if a timer is now due (the caller should
+    /// `process` rather than sleep), false if there is no timer at all (or the clock may not
+    /// jump).
+    pub(crate) fn advance_to_next_deadline(&self) -> bool {
+        let inner = &*self.inner;
+        if !inner.clock.can_auto_advance() {
+            return false;
+        }
+        let earliest = inner
+            .shards
+            .iter()
+            .filter_map(|s| s.wheel.lock().earliest_deadline())
+            .min();
+        let Some(tick) = earliest else {
+            return false;
+        };
+        inner.clock.advance_to(self.instant_of_tick(tick));
+        true
+    }
+
+    /// Runtime shutdown: fires every timer (their `Sleep`s then panic when polled) and refuses
+    /// new ones. Idempotent.
+    pub(crate) fn shutdown(&self) {
+        // Before taking the locks: a registration that takes a shard lock after we drained the
+        // shard sees the flag.
+        self.inner.is_shutdown.store(true, Ordering::Release);
+        for shard in self.inner.shards.iter() {
+            let drained = {
+                let mut wheel = shard.wheel.lock();
+                let drained = wheel.drain();
+                for entry in &drained {
+                    let FireAction::Wake = entry.state.transition_to_fired(true);
+                }
+                shard.next_tick.store(NO_TICK, Ordering::SeqCst);
+                drained
+            };
+            for entry in drained {
+                entry.waker.wake_by_ref();
+            }
+        }
+    }
+
+    /// Forbids auto-advance until the matching `allow_auto_advance` (for a blocking task, whose
+    /// progress the paused clock cannot see).
+    pub(crate) fn inhibit_auto_advance(&self) {
+        self.inner.clock.inhibit_auto_advance();
+    }
+
+    /// Ends one `inhibit_auto_advance`.
+    pub(crate) fn allow_auto_advance(&self) {
+        self.inner.clock.allow_auto_advance();
+    }
+
+    pub(super) fn clock(&self) -> &Clock {
+        &self.inner.clock
+    }
+
+    /// The clock's current reading.
+    pub(super) fn now(&self) -> Instant {
+        self.inner.clock.now()
+    }
+
+    pub(super) fn is_shutdown(&self) -> bool {
+        self.inner.is_shutdown.load(Ordering::Acquire)
+    }
+
+    /// The tick at which a timer due at `deadline` fires: rounded *up* to the next whole
+    /// millisecond, so it never fires early.
+    pub(super) fn tick_of_deadline(&self, deadline: Instant) -> u64 {
+        let since = deadline.saturating_duration_since(self.inner.start);
+        let ms = since.as_nanos().div_ceil(1_000_000);
+        u64::try_from(ms).map_or(MAX_TICK, |ms| ms.min(MAX_TICK))
+    }
+
+    /// The last tick that has fully passed: rounded *down*.
+    fn now_tick(&self) -> u64 {
+        let since = self.now().saturating_duration_since(self.inner.start);
+        u64::try_from(since.as_millis()).map_or(MAX_TICK, |ms| ms.min(MAX_TICK))
+    }
+
+    fn instant_of_tick(&self, tick: u64) -> Instant {
+        let start = self.inner.start;
+        start
+            .checked_add(Duration::from_millis(tick))
+            .unwrap_or_else(|| far_future(start))
+    }
+
+    /// Steps 1 to 3 of "Waking the driver": the tick the driver may sleep until.
+    pub(super) fn next_wake_tick(&self) -> u64 {
+        let inner = &*self.inner;
+        // Step 1: from here on, any new timer unparks the driver...
+        inner.driver_wake.store(NO_TICK, Ordering::SeqCst);
+        // ...2: collect the shards' bounds...
+        let tick = inner
+            .shards
+            .iter()
+            .map(|s| s.next_tick.load(Ordering::SeqCst))
+            .min()
+            .unwrap_or(NO_TICK);
+        // ...3: and from here on, only timers due before `tick` do.
+        inner.driver_wake.fetch_min(tick, Ordering::SeqCst);
+        tick
+    }
+
+    /// Timers in the wheel (for tests).
+    #[cfg(test)]
+    pub(super) fn timer_count(&self) -> usize {
+        self.inner.shards.iter().map(|s| s.wheel.lock().len()).sum()
+    }
+
+    /// Puts `shared` in this thread's shard, due at `tick`.
+    pub(super) fn insert(&self, tick: u64, shared: &Arc<TimerShared>) -> Insert {
+        let inner = &*self.inner;
+        let index = shard_index(inner.shards.len());
+        let shard = &inner.shards[index];
+        let refused = {
+            let mut wheel = shard.wheel.lock();
+            if self.is_shutdown() {
+                return Insert::Shutdown;
+            }
+            match wheel.insert(tick, shared.clone()) {
+                Ok(key) => {
+                    lower_bound(shard, tick);
+                    drop(wheel);
+                    self.notify_driver(tick);
+                    return Insert::Armed(Slot { shard: index, key });
+                }
+                Err(refused) => refused,
+            }
+        };
+        // Dropped outside the lock, as every value leaving the wheel.
+        drop(refused);
+        Insert::Due
+    }
+
+    /// Takes a registration out of the wheel, if it is still there.
+    pub(super) fn remove(&self, slot: Slot) {
+        let removed = self.inner.shards[slot.shard].wheel.lock().remove(slot.key);
+        // The lock guard is gone: dropping the entry may run a waker's destructor.
+        drop(removed);
+    }
+
+    /// Moves a registration to a new deadline under one lock acquisition.
+    pub(super) fn reschedule(&self, slot: Slot, tick: u64) -> Reschedule {
+        let shard = &self.inner.shards[slot.shard];
+        let refused = {
+            let mut wheel = shard.wheel.lock();
+            let Some(entry) = wheel.remove(slot.key) else {
+                return Reschedule::Gone;
+            };
+            match wheel.insert(tick, entry) {
+                Ok(key) => {
+                    lower_bound(shard, tick);
+                    drop(wheel);
+                    self.notify_driver(tick);
+                    return Reschedule::Armed(Slot {
+                        shard: slot.shard,
+                        key,
+                    });
+                }
+                Err(refused) => refused,
+            }
+        };
+        drop(refused);
+        Reschedule::Due
+    }
+
+    /// A timer due at `tick` was just armed: unpark the driver if it sleeps past `tick`.
+    fn notify_driver(&self, tick: u64) {
+        let wake = &self.inner.driver_wake;
+        // SeqCst, as in `next_deadline`: the protocol needs a single order of the shard bound
+        // written before this and the driver's reset of `driver_wake`. The plain load first
+        // keeps the common case (a later deadline) from writing the shared line.
+        if tick < wake.load(Ordering::SeqCst) && tick < wake.fetch_min(tick, Ordering::SeqCst) {
+            (self.inner.unpark)();
+        }
+    }
+}
+
+/// Lowers a shard's bound to `tick`, under its lock (the caller holds it).
+fn lower_bound(shard: &Shard, tick: u64) {
+    // Relaxed load: the bound is only written under the lock we hold.
+    if tick < shard.next_tick.load(Ordering::Relaxed) {
+        // SeqCst: step 2 of "Waking the driver" must see it, or the inserter must see step 1.
+        shard.next_tick.store(tick, Ordering::SeqCst);
+    }
+}
+
+/// Fires the due entries of one shard, `WAKE_BATCH` per lock acquisition.
+fn process_shard(shard: &Shard, now: u64) {
+    let mut batch: [Option<Arc<TimerShared>>; WAKE_BATCH] = Default::default();
+    loop {
+        let mut fired = 0;
+        let mut done = false;
+        {
+            let mut wheel = shard.wheel.lock();
+            while fired < WAKE_BATCH {
+                match wheel.poll(now) {
+                    Some(entry) => {
+                        let FireAction::Wake = entry.state.transition_to_fired(false);
+                        batch[fired] = Some(entry);
+                        fired += 1;
+                    }
+                    None => {
+                        let bound = wheel.next_expiration().unwrap_or(NO_TICK);
+                        shard.next_tick.store(bound, Ordering::SeqCst);
+                        done = true;
+                        break;
+                    }
+                }
+            }
+        }
+        // Collect, release the lock, then wake.
+        for entry in batch[..fired].iter_mut() {
+            let entry = entry.take().expect("filled above");
+            entry.waker.wake_by_ref();
+        }
+        if done {
+            return;
+        }
+    }
+}
+
+/// The shard the current thread registers timers in: threads are spread round-robin, in the
+/// order they first register one.
+fn shard_index(shards: usize) -> usize {
+    use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        static SHARD: Cell<usize> = const { Cell::new(usize::MAX) };
+    }
+    if shards == 1 {
+        return 0;
+    }
+    let seed = SHARD
+        .try_with(|shard| {
+            if shard.get() == usize::MAX {
+                // Relaxed: any distinct-enough number will do.
+                shard.set(NEXT.fetch_add(1, Relaxed));
+            }
+            shard.get()
+        })
+        .unwrap_or(0);
+    seed % shards
+}
+
+/// An instant about 30 years after `from` (as Tokio's "far future").
+pub(super) fn far_future(from: Instant) -> Instant {
+    from + Duration::from_secs(86_400 * 365 * 30)
+}
+
+/// The current runtime's time driver, if there is a runtime and it has one.
+pub(super) fn try_current() -> Option<Handle> {
+    let rt = crate::runtime::Handle::try_current().ok()?;
+    rt.inner.time_handle().cloned()
+}
+
+/// The current runtime's time driver.
+///
+/// # Panics
+/// Outside a runtime, or if the runtime was built without `enable_time`, with Tokio's messages.
+#[track_caller]
+pub(super) fn current() -> Handle {
+    let rt = crate::runtime::Handle::current();
+    match rt.inner.time_handle() {
+        Some(handle) => handle.clone(),
+        None => panic!(
+            "A Tandem runtime was found, but the time driver is not enabled. Call `enable_time` \
+             on the runtime builder to enable timers."
+        ),
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("time::Handle")
+            .field("shards", &self.inner.shards.len())
+            .field("is_shutdown", &self.is_shutdown())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,125 @@
+//! Utilities for tracking time: [`sleep`], [`timeout`], [`interval`], and a clock tests can
+//! pause.
+//!
+//! The names mirror `tokio::time`. Timers have millisecond resolution and never complete early:
+//! a deadline is rounded *up* to the next millisecond tick. They need a runtime built with
+//! `enable_time` (as `enable_all`, `#[tandem::main]` and `#[tandem::test]` do).
+//!
+//! ```
+//! use std::time::Duration;
+//! use tandem::time::{sleep, timeout};
+//!
+//! # tandem::runtime::Runtime::new().unwrap().block_on(async {
+//! sleep(Duration::from_millis(1)).await;
+//! let slow = sleep(Duration::from_secs(60));
+//! assert!(timeout(Duration::from_millis(1), slow).await.is_err());
+//! # });
+//! ```
+//!
+//! # Design
+//!
+//! Files, lowest layer first:
+//!
+//! | file | responsibility |
+//! |---|---|
+//! | `wheel.rs` | the hierarchical timing wheel: a pure data structure of deadlines in ticks (6 levels of 64 slots, 1 ms ticks, an overflow list past 2^36 ms); entries in an index-linked arena, so removal is O(1) and there is no `unsafe` |
+//! | `state.rs` | the state word a registration shares between its `Sleep` and the wheel |
+//! | `clock.rs` | the clock (OS time, or paused/advanced for tests) and `pause`/`resume`/`advance` |
+//! | `entry.rs` | `TimerEntry` (a `Sleep`'s timer: lazy registration, reset, cancel) and `TimerShared` (state word + waker, behind an `Arc` the wheel holds a clone of) |
+//! | `handle.rs` | the per-runtime state (clock, wheel shards) and what the driver calls: `next_deadline`, `process`, `is_paused`, `advance_to_next_deadline`, `shutdown` |
+//! | `instant.rs`, `sleep.rs`, `timeout.rs`, `interval.rs`, `error.rs` | the public API |
+//!
+//! The wheel is sharded: a timer goes into the shard of the thread that first polls it (threads
+//! are spread round-robin over up to one shard per CPU), so workers registering timers do not
+//! contend on one lock. Each shard keeps, in an atomic, a lower bound of its deadlines, so the
+//! driver finds the next deadline and skips shards with nothing due without locking.
+//!
+//! ## Invariants
+//!
+//! - A registration (`TimerShared`) is in at most one wheel, at most once. The wheel's clone of
+//!   its `Arc` leaves the wheel only under the shard lock: taken by `process` (deadline), by
+//!   `shutdown`, or by the owning `TimerEntry` (cancel, reset, waker change).
+//! - `FIRED` is set, under the shard lock, exactly when the entry left the wheel by `process` or
+//!   `shutdown`; the `TimerEntry` never sets it. So a `TimerEntry` that reads `FIRED` knows the
+//!   wheel no longer holds its entry and never locks to cancel it.
+//! - Wakers are woken, and values leaving the wheel dropped, only after the lock is released
+//!   ("collect, release, wake"): a waker's code may register or cancel timers.
+//! - A timer fires at tick `ceil(deadline)` and `process` fires tick `t` only once the clock
+//!   reads at least `t` ms after tick 0 (`floor(now)`), so nothing fires early.
+//! - A registration's waker is fixed. A `Sleep` polled with a waker that would not wake the
+//!   registered one leaves the wheel and registers again (rare: the future moved to another
+//!   task); in exchange, a repeated poll is one atomic load, with no lock and no waker swap.
+//!
+//! ## Cancelling a timer (dropping a `Sleep`)
+//!
+//! 1. Never polled (no registration): nothing to do; no lock, no allocation.
+//! 2. Load the state word. If `FIRED`, the wheel has already let go of the entry: done, no lock.
+//! 3. Otherwise lock the entry's shard and remove it by key (O(1): unlink from its slot's list,
+//!    free the arena cell). The key carries a serial number, so if the entry fired between
+//!    steps 2 and 3 the removal finds nothing and is harmless (the fire's wake-up is spurious).
+//! 4. Drop the wheel's `Arc` clone after releasing the lock, then the `Sleep`'s own.
+//!
+//! ## Firing (`process`, run by whichever thread drives the driver)
+//!
+//! 1. Read the clock once: `now = floor(ms since tick 0)`.
+//! 2. For each shard whose lower bound is `<= now`: lock it, advance its wheel to `now`, and take
+//!    out up to 32 due entries, setting `FIRED` on each.
+//! 3. Release the lock, wake the 32 wakers, drop the `Arc`s; repeat from 2 until the shard has
+//!    nothing due, then store its new lower bound (under the lock).
+//!
+//! ## Waking the driver
+//!
+//! The driver sleeps until `next_deadline()`. A timer registered meanwhile with an earlier
+//! deadline must wake it; one with a later deadline must not (that would cost a syscall per
+//! timer). `driver_wake` holds the tick the driver sleeps until, and all accesses are `SeqCst`:
+//!
+//! 1. `next_deadline` stores `driver_wake = ∞` ("any new timer must unpark me"),
+//! 2. reads every shard's lower bound, giving `m`,
+//! 3. and does `driver_wake = min(driver_wake, m)`; the driver then sleeps until `m`.
+//!
+//! A registration of tick `t` inserts under its shard's lock, lowers the shard's bound to `t`,
+//! and after unlocking does `prev = fetch_min(driver_wake, t)`, unparking the driver if
+//! `t < prev`. If step 2 missed the new bound, the registration's `fetch_min` comes after
+//! step 1 in the single order and sees `∞`, a value from step 3 (then `m <= t`, or it unparks),
+//! or another registration's `t' <= t` (which already guaranteed a wake-up by `t'`). The unpark
+//! is sticky (a pending unpark makes the next sleep return at once), so it is never lost.
+//!
+//! ## Paused clock
+//!
+//! On a current-thread runtime the clock can be frozen (`pause`, or `start_paused`); it then
+//! moves only through `advance` or auto-advance: when the runtime is idle, the driver calls
+//! `advance_to_next_deadline`, which jumps the clock to the earliest deadline (exact, not a slot
+//! boundary), then `process` fires it. `advance` inhibits auto-advance until the runtime has had
+//! a turn; a blocking task may inhibit it too (`inhibit_auto_advance`).
+//!
+//! ## Shutdown
+//!
+//! 1. Set the shutdown flag (new registrations check it under the shard lock and fail).
+//! 2. For each shard: lock, drain the wheel, set `FIRED | SHUTDOWN` on every entry, unlock.
+//! 3. Wake them all. A `Sleep` polled afterwards panics ("A Tandem runtime was found, but it is
+//!    being shutdown."), as does one first polled after shutdown.
+
+mod clock;
+mod entry;
+pub mod error;
+mod handle;
+mod instant;
+mod interval;
+mod sleep;
+mod state;
+mod timeout;
+mod wheel;
+
+pub use clock::{advance, pause, resume};
+pub use instant::Instant;
+pub use interval::{interval, interval_at, Interval, MissedTickBehavior};
+pub use sleep::{sleep, sleep_until, Sleep};
+pub use timeout::{timeout, timeout_at, Timeout};
+
+pub(crate) use handle::Handle;
+
+/// `std::time::Duration`, re-exported for convenience (as Tokio does).
+pub use std::time::Duration;
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,163 @@
+//! `sleep`, `sleep_until` and the `Sleep` future.
+
+use super::entry::{Shutdown, TimerEntry};
+use super::{handle, Instant};
+use crate::runtime::coop;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+use std::time::Duration;
+
+/// Waits until `duration` has elapsed.
+///
+/// Equivalent to `sleep_until(Instant::now() + duration)`. The timer has millisecond
+/// resolution and never completes early: the deadline is rounded up to the next millisecond.
+/// A duration too large to represent sleeps for about 30 years.
+///
+/// No work is done until the returned future is first polled.
+///
+/// # Panics
+///
+/// Outside a Tandem runtime, or on a runtime built without `enable_time`.
+///
+/// ```
+/// use std::time::Duration;
+/// use tandem::time::{sleep, Instant};
+///
+/// # tandem::runtime::Runtime::new().unwrap().block_on(async {
+/// let start = Instant::now();
+/// sleep(Duration::from_millis(10)).await;
+/// assert!(start.elapsed() >= Duration::from_millis(10));
+/// # });
+/// ```
+#[track_caller]
+pub fn sleep(duration: Duration) -> Sleep {
+    let handle = handle::current();
+    let now = handle.now();
+    let deadline = now
+        .checked_add(duration)
+        .unwrap_or_else(|| handle::far_future(now));
+    Sleep {
+        entry: TimerEntry::new(handle, deadline),
+    }
+}
+
+/// Waits until `deadline` is reached. A deadline in the past completes at the first poll.
+///
+/// # Panics
+///
+/// Outside a Tandem runtime, or on a runtime built without `enable_time`.
+///
+/// ```
+/// use std::time::Duration;
+/// use tandem::time::{sleep_until, Instant};
+///
+/// # tandem::runtime::Runtime::new().unwrap().block_on(async {
+/// let deadline = Instant::now() + Duration::from_millis(5);
+/// sleep_until(deadline).await;
+/// assert!(Instant::now() >= deadline);
+/// # });
+/// ```
+#[track_caller]
+pub fn sleep_until(deadline: Instant) -> Sleep {
+    Sleep {
+        entry: TimerEntry::new(handle::current(), deadline.into_std()),
+    }
+}
+
+/// The future returned by [`sleep`] and [`sleep_until`]: completes at its deadline.
+///
+/// It registers with the runtime's timer wheel at its first poll, and leaves it when dropped
+/// (in constant time). Unlike Tokio's, it is `Unpin`, so it can be polled as `&mut sleep`
+/// without pinning; `reset` still takes `Pin<&mut Self>` for compatibility.
+///
+/// ```
+/// use std::time::Duration;
+/// use tandem::time::{sleep, Instant};
+///
+/// # tandem::runtime::Runtime::new().unwrap().block_on(async {
+/// let sleep = sleep(Duration::from_millis(10));
+/// tandem::pin!(sleep);
+/// // Extend the deadline before it passes.
+/// sleep.as_mut().reset(Instant::now() + Duration::from_millis(20));
+/// sleep.as_mut().await;
+/// assert!(sleep.is_elapsed());
+/// # });
+/// ```
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct Sleep {
+    entry: TimerEntry,
+}
+
+impl Sleep {
+    /// A sleep that completes at `deadline`, on the current runtime.
+    #[track_caller]
+    pub(crate) fn new_timeout(deadline: Instant) -> Sleep {
+        sleep_until(deadline)
+    }
+
+    /// A sleep that (practically) never completes, on the current runtime.
+    #[track_caller]
+    pub(crate) fn far_future() -> Sleep {
+        let handle = handle::current();
+        let deadline = handle::far_future(handle.now());
+        Sleep {
+            entry: TimerEntry::new(handle, deadline),
+        }
+    }
+
+    /// The instant at which the future completes.
+    pub fn deadline(&self) -> Instant {
+        Instant::from_std(self.entry.deadline())
+    }
+
+    /// True once the sleep has completed (its deadline was reached and the runtime noticed).
+    pub fn is_elapsed(&self) -> bool {
+        self.entry.is_elapsed()
+    }
+
+    /// Moves the deadline to `deadline`, whether or not the sleep has completed: it completes
+    /// again at the new deadline. A pending sleep moves at once, so its task is woken at the new
+    /// deadline even if it does not poll the sleep in between.
+    pub fn reset(self: Pin<&mut Self>, deadline: Instant) {
+        self.get_mut().entry.reset(deadline.into_std(), true);
+    }
+
+    /// Moves the deadline; the new one is registered by the next poll (for `Interval`).
+    pub(crate) fn reset_without_reregister(&mut self, deadline: Instant) {
+        self.entry.reset(deadline.into_std(), false);
+    }
+
+    /// The runtime's clock reading, through this sleep's time driver.
+    pub(crate) fn now(&self) -> Instant {
+        Instant::from_std(self.entry.handle().now())
+    }
+}
+
+impl Future for Sleep {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let coop = ready!(coop::poll_proceed(cx));
+        match self.get_mut().entry.poll_elapsed(cx) {
+            Poll::Ready(Ok(())) => {
+                coop.made_progress();
+                Poll::Ready(())
+            }
+            Poll::Ready(Err(Shutdown)) => {
+                panic!("A Tandem runtime was found, but it is being shutdown.")
+            }
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl fmt::Debug for Sleep {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Sleep")
+            .field("deadline", &self.deadline())
+            .field("is_elapsed", &self.is_elapsed())
+            .finish()
+    }
+}

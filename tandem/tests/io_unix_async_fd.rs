@@ -1,0 +1,209 @@
+//! `AsyncFd` on every flavour: readiness guards (`clear_ready`, `clear_ready_matching`,
+//! `retain_ready`, `try_io`), the `_mut` forms, the `poll_*` forms, `async_io`/`try_io`,
+//! `into_inner`, and a registration failure handing the object back.
+
+mod support;
+
+use std::future::poll_fn;
+use std::io::{self, Read, Write};
+use std::os::unix::net::UnixStream;
+
+use support::each_flavor;
+use tandem::io::unix::AsyncFd;
+use tandem::io::{Interest, Ready};
+
+fn nonblocking_pair() -> (UnixStream, UnixStream) {
+    let (a, b) = UnixStream::pair().unwrap();
+    a.set_nonblocking(true).unwrap();
+    b.set_nonblocking(true).unwrap();
+    (a, b)
+}
+
+/// Reads through the guard until `WouldBlock` (which clears the readiness).
+async fn read_all_available(fd: &AsyncFd<UnixStream>) -> Vec<u8> {
+    let mut out = Vec::new();
+    loop {
+        let mut guard = fd.readable().await.unwrap();
+        let mut buf = [0; 64];
+        match guard.try_io(|inner| inner.get_ref().read(&mut buf)) {
+            Ok(res) => out.extend_from_slice(&buf[..res.unwrap()]),
+            // Drained: the readiness is cleared now.
+            Err(_would_block) => return out,
+        }
+    }
+}
+
+#[test]
+fn guards_read_and_clear() {
+    each_flavor(|_, rt| {
+        rt.block_on(async {
+            let (a, mut b) = nonblocking_pair();
+            let fd = AsyncFd::new(a).unwrap();
+            b.write_all(b"hello").unwrap();
+            assert_eq!(read_all_available(&fd).await, b"hello");
+
+            // After the WouldBlock cleared it, the next wait needs a new edge.
+            let reader = async { read_all_available(&fd).await };
+            let writer = async {
+                tandem::task::yield_now().await;
+                b.write_all(b"again").unwrap();
+            };
+            let (got, ()) = tandem::join!(reader, writer);
+            assert_eq!(got, b"again");
+
+            // Writable, and a guard that keeps its readiness.
+            let mut guard = fd.writable().await.unwrap();
+            assert!(guard.ready().is_writable());
+            guard.retain_ready();
+            drop(guard);
+            let guard = fd.writable().await.unwrap();
+            assert!(guard.get_inner().peer_addr().is_ok());
+            assert!(std::ptr::eq(guard.get_ref(), &fd));
+        });
+    });
+}
+
+#[test]
+fn clear_ready_matching_keeps_the_rest() {
+    each_flavor(|_, rt| {
+        rt.block_on(async {
+            let (a, mut b) = nonblocking_pair();
+            let fd = AsyncFd::new(a).unwrap();
+            b.write_all(b"x").unwrap();
+            let mut guard = fd.ready(Interest::READABLE | Interest::WRITABLE).await.unwrap();
+            // Wait until both were reported (the read edge may come a turn later).
+            while !guard.ready().is_readable() {
+                drop(guard);
+                tandem::task::yield_now().await;
+                guard = fd.ready(Interest::READABLE | Interest::WRITABLE).await.unwrap();
+            }
+            assert!(guard.ready().is_writable());
+            guard.clear_ready_matching(Ready::WRITABLE);
+            assert!(guard.ready().is_readable());
+            assert!(!guard.ready().is_writable());
+            guard.clear_ready();
+            assert_eq!(guard.ready(), Ready::EMPTY);
+            drop(guard);
+            // The data is still there; the fd's readiness was cleared without a read, so only
+            // try_io with WouldBlock semantics tells: a raw read still finds it.
+            let mut buf = [0; 1];
+            assert_eq!(fd.get_ref().read(&mut buf).unwrap(), 1);
+        });
+    });
+}
+
+#[test]
+fn mut_guards_poll_forms_and_io_helpers() {
+    each_flavor(|_, rt| {
+        rt.block_on(async {
+            let (a, mut b) = nonblocking_pair();
+            let mut fd = AsyncFd::with_interest(a, Interest::READABLE | Interest::WRITABLE).unwrap();
+
+            let mut guard = fd.writable_mut().await.unwrap();
+            let n = guard
+                .try_io(|inner| inner.get_mut().write(b"to b"))
+                .unwrap()
+                .unwrap();
+            assert_eq!(n, 4);
+            guard.get_inner_mut().flush().unwrap();
+            assert!(guard.get_mut().get_ref().local_addr().is_ok());
+            drop(guard);
+            let mut buf = [0; 4];
+            b.read_exact(&mut buf).unwrap();
+
+            b.write_all(b"to a").unwrap();
+            let mut guard = fd.readable_mut().await.unwrap();
+            let n = guard
+                .try_io(|inner| inner.get_mut().read(&mut buf))
+                .unwrap()
+                .unwrap();
+            assert_eq!(&buf[..n], b"to a");
+            assert!(guard.get_inner().peer_addr().is_ok());
+            drop(guard);
+
+            // poll forms.
+            let guard = poll_fn(|cx| fd.poll_write_ready(cx)).await.unwrap();
+            assert!(guard.ready().is_writable());
+            drop(guard);
+            // A `_mut` guard borrows `fd` mutably: it cannot leave the closure.
+            poll_fn(|cx| fd.poll_write_ready_mut(cx).map_ok(|g| assert!(g.ready().is_writable())))
+                .await
+                .unwrap();
+            b.write_all(b"p").unwrap();
+            let mut guard = poll_fn(|cx| fd.poll_read_ready(cx)).await.unwrap();
+            assert_eq!(
+                guard
+                    .try_io(|inner| inner.get_ref().read(&mut buf))
+                    .unwrap()
+                    .unwrap(),
+                1
+            );
+            drop(guard);
+            b.write_all(b"q").unwrap();
+            let n = poll_fn(|cx| {
+                fd.poll_read_ready_mut(cx).map_ok(|mut g| {
+                    g.try_io(|inner| inner.get_mut().read(&mut buf))
+                        .expect("readable")
+                        .unwrap()
+                })
+            })
+            .await
+            .unwrap();
+            assert_eq!(&buf[..n], b"q");
+
+            // async_io / try_io helpers.
+            b.write_all(b"Q").unwrap();
+            let n = fd
+                .async_io(Interest::READABLE, |inner| (&*inner).read(&mut buf))
+                .await
+                .unwrap();
+            assert_eq!(&buf[..n], b"Q");
+            let err = fd
+                .try_io(Interest::READABLE, |inner| (&*inner).read(&mut buf))
+                .unwrap_err();
+            assert_eq!(err.kind(), io::ErrorKind::WouldBlock);
+            b.write_all(b"r").unwrap();
+            let n = fd
+                .async_io_mut(Interest::READABLE, |inner| inner.read(&mut buf))
+                .await
+                .unwrap();
+            assert_eq!(&buf[..n], b"r");
+            fd.writable().await.unwrap();
+            fd.try_io_mut(Interest::WRITABLE, |inner| inner.write(b"s"))
+                .unwrap();
+            let guard = fd.ready_mut(Interest::WRITABLE).await.unwrap();
+            drop(guard);
+
+            // into_inner gives the object back, still usable.
+            let mut a = fd.into_inner();
+            b.read_exact(&mut buf[..1]).unwrap();
+            assert_eq!(&buf[..1], b"s");
+            a.write_all(b"t").unwrap();
+            b.read_exact(&mut buf[..1]).unwrap();
+            assert_eq!(&buf[..1], b"t");
+        });
+    });
+}
+
+#[test]
+fn registration_failure_returns_the_object() {
+    each_flavor(|_, rt| {
+        rt.block_on(async {
+            // epoll refuses regular files (EPERM).
+            let file = tempfile_in_target();
+            let err = AsyncFd::try_new(file).unwrap_err();
+            let (file, cause) = err.into_parts();
+            assert_eq!(cause.raw_os_error(), Some(libc::EPERM), "{cause}");
+            assert!(file.metadata().is_ok());
+            let err = AsyncFd::new(file).unwrap_err();
+            assert_eq!(err.raw_os_error(), Some(libc::EPERM));
+        });
+    });
+}
+
+fn tempfile_in_target() -> std::fs::File {
+    let path = std::env::temp_dir().join(format!("tandem-asyncfd-{}", std::process::id()));
+    let file = std::fs::File::create(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+    file
+}
