@@ -40,6 +40,8 @@ mod reactor;
 mod scheduler;
 mod util;
 
+#[cfg(feature = "hyper")]
+pub mod hyper;
 pub mod io;
 pub mod net;
 pub mod runtime;

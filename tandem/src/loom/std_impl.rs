@@ -49,14 +49,6 @@ pub(crate) mod sync {
                 .lock()
                 .unwrap_or_else(|poisoned| poisoned.into_inner())
         }
-
-        pub(crate) fn try_lock(&self) -> Option<MutexGuard<'_, T>> {
-            match self.0.try_lock() {
-                Ok(guard) => Some(guard),
-                Err(std::sync::TryLockError::Poisoned(p)) => Some(p.into_inner()),
-                Err(std::sync::TryLockError::WouldBlock) => None,
-            }
-        }
     }
 
     /// A condition variable paired with [`Mutex`], ignoring poisoning likewise.
