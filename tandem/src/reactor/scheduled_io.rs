@@ -143,27 +143,40 @@ impl ScheduledIo {
         Self::event(self.snapshot(), interest.mask())
     }
 
-    /// Wakes the waiters whose interest `ready` satisfies.
+    /// Wakes the waiters whose interest `ready` satisfies. The reader and writer wakers (the
+    /// hot path: one task per socket) are moved out without allocating; only listed
+    /// `readiness()` waiters need a vector.
     pub(crate) fn wake(&self, ready: Ready) {
-        let mut wakers: Vec<Waker> = Vec::new();
-        {
+        let (reader, writer, listed) = {
             let mut waiters = self.waiters.lock();
-            if !ready.intersection(Direction::Read.mask()).is_empty() {
-                wakers.extend(waiters.reader.take());
-            }
-            if !ready.intersection(Direction::Write.mask()).is_empty() {
-                wakers.extend(waiters.writer.take());
-            }
+            let reader = if ready.intersection(Direction::Read.mask()).is_empty() {
+                None
+            } else {
+                waiters.reader.take()
+            };
+            let writer = if ready.intersection(Direction::Write.mask()).is_empty() {
+                None
+            } else {
+                waiters.writer.take()
+            };
             // Entries stay listed: their futures re-check readiness when polled and remove
             // themselves when done or dropped.
-            for waiter in &waiters.list {
-                let satisfied = !ready.intersection(waiter.interest.mask()).is_empty();
-                if satisfied || ready == Ready::ALL {
-                    wakers.push(waiter.waker.clone());
-                }
-            }
+            let listed: Vec<Waker> = waiters
+                .list
+                .iter()
+                .filter(|w| ready == Ready::ALL || !ready.intersection(w.interest.mask()).is_empty())
+                .map(|w| w.waker.clone())
+                .collect();
+            (reader, writer, listed)
+        };
+        // Woken outside the lock.
+        if let Some(waker) = reader {
+            waker.wake();
         }
-        for waker in wakers {
+        if let Some(waker) = writer {
+            waker.wake();
+        }
+        for waker in listed {
             waker.wake();
         }
     }
