@@ -97,7 +97,11 @@ impl<T: AsyncRead> hyper::rt::Read for TandemIo<T> {
 }
 
 impl<T: AsyncWrite> hyper::rt::Write for TandemIo<T> {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         self.project().poll_write(cx, buf)
     }
 
@@ -123,8 +127,11 @@ impl<T: AsyncWrite> hyper::rt::Write for TandemIo<T> {
 }
 
 impl<T: hyper::rt::Read> AsyncRead for TandemIo<T> {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        let filled = buf.filled().len();
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
         // SAFETY: the cursor only writes initialised bytes into the unfilled part and reports
         // how many through `advance`; we then mark exactly those as filled.
         let n = unsafe {
@@ -134,15 +141,20 @@ impl<T: hyper::rt::Read> AsyncRead for TandemIo<T> {
                 other => return other,
             }
         };
-        // SAFETY: `n` bytes after `filled` were initialised by the read above.
-        unsafe { buf.assume_init(filled + n) };
+        // SAFETY: the first `n` unfilled bytes were initialised by the read above
+        // (`assume_init` counts from the end of the filled part, not from the start).
+        unsafe { buf.assume_init(n) };
         buf.advance(n);
         Poll::Ready(Ok(()))
     }
 }
 
 impl<T: hyper::rt::Write> AsyncWrite for TandemIo<T> {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         hyper::rt::Write::poll_write(self.project(), cx, buf)
     }
 
@@ -234,6 +246,11 @@ impl Future for TandemSleep {
 impl hyper::rt::Sleep for TandemSleep {}
 
 impl hyper::rt::Timer for TandemTimer {
+    fn now(&self) -> Instant {
+        // The runtime's clock, so deadlines agree with `tandem::time` (paused in tests).
+        crate::time::Instant::now().into_std()
+    }
+
     fn sleep(&self, duration: Duration) -> Pin<Box<dyn hyper::rt::Sleep>> {
         Box::pin(TandemSleep {
             inner: crate::time::sleep(duration),
