@@ -3,9 +3,11 @@
 //! `cargo run --release -p tandem-bench` runs every suite with short
 //! durations and prints one table per suite; `-- sched` runs only the
 //! scheduler suite. See `--help` for the options and `harness` for how the
-//! two runtimes are measured fairly.
+//! two runtimes are measured fairly. The HTTP suite (`-- http`) has its own
+//! driver, servers and load generator: see `http`.
 
 mod harness;
+mod http;
 mod rt;
 mod suites;
 
@@ -19,8 +21,18 @@ use harness::{Config, SuiteReport, Workload};
 struct Suite {
     name: &'static str,
     about: &'static str,
-    /// `None` for a suite that is planned but not written yet.
-    workloads: Option<fn() -> Vec<Workload>>,
+    kind: Kind,
+}
+
+/// How a suite is run.
+#[derive(Clone, Copy)]
+enum Kind {
+    /// Workloads measured side by side by `harness::run_suite`.
+    Workloads(fn() -> Vec<Workload>),
+    /// The HTTP suite: servers in processes of their own under a load generator (`http`).
+    Http,
+    /// Planned, not written yet.
+    Planned,
 }
 
 /// Every suite, in the order they run by default.
@@ -28,27 +40,28 @@ const SUITES: &[Suite] = &[
     Suite {
         name: "sched",
         about: "the multi-thread scheduler: spawning, waking, yielding (Tokio's rt_multi_threaded)",
-        workloads: Some(suites::sched::workloads),
+        kind: Kind::Workloads(suites::sched::workloads),
     },
     Suite {
         name: "timer",
         about: "timers: inserting and cancelling, firing many (Tandem's time wheel vs Tokio's)",
-        workloads: Some(suites::timer::workloads),
+        kind: Kind::Workloads(suites::timer::workloads),
     },
     Suite {
         name: "net",
-        about: "TCP: echo round trips, connection churn (not written yet)",
-        workloads: None,
+        about: "TCP: 64-byte echo round trips over loopback, 1 and 100 connections",
+        kind: Kind::Workloads(suites::net::workloads),
     },
     Suite {
         name: "http",
-        about: "an HTTP/1.1 server under load (not written yet)",
-        workloads: None,
+        about: "hello-world HTTP/1.1 servers (blocking std, hyper on Tandem and on Tokio) under a \
+                wrk-like load: the published table",
+        kind: Kind::Http,
     },
     Suite {
         name: "fs",
         about: "file reads and writes (not written yet)",
-        workloads: None,
+        kind: Kind::Planned,
     },
 ];
 
@@ -87,6 +100,7 @@ struct Args {
     json: Option<PathBuf>,
     list: bool,
     tokio_vs_tokio: bool,
+    http: http::Options,
 }
 
 /// What `parse_args` wants `main` to do.
@@ -104,6 +118,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Command, String>
         json: None,
         list: false,
         tokio_vs_tokio: false,
+        http: http::Options::default(),
     };
     while let Some(arg) = args.next() {
         // Accept both `--flag value` and `--flag=value`.
@@ -125,7 +140,10 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Command, String>
             "--workers" => parsed.workers = Some(positive(&flag, &value(&flag)?)?),
             "--samples" => parsed.samples = Some(positive(&flag, &value(&flag)?)?),
             "--json" => parsed.json = Some(PathBuf::from(value(&flag)?)),
-            _ if arg.starts_with('-') => return Err(format!("unknown option {arg}")),
+            _ if arg.starts_with('-') => match parsed.http.parse_flag(&flag, || value(&flag)) {
+                Some(taken) => taken?,
+                None => return Err(format!("unknown option {arg}")),
+            },
             _ => parsed.selections.push(arg),
         }
     }
@@ -144,7 +162,11 @@ fn select(selections: &[String]) -> Result<Vec<(&'static Suite, Vec<Workload>)>,
     if selections.is_empty() {
         return Ok(SUITES
             .iter()
-            .filter_map(|suite| suite.workloads.map(|w| (suite, w())))
+            .filter_map(|suite| match suite.kind {
+                Kind::Workloads(w) => Some((suite, w())),
+                Kind::Http => Some((suite, Vec::new())),
+                Kind::Planned => None,
+            })
             .collect());
     }
     let mut chosen: Vec<(&'static Suite, Vec<Workload>)> = Vec::new();
@@ -158,9 +180,21 @@ fn select(selections: &[String]) -> Result<Vec<(&'static Suite, Vec<Workload>)>,
             .iter()
             .find(|s| s.name == name)
             .ok_or_else(|| format!("unknown suite {name:?} (known: {})", names.join(", ")))?;
-        let workloads = suite
-            .workloads
-            .ok_or_else(|| format!("suite {name:?} is not written yet"))?;
+        let workloads = match suite.kind {
+            Kind::Workloads(w) => w,
+            Kind::Http if filter.is_some() => {
+                return Err(format!(
+                    "{selection:?}: the http suite has no filter, see --servers"
+                ));
+            }
+            Kind::Http => {
+                if !chosen.iter().any(|(s, _)| s.name == suite.name) {
+                    chosen.push((suite, Vec::new()));
+                }
+                continue;
+            }
+            Kind::Planned => return Err(format!("suite {name:?} is not written yet")),
+        };
         let picked: Vec<Workload> = workloads()
             .into_iter()
             .filter(|w| filter.is_none_or(|f| w.name.contains(f)))
@@ -186,17 +220,29 @@ fn select(selections: &[String]) -> Result<Vec<(&'static Suite, Vec<Workload>)>,
 fn list() {
     for suite in SUITES {
         println!("{:<8}{}", suite.name, suite.about);
-        for w in suite.workloads.map(|w| w()).unwrap_or_default() {
-            println!("  {:<26}{}", w.name, w.about);
+        if let Kind::Workloads(workloads) = suite.kind {
+            for w in workloads() {
+                println!("  {:<26}{}", w.name, w.about);
+            }
+        }
+        if let Kind::Http = suite.kind {
+            for arch in http::Arch::ALL {
+                println!("  {:<26}{}", arch.name(), arch.label());
+            }
         }
     }
 }
 
 fn main() -> ExitCode {
-    let args = match parse_args(std::env::args().skip(1)) {
+    let mut argv = std::env::args().skip(1).peekable();
+    if argv.peek().is_some_and(|first| first == "serve") {
+        // A server process of the HTTP suite (hidden from --help).
+        return http::server::main(argv.skip(1));
+    }
+    let args = match parse_args(argv) {
         Ok(Command::Run(args)) => args,
         Ok(Command::Help) => {
-            println!("{USAGE}");
+            println!("{USAGE}\n\n{}", http::USAGE);
             return ExitCode::SUCCESS;
         }
         Err(e) => {
@@ -230,14 +276,27 @@ fn main() -> ExitCode {
         tokio_vs_tokio: args.tokio_vs_tokio,
     };
 
+    let http_mode = match (args.quick, args.selections.is_empty()) {
+        (true, _) => http::Mode::Quick,
+        (false, true) => http::Mode::EverySuite,
+        (false, false) => http::Mode::Selected,
+    };
+    let http_plan = args.http.plan(http_mode, cfg.workers);
     let workload_count: usize = plan.iter().map(|(_, w)| w.len()).sum();
+    let runs_http = plan.iter().any(|(s, _)| matches!(s.kind, Kind::Http));
     let suite_list: Vec<String> = plan
         .iter()
-        .map(|(s, w)| match w.len() {
-            1 => format!("{} (1 workload)", s.name),
-            n => format!("{} ({n} workloads)", s.name),
+        .map(|(s, w)| match (s.kind, w.len()) {
+            (Kind::Http, _) => format!("{} ({} servers)", s.name, http_plan.servers.len()),
+            (_, 1) => format!("{} (1 workload)", s.name),
+            (_, n) => format!("{} ({n} workloads)", s.name),
         })
         .collect();
+    let http_estimate = if runs_http {
+        http_plan.estimate()
+    } else {
+        Duration::ZERO
+    };
     let [a, b] = cfg.labels();
     println!(
         "tandem-bench: {} on {a} vs {b}, {} worker threads each ({cpus} CPUs), {} interleaved \
@@ -245,18 +304,24 @@ fn main() -> ExitCode {
         suite_list.join(", "),
         cfg.workers,
         cfg.samples,
-        harness::fmt_duration(cfg.estimate_per_workload() * workload_count as u32),
+        harness::fmt_duration(cfg.estimate_per_workload() * workload_count as u32 + http_estimate),
     );
 
     harness::start_watchdog();
     let started = Instant::now();
-    let reports: Vec<SuiteReport> = plan
-        .iter()
-        .map(|(suite, workloads)| {
-            let workloads: Vec<&Workload> = workloads.iter().collect();
-            harness::run_suite(suite.name, &workloads, &cfg)
-        })
-        .collect();
+    let mut reports: Vec<SuiteReport> = Vec::new();
+    let mut failed = false;
+    for (suite, workloads) in &plan {
+        if let Kind::Http = suite.kind {
+            if let Err(e) = http::run(&http_plan) {
+                eprintln!("error: {e}");
+                failed = true;
+            }
+            continue;
+        }
+        let workloads: Vec<&Workload> = workloads.iter().collect();
+        reports.push(harness::run_suite(suite.name, &workloads, &cfg));
+    }
     println!("\nDone in {}.", harness::fmt_duration(started.elapsed()));
 
     if let Some(path) = &args.json {
@@ -265,6 +330,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
         println!("Results written to {}.", path.display());
+    }
+    if failed {
+        return ExitCode::FAILURE;
     }
     ExitCode::SUCCESS
 }
@@ -300,15 +368,41 @@ mod tests {
     }
 
     #[test]
+    fn passes_the_http_flags_to_the_http_suite() {
+        let Ok(Command::Run(a)) = parse(&[
+            "http",
+            "--threads=2",
+            "--connections",
+            "100",
+            "--servers",
+            "tandem,tokio",
+            "--wrk",
+        ]) else {
+            panic!("did not parse");
+        };
+        let plan = a.http.plan(http::Mode::Selected, 2);
+        assert_eq!((plan.threads, plan.connections, plan.wrk), (2, 100, true));
+        assert_eq!(plan.servers, [http::Arch::Tandem, http::Arch::Tokio]);
+        assert!(parse(&["--connections", "0"]).is_err());
+        assert!(parse(&["--servers", "nginx"]).is_err());
+    }
+
+    #[test]
     fn selects_suites_and_workloads() {
         let all = select(&[]).unwrap();
-        assert_eq!(all.len(), 2);
-        assert_eq!(all[0].1.len(), 7);
+        assert_eq!(all.len(), 4);
+        assert_eq!(all[0].1.len(), suites::sched::workloads().len());
+        assert_eq!(all[1].1.len(), suites::timer::workloads().len());
         assert_eq!(all[1].0.name, "timer");
+        assert_eq!(all[2].0.name, "net");
+        assert_eq!((all[3].0.name, all[3].1.len()), ("http", 0));
         let some = select(&["sched/spawn_many".into(), "sched/ping".into()]).unwrap();
         assert_eq!(some.len(), 1);
         assert_eq!(some[0].1.len(), 5);
-        assert!(select(&["net".into()]).is_err());
+        assert_eq!(select(&["net".into()]).unwrap()[0].1.len(), 2);
+        assert_eq!(select(&["http".into(), "http".into()]).unwrap().len(), 1);
+        assert!(select(&["http/tandem".into()]).is_err());
+        assert!(select(&["fs".into()]).is_err());
         assert!(select(&["nope".into()]).is_err());
         assert!(select(&["sched/nope".into()]).is_err());
     }

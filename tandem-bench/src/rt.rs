@@ -7,10 +7,16 @@
 //! the runtime and not the wrapper (everything is statically dispatched).
 //!
 //! Channels are not part of the trait: workloads use `tokio::sync`, which is
-//! runtime-independent (Tandem re-exports it as `tandem::sync`).
+//! runtime-independent (Tandem re-exports it as `tandem::sync`). Likewise the
+//! I/O traits: both runtimes' TCP streams implement `tokio::io`'s
+//! `AsyncRead`/`AsyncWrite` (Tandem re-exports them as `tandem::io`).
 
 use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+
 use std::time::Duration;
+use tokio::io::{AsyncRead, AsyncWrite};
 
 /// An async runtime under test, seen through the subset of the Tokio API the
 /// benchmarks need.
@@ -68,9 +74,37 @@ pub trait Rt: Sized + 'static {
     /// `task::yield_now`.
     fn yield_now() -> impl Future<Output = ()> + Send;
 
+    /// `time::sleep`: the runtime's `Sleep` future (registers at its first poll).
+    fn sleep(duration: Duration) -> impl Future<Output = ()> + Send + 'static;
+
+    /// `time::sleep_until`, with the deadline as a `std::time::Instant`.
+    fn sleep_until(deadline: std::time::Instant) -> impl Future<Output = ()> + Send + 'static;
+
     /// Spawns `n` tasks into the runtime's own `JoinSet` (each yields once and returns its index)
     /// and joins them all; returns the sum of the outputs.
     fn join_set_round(n: usize) -> impl Future<Output = usize> + Send;
+
+    /// `net::TcpListener`.
+    type TcpListener: Send + Sync + 'static;
+
+    /// `net::TcpStream`.
+    type TcpStream: AsyncRead + AsyncWrite + Unpin + Send + 'static;
+
+    /// `TcpListener::bind`, then `local_addr`.
+    fn tcp_bind(
+        addr: SocketAddr,
+    ) -> impl Future<Output = io::Result<(Self::TcpListener, SocketAddr)>> + Send;
+
+    /// `TcpListener::accept` (the stream only).
+    fn tcp_accept(
+        listener: &Self::TcpListener,
+    ) -> impl Future<Output = io::Result<Self::TcpStream>> + Send;
+
+    /// `TcpStream::connect`.
+    fn tcp_connect(addr: SocketAddr) -> impl Future<Output = io::Result<Self::TcpStream>> + Send;
+
+    /// `TcpStream::set_nodelay`.
+    fn tcp_set_nodelay(stream: &Self::TcpStream, nodelay: bool) -> io::Result<()>;
 }
 
 /// The runtime being developed in this workspace.
@@ -131,6 +165,14 @@ impl Rt for Tandem {
         tandem::task::yield_now()
     }
 
+    fn sleep(duration: Duration) -> impl Future<Output = ()> + Send + 'static {
+        tandem::time::sleep(duration)
+    }
+
+    fn sleep_until(deadline: std::time::Instant) -> impl Future<Output = ()> + Send + 'static {
+        tandem::time::sleep_until(tandem::time::Instant::from_std(deadline))
+    }
+
     async fn join_set_round(n: usize) -> usize {
         let mut set = tandem::task::JoinSet::new();
         for i in 0..n {
@@ -144,6 +186,27 @@ impl Rt for Tandem {
             sum += res.expect("a Tandem task failed");
         }
         sum
+    }
+
+    type TcpListener = tandem::net::TcpListener;
+    type TcpStream = tandem::net::TcpStream;
+
+    async fn tcp_bind(addr: SocketAddr) -> io::Result<(Self::TcpListener, SocketAddr)> {
+        let listener = tandem::net::TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        Ok((listener, addr))
+    }
+
+    async fn tcp_accept(listener: &Self::TcpListener) -> io::Result<Self::TcpStream> {
+        Ok(listener.accept().await?.0)
+    }
+
+    fn tcp_connect(addr: SocketAddr) -> impl Future<Output = io::Result<Self::TcpStream>> + Send {
+        tandem::net::TcpStream::connect(addr)
+    }
+
+    fn tcp_set_nodelay(stream: &Self::TcpStream, nodelay: bool) -> io::Result<()> {
+        stream.set_nodelay(nodelay)
     }
 }
 
@@ -205,6 +268,14 @@ impl Rt for Tokio {
         tokio::task::yield_now()
     }
 
+    fn sleep(duration: Duration) -> impl Future<Output = ()> + Send + 'static {
+        tokio::time::sleep(duration)
+    }
+
+    fn sleep_until(deadline: std::time::Instant) -> impl Future<Output = ()> + Send + 'static {
+        tokio::time::sleep_until(tokio::time::Instant::from_std(deadline))
+    }
+
     async fn join_set_round(n: usize) -> usize {
         let mut set = tokio::task::JoinSet::new();
         for i in 0..n {
@@ -218,5 +289,26 @@ impl Rt for Tokio {
             sum += res.expect("a Tokio task failed");
         }
         sum
+    }
+
+    type TcpListener = tokio::net::TcpListener;
+    type TcpStream = tokio::net::TcpStream;
+
+    async fn tcp_bind(addr: SocketAddr) -> io::Result<(Self::TcpListener, SocketAddr)> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        Ok((listener, addr))
+    }
+
+    async fn tcp_accept(listener: &Self::TcpListener) -> io::Result<Self::TcpStream> {
+        Ok(listener.accept().await?.0)
+    }
+
+    fn tcp_connect(addr: SocketAddr) -> impl Future<Output = io::Result<Self::TcpStream>> + Send {
+        tokio::net::TcpStream::connect(addr)
+    }
+
+    fn tcp_set_nodelay(stream: &Self::TcpStream, nodelay: bool) -> io::Result<()> {
+        stream.set_nodelay(nodelay)
     }
 }

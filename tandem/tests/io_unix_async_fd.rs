@@ -55,7 +55,6 @@ fn guards_read_and_clear() {
             let mut guard = fd.writable().await.unwrap();
             assert!(guard.ready().is_writable());
             guard.retain_ready();
-            drop(guard);
             let guard = fd.writable().await.unwrap();
             assert!(guard.get_inner().peer_addr().is_ok());
             assert!(std::ptr::eq(guard.get_ref(), &fd));
@@ -70,12 +69,17 @@ fn clear_ready_matching_keeps_the_rest() {
             let (a, mut b) = nonblocking_pair();
             let fd = AsyncFd::new(a).unwrap();
             b.write_all(b"x").unwrap();
-            let mut guard = fd.ready(Interest::READABLE | Interest::WRITABLE).await.unwrap();
+            let mut guard = fd
+                .ready(Interest::READABLE | Interest::WRITABLE)
+                .await
+                .unwrap();
             // Wait until both were reported (the read edge may come a turn later).
             while !guard.ready().is_readable() {
-                drop(guard);
                 tandem::task::yield_now().await;
-                guard = fd.ready(Interest::READABLE | Interest::WRITABLE).await.unwrap();
+                guard = fd
+                    .ready(Interest::READABLE | Interest::WRITABLE)
+                    .await
+                    .unwrap();
             }
             assert!(guard.ready().is_writable());
             guard.clear_ready_matching(Ready::WRITABLE);
@@ -83,7 +87,6 @@ fn clear_ready_matching_keeps_the_rest() {
             assert!(!guard.ready().is_writable());
             guard.clear_ready();
             assert_eq!(guard.ready(), Ready::EMPTY);
-            drop(guard);
             // The data is still there; the fd's readiness was cleared without a read, so only
             // try_io with WouldBlock semantics tells: a raw read still finds it.
             let mut buf = [0; 1];
@@ -97,7 +100,8 @@ fn mut_guards_poll_forms_and_io_helpers() {
     each_flavor(|_, rt| {
         rt.block_on(async {
             let (a, mut b) = nonblocking_pair();
-            let mut fd = AsyncFd::with_interest(a, Interest::READABLE | Interest::WRITABLE).unwrap();
+            let mut fd =
+                AsyncFd::with_interest(a, Interest::READABLE | Interest::WRITABLE).unwrap();
 
             let mut guard = fd.writable_mut().await.unwrap();
             let n = guard
@@ -107,7 +111,6 @@ fn mut_guards_poll_forms_and_io_helpers() {
             assert_eq!(n, 4);
             guard.get_inner_mut().flush().unwrap();
             assert!(guard.get_mut().get_ref().local_addr().is_ok());
-            drop(guard);
             let mut buf = [0; 4];
             b.read_exact(&mut buf).unwrap();
 
@@ -119,16 +122,17 @@ fn mut_guards_poll_forms_and_io_helpers() {
                 .unwrap();
             assert_eq!(&buf[..n], b"to a");
             assert!(guard.get_inner().peer_addr().is_ok());
-            drop(guard);
 
             // poll forms.
             let guard = poll_fn(|cx| fd.poll_write_ready(cx)).await.unwrap();
             assert!(guard.ready().is_writable());
-            drop(guard);
             // A `_mut` guard borrows `fd` mutably: it cannot leave the closure.
-            poll_fn(|cx| fd.poll_write_ready_mut(cx).map_ok(|g| assert!(g.ready().is_writable())))
-                .await
-                .unwrap();
+            poll_fn(|cx| {
+                fd.poll_write_ready_mut(cx)
+                    .map_ok(|g| assert!(g.ready().is_writable()))
+            })
+            .await
+            .unwrap();
             b.write_all(b"p").unwrap();
             let mut guard = poll_fn(|cx| fd.poll_read_ready(cx)).await.unwrap();
             assert_eq!(
@@ -138,7 +142,6 @@ fn mut_guards_poll_forms_and_io_helpers() {
                     .unwrap(),
                 1
             );
-            drop(guard);
             b.write_all(b"q").unwrap();
             let n = poll_fn(|cx| {
                 fd.poll_read_ready_mut(cx).map_ok(|mut g| {
@@ -171,8 +174,12 @@ fn mut_guards_poll_forms_and_io_helpers() {
             fd.writable().await.unwrap();
             fd.try_io_mut(Interest::WRITABLE, |inner| inner.write(b"s"))
                 .unwrap();
-            let guard = fd.ready_mut(Interest::WRITABLE).await.unwrap();
-            drop(guard);
+            assert!(fd
+                .ready_mut(Interest::WRITABLE)
+                .await
+                .unwrap()
+                .ready()
+                .is_writable());
 
             // into_inner gives the object back, still usable.
             let mut a = fd.into_inner();

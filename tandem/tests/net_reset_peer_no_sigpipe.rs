@@ -92,9 +92,17 @@ fn child(flavor: &str) {
         let err = a.write_all(b"anyone?").await.unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::BrokenPipe, "unix write: {err}");
         let err = a.write_vectored(&bufs).await.unwrap_err();
-        assert_eq!(err.kind(), io::ErrorKind::BrokenPipe, "unix write_vectored: {err}");
+        assert_eq!(
+            err.kind(),
+            io::ErrorKind::BrokenPipe,
+            "unix write_vectored: {err}"
+        );
         let err = a.try_write(b"x").unwrap_err();
-        assert_eq!(err.kind(), io::ErrorKind::BrokenPipe, "unix try_write: {err}");
+        assert_eq!(
+            err.kind(),
+            io::ErrorKind::BrokenPipe,
+            "unix try_write: {err}"
+        );
     });
     println!("{DONE}");
 }

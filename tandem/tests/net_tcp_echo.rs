@@ -5,8 +5,8 @@ mod support;
 
 use std::future::poll_fn;
 use std::io::{self, IoSlice, IoSliceMut, Read};
-use std::os::fd::AsFd;
 use std::net::SocketAddr;
+use std::os::fd::AsFd;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -154,7 +154,8 @@ fn readiness_methods_and_try_io() {
                 let ready = server.ready(Interest::READABLE).await.unwrap();
                 assert!(ready.is_readable());
                 let (mut a, mut b) = ([0u8; 3], [0u8; 8]);
-                match server.try_read_vectored(&mut [IoSliceMut::new(&mut a), IoSliceMut::new(&mut b)])
+                match server
+                    .try_read_vectored(&mut [IoSliceMut::new(&mut a), IoSliceMut::new(&mut b)])
                 {
                     Ok(n) => {
                         let both: Vec<u8> = a.iter().chain(b.iter()).copied().collect();
@@ -306,7 +307,9 @@ fn names_resolve_and_refusals_are_reported() {
             // "localhost" may resolve to ::1 first: connect tries every address.
             let stream = TcpStream::connect(("localhost", port)).await.unwrap();
             assert_eq!(stream.peer_addr().unwrap().port(), port);
-            let stream = TcpStream::connect(format!("localhost:{port}")).await.unwrap();
+            let stream = TcpStream::connect(format!("localhost:{port}"))
+                .await
+                .unwrap();
             assert_eq!(stream.peer_addr().unwrap().port(), port);
 
             let addrs: Vec<SocketAddr> = lookup_host(("localhost", 80)).await.unwrap().collect();

@@ -102,7 +102,11 @@ fn forgotten_owned_write_half_does_not_shut_down() {
             read_half.read_exact(&mut buf).await.unwrap();
             let raw = std::net::TcpStream::from(server.as_fd().try_clone_to_owned().unwrap());
             let err = (&raw).read(&mut buf).unwrap_err();
-            assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock, "EOF after forget()");
+            assert_eq!(
+                err.kind(),
+                std::io::ErrorKind::WouldBlock,
+                "EOF after forget()"
+            );
             drop(raw);
             // Dropping the last half closes the socket: now EOF.
             drop(read_half);

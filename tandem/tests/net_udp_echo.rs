@@ -61,7 +61,9 @@ fn peek_poll_and_try_variants() {
 
             a.writable().await.unwrap();
             assert_eq!(a.try_send_to(b"one", b_addr).unwrap(), 3);
-            let n = poll_fn(|cx| a.poll_send_to(cx, b"two", b_addr)).await.unwrap();
+            let n = poll_fn(|cx| a.poll_send_to(cx, b"two", b_addr))
+                .await
+                .unwrap();
             assert_eq!(n, 3);
 
             // Peeking leaves the datagram queued.
@@ -108,7 +110,8 @@ fn peek_poll_and_try_variants() {
             // try_io / async_io / ready.
             let ready = a.ready(Interest::WRITABLE).await.unwrap();
             assert!(ready.is_writable());
-            a.try_io(Interest::WRITABLE, || a.try_send(b"five")).unwrap();
+            a.try_io(Interest::WRITABLE, || a.try_send(b"five"))
+                .unwrap();
             let n = b
                 .async_io(Interest::READABLE, || b.try_recv(&mut buf))
                 .await

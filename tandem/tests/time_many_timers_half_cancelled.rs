@@ -1,7 +1,8 @@
 //! 100,000 timers with random deadlines within a second; half are cancelled (dropped) at random
-//! points: before their first poll, right after registering, or by a race they lose against an
-//! earlier timer. Every other timer fires (counted exactly), none before its deadline, and no
-//! cancelled timer completes. Runs on every flavour.
+//! points: before their first poll, right after registering, or when an earlier timer fires (a
+//! race the cancelled timer may win only if both are due: timers due together complete in no
+//! particular order). Every other timer fires (counted exactly), and none, kept or raced,
+//! completes before its deadline. Runs on every flavour.
 
 mod support;
 
@@ -31,7 +32,8 @@ struct Counts {
     fired: AtomicUsize,
     early: AtomicUsize,
     cancelled: AtomicUsize,
-    cancelled_fired: AtomicUsize,
+    /// Cancellation races the timer won (both were due).
+    raced: AtomicUsize,
 }
 
 #[test]
@@ -70,15 +72,18 @@ fn half_cancelled_the_rest_fire_on_time() {
                             let _ = futures::poll!(timer.as_mut());
                             tandem::task::yield_now().await;
                         }
-                        // Dropped at a random instant before its deadline, while registered:
-                        // the earlier timer wins (biased: checked first even if both are due).
+                        // Dropped at a random instant up to its deadline, while registered.
                         _ => {
                             let cancel_at = cancel_at.min(deadline);
                             tandem::select! {
                                 biased;
                                 _ = sleep_until(cancel_at) => {}
                                 _ = &mut timer => {
-                                    counts.cancelled_fired.fetch_add(1, Relaxed);
+                                    if Instant::now() < deadline {
+                                        counts.early.fetch_add(1, Relaxed);
+                                    }
+                                    counts.raced.fetch_add(1, Relaxed);
+                                    return;
                                 }
                             }
                         }
@@ -96,11 +101,11 @@ fn half_cancelled_the_rest_fire_on_time() {
             kept,
             "not every kept timer fired"
         );
-        assert_eq!(counts.cancelled.load(Relaxed), TIMERS - kept);
         assert_eq!(
-            counts.cancelled_fired.load(Relaxed),
-            0,
-            "a timer completed although it was cancelled first"
+            counts.cancelled.load(Relaxed) + counts.raced.load(Relaxed),
+            TIMERS - kept
         );
+        // Races are rare (the two deadlines must share a millisecond and be fired apart).
+        assert!(counts.raced.load(Relaxed) < (TIMERS - kept) / 10);
     });
 }

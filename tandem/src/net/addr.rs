@@ -60,7 +60,9 @@ use sealed::{Lookup, Resolved, ToSocketAddrsPriv};
 impl Lookup {
     fn run(self) -> io::Result<Vec<SocketAddr>> {
         match self {
-            Lookup::HostPort(s) => std::net::ToSocketAddrs::to_socket_addrs(&s).map(Iterator::collect),
+            Lookup::HostPort(s) => {
+                std::net::ToSocketAddrs::to_socket_addrs(&s).map(Iterator::collect)
+            }
             Lookup::Host(host, port) => {
                 std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), port))
                     .map(Iterator::collect)

@@ -114,7 +114,8 @@ impl UdpSocket {
 
     /// Sends `buf` to the connected peer; returns the bytes sent.
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        self.async_io(Interest::WRITABLE, || self.io.send(buf)).await
+        self.async_io(Interest::WRITABLE, || self.io.send(buf))
+            .await
     }
 
     /// Polls to send `buf` to the connected peer.
@@ -132,15 +133,15 @@ impl UdpSocket {
     /// Receives a datagram from the connected peer into `buf`; the excess of a datagram
     /// larger than `buf` is discarded.
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.async_io(Interest::READABLE, || self.io.recv(buf)).await
+        self.async_io(Interest::READABLE, || self.io.recv(buf))
+            .await
     }
 
     /// Polls to receive a datagram from the connected peer.
     pub fn poll_recv(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        let n = ready!(self
+        let n = ready!(self.io.registration().poll_io(cx, Direction::Read, || self
             .io
-            .registration()
-            .poll_io(cx, Direction::Read, || self.io.recv(buf.initialize_unfilled())))?;
+            .recv(buf.initialize_unfilled())))?;
         buf.advance(n);
         Poll::Ready(Ok(()))
     }
@@ -192,12 +193,9 @@ impl UdpSocket {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<SocketAddr>> {
-        let (n, addr) = ready!(self
+        let (n, addr) = ready!(self.io.registration().poll_io(cx, Direction::Read, || self
             .io
-            .registration()
-            .poll_io(cx, Direction::Read, || self
-                .io
-                .recv_from(buf.initialize_unfilled())))?;
+            .recv_from(buf.initialize_unfilled())))?;
         buf.advance(n);
         Poll::Ready(Ok(addr))
     }
@@ -209,15 +207,15 @@ impl UdpSocket {
 
     /// Receives the next datagram from the connected peer without removing it from the queue.
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.async_io(Interest::READABLE, || self.io.peek(buf)).await
+        self.async_io(Interest::READABLE, || self.io.peek(buf))
+            .await
     }
 
     /// Polls to peek at the next datagram from the connected peer.
     pub fn poll_peek(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        let n = ready!(self
+        let n = ready!(self.io.registration().poll_io(cx, Direction::Read, || self
             .io
-            .registration()
-            .poll_io(cx, Direction::Read, || self.io.peek(buf.initialize_unfilled())))?;
+            .peek(buf.initialize_unfilled())))?;
         buf.advance(n);
         Poll::Ready(Ok(()))
     }
@@ -240,12 +238,9 @@ impl UdpSocket {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<SocketAddr>> {
-        let (n, addr) = ready!(self
+        let (n, addr) = ready!(self.io.registration().poll_io(cx, Direction::Read, || self
             .io
-            .registration()
-            .poll_io(cx, Direction::Read, || self
-                .io
-                .peek_from(buf.initialize_unfilled())))?;
+            .peek_from(buf.initialize_unfilled())))?;
         buf.advance(n);
         Poll::Ready(Ok(addr))
     }

@@ -47,6 +47,11 @@ impl<E: mio::event::Source> PollEvented<E> {
     }
 
     /// Reads into `buf` when readable. Initialised bytes only are exposed to `read`.
+    ///
+    /// For byte streams (sockets, pipes), where a read that fills less than the buffer has
+    /// drained what the kernel held: the readiness is cleared then, so the next read waits for
+    /// an edge instead of spending a syscall to learn `WouldBlock` (as Tokio does). Data that
+    /// arrived after the read brings a newer tick, which the clear leaves alone.
     pub(crate) fn poll_read<'a>(
         &'a self,
         cx: &mut Context<'_>,
@@ -55,12 +60,25 @@ impl<E: mio::event::Source> PollEvented<E> {
     where
         &'a E: Read,
     {
-        let n = std::task::ready!(self.registration.poll_io(cx, Direction::Read, || {
+        loop {
+            let event = std::task::ready!(self.registration.poll_ready(cx, Direction::Read))?;
+            let unfilled = buf.initialize_unfilled();
+            let len = unfilled.len();
             let mut io = self.io();
-            io.read(buf.initialize_unfilled())
-        }))?;
-        buf.advance(n);
-        Poll::Ready(Ok(()))
+            match io.read(unfilled) {
+                Ok(n) => {
+                    if n > 0 && n < len {
+                        self.registration.clear_readiness(event);
+                    }
+                    buf.advance(n);
+                    return Poll::Ready(Ok(()));
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    self.registration.clear_readiness(event);
+                }
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        }
     }
 }
 

@@ -164,7 +164,9 @@ impl ScheduledIo {
             let listed: Vec<Waker> = waiters
                 .list
                 .iter()
-                .filter(|w| ready == Ready::ALL || !ready.intersection(w.interest.mask()).is_empty())
+                .filter(|w| {
+                    ready == Ready::ALL || !ready.intersection(w.interest.mask()).is_empty()
+                })
                 .map(|w| w.waker.clone())
                 .collect();
             (reader, writer, listed)

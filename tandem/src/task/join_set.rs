@@ -158,7 +158,9 @@ impl<T> JoinSet<T> {
         };
         while budget > 0 {
             budget -= 1;
-            let Some(key) = self.shared.lock().ready.pop_front() else { break };
+            let Some(key) = self.shared.lock().ready.pop_front() else {
+                break;
+            };
             if let Poll::Ready(res) = self.poll_member(key) {
                 return Poll::Ready(Some(res));
             }
@@ -195,7 +197,9 @@ impl<T> JoinSet<T> {
     /// Polls one member with its own waker (so a pending member stays registered); removes it
     /// when its task is done.
     fn poll_member(&mut self, key: usize) -> Poll<Result<T, JoinError>> {
-        let Some(member) = self.members.get_mut(key) else { return Poll::Pending };
+        let Some(member) = self.members.get_mut(key) else {
+            return Poll::Pending;
+        };
         member.queued.queued.store(false, Ordering::Release);
         let mut cx = Context::from_waker(&member.waker);
         let res = Pin::new(&mut member.handle).poll(&mut cx);

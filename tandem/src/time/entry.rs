@@ -44,8 +44,11 @@ pub(crate) struct TimerEntry {
     /// `Some` iff `shared` was put in the wheel for the current deadline and this entry has not
     /// taken it out since. It may have fired: `shared.state` says.
     slot: Option<Slot>,
-    /// The current deadline passed before a registration was needed.
+    /// The timer completed without a registration (its deadline was known to have passed).
     elapsed: bool,
+    /// The deadline is known to have passed (the caller read the clock): the next poll
+    /// completes without looking at the wheel.
+    due: bool,
 }
 
 impl TimerEntry {
@@ -56,7 +59,15 @@ impl TimerEntry {
             shared: None,
             slot: None,
             elapsed: false,
+            due: false,
         }
+    }
+
+    /// A timer whose `deadline` the caller knows has passed: its first poll completes.
+    pub(crate) fn new_due(handle: Handle, deadline: Instant) -> TimerEntry {
+        let mut entry = TimerEntry::new(handle, deadline);
+        entry.due = true;
+        entry
     }
 
     pub(crate) fn handle(&self) -> &Handle {
@@ -102,17 +113,19 @@ impl TimerEntry {
         self.register(cx.waker())
     }
 
-    /// Registers the current deadline with `waker`, unless it has already passed.
+    /// Registers the current deadline with `waker`, unless it has already been processed.
     fn register(&mut self, waker: &Waker) -> Poll<Result<(), Shutdown>> {
         debug_assert!(self.slot.is_none());
         if self.handle.is_shutdown() {
             return Poll::Ready(Err(Shutdown));
         }
-        if self.handle.now() >= self.deadline {
+        let tick = self.handle.tick_of_deadline(self.deadline);
+        if self.due || self.handle.has_processed(tick) {
+            // Known to have passed, or fired for everyone else: no need for the lock.
+            self.due = false;
             self.elapsed = true;
             return Poll::Ready(Ok(()));
         }
-        let tick = self.handle.tick_of_deadline(self.deadline);
         let shared = self.arm(waker);
         let outcome = self.handle.insert(tick, &shared);
         self.shared = Some(shared);
@@ -130,9 +143,14 @@ impl TimerEntry {
     }
 
     /// A fresh registration for `waker`: the previous allocation if nobody else holds it (the
-    /// wheel dropped its reference when the timer fired or was removed), else a new one.
+    /// wheel dropped its reference when the timer fired or was removed), else a spare one of
+    /// this thread, else a new one.
     fn arm(&mut self, waker: &Waker) -> Arc<TimerShared> {
-        if let Some(mut shared) = self.shared.take() {
+        let reusable = match self.shared.take() {
+            Some(shared) => Some(shared),
+            None => spare::take(),
+        };
+        if let Some(mut shared) = reusable {
             if let Some(unique) = Arc::get_mut(&mut shared) {
                 unique.state.reset();
                 unique.waker.clone_from(waker);
@@ -148,6 +166,7 @@ impl TimerEntry {
     pub(crate) fn reset(&mut self, deadline: Instant, reregister: bool) {
         self.deadline = deadline;
         self.elapsed = false;
+        self.due = false;
         let Some(slot) = self.slot.take() else {
             return;
         };
@@ -159,13 +178,13 @@ impl TimerEntry {
             self.handle.remove(slot);
             return;
         }
-        if self.handle.now() >= deadline {
+        let tick = self.handle.tick_of_deadline(deadline);
+        if self.handle.has_processed(tick) {
             self.handle.remove(slot);
             self.elapsed = true;
             self.shared().waker.wake_by_ref();
             return;
         }
-        let tick = self.handle.tick_of_deadline(deadline);
         match self.handle.reschedule(slot, tick) {
             Reschedule::Armed(slot) => self.slot = Some(slot),
             Reschedule::Due => {
@@ -178,6 +197,22 @@ impl TimerEntry {
     }
 }
 
+impl TimerEntry {
+    /// Moves the deadline to `deadline`, which the caller knows has passed: the next poll
+    /// completes. A pending registration leaves the wheel and its task is woken.
+    pub(crate) fn reset_due(&mut self, deadline: Instant) {
+        self.deadline = deadline;
+        self.elapsed = false;
+        self.due = true;
+        if let Some(slot) = self.slot.take() {
+            if !self.shared().state.load().is_fired() {
+                self.handle.remove(slot);
+                self.shared().waker.wake_by_ref();
+            }
+        }
+    }
+}
+
 impl Drop for TimerEntry {
     fn drop(&mut self) {
         // Cancel: O(1), and lock-free if the timer already fired.
@@ -186,6 +221,60 @@ impl Drop for TimerEntry {
                 self.handle.remove(slot);
             }
         }
+        if let Some(shared) = self.shared.take() {
+            spare::put(shared);
+        }
+    }
+}
+
+/// A few `TimerShared` allocations kept per thread, so that the common life of a timeout
+/// (create, register, cancel) does not go through the allocator every time.
+#[cfg(not(loom))]
+mod spare {
+    use super::TimerShared;
+    use crate::loom::sync::Arc;
+    use std::cell::RefCell;
+    use std::task::Waker;
+
+    /// Spare allocations per thread.
+    const MAX: usize = 32;
+
+    thread_local! {
+        static SPARE: RefCell<Vec<Arc<TimerShared>>> = const { RefCell::new(Vec::new()) };
+    }
+
+    pub(super) fn take() -> Option<Arc<TimerShared>> {
+        SPARE.try_with(|s| s.borrow_mut().pop()).ok().flatten()
+    }
+
+    /// Keeps `shared` if nobody else holds it (else just drops this reference).
+    pub(super) fn put(mut shared: Arc<TimerShared>) {
+        let Some(unique) = Arc::get_mut(&mut shared) else {
+            return;
+        };
+        // The task the waker belongs to must not be kept alive by a spare.
+        unique.waker = Waker::noop().clone();
+        let _ = SPARE.try_with(|s| {
+            let mut s = s.borrow_mut();
+            if s.len() < MAX {
+                s.push(shared);
+            }
+        });
+    }
+}
+
+/// Under loom, model objects must not outlive an execution: no spares.
+#[cfg(loom)]
+mod spare {
+    use super::TimerShared;
+    use crate::loom::sync::Arc;
+
+    pub(super) fn take() -> Option<Arc<TimerShared>> {
+        None
+    }
+
+    pub(super) fn put(shared: Arc<TimerShared>) {
+        drop(shared);
     }
 }
 

@@ -33,6 +33,9 @@ struct Inner {
     /// The tick the driver last said it would sleep until (`NO_TICK`: indefinitely). A new
     /// timer due earlier unparks the driver; see "Waking the driver" in the module docs.
     driver_wake: AtomicU64,
+    /// Every timer due at or before this tick and registered before `process` last read the
+    /// clock has fired. A deadline at or before it is complete without a registration.
+    processed: AtomicU64,
     is_shutdown: AtomicBool,
     unpark: Box<dyn Fn() + Send + Sync>,
 }
@@ -103,6 +106,7 @@ impl Handle {
                 start,
                 shards,
                 driver_wake: AtomicU64::new(NO_TICK),
+                processed: AtomicU64::new(0),
                 is_shutdown: AtomicBool::new(false),
                 unpark: Box::new(unpark),
             }),
@@ -139,6 +143,12 @@ impl Handle {
             if shard.next_tick.load(Ordering::Relaxed) <= now {
                 process_shard(shard, now);
             }
+        }
+        // Relaxed: only a shortcut for `TimerEntry` (a deadline at or before it has passed,
+        // whatever the ordering); the wheel itself refuses deadlines it has passed. The load
+        // first: registering threads read this line, so write it only when it changes.
+        if now > self.inner.processed.load(Ordering::Relaxed) {
+            self.inner.processed.fetch_max(now, Ordering::Relaxed);
         }
     }
 
@@ -215,18 +225,22 @@ impl Handle {
         self.inner.is_shutdown.load(Ordering::Acquire)
     }
 
+    /// True if a timer due at `tick` has certainly passed: `process` has fired that tick.
+    pub(super) fn has_processed(&self, tick: u64) -> bool {
+        tick <= self.inner.processed.load(Ordering::Relaxed)
+    }
+
     /// The tick at which a timer due at `deadline` fires: rounded *up* to the next whole
     /// millisecond, so it never fires early.
     pub(super) fn tick_of_deadline(&self, deadline: Instant) -> u64 {
         let since = deadline.saturating_duration_since(self.inner.start);
-        let ms = since.as_nanos().div_ceil(1_000_000);
-        u64::try_from(ms).map_or(MAX_TICK, |ms| ms.min(MAX_TICK))
+        let round_up = u64::from(since.subsec_nanos() % 1_000_000 != 0);
+        millis(since).saturating_add(round_up).min(MAX_TICK)
     }
 
     /// The last tick that has fully passed: rounded *down*.
     fn now_tick(&self) -> u64 {
-        let since = self.now().saturating_duration_since(self.inner.start);
-        u64::try_from(since.as_millis()).map_or(MAX_TICK, |ms| ms.min(MAX_TICK))
+        millis(self.now().saturating_duration_since(self.inner.start)).min(MAX_TICK)
     }
 
     fn instant_of_tick(&self, tick: u64) -> Instant {
@@ -326,6 +340,13 @@ impl Handle {
             (self.inner.unpark)();
         }
     }
+}
+
+/// Whole milliseconds in `d`, in 64-bit arithmetic (`as_millis` divides 128-bit numbers).
+fn millis(d: Duration) -> u64 {
+    d.as_secs()
+        .saturating_mul(1000)
+        .saturating_add(u64::from(d.subsec_millis()))
 }
 
 /// Lowers a shard's bound to `tick`, under its lock (the caller holds it).

@@ -149,8 +149,7 @@ impl Interval {
 
     /// Restarts the schedule: the next tick is due now.
     pub fn reset_immediately(&mut self) {
-        let now = self.delay.now();
-        Pin::new(&mut self.delay).reset(now);
+        self.delay.reset_to_now();
     }
 
     /// Restarts the schedule: the next tick is due `after` from now.

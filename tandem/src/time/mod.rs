@@ -45,7 +45,13 @@
 //! - Wakers are woken, and values leaving the wheel dropped, only after the lock is released
 //!   ("collect, release, wake"): a waker's code may register or cancel timers.
 //! - A timer fires at tick `ceil(deadline)` and `process` fires tick `t` only once the clock
-//!   reads at least `t` ms after tick 0 (`floor(now)`), so nothing fires early.
+//!   reads at least `t` ms after tick 0 (`floor(now)`), so nothing fires early. `processed`
+//!   is the last `now` a `process` call finished with; a `Sleep` whose tick is at or before it
+//!   completes at its poll without touching the wheel (so does `sleep(0)`, known due when made).
+//! - A `TimerShared` nobody else references is re-armed in place: by its `Sleep` after a fire
+//!   or a reset, or from a small per-thread stock of spares left by dropped `Sleep`s (holding a
+//!   no-op waker, so a spare keeps no task alive). A timeout's usual life (register, cancel)
+//!   then costs no allocation.
 //! - A registration's waker is fixed. A `Sleep` polled with a waker that would not wake the
 //!   registered one leaves the wheel and registers again (rare: the future moved to another
 //!   task); in exchange, a repeated poll is one atomic load, with no lock and no waker swap.
@@ -57,7 +63,9 @@
 //! 3. Otherwise lock the entry's shard and remove it by key (O(1): unlink from its slot's list,
 //!    free the arena cell). The key carries a serial number, so if the entry fired between
 //!    steps 2 and 3 the removal finds nothing and is harmless (the fire's wake-up is spurious).
-//! 4. Drop the wheel's `Arc` clone after releasing the lock, then the `Sleep`'s own.
+//! 4. Drop the wheel's `Arc` clone after releasing the lock; the `Sleep`'s own becomes a spare
+//!    of this thread if nobody else holds it (step 2's fire may still be waking it), else it is
+//!    dropped.
 //!
 //! ## Firing (`process`, run by whichever thread drives the driver)
 //!

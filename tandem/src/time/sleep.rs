@@ -38,12 +38,17 @@ pub fn sleep(duration: Duration) -> Sleep {
     let deadline = now
         .checked_add(duration)
         .unwrap_or_else(|| handle::far_future(now));
-    Sleep {
-        entry: TimerEntry::new(handle, deadline),
-    }
+    let entry = if duration.is_zero() {
+        // Due already: complete at the first poll, without waiting for the driver's turn.
+        TimerEntry::new_due(handle, deadline)
+    } else {
+        TimerEntry::new(handle, deadline)
+    };
+    Sleep { entry }
 }
 
-/// Waits until `deadline` is reached. A deadline in the past completes at the first poll.
+/// Waits until `deadline` is reached. A deadline in the past completes as soon as the runtime
+/// has noticed (usually at the first poll, at the latest at the driver's next turn).
 ///
 /// # Panics
 ///
@@ -127,6 +132,12 @@ impl Sleep {
     /// Moves the deadline; the new one is registered by the next poll (for `Interval`).
     pub(crate) fn reset_without_reregister(&mut self, deadline: Instant) {
         self.entry.reset(deadline.into_std(), false);
+    }
+
+    /// Moves the deadline to now: the next poll completes (for `Interval::reset_immediately`).
+    pub(crate) fn reset_to_now(&mut self) {
+        let now = self.entry.handle().now();
+        self.entry.reset_due(now);
     }
 
     /// The runtime's clock reading, through this sleep's time driver.

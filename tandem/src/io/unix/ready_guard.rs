@@ -39,11 +39,7 @@ fn clear_all<T: AsRawFd>(async_fd: &AsyncFd<T>, event: &mut Option<ReadyEvent>) 
 }
 
 /// Clears the part of `event`'s readiness in `ready`, keeping the rest.
-fn clear_matching<T: AsRawFd>(
-    async_fd: &AsyncFd<T>,
-    event: &mut Option<ReadyEvent>,
-    ready: Ready,
-) {
+fn clear_matching<T: AsRawFd>(async_fd: &AsyncFd<T>, event: &mut Option<ReadyEvent>, ready: Ready) {
     if let Some(mut ev) = event.take() {
         async_fd.clear_readiness(ReadyEvent {
             ready: ev.ready.intersection(ready),

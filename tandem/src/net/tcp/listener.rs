@@ -59,7 +59,7 @@ impl TcpListener {
     /// Outside a runtime, or if the runtime's I/O driver is not enabled.
     pub async fn bind<A: ToSocketAddrs>(addr: A) -> io::Result<TcpListener> {
         let addrs = to_socket_addrs(addr).await?;
-        super::super::each_addr(addrs, |addr| async move { TcpListener::bind_addr(addr) }).await
+        crate::net::each_addr(addrs, |addr| async move { TcpListener::bind_addr(addr) }).await
     }
 
     fn bind_addr(addr: SocketAddr) -> io::Result<TcpListener> {

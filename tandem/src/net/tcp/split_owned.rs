@@ -61,8 +61,7 @@ fn reunite(read: OwnedReadHalf, mut write: OwnedWriteHalf) -> Result<TcpStream, 
     }
     write.shutdown_on_drop = false;
     drop(write);
-    Ok(Arc::try_unwrap(read.inner)
-        .expect("the two halves held the only references to the stream"))
+    Ok(Arc::try_unwrap(read.inner).expect("the two halves held the only references to the stream"))
 }
 
 impl OwnedReadHalf {

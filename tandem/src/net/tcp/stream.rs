@@ -212,11 +212,14 @@ impl TcpStream {
     /// Polls to receive data without removing it from the queue.
     ///
     /// Only the last task to poll for reading is woken.
-    pub fn poll_peek(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<usize>> {
-        let n = ready!(self
+    pub fn poll_peek(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<usize>> {
+        let n = ready!(self.io.registration().poll_io(cx, Direction::Read, || self
             .io
-            .registration()
-            .poll_io(cx, Direction::Read, || self.io.peek(buf.initialize_unfilled())))?;
+            .peek(buf.initialize_unfilled())))?;
         buf.advance(n);
         Poll::Ready(Ok(n))
     }
@@ -306,9 +309,9 @@ impl TcpStream {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.io
-            .registration()
-            .poll_io(cx, Direction::Write, || send::send_vectored(&*self.io, bufs))
+        self.io.registration().poll_io(cx, Direction::Write, || {
+            send::send_vectored(&*self.io, bufs)
+        })
     }
 
     pub(crate) fn shutdown_std(&self, how: Shutdown) -> io::Result<()> {

@@ -120,7 +120,8 @@ impl UnixDatagram {
 
     /// Sends `buf` to the connected peer.
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        self.async_io(Interest::WRITABLE, || self.io.send(buf)).await
+        self.async_io(Interest::WRITABLE, || self.io.send(buf))
+            .await
     }
 
     /// Polls to send `buf` to the connected peer.
@@ -163,15 +164,15 @@ impl UnixDatagram {
 
     /// Receives a datagram from the connected peer.
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.async_io(Interest::READABLE, || self.io.recv(buf)).await
+        self.async_io(Interest::READABLE, || self.io.recv(buf))
+            .await
     }
 
     /// Polls to receive a datagram from the connected peer.
     pub fn poll_recv(&self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
-        let n = ready!(self
+        let n = ready!(self.io.registration().poll_io(cx, Direction::Read, || self
             .io
-            .registration()
-            .poll_io(cx, Direction::Read, || self.io.recv(buf.initialize_unfilled())))?;
+            .recv(buf.initialize_unfilled())))?;
         buf.advance(n);
         Poll::Ready(Ok(()))
     }
@@ -195,12 +196,9 @@ impl UnixDatagram {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<SocketAddr>> {
-        let (n, addr) = ready!(self
+        let (n, addr) = ready!(self.io.registration().poll_io(cx, Direction::Read, || self
             .io
-            .registration()
-            .poll_io(cx, Direction::Read, || self
-                .io
-                .recv_from(buf.initialize_unfilled())))?;
+            .recv_from(buf.initialize_unfilled())))?;
         buf.advance(n);
         Poll::Ready(Ok(SocketAddr(addr)))
     }

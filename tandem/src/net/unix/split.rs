@@ -3,10 +3,10 @@
 //! Both halves are plain references to the stream: reads and writes keep separate wakers in the
 //! reactor, so the halves never contend and need no lock.
 
+use super::SocketAddr;
 use crate::io::{AsyncRead, AsyncWrite, Interest, ReadBuf, Ready};
 use crate::net::UnixStream;
 use std::io::{self, IoSlice, IoSliceMut};
-use super::SocketAddr;
 use std::net::Shutdown;
 use std::pin::Pin;
 use std::task::{Context, Poll};

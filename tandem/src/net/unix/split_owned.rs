@@ -4,12 +4,12 @@
 //! down (unless it was [`forget`](OwnedWriteHalf::forget)-ed), so a peer reading until
 //! end-of-file finishes even while the read half lives on.
 
+use super::SocketAddr;
 use crate::io::{AsyncRead, AsyncWrite, Interest, ReadBuf, Ready};
 use crate::net::UnixStream;
 use std::error::Error;
 use std::fmt;
 use std::io::{self, IoSlice, IoSliceMut};
-use super::SocketAddr;
 use std::net::Shutdown;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -62,8 +62,7 @@ fn reunite(read: OwnedReadHalf, mut write: OwnedWriteHalf) -> Result<UnixStream,
     }
     write.shutdown_on_drop = false;
     drop(write);
-    Ok(Arc::try_unwrap(read.inner)
-        .expect("the two halves held the only references to the stream"))
+    Ok(Arc::try_unwrap(read.inner).expect("the two halves held the only references to the stream"))
 }
 
 impl OwnedReadHalf {

@@ -219,9 +219,9 @@ impl UnixStream {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.io
-            .registration()
-            .poll_io(cx, Direction::Write, || send::send_vectored(&*self.io, bufs))
+        self.io.registration().poll_io(cx, Direction::Write, || {
+            send::send_vectored(&*self.io, bufs)
+        })
     }
 
     pub(crate) fn shutdown_std(&self, how: Shutdown) -> io::Result<()> {

@@ -352,3 +352,24 @@ fn stress_threads_and_a_real_driver() {
     driver.join().unwrap();
     assert_eq!(handle.timer_count(), 0);
 }
+
+#[test]
+fn known_due_entries_complete_at_the_first_poll() {
+    // A running clock: the tick has certainly not been processed yet.
+    let handle = Handle::with_unpark(false, 1, || {});
+    let (count, waker) = CountWaker::new();
+    let mut entry = TimerEntry::new_due(handle.clone(), handle.now());
+    assert!(!entry.is_elapsed(), "not before it is polled");
+    assert!(is_ready_ok(poll(&mut entry, &waker)));
+    assert!(entry.is_elapsed());
+    assert_eq!(handle.timer_count(), 0);
+
+    // Pulled in while registered: leaves the wheel, wakes its task, completes.
+    entry.reset(handle.now() + ms(10_000), true);
+    assert!(poll(&mut entry, &waker).is_pending());
+    assert_eq!(handle.timer_count(), 1);
+    entry.reset_due(handle.now());
+    assert_eq!(handle.timer_count(), 0);
+    assert_eq!(count.count(), 1);
+    assert!(is_ready_ok(poll(&mut entry, &waker)));
+}

@@ -3,14 +3,55 @@
 use super::CountWaker;
 use crate::loom::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use crate::loom::sync::Arc;
-use crate::time::entry::TimerEntry;
+use crate::time::entry::{Shutdown, TimerEntry};
 use crate::time::Handle;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 use std::time::Duration;
 
-/// A handle with a paused clock (no real time in a model) and one shard.
-fn paused() -> Handle {
-    Handle::with_unpark(true, 1, || {})
+fn ms(n: u64) -> Duration {
+    Duration::from_millis(n)
+}
+
+/// The start of the fire races: a handle with a paused clock (no real time in a model) and one
+/// shard, a timer registered for 1 ms with a counting waker, and the clock moved to 1 ms. The
+/// caller starts `spawn_process` and races it.
+struct DueTimer {
+    handle: Handle,
+    start: std::time::Instant,
+    entry: TimerEntry,
+    count: std::sync::Arc<CountWaker>,
+    waker: Waker,
+}
+
+impl DueTimer {
+    fn new() -> DueTimer {
+        let handle = Handle::with_unpark(true, 1, || {});
+        let (count, waker) = CountWaker::new();
+        let start = handle.now();
+        let mut entry = TimerEntry::new(handle.clone(), start + ms(1));
+        assert!(entry
+            .poll_elapsed(&mut Context::from_waker(&waker))
+            .is_pending());
+        handle.clock().advance(ms(1)).unwrap();
+        DueTimer {
+            handle,
+            start,
+            entry,
+            count,
+            waker,
+        }
+    }
+
+    /// The driver, on another thread, firing what is due.
+    fn spawn_process(&self) -> loom::thread::JoinHandle<()> {
+        let handle = self.handle.clone();
+        loom::thread::spawn(move || handle.process())
+    }
+
+    fn poll(&mut self) -> Poll<Result<(), Shutdown>> {
+        self.entry
+            .poll_elapsed(&mut Context::from_waker(&self.waker))
+    }
 }
 
 /// Dropping a registered `Sleep` while the driver fires it: the entry leaves the wheel exactly
@@ -18,13 +59,7 @@ fn paused() -> Handle {
 #[test]
 fn loom_cancel_races_fire() {
     loom::model(|| {
-        let handle = paused();
-        let (_, waker) = CountWaker::new();
-        let mut entry = TimerEntry::new(handle.clone(), handle.now() + Duration::from_millis(1));
-        assert!(entry
-            .poll_elapsed(&mut Context::from_waker(&waker))
-            .is_pending());
-        handle.clock().advance(Duration::from_millis(1)).unwrap();
+        let DueTimer { handle, entry, .. } = DueTimer::new();
         let driver = {
             let handle = handle.clone();
             loom::thread::spawn(move || handle.process())
@@ -40,22 +75,14 @@ fn loom_cancel_races_fire() {
 #[test]
 fn loom_poll_races_fire() {
     loom::model(|| {
-        let handle = paused();
-        let (count, waker) = CountWaker::new();
-        let mut entry = TimerEntry::new(handle.clone(), handle.now() + Duration::from_millis(1));
-        let mut cx = Context::from_waker(&waker);
-        assert!(entry.poll_elapsed(&mut cx).is_pending());
-        handle.clock().advance(Duration::from_millis(1)).unwrap();
-        let driver = {
-            let handle = handle.clone();
-            loom::thread::spawn(move || handle.process())
-        };
-        let first = entry.poll_elapsed(&mut cx);
+        let mut timer = DueTimer::new();
+        let driver = timer.spawn_process();
+        let first = timer.poll();
         driver.join().unwrap();
         if first.is_pending() {
-            assert_eq!(count.count(), 1, "pending, so the fire must wake");
+            assert_eq!(timer.count.count(), 1, "pending, so the fire must wake");
         }
-        assert!(matches!(entry.poll_elapsed(&mut cx), Poll::Ready(Ok(()))));
+        assert!(matches!(timer.poll(), Poll::Ready(Ok(()))));
     });
 }
 
@@ -70,12 +97,12 @@ fn loom_register_races_driver_sleep() {
         let flag = unparked.clone();
         let handle = Handle::with_unpark(true, 1, move || flag.store(true, SeqCst));
         let (_, waker) = CountWaker::new();
-        let mut earlier = TimerEntry::new(handle.clone(), handle.now() + Duration::from_millis(1));
+        let mut earlier = TimerEntry::new(handle.clone(), handle.now() + ms(1));
         assert!(earlier
             .poll_elapsed(&mut Context::from_waker(&waker))
             .is_pending());
         assert_eq!(handle.next_wake_tick(), 1);
-        handle.clock().advance(Duration::from_millis(1)).unwrap();
+        handle.clock().advance(ms(1)).unwrap();
         handle.process();
         assert!(earlier.is_elapsed());
         unparked.store(false, SeqCst);
@@ -100,5 +127,26 @@ fn loom_register_races_driver_sleep() {
             "the driver would sleep past the new timer without being unparked"
         );
         drop(entry);
+    });
+}
+
+/// Moving a registered `Sleep` to a later deadline while the driver fires it: either the fire
+/// wins (the task is woken and the next poll registers the new deadline) or the move does (the
+/// old deadline never fires); never both, never neither.
+#[test]
+fn loom_reset_races_fire() {
+    loom::model(|| {
+        let mut timer = DueTimer::new();
+        let driver = timer.spawn_process();
+        timer.entry.reset(timer.start + ms(5), true);
+        driver.join().unwrap();
+        // Whoever won, the sleep now waits for the new deadline, registered once.
+        assert!(timer.poll().is_pending());
+        assert_eq!(timer.handle.timer_count(), 1);
+        assert!(timer.count.count() <= 1);
+        timer.handle.clock().advance(ms(4)).unwrap();
+        timer.handle.process();
+        assert!(matches!(timer.poll(), Poll::Ready(Ok(()))));
+        assert_eq!(timer.handle.timer_count(), 0);
     });
 }

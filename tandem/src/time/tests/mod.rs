@@ -4,8 +4,8 @@
 //! - `handle`: registration, firing, cancel, reset, waker changes, shutdown, the paused clock
 //!   and the driver-wake protocol, on one thread; and a multi-thread stress test with a real
 //!   driver thread.
-//! - `loom_timer` (with `--cfg loom`): cancel racing fire, poll racing fire, and registration
-//!   racing the driver going to sleep.
+//! - `loom_timer` (with `--cfg loom`): cancel racing fire, poll racing fire, reset racing fire,
+//!   and registration racing the driver going to sleep.
 //!
 //! The wheel has its own tests in `wheel.rs`.
 

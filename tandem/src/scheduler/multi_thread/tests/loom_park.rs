@@ -12,8 +12,9 @@
 //! The `Handle` is the real one, built from its parts (`Handle::new`) so that no OS thread is
 //! spawned. The worker loop is re-implemented in [`TestWorker`] because `worker::Core` cannot be
 //! built or driven outside `worker.rs`; it mirrors `Context::run`/`Context::park` and the
-//! `Core::transition_*` methods line by line, minus the LIFO slot, the tick-based maintenance
-//! and the driver, and calls only the real `Idle`, `Handle`, queue and `Parker` methods.
+//! `Core::transition_*` methods line by line, minus the LIFO slot, the tick-based fairness and
+//! maintenance and the driver poll, and calls only the real `Idle`, `Handle`, queue and
+//! `WorkerParker` methods (over an I/O-less shared driver).
 
 use super::{model, shard_zero_id};
 use crate::blocking::BlockingPool;
@@ -149,11 +150,35 @@ impl TestWorker {
         }
     }
 
-    /// `Core::next_task`: local queue, then the injection queue.
+    /// `Core::next_task` off the fairness tick: the local queue, then a fair share of the
+    /// injection queue.
     fn next_task(&mut self) -> Option<Task> {
-        self.run_queue
-            .pop()
-            .or_else(|| self.handle.next_remote_task())
+        if let Some(task) = self.run_queue.pop() {
+            return Some(task);
+        }
+        self.take_from_inject(queue::CAPACITY / 2)
+    }
+
+    /// `Core::take_from_inject`: the first task to run now, the rest of the batch into the local
+    /// queue, where the other worker may steal them.
+    fn take_from_inject(&mut self, max: usize) -> Option<Task> {
+        let handle = &self.handle;
+        let inject = &handle.shared.inject;
+        if inject.is_empty() {
+            return None;
+        }
+        let fair_share = inject.len() / handle.shared.remotes.len() + 1;
+        let n = fair_share
+            .min(max)
+            .min(self.run_queue.remaining_slots())
+            .max(1);
+        let mut first = None;
+        let run_queue = &mut self.run_queue;
+        inject.pop_batch(n, |task| match first {
+            None => first = Some(task),
+            Some(_) => run_queue.push_back_or_overflow(task, inject),
+        });
+        first
     }
 
     /// `Context::run_task`.
@@ -251,22 +276,20 @@ impl TestWorker {
     }
 }
 
-/// Spawns `n` tasks from outside the runtime (each push into the injection queue is followed by
-/// the real notify path) while both workers look for work, search and park. Every task must run:
-/// the last one to run shuts the scheduler down (closes the injection queue and unparks every
-/// worker, as `Runtime` drop does), and the model then waits for both workers to leave their
-/// loops. A lost wake-up, for a task or for shutdown, leaves every thread blocked, which loom
-/// reports as a deadlock. (Shutting down from the last task rather than from the spawner after
-/// awaiting the `JoinHandle`s keeps the state space about ten times smaller.)
-fn spawn_vs_park(n: usize) {
+/// Spawns `before` tasks before the workers start and `during` more from outside the runtime
+/// while they run (each push into the injection queue is followed by the real notify path), as
+/// both workers look for work, search and park. Every task must run: the last one to run shuts
+/// the scheduler down (closes the injection queue and unparks every worker, as `Runtime` drop
+/// does), and the model then waits for both workers to leave their loops. A lost wake-up, for a
+/// task or for shutdown, leaves every thread blocked, which loom reports as a deadlock.
+/// (Shutting down from the last task rather than from the spawner after awaiting the
+/// `JoinHandle`s keeps the state space about ten times smaller.)
+fn spawn_vs_park(before: usize, during: usize) {
     model(move || {
+        let n = before + during;
         let (handle, workers, pool) = build();
-        let threads: Vec<_> = workers
-            .into_iter()
-            .map(|worker| thread::spawn(move || worker.run()))
-            .collect();
         let ran = Arc::new(AtomicUsize::new(0));
-        for _ in 0..n {
+        let spawn = || {
             let ran = ran.clone();
             let task_handle = handle.clone();
             let future = async move {
@@ -276,6 +299,16 @@ fn spawn_vs_park(n: usize) {
             };
             // Detached: the handle's drop races the task's completion too.
             drop(Handle::spawn(&handle, future, shard_zero_id()));
+        };
+        for _ in 0..before {
+            spawn();
+        }
+        let threads: Vec<_> = workers
+            .into_iter()
+            .map(|worker| thread::spawn(move || worker.run()))
+            .collect();
+        for _ in 0..during {
+            spawn();
         }
         for th in threads {
             th.join().unwrap();
@@ -290,12 +323,14 @@ fn spawn_vs_park(n: usize) {
 
 #[test]
 fn loom_park_spawn_vs_park() {
-    spawn_vs_park(1);
+    spawn_vs_park(0, 1);
 }
 
-/// Two spawns: the first may wake a worker that is still searching when the second arrives, and
-/// a searcher that finds work must wake another (`transition_worker_from_searching`).
+/// A second task arrives while the workers handle the first: the worker that takes the first
+/// may be the last searcher and must wake the other (`transition_worker_from_searching`), a
+/// batch taken from the injection queue lands in a local queue, where the other worker may
+/// steal it, and the spawn's notification may find a worker still searching.
 #[test]
 fn loom_park_spawn_two_vs_park() {
-    spawn_vs_park(2);
+    spawn_vs_park(1, 1);
 }

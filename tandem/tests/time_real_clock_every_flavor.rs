@@ -1,6 +1,7 @@
-//! `timeout` and `interval` on the real clock, on every flavour: a timeout fires (not early) on
-//! a future that never completes, does not fire on one that completes first, and an interval's
-//! ticks are never closer than a period.
+//! `timeout`, `interval` and zero-length sleeps on the real clock, on every flavour: a timeout
+//! fires (not early) on a future that never completes, does not fire on one that completes
+//! first; an interval's first tick is ready at the first poll and later ticks are never closer
+//! than a period; `sleep(0)` and `reset_immediately` complete at the first poll.
 
 mod support;
 
@@ -52,7 +53,10 @@ fn interval_ticks_a_period_apart() {
     each_flavor(|_, rt| {
         let ticker = rt.spawn(async {
             let mut i = interval(ms(5));
-            let first = i.tick().await;
+            let first = match futures::poll!(std::pin::pin!(i.tick())) {
+                std::task::Poll::Ready(first) => first,
+                std::task::Poll::Pending => panic!("the first tick waited"),
+            };
             let mut last = first;
             for n in 1..=5u32 {
                 let scheduled = i.tick().await;
@@ -63,5 +67,24 @@ fn interval_ticks_a_period_apart() {
             }
         });
         rt.block_on(ticker).unwrap();
+    });
+}
+
+#[test]
+fn zero_sleeps_are_ready_at_once() {
+    each_flavor(|_, rt| {
+        rt.block_on(async {
+            assert!(futures::poll!(sleep(Duration::ZERO)).is_ready());
+            let mut i = interval(ms(1000));
+            // Polls for a tick once, returning whether it was ready.
+            async fn poll_once(i: &mut tandem::time::Interval) -> bool {
+                std::future::poll_fn(|cx| std::task::Poll::Ready(i.poll_tick(cx).is_ready())).await
+            }
+            assert!(poll_once(&mut i).await, "the first tick");
+            assert!(!poll_once(&mut i).await, "the second one is a period away");
+            // Pulled in while registered: ready at once.
+            i.reset_immediately();
+            assert!(poll_once(&mut i).await);
+        });
     });
 }

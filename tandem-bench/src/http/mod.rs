@@ -1,0 +1,97 @@
+//! The HTTP suite: hyper hello-world servers under a `wrk`-like load, in the format of the
+//! published table this project measures itself against.
+//!
+//! `tandem-bench http` compares four servers, each started as a separate process
+//! ([`server`], through [`child`]), all answering `Hello, World!` with keep-alive:
+//!
+//! | `--servers` | row | what |
+//! |---|---|---|
+//! | `single` | Single-threaded | blocking std, one connection at a time |
+//! | `thread` | One-thread-per-connection | blocking std, a thread per connection |
+//! | `tandem` | Tandem | hyper on Tandem, `--workers` workers |
+//! | `tokio` | Tokio | hyper on Tokio (hyper-util's `TokioIo`), `--workers` workers |
+//!
+//! Each is loaded by [`loadgen`] (`wrk` rebuilt on threads and mio, depending on neither
+//! runtime), or by `wrk` itself with `--wrk` ([`wrk`]). The steps:
+//!
+//! 1. [`options`] turns the flags into a [`Plan`]: `-t4 -c1000` as the published table, for
+//!    10 s per run and 3 runs (5 s per run when every suite runs; 1 s, 1 run, `-t2 -c50` with
+//!    `--quick`);
+//! 2. [`suite`] runs the plan in rounds: every server once per round, a fresh process per
+//!    run, Tandem and Tokio swapping which goes first every round (ABBA), so that the pair
+//!    compared is measured seconds apart; a progress bar per server;
+//! 3. [`report`] prints the table (medians over the runs, their spread, each row's ratio to
+//!    the Tokio run of the same round) and the error breakdown, and writes the results as
+//!    JSON and as an SVG chart ([`svg`]) under `target/tandem-bench/`.
+
+mod child;
+pub mod loadgen;
+mod options;
+mod report;
+pub mod server;
+mod suite;
+mod svg;
+pub mod wire;
+mod wrk;
+
+pub use options::{Mode, Options, Plan, USAGE};
+pub use suite::run;
+
+/// A server architecture.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Arch {
+    /// Blocking std, one connection at a time.
+    Single,
+    /// Blocking std, a thread per connection.
+    Thread,
+    /// hyper on Tandem.
+    Tandem,
+    /// hyper on Tokio.
+    Tokio,
+}
+
+impl Arch {
+    /// Every architecture, in the order of the published table.
+    pub const ALL: [Arch; 4] = [Arch::Single, Arch::Thread, Arch::Tandem, Arch::Tokio];
+
+    /// The name used on the command line and in JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Arch::Single => "single",
+            Arch::Thread => "thread",
+            Arch::Tandem => "tandem",
+            Arch::Tokio => "tokio",
+        }
+    }
+
+    /// The row's name in the table, as in the published one.
+    pub fn label(self) -> &'static str {
+        match self {
+            Arch::Single => "Single-threaded",
+            Arch::Thread => "One-thread-per-connection",
+            Arch::Tandem => "Tandem",
+            Arch::Tokio => "Tokio",
+        }
+    }
+
+    /// A name short enough for the chart's axis.
+    pub fn short_label(self) -> &'static str {
+        match self {
+            Arch::Single => "Single",
+            Arch::Thread => "Thread/conn",
+            Arch::Tandem => "Tandem",
+            Arch::Tokio => "Tokio",
+        }
+    }
+
+    /// Parses a [`name`](Arch::name).
+    pub fn from_name(name: &str) -> Result<Arch, String> {
+        Arch::ALL
+            .into_iter()
+            .find(|arch| arch.name() == name)
+            .ok_or_else(|| {
+                let names: Vec<&str> = Arch::ALL.iter().map(|a| a.name()).collect();
+                format!("unknown server {name:?} (known: {})", names.join(", "))
+            })
+    }
+}

@@ -1,0 +1,235 @@
+//! The HTTP suite's flags, and the plan they make with the defaults.
+
+use std::time::Duration;
+
+use super::Arch;
+
+/// The flags, as given (`None`: not given).
+#[derive(Debug, Default, Clone)]
+pub struct Options {
+    threads: Option<usize>,
+    connections: Option<usize>,
+    duration: Option<Duration>,
+    runs: Option<usize>,
+    servers: Option<Vec<Arch>>,
+    timeout: Option<Duration>,
+    wrk: bool,
+}
+
+/// The flags' part of `--help`.
+pub const USAGE: &str = "\
+HTTP suite options (`http`):
+  --threads T        load generator threads (default: 4, as `wrk -t4`)
+  --connections C    keep-alive connections in all (default: 1000, as `wrk -c1000`)
+  --duration D       length of each run: 10s, 500ms, 1m (default: 10s with `http`,
+                     5s when every suite runs, 1s with --quick)
+  --runs R           runs of each server (default: 3; 1 with --quick)
+  --servers LIST     which servers, e.g. tandem,tokio (default: single,thread,tandem,tokio)
+  --timeout D        a request without a response after D is a timeout error (default: 2s)
+  --wrk              load with `wrk` (must be on the PATH) instead of the built-in generator
+  --workers N (above) sets the worker threads of the Tandem and Tokio servers. Besides the
+  table, the results go to target/tandem-bench/http-tT-cC.json and .svg.";
+
+/// Why the suite runs, which sets its defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// `tandem-bench http`: full-length runs.
+    Selected,
+    /// `tandem-bench` with no suite named: every suite runs, so shorter runs.
+    EverySuite,
+    /// `--quick`: a smoke test.
+    Quick,
+}
+
+/// What the suite will do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Plan {
+    /// Load generator threads.
+    pub threads: usize,
+    /// Connections in all.
+    pub connections: usize,
+    /// Length of each run.
+    pub duration: Duration,
+    /// Runs per server.
+    pub runs: usize,
+    /// The servers, in the order of the published table.
+    pub servers: Vec<Arch>,
+    /// Request (and connect) timeout.
+    pub timeout: Duration,
+    /// Load with `wrk` rather than the built-in generator.
+    pub wrk: bool,
+    /// Worker threads of the Tandem and Tokio servers.
+    pub workers: usize,
+}
+
+impl Plan {
+    /// A rough estimate of how long the plan takes.
+    pub fn estimate(&self) -> Duration {
+        // Per run: starting the server, connecting, and closing everything at the end.
+        const OVERHEAD: Duration = Duration::from_millis(600);
+        (self.duration + OVERHEAD) * (self.runs * self.servers.len()) as u32
+    }
+}
+
+impl Options {
+    /// Takes `flag` if it is one of the suite's, fetching its value with `value`; `None` if
+    /// it is not one of the suite's.
+    pub fn parse_flag(
+        &mut self,
+        flag: &str,
+        value: impl FnOnce() -> Result<String, String>,
+    ) -> Option<Result<(), String>> {
+        let parsed = match flag {
+            "--wrk" => {
+                self.wrk = true;
+                Ok(())
+            }
+            "--threads" => value()
+                .and_then(|v| positive(flag, &v))
+                .map(|n| self.threads = Some(n)),
+            "--connections" => value()
+                .and_then(|v| positive(flag, &v))
+                .map(|n| self.connections = Some(n)),
+            "--runs" => value()
+                .and_then(|v| positive(flag, &v))
+                .map(|n| self.runs = Some(n)),
+            "--duration" => value()
+                .and_then(|v| parse_duration(flag, &v))
+                .map(|d| self.duration = Some(d)),
+            "--timeout" => value()
+                .and_then(|v| parse_duration(flag, &v))
+                .map(|d| self.timeout = Some(d)),
+            "--servers" => value()
+                .and_then(|v| parse_servers(&v))
+                .map(|s| self.servers = Some(s)),
+            _ => return None,
+        };
+        Some(parsed)
+    }
+
+    /// The plan: the flags given, and defaults for `mode` for the rest.
+    pub fn plan(&self, mode: Mode, workers: usize) -> Plan {
+        let (threads, connections, duration, runs) = match mode {
+            Mode::Selected => (4, 1000, Duration::from_secs(10), 3),
+            Mode::EverySuite => (4, 1000, Duration::from_secs(5), 3),
+            Mode::Quick => (2, 50, Duration::from_secs(1), 1),
+        };
+        Plan {
+            threads: self.threads.unwrap_or(threads),
+            connections: self.connections.unwrap_or(connections),
+            duration: self.duration.unwrap_or(duration),
+            runs: self.runs.unwrap_or(runs),
+            servers: self.servers.clone().unwrap_or_else(|| Arch::ALL.to_vec()),
+            timeout: self.timeout.unwrap_or(Duration::from_secs(2)),
+            wrk: self.wrk,
+            workers,
+        }
+    }
+}
+
+fn positive(flag: &str, value: &str) -> Result<usize, String> {
+    match value.parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(format!("{flag} needs a positive integer, not {value:?}")),
+    }
+}
+
+/// `10s`, `500ms`, `1m`, or a bare number of seconds; more than zero.
+fn parse_duration(flag: &str, value: &str) -> Result<Duration, String> {
+    let bad = || format!("{flag} needs a duration such as 10s, 500ms or 1m, not {value:?}");
+    let (number, unit) = match value.find(|c: char| c.is_ascii_alphabetic()) {
+        Some(i) => value.split_at(i),
+        None => (value, "s"),
+    };
+    let number: f64 = number.trim().parse().map_err(|_| bad())?;
+    let seconds = match unit {
+        "ms" => number / 1e3,
+        "s" => number,
+        "m" => number * 60.0,
+        _ => return Err(bad()),
+    };
+    if !(seconds > 0.0 && seconds < 1e6) {
+        return Err(bad());
+    }
+    Ok(Duration::from_secs_f64(seconds))
+}
+
+/// A comma-separated list of server names, kept in the order of the published table.
+fn parse_servers(value: &str) -> Result<Vec<Arch>, String> {
+    let mut chosen = Vec::new();
+    for name in value.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        chosen.push(Arch::from_name(name)?);
+    }
+    if chosen.is_empty() {
+        return Err("--servers needs at least one server".into());
+    }
+    Ok(Arch::ALL
+        .into_iter()
+        .filter(|arch| chosen.contains(arch))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(flags: &[(&str, &str)]) -> Result<Options, String> {
+        let mut options = Options::default();
+        for &(flag, value) in flags {
+            options
+                .parse_flag(flag, || Ok(value.to_string()))
+                .expect("one of the suite's flags")?;
+        }
+        Ok(options)
+    }
+
+    #[test]
+    fn defaults_follow_the_mode_and_flags_override_them() {
+        let plan = Options::default().plan(Mode::Selected, 2);
+        assert_eq!(
+            (plan.threads, plan.connections, plan.runs, plan.workers),
+            (4, 1000, 3, 2)
+        );
+        assert_eq!(plan.duration, Duration::from_secs(10));
+        assert_eq!(plan.servers, Arch::ALL);
+        assert!(Options::default().plan(Mode::EverySuite, 2).duration < plan.duration);
+        assert_eq!(Options::default().plan(Mode::Quick, 2).runs, 1);
+
+        let opts = options(&[
+            ("--threads", "2"),
+            ("--connections", "100"),
+            ("--duration", "500ms"),
+            ("--servers", "tokio,tandem"),
+            ("--wrk", ""),
+        ])
+        .unwrap();
+        let plan = opts.plan(Mode::Quick, 8);
+        assert_eq!((plan.threads, plan.connections), (2, 100));
+        assert_eq!(plan.duration, Duration::from_millis(500));
+        assert_eq!(plan.servers, [Arch::Tandem, Arch::Tokio]);
+        assert!(plan.wrk);
+        assert_eq!(plan.estimate(), Duration::from_millis(2 * 1100));
+    }
+
+    #[test]
+    fn rejects_bad_values_and_ignores_other_flags() {
+        assert!(options(&[("--threads", "0")]).is_err());
+        assert!(options(&[("--duration", "10x")]).is_err());
+        assert!(options(&[("--duration", "0s")]).is_err());
+        assert!(options(&[("--servers", "tokio,nginx")]).is_err());
+        assert!(options(&[("--servers", ",")]).is_err());
+        assert!(Options::default()
+            .parse_flag("--workers", || Ok("2".into()))
+            .is_none());
+    }
+
+    #[test]
+    fn parses_durations() {
+        let d = |v| parse_duration("--duration", v).unwrap();
+        assert_eq!(d("10s"), Duration::from_secs(10));
+        assert_eq!(d("3"), Duration::from_secs(3));
+        assert_eq!(d("1.5s"), Duration::from_millis(1500));
+        assert_eq!(d("2m"), Duration::from_secs(120));
+        assert_eq!(d("250ms"), Duration::from_millis(250));
+    }
+}
