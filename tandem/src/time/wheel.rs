@@ -103,7 +103,7 @@ impl<T> Wheel<T> {
     }
 
     /// The tick the wheel has been advanced to: entries due by then have been handed out.
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     pub(crate) fn elapsed(&self) -> u64 {
         self.elapsed
     }
@@ -114,7 +114,7 @@ impl<T> Wheel<T> {
         self.len
     }
 
-    #[cfg(test)]
+    #[cfg(all(test, not(loom)))]
     pub(crate) fn is_empty(&self) -> bool {
         self.len == 0
     }

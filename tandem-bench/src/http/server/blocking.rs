@@ -9,12 +9,10 @@
 //!   loop waits for one to finish, so a flood of connections cannot exhaust the machine.
 
 use std::io::{self, Read as _, Write as _};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{TcpListener, TcpStream};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
-use socket2::{Domain, Protocol, SockAddr, Socket, Type};
-
-use super::{accept_failed, announce, ACCEPT_PAUSE, BACKLOG};
+use super::{accept_failed, announce, ACCEPT_PAUSE};
 use crate::http::wire::{self, BAD_REQUEST, RESPONSE};
 
 /// Connection threads alive at once, at most, in the thread-per-connection server.
@@ -28,19 +26,9 @@ const READ_BUFFER: usize = 4096;
 /// ...this, past which the connection is closed.
 const MAX_REQUEST: usize = 64 * 1024;
 
-/// Binds a blocking listener to `addr` with the suite's backlog, and announces it.
-pub fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
-    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
-    socket.set_reuse_address(true)?;
-    socket.bind(&SockAddr::from(addr))?;
-    socket.listen(BACKLOG)?;
-    let listener = TcpListener::from(socket);
-    announce(listener.local_addr()?)?;
-    Ok(listener)
-}
-
 /// The single-threaded server: one connection at a time, each until it closes.
 pub fn single(listener: TcpListener) -> io::Result<()> {
+    announce(listener.local_addr()?)?;
     loop {
         match listener.accept() {
             Ok((stream, _)) => serve(stream),
@@ -54,6 +42,7 @@ pub fn single(listener: TcpListener) -> io::Result<()> {
 
 /// The thread-per-connection server.
 pub fn per_thread(listener: TcpListener) -> io::Result<()> {
+    announce(listener.local_addr()?)?;
     let live = Arc::new(ThreadCount::default());
     loop {
         live.wait_below(MAX_THREADS);

@@ -2,15 +2,15 @@
 //! (`tandem::hyper::{TandemIo, TandemTimer}`) and on Tokio (hyper-util's `TokioIo` and
 //! `TokioTimer`).
 //!
-//! Both share the service and the connection settings, so the runtime is the only
-//! difference: each binds its runtime's `TcpListener` (backlog 1024 on both), sets
-//! `TCP_NODELAY` on every connection as the blocking servers do, and lets hyper close a
-//! connection whose request head takes longer than [`HEADER_READ_TIMEOUT`] to arrive, with
-//! that runtime's timer.
+//! Both share the listening socket's settings, the service and the connection settings, so
+//! the runtime is the only difference: each wraps the suite's listener (see [`super::bind`])
+//! in its runtime's `TcpListener::from_std`, sets `TCP_NODELAY` on every connection as the
+//! blocking servers do, and lets hyper close a connection whose request head takes longer
+//! than [`HEADER_READ_TIMEOUT`] to arrive, with that runtime's timer.
 
 use std::convert::Infallible;
 use std::io;
-use std::net::SocketAddr;
+use std::net::TcpListener;
 
 use bytes::Bytes;
 use http_body_util::Full;
@@ -42,7 +42,7 @@ fn http1_builder(timer: impl hyper::rt::Timer + Send + Sync + 'static) -> http1:
 }
 
 /// hyper on Tandem's multi-thread runtime with `workers` workers.
-pub fn tandem(addr: SocketAddr, workers: usize) -> io::Result<()> {
+pub fn tandem(listener: TcpListener, workers: usize) -> io::Result<()> {
     use tandem::hyper::{TandemIo, TandemTimer};
 
     let rt = tandem::runtime::Builder::new_multi_thread()
@@ -50,7 +50,7 @@ pub fn tandem(addr: SocketAddr, workers: usize) -> io::Result<()> {
         .enable_all()
         .build()?;
     rt.block_on(async {
-        let listener = tandem::net::TcpListener::bind(addr).await?;
+        let listener = tandem::net::TcpListener::from_std(listener)?;
         announce(listener.local_addr()?)?;
         let builder = http1_builder(TandemTimer::new());
         loop {
@@ -73,7 +73,7 @@ pub fn tandem(addr: SocketAddr, workers: usize) -> io::Result<()> {
 }
 
 /// hyper on Tokio's multi-thread runtime with `workers` workers.
-pub fn tokio(addr: SocketAddr, workers: usize) -> io::Result<()> {
+pub fn tokio(listener: TcpListener, workers: usize) -> io::Result<()> {
     use hyper_util::rt::{TokioIo, TokioTimer};
 
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -81,7 +81,8 @@ pub fn tokio(addr: SocketAddr, workers: usize) -> io::Result<()> {
         .enable_all()
         .build()?;
     rt.block_on(async {
-        let listener = tokio::net::TcpListener::bind(addr).await?;
+        listener.set_nonblocking(true)?;
+        let listener = tokio::net::TcpListener::from_std(listener)?;
         announce(listener.local_addr()?)?;
         let builder = http1_builder(TokioTimer::new());
         loop {

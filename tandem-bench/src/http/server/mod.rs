@@ -17,9 +17,14 @@
 //! - `tandem` and `tokio`: hyper 1.x's `server::conn::http1` on each runtime's multi-thread
 //!   scheduler with `--workers` workers, a task per connection ([`hyper_server`]).
 //!
+//! Every server listens on a socket made by [`bind`], so all four have the same backlog:
+//! 1024, as Tandem's `TcpListener::bind` uses. (Tokio's `TcpListener::bind` gets 128 from mio
+//! 1.x, as std's does: 1,000 clients connecting at once then overflow its accept queue,
+//! and the dropped SYNs come back a second or more later, as connect errors or latency.)
+//!
 //! Protocol with the parent:
-//! 1. the server binds `--addr` (port 0 picks a free port) with a backlog of 1024, as
-//!    Tokio's and Tandem's `TcpListener::bind` do, and prints `listening on ADDR` on stdout;
+//! 1. the server binds `--addr` (port 0 picks a free port) and prints `listening on ADDR`
+//!    on stdout;
 //! 2. it serves until killed, or until its stdin reaches end of file: the suite keeps a pipe
 //!    to it open, so a server outlives a killed suite by no more than a read (by hand: Ctrl-D).
 
@@ -27,14 +32,16 @@ mod blocking;
 mod hyper_server;
 
 use std::io::{self, Read as _, Write as _};
-use std::net::SocketAddr;
+use std::net::{SocketAddr, TcpListener};
 use std::process::ExitCode;
 use std::time::Duration;
 
+use socket2::{Domain, Protocol, SockAddr, Socket, Type};
+
 use super::Arch;
 
-/// Listen backlog of every server (Tokio's and Tandem's `TcpListener::bind` use 1024).
-pub const BACKLOG: i32 = 1024;
+/// Listen backlog of every server (Tandem's `TcpListener::bind` uses 1024).
+const BACKLOG: i32 = 1024;
 
 /// hyper's header-read timeout on both runtimes, driven by each runtime's timer.
 const HEADER_READ_TIMEOUT: Duration = Duration::from_secs(10);
@@ -103,12 +110,12 @@ pub fn main(args: impl Iterator<Item = String>) -> ExitCode {
         }
     };
     exit_with_stdin();
-    let served = match args.arch {
-        Arch::Single => blocking::bind(args.addr).and_then(blocking::single),
-        Arch::Thread => blocking::bind(args.addr).and_then(blocking::per_thread),
-        Arch::Tandem => hyper_server::tandem(args.addr, args.workers),
-        Arch::Tokio => hyper_server::tokio(args.addr, args.workers),
-    };
+    let served = bind(args.addr).and_then(|listener| match args.arch {
+        Arch::Single => blocking::single(listener),
+        Arch::Thread => blocking::per_thread(listener),
+        Arch::Tandem => hyper_server::tandem(listener, args.workers),
+        Arch::Tokio => hyper_server::tokio(listener, args.workers),
+    });
     match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
@@ -116,6 +123,16 @@ pub fn main(args: impl Iterator<Item = String>) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// The listening socket of every server: `SO_REUSEADDR`, backlog [`BACKLOG`], blocking (the
+/// hyper servers make it non-blocking when they wrap it).
+fn bind(addr: SocketAddr) -> io::Result<TcpListener> {
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, Some(Protocol::TCP))?;
+    socket.set_reuse_address(true)?;
+    socket.bind(&SockAddr::from(addr))?;
+    socket.listen(BACKLOG)?;
+    Ok(TcpListener::from(socket))
 }
 
 /// Tells the parent the server is ready at `addr` (step 1 of the protocol).

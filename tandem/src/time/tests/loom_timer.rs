@@ -59,12 +59,10 @@ impl DueTimer {
 #[test]
 fn loom_cancel_races_fire() {
     loom::model(|| {
-        let DueTimer { handle, entry, .. } = DueTimer::new();
-        let driver = {
-            let handle = handle.clone();
-            loom::thread::spawn(move || handle.process())
-        };
-        drop(entry);
+        let timer = DueTimer::new();
+        let driver = timer.spawn_process();
+        let handle = timer.handle.clone();
+        drop(timer);
         driver.join().unwrap();
         assert_eq!(handle.timer_count(), 0);
     });
