@@ -298,12 +298,16 @@ fn main() -> ExitCode {
         Duration::ZERO
     };
     let [a, b] = cfg.labels();
+    // The HTTP suite explains its own sampling when it starts.
+    let samples = match workload_count {
+        0 => String::new(),
+        _ => format!(", {} interleaved samples per runtime", cfg.samples),
+    };
     println!(
-        "tandem-bench: {} on {a} vs {b}, {} worker threads each ({cpus} CPUs), {} interleaved \
-         samples per runtime; roughly {}.",
+        "tandem-bench: {} on {a} vs {b}, {} worker threads each ({cpus} CPUs){samples}; \
+         roughly {}.",
         suite_list.join(", "),
         cfg.workers,
-        cfg.samples,
         harness::fmt_duration(cfg.estimate_per_workload() * workload_count as u32 + http_estimate),
     );
 

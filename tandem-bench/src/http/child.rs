@@ -48,6 +48,17 @@ impl Server {
         wait_until_accepting(server.addr, &mut server.child, arch)?;
         Ok(server)
     }
+
+    /// Fails if the server has exited (it never does on its own: it crashed).
+    pub fn check_running(&mut self, arch: Arch) -> io::Result<()> {
+        match self.child.try_wait()? {
+            Some(status) => Err(io::Error::other(format!(
+                "the {} server exited during the run ({status})",
+                arch.name()
+            ))),
+            None => Ok(()),
+        }
+    }
 }
 
 impl Drop for Server {

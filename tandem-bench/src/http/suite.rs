@@ -130,7 +130,7 @@ fn measure(
     wrk: Option<&Path>,
     mut progress: impl FnMut(Duration, Option<u64>),
 ) -> io::Result<Measurement> {
-    let server = Server::start(arch, plan.workers)?;
+    let mut server = Server::start(arch, plan.workers)?;
     let load = Load {
         addr: server.addr,
         threads: plan.threads,
@@ -145,7 +145,7 @@ fn measure(
             Measurement::of(&outcome)
         }
     };
-    drop(server);
+    server.check_running(arch)?;
     Ok(measured)
 }
 
@@ -202,14 +202,13 @@ fn write_files(plan: &Plan, summaries: &[Summary]) -> io::Result<(PathBuf, PathB
     let bars: Vec<Bars> = summaries
         .iter()
         .map(|s| Bars {
-            label: s.arch.short_label().to_string(),
+            arch: s.arch,
             rate: [s.rate.median, s.rate.min, s.rate.max],
             latency_ms: s.latency_ms,
         })
         .collect();
     let title = format!(
-        "Hello, World! over HTTP/1.1, loaded by {} -t{} -c{} -d{}; Tandem and Tokio with {} \
-         workers; median of {} run{}",
+        "Hello, World! over HTTP/1.1: {} -t{} -c{} -d{}, {} workers, median of {} run{}",
         if plan.wrk { "wrk" } else { "tandem-bench" },
         plan.threads,
         plan.connections,
@@ -223,13 +222,20 @@ fn write_files(plan: &Plan, summaries: &[Summary]) -> io::Result<(PathBuf, PathB
     Ok((json, svg_path))
 }
 
-/// `target/tandem-bench/`: next to the profile directory the executable runs from
-/// (`target/release/tandem-bench`), or under the current directory otherwise.
+/// `target/tandem-bench/`: in the Cargo target directory the executable was built in (found
+/// as the profile directory's parent, marked by Cargo's `CACHEDIR.TAG`), or else under the
+/// current directory.
 fn output_dir() -> PathBuf {
-    std::env::current_exe()
-        .ok()
-        .and_then(|exe| Some(exe.parent()?.parent()?.join("tandem-bench")))
-        .unwrap_or_else(|| PathBuf::from("target").join("tandem-bench"))
+    let target = std::env::current_exe().ok().and_then(|exe| {
+        let target = exe.parent()?.parent()?;
+        target
+            .join("CACHEDIR.TAG")
+            .is_file()
+            .then(|| target.to_path_buf())
+    });
+    target
+        .unwrap_or_else(|| PathBuf::from("target"))
+        .join("tandem-bench")
 }
 
 #[cfg(test)]

@@ -4,12 +4,13 @@
 use std::fmt::Write as _;
 
 use super::report::{fmt_count, fmt_ms, PERCENTILES};
+use super::Arch;
 
 /// One server's bars.
 #[derive(Debug, Clone)]
 pub struct Bars {
-    /// The server's name in the table.
-    pub label: String,
+    /// The server.
+    pub arch: Arch,
     /// Median requests per second, and the slowest and fastest run.
     pub rate: [f64; 3],
     /// Median latency at each of [`PERCENTILES`], in ms (NaN: no responses).
@@ -23,8 +24,17 @@ const TOP: f64 = 70.0;
 const BOTTOM: f64 = 340.0;
 const RATE_PANEL: (f64, f64) = (80.0, 440.0);
 const LATENCY_PANEL: (f64, f64) = (560.0, 930.0);
-const SERVER_COLOURS: [&str; 4] = ["#9e9e9e", "#c98a3b", "#2f7ec1", "#6a9f3a"];
 const PERCENTILE_COLOURS: [&str; 4] = ["#c6dbef", "#6baed6", "#2171b5", "#08306b"];
+
+/// Each server's colour in the requests-per-second panel.
+fn colour(arch: Arch) -> &'static str {
+    match arch {
+        Arch::Single => "#9e9e9e",
+        Arch::Thread => "#c98a3b",
+        Arch::Tandem => "#2f7ec1",
+        Arch::Tokio => "#6a9f3a",
+    }
+}
 
 /// The chart, titled `title`.
 pub fn chart(title: &str, servers: &[Bars]) -> String {
@@ -74,8 +84,8 @@ fn rate_panel(svg: &mut String, servers: &[Bars]) {
             r#"<rect x="{bar_x:.1}" y="{:.1}" width="{bar_w:.1}" height="{:.1}" fill="{}"><title>{}: {} req/s</title></rect>"#,
             y(median),
             BOTTOM - y(median),
-            SERVER_COLOURS[i % SERVER_COLOURS.len()],
-            escape(&server.label),
+            colour(server.arch),
+            server.arch.label(),
             fmt_count(median.round() as u64)
         );
         let mid = x + slot / 2.0;
@@ -91,7 +101,7 @@ fn rate_panel(svg: &mut String, servers: &[Bars]) {
             y(high.max(median)) - 6.0,
             fmt_count(median.round() as u64)
         );
-        axis_label(svg, mid, &server.label);
+        axis_label(svg, mid, server.arch.short_label());
     }
 }
 
@@ -137,12 +147,16 @@ fn latency_panel(svg: &mut String, servers: &[Bars]) {
                 bar_w - 1.0,
                 BOTTOM - top,
                 PERCENTILE_COLOURS[j],
-                escape(&server.label),
+                server.arch.label(),
                 PERCENTILES[j],
                 fmt_ms(ms)
             );
         }
-        axis_label(svg, left + slot * (i as f64 + 0.5), &server.label);
+        axis_label(
+            svg,
+            left + slot * (i as f64 + 0.5),
+            server.arch.short_label(),
+        );
     }
     for (j, p) in PERCENTILES.iter().enumerate() {
         let x = left + 10.0 + 70.0 * j as f64;
@@ -211,20 +225,21 @@ mod tests {
     fn draws_every_server_and_percentile() {
         let servers = [
             Bars {
-                label: "Single-threaded".into(),
+                arch: Arch::Single,
                 rate: [109_586.0, 100_000.0, 110_000.0],
                 latency_ms: [0.86, 1.42, 99.17, 923.0],
             },
             Bars {
-                label: "A <&> B".into(),
+                arch: Arch::Tokio,
                 rate: [f64::NAN; 3],
                 latency_ms: [f64::NAN; 4],
             },
         ];
-        let svg = chart("t -c1000", &servers);
+        let svg = chart("t <&> -c1000", &servers);
         assert!(svg.starts_with("<svg") && svg.ends_with("</svg>\n"));
         assert_eq!(svg.matches("<svg").count(), 1);
-        assert!(svg.contains("A &lt;&amp;&gt; B"));
+        assert!(svg.contains("t &lt;&amp;&gt; -c1000"));
+        assert!(svg.contains(">Tokio</text>"));
         assert!(!svg.contains("NaN"), "{svg}");
         // Four percentile bars of the first server, none of the second, four legend boxes.
         assert_eq!(svg.matches("p99 923ms").count(), 1);

@@ -80,10 +80,7 @@ impl Handle {
     /// The time driver of a new runtime. `unpark` wakes whichever thread sleeps in the driver;
     /// it must be sticky (an unpark before the sleep makes the sleep return at once).
     pub(crate) fn new(start_paused: bool, unpark: crate::driver::DriverUnpark) -> Handle {
-        let shards = std::thread::available_parallelism()
-            .map_or(1, |n| n.get())
-            .min(MAX_SHARDS);
-        Handle::with_unpark(start_paused, shards, move || unpark.unpark())
+        Handle::with_unpark(start_paused, default_shards(), move || unpark.unpark())
     }
 
     /// As `new`, with any unpark function and shard count (for tests).
@@ -390,6 +387,22 @@ fn process_shard(shard: &Shard, now: u64) {
         if done {
             return;
         }
+    }
+}
+
+/// One shard per CPU, up to `MAX_SHARDS` (asked of the OS once: it reads cgroup files).
+fn default_shards() -> usize {
+    use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
+    static CACHED: AtomicUsize = AtomicUsize::new(0);
+    match CACHED.load(Relaxed) {
+        0 => {
+            let n = std::thread::available_parallelism()
+                .map_or(1, |n| n.get())
+                .min(MAX_SHARDS);
+            CACHED.store(n, Relaxed);
+            n
+        }
+        n => n,
     }
 }
 

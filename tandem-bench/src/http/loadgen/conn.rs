@@ -148,6 +148,9 @@ impl Conn {
             State::InFlight { written, .. } => {
                 if event.is_writable() && written < shared.request.len() {
                     self.write(token, registry, shared, stats);
+                    if !matches!(self.state, State::InFlight { .. }) {
+                        return; // The write failed: the slot is reconnecting.
+                    }
                 }
                 if event.is_readable() || event.is_read_closed() || event.is_error() {
                     self.read(token, registry, shared, stats);
