@@ -20,67 +20,15 @@ mod loom_list;
 mod loom_task;
 
 use super::list::OwnedTasks;
-use super::{Id, JoinError, JoinHandle, Notified, Schedule, Task};
+use super::{JoinError, JoinHandle, Notified, Schedule, Task};
 use crate::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use crate::loom::sync::{Arc, Mutex};
-use std::cell::Cell;
 use std::collections::VecDeque;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
-thread_local! {
-    /// Panics raised on this OS thread (loom runs every model thread on the test's thread).
-    static PANICS: Cell<usize> = const { Cell::new(0) };
-}
-
-/// Runs `f` under loom, failing if any panic happened in an execution, even a caught one.
-/// Without `LOOM_MAX_PREEMPTIONS` the bound defaults to 2, so a bare `cargo test` stays fast.
-pub(super) fn model(f: impl Fn() + Sync + Send + 'static) {
-    static HOOK: std::sync::Once = std::sync::Once::new();
-    HOOK.call_once(|| {
-        let prev = std::panic::take_hook();
-        std::panic::set_hook(Box::new(move |info| {
-            PANICS.with(|p| p.set(p.get() + 1));
-            prev(info);
-        }));
-    });
-    let mut builder = loom::model::Builder::new();
-    if builder.preemption_bound.is_none() {
-        builder.preemption_bound = Some(2);
-    }
-    let executions = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let count = executions.clone();
-    builder.check(move || {
-        count.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        PANICS.with(|p| p.set(0));
-        f();
-        assert_eq!(
-            PANICS.with(Cell::get),
-            0,
-            "a panic was caught inside the runtime"
-        );
-    });
-    let name = std::thread::current().name().unwrap_or("?").to_owned();
-    eprintln!(
-        "{name}: {} executions",
-        executions.load(std::sync::atomic::Ordering::Relaxed)
-    );
-}
-
-/// A task id that selects shard `shard` of a list with `shards` shards (a power of two).
-///
-/// Ids come from a process-wide counter, which other tests advance too, so a model that took
-/// `Id::next()` as is could put a task in a different shard in each execution: loom needs every
-/// execution of a model to be deterministic.
-pub(super) fn id_in_shard(shard: usize, shards: usize) -> Id {
-    loop {
-        let id = Id::next();
-        if id.as_u64() as usize & (shards - 1) == shard {
-            return id;
-        }
-    }
-}
+pub(super) use crate::loom::model::{id_in_shard, model};
 
 /// A scheduler that owns an `OwnedTasks` list and queues notifications for the model to run.
 #[derive(Clone)]
