@@ -37,12 +37,13 @@ fn sigusr1_reaches_a_listening_task_on_every_flavor() {
 fn ctrl_c_completes_on_sigint() {
     let rt = support::Flavor::MULTI_2.build();
     rt.block_on(async {
-        let waiter = tandem::spawn(tandem::signal::ctrl_c());
-        // ctrl_c installs the handler on its first poll: wait until the task has run once by
-        // installing it here too (same process-wide handler) before raising.
-        let _installed = signal(SignalKind::interrupt()).expect("install SIGINT handler");
+        // `ctrl_c` starts listening on its first poll, and a signal delivered before a listener
+        // exists is not received (as Tokio documents): poll it once before raising.
+        let ctrl_c = tandem::signal::ctrl_c();
+        tandem::pin!(ctrl_c);
+        assert!(futures::poll!(&mut ctrl_c).is_pending());
         raise(libc::SIGINT);
-        waiter.await.expect("task failed").expect("ctrl_c failed");
+        ctrl_c.await.expect("ctrl_c failed");
     });
 }
 

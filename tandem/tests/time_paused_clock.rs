@@ -215,3 +215,17 @@ async fn a_reset_sleep_wakes_its_task_without_being_polled() {
     tx.send(()).unwrap();
     assert_eq!(task.await.unwrap(), ms(20));
 }
+
+/// A blocking task holds the paused clock: `timeout` around it does not elapse by auto-advance
+/// while it runs (the runtime is waiting for it, not idle).
+#[tandem::test(start_paused = true)]
+async fn blocking_task_inhibits_auto_advance() {
+    let work = tandem::task::spawn_blocking(|| {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        7
+    });
+    let out = tandem::time::timeout(std::time::Duration::from_secs(1), work)
+        .await
+        .expect("the paused clock jumped past a running blocking task");
+    assert_eq!(out.unwrap(), 7);
+}

@@ -7,7 +7,7 @@
 //! read the state word only, unless the waker changed (the `Sleep` moved to another task), in
 //! which case the entry leaves the wheel and registers anew with the new waker.
 
-use super::handle::{Handle, Insert, Reschedule, Slot};
+use super::handle::{Handle, Insert, Reschedule, Slot, TimeRef};
 use super::state::TimerState;
 use crate::loom::sync::Arc;
 use std::fmt;
@@ -36,7 +36,7 @@ pub(crate) struct Shutdown;
 
 /// A timer owned by a `Sleep`.
 pub(crate) struct TimerEntry {
-    handle: Handle,
+    driver: TimeRef,
     deadline: Instant,
     /// The last registration's allocation, kept to be re-armed in place when nobody else holds
     /// it any more.
@@ -52,9 +52,9 @@ pub(crate) struct TimerEntry {
 }
 
 impl TimerEntry {
-    pub(crate) fn new(handle: Handle, deadline: Instant) -> TimerEntry {
+    pub(crate) fn new(driver: impl Into<TimeRef>, deadline: Instant) -> TimerEntry {
         TimerEntry {
-            handle,
+            driver: driver.into(),
             deadline,
             shared: None,
             slot: None,
@@ -64,14 +64,15 @@ impl TimerEntry {
     }
 
     /// A timer whose `deadline` the caller knows has passed: its first poll completes.
-    pub(crate) fn new_due(handle: Handle, deadline: Instant) -> TimerEntry {
-        let mut entry = TimerEntry::new(handle, deadline);
+    pub(crate) fn new_due(driver: impl Into<TimeRef>, deadline: Instant) -> TimerEntry {
+        let mut entry = TimerEntry::new(driver, deadline);
         entry.due = true;
         entry
     }
 
+    /// The time driver this timer registers with.
     pub(crate) fn handle(&self) -> &Handle {
-        &self.handle
+        self.driver.get()
     }
 
     pub(crate) fn deadline(&self) -> Instant {
@@ -106,7 +107,7 @@ impl TimerEntry {
             }
             // Polled from another task: leave the wheel, and register with the new waker.
             self.slot = None;
-            self.handle.remove(slot);
+            self.handle().remove(slot);
         } else if self.elapsed {
             return Poll::Ready(Ok(()));
         }
@@ -116,18 +117,18 @@ impl TimerEntry {
     /// Registers the current deadline with `waker`, unless it has already been processed.
     fn register(&mut self, waker: &Waker) -> Poll<Result<(), Shutdown>> {
         debug_assert!(self.slot.is_none());
-        if self.handle.is_shutdown() {
+        if self.handle().is_shutdown() {
             return Poll::Ready(Err(Shutdown));
         }
-        let tick = self.handle.tick_of_deadline(self.deadline);
-        if self.due || self.handle.has_processed(tick) {
+        let tick = self.handle().tick_of_deadline(self.deadline);
+        if self.due || self.handle().has_processed(tick) {
             // Known to have passed, or fired for everyone else: no need for the lock.
             self.due = false;
             self.elapsed = true;
             return Poll::Ready(Ok(()));
         }
         let shared = self.arm(waker);
-        let outcome = self.handle.insert(tick, &shared);
+        let outcome = self.handle().insert(tick, &shared);
         self.shared = Some(shared);
         match outcome {
             Insert::Armed(slot) => {
@@ -175,17 +176,17 @@ impl TimerEntry {
             return;
         }
         if !reregister {
-            self.handle.remove(slot);
+            self.handle().remove(slot);
             return;
         }
-        let tick = self.handle.tick_of_deadline(deadline);
-        if self.handle.has_processed(tick) {
-            self.handle.remove(slot);
+        let tick = self.handle().tick_of_deadline(deadline);
+        if self.handle().has_processed(tick) {
+            self.handle().remove(slot);
             self.elapsed = true;
             self.shared().waker.wake_by_ref();
             return;
         }
-        match self.handle.reschedule(slot, tick) {
+        match self.handle().reschedule(slot, tick) {
             Reschedule::Armed(slot) => self.slot = Some(slot),
             Reschedule::Due => {
                 self.elapsed = true;
@@ -206,7 +207,7 @@ impl TimerEntry {
         self.due = true;
         if let Some(slot) = self.slot.take() {
             if !self.shared().state.load().is_fired() {
-                self.handle.remove(slot);
+                self.handle().remove(slot);
                 self.shared().waker.wake_by_ref();
             }
         }
@@ -218,7 +219,7 @@ impl Drop for TimerEntry {
         // Cancel: O(1), and lock-free if the timer already fired.
         if let Some(slot) = self.slot.take() {
             if !self.shared().state.load().is_fired() {
-                self.handle.remove(slot);
+                self.handle().remove(slot);
             }
         }
         if let Some(shared) = self.shared.take() {

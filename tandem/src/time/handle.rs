@@ -446,13 +446,50 @@ pub(super) fn try_current() -> Option<Handle> {
 /// Outside a runtime, or if the runtime was built without `enable_time`, with Tokio's messages.
 #[track_caller]
 pub(super) fn current() -> Handle {
-    let rt = crate::runtime::Handle::current();
-    match rt.inner.time_handle() {
-        Some(handle) => handle.clone(),
-        None => panic!(
-            "A Tandem runtime was found, but the time driver is not enabled. Call `enable_time` \
-             on the runtime builder to enable timers."
-        ),
+    TimeRef::current().get().clone()
+}
+
+/// How a timer reaches its time driver: through its runtime's handle, as Tokio's timers do (one
+/// `Arc` clone per `Sleep`), or directly, in unit tests without a runtime.
+pub(crate) enum TimeRef {
+    Runtime(crate::scheduler::Handle),
+    #[cfg(test)]
+    Direct(Handle),
+}
+
+impl TimeRef {
+    /// The current runtime, which must have a time driver.
+    ///
+    /// # Panics
+    /// Outside a runtime, or if the runtime was built without `enable_time`, with Tokio's
+    /// messages.
+    #[track_caller]
+    pub(super) fn current() -> TimeRef {
+        let rt = crate::runtime::Handle::current().inner;
+        if rt.time_handle().is_none() {
+            panic!(
+                "A Tandem runtime was found, but the time driver is not enabled. Call \
+                 `enable_time` on the runtime builder to enable timers."
+            );
+        }
+        TimeRef::Runtime(rt)
+    }
+
+    pub(super) fn get(&self) -> &Handle {
+        match self {
+            TimeRef::Runtime(rt) => rt
+                .time_handle()
+                .expect("timers are only made on runtimes with a time driver"),
+            #[cfg(test)]
+            TimeRef::Direct(handle) => handle,
+        }
+    }
+}
+
+#[cfg(test)]
+impl From<Handle> for TimeRef {
+    fn from(handle: Handle) -> TimeRef {
+        TimeRef::Direct(handle)
     }
 }
 

@@ -26,7 +26,7 @@
 //! | `state.rs` | the state word a registration shares between its `Sleep` and the wheel |
 //! | `clock.rs` | the clock (OS time, or paused/advanced for tests) and `pause`/`resume`/`advance` |
 //! | `entry.rs` | `TimerEntry` (a `Sleep`'s timer: lazy registration, reset, cancel) and `TimerShared` (state word + waker, behind an `Arc` the wheel holds a clone of) |
-//! | `handle.rs` | the per-runtime state (clock, wheel shards) and what the driver calls: `next_deadline`, `process`, `is_paused`, `advance_to_next_deadline`, `shutdown` |
+//! | `handle.rs` | the per-runtime state (clock, wheel shards) and what the driver calls: `next_deadline`, `process`, `is_paused`, `advance_to_next_deadline`, `shutdown`; `TimeRef`, how a `Sleep` reaches it (through its runtime's handle, one `Arc` clone per `Sleep`) |
 //! | `instant.rs`, `sleep.rs`, `timeout.rs`, `interval.rs`, `error.rs` | the public API |
 //!
 //! The wheel is sharded: a timer goes into the shard of the thread that first polls it (threads

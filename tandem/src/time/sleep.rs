@@ -1,7 +1,8 @@
 //! `sleep`, `sleep_until` and the `Sleep` future.
 
 use super::entry::{Shutdown, TimerEntry};
-use super::{handle, Instant};
+use super::handle::{self, TimeRef};
+use super::Instant;
 use crate::runtime::coop;
 use std::fmt;
 use std::future::Future;
@@ -33,16 +34,16 @@ use std::time::Duration;
 /// ```
 #[track_caller]
 pub fn sleep(duration: Duration) -> Sleep {
-    let handle = handle::current();
-    let now = handle.now();
+    let driver = TimeRef::current();
+    let now = driver.get().now();
     let deadline = now
         .checked_add(duration)
         .unwrap_or_else(|| handle::far_future(now));
     let entry = if duration.is_zero() {
         // Due already: complete at the first poll, without waiting for the driver's turn.
-        TimerEntry::new_due(handle, deadline)
+        TimerEntry::new_due(driver, deadline)
     } else {
-        TimerEntry::new(handle, deadline)
+        TimerEntry::new(driver, deadline)
     };
     Sleep { entry }
 }
@@ -67,7 +68,7 @@ pub fn sleep(duration: Duration) -> Sleep {
 #[track_caller]
 pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep {
-        entry: TimerEntry::new(handle::current(), deadline.into_std()),
+        entry: TimerEntry::new(TimeRef::current(), deadline.into_std()),
     }
 }
 
@@ -105,10 +106,10 @@ impl Sleep {
     /// A sleep that (practically) never completes, on the current runtime.
     #[track_caller]
     pub(crate) fn far_future() -> Sleep {
-        let handle = handle::current();
-        let deadline = handle::far_future(handle.now());
+        let driver = TimeRef::current();
+        let deadline = handle::far_future(driver.get().now());
         Sleep {
-            entry: TimerEntry::new(handle, deadline),
+            entry: TimerEntry::new(driver, deadline),
         }
     }
 
