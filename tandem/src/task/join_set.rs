@@ -157,6 +157,12 @@ impl<T> JoinSet<T> {
             inner.ready.len()
         };
         while budget > 0 {
+            // Out of cooperative budget, every member's `JoinHandle` would return `Pending` and
+            // queue itself again: yield once instead of churning through the ready list.
+            if !crate::runtime::coop::has_budget_remaining() {
+                cx.waker().wake_by_ref();
+                return Poll::Pending;
+            }
             budget -= 1;
             let Some(key) = self.shared.lock().ready.pop_front() else {
                 break;
