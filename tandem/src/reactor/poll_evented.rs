@@ -5,7 +5,8 @@
 use super::registration::Registration;
 use super::scheduled_io::Direction;
 use crate::io::{Interest, ReadBuf};
-use std::io::{self, Read};
+use std::io;
+use std::os::fd::AsRawFd;
 use std::ops::Deref;
 use std::task::{Context, Poll};
 
@@ -52,25 +53,24 @@ impl<E: mio::event::Source> PollEvented<E> {
     /// drained what the kernel held: the readiness is cleared then, so the next read waits for
     /// an edge instead of spending a syscall to learn `WouldBlock` (as Tokio does). Data that
     /// arrived after the read brings a newer tick, which the clear leaves alone.
-    pub(crate) fn poll_read<'a>(
-        &'a self,
+    pub(crate) fn poll_read(
+        &self,
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>>
     where
-        &'a E: Read,
+        E: AsRawFd,
     {
         loop {
             let event = std::task::ready!(self.registration.poll_ready(cx, Direction::Read))?;
-            let unfilled = buf.initialize_unfilled();
-            let len = unfilled.len();
-            let mut io = self.io();
-            match io.read(unfilled) {
-                Ok(n) => {
-                    if n > 0 && n < len {
+            match read_uninit(self.io().as_raw_fd(), buf) {
+                Ok(0) => return Poll::Ready(Ok(())),
+                Ok(_) => {
+                    // A short read drained the socket: clear now instead of paying for the
+                    // `read` that would return `WouldBlock` (the tick keeps a newer edge).
+                    if buf.remaining() > 0 {
                         self.registration.clear_readiness(event);
                     }
-                    buf.advance(n);
                     return Poll::Ready(Ok(()));
                 }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
@@ -80,6 +80,27 @@ impl<E: mio::event::Source> PollEvented<E> {
             }
         }
     }
+}
+
+/// Reads from `fd` into the unfilled part of `buf` without initialising it first: the kernel
+/// writes through a raw pointer, and only the bytes it wrote are then marked initialised and
+/// filled. (Zeroing hyper's whole spare read buffer before every `read`, as
+/// `ReadBuf::initialize_unfilled` would, costs a memset per request.)
+fn read_uninit(fd: std::os::fd::RawFd, buf: &mut ReadBuf<'_>) -> io::Result<usize> {
+    // SAFETY: `unfilled_mut` gives the spare capacity as `MaybeUninit<u8>`, which we only pass
+    // to the kernel as a raw pointer and length; no reference to uninitialised bytes is made.
+    let unfilled = unsafe { buf.unfilled_mut() };
+    let len = unfilled.len();
+    // SAFETY: the pointer and length describe writable memory owned by `buf` for this call.
+    let n = unsafe { libc::read(fd, unfilled.as_mut_ptr().cast(), len) };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let n = n as usize;
+    // SAFETY: the kernel initialised the first `n` bytes of the unfilled part.
+    unsafe { buf.assume_init(n) };
+    buf.advance(n);
+    Ok(n)
 }
 
 impl<E: mio::event::Source> Deref for PollEvented<E> {
