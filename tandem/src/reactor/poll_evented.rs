@@ -6,8 +6,8 @@ use super::registration::Registration;
 use super::scheduled_io::Direction;
 use crate::io::{Interest, ReadBuf};
 use std::io;
-use std::os::fd::AsRawFd;
 use std::ops::Deref;
+use std::os::fd::AsRawFd;
 use std::task::{Context, Poll};
 
 pub(crate) struct PollEvented<E: mio::event::Source> {
