@@ -36,7 +36,6 @@ use crate::task::Notified;
 use crate::util::atomic_cell::AtomicCell;
 use crate::util::rand::FastRand;
 use std::cell::RefCell;
-use std::time::Duration;
 
 /// LIFO-slot polls per tick before the slot is bypassed: bounds ping-pong starvation.
 const MAX_LIFO_POLLS_PER_TICK: usize = 3;
@@ -71,6 +70,15 @@ pub(crate) struct Context {
     pub(crate) core: RefCell<Option<Box<Core>>>,
     /// Tasks that yielded, woken when the worker runs out of other work.
     pub(crate) defer: Defer,
+}
+
+/// How a worker visits the driver.
+#[derive(Clone, Copy)]
+enum Park {
+    /// Collect ready I/O events and due timers, without sleeping (maintenance, deferred yields).
+    PollOnly,
+    /// Sleep until unparked (nothing to run).
+    Sleep,
 }
 
 /// `Err` means this thread no longer owns the core (handed off by `block_in_place`).
@@ -266,7 +274,7 @@ impl Context {
         while !core.is_shutdown {
             core.tick = core.tick.wrapping_add(1);
             if core.tick % self.worker.handle.shared.config.event_interval == 0 {
-                core = self.park_timeout(core, Some(Duration::ZERO));
+                core = self.park_on_driver(core, Park::PollOnly);
                 core.maintenance(&self.worker);
             }
             if let Some(task) = core.next_task(&self.worker) {
@@ -277,7 +285,7 @@ impl Context {
                 core = self.run_task(task, core)?;
             } else if !self.defer.is_empty() {
                 // Only yielded tasks are left: wake them rather than sleep.
-                core = self.park_timeout(core, Some(Duration::ZERO));
+                core = self.park_on_driver(core, Park::PollOnly);
             } else {
                 core = self.park(core);
             }
@@ -326,7 +334,7 @@ impl Context {
     fn park(&self, mut core: Box<Core>) -> Box<Core> {
         if core.transition_to_parked(&self.worker) {
             while !core.is_shutdown {
-                core = self.park_timeout(core, None);
+                core = self.park_on_driver(core, Park::Sleep);
                 core.maintenance(&self.worker);
                 if core.transition_from_parked(&self.worker) {
                     break;
@@ -336,14 +344,13 @@ impl Context {
         core
     }
 
-    fn park_timeout(&self, mut core: Box<Core>, timeout: Option<Duration>) -> Box<Core> {
+    fn park_on_driver(&self, mut core: Box<Core>, how: Park) -> Box<Core> {
         let mut park = core.park.take().expect("a worker's parker is present");
         // The core stays reachable while we sleep, for schedulers that run on this thread.
         *self.core.borrow_mut() = Some(core);
-        match timeout {
-            // The only bounded park is the zero-length driver check of maintenance.
-            Some(_) => park.poll_driver(),
-            None => park.park(),
+        match how {
+            Park::PollOnly => park.poll_driver(),
+            Park::Sleep => park.park(),
         }
         self.defer.wake();
         let mut core = self
