@@ -56,6 +56,14 @@ struct SharedInner {
     owner: Option<Waker>,
 }
 
+/// What a pass over the ready list found.
+enum Scan<T> {
+    Completed(Result<T, JoinError>),
+    /// The task's cooperative budget ran out before a member completed.
+    BudgetSpent,
+    NoneReady,
+}
+
 struct MemberWaker {
     key: usize,
     /// True while the key is on the ready list, so repeated wakes queue it once.
@@ -142,13 +150,12 @@ impl<T> JoinSet<T> {
         abort
     }
 
-    /// Polls for the next completed task. At most as many members are polled as were on the
-    /// ready list when the call began, so a member that wakes itself cannot make this spin.
+    /// Polls for the next completed task.
     pub fn poll_join_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, JoinError>>> {
         if self.members.is_empty() {
             return Poll::Ready(None);
         }
-        let mut budget = {
+        let budget = {
             let mut inner = self.shared.lock();
             match &inner.owner {
                 Some(owner) if owner.will_wake(cx.waker()) => {}
@@ -156,22 +163,14 @@ impl<T> JoinSet<T> {
             }
             inner.ready.len()
         };
-        while budget > 0 {
-            // Out of cooperative budget, every member's `JoinHandle` would return `Pending` and
-            // queue itself again: yield once instead of churning through the ready list.
-            if !crate::runtime::coop::has_budget_remaining() {
+        match self.poll_ready_members(budget) {
+            Scan::Completed(res) => Poll::Ready(Some(res)),
+            Scan::BudgetSpent => {
                 cx.waker().wake_by_ref();
-                return Poll::Pending;
+                Poll::Pending
             }
-            budget -= 1;
-            let Some(key) = self.shared.lock().ready.pop_front() else {
-                break;
-            };
-            if let Poll::Ready(res) = self.poll_member(key) {
-                return Poll::Ready(Some(res));
-            }
+            Scan::NoneReady => Poll::Pending,
         }
-        Poll::Pending
     }
 
     /// Waits for the next task to complete and returns its output. `None` when the set is empty.
@@ -183,15 +182,32 @@ impl<T> JoinSet<T> {
 
     /// Returns the output of a task that already completed, if any, without waiting.
     pub fn try_join_next(&mut self) -> Option<Result<T, JoinError>> {
-        let mut budget = self.shared.lock().ready.len();
+        let budget = self.shared.lock().ready.len();
+        match self.poll_ready_members(budget) {
+            Scan::Completed(res) => Some(res),
+            Scan::BudgetSpent | Scan::NoneReady => None,
+        }
+    }
+
+    /// Polls up to `budget` members from the ready list (the list's length when the caller
+    /// began, so a member that wakes itself cannot make this spin), stopping at the first that
+    /// completed.
+    fn poll_ready_members(&mut self, mut budget: usize) -> Scan<T> {
         while budget > 0 {
+            // Out of cooperative budget, every member's `JoinHandle` would return `Pending` and
+            // queue itself again: stop instead of churning through the ready list.
+            if !crate::runtime::coop::has_budget_remaining() {
+                return Scan::BudgetSpent;
+            }
             budget -= 1;
-            let key = self.shared.lock().ready.pop_front()?;
+            let Some(key) = self.shared.lock().ready.pop_front() else {
+                break;
+            };
             if let Poll::Ready(res) = self.poll_member(key) {
-                return Some(res);
+                return Scan::Completed(res);
             }
         }
-        None
+        Scan::NoneReady
     }
 
     /// Aborts every task and waits for all of them to finish.
