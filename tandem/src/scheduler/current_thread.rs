@@ -120,6 +120,8 @@ impl CurrentThread {
         };
         let _enter = context::enter_runtime(sched, false);
         let mut future = pin!(future);
+        // Made only if another thread holds the core, then reused for every wait.
+        let mut waiter = None;
         loop {
             if let Some(core) = self.core.take() {
                 let guard = CoreGuard {
@@ -130,16 +132,19 @@ impl CurrentThread {
             }
             // Another thread drives the scheduler: poll our own future, and wait for either its
             // waker or the core to come back.
-            let waker_and_parker = crate::driver::Parker::new();
-            let waker = waker_and_parker.waker();
+            let (parker, waker) = waiter.get_or_insert_with(|| {
+                let parker = crate::driver::Parker::new();
+                let waker = parker.waker();
+                (parker, waker)
+            });
             self.core_waiters.lock().push(waker.clone());
             if let Poll::Ready(out) = future
                 .as_mut()
-                .poll(&mut std::task::Context::from_waker(&waker))
+                .poll(&mut std::task::Context::from_waker(waker))
             {
                 return out;
             }
-            waker_and_parker.park_shared();
+            parker.park_shared();
         }
     }
 
