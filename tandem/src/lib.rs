@@ -38,6 +38,7 @@ mod driver;
 mod loom;
 mod reactor;
 mod scheduler;
+mod uring;
 mod util;
 
 #[cfg(feature = "hyper")]

@@ -1,7 +1,7 @@
 //! `Builder`: configures and builds a `Runtime`.
 
 use super::runtime::{Runtime, Scheduler};
-use super::Handle;
+use super::{Handle, UringMode};
 use crate::blocking::BlockingPool;
 use crate::scheduler::{self, current_thread, multi_thread};
 use std::fmt;
@@ -41,6 +41,8 @@ pub struct Builder {
     enable_io: bool,
     enable_time: bool,
     start_paused: bool,
+    /// `None`: `TANDEM_IO_URING`, else `Auto`.
+    io_uring: Option<UringMode>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -92,6 +94,7 @@ impl Builder {
             enable_io: false,
             enable_time: false,
             start_paused: false,
+            io_uring: None,
         }
     }
 
@@ -121,6 +124,30 @@ impl Builder {
     pub fn start_paused(&mut self, start_paused: bool) -> &mut Self {
         self.start_paused = start_paused;
         self
+    }
+
+    /// Whether file-system calls go through io_uring (default: `TANDEM_IO_URING`, else
+    /// [`UringMode::Auto`]). An explicit call here wins over the environment variable.
+    ///
+    /// ```
+    /// use tandem::runtime::{Builder, UringMode};
+    ///
+    /// let rt = Builder::new_multi_thread().io_uring(UringMode::Off).build().unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn io_uring(&mut self, mode: UringMode) -> &mut Self {
+        self.io_uring = Some(mode);
+        self
+    }
+
+    /// The io_uring mode `build` uses: the explicit one, else the environment's, else `Auto`.
+    fn uring_mode(&self) -> io::Result<UringMode> {
+        match self.io_uring {
+            Some(mode) => Ok(mode),
+            None => UringMode::from_env()
+                .map(Option::unwrap_or_default)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e)),
+        }
     }
 
     /// The number of worker threads of a multi-thread runtime (default: the number of CPUs).
@@ -216,6 +243,7 @@ impl Builder {
 
     /// Builds the runtime. Errors come from the OS (threads, and later the drivers).
     pub fn build(&mut self) -> io::Result<Runtime> {
+        let _uring_mode = self.uring_mode()?;
         let workers = match self.kind {
             Kind::CurrentThread => 0,
             Kind::MultiThread => self.worker_threads.unwrap_or_else(num_cpus),

@@ -21,11 +21,13 @@ mod handle;
 mod metrics;
 #[allow(clippy::module_inception)]
 mod runtime;
+mod uring_mode;
 
 pub use builder::Builder;
 pub use handle::{EnterGuard, Handle, TryCurrentError};
 pub use metrics::RuntimeMetrics;
 pub use runtime::{Runtime, RuntimeFlavor};
+pub use uring_mode::{ParseUringModeError, UringMode, URING_ENV_VAR};
 
 use crate::task::JoinHandle;
 use std::future::Future;
