@@ -25,7 +25,7 @@
 
 use std::fmt::Write as _;
 use std::io::{self, Write as _};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
@@ -407,6 +407,19 @@ pub fn fmt_duration(d: Duration) -> String {
     } else {
         format!("{:.1} min", secs / 60.0)
     }
+}
+
+/// The Cargo target directory the executable was built in (found as the profile directory's
+/// parent, marked by Cargo's `CACHEDIR.TAG`), or else `target` under the current directory.
+pub fn target_dir() -> PathBuf {
+    let target = std::env::current_exe().ok().and_then(|exe| {
+        let target = exe.parent()?.parent()?;
+        target
+            .join("CACHEDIR.TAG")
+            .is_file()
+            .then(|| target.to_path_buf())
+    });
+    target.unwrap_or_else(|| PathBuf::from("target"))
 }
 
 /// Writes all results as JSON to `path`.

@@ -4,8 +4,10 @@
 //! durations and prints one table per suite; `-- sched` runs only the
 //! scheduler suite. See `--help` for the options and `harness` for how the
 //! two runtimes are measured fairly. The HTTP suite (`-- http`) has its own
-//! driver, servers and load generator: see `http`.
+//! driver, servers and load generator: see `http`; so does the fs suite
+//! (`-- fs`), which has five contenders rather than two: see `fs`.
 
+mod fs;
 mod harness;
 mod http;
 mod rt;
@@ -31,8 +33,8 @@ enum Kind {
     Workloads(fn() -> Vec<Workload>),
     /// The HTTP suite: servers in processes of their own under a load generator (`http`).
     Http,
-    /// Planned, not written yet.
-    Planned,
+    /// The fs suite: five contenders, rounds of its own (`fs`).
+    Fs,
 }
 
 /// Every suite, in the order they run by default.
@@ -60,8 +62,9 @@ const SUITES: &[Suite] = &[
     },
     Suite {
         name: "fs",
-        about: "file reads and writes (not written yet)",
-        kind: Kind::Planned,
+        about: "file reads and writes, page cache warm: Tandem (io_uring and blocking pool), \
+                Tokio (blocking pool and io_uring), blocking std; fio",
+        kind: Kind::Fs,
     },
 ];
 
@@ -101,6 +104,7 @@ struct Args {
     list: bool,
     tokio_vs_tokio: bool,
     http: http::Options,
+    fs: fs::Options,
 }
 
 /// What `parse_args` wants `main` to do.
@@ -119,6 +123,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Command, String>
         list: false,
         tokio_vs_tokio: false,
         http: http::Options::default(),
+        fs: fs::Options::default(),
     };
     while let Some(arg) = args.next() {
         // Accept both `--flag value` and `--flag=value`.
@@ -140,10 +145,16 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Command, String>
             "--workers" => parsed.workers = Some(positive(&flag, &value(&flag)?)?),
             "--samples" => parsed.samples = Some(positive(&flag, &value(&flag)?)?),
             "--json" => parsed.json = Some(PathBuf::from(value(&flag)?)),
-            _ if arg.starts_with('-') => match parsed.http.parse_flag(&flag, || value(&flag)) {
-                Some(taken) => taken?,
-                None => return Err(format!("unknown option {arg}")),
-            },
+            _ if arg.starts_with('-') => {
+                let taken = match parsed.fs.parse_flag(&flag, || value(&flag)) {
+                    Some(taken) => Some(taken),
+                    None => parsed.http.parse_flag(&flag, || value(&flag)),
+                };
+                match taken {
+                    Some(taken) => taken?,
+                    None => return Err(format!("unknown option {arg}")),
+                }
+            }
             _ => parsed.selections.push(arg),
         }
     }
@@ -157,15 +168,15 @@ fn positive(flag: &str, value: &str) -> Result<usize, String> {
     }
 }
 
-/// Resolves the positional arguments into the workloads to run, per suite.
+/// Resolves the positional arguments into the workloads to run, per suite. The HTTP and
+/// fs suites get no workloads here: the fs suite's filters are picked by [`fs_filters`].
 fn select(selections: &[String]) -> Result<Vec<(&'static Suite, Vec<Workload>)>, String> {
     if selections.is_empty() {
         return Ok(SUITES
             .iter()
-            .filter_map(|suite| match suite.kind {
-                Kind::Workloads(w) => Some((suite, w())),
-                Kind::Http => Some((suite, Vec::new())),
-                Kind::Planned => None,
+            .map(|suite| match suite.kind {
+                Kind::Workloads(w) => (suite, w()),
+                Kind::Http | Kind::Fs => (suite, Vec::new()),
             })
             .collect());
     }
@@ -193,7 +204,12 @@ fn select(selections: &[String]) -> Result<Vec<(&'static Suite, Vec<Workload>)>,
                 }
                 continue;
             }
-            Kind::Planned => return Err(format!("suite {name:?} is not written yet")),
+            Kind::Fs => {
+                if !chosen.iter().any(|(s, _)| s.name == suite.name) {
+                    chosen.push((suite, Vec::new()));
+                }
+                continue;
+            }
         };
         let picked: Vec<Workload> = workloads()
             .into_iter()
@@ -217,6 +233,15 @@ fn select(selections: &[String]) -> Result<Vec<(&'static Suite, Vec<Workload>)>,
     Ok(chosen)
 }
 
+/// The fs suite's filters: the `FILTER` of every `fs/FILTER` (none: every workload).
+fn fs_filters(selections: &[String]) -> Vec<String> {
+    selections
+        .iter()
+        .filter_map(|s| s.strip_prefix("fs/"))
+        .map(String::from)
+        .collect()
+}
+
 fn list() {
     for suite in SUITES {
         println!("{:<8}{}", suite.name, suite.about);
@@ -228,6 +253,12 @@ fn list() {
         if let Kind::Http = suite.kind {
             for arch in http::Arch::ALL {
                 println!("  {:<26}{}", arch.name(), arch.label());
+            }
+        }
+        if let Kind::Fs = suite.kind {
+            let plan = fs::Options::default().plan(http::Mode::Selected, Vec::new());
+            for w in plan.workloads() {
+                println!("  {:<26}{} tasks, {} ops", w.name, w.tasks, w.ops);
             }
         }
     }
@@ -242,7 +273,7 @@ fn main() -> ExitCode {
     let args = match parse_args(argv) {
         Ok(Command::Run(args)) => args,
         Ok(Command::Help) => {
-            println!("{USAGE}\n\n{}", http::USAGE);
+            println!("{USAGE}\n\n{}\n\n{}", http::USAGE, fs::USAGE);
             return ExitCode::SUCCESS;
         }
         Err(e) => {
@@ -282,12 +313,15 @@ fn main() -> ExitCode {
         (false, false) => http::Mode::Selected,
     };
     let http_plan = args.http.plan(http_mode, cfg.workers);
+    let fs_plan = args.fs.plan(http_mode, fs_filters(&args.selections));
+    let fs_workloads = fs_plan.workloads();
     let workload_count: usize = plan.iter().map(|(_, w)| w.len()).sum();
     let runs_http = plan.iter().any(|(s, _)| matches!(s.kind, Kind::Http));
     let suite_list: Vec<String> = plan
         .iter()
         .map(|(s, w)| match (s.kind, w.len()) {
             (Kind::Http, _) => format!("{} ({} servers)", s.name, http_plan.servers.len()),
+            (Kind::Fs, _) => format!("{} ({} workloads)", s.name, fs_workloads.len()),
             (_, 1) => format!("{} (1 workload)", s.name),
             (_, n) => format!("{} ({n} workloads)", s.name),
         })
@@ -296,6 +330,10 @@ fn main() -> ExitCode {
         http_plan.estimate()
     } else {
         Duration::ZERO
+    };
+    let fs_estimate = match plan.iter().any(|(s, _)| matches!(s.kind, Kind::Fs)) {
+        true => fs_plan.estimate(&fs_workloads),
+        false => Duration::ZERO,
     };
     let [a, b] = cfg.labels();
     // The HTTP suite explains its own sampling when it starts.
@@ -308,7 +346,9 @@ fn main() -> ExitCode {
          roughly {}.",
         suite_list.join(", "),
         cfg.workers,
-        harness::fmt_duration(cfg.estimate_per_workload() * workload_count as u32 + http_estimate),
+        harness::fmt_duration(
+            cfg.estimate_per_workload() * workload_count as u32 + http_estimate + fs_estimate
+        ),
     );
 
     harness::start_watchdog();
@@ -318,6 +358,13 @@ fn main() -> ExitCode {
     for (suite, workloads) in &plan {
         if let Kind::Http = suite.kind {
             if let Err(e) = http::run(&http_plan) {
+                eprintln!("error: {e}");
+                failed = true;
+            }
+            continue;
+        }
+        if let Kind::Fs = suite.kind {
+            if let Err(e) = fs::run(&fs_plan) {
                 eprintln!("error: {e}");
                 failed = true;
             }
@@ -394,7 +441,7 @@ mod tests {
     #[test]
     fn selects_suites_and_workloads() {
         let all = select(&[]).unwrap();
-        assert_eq!(all.len(), 4);
+        assert_eq!(all.len(), 5);
         assert_eq!(all[0].1.len(), suites::sched::workloads().len());
         assert_eq!(all[1].1.len(), suites::timer::workloads().len());
         assert_eq!(all[1].0.name, "timer");
@@ -406,7 +453,9 @@ mod tests {
         assert_eq!(select(&["net".into()]).unwrap()[0].1.len(), 2);
         assert_eq!(select(&["http".into(), "http".into()]).unwrap().len(), 1);
         assert!(select(&["http/tandem".into()]).is_err());
-        assert!(select(&["fs".into()]).is_err());
+        assert_eq!((all[4].0.name, all[4].1.len()), ("fs", 0));
+        assert_eq!(select(&["fs/rand".into(), "fs".into()]).unwrap().len(), 1);
+        assert_eq!(fs_filters(&["fs/rand".into(), "sched".into()]), ["rand"]);
         assert!(select(&["nope".into()]).is_err());
         assert!(select(&["sched/nope".into()]).is_err());
     }

@@ -27,7 +27,7 @@
 mod child;
 pub mod loadgen;
 mod options;
-mod report;
+pub mod report;
 pub mod server;
 mod suite;
 mod svg;

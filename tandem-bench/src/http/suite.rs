@@ -222,20 +222,9 @@ fn write_files(plan: &Plan, summaries: &[Summary]) -> io::Result<(PathBuf, PathB
     Ok((json, svg_path))
 }
 
-/// `target/tandem-bench/`: in the Cargo target directory the executable was built in (found
-/// as the profile directory's parent, marked by Cargo's `CACHEDIR.TAG`), or else under the
-/// current directory.
+/// `target/tandem-bench/`.
 fn output_dir() -> PathBuf {
-    let target = std::env::current_exe().ok().and_then(|exe| {
-        let target = exe.parent()?.parent()?;
-        target
-            .join("CACHEDIR.TAG")
-            .is_file()
-            .then(|| target.to_path_buf())
-    });
-    target
-        .unwrap_or_else(|| PathBuf::from("target"))
-        .join("tandem-bench")
+    crate::harness::target_dir().join("tandem-bench")
 }
 
 #[cfg(test)]

@@ -1,0 +1,418 @@
+//! The fs suite's results: rows of ops/s per contender, the per-round ratios next to the
+//! targets, the 512-vs-64-task scaling, fio, and the JSON and SVG files.
+
+use std::fmt::Write as _;
+use std::io;
+use std::path::PathBuf;
+
+use serde_json::{json, Value};
+
+use super::contenders::Contender;
+use super::fio::Outcome;
+use super::work::{Kind, Sample};
+use super::{svg, Measured, Plan};
+use crate::harness::Stats;
+use crate::http::report::fmt_count;
+
+/// A ratio between two columns of a row, with the target from the issue.
+struct RatioColumn {
+    /// Header.
+    title: &'static str,
+    /// Name in the JSON.
+    name: &'static str,
+    /// Numerator and denominator, as indices into [`Contender::ALL`].
+    of: (usize, usize),
+    /// The target: at least this.
+    target: Option<f64>,
+}
+
+const RATIOS: [RatioColumn; 4] = [
+    RatioColumn {
+        title: "uring/Tokio pool (≥5x)",
+        name: "tandem_uring_vs_tokio_pool",
+        of: (0, 2),
+        target: Some(5.0),
+    },
+    RatioColumn {
+        title: "uring/Tokio uring (≥3x)",
+        name: "tandem_uring_vs_tokio_uring",
+        of: (0, 3),
+        target: Some(3.0),
+    },
+    RatioColumn {
+        title: "uring/std (≥0.70x)",
+        name: "tandem_uring_vs_std",
+        of: (0, 4),
+        target: Some(0.70),
+    },
+    RatioColumn {
+        title: "off/Tokio pool",
+        name: "tandem_off_vs_tokio_pool",
+        of: (1, 2),
+        target: None,
+    },
+];
+
+/// One row of the table: a name and, per column of [`Contender::ALL`], the samples.
+pub struct Row<'a> {
+    /// The row's name.
+    pub name: String,
+    /// What the row's Tandem columns ran.
+    pub kind: Kind,
+    /// Per contender, its samples, one per round (`None`: not available).
+    pub columns: [&'a [Option<Sample>]; 5],
+    /// Whether the Tokio and std columns repeat the row above.
+    pub shared: bool,
+}
+
+impl Row<'_> {
+    /// Ops/s per round of column `c`; empty if unavailable.
+    pub fn rates(&self, c: usize) -> Vec<f64> {
+        self.columns[c].iter().flatten().map(|s| rate(*s)).collect()
+    }
+
+    /// The median ops/s of column `c`, NaN if unavailable.
+    pub fn median(&self, c: usize) -> f64 {
+        median(self.rates(c))
+    }
+
+    /// The median over the rounds of column `a`'s ops/s over column `b`'s.
+    pub fn ratio(&self, (a, b): (usize, usize)) -> f64 {
+        let per_round = self.columns[a]
+            .iter()
+            .zip(self.columns[b])
+            .filter_map(|(x, y)| Some(rate((*x)?) / rate((*y)?)))
+            .collect();
+        median(per_round)
+    }
+}
+
+/// The rows: one per workload, and for `rand_read_N` also `rand_read_seek_N`, whose Tandem
+/// columns seek and read, and whose Tokio and std columns are those of `rand_read_N`.
+pub fn rows(results: &[Measured]) -> Vec<Row<'_>> {
+    let mut rows = Vec::new();
+    for m in results {
+        let find = |contender: Contender, kinds: &[Kind]| {
+            m.workload
+                .cells
+                .iter()
+                .position(|&(c, k)| c == contender && kinds.contains(&k))
+                .map_or(&[][..], |i| &m.samples[i][..])
+        };
+        let first = m.workload.cells[0].1;
+        let main = Contender::ALL.map(|c| match c.is_tandem() {
+            true => find(c, &[first]),
+            false => find(c, &[first, Kind::RandReadSeek]),
+        });
+        rows.push(Row {
+            name: m.workload.name.clone(),
+            kind: first,
+            columns: main,
+            shared: false,
+        });
+        if first == Kind::RandReadAt {
+            let mut seek = main;
+            seek[0] = find(Contender::TandemUring, &[Kind::RandReadSeek]);
+            seek[1] = find(Contender::TandemOff, &[Kind::RandReadSeek]);
+            rows.push(Row {
+                name: m.workload.name.replace("rand_read", "rand_read_seek"),
+                kind: Kind::RandReadSeek,
+                columns: seek,
+                shared: true,
+            });
+        }
+    }
+    rows
+}
+
+/// Ops per second of a sample.
+pub fn rate(s: Sample) -> f64 {
+    s.ops as f64 / s.elapsed.as_secs_f64()
+}
+
+/// Ops/s for the progress lines and the table: `123,456`.
+pub fn fmt_rate(s: Sample) -> String {
+    fmt_count(rate(s).round() as u64)
+}
+
+fn fmt_median(x: f64) -> String {
+    match x.is_finite() {
+        true => fmt_count(x.round() as u64),
+        false => "-".into(),
+    }
+}
+
+fn fmt_ratio(r: f64, target: Option<f64>) -> String {
+    if !r.is_finite() {
+        return "-".into();
+    }
+    let mark = match target {
+        Some(t) if r >= t => " ✓",
+        Some(_) => " ✗",
+        None => "",
+    };
+    format!("{r:.2}x{mark}")
+}
+
+/// The median of the finite values, NaN if there are none.
+fn median(mut values: Vec<f64>) -> f64 {
+    values.retain(|v| v.is_finite());
+    match values.is_empty() {
+        true => f64::NAN,
+        false => Stats::of(&values).median,
+    }
+}
+
+/// The least rand_read_512/rand_read_64 that counts as "no drop": 5% is within the noise of
+/// one run on a 2-core machine.
+const NO_DROP: f64 = 0.95;
+
+/// rand_read_512 over rand_read_64, per contender (medians of ops/s); `None` if either row
+/// was not run.
+fn scaling<'a>(rows: &'a [Row<'a>], prefix: &str) -> Option<[f64; 5]> {
+    let at = |n: usize| rows.iter().find(|r| r.name == format!("{prefix}_{n}"));
+    let (wide, narrow) = (at(512)?, at(64)?);
+    Some(std::array::from_fn(|c| wide.median(c) / narrow.median(c)))
+}
+
+/// The table: ops/s (median over the rounds) per contender, the per-round ratio medians next
+/// to the targets, the 64-to-512-task scaling and fio.
+pub fn table(plan: &Plan, results: &[Measured], fio: &Outcome) -> String {
+    let rows = rows(results);
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "fs, page cache warm: ops/s, median of {} round{}; ratios: median of the per-round \
+         ratios (✓/✗: the target); {} workers per runtime, std on {} threads (at most one per \
+         task)",
+        plan.rounds,
+        if plan.rounds == 1 { "" } else { "s" },
+        super::contenders::WORKERS,
+        std::thread::available_parallelism().map_or(1, |n| n.get()),
+    );
+    out.push('\n');
+    out.push_str("| workload |");
+    for c in Contender::ALL {
+        let _ = write!(out, " {} |", c.label());
+    }
+    for r in &RATIOS {
+        let _ = write!(out, " {} |", r.title);
+    }
+    out.push('\n');
+    out.push_str(&"|---".repeat(1 + Contender::ALL.len() + RATIOS.len()));
+    out.push_str("|\n");
+    for row in &rows {
+        let _ = write!(out, "| {} |", row.name);
+        for c in 0..Contender::ALL.len() {
+            let _ = write!(out, " {} |", fmt_median(row.median(c)));
+        }
+        for r in &RATIOS {
+            let _ = write!(out, " {} |", fmt_ratio(row.ratio(r.of), r.target));
+        }
+        out.push('\n');
+    }
+    out.push('\n');
+    out.push_str(
+        "rand_read_N: Tandem and std read_at (pread) on one shared File; Tokio (no read_at) \
+         seeks and reads, one File per task.\nrand_read_seek_N: Tandem seeks and reads, one File \
+         per task; its Tokio and std columns are those of rand_read_N (same runs).\n",
+    );
+    for prefix in ["rand_read", "rand_read_seek"] {
+        if let Some(scale) = scaling(&rows, prefix) {
+            let _ = write!(
+                out,
+                "\n{prefix}_512 / {prefix}_64 (target: no drop, ≥{NO_DROP:.2}x):"
+            );
+            for (c, s) in Contender::ALL.iter().zip(scale) {
+                let _ = write!(out, " {} {}", c.label(), fmt_ratio(s, Some(NO_DROP)));
+            }
+        }
+    }
+    out.push('\n');
+    match fio {
+        Outcome::Skipped(why) => {
+            let _ = writeln!(out, "\nfio: skipped: {why}.");
+        }
+        Outcome::Ran { secs, iops } => {
+            let _ = writeln!(
+                out,
+                "\nfio (io_uring, randread 4k, 1 job, {secs} s per depth, same file), and \
+                 Tandem uring's rand_read_N as a share of it:"
+            );
+            for &(depth, iops) in iops {
+                let tandem = rows
+                    .iter()
+                    .find(|r| r.name == format!("rand_read_{depth}"))
+                    .map_or(f64::NAN, |r| r.median(0));
+                let _ = writeln!(
+                    out,
+                    "  iodepth {depth:<4} {:>10} IOPS   Tandem uring {} ({})",
+                    iops.map_or("failed".into(), fmt_median),
+                    fmt_median(tandem),
+                    fmt_ratio(tandem / iops.unwrap_or(f64::NAN), None),
+                );
+            }
+        }
+    }
+    out
+}
+
+/// Writes `fs.json` and `fs.svg` into `target/tandem-bench/`.
+pub fn write_files(
+    plan: &Plan,
+    results: &[Measured],
+    fio: &Outcome,
+) -> io::Result<(PathBuf, PathBuf)> {
+    let dir = crate::harness::target_dir().join("tandem-bench");
+    std::fs::create_dir_all(&dir)?;
+    let json_path = dir.join("fs.json");
+    std::fs::write(&json_path, to_json(plan, results, fio))?;
+    let svg_path = dir.join("fs.svg");
+    std::fs::write(&svg_path, svg::chart(plan, &rows(results)))?;
+    Ok((json_path, svg_path))
+}
+
+fn to_json(plan: &Plan, results: &[Measured], fio: &Outcome) -> String {
+    let rows = rows(results);
+    let workloads: Vec<Value> = rows
+        .iter()
+        .map(|row| {
+            let mut contenders = serde_json::Map::new();
+            for (c, contender) in Contender::ALL.iter().enumerate() {
+                let rates = row.rates(c);
+                let value = match rates.is_empty() {
+                    true => Value::Null,
+                    false => {
+                        let s = Stats::of(&rates);
+                        json!({
+                            "ops_per_sec": {
+                                "median": num(s.median), "p25": num(s.p25), "p75": num(s.p75),
+                                "min": num(s.min), "max": num(s.max),
+                            },
+                            "rounds": rates.iter().map(|&r| num(r)).collect::<Vec<_>>(),
+                        })
+                    }
+                };
+                contenders.insert(contender.name().into(), value);
+            }
+            let mut ratios = serde_json::Map::new();
+            for r in &RATIOS {
+                ratios.insert(r.name.into(), num(row.ratio(r.of)));
+            }
+            json!({
+                "name": row.name,
+                "tandem_op": row.kind.name(),
+                "tokio_std_columns_from": if row.shared {
+                    Value::String(row.name.replace("rand_read_seek", "rand_read"))
+                } else {
+                    Value::Null
+                },
+                "contenders": contenders,
+                "ratios": ratios,
+            })
+        })
+        .collect();
+    let scaling_json = |prefix: &str| {
+        scaling(&rows, prefix).map(|s| {
+            let map: serde_json::Map<String, Value> = Contender::ALL
+                .iter()
+                .zip(s)
+                .map(|(c, x)| (c.name().to_string(), num(x)))
+                .collect();
+            Value::Object(map)
+        })
+    };
+    let fio_json = match fio {
+        Outcome::Skipped(why) => json!({ "skipped": why }),
+        Outcome::Ran { secs, iops } => json!({
+            "secs_per_depth": secs,
+            "iops": iops.iter().map(|&(d, i)| json!({
+                "iodepth": d, "iops": i.map_or(Value::Null, num),
+            })).collect::<Vec<_>>(),
+        }),
+    };
+    let doc = json!({
+        "suite": "fs",
+        "page_cache": "warm",
+        "rounds": plan.rounds,
+        "small_files": plan.small_files,
+        "opens": plan.opens,
+        "random_reads": plan.reads,
+        "workers": super::contenders::WORKERS,
+        "cpus": std::thread::available_parallelism().map_or(0, |n| n.get()),
+        "unit": "ops per second",
+        "targets": {
+            "tandem_uring_vs_tokio_pool": 5.0,
+            "tandem_uring_vs_tokio_uring": 3.0,
+            "tandem_uring_vs_std": 0.70,
+            "rand_read_512_vs_64": NO_DROP,
+        },
+        "workloads": workloads,
+        "rand_read_512_vs_64": scaling_json("rand_read"),
+        "rand_read_seek_512_vs_64": scaling_json("rand_read_seek"),
+        "fio": fio_json,
+    });
+    let mut text = serde_json::to_string_pretty(&doc).expect("JSON values serialise");
+    text.push('\n');
+    text
+}
+
+/// A finite number, or `null`.
+fn num(x: f64) -> Value {
+    match x.is_finite() {
+        true => json!((x * 1e3).round() / 1e3),
+        false => Value::Null,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::fs::{Options, Workload};
+    use crate::http::Mode;
+
+    fn sample(ms: u64) -> Option<Sample> {
+        Some(Sample {
+            ops: 1000,
+            bytes: 1000 * 4096,
+            elapsed: Duration::from_millis(ms),
+        })
+    }
+
+    #[test]
+    fn rand_rows_split_and_ratios_are_per_round() {
+        let plan = Options::default().plan(Mode::Quick, vec!["rand_read_64".into()]);
+        let workload: Workload = plan.workloads().remove(0);
+        // Cells: T-uring at, T-off at, tokio, tokio-uring, std, T-uring seek, T-off seek.
+        let samples = vec![
+            vec![sample(10), sample(20)],
+            vec![sample(40), sample(40)],
+            vec![sample(100), sample(100)],
+            vec![None, None],
+            vec![sample(10), sample(10)],
+            vec![sample(20), sample(20)],
+            vec![sample(50), sample(50)],
+        ];
+        let results = [Measured { workload, samples }];
+        let rows = rows(&results);
+        assert_eq!(rows.len(), 2);
+        assert_eq!(rows[1].name, "rand_read_seek_64");
+        assert!((rows[0].ratio((0, 2)) - 7.5).abs() < 1e-9);
+        assert!((rows[1].ratio((0, 2)) - 5.0).abs() < 1e-9);
+        assert!(rows[0].ratio((0, 3)).is_nan());
+        let fio = Outcome::Ran {
+            secs: 1,
+            iops: vec![(64, Some(500_000.0))],
+        };
+        let table = table(&plan, &results, &fio);
+        assert!(table.contains("| rand_read_64 | 75,000 | 25,000 | 10,000 | - | 100,000 | 7.50x ✓ | - | 0.75x ✓ | 2.50x |"), "{table}");
+        let parsed: Value = serde_json::from_str(&to_json(&plan, &results, &fio)).unwrap();
+        assert_eq!(
+            parsed["workloads"][1]["contenders"]["tokio_uring"],
+            Value::Null
+        );
+        assert_eq!(parsed["fio"]["iops"][0]["iops"], 500000.0);
+    }
+}
