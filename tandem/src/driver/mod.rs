@@ -46,6 +46,7 @@ enum Inner {
 /// The shared handles of the driver's parts.
 pub(crate) struct Handle {
     pub(crate) io: Option<reactor::Handle>,
+    pub(crate) uring: crate::uring::Handle,
     pub(crate) time: Option<TimeHandle>,
     pub(crate) unpark: DriverUnpark,
 }
@@ -67,6 +68,9 @@ pub(crate) struct Cfg {
     pub(crate) enable_io: bool,
     pub(crate) enable_time: bool,
     pub(crate) start_paused: bool,
+    pub(crate) uring_mode: crate::runtime::UringMode,
+    /// Rings to set up for workers (one per worker; one for a current-thread runtime).
+    pub(crate) worker_rings: usize,
 }
 
 impl Driver {
@@ -87,11 +91,24 @@ impl Driver {
         let time = cfg
             .enable_time
             .then(|| TimeHandle::new(cfg.start_paused, unpark.clone()));
+        let uring = crate::uring::Handle::new(
+            cfg.uring_mode,
+            cfg.worker_rings,
+            io.as_ref().map(reactor::Handle::epoll_fd),
+        )?;
         let driver = Driver {
             inner,
             is_shutdown: false,
         };
-        Ok((driver, Handle { io, time, unpark }))
+        Ok((
+            driver,
+            Handle {
+                io,
+                uring,
+                time,
+                unpark,
+            },
+        ))
     }
 
     /// Sleeps until woken, an I/O event, or the next timer.
@@ -124,6 +141,9 @@ impl Driver {
             Inner::Io(driver) => {
                 let io = handle.io.as_ref().expect("an I/O driver has an I/O handle");
                 driver.turn(io, timeout);
+                for ring in driver.take_ring_events() {
+                    handle.uring.on_ring_event(ring);
+                }
                 if driver.take_signal_ready() {
                     crate::signal::dispatch();
                 }

@@ -46,6 +46,15 @@ pub(crate) const TOKEN_SIGNAL: mio::Token = mio::Token(usize::MAX - 1);
 /// Events fetched per `epoll_wait`.
 const EVENTS_CAPACITY: usize = 1024;
 
+/// io_uring ring fds use tokens `URING_TOKEN_BASE + ring index`: far below `TOKEN_SIGNAL` and far
+/// above any `ScheduledIo` address (user space ends below 2^47).
+const URING_TOKEN_BASE: usize = usize::MAX - (1 << 20);
+
+/// The epoll token of ring `index` (`uring/handle.rs` registers it).
+pub(crate) fn uring_token(index: usize) -> u64 {
+    (URING_TOKEN_BASE + index) as u64
+}
+
 /// The part only the thread that drives the reactor touches.
 pub(crate) struct Driver {
     poll: mio::Poll,
@@ -53,6 +62,8 @@ pub(crate) struct Driver {
     tick: u16,
     /// Set when a signal arrived since the last turn that looked.
     signal_ready: bool,
+    /// Rings whose fd was reported readable in the last turn, by index.
+    ring_events: Vec<usize>,
 }
 
 /// The shared part: registering, deregistering, waking the driver.
@@ -100,6 +111,7 @@ impl Driver {
             events: mio::Events::with_capacity(EVENTS_CAPACITY),
             tick: 0,
             signal_ready: false,
+            ring_events: Vec::new(),
         };
         Ok((driver, handle))
     }
@@ -131,6 +143,10 @@ impl Driver {
                 self.signal_ready = true;
                 continue;
             }
+            if token.0 >= URING_TOKEN_BASE {
+                self.ring_events.push(token.0 - URING_TOKEN_BASE);
+                continue;
+            }
             let ready = Ready::from_mio(event);
             // SAFETY: the token is the address of a `ScheduledIo` kept alive by the registration
             // set: it is released only at the start of a turn after its fd left epoll (see the
@@ -142,6 +158,11 @@ impl Driver {
     }
 
     /// True (once) if the signal pipe became readable since the last call.
+    /// Rings whose fd turned readable in the last turn (to be reaped by the caller).
+    pub(crate) fn take_ring_events(&mut self) -> Vec<usize> {
+        std::mem::take(&mut self.ring_events)
+    }
+
     pub(crate) fn take_signal_ready(&mut self) -> bool {
         std::mem::take(&mut self.signal_ready)
     }
@@ -220,6 +241,12 @@ impl Handle {
     }
 
     /// Registers (once per reactor) the signal pipe's read end made by `make`.
+    /// The epoll fd (a dup held by this handle), for registering io_uring fds.
+    pub(crate) fn epoll_fd(&self) -> std::os::fd::RawFd {
+        use std::os::fd::AsRawFd;
+        self.inner.registry.as_raw_fd()
+    }
+
     pub(crate) fn ensure_signal_registered(
         &self,
         make: impl FnOnce() -> io::Result<mio::net::UnixStream>,

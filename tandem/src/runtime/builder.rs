@@ -243,7 +243,7 @@ impl Builder {
 
     /// Builds the runtime. Errors come from the OS (threads, and later the drivers).
     pub fn build(&mut self) -> io::Result<Runtime> {
-        let _uring_mode = self.uring_mode()?;
+        let uring_mode = self.uring_mode()?;
         let workers = match self.kind {
             Kind::CurrentThread => 0,
             Kind::MultiThread => self.worker_threads.unwrap_or_else(num_cpus),
@@ -268,6 +268,8 @@ impl Builder {
             enable_io: self.enable_io,
             enable_time: self.enable_time || self.start_paused,
             start_paused: self.start_paused,
+            uring_mode,
+            worker_rings: workers.max(1),
         })?;
         let global_queue_interval = self
             .global_queue_interval

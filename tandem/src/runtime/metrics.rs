@@ -1,6 +1,7 @@
 //! `RuntimeMetrics`: counters describing a runtime.
 
 use crate::scheduler;
+use crate::uring::UringStats;
 
 /// A view of a runtime's counters, from [`Handle::metrics`](super::Handle::metrics).
 ///
@@ -20,6 +21,21 @@ impl RuntimeMetrics {
             scheduler::Handle::CurrentThread(_) => 1,
             scheduler::Handle::MultiThread(h) => h.num_workers(),
         }
+    }
+
+    /// The io_uring backend's counters: per ring (operations submitted, completed, cancelled,
+    /// `io_uring_enter` calls) and operations sent to the blocking pool, by cause.
+    ///
+    /// ```
+    /// use tandem::runtime::{Builder, FallbackCause, UringMode};
+    ///
+    /// let rt = Builder::new_multi_thread().io_uring(UringMode::Off).enable_all().build().unwrap();
+    /// let stats = rt.handle().metrics().io_uring();
+    /// assert!(!stats.enabled);
+    /// assert_eq!(stats.fallbacks(FallbackCause::Disabled), 0);
+    /// ```
+    pub fn io_uring(&self) -> UringStats {
+        self.handle.driver().uring.stats()
     }
 
     /// The number of tasks spawned and not yet completed.

@@ -23,6 +23,7 @@ mod metrics;
 mod runtime;
 mod uring_mode;
 
+pub use crate::uring::{FallbackCause, RingStats, UringStats};
 pub use builder::Builder;
 pub use handle::{EnterGuard, Handle, TryCurrentError};
 pub use metrics::RuntimeMetrics;

@@ -74,6 +74,8 @@ pub(crate) struct Core {
     tick: u32,
     /// Taken while the thread sleeps in it.
     driver: Option<Driver>,
+    /// The runtime's one worker ring (`None` without io_uring). Taken while it is reaped.
+    ring: Option<crate::uring::LocalRing>,
 }
 
 /// The per-thread context while a thread drives the scheduler.
@@ -102,10 +104,18 @@ impl CurrentThread {
             blocking_spawner,
             driver: driver_handle,
         });
+        let ring = handle.driver.uring.take_local(0);
+        if let Some(ring) = &ring {
+            // The core's holder sleeps in the driver: a cancel from another thread wakes it there.
+            let unpark = handle.driver.unpark.clone();
+            ring.ring()
+                .set_owner_unpark(Box::new(move || unpark.unpark()));
+        }
         let core = Box::new(Core {
             tasks: VecDeque::with_capacity(64),
             tick: 0,
             driver: Some(driver),
+            ring,
         });
         let scheduler = CurrentThread {
             core: AtomicCell::new(Some(core)),
@@ -159,6 +169,15 @@ impl CurrentThread {
         // drivers down, after the tasks so their resources deregister first.
         if let Some(mut core) = self.core.take() {
             core.tasks.clear();
+            let deadline = std::time::Instant::now() + crate::uring::SHUTDOWN_TIMEOUT;
+            if let Some(mut ring) = core.ring.take() {
+                if !ring.submitter().shutdown(deadline) {
+                    eprintln!(
+                        "tandem: io_uring operations still in flight at shutdown; their memory is leaked"
+                    );
+                }
+            }
+            handle.driver.uring.shutdown_shared(deadline);
             if let Some(driver) = core.driver.as_mut() {
                 driver.shutdown(&handle.driver);
             }
@@ -226,6 +245,7 @@ impl Context {
                 }
             }
             let mut ran_out = false;
+            self.ring_turn(false);
             for _ in 0..handle.config.event_interval {
                 if handle.root.woken.load(Ordering::Relaxed) {
                     break;
@@ -253,6 +273,32 @@ impl Context {
         }
     }
 
+    /// Runs `f` with the core's ring, if the core is here and the ring in it.
+    pub(crate) fn with_local_ring<R>(
+        &self,
+        f: impl FnOnce(&mut crate::uring::LocalRing) -> R,
+    ) -> Option<R> {
+        let mut core = self.core.try_borrow_mut().ok()?;
+        core.as_mut()?.ring.as_mut().map(f)
+    }
+
+    /// Works the ring with the core in the context, so completions wake tasks into its queue.
+    /// `before_park`: submit, reap and arm; else reap only. Returns the completions reaped.
+    fn ring_turn(&self, before_park: bool) -> usize {
+        let Some(mut ring) = self.with_core(|core| core.ring.take()) else {
+            return 0;
+        };
+        let reaped = if before_park {
+            ring.before_park()
+        } else if ring.ring().in_flight() > 0 {
+            ring.tick()
+        } else {
+            0
+        };
+        self.with_core(|core| core.ring = Some(ring));
+        reaped
+    }
+
     fn with_core<R>(&self, f: impl FnOnce(&mut Core) -> R) -> R {
         let mut core = self.core.borrow_mut();
         f(core
@@ -262,8 +308,11 @@ impl Context {
 
     /// Sleeps in the driver (`block`), or just collects ready events and timers.
     fn park(&self, block: bool) {
+        // Submit what the tasks pushed; what completed inline is work, not a reason to sleep.
+        let reaped = self.ring_turn(true);
         let mut driver = self.with_core(|core| core.driver.take().expect("driver present"));
-        let has_work = self.with_core(|core| !core.tasks.is_empty())
+        let has_work = reaped > 0
+            || self.with_core(|core| !core.tasks.is_empty())
             || !self.handle.inject.is_empty()
             || !self.defer.is_empty();
         // The core stays in the context while we sleep: tasks woken by I/O events or timers are

@@ -24,6 +24,8 @@ fn shared_driver() -> std::sync::Arc<SharedDriver> {
         enable_io: false,
         enable_time: false,
         start_paused: false,
+        uring_mode: crate::runtime::UringMode::Off,
+        worker_rings: 0,
     })
     .expect("an I/O-less driver cannot fail");
     SharedDriver::new(driver, handle)

@@ -185,11 +185,19 @@ impl Handle {
         if synced.shutdown_cores.len() != self.shared.remotes.len() {
             return;
         }
-        let cores = std::mem::take(&mut synced.shutdown_cores);
+        let mut cores = std::mem::take(&mut synced.shutdown_cores);
         drop(synced);
-        for mut core in cores {
+        for core in &mut cores {
             core.drain();
         }
+        // Tasks are gone; operations they left in flight are cancelled and awaited, ring by
+        // ring, before the rings close with the runtime.
+        let deadline = std::time::Instant::now() + crate::uring::SHUTDOWN_TIMEOUT;
+        for core in &mut cores {
+            core.shutdown_ring(deadline);
+        }
+        self.driver.handle.uring.shutdown_shared(deadline);
+        drop(cores);
         while let Some(task) = self.shared.inject.pop() {
             drop(task);
         }

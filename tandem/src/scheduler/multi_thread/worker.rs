@@ -33,6 +33,7 @@ use crate::runtime::{context, coop};
 use crate::scheduler;
 use crate::scheduler::Defer;
 use crate::task::Notified;
+use crate::uring::LocalRing;
 use crate::util::atomic_cell::AtomicCell;
 use crate::util::rand::FastRand;
 use std::cell::RefCell;
@@ -61,6 +62,8 @@ pub(crate) struct Core {
     is_shutdown: bool,
     /// Taken while the worker is parked.
     pub(super) park: Option<WorkerParker>,
+    /// This worker's io_uring ring (`None` without io_uring). Taken while it is reaped.
+    pub(super) ring: Option<LocalRing>,
     rand: FastRand,
 }
 
@@ -81,11 +84,27 @@ enum Park {
     Sleep,
 }
 
+/// What a worker does with its ring.
+#[derive(Clone, Copy)]
+enum RingTurn {
+    /// Reap completions (no syscall).
+    Reap,
+    /// Submit pending entries in one enter, then reap.
+    Submit,
+    /// Submit, reap, and arm the ring's fd in epoll if operations remain in flight.
+    BeforePark,
+}
+
 /// `Err` means this thread no longer owns the core (handed off by `block_in_place`).
 type RunResult = Result<Box<Core>, ()>;
 
 impl Core {
-    pub(super) fn new(run_queue: queue::Local<Arc<Handle>>, park: WorkerParker, seed: u64) -> Core {
+    pub(super) fn new(
+        run_queue: queue::Local<Arc<Handle>>,
+        park: WorkerParker,
+        ring: Option<LocalRing>,
+        seed: u64,
+    ) -> Core {
         Core {
             tick: 0,
             lifo_slot: None,
@@ -94,6 +113,7 @@ impl Core {
             is_searching: false,
             is_shutdown: false,
             park: Some(park),
+            ring,
             rand: FastRand::new(seed),
         }
     }
@@ -238,6 +258,17 @@ impl Core {
             drop(task);
         }
     }
+
+    /// Shutdown: cancel the ring's operations and wait for their completions (bounded).
+    pub(super) fn shutdown_ring(&mut self, deadline: std::time::Instant) {
+        if let Some(mut ring) = self.ring.take() {
+            if !ring.submitter().shutdown(deadline) {
+                eprintln!(
+                    "tandem: io_uring operations still in flight at shutdown; their memory is leaked"
+                );
+            }
+        }
+    }
 }
 
 /// The body of a worker thread (a mandatory blocking-pool task).
@@ -265,6 +296,12 @@ pub(crate) fn run(worker: Arc<Worker>) {
 }
 
 impl Context {
+    /// Runs `f` with the core's ring, if this thread holds the core and the ring is in it.
+    pub(crate) fn with_local_ring<R>(&self, f: impl FnOnce(&mut LocalRing) -> R) -> Option<R> {
+        let mut core = self.core.try_borrow_mut().ok()?;
+        core.as_mut()?.ring.as_mut().map(f)
+    }
+
     /// True while this thread holds the worker's core (so deferred tasks will be woken here).
     pub(crate) fn has_core(&self) -> bool {
         self.core.borrow().is_some()
@@ -274,11 +311,22 @@ impl Context {
         while !core.is_shutdown {
             core.tick = core.tick.wrapping_add(1);
             if core.tick % self.worker.handle.shared.config.event_interval == 0 {
+                core = self.ring_turn(core, RingTurn::Submit).0;
                 core = self.park_on_driver(core, Park::PollOnly);
                 core.maintenance(&self.worker);
+            } else {
+                // Completions are reaped on every tick: no syscall, and no other thread woken.
+                core = self.ring_turn(core, RingTurn::Reap).0;
             }
             if let Some(task) = core.next_task(&self.worker) {
                 core = self.run_task(task, core)?;
+                continue;
+            }
+            // Out of local work: submit this tick's operations in one enter; whatever completed
+            // inline is work for us before we look elsewhere.
+            let (next, reaped) = self.ring_turn(core, RingTurn::Submit);
+            core = next;
+            if reaped > 0 {
                 continue;
             }
             if let Some(task) = core.steal_work(&self.worker) {
@@ -287,7 +335,11 @@ impl Context {
                 // Only yielded tasks are left: wake them rather than sleep.
                 core = self.park_on_driver(core, Park::PollOnly);
             } else {
-                core = self.park(core);
+                let (next, reaped) = self.ring_turn(core, RingTurn::BeforePark);
+                core = next;
+                if reaped == 0 {
+                    core = self.park(core);
+                }
             }
         }
         // Shutdown: help cancel every task, then hand in the core.
@@ -329,6 +381,31 @@ impl Context {
                 task.run();
             }
         })
+    }
+
+    /// Works the ring with the core installed in the context, so completions wake their tasks
+    /// into this worker's queue. Returns the number of completions reaped.
+    fn ring_turn(&self, mut core: Box<Core>, turn: RingTurn) -> (Box<Core>, usize) {
+        let Some(mut ring) = core.ring.take() else {
+            return (core, 0);
+        };
+        if matches!(turn, RingTurn::Reap) && ring.ring().in_flight() == 0 {
+            core.ring = Some(ring);
+            return (core, 0);
+        }
+        *self.core.borrow_mut() = Some(core);
+        let reaped = match turn {
+            RingTurn::Reap => ring.tick(),
+            RingTurn::Submit => ring.submit_and_reap(),
+            RingTurn::BeforePark => ring.before_park(),
+        };
+        let mut core = self
+            .core
+            .borrow_mut()
+            .take()
+            .expect("the core is returned after a ring turn");
+        core.ring = Some(ring);
+        (core, reaped)
     }
 
     fn park(&self, mut core: Box<Core>) -> Box<Core> {

@@ -74,6 +74,8 @@ fn build() -> (Arc<Handle>, Vec<TestWorker>, BlockingPool) {
         enable_io: false,
         enable_time: false,
         start_paused: false,
+        uring_mode: crate::runtime::UringMode::Off,
+        worker_rings: 0,
     })
     .expect("an I/O-less driver cannot fail");
     let shared_driver = SharedDriver::new(driver, driver_handle);

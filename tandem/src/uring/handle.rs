@@ -1,0 +1,317 @@
+//! A runtime's io_uring state: its rings (one per worker plus one shared), or why it has none,
+//! and the per-opcode choice between io_uring and the blocking pool.
+
+use super::metrics::{FallbackCause, FallbackMetrics, UringStats};
+use super::op::{tag, RawOp};
+use super::probe;
+use super::ring::{Arming, LocalRing, Ring};
+use crate::loom::sync::Mutex;
+use crate::runtime::UringMode;
+use io_uring::{squeue, IoUring};
+use std::io;
+use std::os::fd::RawFd;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+/// SQ entries per ring: room for a tick's worth of submissions from many tasks.
+const SQ_ENTRIES: u32 = 256;
+/// CQ entries per ring: completions of several ticks before an overflow (which loses nothing,
+/// but costs an extra `io_uring_enter` to flush).
+const CQ_ENTRIES: u32 = 1024;
+
+/// The runtime's io_uring handle, in the driver handle.
+pub(crate) struct Handle {
+    mode: UringMode,
+    backend: Backend,
+    fallbacks: FallbackMetrics,
+}
+
+enum Backend {
+    Rings(Arc<Rings>),
+    Blocking {
+        cause: FallbackCause,
+        reason: String,
+    },
+}
+
+/// The rings of one runtime.
+pub(crate) struct Rings {
+    /// Tells this runtime's rings from another's (a `LocalRing` names it).
+    id: usize,
+    /// Worker rings, by worker index (one for a current-thread runtime).
+    workers: Vec<Arc<Ring>>,
+    /// For threads that are not workers: submitted to under a mutex.
+    shared: Arc<Ring>,
+    /// The workers' submission sides, until their cores take them.
+    locals: Mutex<Vec<Option<LocalRing>>>,
+}
+
+/// Where an operation runs.
+pub(crate) enum Route {
+    Uring(Arc<Rings>),
+    Blocking,
+}
+
+impl Handle {
+    /// Sets up `worker_rings` rings plus a shared one, registered in the reactor's epoll.
+    /// `epoll_fd`: `None` without an I/O driver.
+    pub(crate) fn new(
+        mode: UringMode,
+        worker_rings: usize,
+        epoll_fd: Option<RawFd>,
+    ) -> io::Result<Handle> {
+        let blocking = |cause, reason: &str| Handle {
+            mode,
+            backend: Backend::Blocking {
+                cause,
+                reason: reason.to_string(),
+            },
+            fallbacks: FallbackMetrics::default(),
+        };
+        if mode == UringMode::Off {
+            return Ok(blocking(FallbackCause::Disabled, "UringMode::Off"));
+        }
+        let Some(epoll_fd) = epoll_fd else {
+            if mode == UringMode::Required {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "UringMode::Required needs the I/O driver: call `enable_io` on the builder",
+                ));
+            }
+            return Ok(blocking(FallbackCause::NoIoDriver, "the I/O driver is off"));
+        };
+        if let Err(unavailable) = &probe::support().rings {
+            if mode == UringMode::Required {
+                return Err(unavailable.to_io_error());
+            }
+            return Ok(blocking(FallbackCause::Unavailable, &unavailable.reason));
+        }
+        match Rings::new(worker_rings, epoll_fd) {
+            Ok(rings) => Ok(Handle {
+                mode,
+                backend: Backend::Rings(rings),
+                fallbacks: FallbackMetrics::default(),
+            }),
+            Err(e) => {
+                let unavailable = probe::explain(&e);
+                if mode == UringMode::Required {
+                    return Err(unavailable.to_io_error());
+                }
+                log_once(&unavailable.reason);
+                Ok(blocking(FallbackCause::Unavailable, &unavailable.reason))
+            }
+        }
+    }
+
+    /// A handle with no rings (runtimes built before any driver exists, tests).
+    pub(crate) fn disabled() -> Handle {
+        Handle {
+            mode: UringMode::Off,
+            backend: Backend::Blocking {
+                cause: FallbackCause::Disabled,
+                reason: "UringMode::Off".into(),
+            },
+            fallbacks: FallbackMetrics::default(),
+        }
+    }
+
+    pub(crate) fn mode(&self) -> UringMode {
+        self.mode
+    }
+
+    pub(crate) fn rings(&self) -> Option<&Arc<Rings>> {
+        match &self.backend {
+            Backend::Rings(rings) => Some(rings),
+            Backend::Blocking { .. } => None,
+        }
+    }
+
+    /// Where an operation with `opcode` runs; counts and logs (once per opcode) fallbacks.
+    pub(crate) fn route(&self, opcode: u8) -> Route {
+        match &self.backend {
+            Backend::Rings(rings) => {
+                let supported = match &probe::support().rings {
+                    Ok(opcodes) => opcodes.supports(opcode),
+                    Err(_) => false,
+                };
+                if supported {
+                    return Route::Uring(rings.clone());
+                }
+                log_unsupported_once(opcode);
+                self.fallbacks.record(FallbackCause::UnsupportedOpcode);
+                Route::Blocking
+            }
+            Backend::Blocking { cause, .. } => {
+                self.fallbacks.record(*cause);
+                Route::Blocking
+            }
+        }
+    }
+
+    /// The submission side of worker `index`'s ring, for its core (once).
+    pub(crate) fn take_local(&self, index: usize) -> Option<LocalRing> {
+        let rings = self.rings()?;
+        rings.locals.lock().get_mut(index)?.take()
+    }
+
+    /// Worker `index`'s ring, to tell it how to wake its owner.
+    pub(crate) fn worker_ring(&self, index: usize) -> Option<&Arc<Ring>> {
+        self.rings()?.workers.get(index)
+    }
+
+    /// The reactor reported ring `index`'s fd readable.
+    pub(crate) fn on_ring_event(&self, index: usize) {
+        if let Some(rings) = self.rings() {
+            if let Some(ring) = rings.workers.get(index) {
+                ring.reap_after_event();
+            } else if index == rings.workers.len() {
+                rings.shared.reap_after_event();
+            }
+        }
+    }
+
+    /// Shutdown of the shared ring (the workers' rings shut down with their cores).
+    pub(crate) fn shutdown_shared(&self, deadline: Instant) {
+        if let Some(rings) = self.rings() {
+            rings.shared.with_shared(|sub| sub.shutdown(deadline));
+        }
+    }
+
+    pub(crate) fn stats(&self) -> UringStats {
+        let fallbacks = FallbackCause::ALL
+            .iter()
+            .map(|&cause| (cause, self.fallbacks.get(cause)))
+            .collect();
+        match &self.backend {
+            Backend::Rings(rings) => UringStats {
+                enabled: true,
+                disabled_reason: None,
+                rings: rings
+                    .workers
+                    .iter()
+                    .chain(std::iter::once(&rings.shared))
+                    .map(|ring| ring.metrics.snapshot())
+                    .collect(),
+                fallbacks,
+            },
+            Backend::Blocking { reason, .. } => UringStats {
+                enabled: false,
+                disabled_reason: Some(reason.clone()),
+                rings: Vec::new(),
+                fallbacks,
+            },
+        }
+    }
+}
+
+impl Rings {
+    fn new(worker_rings: usize, epoll_fd: RawFd) -> io::Result<Arc<Rings>> {
+        static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        let make = |index: usize, shared: bool| -> io::Result<Arc<Ring>> {
+            let uring = IoUring::builder()
+                .setup_cqsize(CQ_ENTRIES)
+                .setup_clamp()
+                .build(SQ_ENTRIES)?;
+            let ring = Ring::new(uring, id, shared);
+            register(&ring, epoll_fd, index, shared)?;
+            Ok(ring)
+        };
+        // A failure half-way drops the rings made so far; closing their fds removes them from
+        // epoll.
+        let workers = (0..worker_rings)
+            .map(|i| make(i, false))
+            .collect::<io::Result<Vec<_>>>()?;
+        let shared = make(worker_rings, true)?;
+        let locals = workers
+            .iter()
+            .map(|ring| Some(LocalRing::new(ring.clone())))
+            .collect();
+        Ok(Arc::new(Rings {
+            id,
+            workers,
+            shared,
+            locals: Mutex::new(locals),
+        }))
+    }
+
+    /// Pushes an operation's entry on the calling thread's ring: its worker's, if it is a
+    /// worker of this runtime holding its core, else the shared ring (submitted at once).
+    /// Returns the ring, which the operation keeps for cancellation.
+    pub(crate) fn push(&self, entry: squeue::Entry, op: RawOp) -> Arc<Ring> {
+        let entry = entry.user_data(op.into_user_data(tag::OP));
+        let id = self.id;
+        let mut entry = Some(entry);
+        let local = super::with_local_ring(|local| {
+            if local.ring().rings_id != id {
+                return None;
+            }
+            local.submitter().push(entry.take().expect("pushed once"));
+            Some(local.ring().clone())
+        })
+        .flatten();
+        if let Some(ring) = local {
+            return ring;
+        }
+        let entry = entry.expect("not pushed on a worker ring");
+        self.shared.with_shared(|sub| {
+            sub.push(entry);
+            sub.flush();
+        });
+        // Buffered I/O on cached pages completes during the enter: deliver it now.
+        self.shared.reap();
+        self.shared.clone()
+    }
+}
+
+/// Adds a ring's fd to the reactor's epoll. Worker rings: oneshot, armed by their owner before
+/// it parks (`ring.rs`); the shared ring: always armed, edge-triggered.
+fn register(ring: &Arc<Ring>, epoll_fd: RawFd, index: usize, shared: bool) -> io::Result<()> {
+    let token = crate::reactor::uring_token(index);
+    let mut flags = libc::EPOLLIN | libc::EPOLLET;
+    if !shared {
+        flags |= libc::EPOLLONESHOT;
+    }
+    let mut event = libc::epoll_event {
+        events: flags as u32,
+        u64: token,
+    };
+    // SAFETY: plain syscall on two fds we hold open; `event` outlives the call.
+    if unsafe { libc::epoll_ctl(epoll_fd, libc::EPOLL_CTL_ADD, ring.fd(), &mut event) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    ring.set_arming(Arming {
+        epoll_fd,
+        token,
+        oneshot: !shared,
+    });
+    Ok(())
+}
+
+fn log_once(reason: &str) {
+    static LOGGED: AtomicBool = AtomicBool::new(false);
+    if !LOGGED.swap(true, Ordering::Relaxed) {
+        eprintln!(
+            "tandem: io_uring unavailable ({reason}); file-system calls use the blocking pool"
+        );
+    }
+}
+
+fn log_unsupported_once(opcode: u8) {
+    static LOGGED: [AtomicBool; 256] = [const { AtomicBool::new(false) }; 256];
+    if !LOGGED[opcode as usize].swap(true, Ordering::Relaxed) {
+        eprintln!(
+            "tandem: the kernel lacks io_uring opcode {opcode}; that operation uses the blocking pool"
+        );
+    }
+}
+
+impl std::fmt::Debug for Handle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("uring::Handle")
+            .field("mode", &self.mode)
+            .field("enabled", &self.rings().is_some())
+            .finish()
+    }
+}

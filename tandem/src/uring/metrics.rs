@@ -1,0 +1,116 @@
+//! Counters of the io_uring backend: per ring, and fallbacks by cause per runtime.
+
+use crate::loom::sync::atomic::{AtomicU64, Ordering::Relaxed};
+
+/// One ring's counters (all Relaxed: they are statistics, read with no ordering needs).
+#[derive(Default)]
+pub(crate) struct RingMetrics {
+    pub(crate) submitted: AtomicU64,
+    pub(crate) completed: AtomicU64,
+    pub(crate) cancelled: AtomicU64,
+    pub(crate) enters: AtomicU64,
+}
+
+/// A snapshot of one ring's counters, from [`RuntimeMetrics::io_uring`].
+///
+/// [`RuntimeMetrics::io_uring`]: crate::runtime::RuntimeMetrics::io_uring
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RingStats {
+    /// Operations pushed on the ring.
+    pub submitted: u64,
+    /// Operations whose completion was reaped.
+    pub completed: u64,
+    /// Operations whose future was dropped before their completion (each got a cancel request).
+    pub cancelled: u64,
+    /// `io_uring_enter` system calls made for the ring.
+    pub enters: u64,
+}
+
+impl RingMetrics {
+    pub(crate) fn snapshot(&self) -> RingStats {
+        RingStats {
+            submitted: self.submitted.load(Relaxed),
+            completed: self.completed.load(Relaxed),
+            cancelled: self.cancelled.load(Relaxed),
+            enters: self.enters.load(Relaxed),
+        }
+    }
+}
+
+/// Why an operation ran on the blocking pool instead of io_uring.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FallbackCause {
+    /// `UringMode::Off` (by the builder or `TANDEM_IO_URING`).
+    Disabled,
+    /// The kernel refused to set up a ring (ENOSYS, EPERM, ENOMEM, ...).
+    Unavailable,
+    /// The kernel lacks the operation's opcode.
+    UnsupportedOpcode,
+    /// The runtime has no I/O driver (`enable_io` was not called), which rings need.
+    NoIoDriver,
+}
+
+impl FallbackCause {
+    pub(crate) const ALL: [FallbackCause; 4] = [
+        FallbackCause::Disabled,
+        FallbackCause::Unavailable,
+        FallbackCause::UnsupportedOpcode,
+        FallbackCause::NoIoDriver,
+    ];
+}
+
+#[derive(Default)]
+pub(crate) struct FallbackMetrics {
+    counts: [AtomicU64; 4],
+}
+
+impl FallbackMetrics {
+    pub(crate) fn record(&self, cause: FallbackCause) {
+        self.counts[cause as usize].fetch_add(1, Relaxed);
+    }
+
+    pub(crate) fn get(&self, cause: FallbackCause) -> u64 {
+        self.counts[cause as usize].load(Relaxed)
+    }
+}
+
+/// A snapshot of a runtime's io_uring counters, from [`RuntimeMetrics::io_uring`].
+///
+/// [`RuntimeMetrics::io_uring`]: crate::runtime::RuntimeMetrics::io_uring
+#[derive(Debug, Clone, Default)]
+#[non_exhaustive]
+pub struct UringStats {
+    /// True if the runtime has rings (io_uring is in use for supported opcodes).
+    pub enabled: bool,
+    /// Why not, when `enabled` is false.
+    pub disabled_reason: Option<String>,
+    /// One entry per ring: the workers' rings in worker order, then the shared ring used by
+    /// threads that are not workers.
+    pub rings: Vec<RingStats>,
+    /// Operations sent to the blocking pool, by cause.
+    pub fallbacks: Vec<(FallbackCause, u64)>,
+}
+
+impl UringStats {
+    /// The sum over all rings.
+    pub fn total(&self) -> RingStats {
+        self.rings
+            .iter()
+            .fold(RingStats::default(), |a, r| RingStats {
+                submitted: a.submitted + r.submitted,
+                completed: a.completed + r.completed,
+                cancelled: a.cancelled + r.cancelled,
+                enters: a.enters + r.enters,
+            })
+    }
+
+    /// Operations sent to the blocking pool for `cause`.
+    pub fn fallbacks(&self, cause: FallbackCause) -> u64 {
+        self.fallbacks
+            .iter()
+            .find(|(c, _)| *c == cause)
+            .map_or(0, |(_, n)| *n)
+    }
+}

@@ -1,0 +1,38 @@
+//! `IORING_OP_CLOSE`: close an fd and report the error close(2) would give.
+
+use crate::uring::{Op, OpCode, Rings};
+use io_uring::{opcode, squeue, types};
+use std::io;
+use std::os::fd::{IntoRawFd, OwnedFd, RawFd};
+use std::sync::Arc;
+
+pub(crate) const CODE: u8 = opcode::Close::CODE;
+
+/// The fd is given up to the kernel when the entry is built: from then on the CQE, not a drop,
+/// closes it (so a cancelled close cannot close a reused fd number twice).
+struct Close {
+    fd: Option<OwnedFd>,
+    raw: RawFd,
+}
+
+// SAFETY: the entry points at no memory; the fd it names is the op's own.
+unsafe impl OpCode for Close {
+    fn entry(&mut self) -> squeue::Entry {
+        if let Some(fd) = self.fd.take() {
+            self.raw = fd.into_raw_fd();
+        }
+        opcode::Close::new(types::Fd(self.raw)).build()
+    }
+}
+
+pub(crate) async fn close(rings: Arc<Rings>, fd: OwnedFd) -> io::Result<()> {
+    let (result, _op) = Op::new(
+        rings,
+        Close {
+            fd: Some(fd),
+            raw: -1,
+        },
+    )
+    .await;
+    result.into_io().map(drop)
+}

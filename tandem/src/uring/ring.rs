@@ -1,0 +1,499 @@
+//! One io_uring instance: its submission side, owned by one thread at a time (`LocalRing`), and
+//! its completion side, reaped by whoever holds `cq_lock`.
+//!
+//! # Submission (no lock)
+//! A worker's `LocalRing` lives in the worker's core, which one thread runs at a time, so pushing
+//! an entry is a plain store into the SQ. Entries are submitted together (one `io_uring_enter`)
+//! when the worker runs out of tasks, before it parks, every `event_interval` ticks, and at once
+//! when the SQ is full. Entries that do not fit (the kernel refused them with EBUSY while its
+//! completion queue overflows) wait in `backlog`, in order: a pushed entry is never dropped.
+//! Threads that are not workers use the runtime's shared ring, whose `LocalRing` sits behind a
+//! mutex and submits at once.
+//!
+//! # Completion (try-lock plus a flag, no lost CQE)
+//! The CQ head may only move under `cq_lock`. A thread that learns of new CQEs (the ring's fd
+//! turned readable in epoll) sets `needs_reap` and then tries the lock; if another thread holds
+//! it, that holder sees `needs_reap` before it lets go and reaps again. CQEs are copied out under
+//! the lock and dispatched (results stored, futures woken) after it is released.
+//!
+//! # Waking a parked owner
+//! A worker ring's fd is in epoll with `EPOLLONESHOT`, disarmed while its owner runs (the owner
+//! reaps on every tick for free, and completions posted inline during its own submits must not
+//! wake the thread sleeping in epoll). Before parking with operations in flight, the owner arms
+//! it; `EPOLL_CTL_MOD` reports at once a CQ that is already non-empty, so a CQE posted between the
+//! owner's last reap and the arming is not lost. The thread that gets the event reaps the ring and
+//! re-arms it while operations remain.
+//!
+//! # Cancellation from any thread
+//! A cancel request for an operation on this ring is pushed directly if the calling thread owns
+//! the ring's `LocalRing`; otherwise it goes into `remote` and the owner is unparked to push it
+//! (`IORING_OP_ASYNC_CANCEL` only cancels requests of its own ring).
+
+use super::metrics::RingMetrics;
+use super::op::{tag, CqeResult, RawOp};
+use crate::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use crate::loom::sync::Mutex;
+use crate::util::try_lock::TryLock;
+use io_uring::{opcode, squeue, types, IoUring};
+use std::collections::VecDeque;
+use std::io;
+use std::os::fd::{AsRawFd, RawFd};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+/// `IORING_ENTER_GETEVENTS` (the io-uring crate keeps its `sys` constants private).
+const IORING_ENTER_GETEVENTS: u32 = 1;
+
+/// CQEs copied out per lock acquisition.
+const REAP_BATCH: usize = 64;
+
+/// Where a ring's fd sits in epoll.
+pub(crate) struct Arming {
+    pub(crate) epoll_fd: RawFd,
+    pub(crate) token: u64,
+    /// Oneshot (worker rings) or always armed, edge-triggered (the shared ring).
+    pub(crate) oneshot: bool,
+}
+
+pub(crate) struct Ring {
+    uring: IoUring,
+    /// Identifies the runtime (`Rings`) this ring belongs to.
+    pub(crate) rings_id: usize,
+    cq_lock: TryLock<()>,
+    needs_reap: AtomicBool,
+    /// Operations and cancel requests pushed and not yet reaped.
+    in_flight: AtomicUsize,
+    remote: Mutex<Vec<RawOp>>,
+    has_remote: AtomicBool,
+    /// Wakes the thread that owns the `LocalRing` (set for worker rings).
+    owner_unpark: OnceLock<Box<dyn Fn() + Send + Sync>>,
+    arming: OnceLock<Arming>,
+    /// The shared ring's submission state (worker rings keep theirs in a `LocalRing`).
+    shared_sq: Option<Mutex<SqState>>,
+    /// No more submissions: the runtime shut down. Cancels of leftover operations are dropped.
+    closed: AtomicBool,
+    pub(crate) metrics: RingMetrics,
+}
+
+/// A worker's ring: the ring and its submission state, owned by the worker's core.
+pub(crate) struct LocalRing {
+    ring: Arc<Ring>,
+    sq: SqState,
+}
+
+/// What the submitting thread keeps about the SQ.
+#[derive(Default)]
+pub(crate) struct SqState {
+    /// Entries that found the SQ full, in push order.
+    backlog: VecDeque<squeue::Entry>,
+    /// Entries pushed into the SQ since the last `io_uring_enter`.
+    unsubmitted: usize,
+}
+
+/// Exclusive access to a ring's submission side.
+pub(crate) struct Submitter<'a> {
+    ring: &'a Ring,
+    sq: &'a mut SqState,
+}
+
+impl Ring {
+    /// A ring; `shared`: submitted to by any thread, under a mutex.
+    pub(crate) fn new(uring: IoUring, rings_id: usize, shared: bool) -> Arc<Ring> {
+        Arc::new(Ring {
+            shared_sq: shared.then(|| Mutex::new(SqState::default())),
+            uring,
+            rings_id,
+            cq_lock: TryLock::new(()),
+            needs_reap: AtomicBool::new(false),
+            in_flight: AtomicUsize::new(0),
+            remote: Mutex::new(Vec::new()),
+            has_remote: AtomicBool::new(false),
+            owner_unpark: OnceLock::new(),
+            arming: OnceLock::new(),
+            closed: AtomicBool::new(false),
+            metrics: RingMetrics::default(),
+        })
+    }
+
+    pub(crate) fn fd(&self) -> RawFd {
+        self.uring.as_raw_fd()
+    }
+
+    pub(crate) fn set_owner_unpark(&self, unpark: Box<dyn Fn() + Send + Sync>) {
+        let _ = self.owner_unpark.set(unpark);
+    }
+
+    pub(crate) fn set_arming(&self, arming: Arming) {
+        let _ = self.arming.set(arming);
+    }
+
+    pub(crate) fn in_flight(&self) -> usize {
+        self.in_flight.load(Ordering::Acquire)
+    }
+
+    /// Asks the kernel to report this ring's fd once more when its CQ is non-empty.
+    pub(crate) fn arm(&self) {
+        let Some(arming) = self.arming.get() else {
+            return;
+        };
+        if !arming.oneshot {
+            return;
+        }
+        let mut event = libc::epoll_event {
+            events: (libc::EPOLLIN | libc::EPOLLET | libc::EPOLLONESHOT) as u32,
+            u64: arming.token,
+        };
+        // SAFETY: plain syscall on fds the runtime owns (the reactor's epoll, kept open by the
+        // reactor handle the runtime holds, and this ring's fd); `event` outlives the call.
+        let rc =
+            unsafe { libc::epoll_ctl(arming.epoll_fd, libc::EPOLL_CTL_MOD, self.fd(), &mut event) };
+        debug_assert!(
+            rc == 0 || self.closed.load(Ordering::Relaxed),
+            "arming a ring failed: {}",
+            io::Error::last_os_error()
+        );
+    }
+
+    /// Reaps after the ring's fd was reported readable (or a cancel landed): never loses a CQE.
+    pub(crate) fn reap_after_event(&self) -> usize {
+        // SeqCst: ordered before the try-lock below and against the holder's clear and re-check
+        // in `reap_locked` (module docs, "Completion").
+        self.needs_reap.store(true, Ordering::SeqCst);
+        let n = self.reap_loop();
+        if self.in_flight() > 0 {
+            self.arm();
+        }
+        n
+    }
+
+    /// Reaps if nobody else is reaping (the owner's per-tick check: a failed try is fine, the
+    /// holder will see what we would have seen).
+    pub(crate) fn reap(&self) -> usize {
+        self.reap_loop()
+    }
+
+    fn reap_loop(&self) -> usize {
+        let mut total = 0;
+        loop {
+            let mut batch = [(0u64, CqeResult::default()); REAP_BATCH];
+            let Some((n, more)) = self.cq_lock.try_with(|()| self.copy_out(&mut batch)) else {
+                return total;
+            };
+            for &(user_data, result) in &batch[..n] {
+                self.dispatch(user_data, result);
+            }
+            total += n;
+            // SeqCst: pairs with the store in `reap_after_event` (module docs).
+            if !more && !self.needs_reap.load(Ordering::SeqCst) {
+                return total;
+            }
+        }
+    }
+
+    /// Under `cq_lock`: copies out up to a batch of CQEs. `more`: call again.
+    fn copy_out(&self, batch: &mut [(u64, CqeResult); REAP_BATCH]) -> (usize, bool) {
+        self.needs_reap.store(false, Ordering::SeqCst);
+        // SAFETY: the CQ head only moves under `cq_lock`, which we hold.
+        let mut cq = unsafe { self.uring.completion_shared() };
+        let was_full = cq.is_full();
+        let mut n = 0;
+        for cqe in &mut cq {
+            batch[n] = (
+                cqe.user_data(),
+                CqeResult {
+                    res: cqe.result(),
+                    flags: cqe.flags(),
+                },
+            );
+            n += 1;
+            if n == REAP_BATCH {
+                break;
+            }
+        }
+        let more = !cq.is_empty() || n == REAP_BATCH;
+        drop(cq);
+        if was_full && !more {
+            // A full CQ may have overflowed: the kernel keeps the rest (IORING_FEAT_NODROP) until
+            // an enter with GETEVENTS flushes them into the CQ.
+            self.enter_getevents();
+            return (n, true);
+        }
+        (n, more)
+    }
+
+    fn enter_getevents(&self) {
+        self.metrics.enters.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: submits nothing (to_submit 0) and passes no argument; GETEVENTS with
+        // min_complete 0 only flushes overflowed CQEs.
+        let _ = unsafe {
+            self.uring
+                .submitter()
+                .enter::<libc::sigset_t>(0, 0, IORING_ENTER_GETEVENTS, None)
+        };
+    }
+
+    fn dispatch(&self, user_data: u64, result: CqeResult) {
+        match user_data & tag::MASK {
+            tag::OP => {
+                self.metrics.completed.fetch_add(1, Ordering::Relaxed);
+                self.in_flight.fetch_sub(1, Ordering::AcqRel);
+                // SAFETY: an OP-tagged user_data is the reference `Op` gave the ring at push;
+                // each CQE is reaped exactly once (under `cq_lock`).
+                unsafe { RawOp::from_user_data(user_data) }.complete(result);
+            }
+            tag::CANCEL => {
+                self.in_flight.fetch_sub(1, Ordering::AcqRel);
+                // SAFETY: as above, for the reference the cancel request holds.
+                drop(unsafe { RawOp::from_user_data(user_data) });
+            }
+            tag::INTERNAL => {
+                self.in_flight.fetch_sub(1, Ordering::AcqRel);
+            }
+            other => panic!("io_uring CQE with unknown tag {other} (user_data {user_data:#x})"),
+        }
+    }
+
+    /// Cancels the operation `op` names (a reference to its cell), from any thread.
+    pub(crate) fn cancel(self: &Arc<Ring>, op: RawOp) {
+        self.metrics.cancelled.fetch_add(1, Ordering::Relaxed);
+        if self.closed.load(Ordering::Acquire) {
+            return;
+        }
+        let mut op = Some(op);
+        super::with_local_ring(|local| {
+            if Arc::ptr_eq(&local.ring, self) {
+                let op = op.take().expect("taken once");
+                local.submitter().push_cancel(op);
+            }
+        });
+        let Some(op) = op else {
+            return;
+        };
+        if let Some(sq) = &self.shared_sq {
+            let mut sq = sq.lock();
+            let mut sub = Submitter {
+                ring: self,
+                sq: &mut sq,
+            };
+            sub.push_cancel(op);
+            sub.flush();
+            return;
+        }
+        self.remote.lock().push(op);
+        // Release: pairs with the Acquire swap in `LocalRing::drain_remote`.
+        self.has_remote.store(true, Ordering::Release);
+        if let Some(unpark) = self.owner_unpark.get() {
+            unpark();
+        }
+    }
+
+    /// Runs `f` with the shared ring's submitter (under its mutex). `None` for a worker ring.
+    pub(crate) fn with_shared<R>(&self, f: impl FnOnce(&mut Submitter<'_>) -> R) -> Option<R> {
+        let sq = self.shared_sq.as_ref()?;
+        let mut sq = sq.lock();
+        Some(f(&mut Submitter {
+            ring: self,
+            sq: &mut sq,
+        }))
+    }
+
+    /// Shutdown: no more submissions.
+    pub(crate) fn close(&self) {
+        self.closed.store(true, Ordering::Release);
+        // Cancels queued by other threads will not be submitted: drop their references (the
+        // operations' own references stay with the kernel until their CQEs).
+        drop(std::mem::take(&mut *self.remote.lock()));
+    }
+}
+
+impl LocalRing {
+    pub(crate) fn new(ring: Arc<Ring>) -> LocalRing {
+        LocalRing {
+            ring,
+            sq: SqState::default(),
+        }
+    }
+
+    pub(crate) fn ring(&self) -> &Arc<Ring> {
+        &self.ring
+    }
+
+    pub(crate) fn submitter(&mut self) -> Submitter<'_> {
+        Submitter {
+            ring: &self.ring,
+            sq: &mut self.sq,
+        }
+    }
+
+    /// The owner's per-tick work: queued remote cancels, then completions (no syscall).
+    pub(crate) fn tick(&mut self) -> usize {
+        self.submitter().drain_remote();
+        self.ring.reap()
+    }
+
+    /// When the owner has run out of tasks: submit, then reap what completed inline.
+    pub(crate) fn submit_and_reap(&mut self) -> usize {
+        let mut sub = self.submitter();
+        sub.drain_remote();
+        if !sub.has_unsubmitted() {
+            return 0;
+        }
+        sub.flush();
+        self.ring.reap()
+    }
+
+    /// Before the owner parks: submit, reap, and arm the fd while anything is in flight.
+    /// Returns the number of completions reaped (if any, the owner has work and should not park).
+    pub(crate) fn before_park(&mut self) -> usize {
+        let mut sub = self.submitter();
+        sub.drain_remote();
+        sub.flush();
+        let n = self.ring.reap();
+        if n == 0 && self.ring.in_flight() > 0 {
+            self.ring.arm();
+        }
+        n
+    }
+}
+
+impl Submitter<'_> {
+    /// Queues `entry` (its `user_data` already set); it reaches the kernel at the next flush.
+    pub(crate) fn push(&mut self, entry: squeue::Entry) {
+        self.ring.in_flight.fetch_add(1, Ordering::AcqRel);
+        self.ring.metrics.submitted.fetch_add(1, Ordering::Relaxed);
+        self.push_entry(entry);
+    }
+
+    pub(crate) fn push_cancel(&mut self, op: RawOp) {
+        let target = op.user_data(tag::OP);
+        let entry = opcode::AsyncCancel::new(target)
+            .build()
+            .user_data(op.into_user_data(tag::CANCEL));
+        self.ring.in_flight.fetch_add(1, Ordering::AcqRel);
+        self.push_entry(entry);
+    }
+
+    /// Cancels every request in flight on this ring (shutdown).
+    fn push_cancel_all(&mut self) {
+        let entry = opcode::AsyncCancel2::new(types::CancelBuilder::any().all())
+            .build()
+            .user_data(tag::INTERNAL);
+        self.ring.in_flight.fetch_add(1, Ordering::AcqRel);
+        self.push_entry(entry);
+    }
+
+    fn push_entry(&mut self, entry: squeue::Entry) {
+        if self.sq.backlog.is_empty() && self.try_push(&entry) {
+            return;
+        }
+        // SQ full: submit what is there, then try again; park it in order if still no room.
+        self.flush();
+        if !(self.sq.backlog.is_empty() && self.try_push(&entry)) {
+            self.sq.backlog.push_back(entry);
+        }
+    }
+
+    fn try_push(&mut self, entry: &squeue::Entry) -> bool {
+        // SAFETY: only a `Submitter` touches the SQ, and it borrows the ring's one `SqState`
+        // mutably (owned by a worker core, or behind the shared ring's mutex): one thread at a
+        // time. The entry's pointers stay valid until its CQE: they point into an operation cell
+        // the kernel's reference keeps alive (`OpCode`'s contract).
+        let pushed = unsafe { self.ring.uring.submission_shared().push(entry).is_ok() };
+        if pushed {
+            self.sq.unsubmitted += 1;
+        }
+        pushed
+    }
+
+    /// Pushes cancel requests other threads queued for this ring.
+    pub(crate) fn drain_remote(&mut self) {
+        // Acquire: pairs with the Release store in `Ring::cancel`.
+        if !self.ring.has_remote.swap(false, Ordering::Acquire) {
+            return;
+        }
+        let remote = std::mem::take(&mut *self.ring.remote.lock());
+        for op in remote {
+            self.push_cancel(op);
+        }
+    }
+
+    /// True if entries wait for an `io_uring_enter`.
+    pub(crate) fn has_unsubmitted(&self) -> bool {
+        self.sq.unsubmitted > 0 || !self.sq.backlog.is_empty()
+    }
+
+    /// Submits everything pushed so far in one `io_uring_enter` (plus backlog refills).
+    pub(crate) fn flush(&mut self) {
+        loop {
+            while let Some(entry) = self.sq.backlog.front() {
+                let entry = entry.clone();
+                if !self.try_push(&entry) {
+                    break;
+                }
+                self.sq.backlog.pop_front();
+            }
+            if self.sq.unsubmitted == 0 {
+                return;
+            }
+            self.ring.metrics.enters.fetch_add(1, Ordering::Relaxed);
+            match self.ring.uring.submit() {
+                Ok(n) => {
+                    self.sq.unsubmitted -= n.min(self.sq.unsubmitted);
+                    if self.sq.backlog.is_empty() || n == 0 {
+                        return;
+                    }
+                }
+                Err(e) if e.raw_os_error() == Some(libc::EINTR) => {}
+                Err(e) if matches!(e.raw_os_error(), Some(libc::EBUSY | libc::EAGAIN)) => {
+                    // The CQ is overflowing: the entries stay in the SQ until the next flush,
+                    // after a reap makes room. Never treated as "not submitted".
+                    return;
+                }
+                Err(e) => {
+                    // Only a bug gets here (EBADF, EFAULT, EINVAL on the enter itself); the
+                    // entries stay queued rather than be forgotten with their buffers.
+                    eprintln!("tandem: io_uring_enter failed: {e}");
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Shutdown: cancel everything in flight and wait (bounded) for the CQEs. Returns false if
+    /// operations were still in flight at the deadline (their memory is leaked, never freed).
+    pub(crate) fn shutdown(&mut self, deadline: Instant) -> bool {
+        self.drain_remote();
+        if self.ring.in_flight() > 0 {
+            self.push_cancel_all();
+        }
+        self.flush();
+        self.ring.close();
+        loop {
+            self.ring.reap();
+            if self.ring.in_flight() == 0 && !self.has_unsubmitted() {
+                return true;
+            }
+            let now = Instant::now();
+            if now >= deadline {
+                return false;
+            }
+            self.flush();
+            let wait = (deadline - now).min(Duration::from_millis(10));
+            let ts = types::Timespec::new()
+                .sec(wait.as_secs())
+                .nsec(wait.subsec_nanos());
+            let args = types::SubmitArgs::new().timespec(&ts);
+            self.ring.metrics.enters.fetch_add(1, Ordering::Relaxed);
+            let _ = self.ring.uring.submitter().submit_with_args(1, &args);
+        }
+    }
+}
+
+impl std::fmt::Debug for Ring {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ring")
+            .field("fd", &self.fd())
+            .field("in_flight", &self.in_flight())
+            .finish_non_exhaustive()
+    }
+}
