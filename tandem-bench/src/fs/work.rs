@@ -192,56 +192,56 @@ impl Sample {
 }
 
 /// Defines a module `tasks` with `async fn run(spec, offsets) -> io::Result<u64>` (bytes
-/// moved) for the runtime crate `$krate`, with Tokio's `fs` API: `fs_tasks!(tokio)`, or `fs_tasks!(tandem, read_at)`
-/// for a runtime whose `File` also has `read_at(buf, offset) -> (io::Result<usize>, buf)`.
+/// moved) for the runtime crate `$krate`, with Tokio's `fs` API: `fs_tasks!(tokio)`, or
+/// `fs_tasks!(tandem, read_at)` for a runtime whose `File` also has
+/// `read_at(buf, offset) -> (io::Result<usize>, buf)`.
 /// Without `read_at`, [`Kind::RandReadAt`] is refused. Expects `fs_tasks`, `Spec`, `Kind`,
 /// `share` and `BLOCK` imported at the call site.
 macro_rules! fs_tasks {
     ($krate:ident, read_at) => {
         pub mod tasks {
-        use super::{fs_tasks, share, Kind, Spec};
-        fs_tasks!(@common $krate);
+            use super::{fs_tasks, share, Kind, Spec};
+            fs_tasks!(@common $krate);
 
-        /// `read_at` from every task on one shared `File`.
-        async fn rand_read_at(spec: Arc<Spec>, offsets: Arc<Vec<u64>>) -> io::Result<u64> {
-            let file = Arc::new($krate::fs::File::open(spec.big()).await?);
-            fan_out(spec.tasks, move |t| {
-                let (spec, offsets, file) = (spec.clone(), offsets.clone(), file.clone());
-                async move {
-                    let mut buf = Vec::with_capacity(BLOCK);
-                    let mut bytes = 0;
-                    for i in share(spec.ops, spec.tasks, t) {
-                        let (n, back) = file.read_at(buf, offsets[i]).await;
-                        buf = back;
-                        bytes += n? as u64;
+            /// `read_at` from every task on one shared `File`.
+            async fn rand_read_at(spec: Arc<Spec>, offsets: Arc<Vec<u64>>) -> io::Result<u64> {
+                let file = Arc::new($krate::fs::File::open(spec.big()).await?);
+                fan_out(spec.tasks, move |t| {
+                    let (spec, offsets, file) = (spec.clone(), offsets.clone(), file.clone());
+                    async move {
+                        let mut buf = Vec::with_capacity(BLOCK);
+                        let mut bytes = 0;
+                        for i in share(spec.ops, spec.tasks, t) {
+                            let (n, back) = file.read_at(buf, offsets[i]).await;
+                            buf = back;
+                            bytes += n? as u64;
+                        }
+                        Ok(bytes)
                     }
-                    Ok(bytes)
-                }
-            })
-            .await
-        }
+                })
+                .await
+            }
         }
     };
     ($krate:ident) => {
         pub mod tasks {
-        use super::{fs_tasks, share, Kind, Spec};
-        fs_tasks!(@common $krate);
+            use super::{fs_tasks, share, Kind, Spec};
+            fs_tasks!(@common $krate);
 
-        async fn rand_read_at(_: Arc<Spec>, _: Arc<Vec<u64>>) -> io::Result<u64> {
-            Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                concat!(stringify!($krate), "::fs::File has no read_at"),
-            ))
-        }
+            async fn rand_read_at(_: Arc<Spec>, _: Arc<Vec<u64>>) -> io::Result<u64> {
+                Err(io::Error::new(
+                    io::ErrorKind::Unsupported,
+                    concat!(stringify!($krate), "::fs::File has no read_at"),
+                ))
+            }
         }
     };
     (@common $krate:ident) => {
         use std::future::Future;
         use std::io::{self, SeekFrom};
-
-        use super::BLOCK;
         use std::sync::Arc;
 
+        use super::BLOCK;
         use $krate::io::{AsyncReadExt as _, AsyncSeekExt as _};
 
         /// Runs `spec` (`offsets`: its random offsets, or empty) and returns the bytes moved.
