@@ -43,6 +43,7 @@ mod util;
 
 #[cfg(feature = "hyper")]
 pub mod hyper;
+pub mod fs;
 pub mod io;
 pub mod net;
 pub mod runtime;

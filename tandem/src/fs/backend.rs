@@ -1,0 +1,291 @@
+//! The only place where `tandem::fs` reaches the kernel for a file.
+//!
+//! Every primitive that has (or may have) an io_uring opcode lives here as a `pub(crate)` async
+//! function: open, read, write, fsync, size, set_len, rename, unlink, mkdir, link, symlink and
+//! close. Everything else in `fs/` is built on these, or on [`blocking`] for the calls that have
+//! no opcode (metadata, read_dir, canonicalize, ...). So choosing a backend per opcode is a change
+//! to the insides of this file only.
+//!
+//! Today every primitive runs on the blocking pool, as Tokio's `fs` does.
+//!
+//! Contract every implementation keeps (the io_uring one must too):
+//! 1. The fd travels as an `Arc<std::fs::File>` owned by the operation, so an operation in
+//!    flight keeps its fd open even if the `tandem::fs::File` that started it is dropped.
+//! 2. A buffer is moved into the operation and handed back with the result. Dropping the future
+//!    of an operation never frees or reuses memory the kernel may still write: on the blocking
+//!    pool the closure owns the buffer until the system call has returned.
+//! 3. Results and errors are std's: the same `io::ErrorKind` and raw os error for the same call.
+//!    `EINTR` is retried, as std's `read_to_end`/`write_all` do.
+//! 4. A read into `buf[start..bytes_total]` raises the initialised length to `start + n`
+//!    ([`IoBufMut::set_init`] never lowers it); a write sends `buf[start..bytes_init]`.
+
+use std::ffi::CString;
+use std::io;
+use std::os::fd::{AsRawFd, RawFd};
+use std::os::unix::ffi::OsStrExt;
+use std::os::unix::fs::DirBuilderExt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use crate::uring::buf::{IoBuf, IoBufMut};
+
+/// What `open(2)` is asked for: the flags (access mode, `O_CREAT`..., always `O_CLOEXEC`) and the
+/// permission bits of a created file. Built by [`OpenOptions`](super::OpenOptions).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct OpenFlags {
+    pub(crate) flags: libc::c_int,
+    pub(crate) mode: libc::mode_t,
+}
+
+/// Opens `path`, as `open(2)` with `options` (std's `OpenOptions::open` makes the same call).
+pub(crate) async fn open(path: PathBuf, options: OpenFlags) -> io::Result<std::fs::File> {
+    blocking(move || {
+        let path = c_path(&path)?;
+        let fd = retry_eintr(|| {
+            // SAFETY: `path` is a NUL-terminated string that outlives the call; open reads
+            // nothing else from our memory.
+            Ok(unsafe { libc::open(path.as_ptr(), options.flags, options.mode as libc::c_uint) })
+        })?;
+        let fd = fd as RawFd;
+        // SAFETY: `open` just returned this fd, so nothing else owns it; the File takes it.
+        Ok(unsafe { <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(fd) })
+    })
+    .await
+}
+
+/// Reads into `buf[buf_start..bytes_total]`: at `offset` (`pread(2)`), or at the file position
+/// (`read(2)`, which advances it) if `offset` is `None`. Then `set_init(buf_start + n)`.
+///
+/// # Panics
+/// If `buf_start > buf.bytes_total()`.
+pub(crate) async fn read_into<B: IoBufMut>(
+    file: Arc<std::fs::File>,
+    buf: B,
+    buf_start: usize,
+    offset: Option<u64>,
+) -> (io::Result<usize>, B) {
+    assert!(
+        buf_start <= buf.bytes_total(),
+        "read_into: start past the buffer's end"
+    );
+    with_buf(buf, move |buf| {
+        let len = buf.bytes_total() - buf_start;
+        // SAFETY: `buf_start <= bytes_total` (asserted above), so the result is inside the
+        // buffer's writable memory or one past its end.
+        let ptr = unsafe { buf.stable_mut_ptr().add(buf_start) };
+        let fd = file.as_raw_fd();
+        let res = retry_eintr(|| {
+            Ok(match offset {
+                // SAFETY: `ptr` is valid for writes of `len` bytes (`IoBufMut`'s contract with
+                // `len = bytes_total - buf_start`); `buf` owns that memory and is not touched
+                // during the call.
+                None => unsafe { libc::read(fd, ptr.cast(), len) },
+                // SAFETY: as for `read`.
+                Some(off) => unsafe { libc::pread(fd, ptr.cast(), len, off_t(off)?) },
+            })
+        });
+        if let Ok(n) = res {
+            // SAFETY: the kernel initialised `n <= len` bytes at `buf_start`, and the caller
+            // passes a start inside or at the end of the initialised part.
+            unsafe { buf.set_init(buf_start + n) };
+        }
+        res
+    })
+    .await
+}
+
+/// Writes `buf[buf_start..bytes_init]`: at `offset` (`pwrite(2)`), or at the file position
+/// (`write(2)`; with `O_APPEND`, at the end) if `offset` is `None`.
+///
+/// # Panics
+/// If `buf_start > buf.bytes_init()`.
+pub(crate) async fn write_from<B: IoBuf>(
+    file: Arc<std::fs::File>,
+    buf: B,
+    buf_start: usize,
+    offset: Option<u64>,
+) -> (io::Result<usize>, B) {
+    assert!(
+        buf_start <= buf.bytes_init(),
+        "write_from: start past the data's end"
+    );
+    with_buf(buf, move |buf| {
+        let len = buf.bytes_init() - buf_start;
+        // SAFETY: `buf_start <= bytes_init` (asserted above).
+        let ptr = unsafe { buf.stable_ptr().add(buf_start) };
+        let fd = file.as_raw_fd();
+        retry_eintr(|| {
+            Ok(match offset {
+                // SAFETY: `ptr` points to `len` initialised bytes owned by `buf`, which is not
+                // touched during the call (`IoBuf`'s contract).
+                None => unsafe { libc::write(fd, ptr.cast(), len) },
+                // SAFETY: as for `write`.
+                Some(off) => unsafe { libc::pwrite(fd, ptr.cast(), len, off_t(off)?) },
+            })
+        })
+    })
+    .await
+}
+
+/// Runs `op` on the blocking pool with the buffer, and hands the buffer back with the result.
+///
+/// The buffer waits in a shared slot rather than inside the closure so that it comes back even
+/// when the pool cancels the job before it starts (at runtime shutdown, which drops the
+/// closure). If the caller's future is dropped meanwhile, the job keeps the slot, and with it
+/// the buffer, alive until the system call has returned.
+async fn with_buf<B, F>(buf: B, op: F) -> (io::Result<usize>, B)
+where
+    B: Send + 'static,
+    F: FnOnce(&mut B) -> io::Result<usize> + Send + 'static,
+{
+    let slot = Arc::new(Mutex::new(Some(buf)));
+    let job_slot = Arc::clone(&slot);
+    let res = blocking(move || {
+        let mut guard = lock(&job_slot);
+        let buf = guard
+            .as_mut()
+            .unwrap_or_else(|| unreachable!("only this job and its caller take the buffer"));
+        Ok(op(buf))
+    })
+    .await;
+    let buf = lock(&slot)
+        .take()
+        .unwrap_or_else(|| unreachable!("the job returned the buffer to the slot"));
+    match res {
+        Ok(res) => (res, buf),
+        Err(cancelled) => (Err(cancelled), buf),
+    }
+}
+
+/// Locks a buffer slot. Poisoning cannot happen (no code panics while holding it), but if it
+/// did the buffer is still whole, so use it.
+fn lock<B>(slot: &Mutex<Option<B>>) -> std::sync::MutexGuard<'_, Option<B>> {
+    slot.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// `fsync(2)`, or `fdatasync(2)` if `data_only`.
+pub(crate) async fn fsync(file: Arc<std::fs::File>, data_only: bool) -> io::Result<()> {
+    blocking(move || {
+        if data_only {
+            file.sync_data()
+        } else {
+            file.sync_all()
+        }
+    })
+    .await
+}
+
+/// The file's size in bytes (`statx`/`fstat`), to size `fs::read`'s buffer.
+pub(crate) async fn file_size(file: Arc<std::fs::File>) -> io::Result<u64> {
+    blocking(move || file.metadata().map(|m| m.len())).await
+}
+
+/// `ftruncate(2)`: truncates or extends the file to `len` bytes.
+pub(crate) async fn set_len(file: Arc<std::fs::File>, len: u64) -> io::Result<()> {
+    blocking(move || file.set_len(len)).await
+}
+
+/// `rename(2)`.
+pub(crate) async fn rename(from: PathBuf, to: PathBuf) -> io::Result<()> {
+    blocking(move || std::fs::rename(from, to)).await
+}
+
+/// `unlink(2)`.
+pub(crate) async fn remove_file(path: PathBuf) -> io::Result<()> {
+    blocking(move || std::fs::remove_file(path)).await
+}
+
+/// `rmdir(2)`.
+pub(crate) async fn remove_dir(path: PathBuf) -> io::Result<()> {
+    blocking(move || std::fs::remove_dir(path)).await
+}
+
+/// `mkdir(2)` with permission bits `mode` (before the umask).
+pub(crate) async fn create_dir(path: PathBuf, mode: libc::mode_t) -> io::Result<()> {
+    blocking(move || std::fs::DirBuilder::new().mode(mode).create(path)).await
+}
+
+/// `link(2)`: a new name `dst` for the file `src`.
+pub(crate) async fn hard_link(src: PathBuf, dst: PathBuf) -> io::Result<()> {
+    blocking(move || std::fs::hard_link(src, dst)).await
+}
+
+/// `symlink(2)`: a symbolic link at `dst` pointing to `src`.
+pub(crate) async fn symlink(src: PathBuf, dst: PathBuf) -> io::Result<()> {
+    blocking(move || std::os::unix::fs::symlink(src, dst)).await
+}
+
+/// `close(2)`, reporting its error (dropping a `std::fs::File` ignores it).
+// No caller yet: every close in Tokio's API is a drop. Kept so that the io_uring port has one
+// place to put `IORING_OP_CLOSE` when an API that reports close errors arrives.
+#[allow(dead_code)]
+pub(crate) async fn close(file: std::fs::File) -> io::Result<()> {
+    blocking(move || {
+        let fd = std::os::fd::IntoRawFd::into_raw_fd(file);
+        // SAFETY: `into_raw_fd` gave us sole ownership of `fd`; it is closed exactly once here.
+        // EINTR is not retried: on Linux the fd is released even then, and a retry could close
+        // an fd another thread has just been given.
+        if unsafe { libc::close(fd) } == -1 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// Runs `f` on the blocking pool. A job the pool cancelled (at runtime shutdown) or that
+/// panicked becomes an `io::Error` of kind `Other`, as in Tokio.
+///
+/// # Panics
+/// Outside a runtime.
+pub(crate) async fn blocking<F, R>(f: F) -> io::Result<R>
+where
+    F: FnOnce() -> io::Result<R> + Send + 'static,
+    R: Send + 'static,
+{
+    match crate::task::spawn_blocking(f).await {
+        Ok(res) => res,
+        Err(_) => Err(background_task_failed()),
+    }
+}
+
+/// The error an operation reports when the task or job running it ended without a result.
+pub(crate) fn background_task_failed() -> io::Error {
+    io::Error::other("background task failed")
+}
+
+/// Calls `f` (a system call returning -1 on error) until it fails with something other than
+/// `EINTR`. A `?` inside `f` ends the loop with that error.
+fn retry_eintr<T>(mut f: impl FnMut() -> io::Result<T>) -> io::Result<usize>
+where
+    T: TryInto<usize> + Copy + PartialEq + From<i8>,
+{
+    loop {
+        let ret = f()?;
+        if ret != T::from(-1) {
+            return Ok(ret.try_into().unwrap_or_else(|_| {
+                unreachable!("a system call's result other than -1 is not negative")
+            }));
+        }
+        let err = io::Error::last_os_error();
+        if err.kind() != io::ErrorKind::Interrupted {
+            return Err(err);
+        }
+    }
+}
+
+/// An offset as `off_t`. An offset past `i64::MAX` would be negative, which the kernel rejects
+/// with `EINVAL`; report that without the call.
+fn off_t(offset: u64) -> io::Result<libc::off_t> {
+    libc::off_t::try_from(offset).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))
+}
+
+/// `path` as a C string; an interior NUL is std's `InvalidInput` error.
+fn c_path(path: &Path) -> io::Result<CString> {
+    CString::new(path.as_os_str().as_bytes()).map_err(|_| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "file name contained an unexpected NUL byte",
+        )
+    })
+}

@@ -1,0 +1,49 @@
+//! Asynchronous file-system access: a drop-in mirror of `tokio::fs`.
+//!
+//! Same names, signatures and semantics as Tokio's `fs` (1.48): [`File`] with `AsyncRead`,
+//! `AsyncWrite` and `AsyncSeek` through an internal buffer, [`OpenOptions`], [`DirBuilder`],
+//! [`read_dir`], and the free functions ([`read`], [`write()`], [`metadata`], [`rename`], ...).
+//! Results and errors are std's for the same call: the same `io::ErrorKind` and raw os error.
+//!
+//! # Positional I/O with owned buffers
+//!
+//! Beyond Tokio, [`File::read_at`], [`File::write_at`], [`File::read_exact_at`] and
+//! [`File::write_all_at`] do `pread`/`pwrite` with a buffer the call owns until it completes
+//! ([`IoBuf`]/[`IoBufMut`]: `Vec<u8>`, `Box<[u8]>`, `&'static [u8]`, `String`, ...), and hand
+//! the buffer back with the result. They take `&self` and leave the file position alone, so many
+//! can run at once on one file.
+//!
+//! # The backend rule
+//!
+//! Every call that reaches the kernel for a file and has an io_uring opcode (open, read, write,
+//! fsync, size, set_len, rename, unlink, mkdir, link, symlink, close) goes through the one file
+//! `fs/backend.rs`; the rest (metadata, read_dir, canonicalize, copy, ...) go through its
+//! `blocking` helper. No other file of `fs/` calls the blocking pool, so where each call runs
+//! (blocking pool or io_uring, per opcode) is decided there alone.
+//!
+//! # Cancellation
+//!
+//! Dropping any future of this module never frees memory the kernel may still write: buffers
+//! are owned by the operation and freed by it when the call has returned. A `File`'s background
+//! write completes even if the `File` is dropped without a flush (the error is then lost).
+
+mod backend;
+mod dir_builder;
+mod file;
+mod open_options;
+mod paths;
+mod read;
+mod read_dir;
+mod write;
+
+pub use self::dir_builder::DirBuilder;
+pub use self::file::File;
+pub use self::open_options::OpenOptions;
+pub use self::paths::{
+    canonicalize, copy, create_dir, create_dir_all, hard_link, metadata, read_link, remove_dir,
+    remove_dir_all, remove_file, rename, set_permissions, symlink, symlink_metadata, try_exists,
+};
+pub use self::read::{read, read_to_string};
+pub use self::read_dir::{read_dir, DirEntry, ReadDir};
+pub use self::write::write;
+pub use crate::uring::buf::{IoBuf, IoBufMut};
