@@ -26,7 +26,7 @@
 pub(crate) mod buf;
 mod handle;
 mod metrics;
-mod op;
+pub(crate) mod op;
 pub(crate) mod ops;
 mod probe;
 mod ring;
@@ -35,7 +35,7 @@ mod state;
 #[cfg(all(test, loom))]
 mod tests;
 
-pub(crate) use handle::{Handle, Route, Rings};
+pub(crate) use handle::{Handle, Rings, Route};
 pub use metrics::{FallbackCause, RingStats, UringStats};
 pub(crate) use op::{CqeResult, Op, OpCode};
 pub(crate) use ring::LocalRing;

@@ -94,10 +94,17 @@ struct Vtable {
 }
 
 #[repr(C)]
-struct OpCell<T> {
+pub(crate) struct OpCell<T> {
     header: Header,
     data: UnsafeCell<Option<T>>,
 }
+
+// SAFETY: the cell's fields are reached only through the lifecycle protocol (`state.rs`), which
+// gives one thread at a time the data and the result; the data moves between threads, so it
+// must be `Send`. Wakers are `Send + Sync`.
+unsafe impl<T: Send> Send for OpCell<T> {}
+// SAFETY: as above.
+unsafe impl<T: Send> Sync for OpCell<T> {}
 
 /// A raw reference to a cell, as carried in `user_data`. Owns one `Arc` count.
 pub(crate) struct RawOp(*const Header);
@@ -157,7 +164,7 @@ impl<T: OpCode> OpCell<T> {
         add_ref: Self::add_ref_raw,
     };
 
-    fn new(data: T) -> Arc<OpCell<T>> {
+    pub(crate) fn new(data: T) -> Arc<OpCell<T>> {
         Arc::new(OpCell {
             header: Header {
                 vtable: &Self::VTABLE,
@@ -192,7 +199,7 @@ impl<T: OpCode> OpCell<T> {
         unsafe { Arc::increment_strong_count(ptr.cast::<OpCell<T>>()) };
     }
 
-    fn raw(self: &Arc<Self>) -> RawOp {
+    pub(crate) fn raw(self: &Arc<Self>) -> RawOp {
         RawOp(Arc::into_raw(self.clone()).cast::<Header>())
     }
 
@@ -273,7 +280,16 @@ impl<T: OpCode> Future for Op<T> {
         let Stage::InFlight { cell, .. } = &this.stage else {
             panic!("`Op` polled after completion");
         };
-        let header = &cell.header;
+        let out = std::task::ready!(cell.poll_complete(cx));
+        this.stage = Stage::Done;
+        Poll::Ready(out)
+    }
+}
+
+impl<T: OpCode> OpCell<T> {
+    /// The future's side: the result and data once COMPLETE, else register `cx`'s waker.
+    pub(crate) fn poll_complete(&self, cx: &mut Context<'_>) -> Poll<(CqeResult, T)> {
+        let header = &self.header;
         let mut state = header.state.load();
         if !state.is_complete() {
             if state.has_waker() {
@@ -300,14 +316,30 @@ impl<T: OpCode> Future for Op<T> {
                 }
             }
         }
-        // SAFETY: COMPLETE is set and DROPPED is not (this future is alive): the result and the
+        // SAFETY: COMPLETE is set and DROPPED is not (the future is alive): the result and the
         // data are the future's (`state.rs`). The Acquire load in `State` orders these reads
         // after the ring's writes.
         let result = header.result.with(|r| unsafe { *r });
         // SAFETY: as above.
-        let data = cell.data.with_mut(|d| unsafe { (*d).take() });
-        this.stage = Stage::Done;
-        (result, data.expect("a completed cell still holds its data")).into()
+        let data = self.data.with_mut(|d| unsafe { (*d).take() });
+        Poll::Ready((result, data.expect("a completed cell still holds its data")))
+    }
+
+    /// The future is dropped while in flight. Returns the reference a cancel request should
+    /// carry, if the operation is still in flight (the ring then owns everything).
+    pub(crate) fn drop_future(self: &Arc<Self>) -> Option<RawOp> {
+        match self.header.state.transition_to_dropped() {
+            Dropped::OwnsResult => {
+                // SAFETY: COMPLETE was set before DROPPED: the result and data are ours.
+                let result = self.header.result.with(|r| unsafe { *r });
+                // SAFETY: as above.
+                if let Some(mut data) = self.data.with_mut(|d| unsafe { (*d).take() }) {
+                    data.release(result);
+                }
+                None
+            }
+            Dropped::HandedToRing => Some(self.raw()),
+        }
     }
 }
 
@@ -316,16 +348,8 @@ impl<T: OpCode> Drop for Op<T> {
         let Stage::InFlight { cell, ring } = std::mem::replace(&mut self.stage, Stage::Done) else {
             return;
         };
-        match cell.header.state.transition_to_dropped() {
-            Dropped::OwnsResult => {
-                // SAFETY: COMPLETE was set before DROPPED: the result and data are ours.
-                let result = cell.header.result.with(|r| unsafe { *r });
-                // SAFETY: as above.
-                if let Some(mut data) = cell.data.with_mut(|d| unsafe { (*d).take() }) {
-                    data.release(result);
-                }
-            }
-            Dropped::HandedToRing => ring.cancel(cell.raw()),
+        if let Some(op) = cell.drop_future() {
+            ring.cancel(op);
         }
     }
 }

@@ -1,5 +1,5 @@
 //! One io_uring instance: its submission side, owned by one thread at a time (`LocalRing`), and
-//! its completion side, reaped by whoever holds `cq_lock`.
+//! its completion side, reaped by whoever holds the CQ's `DrainLock`.
 //!
 //! # Submission (no lock)
 //! A worker's `LocalRing` lives in the worker's core, which one thread runs at a time, so pushing
@@ -11,9 +11,9 @@
 //! mutex and submits at once.
 //!
 //! # Completion (try-lock plus a flag, no lost CQE)
-//! The CQ head may only move under `cq_lock`. A thread that learns of new CQEs (the ring's fd
-//! turned readable in epoll) sets `needs_reap` and then tries the lock; if another thread holds
-//! it, that holder sees `needs_reap` before it lets go and reaps again. CQEs are copied out under
+//! The CQ head may only move under the CQ's `DrainLock`. A thread that learns of new CQEs (the
+//! ring's fd turned readable in epoll) takes the lock or, if it is held, leaves a note that the
+//! holder reads when it unlocks, and reaps again (`util/drain_lock.rs`). CQEs are copied out under
 //! the lock and dispatched (results stored, futures woken) after it is released.
 //!
 //! # Waking a parked owner
@@ -33,7 +33,7 @@ use super::metrics::RingMetrics;
 use super::op::{tag, CqeResult, RawOp};
 use crate::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use crate::loom::sync::Mutex;
-use crate::util::try_lock::TryLock;
+use crate::util::drain_lock::DrainLock;
 use io_uring::{opcode, squeue, types, IoUring};
 use std::collections::VecDeque;
 use std::io;
@@ -59,8 +59,8 @@ pub(crate) struct Ring {
     uring: IoUring,
     /// Identifies the runtime (`Rings`) this ring belongs to.
     pub(crate) rings_id: usize,
-    cq_lock: TryLock<()>,
-    needs_reap: AtomicBool,
+    /// Whoever moves the CQ head holds this (`util/drain_lock.rs`: no CQE left behind).
+    cq: DrainLock,
     /// Operations and cancel requests pushed and not yet reaped.
     in_flight: AtomicUsize,
     remote: Mutex<Vec<RawOp>>,
@@ -103,8 +103,7 @@ impl Ring {
             shared_sq: shared.then(|| Mutex::new(SqState::default())),
             uring,
             rings_id,
-            cq_lock: TryLock::new(()),
-            needs_reap: AtomicBool::new(false),
+            cq: DrainLock::new(),
             in_flight: AtomicUsize::new(0),
             remote: Mutex::new(Vec::new()),
             has_remote: AtomicBool::new(false),
@@ -156,44 +155,46 @@ impl Ring {
 
     /// Reaps after the ring's fd was reported readable (or a cancel landed): never loses a CQE.
     pub(crate) fn reap_after_event(&self) -> usize {
-        // SeqCst: ordered before the try-lock below and against the holder's clear and re-check
-        // in `reap_locked` (module docs, "Completion").
-        self.needs_reap.store(true, Ordering::SeqCst);
-        let n = self.reap_loop();
+        let n = self.reap_loop(true);
         if self.in_flight() > 0 {
             self.arm();
         }
         n
     }
 
-    /// Reaps if nobody else is reaping (the owner's per-tick check: a failed try is fine, the
-    /// holder will see what we would have seen).
+    /// Reaps if nobody else is reaping (the owner's per-tick check: if another thread holds the
+    /// lock, it is reaping what we would have).
     pub(crate) fn reap(&self) -> usize {
-        self.reap_loop()
+        self.reap_loop(false)
     }
 
-    fn reap_loop(&self) -> usize {
+    fn reap_loop(&self, announced: bool) -> usize {
         let mut total = 0;
-        loop {
+        let mut guard = if announced {
+            self.cq.try_lock_or_note()
+        } else {
+            self.cq.try_lock()
+        };
+        while let Some(held) = guard {
             let mut batch = [(0u64, CqeResult::default()); REAP_BATCH];
-            let Some((n, more)) = self.cq_lock.try_with(|()| self.copy_out(&mut batch)) else {
-                return total;
-            };
+            let (n, more) = self.copy_out(&mut batch);
+            let noted = held.unlock();
+            // Completions are delivered (futures woken) with the lock released.
             for &(user_data, result) in &batch[..n] {
                 self.dispatch(user_data, result);
             }
             total += n;
-            // SeqCst: pairs with the store in `reap_after_event` (module docs).
-            if !more && !self.needs_reap.load(Ordering::SeqCst) {
-                return total;
+            if !more && !noted {
+                break;
             }
+            guard = self.cq.try_lock();
         }
+        total
     }
 
-    /// Under `cq_lock`: copies out up to a batch of CQEs. `more`: call again.
+    /// Under the CQ lock: copies out up to a batch of CQEs. `more`: call again.
     fn copy_out(&self, batch: &mut [(u64, CqeResult); REAP_BATCH]) -> (usize, bool) {
-        self.needs_reap.store(false, Ordering::SeqCst);
-        // SAFETY: the CQ head only moves under `cq_lock`, which we hold.
+        // SAFETY: the CQ head only moves under the CQ's `DrainLock`, which we hold.
         let mut cq = unsafe { self.uring.completion_shared() };
         let was_full = cq.is_full();
         let mut n = 0;
@@ -238,7 +239,7 @@ impl Ring {
                 self.metrics.completed.fetch_add(1, Ordering::Relaxed);
                 self.in_flight.fetch_sub(1, Ordering::AcqRel);
                 // SAFETY: an OP-tagged user_data is the reference `Op` gave the ring at push;
-                // each CQE is reaped exactly once (under `cq_lock`).
+                // each CQE is reaped exactly once (under the CQ lock).
                 unsafe { RawOp::from_user_data(user_data) }.complete(result);
             }
             tag::CANCEL => {
