@@ -65,8 +65,9 @@ pub(crate) struct Ring {
     in_flight: AtomicUsize,
     remote: Mutex<Vec<RawOp>>,
     has_remote: AtomicBool,
-    /// Wakes the thread that owns the `LocalRing` (set for worker rings).
-    owner_unpark: OnceLock<Box<dyn Fn() + Send + Sync>>,
+    /// Wakes the thread that owns the `LocalRing` (set for worker rings). It reaches the
+    /// scheduler, which reaches the rings: `close` drops it to break that cycle.
+    owner_unpark: Mutex<Option<Box<dyn Fn() + Send + Sync>>>,
     arming: OnceLock<Arming>,
     /// The shared ring's submission state (worker rings keep theirs in a `LocalRing`).
     shared_sq: Option<Mutex<SqState>>,
@@ -107,7 +108,7 @@ impl Ring {
             in_flight: AtomicUsize::new(0),
             remote: Mutex::new(Vec::new()),
             has_remote: AtomicBool::new(false),
-            owner_unpark: OnceLock::new(),
+            owner_unpark: Mutex::new(None),
             arming: OnceLock::new(),
             closed: AtomicBool::new(false),
             metrics: RingMetrics::default(),
@@ -119,7 +120,7 @@ impl Ring {
     }
 
     pub(crate) fn set_owner_unpark(&self, unpark: Box<dyn Fn() + Send + Sync>) {
-        let _ = self.owner_unpark.set(unpark);
+        *self.owner_unpark.lock() = Some(unpark);
     }
 
     pub(crate) fn set_arming(&self, arming: Arming) {
@@ -283,7 +284,7 @@ impl Ring {
         self.remote.lock().push(op);
         // Release: pairs with the Acquire swap in `LocalRing::drain_remote`.
         self.has_remote.store(true, Ordering::Release);
-        if let Some(unpark) = self.owner_unpark.get() {
+        if let Some(unpark) = &*self.owner_unpark.lock() {
             unpark();
         }
     }
@@ -304,6 +305,7 @@ impl Ring {
         // Cancels queued by other threads will not be submitted: drop their references (the
         // operations' own references stay with the kernel until their CQEs).
         drop(std::mem::take(&mut *self.remote.lock()));
+        drop(self.owner_unpark.lock().take());
     }
 }
 
