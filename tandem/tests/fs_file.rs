@@ -350,3 +350,21 @@ fs_test!(async fn std_file_interop_positions(dir) {
     assert_eq!(&last, b"f");
     let _ = std::io::stdout().flush();
 });
+
+#[test]
+fn public_types_and_futures_are_send_and_sync() {
+    fn send_sync<T: Send + Sync>(_: &T) {}
+    fn send<T: Send>(_: &T) {}
+    fn types<T: Send + Sync + Unpin + std::fmt::Debug>() {}
+    types::<File>();
+    types::<OpenOptions>();
+    types::<tandem::fs::DirBuilder>();
+    types::<tandem::fs::ReadDir>();
+    types::<tandem::fs::DirEntry>();
+    // Never polled: only their types are checked.
+    send(&tandem::fs::read("x"));
+    send(&tandem::fs::write("x", b"y"));
+    send(&tandem::fs::read_dir("x"));
+    send(&File::open("x"));
+    send_sync(&OpenOptions::new());
+}

@@ -164,4 +164,17 @@ fs_test!(async fn dropping_a_read_future_is_harmless(dir) {
     let (res, buf) = file.read_at(Vec::with_capacity(16), 16).await;
     assert_eq!(res.unwrap(), 16);
     assert_bytes_eq(&buf, &data[16..32], "read after dropped reads");
+    // into_std waits for dropped operations that still hold the fd.
+    {
+        let mut fut = pin!(file.read_at(Vec::with_capacity(data.len()), 0));
+        poll_fn(|cx| {
+            let _ = fut.as_mut().poll(cx);
+            Poll::Ready(())
+        })
+        .await;
+    }
+    let std_file = file.into_std().await;
+    let mut first = [0u8; 4];
+    std::os::unix::fs::FileExt::read_exact_at(&std_file, &mut first, 0).unwrap();
+    assert_eq!(first, data[..4]);
 });

@@ -174,8 +174,19 @@ impl File {
         let mut inner = self.inner.lock().await;
         poll_fn(|cx| inner.poll_complete_inflight(cx)).await;
         drop(inner);
-        Arc::try_unwrap(self.std)
-            .unwrap_or_else(|_| unreachable!("no operation in flight holds the file"))
+        let mut std = self.std;
+        loop {
+            match Arc::try_unwrap(std) {
+                Ok(std) => return std,
+                // A positional operation whose future was dropped still holds the fd until its
+                // system call returns (it owns the fd, as it owns the buffer). It finishes on
+                // its own; let it.
+                Err(shared) => {
+                    std = shared;
+                    crate::task::yield_now().await;
+                }
+            }
+        }
     }
 
     /// The std file, if no operation is in flight; otherwise the file back.
