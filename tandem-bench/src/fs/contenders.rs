@@ -75,12 +75,12 @@ impl Contender {
         matches!(self, Contender::TandemUring | Contender::TandemOff)
     }
 
-    /// Takes one sample of `spec`; `None` if this contender is not available (the runner
-    /// could not be built, or this build has no `tandem::fs`).
+    /// Takes one sample of `spec`; `None` if this contender is not available (the Tokio
+    /// io_uring runner could not be built).
     pub fn sample(self, spec: &Spec, runner: Option<&Runner>) -> io::Result<Option<Sample>> {
         match self {
-            Contender::TandemUring => tandem_side::sample(spec, tandem_side::Mode::Auto),
-            Contender::TandemOff => tandem_side::sample(spec, tandem_side::Mode::Off),
+            Contender::TandemUring => tandem_side::sample(spec, tandem_side::Mode::Auto).map(Some),
+            Contender::TandemOff => tandem_side::sample(spec, tandem_side::Mode::Off).map(Some),
             Contender::TokioPool => tokio_pool::sample(spec).map(Some),
             Contender::TokioUring => match runner {
                 Some(runner) => runner.sample(spec).map(Some),
@@ -125,7 +125,6 @@ mod tokio_pool {
     }
 }
 
-#[cfg(feature = "tandem-fs")]
 mod tandem_side {
     use super::*;
 
@@ -133,25 +132,13 @@ mod tandem_side {
 
     pub use tandem::runtime::UringMode as Mode;
 
-    pub fn sample(spec: &Spec, mode: Mode) -> io::Result<Option<Sample>> {
+    pub fn sample(spec: &Spec, mode: Mode) -> io::Result<Sample> {
         let rt = tandem::runtime::Builder::new_multi_thread()
             .worker_threads(WORKERS)
             .io_uring(mode)
             .enable_all()
             .build()?;
-        sample_with(spec, |f| rt.block_on(f), tasks::run).map(Some)
-    }
-}
-
-/// Without `tandem::fs` (the `tandem-fs` feature), Tandem's columns stay empty.
-#[cfg(not(feature = "tandem-fs"))]
-mod tandem_side {
-    use super::*;
-
-    pub use tandem::runtime::UringMode as Mode;
-
-    pub fn sample(_: &Spec, _: Mode) -> io::Result<Option<Sample>> {
-        Ok(None)
+        sample_with(spec, |f| rt.block_on(f), tasks::run)
     }
 }
 

@@ -45,7 +45,8 @@ pub const USAGE: &str = "\
 fs suite options (`fs`, `fs/FILTER`, e.g. `fs/rand_read`):
   --fs-rounds R      rounds, each contender once per workload per round (default: 5; 3 when
                      every suite runs; 1 with --quick)
-  --fs-reads N       random reads per sample of rand_read_* (default: 20000)
+  --fs-reads N       random reads per sample of rand_read_* (default: 10000; 5000 when every
+                     suite runs; 1000 with --quick)
   --no-fio           skip fio even when it is on the PATH
   Results also go to target/tandem-bench/fs.json and fs.svg.";
 
@@ -102,8 +103,8 @@ impl Options {
     /// The plan: the flags given, and defaults for `mode` for the rest.
     pub fn plan(&self, mode: Mode, filters: Vec<String>) -> Plan {
         let (rounds, small_files, opens, reads, fio) = match mode {
-            Mode::Selected => (5, 10_000, 20_000, 20_000, Some(3)),
-            Mode::EverySuite => (3, 10_000, 10_000, 10_000, Some(1)),
+            Mode::Selected => (5, 10_000, 10_000, 10_000, Some(2)),
+            Mode::EverySuite => (3, 10_000, 5_000, 5_000, Some(1)),
             Mode::Quick => (1, 500, 500, 1_000, None),
         };
         Plan {
@@ -170,10 +171,11 @@ impl Plan {
         let per_round: Duration = workloads
             .iter()
             .map(|w| {
+                // Seconds per operation per contender, on average, measured on 2 cores.
                 let per_op = match w.cells[0].1 {
+                    Kind::WriteSmall => 50e-6,
                     Kind::RandReadAt | Kind::RandReadSeek if w.tasks == 1 => 40e-6,
-                    Kind::RandReadAt | Kind::RandReadSeek => 12e-6,
-                    _ => 12e-6,
+                    _ => 15e-6,
                 };
                 Duration::from_secs_f64(per_op * w.ops as f64 * w.cells.len() as f64 * 1.1)
             })

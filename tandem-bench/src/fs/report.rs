@@ -147,7 +147,8 @@ fn fmt_ratio(r: f64, target: Option<f64>) -> String {
         return "-".into();
     }
     let mark = match target {
-        Some(t) if r >= t => " ✓",
+        // Judged as printed, to two decimals.
+        Some(t) if (r * 100.0).round() / 100.0 >= t => " ✓",
         Some(_) => " ✗",
         None => "",
     };
