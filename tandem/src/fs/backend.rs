@@ -6,7 +6,10 @@
 //! no opcode (metadata, read_dir, canonicalize, ...). So choosing a backend per opcode is a change
 //! to the insides of this file only.
 //!
-//! Today every primitive runs on the blocking pool, as Tokio's `fs` does.
+//! Each primitive asks the runtime's io_uring handle for a route (`uring::Handle::route`, per
+//! opcode): io_uring when the runtime has rings and the kernel has the opcode, else the blocking
+//! pool, with the cause counted in the runtime's metrics. The `*_blocking` functions below are
+//! the blocking-pool halves; `uring/ops/` holds the io_uring halves.
 //!
 //! Contract every implementation keeps (the io_uring one must too):
 //! 1. The fd travels as an `Arc<std::fs::File>` owned by the operation, so an operation in
@@ -28,6 +31,161 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::uring::buf::{IoBuf, IoBufMut};
+use crate::uring::ops;
+use crate::uring::Route;
+
+/// Where an operation with `opcode` runs in the current runtime.
+///
+/// # Panics
+/// Outside a runtime (as `spawn_blocking`).
+fn route(opcode: u8) -> Route {
+    crate::runtime::Handle::current()
+        .inner
+        .driver()
+        .uring
+        .route(opcode)
+}
+
+/// Opens `path`, as `open(2)` with `options` (std's `OpenOptions::open` makes the same call).
+pub(crate) async fn open(path: PathBuf, options: OpenFlags) -> io::Result<std::fs::File> {
+    match route(ops::open::CODE) {
+        Route::Uring(rings) => ops::open::open(rings, &path, options.flags, options.mode).await,
+        Route::Blocking => open_blocking(path, options).await,
+    }
+}
+
+/// Reads into `buf[buf_start..bytes_total]`: at `offset` (`pread(2)`), or at the file position
+/// (`read(2)`, which advances it) if `offset` is `None`. Then `set_init(buf_start + n)`.
+///
+/// # Panics
+/// If `buf_start > buf.bytes_total()`.
+pub(crate) async fn read_into<B: IoBufMut>(
+    file: Arc<std::fs::File>,
+    buf: B,
+    buf_start: usize,
+    offset: Option<u64>,
+) -> (io::Result<usize>, B) {
+    assert!(
+        buf_start <= buf.bytes_total(),
+        "read_into: start past the buffer's end"
+    );
+    if let Some(Err(e)) = offset.map(off_t) {
+        return (Err(e), buf);
+    }
+    match route(ops::read::CODE) {
+        Route::Uring(rings) => ops::read::read_into(rings, file, buf, buf_start, offset).await,
+        Route::Blocking => read_into_blocking(file, buf, buf_start, offset).await,
+    }
+}
+
+/// Writes `buf[buf_start..bytes_init]`: at `offset` (`pwrite(2)`), or at the file position
+/// (`write(2)`; with `O_APPEND`, at the end) if `offset` is `None`.
+///
+/// # Panics
+/// If `buf_start > buf.bytes_init()`.
+pub(crate) async fn write_from<B: IoBuf>(
+    file: Arc<std::fs::File>,
+    buf: B,
+    buf_start: usize,
+    offset: Option<u64>,
+) -> (io::Result<usize>, B) {
+    assert!(
+        buf_start <= buf.bytes_init(),
+        "write_from: start past the data's end"
+    );
+    if let Some(Err(e)) = offset.map(off_t) {
+        return (Err(e), buf);
+    }
+    match route(ops::write::CODE) {
+        Route::Uring(rings) => ops::write::write_from(rings, file, buf, buf_start, offset).await,
+        Route::Blocking => write_from_blocking(file, buf, buf_start, offset).await,
+    }
+}
+
+/// `fsync(2)`, or `fdatasync(2)` if `data_only`.
+pub(crate) async fn fsync(file: Arc<std::fs::File>, data_only: bool) -> io::Result<()> {
+    match route(ops::fsync::CODE) {
+        Route::Uring(rings) => ops::fsync::fsync(rings, file, data_only).await,
+        Route::Blocking => fsync_blocking(file, data_only).await,
+    }
+}
+
+/// The file's size in bytes (`statx`), to size `fs::read`'s buffer.
+pub(crate) async fn file_size(file: Arc<std::fs::File>) -> io::Result<u64> {
+    match route(ops::statx::CODE) {
+        Route::Uring(rings) => ops::statx::file_size(rings, file).await,
+        Route::Blocking => file_size_blocking(file).await,
+    }
+}
+
+/// `ftruncate(2)`: truncates or extends the file to `len` bytes.
+pub(crate) async fn set_len(file: Arc<std::fs::File>, len: u64) -> io::Result<()> {
+    if let Err(e) = off_t(len) {
+        return Err(e);
+    }
+    match route(ops::ftruncate::CODE) {
+        Route::Uring(rings) => ops::ftruncate::set_len(rings, file, len).await,
+        Route::Blocking => set_len_blocking(file, len).await,
+    }
+}
+
+/// `rename(2)`.
+pub(crate) async fn rename(from: PathBuf, to: PathBuf) -> io::Result<()> {
+    match route(ops::rename::CODE) {
+        Route::Uring(rings) => ops::rename::rename(rings, &from, &to).await,
+        Route::Blocking => rename_blocking(from, to).await,
+    }
+}
+
+/// `unlink(2)`.
+pub(crate) async fn remove_file(path: PathBuf) -> io::Result<()> {
+    match route(ops::unlink::CODE) {
+        Route::Uring(rings) => ops::unlink::unlink(rings, &path, false).await,
+        Route::Blocking => remove_file_blocking(path).await,
+    }
+}
+
+/// `rmdir(2)`.
+pub(crate) async fn remove_dir(path: PathBuf) -> io::Result<()> {
+    match route(ops::unlink::CODE) {
+        Route::Uring(rings) => ops::unlink::unlink(rings, &path, true).await,
+        Route::Blocking => remove_dir_blocking(path).await,
+    }
+}
+
+/// `mkdir(2)` with permission bits `mode` (before the umask).
+pub(crate) async fn create_dir(path: PathBuf, mode: libc::mode_t) -> io::Result<()> {
+    match route(ops::mkdir::CODE) {
+        Route::Uring(rings) => ops::mkdir::mkdir(rings, &path, mode).await,
+        Route::Blocking => create_dir_blocking(path, mode).await,
+    }
+}
+
+/// `link(2)`: a new name `dst` for the file `src`.
+pub(crate) async fn hard_link(src: PathBuf, dst: PathBuf) -> io::Result<()> {
+    match route(ops::link::CODE) {
+        Route::Uring(rings) => ops::link::hard_link(rings, &src, &dst).await,
+        Route::Blocking => hard_link_blocking(src, dst).await,
+    }
+}
+
+/// `symlink(2)`: a symbolic link at `dst` pointing to `src`.
+pub(crate) async fn symlink(src: PathBuf, dst: PathBuf) -> io::Result<()> {
+    match route(ops::symlink::CODE) {
+        Route::Uring(rings) => ops::symlink::symlink(rings, &src, &dst).await,
+        Route::Blocking => symlink_blocking(src, dst).await,
+    }
+}
+
+/// `close(2)`, reporting its error (dropping a `std::fs::File` ignores it).
+// No caller yet: every close in Tokio's API is a drop.
+#[allow(dead_code)]
+pub(crate) async fn close(file: std::fs::File) -> io::Result<()> {
+    match route(ops::close::CODE) {
+        Route::Uring(rings) => ops::close::close(rings, file.into()).await,
+        Route::Blocking => close_blocking(file).await,
+    }
+}
 
 /// What `open(2)` is asked for: the flags (access mode, `O_CREAT`..., always `O_CLOEXEC`) and the
 /// permission bits of a created file. Built by [`OpenOptions`](super::OpenOptions).
@@ -38,7 +196,7 @@ pub(crate) struct OpenFlags {
 }
 
 /// Opens `path`, as `open(2)` with `options` (std's `OpenOptions::open` makes the same call).
-pub(crate) async fn open(path: PathBuf, options: OpenFlags) -> io::Result<std::fs::File> {
+async fn open_blocking(path: PathBuf, options: OpenFlags) -> io::Result<std::fs::File> {
     blocking(move || {
         let path = c_path(&path)?;
         let fd = retry_eintr(|| {
@@ -58,7 +216,7 @@ pub(crate) async fn open(path: PathBuf, options: OpenFlags) -> io::Result<std::f
 ///
 /// # Panics
 /// If `buf_start > buf.bytes_total()`.
-pub(crate) async fn read_into<B: IoBufMut>(
+async fn read_into_blocking<B: IoBufMut>(
     file: Arc<std::fs::File>,
     buf: B,
     buf_start: usize,
@@ -99,7 +257,7 @@ pub(crate) async fn read_into<B: IoBufMut>(
 ///
 /// # Panics
 /// If `buf_start > buf.bytes_init()`.
-pub(crate) async fn write_from<B: IoBuf>(
+async fn write_from_blocking<B: IoBuf>(
     file: Arc<std::fs::File>,
     buf: B,
     buf_start: usize,
@@ -164,7 +322,7 @@ fn lock<B>(slot: &Mutex<Option<B>>) -> std::sync::MutexGuard<'_, Option<B>> {
 }
 
 /// `fsync(2)`, or `fdatasync(2)` if `data_only`.
-pub(crate) async fn fsync(file: Arc<std::fs::File>, data_only: bool) -> io::Result<()> {
+async fn fsync_blocking(file: Arc<std::fs::File>, data_only: bool) -> io::Result<()> {
     blocking(move || {
         if data_only {
             file.sync_data()
@@ -176,50 +334,47 @@ pub(crate) async fn fsync(file: Arc<std::fs::File>, data_only: bool) -> io::Resu
 }
 
 /// The file's size in bytes (`statx`/`fstat`), to size `fs::read`'s buffer.
-pub(crate) async fn file_size(file: Arc<std::fs::File>) -> io::Result<u64> {
+async fn file_size_blocking(file: Arc<std::fs::File>) -> io::Result<u64> {
     blocking(move || file.metadata().map(|m| m.len())).await
 }
 
 /// `ftruncate(2)`: truncates or extends the file to `len` bytes.
-pub(crate) async fn set_len(file: Arc<std::fs::File>, len: u64) -> io::Result<()> {
+async fn set_len_blocking(file: Arc<std::fs::File>, len: u64) -> io::Result<()> {
     blocking(move || file.set_len(len)).await
 }
 
 /// `rename(2)`.
-pub(crate) async fn rename(from: PathBuf, to: PathBuf) -> io::Result<()> {
+async fn rename_blocking(from: PathBuf, to: PathBuf) -> io::Result<()> {
     blocking(move || std::fs::rename(from, to)).await
 }
 
 /// `unlink(2)`.
-pub(crate) async fn remove_file(path: PathBuf) -> io::Result<()> {
+async fn remove_file_blocking(path: PathBuf) -> io::Result<()> {
     blocking(move || std::fs::remove_file(path)).await
 }
 
 /// `rmdir(2)`.
-pub(crate) async fn remove_dir(path: PathBuf) -> io::Result<()> {
+async fn remove_dir_blocking(path: PathBuf) -> io::Result<()> {
     blocking(move || std::fs::remove_dir(path)).await
 }
 
 /// `mkdir(2)` with permission bits `mode` (before the umask).
-pub(crate) async fn create_dir(path: PathBuf, mode: libc::mode_t) -> io::Result<()> {
+async fn create_dir_blocking(path: PathBuf, mode: libc::mode_t) -> io::Result<()> {
     blocking(move || std::fs::DirBuilder::new().mode(mode).create(path)).await
 }
 
 /// `link(2)`: a new name `dst` for the file `src`.
-pub(crate) async fn hard_link(src: PathBuf, dst: PathBuf) -> io::Result<()> {
+async fn hard_link_blocking(src: PathBuf, dst: PathBuf) -> io::Result<()> {
     blocking(move || std::fs::hard_link(src, dst)).await
 }
 
 /// `symlink(2)`: a symbolic link at `dst` pointing to `src`.
-pub(crate) async fn symlink(src: PathBuf, dst: PathBuf) -> io::Result<()> {
+async fn symlink_blocking(src: PathBuf, dst: PathBuf) -> io::Result<()> {
     blocking(move || std::os::unix::fs::symlink(src, dst)).await
 }
 
 /// `close(2)`, reporting its error (dropping a `std::fs::File` ignores it).
-// No caller yet: every close in Tokio's API is a drop. Kept so that the io_uring port has one
-// place to put `IORING_OP_CLOSE` when an API that reports close errors arrives.
-#[allow(dead_code)]
-pub(crate) async fn close(file: std::fs::File) -> io::Result<()> {
+async fn close_blocking(file: std::fs::File) -> io::Result<()> {
     blocking(move || {
         let fd = std::os::fd::IntoRawFd::into_raw_fd(file);
         // SAFETY: `into_raw_fd` gave us sole ownership of `fd`; it is closed exactly once here.

@@ -104,22 +104,6 @@ impl Handle {
         }
     }
 
-    /// A handle with no rings (runtimes built before any driver exists, tests).
-    pub(crate) fn disabled() -> Handle {
-        Handle {
-            mode: UringMode::Off,
-            backend: Backend::Blocking {
-                cause: FallbackCause::Disabled,
-                reason: "UringMode::Off".into(),
-            },
-            fallbacks: FallbackMetrics::default(),
-        }
-    }
-
-    pub(crate) fn mode(&self) -> UringMode {
-        self.mode
-    }
-
     pub(crate) fn rings(&self) -> Option<&Arc<Rings>> {
         match &self.backend {
             Backend::Rings(rings) => Some(rings),
@@ -153,11 +137,6 @@ impl Handle {
     pub(crate) fn take_local(&self, index: usize) -> Option<LocalRing> {
         let rings = self.rings()?;
         rings.locals.lock().get_mut(index)?.take()
-    }
-
-    /// Worker `index`'s ring, to tell it how to wake its owner.
-    pub(crate) fn worker_ring(&self, index: usize) -> Option<&Arc<Ring>> {
-        self.rings()?.workers.get(index)
     }
 
     /// The reactor reported ring `index`'s fd readable.

@@ -89,8 +89,6 @@ struct Vtable {
     complete: unsafe fn(*const Header, CqeResult),
     /// Drops one reference (a cancel request's).
     drop_ref: unsafe fn(*const Header),
-    /// Adds one reference (for a cancel request).
-    add_ref: unsafe fn(*const Header),
 }
 
 #[repr(C)]
@@ -134,13 +132,6 @@ impl RawOp {
         RawOp((user_data & !tag::MASK) as *const Header)
     }
 
-    /// A second reference to the same cell.
-    pub(crate) fn clone_ref(&self) -> RawOp {
-        // SAFETY: `self` owns a reference, so the cell is alive and its vtable valid.
-        unsafe { ((*self.0).vtable.add_ref)(self.0) };
-        RawOp(self.0)
-    }
-
     /// Delivers the operation's CQE, consuming the ring's reference.
     pub(crate) fn complete(self, result: CqeResult) {
         let ptr = self.0;
@@ -161,7 +152,6 @@ impl<T: OpCode> OpCell<T> {
     const VTABLE: Vtable = Vtable {
         complete: Self::complete_raw,
         drop_ref: Self::drop_ref_raw,
-        add_ref: Self::add_ref_raw,
     };
 
     pub(crate) fn new(data: T) -> Arc<OpCell<T>> {
@@ -190,13 +180,6 @@ impl<T: OpCode> OpCell<T> {
     unsafe fn drop_ref_raw(ptr: *const Header) {
         // SAFETY: as in `complete_raw`; the reference is dropped here.
         drop(unsafe { Arc::from_raw(ptr.cast::<OpCell<T>>()) });
-    }
-
-    /// # Safety
-    /// `ptr` names a live cell (the caller holds a reference).
-    unsafe fn add_ref_raw(ptr: *const Header) {
-        // SAFETY: the cell is alive (caller's reference) and came from `Arc::into_raw`.
-        unsafe { Arc::increment_strong_count(ptr.cast::<OpCell<T>>()) };
     }
 
     pub(crate) fn raw(self: &Arc<Self>) -> RawOp {
