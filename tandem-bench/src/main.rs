@@ -109,7 +109,7 @@ struct Args {
 
 /// What `parse_args` wants `main` to do.
 enum Command {
-    Run(Args),
+    Run(Box<Args>),
     Help,
 }
 
@@ -158,7 +158,7 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Command, String>
             _ => parsed.selections.push(arg),
         }
     }
-    Ok(Command::Run(parsed))
+    Ok(Command::Run(Box::new(parsed)))
 }
 
 fn positive(flag: &str, value: &str) -> Result<usize, String> {

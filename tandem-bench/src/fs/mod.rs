@@ -302,7 +302,7 @@ fn measure(
             samples[i].push(sample);
         }
         for (i, (contender, kind)) in cells.iter().enumerate() {
-            let rate = samples[i][round].map_or("-".to_string(), |s| report::fmt_rate(s));
+            let rate = samples[i][round].map_or("-".to_string(), report::fmt_rate);
             let seek = match (workload.name.starts_with("rand"), kind) {
                 (true, Kind::RandReadSeek) if contender.is_tandem() => " (seek)",
                 _ => "",
