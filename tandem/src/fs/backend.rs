@@ -38,12 +38,17 @@ use crate::uring::Route;
 ///
 /// # Panics
 /// Outside a runtime (as `spawn_blocking`).
+#[track_caller]
 fn route(opcode: u8) -> Route {
-    crate::runtime::Handle::current()
-        .inner
-        .driver()
-        .uring
-        .route(opcode)
+    crate::runtime::context::with_current(|handle| match handle {
+        Some(handle) => handle.driver().uring.route(opcode),
+        // The same panic `spawn_blocking` would give.
+        None => crate::runtime::Handle::current()
+            .inner
+            .driver()
+            .uring
+            .route(opcode),
+    })
 }
 
 /// Opens `path`, as `open(2)` with `options` (std's `OpenOptions::open` makes the same call).

@@ -44,6 +44,15 @@ pub(crate) fn try_current() -> Result<scheduler::Handle, TryCurrentErrorKind> {
         .ok_or(TryCurrentErrorKind::NoContext)
 }
 
+/// Runs `f` with the handle of the runtime this thread is in, without cloning it; `None` if
+/// there is none.
+pub(crate) fn with_current<R>(f: impl FnOnce(Option<&scheduler::Handle>) -> R) -> R {
+    let mut f = Some(f);
+    CONTEXT
+        .try_with(|ctx| (f.take().expect("called once"))(ctx.current.borrow().as_ref()))
+        .unwrap_or_else(|_| (f.take().expect("not called"))(None))
+}
+
 /// Why there is no current runtime.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TryCurrentErrorKind {

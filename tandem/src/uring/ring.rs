@@ -328,9 +328,14 @@ impl LocalRing {
         }
     }
 
-    /// The owner's per-tick work: queued remote cancels, then completions (no syscall).
+    /// The owner's per-tick work: queued remote cancels, then completions (no syscall). Skips
+    /// the CQ when every operation in flight is still in our SQ (nothing can have completed).
     pub(crate) fn tick(&mut self) -> usize {
         self.submitter().drain_remote();
+        let queued = self.sq.unsubmitted + self.sq.backlog.len();
+        if self.ring.in_flight() <= queued {
+            return 0;
+        }
         self.ring.reap()
     }
 
@@ -410,8 +415,11 @@ impl Submitter<'_> {
 
     /// Pushes cancel requests other threads queued for this ring.
     pub(crate) fn drain_remote(&mut self) {
+        // A plain load first: this runs on every tick, and a swap would write the line each time.
         // Acquire: pairs with the Release store in `Ring::cancel`.
-        if !self.ring.has_remote.swap(false, Ordering::Acquire) {
+        if !self.ring.has_remote.load(Ordering::Relaxed)
+            || !self.ring.has_remote.swap(false, Ordering::Acquire)
+        {
             return;
         }
         let remote = std::mem::take(&mut *self.ring.remote.lock());

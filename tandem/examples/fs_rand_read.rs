@@ -1,0 +1,65 @@
+//! Random 4 KiB reads with `File::read_at` from many tasks: the io_uring fast path.
+//!
+//! `cargo run --release --example fs_rand_read -- [TASKS] [READS] [auto|off]`
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use tandem::runtime::{Builder, UringMode};
+
+const FILE_LEN: u64 = 64 << 20;
+
+fn main() -> std::io::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let tasks: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(64);
+    let reads: usize = args
+        .next()
+        .and_then(|a| a.parse().ok())
+        .unwrap_or(1_000_000);
+    let mode: UringMode = args
+        .next()
+        .map(|a| a.parse().expect("auto, off or required"))
+        .unwrap_or_default();
+    let path =
+        std::env::temp_dir().join(format!("tandem-example-rand-read-{}", std::process::id()));
+    std::fs::write(&path, vec![5u8; FILE_LEN as usize])?;
+    let rt = Builder::new_multi_thread()
+        .enable_all()
+        .io_uring(mode)
+        .build()?;
+    let elapsed = rt.block_on(async {
+        let file = Arc::new(tandem::fs::File::open(&path).await?);
+        let start = Instant::now();
+        let mut handles = Vec::new();
+        for t in 0..tasks {
+            let file = file.clone();
+            let per_task = reads / tasks;
+            handles.push(tandem::spawn(async move {
+                let mut buf = Vec::with_capacity(4096);
+                let mut x = 0x9e37_79b9_7f4a_7c15u64 ^ t as u64;
+                for _ in 0..per_task {
+                    x ^= x << 13;
+                    x ^= x >> 7;
+                    x ^= x << 17;
+                    let offset = (x % (FILE_LEN / 4096)) * 4096;
+                    buf.clear();
+                    let (res, back) = file.read_at(buf, offset).await;
+                    res?;
+                    buf = back;
+                }
+                Ok::<_, std::io::Error>(())
+            }));
+        }
+        for h in handles {
+            h.await??;
+        }
+        Ok::<_, std::io::Error>(start.elapsed())
+    })?;
+    let stats = rt.handle().metrics().io_uring().total();
+    println!(
+        "{tasks} tasks, {reads} reads in {elapsed:?}: {:.0} reads/s; {stats:?}",
+        reads as f64 / elapsed.as_secs_f64()
+    );
+    drop(rt);
+    std::fs::remove_file(&path)
+}
