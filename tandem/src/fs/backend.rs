@@ -115,11 +115,12 @@ pub(crate) async fn fsync(file: Arc<std::fs::File>, data_only: bool) -> io::Resu
     }
 }
 
-/// The file's size in bytes (`statx`), to size `fs::read`'s buffer.
-pub(crate) async fn file_size(file: Arc<std::fs::File>) -> io::Result<u64> {
+/// The file's size in bytes and whether it is a regular file (`statx`), to size `fs::read`'s
+/// buffer.
+pub(crate) async fn size_and_type(file: Arc<std::fs::File>) -> io::Result<(u64, bool)> {
     match route(ops::statx::CODE) {
-        Route::Uring(rings) => ops::statx::file_size(rings, file).await,
-        Route::Blocking => file_size_blocking(file).await,
+        Route::Uring(rings) => ops::statx::size_and_type(rings, file).await,
+        Route::Blocking => size_and_type_blocking(file).await,
     }
 }
 
@@ -339,8 +340,8 @@ async fn fsync_blocking(file: Arc<std::fs::File>, data_only: bool) -> io::Result
 }
 
 /// The file's size in bytes (`statx`/`fstat`), to size `fs::read`'s buffer.
-async fn file_size_blocking(file: Arc<std::fs::File>) -> io::Result<u64> {
-    blocking(move || file.metadata().map(|m| m.len())).await
+async fn size_and_type_blocking(file: Arc<std::fs::File>) -> io::Result<(u64, bool)> {
+    blocking(move || file.metadata().map(|m| (m.len(), m.is_file()))).await
 }
 
 /// `ftruncate(2)`: truncates or extends the file to `len` bytes.

@@ -1,4 +1,4 @@
-//! `IORING_OP_STATX`: the size of an open file (what `fs::read` sizes its buffer with).
+//! `IORING_OP_STATX`: the size and type of an open file (what `fs::read` sizes its buffer with).
 
 use crate::uring::{Op, OpCode, Rings};
 use io_uring::{opcode, squeue, types};
@@ -25,16 +25,17 @@ unsafe impl OpCode for Statx {
             buf.cast::<types::statx>(),
         )
         .flags(libc::AT_EMPTY_PATH)
-        .mask(libc::STATX_SIZE)
+        .mask(libc::STATX_SIZE | libc::STATX_TYPE)
         .build()
     }
 }
 
-/// The file's size in bytes.
-pub(crate) async fn file_size(rings: Arc<Rings>, file: Arc<File>) -> io::Result<u64> {
+/// The file's size in bytes, and whether it is a regular file.
+pub(crate) async fn size_and_type(rings: Arc<Rings>, file: Arc<File>) -> io::Result<(u64, bool)> {
     // SAFETY: `statx` is plain old data; all zeroes is a valid value.
     let buf = Box::new(unsafe { std::mem::zeroed::<libc::statx>() });
     let (result, op) = Op::new(rings, Statx { file, buf }).await;
     result.into_io()?;
-    Ok(op.buf.stx_size)
+    let regular = u32::from(op.buf.stx_mode) & libc::S_IFMT == libc::S_IFREG;
+    Ok((op.buf.stx_size, regular))
 }
