@@ -51,6 +51,13 @@ fn route(opcode: u8) -> Route {
     })
 }
 
+/// True if operations with `opcode` go through io_uring in the current runtime. A composite
+/// call (`fs::read`: open, statx, reads) asks first: on the blocking pool it runs whole, in one
+/// job, rather than as one job per step, each a round trip between threads.
+pub(crate) fn prefers_uring(opcode: u8) -> bool {
+    matches!(route(opcode), Route::Uring(_))
+}
+
 /// Opens `path`, as `open(2)` with `options` (std's `OpenOptions::open` makes the same call).
 pub(crate) async fn open(path: PathBuf, options: OpenFlags) -> io::Result<std::fs::File> {
     match route(ops::open::CODE) {
@@ -180,6 +187,21 @@ pub(crate) async fn symlink(src: PathBuf, dst: PathBuf) -> io::Result<()> {
     match route(ops::symlink::CODE) {
         Route::Uring(rings) => ops::symlink::symlink(rings, &src, &dst).await,
         Route::Blocking => symlink_blocking(src, dst).await,
+    }
+}
+
+/// Closes the file when this was its last reference: on the ring, batched and without waiting,
+/// when io_uring is in use; else by dropping it (close(2) on the spot, as std).
+///
+/// Only for files opened read-only: a file open for writing must be closed before the call that
+/// wrote it returns (exec of a file still open for writing fails with ETXTBSY).
+pub(crate) fn close_in_background(file: Arc<std::fs::File>) {
+    let Ok(file) = Arc::try_unwrap(file) else {
+        return;
+    };
+    match route(ops::close::CODE) {
+        Route::Uring(rings) => ops::close::close_detached(rings, file.into()),
+        Route::Blocking => drop(file),
     }
 }
 

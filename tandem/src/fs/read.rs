@@ -38,6 +38,10 @@ const MIN_GROWTH: usize = 8 * 1024;
 /// # Errors
 /// As [`std::fs::read`].
 pub async fn read(path: impl AsRef<Path>) -> io::Result<Vec<u8>> {
+    if !backend::prefers_uring(crate::uring::ops::open::CODE) {
+        let path = path.as_ref().to_owned();
+        return backend::blocking(move || std::fs::read(path)).await;
+    }
     let flags = OpenOptions::new().read(true).open_flags()?;
     let file = Arc::new(backend::open(path.as_ref().to_owned(), flags).await?);
     // std ignores a failed size query too: the reads below still find the end.
@@ -58,6 +62,7 @@ pub async fn read(path: impl AsRef<Path>) -> io::Result<Vec<u8>> {
         if n == 0 || (n == size && n < buf.capacity()) {
             // Exact capacity, as std gives (shrinking in place frees the probe's room).
             buf.shrink_to_fit();
+            backend::close_in_background(file);
             return Ok(buf);
         }
     }

@@ -31,6 +31,10 @@ pub async fn write(path: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> io::Re
         .open_flags()?;
     // The bytes must be owned: the write may outlive this future if it is dropped.
     let contents = contents.as_ref().to_vec();
+    if !backend::prefers_uring(crate::uring::ops::open::CODE) {
+        let path = path.as_ref().to_owned();
+        return backend::blocking(move || std::fs::write(path, contents)).await;
+    }
     let file = Arc::new(backend::open(path.as_ref().to_owned(), flags).await?);
     let mut buf = contents;
     let mut done = 0;
@@ -47,5 +51,8 @@ pub async fn write(path: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> io::Re
             n => done += n,
         }
     }
+    // Closed here and now, not in the background: a file still open for writing cannot be
+    // executed (ETXTBSY), and callers may run what they just wrote.
+    drop(file);
     Ok(())
 }

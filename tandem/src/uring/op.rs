@@ -62,6 +62,10 @@ pub(crate) unsafe trait OpCode: Send + 'static {
     /// Releases what a successful completion created when no future will take it: the fd of an
     /// open, for instance. Called at most once, by the ring or the dropped future.
     fn release(&mut self, _result: CqeResult) {}
+
+    /// Whether dropping the future of an operation in flight asks the kernel to cancel it. False
+    /// for operations that finish quickly and must not be interrupted (a close).
+    const CANCEL_ON_DROP: bool = true;
 }
 
 /// How a CQE's `user_data` names its cell.
@@ -236,6 +240,15 @@ impl<T: OpCode> Op<T> {
     }
 }
 
+impl<T: OpCode> Op<T> {
+    /// Submits the operation and lets it run to completion with nobody waiting: the ring frees
+    /// it at its CQE. For operations whose result does not matter (a close after a read).
+    pub(crate) fn detach(mut self) {
+        let mut cx = Context::from_waker(Waker::noop());
+        let _ = Pin::new(&mut self).poll(&mut cx);
+    }
+}
+
 impl<T: OpCode> Unpin for Op<T> {}
 
 impl<T: OpCode> Future for Op<T> {
@@ -332,7 +345,9 @@ impl<T: OpCode> Drop for Op<T> {
             return;
         };
         if let Some(op) = cell.drop_future() {
-            ring.cancel(op);
+            if T::CANCEL_ON_DROP {
+                ring.cancel(op);
+            }
         }
     }
 }
