@@ -124,11 +124,37 @@ pub(crate) async fn fsync(file: Arc<std::fs::File>, data_only: bool) -> io::Resu
 
 /// The file's size in bytes and whether it is a regular file (`statx`), to size `fs::read`'s
 /// buffer.
+///
+/// With io_uring this is a `statx` on the worker thread itself, not `IORING_OP_STATX`: the kernel
+/// always punts that opcode to its io-wq threads (a context switch and a cross-thread completion
+/// per call), while a `statx` of an open fd with `AT_STATX_DONT_SYNC` reads the inode in memory
+/// and never waits for a device or a server.
 pub(crate) async fn size_and_type(file: Arc<std::fs::File>) -> io::Result<(u64, bool)> {
     match route(ops::statx::CODE) {
-        Route::Uring(rings) => ops::statx::size_and_type(rings, file).await,
+        Route::Uring(_) => statx_now(&file),
         Route::Blocking => size_and_type_blocking(file).await,
     }
+}
+
+/// `statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_SIZE | STATX_TYPE)`, inline.
+fn statx_now(file: &std::fs::File) -> io::Result<(u64, bool)> {
+    // SAFETY: `statx` is plain old data; all zeroes is a valid value.
+    let mut buf: libc::statx = unsafe { std::mem::zeroed() };
+    // SAFETY: a valid fd we hold, a static empty C string, and a buffer that outlives the call.
+    let rc = unsafe {
+        libc::statx(
+            file.as_raw_fd(),
+            c"".as_ptr(),
+            libc::AT_EMPTY_PATH | libc::AT_STATX_DONT_SYNC,
+            libc::STATX_SIZE | libc::STATX_TYPE,
+            &mut buf,
+        )
+    };
+    if rc < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let regular = u32::from(buf.stx_mode) & libc::S_IFMT == libc::S_IFREG;
+    Ok((buf.stx_size, regular))
 }
 
 /// `ftruncate(2)`: truncates or extends the file to `len` bytes.
