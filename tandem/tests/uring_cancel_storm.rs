@@ -16,7 +16,7 @@ mod support;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::Context;
 
 use guard_buf::{Counts, GuardBuf};
 use support::{fd_count, wait_until};

@@ -159,9 +159,7 @@ fn statx_now(file: &std::fs::File) -> io::Result<(u64, bool)> {
 
 /// `ftruncate(2)`: truncates or extends the file to `len` bytes.
 pub(crate) async fn set_len(file: Arc<std::fs::File>, len: u64) -> io::Result<()> {
-    if let Err(e) = off_t(len) {
-        return Err(e);
-    }
+    off_t(len)?;
     match route(ops::ftruncate::CODE) {
         Route::Uring(rings) => ops::ftruncate::set_len(rings, file, len).await,
         Route::Blocking => set_len_blocking(file, len).await,
