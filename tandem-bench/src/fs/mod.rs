@@ -16,9 +16,10 @@
 //!
 //! 1. [`Options::plan`] sets the counts and rounds for the mode (`fs`, every suite, `--quick`);
 //! 2. [`data`] creates the files, [`runner`] builds the Tokio io_uring runner (Cargo, once);
-//! 3. [`run`] measures each workload in rounds, every contender once per round, the order
-//!    rotated each round (A B C D E, B C D E A, ...), because the machine's speed drifts by up
-//!    to 2x over minutes: only ratios taken in the same round mean anything. A sample builds a
+//! 3. [`run`] measures in rounds; each round runs every workload, and each workload every
+//!    contender once, the order rotated each round (A B C D E, B C D E A, ...), because the
+//!    machine's speed drifts by up to 2x over minutes: only ratios taken in the same round mean
+//!    anything (the 64-vs-512-task scaling too, hence rounds outside workloads). A sample builds a
 //!    fresh runtime, runs a tenth of the work to warm it up, then times the whole work;
 //! 4. [`fio`] measures the random reads with `fio` when it is on the PATH;
 //! 5. [`report`] prints the medians of ops/s and of the per-round ratios next to the targets,
@@ -235,10 +236,25 @@ pub fn run(plan: &Plan) -> Result<(), String> {
         started.elapsed().as_secs_f64(),
         files.dir.display()
     );
-    let mut results = Vec::with_capacity(workloads.len());
-    for workload in &workloads {
-        results.push(measure(workload, plan, &files, tokio_uring.as_ref())?);
+    // Round-major: every workload once per round, so rows compared with each other (the
+    // 64-vs-512-task scaling) are measured close together in time, not a whole suite apart.
+    let mut all: Vec<Vec<Vec<Option<Sample>>>> = workloads
+        .iter()
+        .map(|w| vec![Vec::new(); w.cells.len()])
+        .collect();
+    for round in 0..plan.rounds {
+        for (workload, samples) in workloads.iter().zip(&mut all) {
+            measure_round(workload, plan, round, &files, tokio_uring.as_ref(), samples)?;
+        }
     }
+    let results: Vec<Measured> = workloads
+        .iter()
+        .zip(all)
+        .map(|(workload, samples)| Measured {
+            workload: workload.clone(),
+            samples,
+        })
+        .collect();
     let fio = match plan.fio {
         Some(secs) if workloads.iter().any(|w| w.name.starts_with("rand_read")) => {
             fio::run_all(&files.big(), &plan.rand_tasks, secs)
@@ -260,16 +276,17 @@ pub fn run(plan: &Plan) -> Result<(), String> {
     Ok(())
 }
 
-/// Measures `workload` for `plan.rounds` rounds, printing one line per round.
-fn measure(
+/// Measures round `round` of `workload`, appending one sample per cell and printing one line.
+fn measure_round(
     workload: &Workload,
     plan: &Plan,
+    round: usize,
     files: &data::Files,
     tokio_uring: Option<&runner::Runner>,
-) -> Result<Measured, String> {
+    samples: &mut [Vec<Option<Sample>>],
+) -> Result<(), String> {
     let cells = &workload.cells;
-    let mut samples: Vec<Vec<Option<Sample>>> = vec![Vec::new(); cells.len()];
-    for round in 0..plan.rounds {
+    {
         let mut line = format!(
             "  {:<20} round {}/{}:",
             workload.name,
@@ -312,8 +329,5 @@ fn measure(
         println!("{line}");
         let _ = io::stdout().flush();
     }
-    Ok(Measured {
-        workload: workload.clone(),
-        samples,
-    })
+    Ok(())
 }

@@ -168,12 +168,27 @@ fn median(mut values: Vec<f64>) -> f64 {
 /// one run on a 2-core machine.
 const NO_DROP: f64 = 0.95;
 
-/// rand_read_512 over rand_read_64, per contender (medians of ops/s); `None` if either row
-/// was not run.
+/// rand_read_512 over rand_read_64, per contender: the median of the per-round ratios (the
+/// rounds run every workload in turn, so both rows of a round were measured minutes apart at
+/// most, not a whole suite apart); `None` if either row was not run.
 fn scaling<'a>(rows: &'a [Row<'a>], prefix: &str) -> Option<[f64; 5]> {
     let at = |n: usize| rows.iter().find(|r| r.name == format!("{prefix}_{n}"));
     let (wide, narrow) = (at(512)?, at(64)?);
-    Some(std::array::from_fn(|c| wide.median(c) / narrow.median(c)))
+    Some(std::array::from_fn(|c| {
+        let mut ratios: Vec<f64> = wide.columns[c]
+            .iter()
+            .zip(narrow.columns[c])
+            .filter_map(|(w, n)| Some(rate((*w)?) / rate((*n)?)))
+            .filter(|r| r.is_finite())
+            .collect();
+        match ratios.is_empty() {
+            true => f64::NAN,
+            false => {
+                ratios.sort_by(f64::total_cmp);
+                Stats::of(&ratios).median
+            }
+        }
+    }))
 }
 
 /// The table: ops/s (median over the rounds) per contender, the per-round ratio medians next
