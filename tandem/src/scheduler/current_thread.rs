@@ -274,12 +274,15 @@ impl Context {
     }
 
     /// Runs `f` with the core's ring, if the core is here and the ring in it.
+    /// The flag: no task waits in the core's queue.
     pub(crate) fn with_local_ring<R>(
         &self,
-        f: impl FnOnce(&mut crate::uring::LocalRing) -> R,
+        f: impl FnOnce(&mut crate::uring::LocalRing, bool) -> R,
     ) -> Option<R> {
         let mut core = self.core.try_borrow_mut().ok()?;
-        core.as_mut()?.ring.as_mut().map(f)
+        let core = core.as_mut()?;
+        let idle = core.tasks.is_empty();
+        core.ring.as_mut().map(|ring| f(ring, idle))
     }
 
     /// Works the ring with the core in the context, so completions wake tasks into its queue.

@@ -218,19 +218,32 @@ impl Rings {
     /// Pushes an operation's entry on the calling thread's ring: its worker's, if it is a
     /// worker of this runtime holding its core, else the shared ring (submitted at once).
     /// Returns the ring, which the operation keeps for cancellation.
+    ///
+    /// On a worker with no other task queued, nothing would join the batch: the entry is
+    /// submitted at once and the CQ reaped, so an operation that completes during the enter
+    /// (a read of cached pages) is ready before its future returns, with no wake-up and no
+    /// second poll.
     pub(crate) fn push(&self, entry: squeue::Entry, op: RawOp) -> Arc<Ring> {
         let entry = entry.user_data(op.into_user_data(tag::OP));
         let id = self.id;
         let mut entry = Some(entry);
-        let local = super::with_local_ring(|local| {
+        let local = super::with_local_ring(|local, idle| {
             if local.ring().rings_id != id {
                 return None;
             }
-            local.submitter().push(entry.take().expect("pushed once"));
-            Some(local.ring().clone())
+            let mut sub = local.submitter();
+            sub.push(entry.take().expect("pushed once"));
+            if idle {
+                sub.flush();
+            }
+            Some((local.ring().clone(), idle))
         })
         .flatten();
-        if let Some(ring) = local {
+        if let Some((ring, submitted)) = local {
+            if submitted {
+                // Outside the core's borrow: completions wake tasks into this core's queue.
+                ring.reap();
+            }
             return ring;
         }
         let entry = entry.expect("not pushed on a worker ring");

@@ -43,7 +43,8 @@ pub(crate) use ring::LocalRing;
 /// How long runtime shutdown waits for operations in flight before leaking them.
 pub(crate) const SHUTDOWN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
-/// Runs `f` with the calling thread's worker ring, if it is a worker holding its core.
-pub(crate) fn with_local_ring<R>(f: impl FnOnce(&mut LocalRing) -> R) -> Option<R> {
+/// Runs `f` with the calling thread's worker ring, if it is a worker holding its core, and
+/// whether that core has no other task queued.
+pub(crate) fn with_local_ring<R>(f: impl FnOnce(&mut LocalRing, bool) -> R) -> Option<R> {
     crate::scheduler::with_local_ring(f)
 }

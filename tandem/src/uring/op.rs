@@ -255,6 +255,10 @@ impl<T: OpCode> Future for Op<T> {
     type Output = (CqeResult, T);
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<(CqeResult, T)> {
+        // An operation can be ready at its first poll (submitted and reaped inline when the
+        // worker has nothing else to do): without a budget, a task looping over such reads
+        // would never yield.
+        let coop = std::task::ready!(crate::runtime::coop::poll_proceed(cx));
         let this = self.get_mut();
         if let Stage::Unsubmitted(_) = this.stage {
             let Stage::Unsubmitted(data) = std::mem::replace(&mut this.stage, Stage::Done) else {
@@ -278,6 +282,7 @@ impl<T: OpCode> Future for Op<T> {
         };
         let out = std::task::ready!(cell.poll_complete(cx));
         this.stage = Stage::Done;
+        coop.made_progress();
         Poll::Ready(out)
     }
 }

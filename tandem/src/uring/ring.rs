@@ -262,7 +262,7 @@ impl Ring {
             return;
         }
         let mut op = Some(op);
-        super::with_local_ring(|local| {
+        super::with_local_ring(|local, _| {
             if Arc::ptr_eq(&local.ring, self) {
                 let op = op.take().expect("taken once");
                 local.submitter().push_cancel(op);

@@ -297,9 +297,15 @@ pub(crate) fn run(worker: Arc<Worker>) {
 
 impl Context {
     /// Runs `f` with the core's ring, if this thread holds the core and the ring is in it.
-    pub(crate) fn with_local_ring<R>(&self, f: impl FnOnce(&mut LocalRing) -> R) -> Option<R> {
+    /// The flag: no task waits in this core's queue or LIFO slot.
+    pub(crate) fn with_local_ring<R>(
+        &self,
+        f: impl FnOnce(&mut LocalRing, bool) -> R,
+    ) -> Option<R> {
         let mut core = self.core.try_borrow_mut().ok()?;
-        core.as_mut()?.ring.as_mut().map(f)
+        let core = core.as_mut()?;
+        let idle = !core.has_tasks();
+        core.ring.as_mut().map(|ring| f(ring, idle))
     }
 
     /// True while this thread holds the worker's core (so deferred tasks will be woken here).
