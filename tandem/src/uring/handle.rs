@@ -247,10 +247,26 @@ impl Rings {
             return ring;
         }
         let entry = entry.expect("not pushed on a worker ring");
-        self.shared.with_shared(|sub| {
+        let refused = self.shared.with_shared(|sub| {
+            if sub.is_closed() {
+                // The runtime shut down: nobody would reap a completion. Fail the operation
+                // instead (it never reached the kernel, so its data is the future's again).
+                return Some(entry);
+            }
             sub.push(entry);
             sub.flush();
+            None
         });
+        if let Some(Some(entry)) = refused {
+            // SAFETY: the entry's user_data is the reference `into_user_data` gave up above,
+            // never submitted, so it is taken back exactly once, here.
+            let op = unsafe { RawOp::from_user_data(entry.get_user_data()) };
+            op.complete(super::CqeResult {
+                res: -libc::ECANCELED,
+                flags: 0,
+            });
+            return self.shared.clone();
+        }
         // Buffered I/O on cached pages completes during the enter: deliver it now.
         self.shared.reap();
         self.shared.clone()

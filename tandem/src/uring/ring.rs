@@ -428,6 +428,11 @@ impl Submitter<'_> {
         }
     }
 
+    /// True once the runtime has shut the ring down: nothing pushed now would be reaped.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.ring.closed.load(Ordering::Acquire)
+    }
+
     /// True if entries wait for an `io_uring_enter`.
     pub(crate) fn has_unsubmitted(&self) -> bool {
         self.sq.unsubmitted > 0 || !self.sq.backlog.is_empty()
