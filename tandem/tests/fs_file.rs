@@ -172,8 +172,10 @@ fs_test!(async fn interleaved_seek_read_write_match_std(dir) {
 });
 
 /// Starts a read with room for `len` bytes and abandons it after one poll, leaving data
-/// read ahead in the file's buffer once the background read ends. Returns how many bytes that
-/// first poll handed out (if the background read was already done, it completed the read).
+/// read ahead in the file's buffer once the read ends (the next read of the file drives it).
+/// Returns how many bytes that first poll handed out: if the read was already done (on
+/// io_uring a read of cached pages usually is, at its first poll), it completed the read and
+/// nothing is left buffered.
 async fn abandon_read(file: &mut File, len: usize) -> usize {
     let mut big = vec![0u8; len];
     poll_fn(|cx| {
@@ -186,7 +188,8 @@ async fn abandon_read(file: &mut File, len: usize) -> usize {
 
 fs_test!(async fn read_ahead_is_undone_by_seek_write_and_set_len(dir) {
     let path = dir.join("f");
-    let data = pattern(10_000, 5);
+    // Room for three abandoned reads that all completed at their first poll.
+    let data = pattern(20_000, 5);
     std::fs::write(&path, &data).unwrap();
     let mut file = OpenOptions::new().read(true).write(true).open(&path).await.unwrap();
 
@@ -218,11 +221,106 @@ fs_test!(async fn read_ahead_is_undone_by_seek_write_and_set_len(dir) {
     file.read_exact(&mut one).await.unwrap();
     assert_eq!(one[0], expected[at]);
     at += 1;
-    file.set_len(9000).await.unwrap();
+    file.set_len(15_000).await.unwrap();
     assert_eq!(file.stream_position().await.unwrap(), at as u64);
     let mut rest = Vec::new();
     file.read_to_end(&mut rest).await.unwrap();
-    assert_bytes_eq(&rest, &expected[at..9000], "read after set_len");
+    assert_bytes_eq(&rest, &expected[at..15_000], "read after set_len");
+});
+
+fs_test!(async fn seek_after_partly_consumed_read_ahead_matches_std(dir) {
+    // Each round: a read of 4096 abandoned after one poll (read ahead if it was still in
+    // flight), a small read served from what it brought, then a seek of every kind. The
+    // position and the bytes after it must be std's, whether or not data was buffered.
+    let path = dir.join("f");
+    let data = pattern(64 * 1024, 9);
+    std::fs::write(&path, &data).unwrap();
+    let mut ours = File::open(&path).await.unwrap();
+    let mut theirs = std::fs::File::open(&path).unwrap();
+    let seeks = [
+        SeekFrom::Current(0),
+        SeekFrom::Current(-3),
+        SeekFrom::Current(100),
+        SeekFrom::Current(5000),
+        SeekFrom::Start(12_345),
+        SeekFrom::End(-4000),
+        SeekFrom::Start(1),
+        SeekFrom::Current(-1),
+    ];
+    for (round, &pos) in seeks.iter().cycle().take(3 * seeks.len()).enumerate() {
+        let what = format!("round {round}, {pos:?}");
+        let skipped = abandon_read(&mut ours, 4096).await;
+        theirs.seek(SeekFrom::Current(skipped as i64)).unwrap();
+        let mut got = [0u8; 7];
+        let n = ours.read(&mut got).await.unwrap();
+        let mut want = vec![0u8; n];
+        theirs.read_exact(&mut want).unwrap();
+        assert_eq!(&got[..n], &want[..], "{what}: bytes before the seek");
+
+        let at = theirs.seek(pos).unwrap();
+        assert_eq!(ours.seek(pos).await.unwrap(), at, "{what}: position");
+        let mut after = [0u8; 16];
+        ours.read_exact(&mut after).await.unwrap();
+        let mut want = [0u8; 16];
+        theirs.read_exact(&mut want).unwrap();
+        assert_eq!(after, want, "{what}: bytes after the seek");
+        assert_eq!(ours.stream_position().await.unwrap(), at + 16, "{what}: position after");
+    }
+    // A failed seek (before the start) reports std's error; the next seek works.
+    let err = ours.seek(SeekFrom::Current(-1_000_000)).await.unwrap_err();
+    let std_err = theirs.seek(SeekFrom::Current(-1_000_000)).unwrap_err();
+    assert_eq!(err.raw_os_error(), std_err.raw_os_error());
+    assert_eq!(ours.seek(SeekFrom::Start(7)).await.unwrap(), 7);
+});
+
+/// Where `/proc/self/fd/{fd}` points, if that fd is open.
+fn fd_target(fd: i32) -> Option<std::path::PathBuf> {
+    std::fs::read_link(format!("/proc/self/fd/{fd}")).ok()
+}
+
+fs_test!(async fn drop_with_read_in_flight_releases_fd_and_buffer(dir) {
+    use std::ffi::CString;
+    use std::os::fd::AsRawFd;
+    use std::os::unix::ffi::OsStrExt;
+    use std::os::unix::fs::OpenOptionsExt;
+
+    // A FIFO with no data: a read of it stays in flight until something is written.
+    let fifo = dir.join("fifo");
+    let c_path = CString::new(fifo.as_os_str().as_bytes()).unwrap();
+    // SAFETY: a NUL-terminated path that outlives the call.
+    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0, "mkfifo");
+    // Read and write: opening does not wait for a writer, and the FIFO always has a reader
+    // while the file is open.
+    let mut file = OpenOptions::new().read(true).write(true).open(&fifo).await.unwrap();
+    let fd = file.as_raw_fd();
+    let fifo = fifo.canonicalize().unwrap();
+    assert_eq!(fd_target(fd).as_deref(), Some(fifo.as_path()));
+
+    let mut buf = [0u8; 4096];
+    let pending = poll_fn(|cx| {
+        let mut dst = ReadBuf::new(&mut buf);
+        Poll::Ready(Pin::new(&mut file).poll_read(cx, &mut dst).is_pending())
+    })
+    .await;
+    assert!(pending, "a read of an empty FIFO is in flight");
+    let mut writer = std::fs::OpenOptions::new()
+        .write(true)
+        .custom_flags(libc::O_NONBLOCK)
+        .open(&fifo)
+        .unwrap();
+    drop(file);
+
+    // The dropped read owns the fd and the buffer together: the fd closes when the operation
+    // lets go of both. A read cancelled on io_uring does so at its cancellation; one blocked
+    // in read(2) on the pool when a byte arrives (an io_uring read not yet cancelled, too).
+    let _ = writer.write(b"x");
+    // Another test of this binary may get the same fd number: it will not point to our FIFO.
+    let closed = support::wait_until_async(Duration::from_secs(10), || {
+        fd_target(fd).as_deref() != Some(fifo.as_path())
+    })
+    .await;
+    assert!(closed, "the fd of a file dropped with a read in flight stayed open");
+    drop(writer);
 });
 
 fs_test!(async fn append_mode_always_writes_at_the_end(dir) {

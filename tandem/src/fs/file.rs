@@ -2,7 +2,8 @@
 //!
 //! The fd lives in an `Arc<std::fs::File>` shared with every operation in flight. Streaming I/O
 //! (`AsyncRead`, `AsyncWrite`, `AsyncSeek`) goes through an internal buffer and the state machine
-//! in `file/state.rs`; the positional methods in `file/positional.rs` bypass both.
+//! in `file/state.rs` (writes run as tasks of their own, reads as futures polled in place, seeks
+//! inline); the positional methods in `file/positional.rs` bypass both.
 
 mod buf;
 mod positional;
@@ -35,7 +36,9 @@ const DEFAULT_MAX_BUF_SIZE: usize = 2 * 1024 * 1024;
 /// bytes. A write returns as soon as the data is in the buffer, and the write to the kernel
 /// happens in the background: call [`flush`](tokio::io::AsyncWriteExt::flush) (or `sync_all`) to
 /// wait for it and learn its error. A file dropped with a write in flight is closed when that
-/// write ends.
+/// write ends. A read runs only while the file is polled (no task of its own); dropping the file
+/// in the middle of one cancels it. A seek is a direct `lseek(2)`, which never waits for the
+/// device.
 ///
 /// For positional I/O without the buffer or the file position, see [`read_at`](Self::read_at)
 /// and [`write_at`](Self::write_at).
@@ -141,7 +144,7 @@ impl File {
     pub async fn set_len(&self, size: u64) -> io::Result<()> {
         let mut inner = self.inner.lock().await;
         poll_fn(|cx| inner.poll_complete_inflight(cx)).await;
-        inner.start_set_len(&self.std, size);
+        inner.start_set_len(&self.std, size)?;
         match poll_fn(|cx| inner.poll_busy(cx)).await? {
             Operation::SetLen(res) => res,
             _ => unreachable!("the operation just started is a set_len"),

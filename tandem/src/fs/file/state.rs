@@ -1,9 +1,20 @@
 //! The state machine behind `File`'s `AsyncRead`, `AsyncWrite` and `AsyncSeek`.
 //!
-//! A file is `Idle`, holding its buffer, or `Busy` with one background operation that owns the
-//! buffer and hands it back when done. Each operation runs as a spawned task, so it completes
-//! even if nobody polls the file again (a write accepted by `poll_write` reaches the kernel
-//! although the file is dropped without a flush, as with Tokio).
+//! A file is `Idle`, holding its buffer, or `Busy` with one operation that owns the buffer and
+//! hands it back when its result is collected. How the operation runs depends on what it must
+//! survive (see [`Pending`]):
+//! - a write or a `set_len` runs as a spawned task, so it completes even if nobody polls the
+//!   file again (a write accepted by `poll_write` reaches the kernel although the file is
+//!   dropped without a flush, as with Tokio);
+//! - a read is a future kept in the file and polled by `poll_read` (or by whatever waits for
+//!   the file next): no task to spawn and wake per read. Dropping the file drops the read, which
+//!   loses nothing the caller was promised; the buffer stays owned by the operation until the
+//!   kernel is done with it (an io_uring op hands it to its ring, a blocking-pool job keeps it);
+//! - a seek from the start or the current position runs inline, on the caller's thread, inside
+//!   `start_seek`: such an `lseek(2)` only moves the file position (see [`lseek`]). The file
+//!   stays `Idle`, and `poll_complete` reports the position reached. A seek from the end may
+//!   wait for a network filesystem to give the size: it is a future polled in place, like a
+//!   read, around a blocking-pool job.
 //!
 //! Rules, as Tokio's `File`:
 //! 1. `poll_write` copies into the buffer, starts the write and returns `Ready(n)` at once. The
@@ -12,7 +23,10 @@
 //!    served from it.
 //! 3. Read data still buffered means the kernel's file position is ahead of the caller's: a
 //!    write, seek or `set_len` first moves it back by the unread length and drops that data.
+//! 4. An operation starts only when the file is idle, so a seek (and the rewind of rule 3)
+//!    always happens after the read or write before it has ended.
 
+use std::fmt;
 use std::future::Future;
 use std::io::{self, Seek, SeekFrom};
 use std::pin::Pin;
@@ -39,7 +53,43 @@ pub(crate) enum State {
     /// No operation in flight. `None` only while a method has taken the buffer out.
     Idle(Option<Buf>),
     /// An operation owns the buffer.
-    Busy(JoinHandle<(Operation, Buf)>),
+    Busy(Pending),
+}
+
+/// The operation of a `Busy` file.
+pub(crate) enum Pending {
+    /// A write or `set_len`, as a spawned task: it completes even if the file is dropped.
+    Task(JoinHandle<(Operation, Buf)>),
+    /// A read, polled in place. Dropping it (with the file) cancels it; the buffer then stays
+    /// with the operation until the kernel has let go of it (`backend`'s contract, point 2).
+    Local(Pin<Box<dyn Future<Output = (Operation, Buf)> + Send>>),
+}
+
+impl Pending {
+    /// Drives the operation; a `JoinError` (the runtime dropped the task at shutdown) becomes
+    /// an error with a fresh buffer, so the file stays usable. Once it returns `Ready`, the
+    /// operation is spent: the caller replaces it.
+    fn poll(&mut self, cx: &mut Context<'_>) -> Poll<(io::Result<Operation>, Buf)> {
+        Poll::Ready(match self {
+            Pending::Task(handle) => match ready!(Pin::new(handle).poll(cx)) {
+                Ok((op, buf)) => (Ok(op), buf),
+                Err(_) => (Err(backend::background_task_failed()), Buf::default()),
+            },
+            Pending::Local(fut) => {
+                let (op, buf) = ready!(fut.as_mut().poll(cx));
+                (Ok(op), buf)
+            }
+        })
+    }
+}
+
+impl fmt::Debug for Pending {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Pending::Task(handle) => f.debug_tuple("Task").field(handle).finish(),
+            Pending::Local(_) => f.write_str("Local(..)"),
+        }
+    }
 }
 
 /// The mutable part of a `File`, behind its mutex.
@@ -61,17 +111,13 @@ impl Inner {
         }
     }
 
-    /// Waits for the operation in flight. The buffer is back in `Idle` afterwards, and a
-    /// `JoinError` (the runtime dropped the task at shutdown) becomes an error with a fresh
-    /// buffer, so the file stays usable.
+    /// Waits for the operation in flight. The buffer is back in `Idle` afterwards, also when
+    /// the operation's task was lost (see [`Pending::poll`]).
     pub(crate) fn poll_busy(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Operation>> {
-        let State::Busy(handle) = &mut self.state else {
+        let State::Busy(pending) = &mut self.state else {
             unreachable!("poll_busy: callers check for Busy first");
         };
-        let (res, buf) = match ready!(Pin::new(handle).poll(cx)) {
-            Ok((op, buf)) => (Ok(op), buf),
-            Err(_) => (Err(backend::background_task_failed()), Buf::default()),
-        };
+        let (res, buf) = ready!(pending.poll(cx));
         self.state = State::Idle(Some(buf));
         Poll::Ready(res)
     }
@@ -85,8 +131,10 @@ impl Inner {
         }
     }
 
-    fn start(&mut self, op: impl Future<Output = (Operation, Buf)> + Send + 'static) {
-        self.state = State::Busy(crate::spawn(op));
+    /// Starts `op` as a task of its own, for an operation that must complete even if the file
+    /// is dropped.
+    fn spawn(&mut self, op: impl Future<Output = (Operation, Buf)> + Send + 'static) {
+        self.state = State::Busy(Pending::Task(crate::spawn(op)));
     }
 
     pub(crate) fn poll_read(
@@ -105,7 +153,8 @@ impl Inner {
                     return Poll::Ready(Ok(()));
                 }
                 let len = dst.remaining().min(max_buf_size);
-                self.start(read(Arc::clone(std), buf, len));
+                let op = read(Arc::clone(std), buf, len);
+                self.state = State::Busy(Pending::Local(Box::pin(op)));
             }
             match ready!(self.poll_busy(cx))? {
                 Operation::Read(Ok(_)) => {
@@ -118,11 +167,7 @@ impl Inner {
                 Operation::Read(Err(e)) => return Poll::Ready(Err(e)),
                 Operation::Write(Ok(())) | Operation::SetLen(_) => {}
                 Operation::Write(Err(e)) => self.last_write_err = Some(e),
-                Operation::Seek(res) => {
-                    if let Ok(pos) = res {
-                        self.pos = pos;
-                    }
-                }
+                Operation::Seek(res) => self.seeked(&res),
             }
         }
     }
@@ -140,14 +185,21 @@ impl Inner {
         loop {
             if let State::Idle(_) = self.state {
                 let mut buf = self.take_buf();
-                let seek = buf.rewind_unread();
+                let rewound = rewind_unread(std, &mut buf);
+                if let Err(e) = rewound {
+                    // Nothing accepted: the caller learns at once that the write cannot go
+                    // where it expects (Tokio would accept the bytes and report this later).
+                    self.state = State::Idle(Some(buf));
+                    return Poll::Ready(Err(e));
+                }
                 let n = copy(&mut buf);
-                self.start(write(Arc::clone(std), buf, seek));
+                self.spawn(write(Arc::clone(std), buf));
                 return Poll::Ready(Ok(n));
             }
             match ready!(self.poll_busy(cx))? {
                 Operation::Write(res) => res?,
-                Operation::Read(_) | Operation::Seek(_) | Operation::SetLen(_) => {}
+                Operation::Read(_) | Operation::SetLen(_) => {}
+                Operation::Seek(res) => self.seeked(&res),
             }
         }
     }
@@ -164,9 +216,7 @@ impl Inner {
             Operation::Write(res) => Poll::Ready(res),
             Operation::Read(_) | Operation::SetLen(_) => Poll::Ready(Ok(())),
             Operation::Seek(res) => {
-                if let Ok(pos) = res {
-                    self.pos = pos;
-                }
+                self.seeked(&res);
                 Poll::Ready(Ok(()))
             }
         }
@@ -180,6 +230,15 @@ impl Inner {
         Poll::Ready(())
     }
 
+    /// Seeks, after dropping read data still buffered (rule 3). `SeekFrom::Start` and
+    /// `SeekFrom::Current` happen at once (see [`lseek`]): unlike Tokio, whose seek runs in the
+    /// background and reports its error through `poll_complete`, their error comes from here
+    /// (`AsyncSeekExt::seek` reports it the same either way). `SeekFrom::End` runs on the
+    /// blocking pool, as in Tokio, and `poll_complete` waits for it.
+    ///
+    /// # Errors
+    /// If an operation is in flight (call `poll_complete` first, as Tokio requires), or the
+    /// error of `lseek(2)`.
     pub(crate) fn start_seek(
         &mut self,
         std: &Arc<std::fs::File>,
@@ -199,10 +258,28 @@ impl Inner {
                 *offset = offset.saturating_add(ahead);
             }
         }
-        self.start(seek(Arc::clone(std), buf, pos));
+        if let SeekFrom::End(_) = pos {
+            // May ask a network or FUSE filesystem for the size: on the blocking pool, as a
+            // future polled in place (nothing is lost if the file is dropped meanwhile).
+            self.state = State::Busy(Pending::Local(Box::pin(seek_end(
+                Arc::clone(std),
+                buf,
+                pos,
+            ))));
+            return Ok(());
+        }
+        // Inline, not on the blocking pool: see `lseek`. The file is idle, so the read or
+        // write before this seek has ended (rule 4). The file stays idle: `poll_complete`
+        // reports the position reached.
+        let res = lseek(std, pos);
+        self.state = State::Idle(Some(buf));
+        self.pos = res?;
         Ok(())
     }
 
+    /// Waits for the operation in flight and reports the position the last seek reached: the
+    /// result of a `SeekFrom::End` in flight, or the position an inline seek already reached.
+    /// A write error is kept for the next write or flush, as Tokio does.
     pub(crate) fn poll_complete(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
         loop {
             if let State::Idle(_) = self.state {
@@ -212,21 +289,34 @@ impl Inner {
                 Operation::Read(_) | Operation::Write(Ok(())) | Operation::SetLen(_) => {}
                 Operation::Write(Err(e)) => self.last_write_err = Some(e),
                 Operation::Seek(res) => {
-                    if let Ok(pos) = res {
-                        self.pos = pos;
-                    }
+                    self.seeked(&res);
                     return Poll::Ready(res);
                 }
             }
         }
     }
 
+    /// Records where a seek that ran in the background left the position.
+    fn seeked(&mut self, res: &io::Result<u64>) {
+        if let Ok(pos) = res {
+            self.pos = *pos;
+        }
+    }
+
     /// Starts `set_len` as a background operation (so that dropping the caller's future leaves
     /// the file in a valid state), after moving the position back over unread data.
-    pub(crate) fn start_set_len(&mut self, std: &Arc<std::fs::File>, len: u64) {
+    ///
+    /// # Errors
+    /// The error of that move, if it fails; `set_len` is then not started.
+    pub(crate) fn start_set_len(&mut self, std: &Arc<std::fs::File>, len: u64) -> io::Result<()> {
         let mut buf = self.take_buf();
-        let seek = buf.rewind_unread();
-        self.start(set_len(Arc::clone(std), buf, seek, len));
+        let rewound = rewind_unread(std, &mut buf);
+        if rewound.is_ok() {
+            self.spawn(set_len(Arc::clone(std), buf, len));
+        } else {
+            self.state = State::Idle(Some(buf));
+        }
+        rewound
     }
 }
 
@@ -237,42 +327,59 @@ async fn read(std: Arc<std::fs::File>, mut buf: Buf, len: usize) -> (Operation, 
     (Operation::Read(res), buf)
 }
 
-async fn write(std: Arc<std::fs::File>, buf: Buf, seek: Option<SeekFrom>) -> (Operation, Buf) {
-    if let Some(pos) = seek {
-        if let Err(e) = seek_std(&std, pos).await {
-            let mut buf = buf;
-            buf.clear();
-            return (Operation::Write(Err(e)), buf);
-        }
-    }
+async fn write(std: Arc<std::fs::File>, buf: Buf) -> (Operation, Buf) {
     let (res, mut buf) = write_all(std, buf).await;
     buf.clear();
     (Operation::Write(res), buf)
 }
 
-async fn set_len(
-    std: Arc<std::fs::File>,
-    buf: Buf,
-    seek: Option<SeekFrom>,
-    len: u64,
-) -> (Operation, Buf) {
-    if let Some(pos) = seek {
-        if let Err(e) = seek_std(&std, pos).await {
-            return (Operation::SetLen(Err(e)), buf);
-        }
-    }
+async fn set_len(std: Arc<std::fs::File>, buf: Buf, len: u64) -> (Operation, Buf) {
     (Operation::SetLen(backend::set_len(std, len).await), buf)
 }
 
-async fn seek(std: Arc<std::fs::File>, buf: Buf, pos: SeekFrom) -> (Operation, Buf) {
-    (Operation::Seek(seek_std(&std, pos).await), buf)
+/// `lseek(2)` with `SEEK_END`, on the blocking pool (see [`lseek`]).
+async fn seek_end(std: Arc<std::fs::File>, buf: Buf, pos: SeekFrom) -> (Operation, Buf) {
+    let res = backend::blocking(move || (&*std).seek(pos)).await;
+    (Operation::Seek(res), buf)
 }
 
-/// `lseek(2)`. It has no io_uring opcode and never blocks for long; it runs on the pool
-/// anyway so that it stays ordered after the operation before it.
-pub(crate) async fn seek_std(std: &Arc<std::fs::File>, pos: SeekFrom) -> io::Result<u64> {
-    let std = Arc::clone(std);
-    backend::blocking(move || (&*std).seek(pos)).await
+/// Puts the kernel's file position back where the caller thinks it is, if read data is
+/// buffered (rule 3), and drops that data.
+fn rewind_unread(std: &std::fs::File, buf: &mut Buf) -> io::Result<()> {
+    match buf.rewind_unread() {
+        Some(pos) => lseek(std, pos).map(drop),
+        None => Ok(()),
+    }
+}
+
+/// `lseek(2)` with `SEEK_SET` or `SEEK_CUR`, inline on the calling thread.
+///
+/// This is not a blocking call to move off the worker: for these two, every filesystem's
+/// `llseek` (the generic one, and NFS's, CIFS's and FUSE's, which defer to it) only computes the
+/// new position of the open file description, under a lock held for that update. It never waits
+/// for a device, a server or a FUSE daemon. There is no io_uring opcode for it, and running it
+/// on the blocking pool costs a round trip between threads per seek (tens of microseconds), many
+/// times the call itself.
+///
+/// `SEEK_END` is not done here: it needs the file's size, which NFS, CIFS and FUSE revalidate
+/// with a request to the server or daemon first ([`seek_end`] runs it on the blocking pool).
+///
+/// Ordering: callers run it only while the file is idle, so the operation before it has ended
+/// and its effect on the position (a read or write advances it) is already there.
+///
+/// `EINTR` is retried like everywhere in `fs` (`lseek` is not documented to return it).
+fn lseek(std: &std::fs::File, pos: SeekFrom) -> io::Result<u64> {
+    debug_assert!(
+        !matches!(pos, SeekFrom::End(_)),
+        "SEEK_END may wait for a server: seek_end"
+    );
+    let mut file = std;
+    loop {
+        match file.seek(pos) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            res => return res,
+        }
+    }
 }
 
 /// Writes all of `buf` at the file position, as std's `write_all`.
