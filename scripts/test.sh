@@ -1,11 +1,128 @@
 #!/usr/bin/env bash
-# The project's one test command: formatting, lints, docs, the whole test suite, the loom models,
-# and the check that Tokio is used only for its runtime-independent parts.
-# Usage: scripts/test.sh            (CI runs exactly this through .ci/run)
+# The project's one test command: formatting, lints, docs, the whole test suite, the file-system
+# tests with io_uring forced off three ways, valgrind on the cancellation storm, the loom models,
+# the check that Tokio is used only for its runtime-independent parts, and a benchmark smoke run.
+# Usage: scripts/test.sh            (CI runs exactly this through .ci/run, with CI=true)
+#
+# It needs strace, valgrind and fio, and installs what is missing with apt-get (through sudo when
+# not root). Where they cannot be had, a CI run (CI=true) fails; a local run skips the steps that
+# need them, with a warning, and says so again at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-step() { printf '\n==> %s\n' "$*"; }
+ci=false
+[[ "${CI:-}" == true ]] && ci=true
+skipped=()
+timings=()
+step_name=""
+step_start=$SECONDS
+
+# Ends the running step (recording its time) and starts the next one.
+step() {
+  if [[ -n "$step_name" ]]; then
+    timings+=("$(printf '%4ds  %s' $((SECONDS - step_start)) "$step_name")")
+  fi
+  step_name="$*"
+  step_start=$SECONDS
+  printf '\n==> %s\n' "$*"
+}
+
+die() {
+  echo "error: $*" >&2
+  exit 1
+}
+
+# Installs whichever of the given Debian packages (named as their commands) are missing. Never
+# fails: `need` decides what a missing tool means.
+install_missing() {
+  local missing=() tool
+  for tool in "$@"; do
+    command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+  done
+  if ((${#missing[@]} == 0)); then
+    echo "present: $*"
+    return 0
+  fi
+  echo "missing: ${missing[*]}"
+  if ! command -v apt-get >/dev/null 2>&1; then
+    echo "warning: no apt-get here to install ${missing[*]}" >&2
+    return 0
+  fi
+  local sudo=()
+  if [[ "$(id -u)" != 0 ]]; then
+    if ! command -v sudo >/dev/null 2>&1; then
+      echo "warning: not root and no sudo: cannot install ${missing[*]}" >&2
+      return 0
+    fi
+    # In CI, a sudo that wants a password must fail, not wait for one.
+    if $ci; then sudo=(sudo -n); else sudo=(sudo); fi
+  fi
+  # A fresh machine has no package lists yet.
+  "${sudo[@]}" apt-get update -qq || echo "warning: apt-get update failed" >&2
+  DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends \
+    "${missing[@]}" || echo "warning: apt-get install ${missing[*]} failed" >&2
+}
+
+# True if `tool` is on the PATH. If not: fails the run under CI, else warns, records the skip
+# and returns false.
+need() {
+  local tool=$1 what=$2
+  command -v "$tool" >/dev/null 2>&1 && return 0
+  $ci && die "$tool is not installed (CI=true): cannot run $what"
+  echo "warning: $tool is not installed: SKIPPING $what" >&2
+  skipped+=("$what (no $tool)")
+  return 1
+}
+
+# The test executables `cargo test <args> --no-run` builds, one path per line. `--workspace`
+# keeps the feature set of the full test build, so nothing is rebuilt.
+test_executables() {
+  cargo test --workspace "$@" --no-run --message-format=json-render-diagnostics \
+    | grep -o '"executable":"[^"]*"' | sed 's/^"executable":"//; s/"$//'
+}
+
+# Runs test binary `$1` from the package directory (as cargo does) with the rest of the
+# arguments as a command prefix (env assignments, a wrapper). Its stdout and stderr go to
+# $out/<name>.{stdout,stderr}; both are printed if it fails. Prints libtest's summary.
+run_test_binary() {
+  local bin=$1 name
+  shift
+  name=$(basename "$bin")
+  name=${name%-*}
+  if ! (cd tandem && env "$@" "$bin" --nocapture >"$out/$name.stdout" 2>"$out/$name.stderr"); then
+    echo "--- $name stdout" >&2
+    cat "$out/$name.stdout" >&2
+    echo "--- $name stderr" >&2
+    cat "$out/$name.stderr" >&2
+    die "$name failed under: $*"
+  fi
+  printf '  %-20s %s\n' "$name" "$(grep '^test result:' "$out/$name.stdout" | tail -1)"
+}
+
+# Checks that $out/<name>.stderr of each binary has exactly one "io_uring unavailable" line, and
+# that it names `errno`: the probe runs once per process and logs once.
+check_logged_once() {
+  local errno=$1 bin name lines
+  shift
+  for bin in "$@"; do
+    name=$(basename "$bin")
+    name=${name%-*}
+    lines=$(grep -c 'tandem: io_uring unavailable (' "$out/$name.stderr" || true)
+    if [[ "$lines" != 1 ]]; then
+      cat "$out/$name.stderr" >&2
+      die "$name logged 'io_uring unavailable' $lines times under injected $errno, want exactly 1"
+    fi
+    grep -q "tandem: io_uring unavailable (io_uring_setup: $errno" "$out/$name.stderr" \
+      || die "$name: the 'io_uring unavailable' line does not name $errno"
+  done
+  echo "  each binary logged 'io_uring unavailable ($errno ...)' exactly once"
+}
+
+out=$(mktemp -d "${TMPDIR:-/tmp}/tandem-test.XXXXXX")
+trap 'rm -rf "$out"' EXIT
+
+step "test tools: strace, valgrind, fio"
+install_missing strace valgrind fio
 
 step "rustfmt and clippy components"
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
@@ -23,8 +140,7 @@ tokio_features=$(cargo tree -p tandem -e features -i tokio --prefix none --edges
 echo "tokio features enabled by tandem: $tokio_features"
 for forbidden in rt rt-multi-thread net fs time process signal; do
   if [[ " $tokio_features " == *" $forbidden "* ]]; then
-    echo "error: tandem enables tokio feature '$forbidden', which pulls in Tokio's runtime" >&2
-    exit 1
+    die "tandem enables tokio feature '$forbidden', which pulls in Tokio's runtime"
   fi
 done
 
@@ -32,15 +148,69 @@ step "cargo doc (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
 
 step "cargo test (unit, integration and doc tests)"
+# tandem/tests/uring_fallback_logged_once.rs needs strace (and fails without it when CI=true).
+need strace "uring_fallback_logged_once's io_uring_setup injection" || true
 cargo test --workspace --all-targets
 cargo test --workspace --doc
 
+step "fs tests with io_uring forced off: TANDEM_IO_URING=off, io_uring_setup EPERM, ENOSYS"
+# Builders the tests configure explicitly (`.io_uring(UringMode::Auto)`) still use io_uring under
+# TANDEM_IO_URING=off: the variable is only the default. strace's injection reaches every
+# runtime: each ring setup fails, so the Auto configurations fall back as they would under a
+# seccomp filter (EPERM) or on a kernel without io_uring (ENOSYS).
+mapfile -t fs_bins < <(test_executables --test 'fs_*')
+((${#fs_bins[@]} > 0)) || die "no fs_* test binaries were built"
+echo "TANDEM_IO_URING=off:"
+for bin in "${fs_bins[@]}"; do
+  run_test_binary "$bin" TANDEM_IO_URING=off
+done
+if need strace "the fs tests under injected io_uring_setup failures"; then
+  for errno in EPERM ENOSYS; do
+    echo "io_uring_setup fails with $errno (strace injection):"
+    # `--seccomp-bpf` stops the tracee only at io_uring_setup, so the tests run at full speed.
+    # Never `-e trace=none`: it turns the injection off as well.
+    for bin in "${fs_bins[@]}"; do
+      run_test_binary "$bin" -u TANDEM_IO_URING strace -f --seccomp-bpf -qq -o /dev/null \
+        -e trace=io_uring_setup -e "inject=io_uring_setup:error=$errno"
+    done
+    check_logged_once "$errno" "${fs_bins[@]}"
+  done
+fi
+
+step "valgrind memcheck: the cancellation storm (TANDEM_STORM_SCALE=50, TANDEM_IO_URING=off)"
+# Definite leaks and memory errors fail the run. The storm's Off iteration is the blocking pool;
+# its two Auto iterations set their mode explicitly, so they use io_uring where the kernel has it
+# (valgrind passes io_uring_setup/enter through; it cannot see the kernel's writes into buffers).
+if need valgrind "the valgrind run of uring_cancel_storm"; then
+  mapfile -t storm_bin < <(test_executables --test uring_cancel_storm)
+  ((${#storm_bin[@]} == 1)) || die "expected one uring_cancel_storm binary, got ${#storm_bin[@]}"
+  run_test_binary "${storm_bin[0]}" TANDEM_STORM_SCALE=50 TANDEM_IO_URING=off \
+    valgrind -q --error-exitcode=1 --leak-check=full --errors-for-leak-kinds=definite \
+    --show-leak-kinds=definite
+fi
+
 step "loom models (LOOM_MAX_PREEMPTIONS=${LOOM_MAX_PREEMPTIONS:-2})"
+# Every unit test of the library, built with --cfg loom: all the #[cfg(loom)] models, whatever
+# they are called (no name filter that a new model could miss), and the few plain unit tests.
 RUSTFLAGS="--cfg loom -C debug_assertions" LOOM_MAX_PREEMPTIONS="${LOOM_MAX_PREEMPTIONS:-2}" \
-  CARGO_TARGET_DIR=target/loom cargo test -p tandem --release --lib loom
+  CARGO_TARGET_DIR=target/loom cargo test -p tandem --release --lib
 
 step "benchmark smoke run (tiny sizes; speed is measured by the main job, not here)"
 cargo run --release -p tandem-bench -- --quick sched
+# fio is the fs suite's reference in full runs; --quick leaves it out.
+if need fio "the fio check for the fs benchmark"; then
+  echo "fio: $(fio --version)"
+fi
+cargo run --release -p tandem-bench -- --quick fs
 
+step "done"
+echo "time per step:"
+printf '%s\n' "${timings[@]}"
+echo "total: ${SECONDS}s"
+if ((${#skipped[@]} > 0)); then
+  echo
+  echo "WARNING: skipped for missing tools:"
+  printf '  - %s\n' "${skipped[@]}"
+fi
 echo
 echo "all checks passed"
