@@ -37,8 +37,9 @@ const DEFAULT_MAX_BUF_SIZE: usize = 2 * 1024 * 1024;
 /// happens in the background: call [`flush`](tokio::io::AsyncWriteExt::flush) (or `sync_all`) to
 /// wait for it and learn its error. A file dropped with a write in flight is closed when that
 /// write ends. A read runs only while the file is polled (no task of its own); dropping the file
-/// in the middle of one cancels it. A seek is a direct `lseek(2)`, which never waits for the
-/// device.
+/// in the middle of one cancels it. A seek from the start or the current position is a direct
+/// `lseek(2)` on the caller's thread (it never waits for a device or a server); a seek from the
+/// end goes through the blocking pool, as the size may come from a network filesystem.
 ///
 /// For positional I/O without the buffer or the file position, see [`read_at`](Self::read_at)
 /// and [`write_at`](Self::write_at).
