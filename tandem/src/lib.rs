@@ -41,9 +41,9 @@ mod scheduler;
 mod uring;
 mod util;
 
+pub mod fs;
 #[cfg(feature = "hyper")]
 pub mod hyper;
-pub mod fs;
 pub mod io;
 pub mod net;
 pub mod runtime;
