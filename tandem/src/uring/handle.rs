@@ -49,8 +49,17 @@ pub(crate) struct Rings {
 
 /// Where an operation runs.
 pub(crate) enum Route {
-    Uring(Arc<Rings>),
+    Uring(Uring),
     Blocking,
+}
+
+/// Proof that the current runtime sends an opcode to io_uring; an `Op` needs one. The rings
+/// themselves are found again at the op's first poll, through the thread's runtime context,
+/// rather than carried: cloning the runtime-wide `Arc<Rings>` for every operation would bounce
+/// its reference count between the workers' caches.
+#[derive(Debug)]
+pub(crate) struct Uring {
+    _private: (),
 }
 
 impl Handle {
@@ -114,13 +123,13 @@ impl Handle {
     /// Where an operation with `opcode` runs; counts and logs (once per opcode) fallbacks.
     pub(crate) fn route(&self, opcode: u8) -> Route {
         match &self.backend {
-            Backend::Rings(rings) => {
+            Backend::Rings(_) => {
                 let supported = match &probe::support().rings {
                     Ok(opcodes) => opcodes.supports(opcode),
                     Err(_) => false,
                 };
                 if supported {
-                    return Route::Uring(rings.clone());
+                    return Route::Uring(Uring { _private: () });
                 }
                 log_unsupported_once(opcode);
                 self.fallbacks.record(FallbackCause::UnsupportedOpcode);

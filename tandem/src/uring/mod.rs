@@ -35,7 +35,7 @@ mod state;
 #[cfg(all(test, loom))]
 mod tests;
 
-pub(crate) use handle::{Handle, Rings, Route};
+pub(crate) use handle::{Handle, Route, Uring};
 pub use metrics::{FallbackCause, RingStats, UringStats};
 pub(crate) use op::{CqeResult, Op, OpCode};
 pub(crate) use ring::LocalRing;

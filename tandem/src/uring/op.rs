@@ -20,7 +20,6 @@
 //! 5. A cancel request holds its own reference to the cell until its own CQE, so the cell's
 //!    address cannot be reused by a new operation while the request may still name it.
 
-use super::handle::Rings;
 use super::ring::Ring;
 use super::state::{Completed, Dropped, State};
 use crate::loom::cell::UnsafeCell;
@@ -219,7 +218,6 @@ impl<T: OpCode> OpCell<T> {
 /// The future of one operation. Output: the result and the data, handed back.
 pub(crate) struct Op<T: OpCode> {
     stage: Stage<T>,
-    rings: Arc<Rings>,
 }
 
 enum Stage<T: OpCode> {
@@ -232,10 +230,10 @@ enum Stage<T: OpCode> {
 }
 
 impl<T: OpCode> Op<T> {
-    pub(crate) fn new(rings: Arc<Rings>, data: T) -> Op<T> {
+    /// An operation for the current runtime's rings (`route` said so: `_uring`).
+    pub(crate) fn new(_uring: super::Uring, data: T) -> Op<T> {
         Op {
             stage: Stage::Unsubmitted(data),
-            rings,
         }
     }
 }
@@ -274,7 +272,26 @@ impl<T: OpCode> Future for Op<T> {
                 })
             };
             let raw = cell.raw();
-            let ring = this.rings.push(entry, raw);
+            let pushed = crate::runtime::context::with_current(|handle| {
+                let rings = handle?.driver().uring.rings()?;
+                Some(rings.push(entry, raw))
+            });
+            let Some(ring) = pushed else {
+                // Polled outside the runtime that routed it here (or one without rings): the
+                // entry never reached a ring (its reference was dropped with the closure), so the
+                // data is ours again. Fail as an operation refused at shutdown does.
+                // SAFETY: `raw` was dropped unsubmitted, so this future holds the only reference.
+                let data = cell.data.with_mut(|d| unsafe { (*d).take() });
+                let data = data.expect("a new cell holds its data");
+                coop.made_progress();
+                return Poll::Ready((
+                    CqeResult {
+                        res: -libc::ECANCELED,
+                        flags: 0,
+                    },
+                    data,
+                ));
+            };
             this.stage = Stage::InFlight { cell, ring };
         }
         let Stage::InFlight { cell, .. } = &this.stage else {

@@ -1,10 +1,9 @@
 //! `IORING_OP_CLOSE`: close an fd and report the error close(2) would give.
 
-use crate::uring::{Op, OpCode, Rings};
+use crate::uring::{Op, OpCode, Uring};
 use io_uring::{opcode, squeue, types};
 use std::io;
 use std::os::fd::{IntoRawFd, OwnedFd, RawFd};
-use std::sync::Arc;
 
 pub(crate) const CODE: u8 = opcode::Close::CODE;
 
@@ -30,7 +29,7 @@ unsafe impl OpCode for Close {
 
 /// Closes `fd` on the ring without waiting for the result (batched with the tick's other
 /// submissions, instead of a close(2) on the spot).
-pub(crate) fn close_detached(rings: Arc<Rings>, fd: OwnedFd) {
+pub(crate) fn close_detached(rings: Uring, fd: OwnedFd) {
     Op::new(
         rings,
         Close {
@@ -41,7 +40,7 @@ pub(crate) fn close_detached(rings: Arc<Rings>, fd: OwnedFd) {
     .detach();
 }
 
-pub(crate) async fn close(rings: Arc<Rings>, fd: OwnedFd) -> io::Result<()> {
+pub(crate) async fn close(rings: Uring, fd: OwnedFd) -> io::Result<()> {
     let (result, _op) = Op::new(
         rings,
         Close {

@@ -1,6 +1,6 @@
 //! `IORING_OP_FSYNC`: `sync_all` and (with DATASYNC) `sync_data`.
 
-use crate::uring::{Op, OpCode, Rings};
+use crate::uring::{Op, OpCode, Uring};
 use io_uring::{opcode, squeue, types};
 use std::fs::File;
 use std::io;
@@ -27,7 +27,7 @@ unsafe impl OpCode for Fsync {
     }
 }
 
-pub(crate) async fn fsync(rings: Arc<Rings>, file: Arc<File>, data_only: bool) -> io::Result<()> {
+pub(crate) async fn fsync(rings: Uring, file: Arc<File>, data_only: bool) -> io::Result<()> {
     let (result, _op) = Op::new(rings, Fsync { file, data_only }).await;
     result.into_io().map(drop)
 }

@@ -1,6 +1,6 @@
 //! `IORING_OP_FTRUNCATE` (Linux 6.9): `set_len`.
 
-use crate::uring::{Op, OpCode, Rings};
+use crate::uring::{Op, OpCode, Uring};
 use io_uring::{opcode, squeue, types};
 use std::fs::File;
 use std::io;
@@ -21,7 +21,7 @@ unsafe impl OpCode for Ftruncate {
     }
 }
 
-pub(crate) async fn set_len(rings: Arc<Rings>, file: Arc<File>, len: u64) -> io::Result<()> {
+pub(crate) async fn set_len(rings: Uring, file: Arc<File>, len: u64) -> io::Result<()> {
     let (result, _op) = Op::new(rings, Ftruncate { file, len }).await;
     result.into_io().map(drop)
 }

@@ -1,11 +1,10 @@
 //! `IORING_OP_LINKAT`: `hard_link`.
 
-use crate::uring::{Op, OpCode, Rings};
+use crate::uring::{Op, OpCode, Uring};
 use io_uring::{opcode, squeue, types};
 use std::ffi::CString;
 use std::io;
 use std::path::Path;
-use std::sync::Arc;
 
 pub(crate) const CODE: u8 = opcode::LinkAt::CODE;
 
@@ -22,7 +21,7 @@ unsafe impl OpCode for Link {
     }
 }
 
-pub(crate) async fn hard_link(rings: Arc<Rings>, src: &Path, dst: &Path) -> io::Result<()> {
+pub(crate) async fn hard_link(rings: Uring, src: &Path, dst: &Path) -> io::Result<()> {
     let op = Link {
         src: super::cstring(src)?,
         dst: super::cstring(dst)?,

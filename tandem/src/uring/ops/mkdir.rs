@@ -1,11 +1,10 @@
 //! `IORING_OP_MKDIRAT`: `create_dir`.
 
-use crate::uring::{Op, OpCode, Rings};
+use crate::uring::{Op, OpCode, Uring};
 use io_uring::{opcode, squeue, types};
 use std::ffi::CString;
 use std::io;
 use std::path::Path;
-use std::sync::Arc;
 
 pub(crate) const CODE: u8 = opcode::MkDirAt::CODE;
 
@@ -23,7 +22,7 @@ unsafe impl OpCode for MkDir {
     }
 }
 
-pub(crate) async fn mkdir(rings: Arc<Rings>, path: &Path, mode: libc::mode_t) -> io::Result<()> {
+pub(crate) async fn mkdir(rings: Uring, path: &Path, mode: libc::mode_t) -> io::Result<()> {
     let op = MkDir {
         path: super::cstring(path)?,
         mode,

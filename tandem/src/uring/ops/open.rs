@@ -1,13 +1,12 @@
 //! `IORING_OP_OPENAT`: open a path; a cancelled open closes the fd it produced.
 
-use crate::uring::{CqeResult, Op, OpCode, Rings};
+use crate::uring::{CqeResult, Op, OpCode, Uring};
 use io_uring::{opcode, squeue, types};
 use std::ffi::CString;
 use std::fs::File;
 use std::io;
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::path::Path;
-use std::sync::Arc;
 
 pub(crate) const CODE: u8 = opcode::OpenAt::CODE;
 
@@ -36,7 +35,7 @@ unsafe impl OpCode for Open {
 
 /// Opens `path` with open(2) `flags` (O_CLOEXEC is always added) and `mode`.
 pub(crate) async fn open(
-    rings: Arc<Rings>,
+    rings: Uring,
     path: &Path,
     flags: libc::c_int,
     mode: libc::mode_t,

@@ -1,7 +1,7 @@
 //! `IORING_OP_READ`: read into an owned buffer, at an offset or at the file position.
 
 use crate::uring::buf::IoBufMut;
-use crate::uring::{CqeResult, Op, OpCode, Rings};
+use crate::uring::{CqeResult, Op, OpCode, Uring};
 use io_uring::{opcode, squeue, types};
 use std::fs::File;
 use std::io;
@@ -38,7 +38,7 @@ unsafe impl<B: IoBufMut> OpCode for Read<B> {
 /// Reads into `buf[buf_start..bytes_total]`; on success the buffer's initialised length becomes
 /// at least `buf_start + n`.
 pub(crate) async fn read_into<B: IoBufMut>(
-    rings: Arc<Rings>,
+    rings: Uring,
     file: Arc<File>,
     buf: B,
     buf_start: usize,

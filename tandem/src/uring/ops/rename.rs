@@ -1,11 +1,10 @@
 //! `IORING_OP_RENAMEAT`: `fs::rename`.
 
-use crate::uring::{Op, OpCode, Rings};
+use crate::uring::{Op, OpCode, Uring};
 use io_uring::{opcode, squeue, types};
 use std::ffi::CString;
 use std::io;
 use std::path::Path;
-use std::sync::Arc;
 
 pub(crate) const CODE: u8 = opcode::RenameAt::CODE;
 
@@ -22,7 +21,7 @@ unsafe impl OpCode for Rename {
     }
 }
 
-pub(crate) async fn rename(rings: Arc<Rings>, from: &Path, to: &Path) -> io::Result<()> {
+pub(crate) async fn rename(rings: Uring, from: &Path, to: &Path) -> io::Result<()> {
     let op = Rename {
         from: super::cstring(from)?,
         to: super::cstring(to)?,

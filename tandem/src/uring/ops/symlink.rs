@@ -1,11 +1,10 @@
 //! `IORING_OP_SYMLINKAT`: `symlink`.
 
-use crate::uring::{Op, OpCode, Rings};
+use crate::uring::{Op, OpCode, Uring};
 use io_uring::{opcode, squeue, types};
 use std::ffi::CString;
 use std::io;
 use std::path::Path;
-use std::sync::Arc;
 
 pub(crate) const CODE: u8 = opcode::SymlinkAt::CODE;
 
@@ -27,7 +26,7 @@ unsafe impl OpCode for Symlink {
 }
 
 /// Creates `link` pointing at `target`.
-pub(crate) async fn symlink(rings: Arc<Rings>, target: &Path, link: &Path) -> io::Result<()> {
+pub(crate) async fn symlink(rings: Uring, target: &Path, link: &Path) -> io::Result<()> {
     let op = Symlink {
         target: super::cstring(target)?,
         link: super::cstring(link)?,

@@ -1,11 +1,10 @@
 //! `IORING_OP_UNLINKAT`: `remove_file`, and `remove_dir` with AT_REMOVEDIR.
 
-use crate::uring::{Op, OpCode, Rings};
+use crate::uring::{Op, OpCode, Uring};
 use io_uring::{opcode, squeue, types};
 use std::ffi::CString;
 use std::io;
 use std::path::Path;
-use std::sync::Arc;
 
 pub(crate) const CODE: u8 = opcode::UnlinkAt::CODE;
 
@@ -25,7 +24,7 @@ unsafe impl OpCode for Unlink {
 }
 
 /// Removes a file (`dir == false`) or an empty directory.
-pub(crate) async fn unlink(rings: Arc<Rings>, path: &Path, dir: bool) -> io::Result<()> {
+pub(crate) async fn unlink(rings: Uring, path: &Path, dir: bool) -> io::Result<()> {
     let op = Unlink {
         path: super::cstring(path)?,
         dir,

@@ -1,7 +1,7 @@
 //! `IORING_OP_WRITE`: write from an owned buffer, at an offset or at the file position.
 
 use crate::uring::buf::IoBuf;
-use crate::uring::{CqeResult, Op, OpCode, Rings};
+use crate::uring::{CqeResult, Op, OpCode, Uring};
 use io_uring::{opcode, squeue, types};
 use std::fs::File;
 use std::io;
@@ -36,7 +36,7 @@ unsafe impl<B: IoBuf> OpCode for Write<B> {
 
 /// Writes `buf[buf_start..bytes_init]`.
 pub(crate) async fn write_from<B: IoBuf>(
-    rings: Arc<Rings>,
+    rings: Uring,
     file: Arc<File>,
     buf: B,
     buf_start: usize,
