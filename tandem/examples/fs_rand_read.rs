@@ -1,6 +1,9 @@
 //! Random 4 KiB reads with `File::read_at` from many tasks: the io_uring fast path.
 //!
-//! `cargo run --release --example fs_rand_read -- [TASKS] [READS] [auto|off]`
+//! `cargo run --release --example fs_rand_read -- [TASKS] [READS] [auto|off|std]`
+//!
+//! `std`: blocking `pread` from as many threads as CPUs (at most TASKS), no runtime: the bound
+//! the runtime is measured against.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -16,13 +19,41 @@ fn main() -> std::io::Result<()> {
         .next()
         .and_then(|a| a.parse().ok())
         .unwrap_or(1_000_000);
-    let mode: UringMode = args
-        .next()
-        .map(|a| a.parse().expect("auto, off or required"))
-        .unwrap_or_default();
+    let mode_arg = args.next().unwrap_or_else(|| "auto".into());
     let path =
         std::env::temp_dir().join(format!("tandem-example-rand-read-{}", std::process::id()));
     std::fs::write(&path, vec![5u8; FILE_LEN as usize])?;
+    if mode_arg == "std" {
+        let threads = std::thread::available_parallelism()
+            .map_or(1, |n| n.get())
+            .min(tasks);
+        let file = Arc::new(std::fs::File::open(&path)?);
+        let start = Instant::now();
+        std::thread::scope(|s| {
+            for t in 0..threads {
+                let file = file.clone();
+                s.spawn(move || {
+                    use std::os::unix::fs::FileExt;
+                    let mut buf = vec![0u8; 4096];
+                    let mut x = 0x9e37_79b9_7f4a_7c15u64 ^ t as u64;
+                    for _ in 0..reads / threads {
+                        x ^= x << 13;
+                        x ^= x >> 7;
+                        x ^= x << 17;
+                        let offset = (x % (FILE_LEN / 4096)) * 4096;
+                        file.read_at(&mut buf, offset).unwrap();
+                    }
+                });
+            }
+        });
+        let elapsed = start.elapsed();
+        println!(
+            "std, {threads} threads, {reads} reads in {elapsed:?}: {:.0} reads/s",
+            reads as f64 / elapsed.as_secs_f64()
+        );
+        return std::fs::remove_file(&path);
+    }
+    let mode: UringMode = mode_arg.parse().expect("auto, off, required or std");
     let rt = Builder::new_multi_thread()
         .enable_all()
         .io_uring(mode)
