@@ -98,6 +98,23 @@ impl Runtime {
         &self.handle
     }
 
+    /// The runtime's counters (the same as `handle().metrics()`), as Tokio's `Runtime::metrics`.
+    ///
+    /// ```
+    /// let rt = tandem::runtime::Builder::new_multi_thread()
+    ///     .worker_threads(2)
+    ///     .enable_all()
+    ///     .build()
+    ///     .unwrap();
+    /// let uring = rt.metrics().io_uring();
+    /// if uring.enabled {
+    ///     assert_eq!(uring.rings.len(), 3); // one per worker, and the shared ring
+    /// }
+    /// ```
+    pub fn metrics(&self) -> super::RuntimeMetrics {
+        self.handle.metrics()
+    }
+
     /// Makes this runtime the current one for the guard's lifetime, so `tandem::spawn` works on
     /// this thread.
     pub fn enter(&self) -> EnterGuard<'_> {
