@@ -243,7 +243,10 @@ impl<T: OpCode> Op<T> {
     /// it at its CQE. For operations whose result does not matter (a close after a read).
     pub(crate) fn detach(mut self) {
         let mut cx = Context::from_waker(Waker::noop());
-        let _ = Pin::new(&mut self).poll(&mut cx);
+        if let Poll::Ready((result, mut data)) = Pin::new(&mut self).poll(&mut cx) {
+            // Done already (or refused): nobody takes the result.
+            data.release(result);
+        }
     }
 }
 

@@ -8,10 +8,25 @@ use std::os::fd::{IntoRawFd, OwnedFd, RawFd};
 pub(crate) const CODE: u8 = opcode::Close::CODE;
 
 /// The fd is given up to the kernel when the entry is built: from then on the CQE, not a drop,
-/// closes it (so a cancelled close cannot close a reused fd number twice).
+/// closes it (so a close cannot close a reused fd number twice). One exception: an entry that
+/// never reached a kernel (refused by a ring its runtime shut down) completes with ECANCELED
+/// (a close is never cancelled otherwise: `CANCEL_ON_DROP` is false, and a close completes
+/// during the enter that submits it); then the fd is still open, and `close_unsubmitted` closes
+/// it.
 struct Close {
     fd: Option<OwnedFd>,
     raw: RawFd,
+}
+
+impl Close {
+    fn close_unsubmitted(&mut self, res: i32) {
+        if res == -libc::ECANCELED && self.raw >= 0 {
+            // SAFETY: the fd was given up by `entry` and never reached the kernel: it is still
+            // ours, and this is its only close.
+            drop(unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(self.raw) });
+            self.raw = -1;
+        }
+    }
 }
 
 // SAFETY: the entry points at no memory; the fd it names is the op's own.
@@ -21,6 +36,10 @@ unsafe impl OpCode for Close {
             self.raw = fd.into_raw_fd();
         }
         opcode::Close::new(types::Fd(self.raw)).build()
+    }
+
+    fn release(&mut self, result: crate::uring::CqeResult) {
+        self.close_unsubmitted(result.res);
     }
 
     // A close cannot be taken back; cancelling it would only cost an entry.
@@ -41,7 +60,7 @@ pub(crate) fn close_detached(rings: Uring, fd: OwnedFd) {
 }
 
 pub(crate) async fn close(rings: Uring, fd: OwnedFd) -> io::Result<()> {
-    let (result, _op) = Op::new(
+    let (result, mut op) = Op::new(
         rings,
         Close {
             fd: Some(fd),
@@ -49,5 +68,6 @@ pub(crate) async fn close(rings: Uring, fd: OwnedFd) -> io::Result<()> {
         },
     )
     .await;
+    op.close_unsubmitted(result.res);
     result.into_io().map(drop)
 }
