@@ -288,15 +288,19 @@ impl Context {
     /// Works the ring with the core in the context, so completions wake tasks into its queue.
     /// `before_park`: submit, reap and arm; else reap only. Returns the completions reaped.
     fn ring_turn(&self, before_park: bool) -> usize {
-        let Some(mut ring) = self.with_core(|core| core.ring.take()) else {
+        let needed = self.with_core(|core| {
+            core.ring
+                .as_ref()
+                .is_some_and(|ring| before_park || ring.wants_tick())
+        });
+        if !needed {
             return 0;
-        };
+        }
+        let mut ring = self.with_core(|core| core.ring.take().expect("checked above"));
         let reaped = if before_park {
             ring.before_park()
-        } else if ring.ring().in_flight() > 0 {
-            ring.tick()
         } else {
-            0
+            ring.tick()
         };
         self.with_core(|core| core.ring = Some(ring));
         reaped

@@ -328,6 +328,20 @@ impl LocalRing {
         }
     }
 
+    /// True if a `tick` could find something: a remote cancel to push, or an operation that
+    /// reached the kernel and may have completed. Two loads; the worker asks on every tick.
+    pub(crate) fn wants_tick(&self) -> bool {
+        let queued = self.sq.unsubmitted + self.sq.backlog.len();
+        self.ring.has_remote.load(Ordering::Relaxed) || self.ring.in_flight() > queued
+    }
+
+    /// True if a `submit_and_reap` has something to submit.
+    pub(crate) fn wants_submit(&self) -> bool {
+        self.sq.unsubmitted > 0
+            || !self.sq.backlog.is_empty()
+            || self.ring.has_remote.load(Ordering::Relaxed)
+    }
+
     /// The owner's per-tick work: queued remote cancels, then completions (no syscall). Skips
     /// the CQ when every operation in flight is still in our SQ (nothing can have completed).
     pub(crate) fn tick(&mut self) -> usize {

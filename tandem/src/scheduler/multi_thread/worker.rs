@@ -392,13 +392,16 @@ impl Context {
     /// Works the ring with the core installed in the context, so completions wake their tasks
     /// into this worker's queue. Returns the number of completions reaped.
     fn ring_turn(&self, mut core: Box<Core>, turn: RingTurn) -> (Box<Core>, usize) {
-        let Some(mut ring) = core.ring.take() else {
-            return (core, 0);
-        };
-        if matches!(turn, RingTurn::Reap) && ring.ring().in_flight() == 0 {
-            core.ring = Some(ring);
+        // The common case, no io_uring work, costs two loads and moves nothing.
+        let needed = core.ring.as_ref().is_some_and(|ring| match turn {
+            RingTurn::Reap => ring.wants_tick(),
+            RingTurn::Submit => ring.wants_submit(),
+            RingTurn::BeforePark => true,
+        });
+        if !needed {
             return (core, 0);
         }
+        let mut ring = core.ring.take().expect("checked above");
         *self.core.borrow_mut() = Some(core);
         let reaped = match turn {
             RingTurn::Reap => ring.tick(),
