@@ -61,8 +61,12 @@ pub(crate) struct Ring {
     pub(crate) rings_id: usize,
     /// Whoever moves the CQ head holds this (`util/drain_lock.rs`: no CQE left behind).
     cq: DrainLock,
-    /// Operations and cancel requests pushed and not yet reaped.
-    in_flight: AtomicUsize,
+    /// Entries pushed (operations, cancel requests), ever. Written only by the ring's one
+    /// submitter, so a load and a store, not a read-modify-write (which costs a locked
+    /// instruction per operation); `in_flight` is `pushed - reaped`.
+    pushed: AtomicUsize,
+    /// CQEs reaped, ever. Written only under the CQ's `DrainLock` (one reaper at a time).
+    reaped: AtomicUsize,
     remote: Mutex<Vec<RawOp>>,
     has_remote: AtomicBool,
     /// Wakes the thread that owns the `LocalRing` (set for worker rings). It reaches the
@@ -105,7 +109,8 @@ impl Ring {
             uring,
             rings_id,
             cq: DrainLock::new(),
-            in_flight: AtomicUsize::new(0),
+            pushed: AtomicUsize::new(0),
+            reaped: AtomicUsize::new(0),
             remote: Mutex::new(Vec::new()),
             has_remote: AtomicBool::new(false),
             owner_unpark: Mutex::new(None),
@@ -127,8 +132,14 @@ impl Ring {
         let _ = self.arming.set(arming);
     }
 
+    /// Entries pushed and not yet reaped. Never an underestimate of the moment `reaped` is read
+    /// (an entry is pushed before it is reaped, and `pushed` is read after `reaped`): a caller
+    /// deciding whether to arm or to wait can only err towards doing so.
     pub(crate) fn in_flight(&self) -> usize {
-        self.in_flight.load(Ordering::Acquire)
+        // Acquire: pairs with the Release stores in `count`.
+        let reaped = self.reaped.load(Ordering::Acquire);
+        let pushed = self.pushed.load(Ordering::Acquire);
+        pushed.saturating_sub(reaped)
     }
 
     /// Asks the kernel to report this ring's fd once more when its CQ is non-empty.
@@ -214,6 +225,13 @@ impl Ring {
         }
         let more = !cq.is_empty() || n == REAP_BATCH;
         drop(cq);
+        // Counted here, under the lock, where there is one writer; delivered after unlocking.
+        count(&self.reaped, n);
+        let ops = batch[..n]
+            .iter()
+            .filter(|(user_data, _)| user_data & tag::MASK == tag::OP)
+            .count();
+        count64(&self.metrics.completed, ops as u64);
         if was_full && !more {
             // A full CQ may have overflowed: the kernel keeps the rest (IORING_FEAT_NODROP) until
             // an enter with GETEVENTS flushes them into the CQ.
@@ -237,20 +255,15 @@ impl Ring {
     fn dispatch(&self, user_data: u64, result: CqeResult) {
         match user_data & tag::MASK {
             tag::OP => {
-                self.metrics.completed.fetch_add(1, Ordering::Relaxed);
-                self.in_flight.fetch_sub(1, Ordering::AcqRel);
                 // SAFETY: an OP-tagged user_data is the reference `Op` gave the ring at push;
                 // each CQE is reaped exactly once (under the CQ lock).
                 unsafe { RawOp::from_user_data(user_data) }.complete(result);
             }
             tag::CANCEL => {
-                self.in_flight.fetch_sub(1, Ordering::AcqRel);
                 // SAFETY: as above, for the reference the cancel request holds.
                 drop(unsafe { RawOp::from_user_data(user_data) });
             }
-            tag::INTERNAL => {
-                self.in_flight.fetch_sub(1, Ordering::AcqRel);
-            }
+            tag::INTERNAL => {}
             other => panic!("io_uring CQE with unknown tag {other} (user_data {user_data:#x})"),
         }
     }
@@ -381,8 +394,8 @@ impl LocalRing {
 impl Submitter<'_> {
     /// Queues `entry` (its `user_data` already set); it reaches the kernel at the next flush.
     pub(crate) fn push(&mut self, entry: squeue::Entry) {
-        self.ring.in_flight.fetch_add(1, Ordering::AcqRel);
-        self.ring.metrics.submitted.fetch_add(1, Ordering::Relaxed);
+        count(&self.ring.pushed, 1);
+        count64(&self.ring.metrics.submitted, 1);
         self.push_entry(entry);
     }
 
@@ -391,7 +404,7 @@ impl Submitter<'_> {
         let entry = opcode::AsyncCancel::new(target)
             .build()
             .user_data(op.into_user_data(tag::CANCEL));
-        self.ring.in_flight.fetch_add(1, Ordering::AcqRel);
+        count(&self.ring.pushed, 1);
         self.push_entry(entry);
     }
 
@@ -400,7 +413,7 @@ impl Submitter<'_> {
         let entry = opcode::AsyncCancel2::new(types::CancelBuilder::any().all())
             .build()
             .user_data(tag::INTERNAL);
-        self.ring.in_flight.fetch_add(1, Ordering::AcqRel);
+        count(&self.ring.pushed, 1);
         self.push_entry(entry);
     }
 
@@ -516,6 +529,22 @@ impl Submitter<'_> {
             self.ring.metrics.enters.fetch_add(1, Ordering::Relaxed);
             let _ = self.ring.uring.submitter().submit_with_args(1, &args);
         }
+    }
+}
+
+/// Adds `n` to a counter that has one writer at a time (its writers are ordered by the
+/// submitter's exclusivity or the CQ lock): a load and a store, no locked instruction.
+fn count(counter: &AtomicUsize, n: usize) {
+    if n > 0 {
+        // Release: pairs with the Acquire loads in `Ring::in_flight`.
+        counter.store(counter.load(Ordering::Relaxed) + n, Ordering::Release);
+    }
+}
+
+/// `count` for the 64-bit statistics (Relaxed: read with no ordering needs).
+fn count64(counter: &crate::loom::sync::atomic::AtomicU64, n: u64) {
+    if n > 0 {
+        counter.store(counter.load(Ordering::Relaxed) + n, Ordering::Relaxed);
     }
 }
 
