@@ -1,6 +1,9 @@
 //! Random 4 KiB reads with `File::read_at` from many tasks: the io_uring fast path.
 //!
-//! `cargo run --release --example fs_rand_read -- [TASKS] [READS] [auto|off|std]`
+//! `cargo run --release --example fs_rand_read -- [TASKS] [READS] [auto|off|ring|std]`
+//!
+//! `ring`: `auto` with `fs_nowait_first(false)`, so that every read goes through the ring even
+//! when the page cache holds its data.
 //!
 //! `std`: blocking `pread` from as many threads as CPUs (at most TASKS), no runtime: the bound
 //! the runtime is measured against.
@@ -53,10 +56,17 @@ fn main() -> std::io::Result<()> {
         );
         return std::fs::remove_file(&path);
     }
-    let mode: UringMode = mode_arg.parse().expect("auto, off, required or std");
+    let (mode, nowait_first) = match mode_arg.as_str() {
+        "ring" => (UringMode::Auto, false),
+        other => (
+            other.parse().expect("auto, off, required, ring or std"),
+            true,
+        ),
+    };
     let rt = Builder::new_multi_thread()
         .enable_all()
         .io_uring(mode)
+        .fs_nowait_first(nowait_first)
         .build()?;
     let elapsed = rt.block_on(async {
         let file = Arc::new(tandem::fs::File::open(&path).await?);

@@ -157,10 +157,14 @@ fn dropped_operations_leak_nothing() {
         Arc::new(std::env::temp_dir().join(format!("tandem-uring-storm-{}", std::process::id())));
     std::fs::write(&*path, vec![1u8; FILE_LEN as usize]).unwrap();
     let baseline = settled_fd_count();
-    for (mode, workers) in [
-        (UringMode::Auto, 2),
-        (UringMode::Off, 2),
-        (UringMode::Auto, 0),
+    // `nowait_first: false` sends every read through the ring or the pool, where it can be
+    // dropped in flight; the default (`true`) serves these cached reads at their first poll, so
+    // its iteration drops reads before that poll or after completion, and opens anywhere.
+    for (mode, workers, nowait_first) in [
+        (UringMode::Auto, 2, false),
+        (UringMode::Off, 2, false),
+        (UringMode::Auto, 0, false),
+        (UringMode::Auto, 2, true),
     ] {
         let counts = Arc::new(Counts::default());
         let mut builder = if workers == 0 {
@@ -170,7 +174,12 @@ fn dropped_operations_leak_nothing() {
             b.worker_threads(workers);
             b
         };
-        let rt = builder.enable_all().io_uring(mode).build().unwrap();
+        let rt = builder
+            .enable_all()
+            .io_uring(mode)
+            .fs_nowait_first(nowait_first)
+            .build()
+            .unwrap();
         rt.block_on(storm(
             path.clone(),
             counts.clone(),
@@ -179,7 +188,7 @@ fn dropped_operations_leak_nothing() {
         ));
         let stats = rt.handle().metrics().io_uring();
         drop(rt);
-        let what = format!("{mode:?} with {workers} workers");
+        let what = format!("{mode:?} with {workers} workers, nowait_first {nowait_first}");
         assert_eq!(
             counts.created(),
             counts.dropped(),

@@ -61,7 +61,14 @@ fn shutdown_with_operations_in_flight() {
             b.worker_threads(workers);
             b
         };
-        let rt = builder.enable_all().io_uring(mode).build().unwrap();
+        // Every read through the ring or the pool: tried on the worker first, the regular-file
+        // reads would complete from the page cache before shutdown, with nothing in flight.
+        let rt = builder
+            .enable_all()
+            .io_uring(mode)
+            .fs_nowait_first(false)
+            .build()
+            .unwrap();
         let uring = rt.handle().metrics().io_uring().enabled;
         let started = Arc::new(AtomicUsize::new(0));
         rt.block_on(async {

@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use super::runner::Runner;
 use super::work::{fs_tasks, share, Kind, Sample, Spec, BLOCK};
+use tandem::runtime::UringMode as Mode;
 
 /// Worker threads of every runtime.
 pub const WORKERS: usize = 2;
@@ -15,8 +16,10 @@ pub const WORKERS: usize = 2;
 /// Who runs a sample.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Contender {
-    /// Tandem, `UringMode::Auto`.
+    /// Tandem, `UringMode::Auto`, the defaults (reads try the page cache first).
     TandemUring,
+    /// Tandem, `UringMode::Auto` with `fs_nowait_first(false)`: every read through the ring.
+    TandemRing,
     /// Tandem, `UringMode::Off`: its blocking pool.
     TandemOff,
     /// Tokio's default: its blocking pool.
@@ -29,8 +32,9 @@ pub enum Contender {
 
 impl Contender {
     /// Every contender, in the order of the table's columns.
-    pub const ALL: [Contender; 5] = [
+    pub const ALL: [Contender; 6] = [
         Contender::TandemUring,
+        Contender::TandemRing,
         Contender::TandemOff,
         Contender::TokioPool,
         Contender::TokioUring,
@@ -41,6 +45,7 @@ impl Contender {
     pub fn name(self) -> &'static str {
         match self {
             Contender::TandemUring => "tandem_uring",
+            Contender::TandemRing => "tandem_ring",
             Contender::TandemOff => "tandem_off",
             Contender::TokioPool => "tokio_pool",
             Contender::TokioUring => "tokio_uring",
@@ -52,6 +57,7 @@ impl Contender {
     pub fn label(self) -> &'static str {
         match self {
             Contender::TandemUring => "Tandem uring",
+            Contender::TandemRing => "Tandem ring",
             Contender::TandemOff => "Tandem off",
             Contender::TokioPool => "Tokio pool",
             Contender::TokioUring => "Tokio uring",
@@ -63,6 +69,7 @@ impl Contender {
     pub fn short_label(self) -> &'static str {
         match self {
             Contender::TandemUring => "T-uring",
+            Contender::TandemRing => "T-ring",
             Contender::TandemOff => "T-off",
             Contender::TokioPool => "tokio",
             Contender::TokioUring => "tokio-uring",
@@ -72,15 +79,19 @@ impl Contender {
 
     /// Whether this is one of Tandem's.
     pub fn is_tandem(self) -> bool {
-        matches!(self, Contender::TandemUring | Contender::TandemOff)
+        matches!(
+            self,
+            Contender::TandemUring | Contender::TandemRing | Contender::TandemOff
+        )
     }
 
     /// Takes one sample of `spec`; `None` if this contender is not available (the Tokio
     /// io_uring runner could not be built).
     pub fn sample(self, spec: &Spec, runner: Option<&Runner>) -> io::Result<Option<Sample>> {
         match self {
-            Contender::TandemUring => tandem_side::sample(spec, tandem_side::Mode::Auto).map(Some),
-            Contender::TandemOff => tandem_side::sample(spec, tandem_side::Mode::Off).map(Some),
+            Contender::TandemUring => tandem_side::sample(spec, Mode::Auto, true).map(Some),
+            Contender::TandemRing => tandem_side::sample(spec, Mode::Auto, false).map(Some),
+            Contender::TandemOff => tandem_side::sample(spec, Mode::Off, true).map(Some),
             Contender::TokioPool => tokio_pool::sample(spec).map(Some),
             Contender::TokioUring => match runner {
                 Some(runner) => runner.sample(spec).map(Some),
@@ -130,12 +141,12 @@ mod tandem_side {
 
     fs_tasks!(tandem, read_at);
 
-    pub use tandem::runtime::UringMode as Mode;
-
-    pub fn sample(spec: &Spec, mode: Mode) -> io::Result<Sample> {
+    /// `nowait_first`: `Builder::fs_nowait_first`.
+    pub fn sample(spec: &Spec, mode: Mode, nowait_first: bool) -> io::Result<Sample> {
         let rt = tandem::runtime::Builder::new_multi_thread()
             .worker_threads(WORKERS)
             .io_uring(mode)
+            .fs_nowait_first(nowait_first)
             .enable_all()
             .build()?;
         sample_with(spec, |f| rt.block_on(f), tasks::run)

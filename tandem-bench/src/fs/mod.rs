@@ -1,8 +1,9 @@
-//! The fs suite: file reads and writes on five contenders, page cache warm.
+//! The fs suite: file reads and writes on six contenders, page cache warm.
 //!
 //! | contender | what |
 //! |---|---|
-//! | Tandem uring | Tandem, 2 workers, `UringMode::Auto` |
+//! | Tandem uring | Tandem, 2 workers, `UringMode::Auto`, the defaults: reads try the page cache on the worker first (`fs_nowait_first`), the rest goes through io_uring |
+//! | Tandem ring | the same with `fs_nowait_first(false)`: every operation through io_uring |
 //! | Tandem off | Tandem, 2 workers, `UringMode::Off` (its blocking pool) |
 //! | Tokio pool | Tokio, 2 workers, its blocking pool (the default) |
 //! | Tokio uring | Tokio, 2 workers, built with `--cfg tokio_unstable` and its `io-uring` feature, in a process of its own ([`runner`]) |
@@ -149,11 +150,13 @@ impl Plan {
             // Tandem both ways; Tokio has no `read_at`, so it seeks; std preads.
             let cells = vec![
                 (Contender::TandemUring, Kind::RandReadAt),
+                (Contender::TandemRing, Kind::RandReadAt),
                 (Contender::TandemOff, Kind::RandReadAt),
                 (Contender::TokioPool, Kind::RandReadSeek),
                 (Contender::TokioUring, Kind::RandReadSeek),
                 (Contender::Std, Kind::RandReadAt),
                 (Contender::TandemUring, Kind::RandReadSeek),
+                (Contender::TandemRing, Kind::RandReadSeek),
                 (Contender::TandemOff, Kind::RandReadSeek),
             ];
             all.push(Workload {

@@ -26,29 +26,35 @@ struct RatioColumn {
     target: Option<f64>,
 }
 
-const RATIOS: [RatioColumn; 4] = [
+const RATIOS: [RatioColumn; 5] = [
     RatioColumn {
         title: "uring/Tokio pool (≥5x)",
         name: "tandem_uring_vs_tokio_pool",
-        of: (0, 2),
+        of: (0, 3),
         target: Some(5.0),
     },
     RatioColumn {
         title: "uring/Tokio uring (≥3x)",
         name: "tandem_uring_vs_tokio_uring",
-        of: (0, 3),
+        of: (0, 4),
         target: Some(3.0),
     },
     RatioColumn {
         title: "uring/std (≥0.70x)",
         name: "tandem_uring_vs_std",
-        of: (0, 4),
+        of: (0, 5),
         target: Some(0.70),
+    },
+    RatioColumn {
+        title: "ring/std",
+        name: "tandem_ring_vs_std",
+        of: (1, 5),
+        target: None,
     },
     RatioColumn {
         title: "off/Tokio pool",
         name: "tandem_off_vs_tokio_pool",
-        of: (1, 2),
+        of: (2, 3),
         target: None,
     },
 ];
@@ -60,7 +66,7 @@ pub struct Row<'a> {
     /// What the row's Tandem columns ran.
     pub kind: Kind,
     /// Per contender, its samples, one per round (`None`: not available).
-    pub columns: [&'a [Option<Sample>]; 5],
+    pub columns: [&'a [Option<Sample>]; 6],
     /// Whether the Tokio and std columns repeat the row above.
     pub shared: bool,
 }
@@ -112,8 +118,11 @@ pub fn rows(results: &[Measured]) -> Vec<Row<'_>> {
         });
         if first == Kind::RandReadAt {
             let mut seek = main;
-            seek[0] = find(Contender::TandemUring, &[Kind::RandReadSeek]);
-            seek[1] = find(Contender::TandemOff, &[Kind::RandReadSeek]);
+            for (c, contender) in Contender::ALL.iter().enumerate() {
+                if contender.is_tandem() {
+                    seek[c] = find(*contender, &[Kind::RandReadSeek]);
+                }
+            }
             rows.push(Row {
                 name: m.workload.name.replace("rand_read", "rand_read_seek"),
                 kind: Kind::RandReadSeek,
@@ -401,29 +410,33 @@ mod tests {
     fn rand_rows_split_and_ratios_are_per_round() {
         let plan = Options::default().plan(Mode::Quick, vec!["rand_read_64".into()]);
         let workload: Workload = plan.workloads().remove(0);
-        // Cells: T-uring at, T-off at, tokio, tokio-uring, std, T-uring seek, T-off seek.
+        // Cells: T-uring at, T-ring at, T-off at, tokio, tokio-uring, std, T-uring seek,
+        // T-ring seek, T-off seek.
         let samples = vec![
             vec![sample(10), sample(20)],
+            vec![sample(20), sample(20)],
             vec![sample(40), sample(40)],
             vec![sample(100), sample(100)],
             vec![None, None],
             vec![sample(10), sample(10)],
             vec![sample(20), sample(20)],
+            vec![sample(40), sample(40)],
             vec![sample(50), sample(50)],
         ];
         let results = [Measured { workload, samples }];
         let rows = rows(&results);
         assert_eq!(rows.len(), 2);
         assert_eq!(rows[1].name, "rand_read_seek_64");
-        assert!((rows[0].ratio((0, 2)) - 7.5).abs() < 1e-9);
-        assert!((rows[1].ratio((0, 2)) - 5.0).abs() < 1e-9);
-        assert!(rows[0].ratio((0, 3)).is_nan());
+        assert!((rows[0].ratio((0, 3)) - 7.5).abs() < 1e-9);
+        assert!((rows[1].ratio((0, 3)) - 5.0).abs() < 1e-9);
+        assert!((rows[1].ratio((1, 5)) - 0.25).abs() < 1e-9);
+        assert!(rows[0].ratio((0, 4)).is_nan());
         let fio = Outcome::Ran {
             secs: 1,
             iops: vec![(64, Some(500_000.0))],
         };
         let table = table(&plan, &results, &fio);
-        assert!(table.contains("| rand_read_64 | 75,000 | 25,000 | 10,000 | - | 100,000 | 7.50x ✓ | - | 0.75x ✓ | 2.50x |"), "{table}");
+        assert!(table.contains("| rand_read_64 | 75,000 | 50,000 | 25,000 | 10,000 | - | 100,000 | 7.50x ✓ | - | 0.75x ✓ | 0.50x | 2.50x |"), "{table}");
         let parsed: Value = serde_json::from_str(&to_json(&plan, &results, &fio)).unwrap();
         assert_eq!(
             parsed["workloads"][1]["contenders"]["tokio_uring"],

@@ -69,6 +69,8 @@ pub(crate) struct Cfg {
     pub(crate) enable_time: bool,
     pub(crate) start_paused: bool,
     pub(crate) uring_mode: crate::runtime::UringMode,
+    /// File reads try the page cache on the calling thread first.
+    pub(crate) fs_nowait_first: bool,
     /// Rings to set up for workers (one per worker; one for a current-thread runtime).
     pub(crate) worker_rings: usize,
 }
@@ -93,6 +95,7 @@ impl Driver {
             .then(|| TimeHandle::new(cfg.start_paused, unpark.clone()));
         let uring = crate::uring::Handle::new(
             cfg.uring_mode,
+            cfg.fs_nowait_first,
             cfg.worker_rings,
             io.as_ref().map(reactor::Handle::epoll_fd),
         )?;

@@ -43,6 +43,7 @@ pub struct Builder {
     start_paused: bool,
     /// `None`: `TANDEM_IO_URING`, else `Auto`.
     io_uring: Option<UringMode>,
+    fs_nowait_first: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -95,6 +96,7 @@ impl Builder {
             enable_time: false,
             start_paused: false,
             io_uring: None,
+            fs_nowait_first: true,
         }
     }
 
@@ -137,6 +139,29 @@ impl Builder {
     /// ```
     pub fn io_uring(&mut self, mode: UringMode) -> &mut Self {
         self.io_uring = Some(mode);
+        self
+    }
+
+    /// Whether `tandem::fs` reads first try to complete at once on the calling thread, from the
+    /// page cache (default: `true`).
+    ///
+    /// With `true`, every file read (`File`'s `AsyncRead`, `read_at`, `fs::read`, ...) is first
+    /// tried as a `preadv2(2)` with `RWF_NOWAIT` where it is polled: data in the page cache is
+    /// copied then and there, one system call, no wake-up; a read that would have to wait for the
+    /// device (or any error) goes on to io_uring or the blocking pool as usual, which report
+    /// errors exactly as without this. It is what io_uring does inline for such a read anyway,
+    /// without the submission, completion and second poll around it. With `false`, every read
+    /// goes straight to io_uring (or the blocking pool under [`UringMode::Off`]).
+    ///
+    /// ```
+    /// use tandem::runtime::Builder;
+    ///
+    /// // Every read through the ring, e.g. to measure the ring itself.
+    /// let rt = Builder::new_multi_thread().fs_nowait_first(false).build().unwrap();
+    /// # drop(rt);
+    /// ```
+    pub fn fs_nowait_first(&mut self, enabled: bool) -> &mut Self {
+        self.fs_nowait_first = enabled;
         self
     }
 
@@ -269,6 +294,7 @@ impl Builder {
             enable_time: self.enable_time || self.start_paused,
             start_paused: self.start_paused,
             uring_mode,
+            fs_nowait_first: self.fs_nowait_first,
             worker_rings: workers.max(1),
         })?;
         let global_queue_interval = self
@@ -330,6 +356,8 @@ impl fmt::Debug for Builder {
             .field("thread_keep_alive", &self.keep_alive)
             .field("enable_io", &self.enable_io)
             .field("enable_time", &self.enable_time)
+            .field("io_uring", &self.io_uring)
+            .field("fs_nowait_first", &self.fs_nowait_first)
             .finish_non_exhaustive()
     }
 }

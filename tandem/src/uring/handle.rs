@@ -25,6 +25,8 @@ pub(crate) struct Handle {
     mode: UringMode,
     backend: Backend,
     fallbacks: FallbackMetrics,
+    /// Reads first try the page cache on the calling thread (`Builder::fs_nowait_first`).
+    nowait_first: bool,
 }
 
 enum Backend {
@@ -67,6 +69,7 @@ impl Handle {
     /// `epoll_fd`: `None` without an I/O driver.
     pub(crate) fn new(
         mode: UringMode,
+        nowait_first: bool,
         worker_rings: usize,
         epoll_fd: Option<RawFd>,
     ) -> io::Result<Handle> {
@@ -77,6 +80,7 @@ impl Handle {
                 reason: reason.to_string(),
             },
             fallbacks: FallbackMetrics::default(),
+            nowait_first,
         };
         if mode == UringMode::Off {
             return Ok(blocking(FallbackCause::Disabled, "UringMode::Off"));
@@ -101,6 +105,7 @@ impl Handle {
                 mode,
                 backend: Backend::Rings(rings),
                 fallbacks: FallbackMetrics::default(),
+                nowait_first,
             }),
             Err(e) => {
                 let unavailable = probe::explain(&e);
@@ -118,6 +123,12 @@ impl Handle {
             Backend::Rings(rings) => Some(rings),
             Backend::Blocking { .. } => None,
         }
+    }
+
+    /// Whether file reads first try to complete on the calling thread from the page cache, before
+    /// the route's read (`Builder::fs_nowait_first`).
+    pub(crate) fn nowait_first(&self) -> bool {
+        self.nowait_first
     }
 
     /// Where an operation with `opcode` runs; counts and logs (once per opcode) fallbacks.

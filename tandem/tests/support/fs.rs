@@ -11,8 +11,11 @@
 //!
 //! Every file-system test body runs once per [`FsConfig`]: each runtime flavour of interest
 //! (current-thread, multi-thread with 2 workers) on each file-system backend (`UringMode::Auto`,
-//! which uses io_uring where the kernel has it, and `UringMode::Off`, the blocking pool). The
-//! body gets a fresh, empty directory of its own, removed afterwards even if the body panics.
+//! which uses io_uring where the kernel has it, and `UringMode::Off`, the blocking pool), with
+//! reads trying the page cache on the calling thread first (`fs_nowait_first`, the default), and
+//! on the multi-thread runtime also without that, so that every read goes through the ring or
+//! the pool. The body gets a fresh, empty directory of its own, removed afterwards even if the
+//! body panics.
 //!
 //! Write a test as:
 //!
@@ -43,12 +46,16 @@ pub struct FsConfig {
     pub name: &'static str,
     pub flavor: Flavor,
     pub uring: UringMode,
+    /// `Builder::fs_nowait_first`.
+    pub nowait_first: bool,
 }
 
 impl FsConfig {
     pub fn build(&self) -> Runtime {
         let mut builder = self.flavor.builder();
-        builder.io_uring(self.uring);
+        builder
+            .io_uring(self.uring)
+            .fs_nowait_first(self.nowait_first);
         builder
             .build()
             .unwrap_or_else(|e| panic!("[{}] failed to build runtime: {e}", self.name))
@@ -62,21 +69,37 @@ pub fn fs_configs() -> Vec<FsConfig> {
             name: "current_thread+uring_auto",
             flavor: Flavor::CURRENT_THREAD,
             uring: UringMode::Auto,
+            nowait_first: true,
         },
         FsConfig {
             name: "current_thread+uring_off",
             flavor: Flavor::CURRENT_THREAD,
             uring: UringMode::Off,
+            nowait_first: true,
         },
         FsConfig {
             name: "multi_thread(2)+uring_auto",
             flavor: Flavor::MULTI_2,
             uring: UringMode::Auto,
+            nowait_first: true,
         },
         FsConfig {
             name: "multi_thread(2)+uring_off",
             flavor: Flavor::MULTI_2,
             uring: UringMode::Off,
+            nowait_first: true,
+        },
+        FsConfig {
+            name: "multi_thread(2)+uring_auto+every_read_on_ring",
+            flavor: Flavor::MULTI_2,
+            uring: UringMode::Auto,
+            nowait_first: false,
+        },
+        FsConfig {
+            name: "multi_thread(2)+uring_off+every_read_on_pool",
+            flavor: Flavor::MULTI_2,
+            uring: UringMode::Off,
+            nowait_first: false,
         },
     ]
 }
