@@ -156,7 +156,6 @@ fn uncached_pages_are_read_through_the_backend() {
         assert_eq!(rc, 0);
         let uncached = !page_resident(&std_file, 7 * BLOCK);
         let rt = runtime(mode, true);
-        let uring = rt.handle().metrics().io_uring().enabled;
         let file = rt.block_on(tandem::fs::File::open(&path)).unwrap();
         let before = submitted(&rt);
         let (n, buf) = rt.block_on(file.read_at(Vec::with_capacity(BLOCK), (7 * BLOCK) as u64));
