@@ -7,7 +7,10 @@ use super::contenders::Contender;
 use super::report::Row;
 use super::Plan;
 
-const COLOURS: [&str; 5] = ["#2f7ec1", "#9cc3e6", "#6a9f3a", "#b5d48c", "#9e9e9e"];
+/// One per contender, in [`Contender::ALL`]'s order (a length mismatch does not compile).
+const COLOURS: [&str; Contender::ALL.len()] = [
+    "#2f7ec1", "#1b4f7a", "#9cc3e6", "#6a9f3a", "#b5d48c", "#9e9e9e",
+];
 const TOP: f64 = 70.0;
 const BOTTOM: f64 = 330.0;
 const LEFT: f64 = 60.0;
