@@ -439,7 +439,11 @@ mod tests {
         assert!(table.contains("| rand_read_64 | 75,000 | 50,000 | 25,000 | 10,000 | - | 100,000 | 7.50x ✓ | - | 0.75x ✓ | 0.50x | 2.50x |"), "{table}");
         let chart = svg::chart(&plan, &rows);
         for c in Contender::ALL {
-            assert!(chart.contains(c.label()), "{} missing from the chart", c.label());
+            assert!(
+                chart.contains(c.label()),
+                "{} missing from the chart",
+                c.label()
+            );
         }
         let parsed: Value = serde_json::from_str(&to_json(&plan, &results, &fio)).unwrap();
         assert_eq!(
