@@ -27,6 +27,10 @@ pub(crate) struct Handle {
     fallbacks: FallbackMetrics,
     /// Reads first try the page cache on the calling thread (`Builder::fs_nowait_first`).
     nowait_first: bool,
+    /// Set when the runtime shuts down: from then on every file call takes its route, which
+    /// fails (a closed ring, a pool that refuses jobs), so a read after shutdown fails whether
+    /// or not its pages happen to be cached.
+    shut_down: AtomicBool,
 }
 
 enum Backend {
@@ -81,6 +85,7 @@ impl Handle {
             },
             fallbacks: FallbackMetrics::default(),
             nowait_first,
+            shut_down: AtomicBool::new(false),
         };
         if mode == UringMode::Off {
             return Ok(blocking(FallbackCause::Disabled, "UringMode::Off"));
@@ -106,6 +111,7 @@ impl Handle {
                 backend: Backend::Rings(rings),
                 fallbacks: FallbackMetrics::default(),
                 nowait_first,
+                shut_down: AtomicBool::new(false),
             }),
             Err(e) => {
                 let unavailable = probe::explain(&e);
@@ -128,7 +134,9 @@ impl Handle {
     /// Whether file reads first try to complete on the calling thread from the page cache, before
     /// the route's read (`Builder::fs_nowait_first`).
     pub(crate) fn nowait_first(&self) -> bool {
-        self.nowait_first
+        // Acquire, with the Release store at shutdown: a read that starts after the shutdown
+        // (in happens-before terms) sees the flag; one racing with it may go either way.
+        self.nowait_first && !self.shut_down.load(Ordering::Acquire)
     }
 
     /// Where an operation with `opcode` runs; counts and logs (once per opcode) fallbacks.
@@ -170,8 +178,10 @@ impl Handle {
         }
     }
 
-    /// Shutdown of the shared ring (the workers' rings shut down with their cores).
+    /// Shutdown of the shared ring (the workers' rings shut down with their cores), and the end
+    /// of reads served without a route.
     pub(crate) fn shutdown_shared(&self, deadline: Instant) {
+        self.shut_down.store(true, Ordering::Release);
         if let Some(rings) = self.rings() {
             rings.shared.with_shared(|sub| sub.shutdown(deadline));
         }
@@ -239,10 +249,12 @@ impl Rings {
     /// worker of this runtime holding its core, else the shared ring (submitted at once).
     /// Returns the ring, which the operation keeps for cancellation.
     ///
-    /// On a worker with no other task queued, nothing would join the batch: the entry is
-    /// submitted at once and the CQ reaped, so an operation that completes during the enter
-    /// (a read of cached pages) is ready before its future returns, with no wake-up and no
-    /// second poll.
+    /// On a worker with no other task queued and nothing in flight on its ring, nothing would
+    /// join the batch: the entry is submitted at once and the CQ reaped, so an operation that
+    /// completes during the enter (a read of cached pages) is ready before its future returns,
+    /// with no wake-up and no second poll. Once an operation is in flight (it did not complete
+    /// inline), later ones wait for the tick's flush: a task that starts many operations in one
+    /// poll (`join_all`, `FuturesUnordered`) must not pay an enter for each.
     pub(crate) fn push(&self, entry: squeue::Entry, op: RawOp) -> Arc<Ring> {
         let entry = entry.user_data(op.into_user_data(tag::OP));
         let id = self.id;
@@ -251,12 +263,13 @@ impl Rings {
             if local.ring().rings_id != id {
                 return None;
             }
+            let eager = idle && local.ring().in_flight() == 0;
             let mut sub = local.submitter();
             sub.push(entry.take().expect("pushed once"));
-            if idle {
+            if eager {
                 sub.flush();
             }
-            Some((local.ring().clone(), idle))
+            Some((local.ring().clone(), eager))
         })
         .flatten();
         if let Some((ring, submitted)) = local {

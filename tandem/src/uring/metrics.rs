@@ -9,6 +9,7 @@ pub(crate) struct RingMetrics {
     pub(crate) completed: AtomicU64,
     pub(crate) cancelled: AtomicU64,
     pub(crate) enters: AtomicU64,
+    pub(crate) cq_full: AtomicU64,
 }
 
 /// A snapshot of one ring's counters, from [`RuntimeMetrics::io_uring`].
@@ -25,6 +26,10 @@ pub struct RingStats {
     pub cancelled: u64,
     /// `io_uring_enter` system calls made for the ring.
     pub enters: u64,
+    /// Times a reaper found the completion queue full. Completions beyond it waited in the
+    /// kernel's overflow list (`IORING_FEAT_NODROP`) and were flushed in with an extra enter:
+    /// none is lost, but a count that grows says the ring is too small for the load.
+    pub cq_full: u64,
 }
 
 impl RingMetrics {
@@ -34,6 +39,7 @@ impl RingMetrics {
             completed: self.completed.load(Relaxed),
             cancelled: self.cancelled.load(Relaxed),
             enters: self.enters.load(Relaxed),
+            cq_full: self.cq_full.load(Relaxed),
         }
     }
 }
@@ -103,6 +109,7 @@ impl UringStats {
                 completed: a.completed + r.completed,
                 cancelled: a.cancelled + r.cancelled,
                 enters: a.enters + r.enters,
+                cq_full: a.cq_full + r.cq_full,
             })
     }
 

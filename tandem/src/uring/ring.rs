@@ -67,6 +67,11 @@ pub(crate) struct Ring {
     pushed: AtomicUsize,
     /// CQEs reaped, ever. Written only under the CQ's `DrainLock` (one reaper at a time).
     reaped: AtomicUsize,
+    /// A reaper saw the CQ full since the kernel's overflow list was last flushed: completions
+    /// may wait there (`IORING_FEAT_NODROP`). Only touched under the CQ's `DrainLock`. The CQ
+    /// is drained 64 entries at a time, so "full" is seen at the start of a drain and must be
+    /// remembered until the drain reaches the end, where the flush is due.
+    cq_overflow_suspected: AtomicBool,
     remote: Mutex<Vec<RawOp>>,
     has_remote: AtomicBool,
     /// Wakes the thread that owns the `LocalRing` (set for worker rings). It reaches the
@@ -111,6 +116,7 @@ impl Ring {
             cq: DrainLock::new(),
             pushed: AtomicUsize::new(0),
             reaped: AtomicUsize::new(0),
+            cq_overflow_suspected: AtomicBool::new(false),
             remote: Mutex::new(Vec::new()),
             has_remote: AtomicBool::new(false),
             owner_unpark: Mutex::new(None),
@@ -232,9 +238,15 @@ impl Ring {
             .filter(|(user_data, _)| user_data & tag::MASK == tag::OP)
             .count();
         count64(&self.metrics.completed, ops as u64);
-        if was_full && !more {
-            // A full CQ may have overflowed: the kernel keeps the rest (IORING_FEAT_NODROP) until
-            // an enter with GETEVENTS flushes them into the CQ.
+        if was_full {
+            count64(&self.metrics.cq_full, 1);
+            self.cq_overflow_suspected.store(true, Ordering::Relaxed);
+        }
+        if !more && self.cq_overflow_suspected.swap(false, Ordering::Relaxed) {
+            // The CQ was full since the last flush, so it may have overflowed: the kernel keeps
+            // the rest (IORING_FEAT_NODROP) until an enter with GETEVENTS moves them into the
+            // CQ. Nothing else would: the ring's fd stays readable while they wait, so a reaper
+            // that only drained the CQ would be woken again and again, finding it empty.
             self.enter_getevents();
             return (n, true);
         }
