@@ -249,10 +249,11 @@ impl Rings {
     /// worker of this runtime holding its core, else the shared ring (submitted at once).
     /// Returns the ring, which the operation keeps for cancellation.
     ///
-    /// On a worker with no other task queued and nothing in flight on its ring, nothing would
-    /// join the batch: the entry is submitted at once and the CQ reaped, so an operation that
-    /// completes during the enter (a read of cached pages) is ready before its future returns,
-    /// with no wake-up and no second poll. Once an operation is in flight (it did not complete
+    /// On a worker with no other task queued and none of its ring's work in the kernel (entries
+    /// still queued, such as a detached close, go along), nothing would join the batch: the
+    /// entry is submitted at once and the CQ reaped, so an operation that completes during the
+    /// enter (an open, a read of cached pages) is ready before its future returns, with no
+    /// wake-up and no second poll. Once an operation is in flight (it did not complete
     /// inline), later ones wait for the tick's flush: a task that starts many operations in one
     /// poll (`join_all`, `FuturesUnordered`) must not pay an enter for each.
     pub(crate) fn push(&self, entry: squeue::Entry, op: RawOp) -> Arc<Ring> {
@@ -263,7 +264,7 @@ impl Rings {
             if local.ring().rings_id != id {
                 return None;
             }
-            let eager = idle && local.ring().in_flight() == 0;
+            let eager = idle && local.nothing_in_kernel();
             let mut sub = local.submitter();
             sub.push(entry.take().expect("pushed once"));
             if eager {

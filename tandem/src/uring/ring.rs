@@ -371,11 +371,17 @@ impl LocalRing {
     /// the CQ when every operation in flight is still in our SQ (nothing can have completed).
     pub(crate) fn tick(&mut self) -> usize {
         self.submitter().drain_remote();
-        let queued = self.sq.unsubmitted + self.sq.backlog.len();
-        if self.ring.in_flight() <= queued {
+        if self.nothing_in_kernel() {
             return 0;
         }
         self.ring.reap()
+    }
+
+    /// True if every entry pushed and not yet reaped is still ours to submit: the kernel holds
+    /// none of this ring's work, so no completion can be waiting.
+    pub(crate) fn nothing_in_kernel(&self) -> bool {
+        let queued = self.sq.unsubmitted + self.sq.backlog.len();
+        self.ring.in_flight() <= queued
     }
 
     /// When the owner has run out of tasks: submit, then reap what completed inline.
