@@ -25,6 +25,7 @@ fn shared_driver() -> std::sync::Arc<SharedDriver> {
         enable_time: false,
         start_paused: false,
         uring_mode: crate::runtime::UringMode::Off,
+        fs_nowait_first: false,
         worker_rings: 0,
     })
     .expect("an I/O-less driver cannot fail");

@@ -75,6 +75,7 @@ fn build() -> (Arc<Handle>, Vec<TestWorker>, BlockingPool) {
         enable_time: false,
         start_paused: false,
         uring_mode: crate::runtime::UringMode::Off,
+        fs_nowait_first: false,
         worker_rings: 0,
     })
     .expect("an I/O-less driver cannot fail");
