@@ -18,7 +18,8 @@
 //! 1. [`Options::plan`] sets the counts and rounds for the mode (`fs`, every suite, `--quick`);
 //! 2. [`data`] creates the files, [`runner`] builds the Tokio io_uring runner (Cargo, once);
 //! 3. [`run`] measures in rounds; each round runs every workload, and each workload every
-//!    contender once, the order rotated each round (A B C D E, B C D E A, ...), because the
+//!    contender once, the order rotated and reversed from round to round ([`round_order`]: A B C
+//!    D E, E D C B A, B C D E A, ...), because the
 //!    machine's speed drifts by up to 2x over minutes: only ratios taken in the same round mean
 //!    anything (the 64-vs-512-task scaling too, hence rounds outside workloads). A sample builds a
 //!    fresh runtime, runs a tenth of the work to warm it up, then times the whole work;
@@ -279,6 +280,23 @@ pub fn run(plan: &Plan) -> Result<(), String> {
     Ok(())
 }
 
+/// The order in which round `round` runs `n` cells: rotated by one more every other round, and
+/// reversed on odd rounds (A B C, C B A, B C A, A C B, ...). A plain rotation keeps every cell's
+/// predecessor fixed, so whatever one contender leaves behind (a ring being torn down by the
+/// kernel, a pool's threads winding down) would always land on the same next one.
+fn round_order(round: usize, n: usize) -> impl Iterator<Item = usize> {
+    let shift = round / 2;
+    let reversed = round % 2 == 1;
+    (0..n).map(move |k| {
+        let i = (k + shift) % n;
+        if reversed {
+            n - 1 - i
+        } else {
+            i
+        }
+    })
+}
+
 /// Measures round `round` of `workload`, appending one sample per cell and printing one line.
 fn measure_round(
     workload: &Workload,
@@ -296,7 +314,7 @@ fn measure_round(
             round + 1,
             plan.rounds
         );
-        for i in (0..cells.len()).map(|i| (i + round) % cells.len()) {
+        for i in round_order(round, cells.len()) {
             let (contender, kind) = cells[i];
             let spec = Spec {
                 kind,
@@ -333,4 +351,30 @@ fn measure_round(
         let _ = io::stdout().flush();
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::round_order;
+
+    #[test]
+    fn rounds_are_permutations_with_varied_predecessors() {
+        let n = 6;
+        let rounds: Vec<Vec<usize>> = (0..4).map(|r| round_order(r, n).collect()).collect();
+        assert_eq!(rounds[0], [0, 1, 2, 3, 4, 5]);
+        assert_eq!(rounds[1], [5, 4, 3, 2, 1, 0]);
+        assert_eq!(rounds[2], [1, 2, 3, 4, 5, 0]);
+        for order in &rounds {
+            let mut sorted = order.clone();
+            sorted.sort_unstable();
+            assert_eq!(sorted, (0..n).collect::<Vec<_>>());
+        }
+        // Cell 1 runs right after cell 0 in round 0, and after cell 2 in round 1.
+        let predecessor = |order: &[usize], cell| {
+            let at = order.iter().position(|&c| c == cell).unwrap();
+            (at > 0).then(|| order[at - 1])
+        };
+        assert_eq!(predecessor(&rounds[0], 1), Some(0));
+        assert_eq!(predecessor(&rounds[1], 1), Some(2));
+    }
 }
