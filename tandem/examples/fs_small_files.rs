@@ -3,7 +3,8 @@
 //! `cargo run --release --example fs_small_files -- [TASKS] [FILES] [ROUNDS] [auto|off|ring|std]`
 //!
 //! `ring`: `auto` with `fs_nowait_first(false)`. `std`: `std::fs::read` from as many threads as
-//! CPUs (at most TASKS), no runtime.
+//! CPUs (at most TASKS), no runtime. With `SMALL_OP=open_read_close`, each step opens the file,
+//! reads 4 KiB through `AsyncRead` and drops it (the suite's `open_read_close`) instead.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -24,6 +25,7 @@ fn main() -> std::io::Result<()> {
         std::fs::read(path)?;
     }
     let total = files * rounds;
+    let open_read_close = std::env::var("SMALL_OP").as_deref() == Ok("open_read_close");
     let start = Instant::now();
     if mode_arg == "std" {
         let threads = std::thread::available_parallelism()
@@ -34,7 +36,15 @@ fn main() -> std::io::Result<()> {
                 let paths = &paths;
                 s.spawn(move || {
                     for i in (t..total).step_by(threads) {
-                        std::fs::read(&paths[i % files]).unwrap();
+                        let path = &paths[i % files];
+                        if open_read_close {
+                            use std::io::Read as _;
+                            let mut buf = [0u8; 4096];
+                            let n = std::fs::File::open(path).unwrap().read(&mut buf).unwrap();
+                            assert_eq!(n, buf.len());
+                        } else {
+                            std::fs::read(path).unwrap();
+                        }
                     }
                 });
             }
@@ -60,7 +70,15 @@ fn main() -> std::io::Result<()> {
                         // Contiguous shares, as the fs suite's `read_small`.
                         let per = total / tasks;
                         for i in t * per..(t + 1) * per {
-                            tandem::fs::read(&paths[i % files]).await?;
+                            let path = &paths[i % files];
+                            if open_read_close {
+                                use tandem::io::AsyncReadExt as _;
+                                let mut buf = [0u8; 4096];
+                                let n = tandem::fs::File::open(path).await?.read(&mut buf).await?;
+                                assert_eq!(n, buf.len());
+                            } else {
+                                tandem::fs::read(path).await?;
+                            }
                         }
                         Ok::<_, std::io::Error>(())
                     })

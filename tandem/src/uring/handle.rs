@@ -256,7 +256,10 @@ impl Rings {
     /// wake-up and no second poll. Once an operation is in flight (it did not complete
     /// inline), later ones wait for the tick's flush: a task that starts many operations in one
     /// poll (`join_all`, `FuturesUnordered`) must not pay an enter for each.
-    pub(crate) fn push(&self, entry: squeue::Entry, op: RawOp) -> Arc<Ring> {
+    ///
+    /// `eager: false` never submits at once on a worker (a detached operation, whose result
+    /// nobody awaits).
+    pub(crate) fn push(&self, entry: squeue::Entry, op: RawOp, eager: bool) -> Arc<Ring> {
         let entry = entry.user_data(op.into_user_data(tag::OP));
         let id = self.id;
         let mut entry = Some(entry);
@@ -264,7 +267,7 @@ impl Rings {
             if local.ring().rings_id != id {
                 return None;
             }
-            let eager = idle && local.nothing_in_kernel();
+            let eager = eager && idle && local.nothing_in_kernel();
             let mut sub = local.submitter();
             sub.push(entry.take().expect("pushed once"));
             if eager {

@@ -218,6 +218,10 @@ impl<T: OpCode> OpCell<T> {
 /// The future of one operation. Output: the result and the data, handed back.
 pub(crate) struct Op<T: OpCode> {
     stage: Stage<T>,
+    /// Whether the entry may be submitted the moment it is pushed, when nothing else would join
+    /// the batch (`Rings::push`). Off for detached operations: nobody waits for their result,
+    /// so they ride along with the next enter instead of costing one of their own.
+    eager: bool,
 }
 
 enum Stage<T: OpCode> {
@@ -234,6 +238,7 @@ impl<T: OpCode> Op<T> {
     pub(crate) fn new(_uring: super::Uring, data: T) -> Op<T> {
         Op {
             stage: Stage::Unsubmitted(data),
+            eager: true,
         }
     }
 }
@@ -242,6 +247,7 @@ impl<T: OpCode> Op<T> {
     /// Submits the operation and lets it run to completion with nobody waiting: the ring frees
     /// it at its CQE. For operations whose result does not matter (a close after a read).
     pub(crate) fn detach(mut self) {
+        self.eager = false;
         let mut cx = Context::from_waker(Waker::noop());
         if let Poll::Ready((result, mut data)) = Pin::new(&mut self).poll(&mut cx) {
             // Done already (or refused): nobody takes the result.
@@ -277,7 +283,7 @@ impl<T: OpCode> Future for Op<T> {
             let raw = cell.raw();
             let pushed = crate::runtime::context::with_current(|handle| {
                 let rings = handle?.driver().uring.rings()?;
-                Some(rings.push(entry, raw))
+                Some(rings.push(entry, raw, this.eager))
             });
             let Some(ring) = pushed else {
                 // Polled outside the runtime that routed it here (or one without rings): the
