@@ -204,3 +204,85 @@ fn page_size() -> usize {
     // SAFETY: sysconf has no preconditions.
     unsafe { libc::sysconf(libc::_SC_PAGESIZE) as usize }
 }
+
+/// The file status flags of `file`'s open file description (`F_GETFL`).
+fn status_flags(file: &std::fs::File) -> libc::c_int {
+    // SAFETY: a plain fcntl on an fd the caller holds open.
+    let flags = unsafe { libc::fcntl(file.as_raw_fd(), libc::F_GETFL) };
+    assert!(flags >= 0);
+    flags
+}
+
+/// An open tried on the worker first (`openat2` with `O_NONBLOCK`, cleared afterwards) leaves
+/// the file exactly as an open(2) with the caller's flags would: no `O_NONBLOCK` unless asked
+/// for, `O_APPEND` kept; a serial open on a current-thread runtime takes that path, concurrent
+/// ones the ring's. Run on every backend and both settings.
+#[test]
+fn inline_opens_leave_the_flags_asked_for() {
+    let path = temp_path("flags");
+    std::fs::write(&path, b"start").unwrap();
+    for (mode, nowait_first) in [
+        (UringMode::Auto, true),
+        (UringMode::Auto, false),
+        (UringMode::Off, true),
+    ] {
+        for current_thread in [true, false] {
+            let rt = if current_thread {
+                Builder::new_current_thread()
+                    .enable_all()
+                    .io_uring(mode)
+                    .fs_nowait_first(nowait_first)
+                    .build()
+                    .unwrap()
+            } else {
+                runtime(mode, nowait_first)
+            };
+            let what =
+                format!("{mode:?}, nowait_first {nowait_first}, current_thread {current_thread}");
+            let before = submitted(&rt);
+            rt.block_on(async {
+                let plain = tandem::fs::File::open(&path)
+                    .await
+                    .unwrap()
+                    .into_std()
+                    .await;
+                assert_eq!(
+                    status_flags(&plain) & libc::O_NONBLOCK,
+                    0,
+                    "{what}: plain open"
+                );
+                let nonblocking = tandem::fs::OpenOptions::new()
+                    .read(true)
+                    .custom_flags(libc::O_NONBLOCK)
+                    .open(&path)
+                    .await
+                    .unwrap()
+                    .into_std()
+                    .await;
+                assert_ne!(
+                    status_flags(&nonblocking) & libc::O_NONBLOCK,
+                    0,
+                    "{what}: O_NONBLOCK asked for"
+                );
+                let appending = tandem::fs::OpenOptions::new()
+                    .append(true)
+                    .open(&path)
+                    .await
+                    .unwrap()
+                    .into_std()
+                    .await;
+                let flags = status_flags(&appending);
+                assert_ne!(flags & libc::O_APPEND, 0, "{what}: O_APPEND");
+                assert_eq!(flags & libc::O_NONBLOCK, 0, "{what}: O_APPEND open");
+                (&appending).write_all(b"+").unwrap();
+            });
+            if mode == UringMode::Auto && nowait_first && current_thread {
+                // Each open had the ring to itself: done inline, nothing submitted.
+                assert_eq!(submitted(&rt), before, "{what}: an open went to the ring");
+            }
+            drop(rt);
+        }
+    }
+    assert_eq!(std::fs::read(&path).unwrap(), b"start++++++");
+    std::fs::remove_file(&path).unwrap();
+}

@@ -28,6 +28,7 @@ use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::uring::buf::{IoBuf, IoBufMut};
@@ -65,7 +66,22 @@ pub(crate) fn prefers_uring(opcode: u8) -> bool {
 
 /// Opens `path`, as `open(2)` with `options` (std's `OpenOptions::open` makes the same call).
 pub(crate) async fn open(path: PathBuf, options: OpenFlags) -> io::Result<std::fs::File> {
-    match route(ops::open::CODE) {
+    let (route, nowait_first) =
+        with_uring(|uring| (uring.route(ops::open::CODE), uring.nowait_first()));
+    // Only when the open would have gone to io_uring, whose own inline attempt this is (the
+    // blocking pool's open(2) keeps its semantics: a FIFO's open waits for its peer), and would
+    // have an enter to itself: among many concurrent opens, the ring's batch (one enter for
+    // all) beats two system calls each (openat2 and fcntl).
+    let alone = || match route {
+        Route::Uring(_) => crate::uring::would_submit_alone(),
+        Route::Blocking => false,
+    };
+    if nowait_first && alone() {
+        if let Some(file) = open_nowait(&path, options) {
+            return Ok(file);
+        }
+    }
+    match route {
         Route::Uring(rings) => ops::open::open(rings, &path, options.flags, options.mode).await,
         Route::Blocking => open_blocking(path, options).await,
     }
@@ -101,6 +117,58 @@ pub(crate) async fn read_into<B: IoBufMut>(
         Route::Uring(rings) => ops::read::read_into(rings, file, buf, buf_start, offset).await,
         Route::Blocking => read_into_blocking(file, buf, buf_start, offset).await,
     }
+}
+
+/// The open of [`open`] done here and now if it needs no waiting, as io_uring's own inline
+/// attempt does it: `openat2(2)` with `RESOLVE_CACHED` (the path walk uses only the dentry cache
+/// and fails with `EAGAIN` rather than read a directory from the device) and `O_NONBLOCK` (an
+/// open that would wait, for a FIFO's peer or a lease break, fails instead), which is then
+/// cleared again unless asked for. Never for `O_CREAT`, `O_TRUNC` or `O_TMPFILE`: creating and
+/// truncating may wait on the journal (io_uring always punts those to its workers). `None` on
+/// any failure: the route's open runs and reports errors exactly as it would have.
+fn open_nowait(path: &Path, options: OpenFlags) -> Option<std::fs::File> {
+    static OPENAT2_MISSING: AtomicBool = AtomicBool::new(false);
+    if options.flags & (libc::O_CREAT | libc::O_TRUNC | libc::O_TMPFILE) != 0
+        || OPENAT2_MISSING.load(Ordering::Relaxed)
+    {
+        return None;
+    }
+    let path = c_path(path).ok()?;
+    // SAFETY: `open_how` is plain old data; all zeroes is a valid value.
+    let mut how: libc::open_how = unsafe { std::mem::zeroed() };
+    how.flags = (options.flags | libc::O_NONBLOCK) as u64;
+    how.resolve = libc::RESOLVE_CACHED;
+    // SAFETY: a NUL-terminated path and an `open_how` of the size passed, both live for the
+    // whole call; the kernel only reads them.
+    let fd = unsafe {
+        libc::syscall(
+            libc::SYS_openat2,
+            libc::AT_FDCWD,
+            path.as_ptr(),
+            &how as *const libc::open_how,
+            std::mem::size_of::<libc::open_how>(),
+        )
+    };
+    if fd < 0 {
+        if io::Error::last_os_error().raw_os_error() == Some(libc::ENOSYS) {
+            // Before Linux 5.6: never again in this process.
+            OPENAT2_MISSING.store(true, Ordering::Relaxed);
+        }
+        return None;
+    }
+    // SAFETY: `openat2` just returned this fd, so nothing else owns it; the File takes it (and
+    // closes it if we give up below).
+    let file = unsafe { <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(fd as RawFd) };
+    if options.flags & libc::O_NONBLOCK == 0 {
+        // F_SETFL sets O_APPEND, O_DIRECT, O_NOATIME and O_NONBLOCK together: keep the first
+        // three as opened.
+        let keep = options.flags & (libc::O_APPEND | libc::O_DIRECT | libc::O_NOATIME);
+        // SAFETY: a plain fcntl on an fd we own.
+        if unsafe { libc::fcntl(file.as_raw_fd(), libc::F_SETFL, keep) } < 0 {
+            return None;
+        }
+    }
+    Some(file)
 }
 
 /// The read of [`read_into`] done here and now if it needs no waiting: `preadv2(2)` with

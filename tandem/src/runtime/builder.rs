@@ -142,16 +142,20 @@ impl Builder {
         self
     }
 
-    /// Whether `tandem::fs` reads first try to complete at once on the calling thread, from the
-    /// page cache (default: `true`).
+    /// Whether `tandem::fs` reads (and opens that would have a ring submission to themselves)
+    /// first try to complete at once on the calling thread, from the kernel's caches (default:
+    /// `true`).
     ///
     /// With `true`, every file read (`File`'s `AsyncRead`, `read_at`, `fs::read`, ...) is first
     /// tried as a `preadv2(2)` with `RWF_NOWAIT` where it is polled: data in the page cache is
     /// copied then and there, one system call, no wake-up; a read that would have to wait for the
     /// device (or any error) goes on to io_uring or the blocking pool as usual, which report
     /// errors exactly as without this. It is what io_uring does inline for such a read anyway,
-    /// without the submission, completion and second poll around it. With `false`, every read
-    /// goes straight to io_uring (or the blocking pool under [`UringMode::Off`]).
+    /// without the submission, completion and second poll around it. Opens are tried likewise
+    /// (`openat2` with `RESOLVE_CACHED` and `O_NONBLOCK`, as io_uring's own inline attempt), but
+    /// only when they would go to io_uring with no other operation to share their
+    /// `io_uring_enter`, and never to create or truncate. With `false`, every read and open goes straight to io_uring (or the blocking
+    /// pool under [`UringMode::Off`]).
     ///
     /// ```
     /// use tandem::runtime::Builder;

@@ -48,3 +48,11 @@ pub(crate) const SHUTDOWN_TIMEOUT: std::time::Duration = std::time::Duration::fr
 pub(crate) fn with_local_ring<R>(f: impl FnOnce(&mut LocalRing, bool) -> R) -> Option<R> {
     crate::scheduler::with_local_ring(f)
 }
+
+/// True if an operation pushed now would be submitted on its own: on a worker with no other
+/// task queued and none of its ring's work in the kernel (`Rings::push` submits at once there),
+/// or on a thread that is not a worker (the shared ring submits every operation at once).
+/// Nothing would share its `io_uring_enter`, so an inline system call costs no more.
+pub(crate) fn would_submit_alone() -> bool {
+    with_local_ring(|local, idle| idle && local.nothing_in_kernel()).unwrap_or(true)
+}
