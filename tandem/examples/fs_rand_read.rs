@@ -8,10 +8,11 @@
 //! `std`: blocking `pread` from as many threads as CPUs (at most TASKS), no runtime: the bound
 //! the runtime is measured against.
 
+#[path = "support/fs_runtime.rs"]
+mod fs_runtime;
+
 use std::sync::Arc;
 use std::time::Instant;
-
-use tandem::runtime::{Builder, UringMode};
 
 const FILE_LEN: u64 = 64 << 20;
 
@@ -56,18 +57,7 @@ fn main() -> std::io::Result<()> {
         );
         return std::fs::remove_file(&path);
     }
-    let (mode, nowait_first) = match mode_arg.as_str() {
-        "ring" => (UringMode::Auto, false),
-        other => (
-            other.parse().expect("auto, off, required, ring or std"),
-            true,
-        ),
-    };
-    let rt = Builder::new_multi_thread()
-        .enable_all()
-        .io_uring(mode)
-        .fs_nowait_first(nowait_first)
-        .build()?;
+    let rt = fs_runtime::build(&mode_arg)?;
     let elapsed = rt.block_on(async {
         let file = Arc::new(tandem::fs::File::open(&path).await?);
         let start = Instant::now();

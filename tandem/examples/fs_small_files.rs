@@ -6,11 +6,12 @@
 //! CPUs (at most TASKS), no runtime. With `SMALL_OP=open_read_close`, each step opens the file,
 //! reads 4 KiB through `AsyncRead` and drops it (the suite's `open_read_close`) instead.
 
+#[path = "support/fs_runtime.rs"]
+mod fs_runtime;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
-
-use tandem::runtime::{Builder, UringMode};
 
 fn main() -> std::io::Result<()> {
     let mut args = std::env::args().skip(1);
@@ -50,18 +51,7 @@ fn main() -> std::io::Result<()> {
             }
         });
     } else {
-        let (mode, nowait_first) = match mode_arg.as_str() {
-            "ring" => (UringMode::Auto, false),
-            other => (
-                other.parse().expect("auto, off, required, ring or std"),
-                true,
-            ),
-        };
-        let rt = Builder::new_multi_thread()
-            .enable_all()
-            .io_uring(mode)
-            .fs_nowait_first(nowait_first)
-            .build()?;
+        let rt = fs_runtime::build(&mode_arg)?;
         rt.block_on(async {
             let handles: Vec<_> = (0..tasks)
                 .map(|t| {
