@@ -286,3 +286,48 @@ fn inline_opens_leave_the_flags_asked_for() {
     assert_eq!(std::fs::read(&path).unwrap(), b"start++++++");
     std::fs::remove_file(&path).unwrap();
 }
+
+/// Reads served inline spend the task's cooperative budget, as ring reads do: a task reading a
+/// cached file in a loop yields, and a task queued behind it on the same thread gets to run long
+/// before the loop ends.
+#[test]
+fn inline_reads_yield_to_other_tasks() {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let path = temp_path("coop");
+    cached_file(&path);
+    for mode in [UringMode::Auto, UringMode::Off] {
+        let rt = Builder::new_current_thread()
+            .enable_all()
+            .io_uring(mode)
+            .build()
+            .unwrap();
+        let other_ran = Arc::new(AtomicBool::new(false));
+        let reads_before_other = rt.block_on(async {
+            let file = Arc::new(tandem::fs::File::open(&path).await.unwrap());
+            let seen = other_ran.clone();
+            let reader = tandem::spawn(async move {
+                for i in 0..10_000u64 {
+                    if seen.load(Ordering::Relaxed) {
+                        return Some(i);
+                    }
+                    let offset = (i % BLOCKS as u64) * BLOCK as u64;
+                    let (n, _) = file.read_at(Vec::with_capacity(BLOCK), offset).await;
+                    assert_eq!(n.unwrap(), BLOCK);
+                }
+                None
+            });
+            let flag = other_ran.clone();
+            tandem::spawn(async move { flag.store(true, Ordering::Relaxed) });
+            reader.await.unwrap()
+        });
+        let reads = reads_before_other.unwrap_or_else(|| {
+            panic!("{mode:?}: 10,000 inline reads without letting the other task run")
+        });
+        assert!(
+            reads <= 1_000,
+            "{mode:?}: the other task waited for {reads} reads"
+        );
+        drop(rt);
+    }
+    std::fs::remove_file(&path).unwrap();
+}

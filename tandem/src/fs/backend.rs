@@ -76,8 +76,11 @@ pub(crate) async fn open(path: PathBuf, options: OpenFlags) -> io::Result<std::f
         Route::Uring(_) => crate::uring::would_submit_alone(),
         Route::Blocking => false,
     };
-    if nowait_first && alone() {
+    if nowait_first && crate::runtime::coop::has_budget_remaining() && alone() {
         if let Some(file) = open_nowait(&path, options) {
+            // Ready without a poll: spend budget as the ring's open would have, so a task
+            // opening in a loop still yields to the others.
+            crate::runtime::coop::spend();
             return Ok(file);
         }
     }
@@ -108,8 +111,11 @@ pub(crate) async fn read_into<B: IoBufMut>(
     let (route, nowait_first) =
         with_uring(|uring| (uring.route(ops::read::CODE), uring.nowait_first()));
     let mut buf = buf;
-    if nowait_first {
+    // With the budget spent, the route's read makes the task yield (its `Op` returns
+    // `Pending`); an inline read would let a task reading in a loop starve its worker.
+    if nowait_first && crate::runtime::coop::has_budget_remaining() {
         if let Some(n) = read_nowait(&file, &mut buf, buf_start, offset) {
+            crate::runtime::coop::spend();
             return (Ok(n), buf);
         }
     }

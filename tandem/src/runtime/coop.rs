@@ -58,6 +58,19 @@ pub(crate) fn has_budget_remaining() -> bool {
     context::budget(|cell| !cell.get().is_exhausted()).unwrap_or(true)
 }
 
+/// Spends one unit for a resource that was ready without being polled for it (a file read or
+/// open served inline). Nothing happens if the budget is spent already or unconstrained: the
+/// caller checked [`has_budget_remaining`] first, and took the slow path otherwise.
+pub(crate) fn spend() {
+    context::budget(|cell| {
+        let mut budget = cell.get();
+        if let Some(n) = &mut budget.0 {
+            *n = n.saturating_sub(1);
+            cell.set(budget);
+        }
+    });
+}
+
 /// Spends one unit, or returns `Pending` (after waking the task) if none is left. The returned
 /// guard refunds the unit unless `made_progress` is called.
 pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {

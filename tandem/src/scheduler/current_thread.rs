@@ -274,14 +274,14 @@ impl Context {
     }
 
     /// Runs `f` with the core's ring, if the core is here and the ring in it.
-    /// The flag: no task waits in the core's queue.
+    /// The flag: no task waits in the core's queue or the injection queue.
     pub(crate) fn with_local_ring<R>(
         &self,
         f: impl FnOnce(&mut crate::uring::LocalRing, bool) -> R,
     ) -> Option<R> {
         let mut core = self.core.try_borrow_mut().ok()?;
         let core = core.as_mut()?;
-        let idle = core.tasks.is_empty();
+        let idle = core.tasks.is_empty() && self.handle.inject.is_empty();
         core.ring.as_mut().map(|ring| f(ring, idle))
     }
 

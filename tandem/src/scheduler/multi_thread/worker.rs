@@ -297,14 +297,16 @@ pub(crate) fn run(worker: Arc<Worker>) {
 
 impl Context {
     /// Runs `f` with the core's ring, if this thread holds the core and the ring is in it.
-    /// The flag: no task waits in this core's queue or LIFO slot.
+    /// The flag: no task waits in this core's queue, its LIFO slot or the injection queue.
     pub(crate) fn with_local_ring<R>(
         &self,
         f: impl FnOnce(&mut LocalRing, bool) -> R,
     ) -> Option<R> {
         let mut core = self.core.try_borrow_mut().ok()?;
         let core = core.as_mut()?;
-        let idle = !core.has_tasks();
+        // Tasks in the injection queue are work for this worker too (it takes them when its
+        // own queue runs dry): with any there, an operation is not alone.
+        let idle = !core.has_tasks() && self.worker.handle.shared.inject.is_empty();
         core.ring.as_mut().map(|ring| f(ring, idle))
     }
 
