@@ -21,6 +21,12 @@
 //! `blocking` helper. No other file of `fs/` calls the blocking pool, so where each call runs
 //! (blocking pool or io_uring, per opcode) is decided there alone.
 //!
+//! Before its route, a read is tried on the calling thread without blocking (`preadv2` with
+//! `RWF_NOWAIT`: data in the page cache is copied at once), and so is an open that would have
+//! a ring submission to itself (`openat2` with `RESOLVE_CACHED`, as io_uring's own inline
+//! attempt); whatever would wait, and every error, goes on to the route, so results do not
+//! depend on it. `Builder::fs_nowait_first(false)` turns this off.
+//!
 //! # Cancellation
 //!
 //! Dropping any future of this module never frees memory the kernel may still write: buffers
