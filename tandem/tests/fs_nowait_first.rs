@@ -17,9 +17,17 @@ use tandem::runtime::{Builder, Runtime, UringMode};
 const BLOCK: usize = 4096;
 const BLOCKS: usize = 64;
 
+/// A multi-thread runtime with 2 workers.
 fn runtime(mode: UringMode, nowait_first: bool) -> Runtime {
-    Builder::new_multi_thread()
-        .worker_threads(2)
+    runtime_on(
+        Builder::new_multi_thread().worker_threads(2),
+        mode,
+        nowait_first,
+    )
+}
+
+fn runtime_on(builder: &mut Builder, mode: UringMode, nowait_first: bool) -> Runtime {
+    builder
         .enable_all()
         .io_uring(mode)
         .fs_nowait_first(nowait_first)
@@ -228,12 +236,7 @@ fn inline_opens_leave_the_flags_asked_for() {
     ] {
         for current_thread in [true, false] {
             let rt = if current_thread {
-                Builder::new_current_thread()
-                    .enable_all()
-                    .io_uring(mode)
-                    .fs_nowait_first(nowait_first)
-                    .build()
-                    .unwrap()
+                runtime_on(&mut Builder::new_current_thread(), mode, nowait_first)
             } else {
                 runtime(mode, nowait_first)
             };
@@ -296,11 +299,7 @@ fn inline_reads_yield_to_other_tasks() {
     let path = temp_path("coop");
     cached_file(&path);
     for mode in [UringMode::Auto, UringMode::Off] {
-        let rt = Builder::new_current_thread()
-            .enable_all()
-            .io_uring(mode)
-            .build()
-            .unwrap();
+        let rt = runtime_on(&mut Builder::new_current_thread(), mode, true);
         let other_ran = Arc::new(AtomicBool::new(false));
         let reads_before_other = rt.block_on(async {
             let file = Arc::new(tandem::fs::File::open(&path).await.unwrap());
