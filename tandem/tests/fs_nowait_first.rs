@@ -222,8 +222,8 @@ fn status_flags(file: &std::fs::File) -> libc::c_int {
 }
 
 /// An open tried on the worker first (`openat2` with `O_NONBLOCK`, cleared afterwards) leaves
-/// the file exactly as an open(2) with the caller's flags would: no `O_NONBLOCK` unless asked
-/// for, `O_APPEND` kept; a serial open on a current-thread runtime takes that path, concurrent
+/// the file exactly as an open(2) with the caller's flags would: close-on-exec, no `O_NONBLOCK`
+/// unless asked for, `O_APPEND` kept; a serial open on a current-thread runtime takes that path, concurrent
 /// ones the ring's. Run on every backend and both settings.
 #[test]
 fn inline_opens_leave_the_flags_asked_for() {
@@ -254,6 +254,9 @@ fn inline_opens_leave_the_flags_asked_for() {
                     0,
                     "{what}: plain open"
                 );
+                // SAFETY: a plain fcntl on an fd we hold open.
+                let fd_flags = unsafe { libc::fcntl(plain.as_raw_fd(), libc::F_GETFD) };
+                assert_ne!(fd_flags & libc::FD_CLOEXEC, 0, "{what}: close-on-exec");
                 let nonblocking = tandem::fs::OpenOptions::new()
                     .read(true)
                     .custom_flags(libc::O_NONBLOCK)
