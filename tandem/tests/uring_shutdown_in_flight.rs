@@ -15,6 +15,7 @@ mod support;
 
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
+use std::time::Duration;
 
 use guard_buf::{Counts, GuardBuf};
 use support::{fd_count, wait_until};
@@ -47,12 +48,16 @@ fn shutdown_with_operations_in_flight() {
     make_fifo(&fifo_path);
     let baseline = settled_fd_count();
 
-    for (mode, workers) in [
-        (UringMode::Auto, 2),
-        (UringMode::Auto, 0),
-        (UringMode::Off, 2),
+    // `timeout`: shut down with `Runtime::shutdown_timeout`, which also bounds the wait for the
+    // rings' operations, instead of dropping the runtime.
+    for (mode, workers, timeout) in [
+        (UringMode::Auto, 2, None),
+        (UringMode::Auto, 0, None),
+        (UringMode::Off, 2, None),
+        (UringMode::Auto, 0, Some(Duration::from_secs(5))),
+        (UringMode::Auto, 2, Some(Duration::from_secs(5))),
     ] {
-        let what = format!("{mode:?} with {workers} workers");
+        let what = format!("{mode:?} with {workers} workers, shutdown timeout {timeout:?}");
         let counts = Arc::new(Counts::default());
         let mut builder = if workers == 0 {
             Builder::new_current_thread()
@@ -116,13 +121,16 @@ fn shutdown_with_operations_in_flight() {
             );
         }
         // Shut down now, with the reads in flight.
-        drop(rt);
+        match timeout {
+            Some(limit) => rt.shutdown_timeout(limit),
+            None => drop(rt),
+        }
         assert_eq!(
             counts.created(),
             counts.dropped(),
             "{what}: buffers created vs dropped after shutdown"
         );
-        let back = wait_until(std::time::Duration::from_secs(5), || fd_count() == baseline);
+        let back = wait_until(Duration::from_secs(5), || fd_count() == baseline);
         assert!(
             back,
             "{what}: fd count is {} after shutdown, baseline {baseline}",

@@ -123,7 +123,14 @@ impl Runtime {
 
     /// Shuts down, waiting at most `duration` for blocking tasks. Tasks are cancelled as on
     /// drop; blocking threads still running after the timeout are left to finish on their own.
+    /// io_uring operations still in flight are cancelled and waited for at most `duration` too
+    /// (10 s on drop); any left then are leaked, never freed while the kernel may write them.
     pub fn shutdown_timeout(mut self, duration: Duration) {
+        self.handle
+            .inner
+            .driver()
+            .uring
+            .limit_shutdown_drain(duration);
         self.shutdown_scheduler();
         self.blocking_pool.shutdown(Some(duration));
     }

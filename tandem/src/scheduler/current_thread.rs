@@ -169,7 +169,7 @@ impl CurrentThread {
         // drivers down, after the tasks so their resources deregister first.
         if let Some(mut core) = self.core.take() {
             core.tasks.clear();
-            let deadline = std::time::Instant::now() + crate::uring::SHUTDOWN_TIMEOUT;
+            let deadline = handle.driver.uring.shutdown_deadline();
             if let Some(mut ring) = core.ring.take() {
                 if !ring.submitter().shutdown(deadline) {
                     eprintln!(

@@ -10,9 +10,9 @@ use crate::runtime::UringMode;
 use io_uring::{squeue, IoUring};
 use std::io;
 use std::os::fd::RawFd;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// SQ entries per ring: room for a tick's worth of submissions from many tasks.
 const SQ_ENTRIES: u32 = 256;
@@ -31,6 +31,9 @@ pub(crate) struct Handle {
     /// fails (a closed ring, a pool that refuses jobs), so a read after shutdown fails whether
     /// or not its pages happen to be cached.
     shut_down: AtomicBool,
+    /// How long shutdown waits for operations in flight, in nanoseconds: `SHUTDOWN_TIMEOUT`,
+    /// or less if `Runtime::shutdown_timeout` asked for less.
+    drain_limit_nanos: AtomicU64,
 }
 
 enum Backend {
@@ -86,6 +89,7 @@ impl Handle {
             fallbacks: FallbackMetrics::default(),
             nowait_first,
             shut_down: AtomicBool::new(false),
+            drain_limit_nanos: AtomicU64::new(super::SHUTDOWN_TIMEOUT.as_nanos() as u64),
         };
         if mode == UringMode::Off {
             return Ok(blocking(FallbackCause::Disabled, "UringMode::Off"));
@@ -112,6 +116,7 @@ impl Handle {
                 fallbacks: FallbackMetrics::default(),
                 nowait_first,
                 shut_down: AtomicBool::new(false),
+                drain_limit_nanos: AtomicU64::new(super::SHUTDOWN_TIMEOUT.as_nanos() as u64),
             }),
             Err(e) => {
                 let unavailable = probe::explain(&e);
@@ -176,6 +181,18 @@ impl Handle {
                 rings.shared.reap_after_event();
             }
         }
+    }
+
+    /// Bounds the wait for operations in flight at shutdown by `limit` (`Runtime::shutdown_timeout`);
+    /// it never grows past `SHUTDOWN_TIMEOUT`.
+    pub(crate) fn limit_shutdown_drain(&self, limit: Duration) {
+        let nanos = u64::try_from(limit.as_nanos()).unwrap_or(u64::MAX);
+        self.drain_limit_nanos.fetch_min(nanos, Ordering::Relaxed);
+    }
+
+    /// When shutdown stops waiting for operations in flight (and leaks what is left).
+    pub(crate) fn shutdown_deadline(&self) -> Instant {
+        Instant::now() + Duration::from_nanos(self.drain_limit_nanos.load(Ordering::Relaxed))
     }
 
     /// Shutdown of the shared ring (the workers' rings shut down with their cores), and the end

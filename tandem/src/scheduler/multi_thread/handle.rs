@@ -192,7 +192,7 @@ impl Handle {
         }
         // Tasks are gone; operations they left in flight are cancelled and awaited, ring by
         // ring, before the rings close with the runtime.
-        let deadline = std::time::Instant::now() + crate::uring::SHUTDOWN_TIMEOUT;
+        let deadline = self.driver.handle.uring.shutdown_deadline();
         for core in &mut cores {
             core.shutdown_ring(deadline);
         }
