@@ -83,13 +83,19 @@ fn cached_reads_skip_the_ring_only_when_asked() {
         });
         let reads = submitted(&rt) - before;
         let what = format!("{mode:?}, nowait_first {nowait_first}");
+        let inline = rt.handle().metrics().io_uring().total().inline_reads;
         if uring && nowait_first {
             assert_eq!(reads, 0, "{what}: cached reads went to the ring");
+            assert!(
+                inline > BLOCKS as u64,
+                "{what}: only {inline} reads counted as served inline"
+            );
         } else if uring {
             assert!(
                 reads > BLOCKS as u64,
                 "{what}: only {reads} reads on the ring"
             );
+            assert_eq!(inline, 0, "{what}: reads counted inline");
         } else {
             assert_eq!(reads, 0, "{what}: no rings, yet {reads} submissions");
         }
@@ -285,6 +291,11 @@ fn inline_opens_leave_the_flags_asked_for() {
             if mode == UringMode::Auto && nowait_first && current_thread {
                 // Each open had the ring to itself: done inline, nothing submitted.
                 assert_eq!(submitted(&rt), before, "{what}: an open went to the ring");
+                let inline = rt.handle().metrics().io_uring().total().inline_opens;
+                assert!(
+                    inline >= 3,
+                    "{what}: {inline} opens counted as served inline"
+                );
             }
             drop(rt);
         }

@@ -33,7 +33,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use crate::uring::buf::{IoBuf, IoBufMut};
 use crate::uring::ops;
-use crate::uring::Route;
+use crate::uring::{InlineCall, Route};
 
 /// Where an operation with `opcode` runs in the current runtime.
 ///
@@ -66,24 +66,31 @@ pub(crate) fn prefers_uring(opcode: u8) -> bool {
 
 /// Opens `path`, as `open(2)` with `options` (std's `OpenOptions::open` makes the same call).
 pub(crate) async fn open(path: PathBuf, options: OpenFlags) -> io::Result<std::fs::File> {
-    let (route, nowait_first) =
-        with_uring(|uring| (uring.route(ops::open::CODE), uring.nowait_first()));
-    // Only when the open would have gone to io_uring, whose own inline attempt this is (the
-    // blocking pool's open(2) keeps its semantics: a FIFO's open waits for its peer), and would
-    // have an enter to itself: among many concurrent opens, the ring's batch (one enter for
-    // all) beats two system calls each (openat2 and fcntl).
-    let alone = || match route {
-        Route::Uring(_) => crate::uring::would_submit_alone(),
-        Route::Blocking => false,
-    };
-    if nowait_first && crate::runtime::coop::has_budget_remaining() && alone() {
-        if let Some(file) = open_nowait(&path, options) {
-            // Ready without a poll: spend budget as the ring's open would have, so a task
-            // opening in a loop still yields to the others.
-            crate::runtime::coop::spend();
-            return Ok(file);
+    // Tried inline only when the open would have gone to io_uring, whose own inline attempt
+    // this is (the blocking pool's open(2) keeps its semantics: a FIFO's open waits for its
+    // peer), and would have an enter to itself: among many concurrent opens, the ring's batch
+    // (one enter for all) beats two system calls each (openat2 and fcntl).
+    let served = with_uring(|uring| {
+        let route = uring.route(ops::open::CODE);
+        if matches!(route, Route::Uring(_))
+            && uring.nowait_first()
+            && crate::runtime::coop::has_budget_remaining()
+            && crate::uring::would_submit_alone()
+        {
+            if let Some(file) = open_nowait(&path, options) {
+                // Ready without a poll: spend budget as the ring's open would have, so a task
+                // opening in a loop still yields to the others.
+                crate::runtime::coop::spend();
+                uring.count_inline(InlineCall::Open);
+                return Ok(file);
+            }
         }
-    }
+        Err(route)
+    });
+    let route = match served {
+        Ok(file) => return Ok(file),
+        Err(route) => route,
+    };
     match route {
         Route::Uring(rings) => ops::open::open(rings, &path, options.flags, options.mode).await,
         Route::Blocking => open_blocking(path, options).await,
@@ -108,17 +115,24 @@ pub(crate) async fn read_into<B: IoBufMut>(
     if let Some(Err(e)) = offset.map(off_t) {
         return (Err(e), buf);
     }
-    let (route, nowait_first) =
-        with_uring(|uring| (uring.route(ops::read::CODE), uring.nowait_first()));
     let mut buf = buf;
     // With the budget spent, the route's read makes the task yield (its `Op` returns
-    // `Pending`); an inline read would let a task reading in a loop starve its worker.
-    if nowait_first && crate::runtime::coop::has_budget_remaining() {
-        if let Some(n) = read_nowait(&file, &mut buf, buf_start, offset) {
-            crate::runtime::coop::spend();
-            return (Ok(n), buf);
+    // `Pending`); an inline read would let a task reading in a loop starve its worker. The
+    // route is taken only if the inline read did not serve: it counts fallbacks.
+    let served = with_uring(|uring| {
+        if uring.nowait_first() && crate::runtime::coop::has_budget_remaining() {
+            if let Some(n) = read_nowait(&file, &mut buf, buf_start, offset) {
+                crate::runtime::coop::spend();
+                uring.count_inline(InlineCall::Read);
+                return Ok(n);
+            }
         }
-    }
+        Err(uring.route(ops::read::CODE))
+    });
+    let route = match served {
+        Ok(n) => return (Ok(n), buf),
+        Err(route) => route,
+    };
     match route {
         Route::Uring(rings) => ops::read::read_into(rings, file, buf, buf_start, offset).await,
         Route::Blocking => read_into_blocking(file, buf, buf_start, offset).await,

@@ -4,7 +4,7 @@
 use super::metrics::{FallbackCause, FallbackMetrics, UringStats};
 use super::op::{tag, RawOp};
 use super::probe;
-use super::ring::{Arming, LocalRing, Ring};
+use super::ring::{Arming, InlineCall, LocalRing, Ring};
 use crate::loom::sync::Mutex;
 use crate::runtime::UringMode;
 use io_uring::{squeue, IoUring};
@@ -180,6 +180,25 @@ impl Handle {
             } else if index == rings.workers.len() {
                 rings.shared.reap_after_event();
             }
+        }
+    }
+
+    /// Counts a file call served inline on this thread (`fs_nowait_first`): on the worker's own
+    /// ring, or on the shared ring from any other thread. Not counted without rings.
+    pub(crate) fn count_inline(&self, call: InlineCall) {
+        let Some(rings) = self.rings() else {
+            return;
+        };
+        let on_worker = super::with_local_ring(|local, _| {
+            let ring = local.ring();
+            let ours = ring.rings_id == rings.id;
+            if ours {
+                ring.count_inline(call, true);
+            }
+            ours
+        });
+        if on_worker != Some(true) {
+            rings.shared.count_inline(call, false);
         }
     }
 

@@ -10,6 +10,8 @@ pub(crate) struct RingMetrics {
     pub(crate) cancelled: AtomicU64,
     pub(crate) enters: AtomicU64,
     pub(crate) cq_full: AtomicU64,
+    pub(crate) inline_reads: AtomicU64,
+    pub(crate) inline_opens: AtomicU64,
 }
 
 /// A snapshot of one ring's counters, from [`RuntimeMetrics::io_uring`].
@@ -30,6 +32,12 @@ pub struct RingStats {
     /// kernel's overflow list (`IORING_FEAT_NODROP`) and were flushed in with an extra enter:
     /// none is lost, but a count that grows says the ring is too small for the load.
     pub cq_full: u64,
+    /// File reads that completed on this ring's thread without a submission: the page cache
+    /// had the data (`Builder::fs_nowait_first`). Not counted in `submitted`.
+    pub inline_reads: u64,
+    /// File opens that completed on this ring's thread without a submission: the path was in
+    /// the dentry cache and nothing else would have shared the enter (`Builder::fs_nowait_first`).
+    pub inline_opens: u64,
 }
 
 impl RingMetrics {
@@ -40,6 +48,8 @@ impl RingMetrics {
             cancelled: self.cancelled.load(Relaxed),
             enters: self.enters.load(Relaxed),
             cq_full: self.cq_full.load(Relaxed),
+            inline_reads: self.inline_reads.load(Relaxed),
+            inline_opens: self.inline_opens.load(Relaxed),
         }
     }
 }
@@ -110,6 +120,8 @@ impl UringStats {
                 cancelled: a.cancelled + r.cancelled,
                 enters: a.enters + r.enters,
                 cq_full: a.cq_full + r.cq_full,
+                inline_reads: a.inline_reads + r.inline_reads,
+                inline_opens: a.inline_opens + r.inline_opens,
             })
     }
 

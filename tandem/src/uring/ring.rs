@@ -85,6 +85,13 @@ pub(crate) struct Ring {
     pub(crate) metrics: RingMetrics,
 }
 
+/// A file call served inline, for the metrics.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum InlineCall {
+    Read,
+    Open,
+}
+
 /// A worker's ring: the ring and its submission state, owned by the worker's core.
 pub(crate) struct LocalRing {
     ring: Arc<Ring>,
@@ -136,6 +143,21 @@ impl Ring {
 
     pub(crate) fn set_arming(&self, arming: Arming) {
         let _ = self.arming.set(arming);
+    }
+
+    /// Counts a file call served inline on the thread that owns this ring's submissions
+    /// (`owner`: a worker holding its core, the counters' one writer) or on another thread
+    /// (the shared ring, any number of writers).
+    pub(crate) fn count_inline(&self, call: InlineCall, owner: bool) {
+        let counter = match call {
+            InlineCall::Read => &self.metrics.inline_reads,
+            InlineCall::Open => &self.metrics.inline_opens,
+        };
+        if owner {
+            count64(counter, 1);
+        } else {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     /// Entries pushed and not yet reaped. Never an underestimate of the moment `reaped` is read
