@@ -69,7 +69,7 @@ pub(crate) struct Cfg {
     pub(crate) enable_time: bool,
     pub(crate) start_paused: bool,
     pub(crate) uring_mode: crate::runtime::UringMode,
-    /// File reads try the page cache on the calling thread first.
+    /// File reads (and lone opens) try the kernel's caches on the calling thread first.
     pub(crate) fs_nowait_first: bool,
     /// Rings to set up for workers (one per worker; one for a current-thread runtime).
     pub(crate) worker_rings: usize,

@@ -104,7 +104,7 @@ pub(crate) async fn open(path: PathBuf, options: OpenFlags) -> io::Result<std::f
 /// If `buf_start > buf.bytes_total()`.
 pub(crate) async fn read_into<B: IoBufMut>(
     file: Arc<std::fs::File>,
-    buf: B,
+    mut buf: B,
     buf_start: usize,
     offset: Option<u64>,
 ) -> (io::Result<usize>, B) {
@@ -115,7 +115,6 @@ pub(crate) async fn read_into<B: IoBufMut>(
     if let Some(Err(e)) = offset.map(off_t) {
         return (Err(e), buf);
     }
-    let mut buf = buf;
     // With the budget spent, the route's read makes the task yield (its `Op` returns
     // `Pending`); an inline read would let a task reading in a loop starve its worker. The
     // route is taken only if the inline read did not serve: it counts fallbacks.

@@ -154,8 +154,8 @@ impl Builder {
     /// without the submission, completion and second poll around it. Opens are tried likewise
     /// (`openat2` with `RESOLVE_CACHED` and `O_NONBLOCK`, as io_uring's own inline attempt), but
     /// only when they would go to io_uring with no other operation to share their
-    /// `io_uring_enter`, and never to create or truncate. With `false`, every read and open goes straight to io_uring (or the blocking
-    /// pool under [`UringMode::Off`]).
+    /// `io_uring_enter`, and never to create or truncate. With `false`, every read and open goes
+    /// straight to io_uring (or the blocking pool under [`UringMode::Off`]).
     ///
     /// ```
     /// use tandem::runtime::Builder;

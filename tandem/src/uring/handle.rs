@@ -25,7 +25,8 @@ pub(crate) struct Handle {
     mode: UringMode,
     backend: Backend,
     fallbacks: FallbackMetrics,
-    /// Reads first try the page cache on the calling thread (`Builder::fs_nowait_first`).
+    /// Reads (and lone opens) first try the kernel's caches on the calling thread
+    /// (`Builder::fs_nowait_first`).
     nowait_first: bool,
     /// Set when the runtime shuts down: from then on every file call takes its route, which
     /// fails (a closed ring, a pool that refuses jobs), so a read after shutdown fails whether
@@ -80,16 +81,19 @@ impl Handle {
         worker_rings: usize,
         epoll_fd: Option<RawFd>,
     ) -> io::Result<Handle> {
-        let blocking = |cause, reason: &str| Handle {
+        let with = |backend| Handle {
             mode,
-            backend: Backend::Blocking {
-                cause,
-                reason: reason.to_string(),
-            },
+            backend,
             fallbacks: FallbackMetrics::default(),
             nowait_first,
             shut_down: AtomicBool::new(false),
             drain_limit_nanos: AtomicU64::new(super::SHUTDOWN_TIMEOUT.as_nanos() as u64),
+        };
+        let blocking = |cause, reason: &str| {
+            with(Backend::Blocking {
+                cause,
+                reason: reason.to_string(),
+            })
         };
         if mode == UringMode::Off {
             return Ok(blocking(FallbackCause::Disabled, "UringMode::Off"));
@@ -110,14 +114,7 @@ impl Handle {
             return Ok(blocking(FallbackCause::Unavailable, &unavailable.reason));
         }
         match Rings::new(worker_rings, epoll_fd) {
-            Ok(rings) => Ok(Handle {
-                mode,
-                backend: Backend::Rings(rings),
-                fallbacks: FallbackMetrics::default(),
-                nowait_first,
-                shut_down: AtomicBool::new(false),
-                drain_limit_nanos: AtomicU64::new(super::SHUTDOWN_TIMEOUT.as_nanos() as u64),
-            }),
+            Ok(rings) => Ok(with(Backend::Rings(rings))),
             Err(e) => {
                 let unavailable = probe::explain(&e);
                 if mode == UringMode::Required {
@@ -136,8 +133,8 @@ impl Handle {
         }
     }
 
-    /// Whether file reads first try to complete on the calling thread from the page cache, before
-    /// the route's read (`Builder::fs_nowait_first`).
+    /// Whether file reads (and opens submitted alone) first try to complete on the calling
+    /// thread from the kernel's caches, before their route (`Builder::fs_nowait_first`).
     pub(crate) fn nowait_first(&self) -> bool {
         // Acquire, with the Release store at shutdown: a read that starts after the shutdown
         // (in happens-before terms) sees the flag; one racing with it may go either way.
@@ -303,7 +300,7 @@ impl Rings {
             if local.ring().rings_id != id {
                 return None;
             }
-            let eager = eager && idle && local.nothing_in_kernel();
+            let eager = eager && local.submits_alone(idle);
             let mut sub = local.submitter();
             sub.push(entry.take().expect("pushed once"));
             if eager {

@@ -55,5 +55,5 @@ pub(crate) fn with_local_ring<R>(f: impl FnOnce(&mut LocalRing, bool) -> R) -> O
 /// or on a thread that is not a worker (the shared ring submits every operation at once).
 /// Nothing would share its `io_uring_enter`, so an inline system call costs no more.
 pub(crate) fn would_submit_alone() -> bool {
-    with_local_ring(|local, idle| idle && local.nothing_in_kernel()).unwrap_or(true)
+    with_local_ring(|local, idle| local.submits_alone(idle)).unwrap_or(true)
 }

@@ -378,8 +378,7 @@ impl LocalRing {
     /// True if a `tick` could find something: a remote cancel to push, or an operation that
     /// reached the kernel and may have completed. Two loads; the worker asks on every tick.
     pub(crate) fn wants_tick(&self) -> bool {
-        let queued = self.sq.unsubmitted + self.sq.backlog.len();
-        self.ring.has_remote.load(Ordering::Relaxed) || self.ring.in_flight() > queued
+        self.ring.has_remote.load(Ordering::Relaxed) || !self.nothing_in_kernel()
     }
 
     /// True if a `submit_and_reap` has something to submit.
@@ -404,6 +403,13 @@ impl LocalRing {
     pub(crate) fn nothing_in_kernel(&self) -> bool {
         let queued = self.sq.unsubmitted + self.sq.backlog.len();
         self.ring.in_flight() <= queued
+    }
+
+    /// True if an entry pushed now would have an `io_uring_enter` to itself: `idle` (the
+    /// worker has no other task queued) and none of this ring's work in the kernel. `Rings::push`
+    /// then submits it at once, and `fs` tries an open inline instead.
+    pub(crate) fn submits_alone(&self, idle: bool) -> bool {
+        idle && self.nothing_in_kernel()
     }
 
     /// When the owner has run out of tasks: submit, then reap what completed inline.
