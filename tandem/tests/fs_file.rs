@@ -279,16 +279,12 @@ fn fd_target(fd: i32) -> Option<std::path::PathBuf> {
 }
 
 fs_test!(async fn drop_with_read_in_flight_releases_fd_and_buffer(dir) {
-    use std::ffi::CString;
     use std::os::fd::AsRawFd;
-    use std::os::unix::ffi::OsStrExt;
     use std::os::unix::fs::OpenOptionsExt;
 
     // A FIFO with no data: a read of it stays in flight until something is written.
     let fifo = dir.join("fifo");
-    let c_path = CString::new(fifo.as_os_str().as_bytes()).unwrap();
-    // SAFETY: a NUL-terminated path that outlives the call.
-    assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o600) }, 0, "mkfifo");
+    support::make_fifo(&fifo);
     // Read and write: opening does not wait for a writer, and the FIFO always has a reader
     // while the file is open.
     let mut file = OpenOptions::new().read(true).write(true).open(&fifo).await.unwrap();

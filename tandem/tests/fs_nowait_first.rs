@@ -5,6 +5,8 @@
 //! Ring traffic is read from the runtime's own io_uring metrics, so the io_uring halves are
 //! skipped (with a message) where io_uring is unavailable; the byte checks run everywhere.
 
+mod support;
+
 use std::io::Write as _;
 use std::os::fd::AsRawFd;
 use std::path::Path;
@@ -120,9 +122,7 @@ fn cached_reads_skip_the_ring_only_when_asked() {
 #[test]
 fn a_read_that_would_block_waits_for_its_data() {
     let path = temp_path("fifo");
-    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
-    // SAFETY: a plain system call with a valid C string.
-    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+    support::make_fifo(&path);
     for (mode, nowait_first) in [(UringMode::Auto, true), (UringMode::Off, true)] {
         let rt = runtime(mode, nowait_first);
         // Read and write, so that opening the FIFO does not wait for a writer.

@@ -18,7 +18,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use guard_buf::{Counts, GuardBuf};
-use support::{fd_count, wait_until};
+use support::{fd_count, make_fifo, wait_until};
 use tandem::runtime::{Builder, UringMode};
 
 const IN_FLIGHT: usize = 10_000;
@@ -30,12 +30,6 @@ fn settled_fd_count() -> usize {
         min = min.min(fd_count());
     }
     min
-}
-
-fn make_fifo(path: &std::path::Path) {
-    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
-    // SAFETY: a plain syscall with a valid C string.
-    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
 }
 
 #[test]

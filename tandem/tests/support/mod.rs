@@ -186,6 +186,17 @@ pub fn rss_bytes() -> u64 {
     kb * 1024
 }
 
+/// Makes a FIFO at `path` (mode 0600), for reads that stay in flight until something is written.
+pub fn make_fifo(path: &std::path::Path) {
+    let c = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).expect("no NUL in path");
+    // SAFETY: a NUL-terminated path that outlives the call.
+    assert_eq!(
+        unsafe { libc::mkfifo(c.as_ptr(), 0o600) },
+        0,
+        "mkfifo {path:?}"
+    );
+}
+
 /// Number of open file descriptors of this process (entries of `/proc/self/fd`, counting the
 /// one `read_dir` itself holds open, so two calls in the same state agree).
 pub fn fd_count() -> usize {
