@@ -281,7 +281,7 @@ pub fn run(plan: &Plan) -> Result<(), String> {
 }
 
 /// The order in which round `round` runs `n` cells: rotated by one more every other round, and
-/// reversed on odd rounds (A B C, C B A, B C A, A C B, ...). A plain rotation keeps every cell's
+/// reversed on odd rounds (A B C, C B A, B C A, B A C, ...). A plain rotation keeps every cell's
 /// predecessor fixed, so whatever one contender leaves behind (a ring being torn down by the
 /// kernel, a pool's threads winding down) would always land on the same next one.
 fn round_order(round: usize, n: usize) -> impl Iterator<Item = usize> {
