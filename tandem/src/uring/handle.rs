@@ -304,7 +304,8 @@ impl Rings {
             let mut sub = local.submitter();
             sub.push(entry.take().expect("pushed once"));
             if eager {
-                sub.flush();
+                // Entries the kernel refuses for now stay queued for the worker's next flush.
+                let _ = sub.flush();
             }
             Some((local.ring().clone(), eager))
         })
@@ -317,24 +318,18 @@ impl Rings {
             return ring;
         }
         let entry = entry.expect("not pushed on a worker ring");
-        let refused = self.shared.with_shared(|sub| {
-            if sub.is_closed() {
-                // The runtime shut down: nobody would reap a completion. Fail the operation
-                // instead (it never reached the kernel, so its data is the future's again).
-                return Some(entry);
-            }
-            sub.push(entry);
-            sub.flush();
-            None
-        });
-        if let Some(Some(entry)) = refused {
+        let user_data = entry.get_user_data();
+        let mut entry = Some(entry);
+        let pushed = self
+            .shared
+            .submit_shared(|sub| sub.push(entry.take().expect("pushed once")));
+        if !pushed {
+            // The runtime shut down: nobody would reap a completion. Fail the operation instead
+            // (it never reached the kernel, so its data is the future's again).
             // SAFETY: the entry's user_data is the reference `into_user_data` gave up above,
             // never submitted, so it is taken back exactly once, here.
-            let op = unsafe { RawOp::from_user_data(entry.get_user_data()) };
-            op.complete(super::CqeResult {
-                res: -libc::ECANCELED,
-                flags: 0,
-            });
+            let op = unsafe { RawOp::from_user_data(user_data) };
+            op.complete(super::CqeResult::refused());
             return self.shared.clone();
         }
         // Buffered I/O on cached pages completes during the enter: deliver it now.

@@ -35,9 +35,23 @@ use std::task::{Context, Poll, Waker};
 pub(crate) struct CqeResult {
     pub(crate) res: i32,
     pub(crate) flags: u32,
+    /// The entry never reached a kernel: a ring whose runtime shut down refused it, or the
+    /// future was polled outside a runtime with rings. `res` is then `-ECANCELED`. Kept apart
+    /// from a kernel's `-ECANCELED` (which a file system may also return, from a flush at
+    /// close, say): only a refused entry's resources are still untouched.
+    pub(crate) refused: bool,
 }
 
 impl CqeResult {
+    /// The result of an entry that never reached a kernel.
+    pub(crate) fn refused() -> CqeResult {
+        CqeResult {
+            res: -libc::ECANCELED,
+            flags: 0,
+            refused: true,
+        }
+    }
+
     /// The result as an `io::Result`: a negative value is `-errno`.
     pub(crate) fn into_io(self) -> std::io::Result<u32> {
         if self.res < 0 {
@@ -203,7 +217,7 @@ impl<T: OpCode> OpCell<T> {
                 waker.expect("WAKER set with an empty slot").wake_by_ref();
             }),
             Completed::NoWaker => {}
-            Completed::Orphaned { .. } => {
+            Completed::Orphaned => {
                 // SAFETY: DROPPED was set before COMPLETE: the future is gone and the ring owns
                 // the data (`state.rs`).
                 let data = self.data.with_mut(|data| unsafe { (*data).take() });
@@ -293,13 +307,7 @@ impl<T: OpCode> Future for Op<T> {
                 let data = cell.data.with_mut(|d| unsafe { (*d).take() });
                 let data = data.expect("a new cell holds its data");
                 coop.made_progress();
-                return Poll::Ready((
-                    CqeResult {
-                        res: -libc::ECANCELED,
-                        flags: 0,
-                    },
-                    data,
-                ));
+                return Poll::Ready((CqeResult::refused(), data));
             };
             this.stage = Stage::InFlight { cell, ring };
         }
@@ -365,7 +373,14 @@ impl<T: OpCode> OpCell<T> {
                 }
                 None
             }
-            Dropped::HandedToRing => Some(self.raw()),
+            Dropped::HandedToRing { took_waker } => {
+                if took_waker {
+                    // SAFETY: WAKER was cleared while not COMPLETE, so the slot is ours
+                    // (`state.rs`): the ring will not read it any more.
+                    drop(self.header.waker.with_mut(|w| unsafe { (*w).take() }));
+                }
+                Some(self.raw())
+            }
         }
     }
 }

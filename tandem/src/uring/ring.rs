@@ -210,6 +210,10 @@ impl Ring {
 
     fn reap_loop(&self, announced: bool) -> usize {
         let mut total = 0;
+        // A waker that panics must not cost the rest of the batch its delivery: every CQE
+        // copied out of the ring exists nowhere else. The first panic is resumed once all are
+        // delivered.
+        let mut panicked = None;
         let mut guard = if announced {
             self.cq.try_lock_or_note()
         } else {
@@ -221,13 +225,21 @@ impl Ring {
             let noted = held.unlock();
             // Completions are delivered (futures woken) with the lock released.
             for &(user_data, result) in &batch[..n] {
-                self.dispatch(user_data, result);
+                let delivered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    self.dispatch(user_data, result)
+                }));
+                if let Err(panic) = delivered {
+                    panicked.get_or_insert(panic);
+                }
             }
             total += n;
             if !more && !noted {
                 break;
             }
             guard = self.cq.try_lock();
+        }
+        if let Some(panic) = panicked {
+            std::panic::resume_unwind(panic);
         }
         total
     }
@@ -244,6 +256,7 @@ impl Ring {
                 CqeResult {
                     res: cqe.result(),
                     flags: cqe.flags(),
+                    refused: false,
                 },
             );
             n += 1;
@@ -318,19 +331,24 @@ impl Ring {
         let Some(op) = op else {
             return;
         };
-        if let Some(sq) = &self.shared_sq {
-            let mut sq = sq.lock();
-            let mut sub = Submitter {
-                ring: self,
-                sq: &mut sq,
-            };
-            sub.push_cancel(op);
-            sub.flush();
+        if self.shared_sq.is_some() {
+            let mut op = Some(op);
+            self.submit_shared(|sub| sub.push_cancel(op.take().expect("pushed once")));
             return;
         }
-        self.remote.lock().push(op);
-        // Release: pairs with the Acquire swap in `LocalRing::drain_remote`.
-        self.has_remote.store(true, Ordering::Release);
+        {
+            let mut remote = self.remote.lock();
+            // Checked again under the lock `close` drains the list under: a cancel that lost the
+            // race with `close` must not leave its reference on a list nobody drains any more.
+            if self.closed.load(Ordering::Acquire) {
+                drop(remote);
+                drop(op);
+                return;
+            }
+            remote.push(op);
+            // Release: pairs with the Acquire swap in `Submitter::drain_remote`.
+            self.has_remote.store(true, Ordering::Release);
+        }
         if let Some(unpark) = &*self.owner_unpark.lock() {
             unpark();
         }
@@ -346,12 +364,52 @@ impl Ring {
         }))
     }
 
+    /// Runs `push` with the shared ring's submitter and submits at once; the shared ring has no
+    /// owner that would flush later, so a refused enter (EBUSY while the CQ overflows, EAGAIN)
+    /// is retried here, reaping in between, until the kernel has taken every entry. False if the
+    /// ring is closed (then `push` did not run). Panics on a worker ring.
+    pub(crate) fn submit_shared(&self, push: impl FnOnce(&mut Submitter<'_>)) -> bool {
+        let sq = self
+            .shared_sq
+            .as_ref()
+            .expect("submit_shared on a worker ring");
+        let mut push = Some(push);
+        let mut backoff = Backoff::default();
+        loop {
+            let all_in = {
+                let mut sq = sq.lock();
+                let mut sub = Submitter {
+                    ring: self,
+                    sq: &mut sq,
+                };
+                if let Some(push) = push.take() {
+                    if sub.is_closed() {
+                        return false;
+                    }
+                    push(&mut sub);
+                }
+                sub.flush()
+            };
+            if all_in {
+                return true;
+            }
+            // With the submission lock released: completions wake tasks, which may submit.
+            if self.reap() == 0 {
+                backoff.wait();
+            }
+        }
+    }
+
     /// Shutdown: no more submissions.
     pub(crate) fn close(&self) {
-        self.closed.store(true, Ordering::Release);
-        // Cancels queued by other threads will not be submitted: drop their references (the
-        // operations' own references stay with the kernel until their CQEs).
-        drop(std::mem::take(&mut *self.remote.lock()));
+        {
+            // Under the lock `cancel` checks `closed` under: no cancel is pushed after the drain.
+            let mut remote = self.remote.lock();
+            self.closed.store(true, Ordering::Release);
+            // Cancels queued by other threads will not be submitted: drop their references (the
+            // operations' own references stay with the kernel until their CQEs).
+            drop(std::mem::take(&mut *remote));
+        }
         drop(self.owner_unpark.lock().take());
     }
 }
@@ -378,14 +436,16 @@ impl LocalRing {
     /// True if a `tick` could find something: a remote cancel to push, or an operation that
     /// reached the kernel and may have completed. Two loads; the worker asks on every tick.
     pub(crate) fn wants_tick(&self) -> bool {
-        self.ring.has_remote.load(Ordering::Relaxed) || !self.nothing_in_kernel()
+        // Acquire (a plain load on x86): pairs with the Release store in `Ring::cancel`.
+        self.ring.has_remote.load(Ordering::Acquire) || !self.nothing_in_kernel()
     }
 
     /// True if a `submit_and_reap` has something to submit.
     pub(crate) fn wants_submit(&self) -> bool {
         self.sq.unsubmitted > 0
             || !self.sq.backlog.is_empty()
-            || self.ring.has_remote.load(Ordering::Relaxed)
+            // Acquire: as in `wants_tick`.
+            || self.ring.has_remote.load(Ordering::Acquire)
     }
 
     /// The owner's per-tick work: queued remote cancels, then completions (no syscall). Skips
@@ -419,21 +479,55 @@ impl LocalRing {
         if !sub.has_unsubmitted() {
             return 0;
         }
-        sub.flush();
+        // Entries the kernel refuses for now stay queued: `before_park` insists.
+        let _ = sub.flush();
         self.ring.reap()
     }
 
     /// Before the owner parks: submit, reap, and arm the fd while anything is in flight.
     /// Returns the number of completions reaped (if any, the owner has work and should not park).
+    ///
+    /// Never returns 0 with entries the kernel has not taken: nothing would submit them while
+    /// the owner sleeps, and an operation waiting in the SQ never completes. A refused enter
+    /// (EBUSY: the CQ overflows, which the reap makes room in; EAGAIN: the kernel is short of
+    /// memory) is retried, with a growing pause while nothing completes.
     pub(crate) fn before_park(&mut self) -> usize {
-        let mut sub = self.submitter();
-        sub.drain_remote();
-        sub.flush();
-        let n = self.ring.reap();
-        if n == 0 && self.ring.in_flight() > 0 {
+        self.submitter().drain_remote();
+        let mut backoff = Backoff::default();
+        loop {
+            let all_in = self.submitter().flush();
+            let n = self.ring.reap();
+            if n > 0 {
+                // Tasks to run; entries still queued go with the next flush.
+                return n;
+            }
+            if all_in {
+                break;
+            }
+            backoff.wait();
+        }
+        if self.ring.in_flight() > 0 {
             self.ring.arm();
         }
-        n
+        0
+    }
+}
+
+/// The pause between retries of an enter the kernel refused: a yield at first, then sleeps
+/// doubling up to a millisecond.
+#[derive(Default)]
+struct Backoff {
+    step: u32,
+}
+
+impl Backoff {
+    fn wait(&mut self) {
+        if self.step == 0 {
+            std::thread::yield_now();
+        } else {
+            std::thread::sleep(Duration::from_micros(50 << self.step.min(5)));
+        }
+        self.step += 1;
     }
 }
 
@@ -468,7 +562,7 @@ impl Submitter<'_> {
             return;
         }
         // SQ full: submit what is there, then try again; park it in order if still no room.
-        self.flush();
+        let _ = self.flush();
         if !(self.sq.backlog.is_empty() && self.try_push(&entry)) {
             self.sq.backlog.push_back(entry);
         }
@@ -489,8 +583,8 @@ impl Submitter<'_> {
     /// Pushes cancel requests other threads queued for this ring.
     pub(crate) fn drain_remote(&mut self) {
         // A plain load first: this runs on every tick, and a swap would write the line each time.
-        // Acquire: pairs with the Release store in `Ring::cancel`.
-        if !self.ring.has_remote.load(Ordering::Relaxed)
+        // Acquire (both): pairs with the Release store in `Ring::cancel`.
+        if !self.ring.has_remote.load(Ordering::Acquire)
             || !self.ring.has_remote.swap(false, Ordering::Acquire)
         {
             return;
@@ -511,8 +605,11 @@ impl Submitter<'_> {
         self.sq.unsubmitted > 0 || !self.sq.backlog.is_empty()
     }
 
-    /// Submits everything pushed so far in one `io_uring_enter` (plus backlog refills).
-    pub(crate) fn flush(&mut self) {
+    /// Submits everything pushed so far in one `io_uring_enter` (plus backlog refills). False if
+    /// the kernel refused some for now (EBUSY, EAGAIN): they stay queued, in order, and the
+    /// caller must flush again before it waits for anything (`LocalRing::before_park`,
+    /// `Ring::submit_shared`).
+    pub(crate) fn flush(&mut self) -> bool {
         loop {
             while let Some(entry) = self.sq.backlog.front() {
                 let entry = entry.clone();
@@ -522,27 +619,33 @@ impl Submitter<'_> {
                 self.sq.backlog.pop_front();
             }
             if self.sq.unsubmitted == 0 {
-                return;
+                return self.sq.backlog.is_empty();
             }
             self.ring.metrics.enters.fetch_add(1, Ordering::Relaxed);
             match self.ring.uring.submit() {
                 Ok(n) => {
                     self.sq.unsubmitted -= n.min(self.sq.unsubmitted);
-                    if self.sq.backlog.is_empty() || n == 0 {
-                        return;
+                    if n == 0 {
+                        // The kernel took nothing without saying why: as EAGAIN.
+                        return false;
+                    }
+                    if self.sq.backlog.is_empty() {
+                        // A short count (the kernel stopped at an entry it could not allocate
+                        // for) leaves the rest queued: the caller retries.
+                        return self.sq.unsubmitted == 0;
                     }
                 }
                 Err(e) if e.raw_os_error() == Some(libc::EINTR) => {}
                 Err(e) if matches!(e.raw_os_error(), Some(libc::EBUSY | libc::EAGAIN)) => {
-                    // The CQ is overflowing: the entries stay in the SQ until the next flush,
-                    // after a reap makes room. Never treated as "not submitted".
-                    return;
+                    // The CQ is overflowing, or the kernel is short of memory: the entries
+                    // stay in the SQ until a flush after a reap makes room. Never dropped.
+                    return false;
                 }
                 Err(e) => {
                     // Only a bug gets here (EBADF, EFAULT, EINVAL on the enter itself); the
                     // entries stay queued rather than be forgotten with their buffers.
                     eprintln!("tandem: io_uring_enter failed: {e}");
-                    return;
+                    return true;
                 }
             }
         }
@@ -555,7 +658,7 @@ impl Submitter<'_> {
         if self.ring.in_flight() > 0 {
             self.push_cancel_all();
         }
-        self.flush();
+        let _ = self.flush();
         self.ring.close();
         loop {
             self.ring.reap();
@@ -566,7 +669,7 @@ impl Submitter<'_> {
             if now >= deadline {
                 return false;
             }
-            self.flush();
+            let _ = self.flush();
             let wait = (deadline - now).min(Duration::from_millis(10));
             let ts = types::Timespec::new()
                 .sec(wait.as_secs())

@@ -13,8 +13,13 @@
 //!   completion created, such as the fd of an open, and frees the rest).
 //! - The waker slot: the future while WAKER is unset; the ring while WAKER is set. The future
 //!   sets WAKER after writing the slot (only while not COMPLETE) and unsets it before rewriting
-//!   the slot (only while not COMPLETE). The ring takes the waker after setting COMPLETE if
-//!   WAKER was set, and wakes it unless DROPPED.
+//!   the slot (only while not COMPLETE). The ring, after setting COMPLETE, wakes the waker by
+//!   reference if WAKER was set (and DROPPED was not); it never moves it out, so the slot is
+//!   emptied by whoever frees the cell, or by the dropped future.
+//! - Dropping the future clears WAKER in the same read-modify-write that sets DROPPED. If the
+//!   operation was not complete, the slot is then the future's, which empties it at once: an
+//!   operation left in flight (a FIFO read nobody feeds, one still running at the shutdown
+//!   deadline and leaked) must not keep its task, and through it the whole runtime, alive.
 
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::AcqRel, Ordering::Acquire};
 use std::fmt;
@@ -37,9 +42,9 @@ pub(crate) enum Completed {
     Wake,
     /// The future has not registered a waker; it will see COMPLETE when it polls.
     NoWaker,
-    /// The future is gone: the ring owns the data and the result. Release and free them, and drop
-    /// the waker if WAKER is set (`has_waker`).
-    Orphaned { has_waker: bool },
+    /// The future is gone: the ring owns the data and the result; release and free them. The
+    /// dropped future took its waker (it cleared WAKER when it set DROPPED).
+    Orphaned,
 }
 
 /// What the future must do when it is dropped.
@@ -49,8 +54,9 @@ pub(crate) enum Dropped {
     /// The result arrived first: the future owns it and must release what it created.
     OwnsResult,
     /// Still in flight: the ring will release everything at completion. The future should ask
-    /// the ring to cancel the operation.
-    HandedToRing,
+    /// the ring to cancel the operation. `took_waker`: WAKER was set and is now cleared, so the
+    /// waker slot is the future's to empty.
+    HandedToRing { took_waker: bool },
 }
 
 impl State {
@@ -69,9 +75,8 @@ impl State {
         let prev = Snapshot(self.0.fetch_or(COMPLETE, AcqRel));
         assert!(!prev.is_complete(), "an operation completed twice");
         if prev.is_dropped() {
-            Completed::Orphaned {
-                has_waker: prev.has_waker(),
-            }
+            debug_assert!(!prev.has_waker(), "DROPPED is set with WAKER cleared");
+            Completed::Orphaned
         } else if prev.has_waker() {
             Completed::Wake
         } else {
@@ -79,13 +84,26 @@ impl State {
         }
     }
 
-    /// The future is dropped before it took the result.
+    /// The future is dropped before it took the result: sets DROPPED and, unless the operation
+    /// is complete, clears WAKER (the slot becomes the future's; see the module docs).
     pub(crate) fn transition_to_dropped(&self) -> Dropped {
-        let prev = Snapshot(self.0.fetch_or(DROPPED, AcqRel));
-        if prev.is_complete() {
-            Dropped::OwnsResult
-        } else {
-            Dropped::HandedToRing
+        let mut curr = self.load();
+        loop {
+            let next = if curr.is_complete() {
+                curr.0 | DROPPED
+            } else {
+                (curr.0 | DROPPED) & !WAKER
+            };
+            // AcqRel: acquires the ring's result write (when COMPLETE) and publishes DROPPED.
+            match self.0.compare_exchange(curr.0, next, AcqRel, Acquire) {
+                Ok(_) if curr.is_complete() => return Dropped::OwnsResult,
+                Ok(_) => {
+                    return Dropped::HandedToRing {
+                        took_waker: curr.has_waker(),
+                    }
+                }
+                Err(actual) => curr = Snapshot(actual),
+            }
         }
     }
 

@@ -23,7 +23,9 @@ pub(crate) struct DrainLock {
     state: AtomicUsize,
 }
 
-/// Held while draining; `unlock` says whether to go around again.
+/// Held while draining; `unlock` says whether to go around again. Dropped without `unlock` (a
+/// panic while draining), it still releases the lock: a queue locked forever would hang every
+/// later drainer.
 #[must_use = "unlock says whether items were announced meanwhile"]
 pub(crate) struct DrainGuard<'a> {
     lock: &'a DrainLock,
@@ -75,11 +77,45 @@ impl DrainGuard<'_> {
     /// Releases the lock. True if items were noted while it was held: the caller must try again
     /// (and if that try fails, the new holder took the lock after this release, so it sees them).
     pub(crate) fn unlock(self) -> bool {
+        let noted = self.release();
+        std::mem::forget(self);
+        noted
+    }
+
+    fn release(&self) -> bool {
         // AcqRel: Release publishes our consumption to the next holder; Acquire reads a note's
         // items (pairs with the AcqRel note in `try_lock_or_note`).
         let prev = self.lock.state.swap(UNLOCKED, Ordering::AcqRel);
         debug_assert!(prev & LOCKED != 0, "unlocked a DrainLock nobody held");
         prev & PENDING != 0
+    }
+}
+
+impl Drop for DrainGuard<'_> {
+    fn drop(&mut self) {
+        // Only on unwind (`unlock` forgets the guard). A note left meanwhile is lost with the
+        // panic's drain; the next announcement or owner tick drains what it named.
+        let _ = self.release();
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod unwind_tests {
+    use super::DrainLock;
+
+    /// A drainer that panics while holding the lock releases it on the way out.
+    #[test]
+    fn a_panic_while_draining_releases_the_lock() {
+        let lock = DrainLock::new();
+        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            let _held = lock.try_lock().expect("free");
+            panic!("a drain that fails");
+        }));
+        assert!(result.is_err());
+        let again = lock
+            .try_lock()
+            .expect("the lock is free again after the panic");
+        assert!(!again.unlock());
     }
 }
 

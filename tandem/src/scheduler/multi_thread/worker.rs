@@ -424,6 +424,15 @@ impl Context {
             while !core.is_shutdown {
                 core = self.park_on_driver(core, Park::Sleep);
                 core.maintenance(&self.worker);
+                // A thread that dropped an operation of this worker's ring queued its cancel
+                // and unparked us to push it (`IORING_OP_ASYNC_CANCEL` only reaches requests
+                // of its own ring, which only this core submits to). Push it before sleeping
+                // again, or the operation keeps its fd and buffer, and a FIFO read swallows
+                // bytes nobody waits for. Completions reaped here wake tasks into our queue,
+                // which `transition_from_parked` then finds.
+                if core.ring.as_ref().is_some_and(LocalRing::wants_submit) {
+                    core = self.ring_turn(core, RingTurn::BeforePark).0;
+                }
                 if core.transition_from_parked(&self.worker) {
                     break;
                 }

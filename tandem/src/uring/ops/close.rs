@@ -8,19 +8,19 @@ use std::os::fd::{IntoRawFd, OwnedFd, RawFd};
 pub(crate) const CODE: u8 = opcode::Close::CODE;
 
 /// The fd is given up to the kernel when the entry is built: from then on the CQE, not a drop,
-/// closes it (so a close cannot close a reused fd number twice). One exception: an entry that
-/// never reached a kernel (refused by a ring its runtime shut down) completes with ECANCELED
-/// (a close is never cancelled otherwise: `CANCEL_ON_DROP` is false, and a close completes
-/// during the enter that submits it); then the fd is still open, and `close_unsubmitted` closes
-/// it.
+/// closes it (so a close cannot close a reused fd number twice), whatever the CQE says: a
+/// kernel's `-ECANCELED` (from a file system's flush, say) still released the fd number. One
+/// exception: an entry that never reached a kernel (refused by a ring whose runtime shut down)
+/// completes with `CqeResult::refused`; then the fd is still open, and `close_unsubmitted`
+/// closes it.
 struct Close {
     fd: Option<OwnedFd>,
     raw: RawFd,
 }
 
 impl Close {
-    fn close_unsubmitted(&mut self, res: i32) {
-        if res == -libc::ECANCELED && self.raw >= 0 {
+    fn close_unsubmitted(&mut self, result: crate::uring::CqeResult) {
+        if result.refused && self.raw >= 0 {
             // SAFETY: the fd was given up by `entry` and never reached the kernel: it is still
             // ours, and this is its only close.
             drop(unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(self.raw) });
@@ -39,7 +39,7 @@ unsafe impl OpCode for Close {
     }
 
     fn release(&mut self, result: crate::uring::CqeResult) {
-        self.close_unsubmitted(result.res);
+        self.close_unsubmitted(result);
     }
 
     // A close cannot be taken back; cancelling it would only cost an entry.
@@ -68,6 +68,59 @@ pub(crate) async fn close(rings: Uring, fd: OwnedFd) -> io::Result<()> {
         },
     )
     .await;
-    op.close_unsubmitted(result.res);
+    op.close_unsubmitted(result);
     result.into_io().map(drop)
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::Close;
+    use crate::uring::{CqeResult, OpCode};
+    use std::os::fd::OwnedFd;
+
+    fn fd_is_open(fd: i32) -> bool {
+        // SAFETY: F_GETFD reads the fd's flags and touches no memory.
+        unsafe { libc::fcntl(fd, libc::F_GETFD) >= 0 }
+    }
+
+    /// A kernel that answers the close with ECANCELED (a file system's flush may) released the
+    /// fd number all the same: the op must not close it again, whoever holds the number now.
+    #[test]
+    fn a_kernel_ecanceled_never_closes_the_fd_number_twice() {
+        let file = OwnedFd::from(std::fs::File::open("/dev/null").unwrap());
+        let mut op = Close {
+            fd: Some(file),
+            raw: -1,
+        };
+        let _entry = op.entry();
+        let raw = op.raw;
+        // The kernel closed the number and the next open reused it: the number is open again,
+        // and not ours. (Standing in for both, we leave it open: closing and reopening could
+        // race with other tests for the number.)
+        op.release(CqeResult {
+            res: -libc::ECANCELED,
+            ..CqeResult::default()
+        });
+        assert!(
+            fd_is_open(raw),
+            "the reused fd number was closed by a stale close"
+        );
+        // SAFETY: the number is open (just checked) and nothing else owns it in this test.
+        assert_eq!(unsafe { libc::close(raw) }, 0);
+    }
+
+    /// An entry a shut-down ring refused never reached a kernel: the op closes the fd itself.
+    #[test]
+    fn a_refused_close_closes_the_fd_itself() {
+        let file = OwnedFd::from(std::fs::File::open("/dev/null").unwrap());
+        let mut op = Close {
+            fd: Some(file),
+            raw: -1,
+        };
+        let _entry = op.entry();
+        let raw = op.raw;
+        assert!(fd_is_open(raw));
+        op.release(CqeResult::refused());
+        assert!(!fd_is_open(raw), "a refused close leaked its fd");
+    }
 }

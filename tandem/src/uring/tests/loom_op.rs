@@ -95,7 +95,10 @@ fn spawn_kernel(cell: &Arc<OpCell<FakeOp>>, buffer: Arc<Buffer>) -> thread::Join
         buffer.with_mut(|b| unsafe { *b = 42 });
         // SAFETY: the reference given up by `into_user_data`, consumed once.
         let raw = unsafe { crate::uring::op::RawOp::from_user_data(user_data) };
-        raw.complete(CqeResult { res: 7, flags: 0 });
+        raw.complete(CqeResult {
+            res: 7,
+            ..CqeResult::default()
+        });
     })
 }
 
