@@ -84,26 +84,31 @@ impl<T: Future, S> Core<T, S> {
             let Stage::Running(future) = (unsafe { &mut *ptr }) else {
                 unreachable!("polling a task whose future is gone");
             };
-            // SAFETY: the future lives inside the task's heap cell and never moves until it is
-            // dropped in place by `drop_stage`.
+            // SAFETY: the future lives inside the task's heap cell and never moves: it leaves the
+            // slot only by `drop_stage`, which drops it in place.
             let future = unsafe { Pin::new_unchecked(future) };
             let _guard = crate::runtime::context::set_current_task_id(Some(id));
             future.poll(cx)
         })
     }
 
-    /// Drops the future or the output, whichever is there.
+    /// Drops the future or the output, whichever is there, where it lies, and leaves the slot
+    /// `Consumed`. A future that has been polled is pinned: it must not move before its
+    /// destructor has run (futures that linked their own address into an intrusive list, such
+    /// as the waiters of `tandem::sync::Mutex`, unlink that address in `Drop`).
     ///
     /// # Safety
     /// The caller has exclusive access to the stage (see `state.rs`).
     pub(super) unsafe fn drop_stage(&self, id: Id) {
         let _guard = crate::runtime::context::set_current_task_id(Some(id));
-        // SAFETY: exclusive access by this function's contract. Assigning drops the old stage in
-        // place; if that drop panics the slot already reads `Consumed`, because we swap first.
-        let old = self
-            .stage
-            .with_mut(|ptr| unsafe { std::mem::replace(&mut *ptr, Stage::Consumed) });
-        drop(old);
+        self.stage.with_mut(|ptr| {
+            // Declared before the drop, so it also runs if a destructor unwinds.
+            let _consumed = ConsumeOnExit(ptr);
+            // SAFETY: exclusive access by this function's contract, and the slot holds a valid
+            // stage (every write to it is a whole `Stage`). It is dropped once, here: the guard
+            // overwrites it afterwards without dropping it, whether this returns or unwinds.
+            unsafe { std::ptr::drop_in_place(ptr) };
+        });
     }
 
     /// # Safety
@@ -114,17 +119,41 @@ impl<T: Future, S> Core<T, S> {
             .with_mut(|ptr| unsafe { *ptr = Stage::Finished(output) });
     }
 
+    /// Moves the output out, leaving the slot `Consumed`. Only an output ever moves out of the
+    /// slot; the future is never moved (see `drop_stage`).
+    ///
     /// # Safety
     /// The caller has exclusive access to the stage (the `JoinHandle` after COMPLETE).
     pub(super) unsafe fn take_output(&self) -> Result<T::Output, JoinError> {
-        // SAFETY: exclusive access by this function's contract.
-        let stage = self
-            .stage
-            .with_mut(|ptr| unsafe { std::mem::replace(&mut *ptr, Stage::Consumed) });
-        match stage {
-            Stage::Finished(output) => output,
-            _ => panic!("JoinHandle polled after completion"),
-        }
+        self.stage.with_mut(|ptr| {
+            // SAFETY: exclusive access by this function's contract.
+            let stage = unsafe { &mut *ptr };
+            match stage {
+                Stage::Finished(_) => {}
+                Stage::Consumed => panic!("JoinHandle polled after completion"),
+                Stage::Running(_) => {
+                    unreachable!("COMPLETE is set only after the future is dropped")
+                }
+            }
+            match std::mem::replace(stage, Stage::Consumed) {
+                Stage::Finished(output) => output,
+                _ => unreachable!("the stage was `Finished` just above"),
+            }
+        })
+    }
+}
+
+/// Writes `Consumed` into a stage slot whose value was dropped in place, when it goes out of
+/// scope: after the drop returns, and also while a panicking destructor unwinds (the drop glue
+/// has then dropped the rest of the value), so the old value is never dropped twice.
+struct ConsumeOnExit<T: Future>(*mut Stage<T>);
+
+impl<T: Future> Drop for ConsumeOnExit<T> {
+    fn drop(&mut self) {
+        // SAFETY: the guard lives only inside `drop_stage`, whose caller has exclusive access to
+        // the slot; the value there has been dropped in place, so it is overwritten without
+        // being read or dropped again.
+        unsafe { std::ptr::write(self.0, Stage::Consumed) };
     }
 }
 
