@@ -201,6 +201,22 @@ thread_local! {
 
 /// Polls `future` on this thread, sleeping between wake-ups, until it completes.
 pub(crate) fn block_on_thread<F: Future>(future: F) -> F::Output {
+    block_on_thread_reaping(future, None)
+}
+
+/// How long a thread that reaps the shared ring for itself waits on it before it checks its own
+/// wake-ups again: a bound on how late a wake-up that is not a completion is seen.
+const SHARED_RING_WAIT: Duration = Duration::from_millis(1);
+
+/// As `block_on_thread`, for a thread whose operations on the runtime's shared io_uring ring
+/// nobody else may reap: a `Handle::block_on` on a current-thread runtime, whose driver only
+/// turns inside `Runtime::block_on`. While operations are in flight there, it waits on the
+/// ring (with a bound, to see its other wake-ups) and reaps it itself, as Tokio's blocking
+/// pool would have completed the same call.
+pub(crate) fn block_on_thread_reaping<F: Future>(
+    future: F,
+    uring: Option<&crate::uring::Handle>,
+) -> F::Output {
     let mut future = pin!(future);
     BLOCK_ON_PARKER.with(|(parker, waker)| {
         let mut cx = Context::from_waker(waker);
@@ -210,7 +226,10 @@ pub(crate) fn block_on_thread<F: Future>(future: F) -> F::Output {
             {
                 return output;
             }
-            parker.park_shared();
+            let reaped = uring.is_some_and(|uring| uring.wait_shared(SHARED_RING_WAIT));
+            if !reaped {
+                parker.park_shared();
+            }
         }
     })
 }

@@ -99,12 +99,13 @@ impl Handle {
                 let _enter = context::enter_runtime(&self.inner, true);
                 crate::driver::block_on_thread(future)
             }
-            scheduler::Handle::CurrentThread(_) => {
+            scheduler::Handle::CurrentThread(handle) => {
                 // Without the `CurrentThread` (owned by the `Runtime`) this thread cannot run
                 // tasks; it polls the future while the runtime's own `block_on`, if any, runs
-                // them.
+                // them. Its file operations go to the shared ring, which no driver reaps while
+                // nobody is in `Runtime::block_on`: it reaps them itself.
                 let _enter = context::enter_runtime(&self.inner, false);
-                crate::driver::block_on_thread(future)
+                crate::driver::block_on_thread_reaping(future, Some(&handle.driver.uring))
             }
         }
     }

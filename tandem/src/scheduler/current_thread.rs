@@ -241,6 +241,9 @@ impl Context {
             // Acquire pairs with the Release in `RootWaker::wake_by_ref`.
             if handle.root.woken.swap(false, Ordering::Acquire) {
                 if let Poll::Ready(out) = coop::budget(|| future.as_mut().poll(&mut root_cx)) {
+                    // Entries still queued (a detached close rides along with the next enter)
+                    // would wait for the next `block_on`, which may never come: submit them.
+                    self.submit_ring();
                     return out;
                 }
             }
@@ -304,6 +307,22 @@ impl Context {
         };
         self.with_core(|core| core.ring = Some(ring));
         reaped
+    }
+
+    /// Submits whatever the ring holds, before the core leaves this thread.
+    fn submit_ring(&self) {
+        let queued = self.with_core(|core| {
+            core.ring
+                .as_ref()
+                .is_some_and(crate::uring::LocalRing::wants_submit)
+        });
+        if !queued {
+            return;
+        }
+        let mut ring = self.with_core(|core| core.ring.take().expect("checked above"));
+        // Completions reaped here wake tasks into the core's queue, run by the next `block_on`.
+        while ring.submit_all() > 0 && ring.wants_submit() {}
+        self.with_core(|core| core.ring = Some(ring));
     }
 
     fn with_core<R>(&self, f: impl FnOnce(&mut Core) -> R) -> R {

@@ -180,6 +180,14 @@ impl Handle {
         }
     }
 
+    /// For a thread that waits for its operations on the shared ring and drives nothing: if any
+    /// operation is in flight there, waits at most `limit` for a completion, reaps, and returns
+    /// true; false (at once) if there is nothing to wait for.
+    pub(crate) fn wait_shared(&self, limit: Duration) -> bool {
+        self.rings()
+            .is_some_and(|rings| rings.shared.wait_and_reap(limit))
+    }
+
     /// Counts a file call served inline on this thread (`fs_nowait_first`): on the worker's own
     /// ring, or on the shared ring from any other thread. Not counted without rings.
     pub(crate) fn count_inline(&self, call: InlineCall) {

@@ -202,6 +202,29 @@ impl Ring {
         n
     }
 
+    /// For a thread that waits on this ring without an epoll: if anything is in flight, waits
+    /// (at most `limit`) until the CQ is non-empty, then reaps. False if nothing was in flight.
+    pub(crate) fn wait_and_reap(&self, limit: Duration) -> bool {
+        if self.in_flight() == 0 {
+            return false;
+        }
+        if self.reap() > 0 {
+            return true;
+        }
+        let mut pollfd = libc::pollfd {
+            fd: self.fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let millis = limit.as_millis().clamp(1, i32::MAX as u128) as i32;
+        // SAFETY: `pollfd` outlives the call and names this ring's fd, open while `self` lives.
+        // A ring's fd polls readable while its CQ holds entries. An error (EINTR) only ends
+        // the wait early.
+        let _ = unsafe { libc::poll(&mut pollfd, 1, millis) };
+        self.reap();
+        true
+    }
+
     /// Reaps if nobody else is reaping (the owner's per-tick check: if another thread holds the
     /// lock, it is reaping what we would have).
     pub(crate) fn reap(&self) -> usize {
@@ -486,12 +509,24 @@ impl LocalRing {
 
     /// Before the owner parks: submit, reap, and arm the fd while anything is in flight.
     /// Returns the number of completions reaped (if any, the owner has work and should not park).
-    ///
-    /// Never returns 0 with entries the kernel has not taken: nothing would submit them while
-    /// the owner sleeps, and an operation waiting in the SQ never completes. A refused enter
-    /// (EBUSY: the CQ overflows, which the reap makes room in; EAGAIN: the kernel is short of
-    /// memory) is retried, with a growing pause while nothing completes.
     pub(crate) fn before_park(&mut self) -> usize {
+        let n = self.submit_all();
+        if n == 0 && self.ring.in_flight() > 0 {
+            self.ring.arm();
+        }
+        n
+    }
+
+    /// Submits every queued entry and reaps. Returns the completions reaped; if none, every
+    /// entry has reached the kernel.
+    ///
+    /// The owner calls this before it stops submitting for a while (it parks, or its
+    /// `block_on` returns): it never returns 0 with entries the kernel has not taken, because
+    /// nothing would submit them meanwhile, and an operation waiting in the SQ never completes
+    /// (a detached close would keep its fd). A refused enter (EBUSY: the CQ overflows, which the
+    /// reap makes room in; EAGAIN: the kernel is short of memory) is retried, with a growing
+    /// pause while nothing completes.
+    pub(crate) fn submit_all(&mut self) -> usize {
         self.submitter().drain_remote();
         let mut backoff = Backoff::default();
         loop {
@@ -502,14 +537,10 @@ impl LocalRing {
                 return n;
             }
             if all_in {
-                break;
+                return 0;
             }
             backoff.wait();
         }
-        if self.ring.in_flight() > 0 {
-            self.ring.arm();
-        }
-        0
     }
 }
 
