@@ -2,19 +2,22 @@
 //!
 //! These are Tokio's runtime-independent I/O traits and utilities, re-exported unchanged, so
 //! every crate built on them (hyper's adapters, tokio-util, rustls wrappers) works with Tandem's
-//! types as it does with Tokio's.
+//! types as it does with Tokio's; except `empty`, `repeat` and `sink`, which are always ready
+//! and so must spend Tandem's cooperative budget rather than Tokio's (`util.rs`).
 
 pub use std::io::{Error, ErrorKind, Result, SeekFrom};
 
 mod interest;
 mod ready;
 pub mod unix;
+mod util;
 
 pub use interest::Interest;
 pub use ready::Ready;
 pub use tokio::io::{
-    copy, copy_bidirectional, copy_buf, duplex, empty, join, repeat, simplex, sink, split,
-    AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncSeek, AsyncSeekExt, AsyncWrite,
-    AsyncWriteExt, BufReader, BufStream, BufWriter, DuplexStream, Empty, Join, Lines, ReadBuf,
-    ReadHalf, Repeat, SimplexStream, Sink, Split, Take, WriteHalf,
+    copy, copy_bidirectional, copy_buf, duplex, join, simplex, split, AsyncBufRead,
+    AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncSeek, AsyncSeekExt, AsyncWrite, AsyncWriteExt,
+    BufReader, BufStream, BufWriter, DuplexStream, Join, Lines, ReadBuf, ReadHalf, SimplexStream,
+    Split, Take, WriteHalf,
 };
+pub use util::{empty, repeat, sink, Empty, Repeat, Sink};

@@ -1,0 +1,210 @@
+//! `empty`, `repeat` and `sink`: readers and writers that are always ready, and therefore spend
+//! the task's cooperative budget at every poll.
+//!
+//! Tokio's versions spend *Tokio's* budget, which a Tandem task never has (it is unconstrained
+//! outside a Tokio runtime): a loop over them would never return `Pending`, so nothing else on
+//! the worker (a `timeout` around the loop included) would ever run. These spend Tandem's.
+
+use super::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
+use crate::runtime::coop;
+use std::fmt;
+use std::io::{self, IoSlice, SeekFrom};
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+/// One unit of budget for an operation that is ready; `Pending` (the task woken) when spent.
+fn proceed(cx: &mut Context<'_>) -> Poll<()> {
+    ready!(coop::poll_proceed(cx)).made_progress();
+    Poll::Ready(())
+}
+
+/// A reader that is always at end of file and a writer that discards everything: see
+/// [`empty`].
+pub struct Empty {
+    _private: (),
+}
+
+/// A reader at end of file (reads return 0 bytes) and writer that accepts and discards every
+/// byte, as `tokio::io::empty`. Always ready, it spends the task's cooperative budget, so a
+/// loop over it still yields now and then.
+///
+/// ```
+/// use tandem::io::AsyncReadExt;
+///
+/// # tandem::runtime::Runtime::new().unwrap().block_on(async {
+/// let mut buf = Vec::new();
+/// tandem::io::empty().read_to_end(&mut buf).await.unwrap();
+/// assert!(buf.is_empty());
+/// # });
+/// ```
+pub fn empty() -> Empty {
+    Empty { _private: () }
+}
+
+impl AsyncRead for Empty {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        _buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        ready!(proceed(cx));
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl AsyncBufRead for Empty {
+    fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+        ready!(proceed(cx));
+        Poll::Ready(Ok(&[]))
+    }
+
+    fn consume(self: Pin<&mut Self>, _amt: usize) {}
+}
+
+impl AsyncWrite for Empty {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        ready!(proceed(cx));
+        Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        ready!(proceed(cx));
+        Poll::Ready(Ok(bufs.iter().map(|b| b.len()).sum()))
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ready!(proceed(cx));
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ready!(proceed(cx));
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl AsyncSeek for Empty {
+    fn start_seek(self: Pin<&mut Self>, _position: SeekFrom) -> io::Result<()> {
+        Ok(())
+    }
+
+    fn poll_complete(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+        ready!(proceed(cx));
+        Poll::Ready(Ok(0))
+    }
+}
+
+impl fmt::Debug for Empty {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad("Empty { .. }")
+    }
+}
+
+/// A reader that yields one byte forever: see [`repeat`].
+#[derive(Debug)]
+pub struct Repeat {
+    byte: u8,
+}
+
+/// A reader that fills every read with `byte`, endlessly, as `tokio::io::repeat`. Always ready,
+/// it spends the task's cooperative budget, so a loop over it still yields now and then.
+///
+/// ```
+/// use tandem::io::AsyncReadExt;
+///
+/// # tandem::runtime::Runtime::new().unwrap().block_on(async {
+/// let mut buf = [0u8; 3];
+/// tandem::io::repeat(7).read_exact(&mut buf).await.unwrap();
+/// assert_eq!(buf, [7, 7, 7]);
+/// # });
+/// ```
+pub fn repeat(byte: u8) -> Repeat {
+    Repeat { byte }
+}
+
+impl AsyncRead for Repeat {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        ready!(proceed(cx));
+        let unfilled = buf.initialize_unfilled();
+        unfilled.fill(self.byte);
+        let n = unfilled.len();
+        buf.advance(n);
+        Poll::Ready(Ok(()))
+    }
+}
+
+/// A writer that discards everything: see [`sink`].
+pub struct Sink {
+    _private: (),
+}
+
+/// A writer that accepts and discards every byte, as `tokio::io::sink`. Always ready, it spends
+/// the task's cooperative budget, so a loop over it still yields now and then.
+///
+/// ```
+/// use tandem::io::AsyncWriteExt;
+///
+/// # tandem::runtime::Runtime::new().unwrap().block_on(async {
+/// let n = tandem::io::sink().write(b"gone").await.unwrap();
+/// assert_eq!(n, 4);
+/// # });
+/// ```
+pub fn sink() -> Sink {
+    Sink { _private: () }
+}
+
+impl AsyncWrite for Sink {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        ready!(proceed(cx));
+        Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        ready!(proceed(cx));
+        Poll::Ready(Ok(bufs.iter().map(|b| b.len()).sum()))
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ready!(proceed(cx));
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ready!(proceed(cx));
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl fmt::Debug for Sink {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad("Sink { .. }")
+    }
+}
