@@ -127,8 +127,9 @@ impl Handle {
         }
         let deadline = self.instant_of_tick(tick);
         let now = inner.clock.now();
-        // The clock may run apart from the OS clock (it was paused, then resumed).
-        Some(Instant::now() + deadline.saturating_duration_since(now))
+        // The clock may run apart from the OS clock (it was paused, then resumed). A deadline
+        // the OS clock cannot represent is never reached: sleep with none.
+        Instant::now().checked_add(deadline.saturating_duration_since(now))
     }
 
     /// Fires every timer whose deadline is at or before now, waking their tasks outside the
@@ -429,10 +430,31 @@ fn shard_index(shards: usize) -> usize {
     seed % shards
 }
 
-/// An instant about 30 years after `from` (as Tokio's "far future").
+/// About 30 years: how far ahead a timer that should never fire is put, and the longest delay
+/// `sleep` and `Interval` use (as Tokio's "far future"; 1000 years overflow some platforms'
+/// clocks).
+pub(super) const FAR_FUTURE: Duration = Duration::from_secs(86_400 * 365 * 30);
+
+/// An instant about 30 years after `from`; less if `from` is so late that `Instant` cannot
+/// represent that (a clock advanced that far), never a panic.
 pub(super) fn far_future(from: Instant) -> Instant {
-    from + Duration::from_secs(86_400 * 365 * 30)
+    let mut ahead = FAR_FUTURE;
+    loop {
+        if let Some(deadline) = from.checked_add(ahead) {
+            return deadline;
+        }
+        // Ends: `from + 0` is `from`.
+        ahead /= 2;
+    }
 }
+
+/// `from + after`, with `after` capped at `FAR_FUTURE` (as Tokio's `sleep` and `Interval` cap
+/// their delays): a user-supplied duration never overflows the clock.
+pub(super) fn deadline_after(from: Instant, after: Duration) -> Instant {
+    from.checked_add(after.min(FAR_FUTURE))
+        .unwrap_or_else(|| far_future(from))
+}
+
 
 /// The current runtime's time driver, if there is a runtime and it has one.
 pub(super) fn try_current() -> Option<Handle> {

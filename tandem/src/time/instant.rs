@@ -47,6 +47,12 @@ impl Instant {
         Instant::from_std(super::handle::far_future(super::clock::now()))
     }
 
+    /// `self + duration`, with `duration` capped at about 30 years and the sum saturating
+    /// rather than overflowing: for deadlines computed from user-supplied durations.
+    pub(crate) fn add_capped(self, duration: Duration) -> Instant {
+        Instant::from_std(super::handle::deadline_after(self.std, duration))
+    }
+
     /// Time from `earlier` to `self`, or zero if `earlier` is later.
     pub fn duration_since(&self, earlier: Instant) -> Duration {
         self.std.saturating_duration_since(earlier.std)
@@ -93,6 +99,10 @@ impl From<Instant> for std::time::Instant {
 impl Add<Duration> for Instant {
     type Output = Instant;
 
+    /// # Panics
+    ///
+    /// If the result cannot be represented, as `std::time::Instant` (and Tokio's `Instant`)
+    /// do; [`Instant::checked_add`] does not panic.
     fn add(self, rhs: Duration) -> Instant {
         Instant::from_std(self.std + rhs)
     }

@@ -1,5 +1,6 @@
 //! `interval`, `interval_at`, `Interval` and `MissedTickBehavior`.
 
+use super::handle::FAR_FUTURE;
 use super::{sleep, sleep_until, Instant, Sleep};
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
@@ -13,6 +14,7 @@ const MISSED_TICK_TOLERANCE: Duration = Duration::from_millis(5);
 ///
 /// Missed ticks (when the task was busy past a tick) are handled as
 /// [`MissedTickBehavior::Burst`] unless [`Interval::set_missed_tick_behavior`] says otherwise.
+/// A period longer than about 30 years is taken as 30 years (as Tokio's).
 ///
 /// # Panics
 ///
@@ -107,7 +109,9 @@ impl Interval {
     fn new(delay: Sleep, period: Duration) -> Interval {
         Interval {
             delay,
-            period,
+            // As Tokio: a period past about 30 years is 30 years, so that a tick's deadline
+            // (the last one plus a period) never overflows the clock.
+            period: period.min(FAR_FUTURE),
             missed_tick_behavior: MissedTickBehavior::default(),
         }
     }
@@ -143,7 +147,7 @@ impl Interval {
 
     /// Restarts the schedule: the next tick is due a period from now.
     pub fn reset(&mut self) {
-        let next = self.delay.now() + self.period;
+        let next = self.delay.now().add_capped(self.period);
         Pin::new(&mut self.delay).reset(next);
     }
 
@@ -152,9 +156,10 @@ impl Interval {
         self.delay.reset_to_now();
     }
 
-    /// Restarts the schedule: the next tick is due `after` from now.
+    /// Restarts the schedule: the next tick is due `after` from now (at most about 30 years
+    /// from now, as Tokio's).
     pub fn reset_after(&mut self, after: Duration) {
-        let next = self.delay.now() + after;
+        let next = self.delay.now().add_capped(after);
         Pin::new(&mut self.delay).reset(next);
     }
 
@@ -173,7 +178,7 @@ impl Interval {
         self.missed_tick_behavior = behavior;
     }
 
-    /// The period between ticks.
+    /// The period between ticks (at most about 30 years: see [`interval`]).
     pub fn period(&self) -> Duration {
         self.period
     }

@@ -14,7 +14,7 @@ use std::time::Duration;
 ///
 /// Equivalent to `sleep_until(Instant::now() + duration)`. The timer has millisecond
 /// resolution and never completes early: the deadline is rounded up to the next millisecond.
-/// A duration too large to represent sleeps for about 30 years.
+/// A duration longer than about 30 years sleeps for about 30 years (as Tokio's).
 ///
 /// No work is done until the returned future is first polled.
 ///
@@ -35,10 +35,7 @@ use std::time::Duration;
 #[track_caller]
 pub fn sleep(duration: Duration) -> Sleep {
     let driver = TimeRef::current();
-    let now = driver.get().now();
-    let deadline = now
-        .checked_add(duration)
-        .unwrap_or_else(|| handle::far_future(now));
+    let deadline = handle::deadline_after(driver.get().now(), duration);
     let entry = if duration.is_zero() {
         // Due already: complete at the first poll, without waiting for the driver's turn.
         TimerEntry::new_due(driver, deadline)
