@@ -4,7 +4,8 @@
 //! Threads are created on demand, up to `thread_cap` (`max_blocking_threads` plus the workers),
 //! and exit after `keep_alive` without work. A blocking task is a regular task (one allocation,
 //! same `JoinHandle`) whose future runs the closure once; it is never woken, so its scheduler's
-//! `schedule` is unreachable.
+//! `schedule` is unreachable. From spawn until it is released (complete, `JoinHandle` woken), a
+//! blocking task inhibits the paused clock's auto-advance; the release wakes the driver.
 //!
 //! Shutdown protocol (`BlockingPool::shutdown`):
 //! 1. Set `shutdown` and wake every idle thread.

@@ -149,22 +149,13 @@ impl Spawner {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        // While a blocking task is queued or running, a paused clock must not jump ahead on its
-        // own: the runtime is not idle, it waits for this task (as Tokio's test-util does).
-        let inhibit = rt
-            .time_handle()
-            .filter(|_| !mandatory)
-            .cloned()
-            .map(|time| {
-                time.inhibit_auto_advance();
-                AllowAutoAdvance(time)
-            });
-        let func = move || {
-            let _allow_on_exit = inhibit;
-            func()
-        };
-        let (task, join) =
-            crate::task::unowned(BlockingTask::new(func), BlockingSchedule, Id::next());
+        // The worker loops (mandatory) run as long as the runtime: they must not stop the clock.
+        let time = rt.time_handle().filter(|_| !mandatory).cloned();
+        let (task, join) = crate::task::unowned(
+            BlockingTask::new(func),
+            BlockingSchedule::new(time),
+            Id::next(),
+        );
         if let Err(task) = self.push(rt, QueuedTask { task, mandatory }) {
             // No thread can run it: it completes as cancelled rather than hanging its joiner.
             task.task.shutdown();
@@ -294,15 +285,5 @@ impl Inner {
 impl fmt::Debug for Spawner {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("blocking::Spawner").finish_non_exhaustive()
-    }
-}
-
-/// Re-allows the paused clock's auto-advance when a blocking task ends, whether it ran or was
-/// cancelled (it drops with the task's closure).
-struct AllowAutoAdvance(crate::driver::TimeHandle);
-
-impl Drop for AllowAutoAdvance {
-    fn drop(&mut self) {
-        self.0.allow_auto_advance();
     }
 }

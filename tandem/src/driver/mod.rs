@@ -8,7 +8,8 @@
 //!
 //! A park:
 //! 1. Work out the timeout: the caller's limit, shortened to the next timer deadline. With a
-//!    paused clock and nothing else to do, advance the clock to that deadline instead of sleeping.
+//!    paused clock and nothing else to do, collect what is ready without sleeping, and only if
+//!    nothing arrived advance the clock to that deadline instead of sleeping.
 //! 2. Sleep in the reactor (or the fallback parker); dispatch I/O events (tasks get woken).
 //! 3. Fire the timers that are due.
 
@@ -131,34 +132,61 @@ impl Driver {
         let mut timeout = limit;
         if let Some(time) = &handle.time {
             if time.is_paused() {
-                // Idle with a paused clock: jump to the next deadline rather than sleep.
-                if limit.is_none() && time.advance_to_next_deadline() {
-                    timeout = Some(Duration::ZERO);
+                // Idle with a paused clock (steps 2 and 3 of "Paused clock" in `time/mod.rs`):
+                // what is ready now runs at the current instant; only if nothing arrived does
+                // the clock jump to the next deadline instead of sleeping.
+                if limit.is_none()
+                    && (self.collect_ready(handle) || time.advance_to_next_deadline())
+                {
+                    time.process();
+                    return;
                 }
             } else if let Some(deadline) = time.next_deadline() {
                 let until = deadline.saturating_duration_since(Instant::now());
                 timeout = Some(timeout.map_or(until, |t| t.min(until)));
             }
         }
+        self.turn(handle, timeout);
+        if let Some(time) = &handle.time {
+            time.process();
+        }
+    }
+
+    /// Sleeps in the reactor (or the fallback parker) up to `timeout` and dispatches what
+    /// arrived: I/O events, ring completions, signals, unparks. Returns true if anything did,
+    /// as far as it can tell (after a timed sleep on the fallback parker it cannot, and says
+    /// true: that only makes a paused clock look again before it jumps).
+    fn turn(&mut self, handle: &Handle, timeout: Option<Duration>) -> bool {
         match &mut self.inner {
             Inner::Io(driver) => {
                 let io = handle.io.as_ref().expect("an I/O driver has an I/O handle");
-                driver.turn(io, timeout);
+                let arrived = driver.turn(io, timeout);
                 for ring in driver.take_ring_events() {
                     handle.uring.on_ring_event(ring);
                 }
                 if driver.take_signal_ready() {
                     crate::signal::dispatch();
                 }
+                arrived
             }
             Inner::Thread(parker) => match timeout {
-                None => parker.park(),
-                Some(t) => parker.park_timeout(t),
+                None => {
+                    parker.park();
+                    true
+                }
+                Some(t) if t.is_zero() => parker.take_notification(),
+                Some(t) => {
+                    parker.park_timeout(t);
+                    true
+                }
             },
         }
-        if let Some(time) = &handle.time {
-            time.process();
-        }
+    }
+
+    /// Dispatches what is ready without sleeping. Returns true if anything arrived (an event, a
+    /// completion, an unpark): a task may have been woken.
+    fn collect_ready(&mut self, handle: &Handle) -> bool {
+        self.turn(handle, Some(Duration::ZERO))
     }
 
     /// Shuts the drivers down: timers fire, readiness futures get an error. Idempotent.

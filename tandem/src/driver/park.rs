@@ -66,14 +66,19 @@ impl Parker {
     /// pending notification.
     pub(crate) fn park_timeout(&mut self, timeout: Duration) {
         if timeout.is_zero() {
-            // SeqCst: pairs with `unpark`'s swap.
-            let _ = self
-                .inner
-                .state
-                .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst);
+            self.take_notification();
             return;
         }
         self.inner.park(Some(timeout));
+    }
+
+    /// Consumes a pending notification without sleeping. Returns true if there was one.
+    pub(crate) fn take_notification(&mut self) -> bool {
+        // SeqCst: pairs with `unpark`'s swap.
+        self.inner
+            .state
+            .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
+            .is_ok()
     }
 }
 

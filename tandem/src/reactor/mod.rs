@@ -117,7 +117,9 @@ impl Driver {
     }
 
     /// One turn of the reactor: waits up to `timeout` (forever if `None`) and dispatches events.
-    pub(crate) fn turn(&mut self, handle: &Handle, timeout: Option<Duration>) {
+    /// Returns true if anything arrived (an event of any token, the waker's included) or the
+    /// wait was interrupted (events may be waiting): a task may have been woken.
+    pub(crate) fn turn(&mut self, handle: &Handle, timeout: Option<Duration>) -> bool {
         // Acquire pairs with the Release in `deregister`: the queued Arcs are visible.
         if handle.inner.needs_release.swap(false, Ordering::Acquire) {
             let released = std::mem::take(&mut handle.inner.registrations.lock().pending_release);
@@ -125,12 +127,12 @@ impl Driver {
         }
         match self.poll.poll(&mut self.events, timeout) {
             Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => return,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => return true,
             Err(e) => {
                 // epoll_wait only fails on programming errors (EBADF, EFAULT, EINVAL); report it
-                // rather than take the runtime down, and return as if woken.
+                // rather than take the runtime down, and return as if woken (with nothing).
                 eprintln!("tandem: epoll_wait failed: {e}");
-                return;
+                return false;
             }
         }
         self.tick = self.tick.wrapping_add(1);
@@ -155,6 +157,7 @@ impl Driver {
             io.set_readiness(Tick::Set(self.tick), |curr| curr | ready);
             io.wake(ready);
         }
+        !self.events.is_empty()
     }
 
     /// True (once) if the signal pipe became readable since the last call.

@@ -120,13 +120,31 @@ impl Clock {
         self.state.lock().inhibit += 1;
     }
 
-    pub(crate) fn allow_auto_advance(&self) {
+    /// Ends one `inhibit_auto_advance`. If that was the last one and the clock stands still,
+    /// the driver may be asleep with no deadline, waiting for exactly this: the caller must wake
+    /// it (step 1 of "Paused clock" in the module docs).
+    pub(crate) fn allow_auto_advance(&self) -> AutoAdvance {
         let mut state = self.state.lock();
         state.inhibit = state
             .inhibit
             .checked_sub(1)
             .expect("allow_auto_advance without inhibit_auto_advance");
+        if state.inhibit == 0 && state.unfrozen.is_none() {
+            AutoAdvance::NowAllowed
+        } else {
+            AutoAdvance::Unchanged
+        }
     }
+}
+
+/// What ending an inhibition of auto-advance asks of the caller.
+#[must_use]
+pub(crate) enum AutoAdvance {
+    /// The clock stands still and nothing inhibits auto-advance any more: wake the driver, which
+    /// may sleep with no deadline because it could not jump.
+    NowAllowed,
+    /// Auto-advance is still inhibited, or the clock runs: nothing to do.
+    Unchanged,
 }
 
 impl ClockState {
@@ -215,9 +233,12 @@ pub fn pause() {
              This is the default Runtime used by `#[tandem::test]`."
         );
     }
-    if let Err(msg) = clock_handle().clock().pause() {
+    let handle = clock_handle();
+    if let Err(msg) = handle.clock().pause() {
         panic!("{msg}");
     }
+    // A driver asleep until a deadline on the running clock must jump to it instead.
+    handle.unpark_driver();
 }
 
 /// Resumes time: the clock runs again, from the instant it was paused at (plus any advances).
@@ -227,9 +248,12 @@ pub fn pause() {
 /// Outside a runtime, or if time is not paused.
 #[track_caller]
 pub fn resume() {
-    if let Err(msg) = clock_handle().clock().resume() {
+    let handle = clock_handle();
+    if let Err(msg) = handle.clock().resume() {
         panic!("{msg}");
     }
+    // A driver asleep with no deadline (a frozen clock reaches none) must now sleep until one.
+    handle.unpark_driver();
 }
 
 /// Moves paused time forward by `duration`, at once.
@@ -241,7 +265,8 @@ pub fn resume() {
 ///
 /// # Panics
 ///
-/// Outside a runtime, or if time is not paused.
+/// Outside a runtime, if time is not paused, or if the clock would pass the latest instant
+/// `Instant` can represent (`Duration::MAX` does; as with Tokio's `advance`).
 ///
 /// ```
 /// use std::time::Duration;
@@ -263,6 +288,9 @@ pub async fn advance(duration: Duration) {
     if let Err(msg) = guard.0.clock().advance(duration) {
         panic!("{msg}");
     }
+    // Timers are due now: a driver asleep with no deadline (called from off the runtime's
+    // thread) must fire them.
+    guard.0.unpark_driver();
     crate::task::yield_now().await;
     drop(guard);
 }

@@ -1,6 +1,6 @@
 //! The per-runtime time state: the clock, the sharded wheel, and what the driver calls.
 
-use super::clock::Clock;
+use super::clock::{AutoAdvance, Clock};
 use super::entry::TimerShared;
 use super::state::FireAction;
 use super::wheel::{Key, Wheel, MAX_TICK};
@@ -158,22 +158,33 @@ impl Handle {
 
     /// With a paused clock and nothing else to do: moves the clock to the earliest deadline of
     /// any timer, if it stands before it. Returns true if a timer is now due (the caller should
-    /// `process` rather than sleep), false if there is no timer at all (or the clock may not
-    /// jump).
+    /// `process` rather than sleep), false if there is no timer at all or the clock may not jump
+    /// (the caller sleeps with no deadline).
+    ///
+    /// Records, as `next_deadline` does, what the driver sleeps until: nothing if there is no
+    /// timer, so that a timer registered afterwards (from another thread) unparks it.
     pub(crate) fn advance_to_next_deadline(&self) -> bool {
         let inner = &*self.inner;
         if !inner.clock.can_auto_advance() {
             return false;
         }
+        // Steps 1 to 3 of "Waking the driver", with each shard's exact earliest deadline rather
+        // than its bound (a bound may be stale-low after a cancel, and the clock must not jump
+        // to a deadline nobody waits for). Reading under the shard locks is as good as the
+        // bounds' SeqCst loads: a registration this misses locks the shard after us, so its
+        // `fetch_min` comes after step 1.
+        inner.driver_wake.store(NO_TICK, Ordering::SeqCst);
         let earliest = inner
             .shards
             .iter()
             .filter_map(|s| s.wheel.lock().earliest_deadline())
-            .min();
-        let Some(tick) = earliest else {
+            .min()
+            .unwrap_or(NO_TICK);
+        inner.driver_wake.fetch_min(earliest, Ordering::SeqCst);
+        if earliest == NO_TICK {
             return false;
-        };
-        inner.clock.advance_to(self.instant_of_tick(tick));
+        }
+        inner.clock.advance_to(self.instant_of_tick(earliest));
         true
     }
 
@@ -205,9 +216,18 @@ impl Handle {
         self.inner.clock.inhibit_auto_advance();
     }
 
-    /// Ends one `inhibit_auto_advance`.
+    /// Ends one `inhibit_auto_advance`; wakes the driver if auto-advance is allowed again (it
+    /// may sleep with no deadline, waiting for this).
     pub(crate) fn allow_auto_advance(&self) {
-        self.inner.clock.allow_auto_advance();
+        if let AutoAdvance::NowAllowed = self.inner.clock.allow_auto_advance() {
+            self.unpark_driver();
+        }
+    }
+
+    /// Wakes the thread asleep in the driver (or makes its next sleep return at once), so it
+    /// looks at the clock again.
+    pub(super) fn unpark_driver(&self) {
+        (self.inner.unpark)();
     }
 
     pub(super) fn clock(&self) -> &Clock {
@@ -454,7 +474,6 @@ pub(super) fn deadline_after(from: Instant, after: Duration) -> Instant {
     from.checked_add(after.min(FAR_FUTURE))
         .unwrap_or_else(|| far_future(from))
 }
-
 
 /// The current runtime's time driver, if there is a runtime and it has one.
 pub(super) fn try_current() -> Option<Handle> {

@@ -95,10 +95,28 @@
 //! ## Paused clock
 //!
 //! On a current-thread runtime the clock can be frozen (`pause`, or `start_paused`); it then
-//! moves only through `advance` or auto-advance: when the runtime is idle, the driver calls
-//! `advance_to_next_deadline`, which jumps the clock to the earliest deadline (exact, not a slot
-//! boundary), then `process` fires it. `advance` inhibits auto-advance until the runtime has had
-//! a turn; a blocking task may inhibit it too (`inhibit_auto_advance`).
+//! moves only through `advance` or auto-advance, which is forbidden while something the clock
+//! cannot see is under way: an `advance`, until the runtime has had a turn to fire what it made
+//! due; a blocking task, from its spawn until it is released (complete, its `JoinHandle` woken).
+//! When the scheduler finds nothing to run, the driver's park:
+//!
+//! 1. If auto-advance is forbidden, sleeps with no deadline (a frozen clock reaches none).
+//!    Whatever lifts the last inhibition (`allow_auto_advance`) or moves the clock (`advance`,
+//!    `resume`, `pause`) unparks the driver, so it looks again.
+//! 2. Otherwise collects what is ready without sleeping (a zero-timeout turn: I/O events, ring
+//!    completions, signals, unparks). If anything arrived, it returns with the clock where it
+//!    stands: a task woken now runs at this instant (a datagram already queued is received
+//!    before a sleep's deadline, not after it).
+//! 3. Otherwise `advance_to_next_deadline` finds the earliest deadline under the shard locks
+//!    (exact, not a slot boundary), jumps the clock to it, and `process` fires it; with no timer
+//!    at all the driver sleeps with no deadline. Either way it records what it sleeps until
+//!    (steps 1 to 3 of "Waking the driver", `∞` with no timer), so a timer registered from
+//!    another thread unparks it.
+//!
+//! A wake that precedes a release is never overtaken by a jump: a blocking task wakes its
+//! joiner (a remote schedule, which unparks) before its release lifts the inhibition. If step 1
+//! saw the inhibition lifted, that unpark came before, and step 2, after step 1, consumes it
+//! (the unpark is sticky). Loom models: `tests/loom_paused.rs`.
 //!
 //! ## Shutdown
 //!

@@ -6,11 +6,16 @@
 //!   driver thread.
 //! - `loom_timer` (with `--cfg loom`): cancel racing fire, poll racing fire, reset racing fire,
 //!   and registration racing the driver going to sleep.
+//! - `loom_paused` (with `--cfg loom`): the paused clock's idle park racing the end of a
+//!   blocking task (awaited: its wake must run before the jump; or not: its end must wake the
+//!   driver), and a timer registered while the paused driver has none.
 //!
 //! The wheel has its own tests in `wheel.rs`.
 
 #[cfg(not(loom))]
 mod handle;
+#[cfg(loom)]
+mod loom_paused;
 #[cfg(loom)]
 mod loom_timer;
 
