@@ -24,8 +24,9 @@ use std::time::Duration;
 /// [`try_read`](TcpStream::try_read), ...).
 ///
 /// [`AsyncWrite::poll_shutdown`] half-closes the connection: the peer reads end-of-file while
-/// this side can still read. Writes to a reset peer fail with `BrokenPipe` or `ConnectionReset`;
-/// they never raise SIGPIPE.
+/// this side can still read; on a connection already gone (reset by the peer) it succeeds, as in
+/// Tokio. Writes to a reset peer fail with `BrokenPipe` or `ConnectionReset`; they never raise
+/// SIGPIPE.
 ///
 /// ```
 /// use tandem::io::{AsyncReadExt, AsyncWriteExt};
@@ -314,8 +315,15 @@ impl TcpStream {
         })
     }
 
+    /// `shutdown(2)`, for `poll_shutdown` and the write halves. `ENOTCONN` is success, as in
+    /// Tokio (its issue 4665): the connection is already gone (after a reset, for one), so
+    /// this side's writes are already over, which is what shutting down asks for. Reporting it
+    /// would make a shutdown fail or not by a race with the network.
     pub(crate) fn shutdown_std(&self, how: Shutdown) -> io::Result<()> {
-        self.io.shutdown(how)
+        match self.io.shutdown(how) {
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
+            res => res,
+        }
     }
 }
 

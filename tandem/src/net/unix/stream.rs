@@ -224,8 +224,15 @@ impl UnixStream {
         })
     }
 
+    /// `shutdown(2)`, for `poll_shutdown` and the write halves. `ENOTCONN` is success, as in
+    /// Tokio (its issue 8520): the connection is already gone, so this side's writes are already
+    /// over, which is what shutting down asks for. Linux does not report it once the peer has
+    /// closed; other systems do, so a shutdown would fail or not by a race with the peer.
     pub(crate) fn shutdown_std(&self, how: Shutdown) -> io::Result<()> {
-        self.io.shutdown(how)
+        match self.io.shutdown(how) {
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
+            res => res,
+        }
     }
 }
 
