@@ -100,6 +100,10 @@ pub(crate) async fn open(path: PathBuf, options: OpenFlags) -> io::Result<std::f
 /// Reads into `buf[buf_start..bytes_total]`: at `offset` (`pread(2)`), or at the file position
 /// (`read(2)`, which advances it) if `offset` is `None`. Then `set_init(buf_start + n)`.
 ///
+/// `direct_io`: the file was opened with `O_DIRECT`. Such a read is never tried inline: with
+/// `RWF_NOWAIT` a direct read still waits for the device (the flag only refuses to wait for
+/// locks and block allocation), on the calling thread.
+///
 /// # Panics
 /// If `buf_start > buf.bytes_total()`.
 pub(crate) async fn read_into<B: IoBufMut>(
@@ -107,6 +111,7 @@ pub(crate) async fn read_into<B: IoBufMut>(
     mut buf: B,
     buf_start: usize,
     offset: Option<u64>,
+    direct_io: bool,
 ) -> (io::Result<usize>, B) {
     assert!(
         buf_start <= buf.bytes_total(),
@@ -119,7 +124,7 @@ pub(crate) async fn read_into<B: IoBufMut>(
     // `Pending`); an inline read would let a task reading in a loop starve its worker. The
     // route is taken only if the inline read did not serve: it counts fallbacks.
     let served = with_uring(|uring| {
-        if uring.nowait_first() && crate::runtime::coop::has_budget_remaining() {
+        if !direct_io && uring.nowait_first() && crate::runtime::coop::has_budget_remaining() {
             if let Some(n) = read_nowait(&file, &mut buf, buf_start, offset) {
                 crate::runtime::coop::spend();
                 uring.count_inline(InlineCall::Read);

@@ -64,7 +64,19 @@ const DEFAULT_MAX_BUF_SIZE: usize = 2 * 1024 * 1024;
 pub struct File {
     std: Arc<std::fs::File>,
     inner: Mutex<Inner>,
+    settings: Settings,
+}
+
+/// What a `File` knows besides its fd and its buffer. Kept whole wherever a `File` is made from
+/// another one (`try_clone`, `try_into_std`'s failure), so that no setting is lost on the way.
+#[derive(Debug, Clone, Copy)]
+struct Settings {
+    /// The largest buffer one background read or write uses ([`File::set_max_buf_size`]).
     max_buf_size: usize,
+    /// Opened with `O_DIRECT`: reads are never tried on the calling thread first
+    /// (`Builder::fs_nowait_first`), since a direct read waits for the device even with
+    /// `RWF_NOWAIT`. A property of the open file description, which clones share.
+    direct_io: bool,
 }
 
 impl File {
@@ -108,11 +120,27 @@ impl File {
     }
 
     /// Wraps a std file. Its position is where the next read or write happens.
+    ///
+    /// Asks the file's status flags once (`fcntl(F_GETFL)`): a file opened with `O_DIRECT` is
+    /// never read on the calling thread first (see [`Builder::fs_nowait_first`]).
+    ///
+    /// [`Builder::fs_nowait_first`]: crate::runtime::Builder::fs_nowait_first
     pub fn from_std(std: std::fs::File) -> File {
+        // SAFETY: a plain fcntl on an fd the std file owns.
+        let flags = unsafe { libc::fcntl(std.as_raw_fd(), libc::F_GETFL) };
+        // On failure (nothing an open fd gives), reads are tried inline as for any file.
+        File::opened(std, flags.max(0))
+    }
+
+    /// Wraps a file just opened with `open(2)` flags `flags` (no system call to learn them).
+    pub(crate) fn opened(std: std::fs::File, flags: libc::c_int) -> File {
         File {
             std: Arc::new(std),
             inner: Mutex::new(Inner::new()),
-            max_buf_size: DEFAULT_MAX_BUF_SIZE,
+            settings: Settings {
+                max_buf_size: DEFAULT_MAX_BUF_SIZE,
+                direct_io: flags & libc::O_DIRECT != 0,
+            },
         }
     }
 
@@ -161,14 +189,19 @@ impl File {
         backend::blocking(move || std.metadata()).await
     }
 
-    /// A new `File` for the same open file description (shared position), as `dup(2)`.
+    /// A new `File` for the same open file description (shared position), as `dup(2)`, with
+    /// the same settings ([`max_buf_size`](Self::max_buf_size)).
     ///
     /// # Errors
     /// As [`std::fs::File::try_clone`] (`EMFILE`, ...).
     pub async fn try_clone(&self) -> io::Result<File> {
         let std = Arc::clone(&self.std);
         let clone = backend::blocking(move || std.try_clone()).await?;
-        Ok(File::from_std(clone))
+        Ok(File {
+            std: Arc::new(clone),
+            inner: Mutex::new(Inner::new()),
+            settings: self.settings,
+        })
     }
 
     /// Waits for the operation in flight, then returns the std file.
@@ -205,7 +238,7 @@ impl File {
         Arc::try_unwrap(self.std).map_err(|std| File {
             std,
             inner: self.inner,
-            max_buf_size: self.max_buf_size,
+            settings: self.settings,
         })
     }
 
@@ -242,12 +275,12 @@ impl File {
     /// If `max_buf_size` is 0.
     pub fn set_max_buf_size(&mut self, max_buf_size: usize) {
         assert!(max_buf_size > 0, "`max_buf_size` must be greater than 0");
-        self.max_buf_size = max_buf_size;
+        self.settings.max_buf_size = max_buf_size;
     }
 
     /// The largest buffer one background read or write uses.
     pub fn max_buf_size(&self) -> usize {
-        self.max_buf_size
+        self.settings.max_buf_size
     }
 }
 
@@ -258,9 +291,13 @@ impl AsyncRead for File {
         dst: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let me = self.get_mut();
+        let Settings {
+            max_buf_size,
+            direct_io,
+        } = me.settings;
         me.inner
             .get_mut()
-            .poll_read(cx, &me.std, me.max_buf_size, dst)
+            .poll_read(cx, &me.std, max_buf_size, direct_io, dst)
     }
 }
 
@@ -271,7 +308,7 @@ impl AsyncWrite for File {
         src: &[u8],
     ) -> Poll<io::Result<usize>> {
         let me = self.get_mut();
-        let max = me.max_buf_size;
+        let max = me.settings.max_buf_size;
         me.inner
             .get_mut()
             .poll_write(cx, &me.std, |buf| buf.copy_from(src, max))
@@ -283,7 +320,7 @@ impl AsyncWrite for File {
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let me = self.get_mut();
-        let max = me.max_buf_size;
+        let max = me.settings.max_buf_size;
         me.inner
             .get_mut()
             .poll_write(cx, &me.std, |buf| buf.copy_from_bufs(bufs, max))

@@ -25,7 +25,9 @@
 //! `RWF_NOWAIT`: data in the page cache is copied at once), and so is an open that would have
 //! a ring submission to itself (`openat2` with `RESOLVE_CACHED`, as io_uring's own inline
 //! attempt); whatever would wait, and every error, goes on to the route, so results do not
-//! depend on it. `Builder::fs_nowait_first(false)` turns this off.
+//! depend on it. `Builder::fs_nowait_first(false)` turns this off. Reads of a file opened with
+//! `O_DIRECT` are never tried so (a direct read waits for the device even with `RWF_NOWAIT`);
+//! `File` knows from the flags it was opened with, or asks once in `File::from_std`.
 //!
 //! # Cancellation
 //!

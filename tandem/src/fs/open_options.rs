@@ -112,7 +112,7 @@ impl OpenOptions {
     pub async fn open(&self, path: impl AsRef<Path>) -> io::Result<File> {
         let flags = self.open_flags()?;
         let std = backend::open(path.as_ref().to_owned(), flags).await?;
-        Ok(File::from_std(std))
+        Ok(File::opened(std, flags.flags))
     }
 
     /// The `open(2)` flags and mode for these options, by std's rules (the same checks in the

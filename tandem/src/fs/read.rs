@@ -23,6 +23,9 @@ const PROBE_LEN: usize = 32;
 /// How much the buffer grows by at least, once the file proved longer than its size said.
 const MIN_GROWTH: usize = 8 * 1024;
 
+/// `read` opens the file itself, without `O_DIRECT`: its reads may be tried inline.
+const DIRECT_IO: bool = false;
+
 /// Reads the whole file at `path`.
 ///
 /// ```
@@ -56,7 +59,7 @@ pub async fn read(path: impl AsRef<Path>) -> io::Result<Vec<u8>> {
     buf.try_reserve_exact(capacity)
         .map_err(|_| io::Error::from(io::ErrorKind::OutOfMemory))?;
     if let Some(size) = regular_size {
-        let (res, back) = backend::read_into(Arc::clone(&file), buf, 0, None).await;
+        let (res, back) = backend::read_into(Arc::clone(&file), buf, 0, None, DIRECT_IO).await;
         buf = back;
         let n = res?;
         if n == 0 || (n == size && n < buf.capacity()) {
@@ -88,7 +91,8 @@ async fn read_to_end(file: Arc<std::fs::File>, mut buf: Vec<u8>) -> io::Result<V
     loop {
         if buf.len() == buf.capacity() {
             let probe = Vec::with_capacity(PROBE_LEN);
-            let (res, probe) = backend::read_into(Arc::clone(&file), probe, 0, None).await;
+            let (res, probe) =
+                backend::read_into(Arc::clone(&file), probe, 0, None, DIRECT_IO).await;
             if res? == 0 {
                 return Ok(buf);
             }
@@ -97,7 +101,7 @@ async fn read_to_end(file: Arc<std::fs::File>, mut buf: Vec<u8>) -> io::Result<V
             continue;
         }
         let start = buf.len();
-        let (res, back) = backend::read_into(Arc::clone(&file), buf, start, None).await;
+        let (res, back) = backend::read_into(Arc::clone(&file), buf, start, None, DIRECT_IO).await;
         buf = back;
         if res? == 0 {
             return Ok(buf);

@@ -29,7 +29,14 @@ impl File {
     /// # }).unwrap();
     /// ```
     pub async fn read_at<B: IoBufMut>(&self, buf: B, offset: u64) -> (io::Result<usize>, B) {
-        backend::read_into(Arc::clone(&self.std), buf, 0, Some(offset)).await
+        backend::read_into(
+            Arc::clone(&self.std),
+            buf,
+            0,
+            Some(offset),
+            self.settings.direct_io,
+        )
+        .await
     }
 
     /// Writes the initialised bytes of `buf` ([`bytes_init`](IoBuf::bytes_init)) at `offset`,
@@ -48,7 +55,9 @@ impl File {
         let mut done = 0;
         while done < total {
             let at = offset.saturating_add(done as u64);
-            let (res, back) = backend::read_into(Arc::clone(&self.std), buf, done, Some(at)).await;
+            let direct_io = self.settings.direct_io;
+            let (res, back) =
+                backend::read_into(Arc::clone(&self.std), buf, done, Some(at), direct_io).await;
             buf = back;
             match res {
                 Ok(0) => {

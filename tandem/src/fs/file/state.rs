@@ -142,6 +142,7 @@ impl Inner {
         cx: &mut Context<'_>,
         std: &Arc<std::fs::File>,
         max_buf_size: usize,
+        direct_io: bool,
         dst: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         loop {
@@ -153,7 +154,7 @@ impl Inner {
                     return Poll::Ready(Ok(()));
                 }
                 let len = dst.remaining().min(max_buf_size);
-                let op = read(Arc::clone(std), buf, len);
+                let op = read(Arc::clone(std), buf, len, direct_io);
                 self.state = State::Busy(Pending::Local(Box::pin(op)));
             }
             match ready!(self.poll_busy(cx))? {
@@ -320,9 +321,14 @@ impl Inner {
     }
 }
 
-async fn read(std: Arc<std::fs::File>, mut buf: Buf, len: usize) -> (Operation, Buf) {
+async fn read(
+    std: Arc<std::fs::File>,
+    mut buf: Buf,
+    len: usize,
+    direct_io: bool,
+) -> (Operation, Buf) {
     buf.prepare_read(len);
-    let (res, mut buf) = backend::read_into(std, buf, 0, None).await;
+    let (res, mut buf) = backend::read_into(std, buf, 0, None, direct_io).await;
     buf.finish_read(&res);
     (Operation::Read(res), buf)
 }
