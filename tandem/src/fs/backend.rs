@@ -35,6 +35,8 @@ use crate::uring::buf::{IoBuf, IoBufMut};
 use crate::uring::ops;
 use crate::uring::{InlineCall, Route};
 
+mod fifo;
+
 /// Where an operation with `opcode` runs in the current runtime.
 ///
 /// # Panics
@@ -66,9 +68,49 @@ pub(crate) fn prefers_uring(opcode: u8) -> bool {
 
 /// Opens `path`, as `open(2)` with `options` (std's `OpenOptions::open` makes the same call).
 pub(crate) async fn open(path: PathBuf, options: OpenFlags) -> io::Result<std::fs::File> {
+    let opened = open_first(&path, options).await?;
+    if opened.may_need_writer && fifo::is_pipe(&opened.file) {
+        fifo::wait_for_writer(&opened.file, &path).await?;
+    }
+    Ok(opened.file)
+}
+
+/// [`open`], then the file's size and type (`statx`), as `fs::read` starts. `None` if the size
+/// query failed (std ignores that too). The type answers [`open`]'s FIFO question for free.
+pub(crate) async fn open_sized(
+    path: PathBuf,
+    options: OpenFlags,
+) -> io::Result<(Arc<std::fs::File>, Option<SizeAndType>)> {
+    let opened = open_first(&path, options).await?;
+    let file = Arc::new(opened.file);
+    let stat = size_and_type(Arc::clone(&file)).await.ok();
+    if opened.may_need_writer && stat.map_or_else(|| fifo::is_pipe(&file), |stat| stat.fifo) {
+        fifo::wait_for_writer(&file, &path).await?;
+    }
+    Ok((file, stat))
+}
+
+/// A file [`open_first`] opened.
+#[must_use = "a FIFO opened for reading may still have to wait for a writer"]
+struct Opened {
+    file: std::fs::File,
+    /// Opened for reading by io_uring's non-blocking first attempt (or the inline try), which
+    /// does not wait for a FIFO's writer: if `file` is a FIFO, `open(2)` would still be waiting
+    /// (`fifo::wait_for_writer`).
+    may_need_writer: bool,
+}
+
+/// The open of [`open`], up to the FIFO question: inline, through io_uring, or on the blocking
+/// pool. A write-only open of a FIFO that found no reader is already put right here
+/// (`fifo::needs_reader`): it is done again with `open(2)`, which waits for one.
+async fn open_first(path: &Path, options: OpenFlags) -> io::Result<Opened> {
+    let peer = fifo::Peer::of(options);
+    let early = |file| Opened {
+        file,
+        may_need_writer: peer == fifo::Peer::Writer,
+    };
     // Tried inline only when the open would have gone to io_uring, whose own inline attempt
-    // this is (the blocking pool's open(2) keeps its semantics: a FIFO's open waits for its
-    // peer), and would have an enter to itself: among many concurrent opens, the ring's batch
+    // this is, and would have an enter to itself: among many concurrent opens, the ring's batch
     // (one enter for all) beats two system calls each (openat2 and fcntl).
     let served = with_uring(|uring| {
         let route = uring.route(ops::open::CODE);
@@ -77,23 +119,45 @@ pub(crate) async fn open(path: PathBuf, options: OpenFlags) -> io::Result<std::f
             && crate::runtime::coop::has_budget_remaining()
             && crate::uring::would_submit_alone()
         {
-            if let Some(file) = open_nowait(&path, options) {
-                // Ready without a poll: spend budget as the ring's open would have, so a task
-                // opening in a loop still yields to the others.
-                crate::runtime::coop::spend();
-                uring.count_inline(InlineCall::Open);
-                return Ok(file);
+            match open_nowait(path, options) {
+                Ok(file) => {
+                    // Ready without a poll: spend budget as the ring's open would have, so a
+                    // task opening in a loop still yields to the others.
+                    crate::runtime::coop::spend();
+                    uring.count_inline(InlineCall::Open);
+                    return Ok(file);
+                }
+                // The ring's attempt would fail the same way: straight to open(2).
+                Err(e) if fifo::needs_reader(options, &e) => return Err(Route::Blocking),
+                Err(_) => {}
             }
         }
         Err(route)
     });
-    let route = match served {
-        Ok(file) => return Ok(file),
-        Err(route) => route,
-    };
-    match route {
-        Route::Uring(rings) => ops::open::open(rings, &path, options.flags, options.mode).await,
-        Route::Blocking => open_blocking(path, options).await,
+    match served {
+        Ok(file) => Ok(early(file)),
+        Err(Route::Uring(rings)) => {
+            match ops::open::open(rings, path, options.flags, options.mode).await {
+                Ok(file) => Ok(early(file)),
+                Err(e) if fifo::needs_reader(options, &e) => {
+                    open_blocking(path.to_owned(), options)
+                        .await
+                        .map(opened_blocking)
+                }
+                Err(e) => Err(e),
+            }
+        }
+        Err(Route::Blocking) => open_blocking(path.to_owned(), options)
+            .await
+            .map(opened_blocking),
+    }
+}
+
+/// A file `open(2)` opened: it waited for whatever it had to.
+fn opened_blocking(file: std::fs::File) -> Opened {
+    Opened {
+        file,
+        may_need_writer: false,
     }
 }
 
@@ -146,18 +210,20 @@ pub(crate) async fn read_into<B: IoBufMut>(
 /// The open of [`open`] done here and now if it needs no waiting, as io_uring's own inline
 /// attempt does it: `openat2(2)` with `RESOLVE_CACHED` (the path walk uses only the dentry cache
 /// and fails with `EAGAIN` rather than read a directory from the device) and `O_NONBLOCK` (an
-/// open that would wait, for a FIFO's peer or a lease break, fails instead), which is then
-/// cleared again unless asked for. Never for `O_CREAT`, `O_TRUNC` or `O_TMPFILE`: creating and
-/// truncating may wait on the journal (io_uring always punts those to its workers). `None` on
-/// any failure: the route's open runs and reports errors exactly as it would have.
-fn open_nowait(path: &Path, options: OpenFlags) -> Option<std::fs::File> {
+/// open that would wait for a lease break fails instead; a FIFO's open does not wait for its
+/// peer, see `backend/fifo.rs`), which is then cleared again unless asked for. Never for
+/// `O_CREAT`, `O_TRUNC` or `O_TMPFILE`: creating and truncating may wait on the journal (io_uring
+/// always punts those to its workers). Never for `O_ASYNC` either: `fcntl(F_SETFL)` would either
+/// drop the flag `open(2)` keeps, or, kept, set up signal-driven I/O, which `open(2)` does not.
+/// On any failure the route's open runs and reports errors exactly as it would have; the error
+/// says only where to go (`fifo::needs_reader`).
+fn open_nowait(path: &Path, options: OpenFlags) -> io::Result<std::fs::File> {
     static OPENAT2_MISSING: AtomicBool = AtomicBool::new(false);
-    if options.flags & (libc::O_CREAT | libc::O_TRUNC | libc::O_TMPFILE) != 0
-        || OPENAT2_MISSING.load(Ordering::Relaxed)
-    {
-        return None;
+    let never = libc::O_CREAT | libc::O_TRUNC | libc::O_TMPFILE | libc::O_ASYNC;
+    if options.flags & never != 0 || OPENAT2_MISSING.load(Ordering::Relaxed) {
+        return Err(io::ErrorKind::Unsupported.into());
     }
-    let path = c_path(path).ok()?;
+    let path = c_path(path)?;
     // SAFETY: `open_how` is plain old data; all zeroes is a valid value.
     let mut how: libc::open_how = unsafe { std::mem::zeroed() };
     how.flags = (options.flags | libc::O_NONBLOCK) as u64;
@@ -174,25 +240,26 @@ fn open_nowait(path: &Path, options: OpenFlags) -> Option<std::fs::File> {
         )
     };
     if fd < 0 {
-        if io::Error::last_os_error().raw_os_error() == Some(libc::ENOSYS) {
+        let err = io::Error::last_os_error();
+        if err.raw_os_error() == Some(libc::ENOSYS) {
             // Before Linux 5.6: never again in this process.
             OPENAT2_MISSING.store(true, Ordering::Relaxed);
         }
-        return None;
+        return Err(err);
     }
     // SAFETY: `openat2` just returned this fd, so nothing else owns it; the File takes it (and
     // closes it if we give up below).
     let file = unsafe { <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(fd as RawFd) };
     if options.flags & libc::O_NONBLOCK == 0 {
-        // F_SETFL sets O_APPEND, O_DIRECT, O_NOATIME and O_NONBLOCK together: keep the first
-        // three as opened.
+        // F_SETFL sets O_APPEND, O_DIRECT, O_NOATIME, O_ASYNC and O_NONBLOCK together: keep the
+        // first three as opened (O_ASYNC is never asked for here).
         let keep = options.flags & (libc::O_APPEND | libc::O_DIRECT | libc::O_NOATIME);
         // SAFETY: a plain fcntl on an fd we own.
         if unsafe { libc::fcntl(file.as_raw_fd(), libc::F_SETFL, keep) } < 0 {
-            return None;
+            return Err(io::Error::last_os_error());
         }
     }
-    Some(file)
+    Ok(file)
 }
 
 /// The read of [`read_into`] done here and now if it needs no waiting: `preadv2(2)` with
@@ -267,14 +334,23 @@ pub(crate) async fn fsync(file: Arc<std::fs::File>, data_only: bool) -> io::Resu
     }
 }
 
-/// The file's size in bytes and whether it is a regular file (`statx`), to size `fs::read`'s
-/// buffer.
+/// What `fs::read` wants to know of a file it opened: its size, to size the buffer, and its type.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SizeAndType {
+    pub(crate) size: u64,
+    /// A regular file: a short read means its end.
+    pub(crate) regular: bool,
+    /// A FIFO (or a pipe).
+    pub(crate) fifo: bool,
+}
+
+/// The file's size in bytes and its type (`statx`).
 ///
 /// With io_uring this is a `statx` on the worker thread itself, not `IORING_OP_STATX`: the kernel
 /// always punts that opcode to its io-wq threads (a context switch and a cross-thread completion
 /// per call), while a `statx` of an open fd with `AT_STATX_DONT_SYNC` reads the inode in memory
 /// and never waits for a device or a server.
-pub(crate) async fn size_and_type(file: Arc<std::fs::File>) -> io::Result<(u64, bool)> {
+pub(crate) async fn size_and_type(file: Arc<std::fs::File>) -> io::Result<SizeAndType> {
     match route(ops::statx::CODE) {
         Route::Uring(_) => statx_now(&file),
         Route::Blocking => size_and_type_blocking(file).await,
@@ -282,7 +358,7 @@ pub(crate) async fn size_and_type(file: Arc<std::fs::File>) -> io::Result<(u64, 
 }
 
 /// `statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_SIZE | STATX_TYPE)`, inline.
-fn statx_now(file: &std::fs::File) -> io::Result<(u64, bool)> {
+fn statx_now(file: &std::fs::File) -> io::Result<SizeAndType> {
     // SAFETY: `statx` is plain old data; all zeroes is a valid value.
     let mut buf: libc::statx = unsafe { std::mem::zeroed() };
     // SAFETY: a valid fd we hold, a static empty C string, and a buffer that outlives the call.
@@ -298,8 +374,12 @@ fn statx_now(file: &std::fs::File) -> io::Result<(u64, bool)> {
     if rc < 0 {
         return Err(io::Error::last_os_error());
     }
-    let regular = u32::from(buf.stx_mode) & libc::S_IFMT == libc::S_IFREG;
-    Ok((buf.stx_size, regular))
+    let kind = u32::from(buf.stx_mode) & libc::S_IFMT;
+    Ok(SizeAndType {
+        size: buf.stx_size,
+        regular: kind == libc::S_IFREG,
+        fifo: kind == libc::S_IFIFO,
+    })
 }
 
 /// `ftruncate(2)`: truncates or extends the file to `len` bytes.
@@ -530,9 +610,18 @@ async fn fsync_blocking(file: Arc<std::fs::File>, data_only: bool) -> io::Result
     .await
 }
 
-/// The file's size in bytes (`statx`/`fstat`), to size `fs::read`'s buffer.
-async fn size_and_type_blocking(file: Arc<std::fs::File>) -> io::Result<(u64, bool)> {
-    blocking(move || file.metadata().map(|m| (m.len(), m.is_file()))).await
+/// The file's size in bytes and its type (`statx`/`fstat`).
+async fn size_and_type_blocking(file: Arc<std::fs::File>) -> io::Result<SizeAndType> {
+    use std::os::unix::fs::FileTypeExt;
+    blocking(move || {
+        let meta = file.metadata()?;
+        Ok(SizeAndType {
+            size: meta.len(),
+            regular: meta.is_file(),
+            fifo: meta.file_type().is_fifo(),
+        })
+    })
+    .await
 }
 
 /// `ftruncate(2)`: truncates or extends the file to `len` bytes.

@@ -29,6 +29,17 @@
 //! `O_DIRECT` are never tried so (a direct read waits for the device even with `RWF_NOWAIT`);
 //! `File` knows from the flags it was opened with, or asks once in `File::from_std`.
 //!
+//! # FIFOs
+//!
+//! Opening a FIFO waits for its peer as `open(2)` does, whatever the backend: write-only, for a
+//! reader; read-only, for a writer (unless `O_NONBLOCK` was asked for). io_uring's first attempt
+//! at an open (and the inline try) does not wait: it fails write-only opens with `ENXIO` and
+//! returns read-only ones at once. So a write-only `ENXIO` is opened again with `open(2)` on the
+//! blocking pool, and a read-only open that got a FIFO waits for a writer before it returns
+//! (`backend/fifo.rs`). What this costs other opens: nothing for write-only ones; one `fcntl`
+//! for a read-only `OpenOptions::open` (`File::open`) through io_uring; nothing for `fs::read`,
+//! whose `statx` tells.
+//!
 //! # Cancellation
 //!
 //! Dropping any future of this module never frees memory the kernel may still write: buffers

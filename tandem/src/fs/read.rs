@@ -46,11 +46,10 @@ pub async fn read(path: impl AsRef<Path>) -> io::Result<Vec<u8>> {
         return backend::blocking(move || std::fs::read(path)).await;
     }
     let flags = OpenOptions::new().read(true).open_flags()?;
-    let file = Arc::new(backend::open(path.as_ref().to_owned(), flags).await?);
     // std ignores a failed size query too: the reads below still find the end.
-    let stat = backend::size_and_type(Arc::clone(&file)).await.ok();
-    let size = stat.and_then(|(s, _)| usize::try_from(s).ok());
-    let regular_size = stat.and_then(|(_, regular)| regular.then_some(size).flatten());
+    let (file, stat) = backend::open_sized(path.as_ref().to_owned(), flags).await?;
+    let size = stat.and_then(|stat| usize::try_from(stat.size).ok());
+    let regular_size = stat.and_then(|stat| stat.regular.then_some(size).flatten());
     let capacity = match regular_size {
         Some(size) => size.saturating_add(PROBE_LEN),
         None => size.unwrap_or(0),
