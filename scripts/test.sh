@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The project's one test command: formatting, lints, docs, the whole test suite, the file-system
 # tests with io_uring forced off three ways, valgrind on the cancellation storm, the loom models,
+# the whole test suite once more under AddressSanitizer,
 # the check that Tokio is used only for its runtime-independent parts, and a benchmark smoke run.
 # Usage: scripts/test.sh            (CI runs exactly this through .ci/run, with CI=true)
 #
@@ -194,6 +195,9 @@ step "loom models (LOOM_MAX_PREEMPTIONS=${LOOM_MAX_PREEMPTIONS:-2})"
 # they are called (no name filter that a new model could miss), and the few plain unit tests.
 RUSTFLAGS="--cfg loom -C debug_assertions" LOOM_MAX_PREEMPTIONS="${LOOM_MAX_PREEMPTIONS:-2}" \
   CARGO_TARGET_DIR=target/loom cargo test -p tandem --release --lib
+
+step "AddressSanitizer and LeakSanitizer: every test of tandem (scripts/asan.sh)"
+scripts/asan.sh
 
 step "benchmark smoke run (tiny sizes; speed is measured by the main job, not here)"
 cargo run --release -p tandem-bench -- --quick sched
