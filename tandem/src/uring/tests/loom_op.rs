@@ -34,6 +34,8 @@ struct Events {
     dropped: AtomicUsize,
     released: AtomicUsize,
     woken: AtomicUsize,
+    /// Wakers (`CountWake`) freed.
+    wakers_dropped: AtomicUsize,
 }
 
 // SAFETY: the fake entry points at nothing; the model never submits it.
@@ -62,6 +64,12 @@ impl Drop for FakeOp {
 
 struct CountWake(LoomArc<Events>);
 
+impl Drop for CountWake {
+    fn drop(&mut self) {
+        self.0.wakers_dropped.fetch_add(1, SeqCst);
+    }
+}
+
 impl Wake for CountWake {
     fn wake(self: Arc<Self>) {
         self.wake_by_ref();
@@ -76,6 +84,7 @@ fn setup() -> (Arc<OpCell<FakeOp>>, LoomArc<Events>, Arc<Buffer>) {
         dropped: AtomicUsize::new(0),
         released: AtomicUsize::new(0),
         woken: AtomicUsize::new(0),
+        wakers_dropped: AtomicUsize::new(0),
     });
     let buffer = Arc::new(Buffer(UnsafeCell::new(0)));
     let cell = OpCell::new(FakeOp {
@@ -177,5 +186,32 @@ fn waker_change_races_completion() {
         drop(cell);
         assert_eq!(events.dropped.load(SeqCst), 1);
         assert_eq!(events.released.load(SeqCst), 0);
+    });
+}
+
+/// The future is dropped while its operation is in flight: it frees its waker then and there,
+/// not when the cell is freed (a cell leaked at the shutdown deadline never is, and its waker
+/// would keep the task and its runtime alive). Racing the completion, the ring never reads the
+/// slot the future empties (loom checks the cell accesses).
+#[test]
+fn drop_in_flight_releases_the_waker() {
+    crate::loom::model::model(|| {
+        let (cell, events, buffer) = setup();
+        assert!(poll_once(&cell, &events).is_pending());
+        let kernel = spawn_kernel(&cell, buffer);
+        let cancel_ref = cell.drop_future();
+        if cancel_ref.is_some() {
+            // Handed to the ring: the waker is gone although the ring still holds the cell.
+            assert_eq!(
+                events.wakers_dropped.load(SeqCst),
+                1,
+                "the waker outlived its future"
+            );
+        }
+        drop(cell);
+        kernel.join().unwrap();
+        drop(cancel_ref);
+        assert_eq!(events.wakers_dropped.load(SeqCst), 1);
+        assert_eq!(events.dropped.load(SeqCst), 1);
     });
 }
