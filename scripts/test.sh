@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The project's one test command: formatting, lints, docs, the whole test suite, the file-system
-# tests with io_uring forced off three ways, valgrind on the cancellation storm, the loom models,
+# tests with io_uring forced off three ways, io_uring_enter failures injected by strace,
+# valgrind on the cancellation storm, the loom models,
 # the whole test suite once more under AddressSanitizer,
 # the check that Tokio is used only for its runtime-independent parts, and a benchmark smoke run.
 # Usage: scripts/test.sh            (CI runs exactly this through .ci/run, with CI=true)
@@ -175,6 +176,22 @@ if need strace "the fs tests under injected io_uring_setup failures"; then
         -e trace=io_uring_setup -e "inject=io_uring_setup:error=$errno"
     done
     check_logged_once "$errno" "${fs_bins[@]}"
+  done
+fi
+
+step "io_uring_enter fault injection: EAGAIN, EBUSY, EINTR on every 5th enter (strace)"
+# A refused enter leaves its entries queued; uring_enter_faults checks that every read still
+# completes once with its own bytes, every buffer is dropped once, and the fd count is exact.
+# The log is checked for injected calls, so an injection that silently stopped fails the step.
+if need strace "the io_uring_enter fault injection"; then
+  mapfile -t fault_bin < <(test_executables --test uring_enter_faults)
+  ((${#fault_bin[@]} == 1)) || die "expected one uring_enter_faults binary, got ${#fault_bin[@]}"
+  for errno in EAGAIN EBUSY EINTR; do
+    run_test_binary "${fault_bin[0]}" strace -f --seccomp-bpf -qq -o "$out/enter-$errno.strace" \
+      -e trace=io_uring_enter -e "inject=io_uring_enter:error=$errno:when=5+5"
+    injected=$(grep -c INJECTED "$out/enter-$errno.strace" || true)
+    ((injected > 0)) || die "strace injected no $errno into io_uring_enter"
+    echo "  $errno injected into $injected io_uring_enter calls"
   done
 fi
 
