@@ -20,7 +20,7 @@ use std::task::Context;
 
 use guard_buf::{Counts, GuardBuf};
 use support::{fd_count, wait_until};
-use tandem::runtime::{Builder, UringMode};
+use tandem::runtime::UringMode;
 
 const READS: usize = 100_000;
 const OPENS: usize = 10_000;
@@ -167,13 +167,7 @@ fn dropped_operations_leak_nothing() {
         (UringMode::Auto, 2, true),
     ] {
         let counts = Arc::new(Counts::default());
-        let mut builder = if workers == 0 {
-            Builder::new_current_thread()
-        } else {
-            let mut b = Builder::new_multi_thread();
-            b.worker_threads(workers);
-            b
-        };
+        let mut builder = support::builder_with_workers(workers);
         let rt = builder
             .enable_all()
             .io_uring(mode)

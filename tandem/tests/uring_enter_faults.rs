@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use guard_buf::{Counts, GuardBuf};
 use support::{fd_count, wait_until};
-use tandem::runtime::{Builder, UringMode};
+use tandem::runtime::UringMode;
 
 const BLOCK: usize = 4096;
 const BLOCKS: usize = 1024;
@@ -50,13 +50,7 @@ fn no_operation_is_lost_when_enters_fail() {
 
     for workers in [2, 0] {
         let counts = Arc::new(Counts::default());
-        let mut builder = if workers == 0 {
-            Builder::new_current_thread()
-        } else {
-            let mut b = Builder::new_multi_thread();
-            b.worker_threads(workers);
-            b
-        };
+        let mut builder = support::builder_with_workers(workers);
         // Every read through the ring: a page-cache read on the worker would skip the enters.
         let rt = builder
             .enable_all()

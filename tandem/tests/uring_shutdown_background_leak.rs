@@ -14,7 +14,7 @@ use std::os::fd::AsRawFd;
 use std::time::Duration;
 
 use support::{fd_count, wait_until};
-use tandem::runtime::{Builder, UringMode};
+use tandem::runtime::UringMode;
 
 /// Big enough that reading it from the device takes a while in an io-wq worker.
 const FILE_LEN: usize = 64 << 20;
@@ -36,13 +36,7 @@ fn an_operation_left_in_flight_at_shutdown_keeps_no_runtime_alive() {
     for workers in [0, 2] {
         let baseline = fd_count();
         drop_page_cache(&std_file);
-        let mut builder = if workers == 0 {
-            Builder::new_current_thread()
-        } else {
-            let mut b = Builder::new_multi_thread();
-            b.worker_threads(workers);
-            b
-        };
+        let mut builder = support::builder_with_workers(workers);
         let rt = builder
             .enable_all()
             .io_uring(UringMode::Auto)

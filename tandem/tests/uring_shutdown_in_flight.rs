@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use guard_buf::{Counts, GuardBuf};
 use support::{fd_count, make_fifo, wait_until};
-use tandem::runtime::{Builder, UringMode};
+use tandem::runtime::UringMode;
 
 const IN_FLIGHT: usize = 10_000;
 
@@ -53,13 +53,7 @@ fn shutdown_with_operations_in_flight() {
     ] {
         let what = format!("{mode:?} with {workers} workers, shutdown timeout {timeout:?}");
         let counts = Arc::new(Counts::default());
-        let mut builder = if workers == 0 {
-            Builder::new_current_thread()
-        } else {
-            let mut b = Builder::new_multi_thread();
-            b.worker_threads(workers);
-            b
-        };
+        let mut builder = support::builder_with_workers(workers);
         // Every read through the ring or the pool: tried on the worker first, the regular-file
         // reads would complete from the page cache before shutdown, with nothing in flight.
         let rt = builder

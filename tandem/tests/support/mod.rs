@@ -294,3 +294,15 @@ pub fn process_cpu_time() -> Duration {
     let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
     tv(usage.ru_utime) + tv(usage.ru_stime)
 }
+
+/// A builder for a current-thread runtime (`workers == 0`) or a multi-thread one with `workers`
+/// workers.
+pub fn builder_with_workers(workers: usize) -> Builder {
+    if workers == 0 {
+        Builder::new_current_thread()
+    } else {
+        let mut builder = Builder::new_multi_thread();
+        builder.worker_threads(workers);
+        builder
+    }
+}
