@@ -105,6 +105,12 @@ impl Handle {
                     "UringMode::Required needs the I/O driver: call `enable_io` on the builder",
                 ));
             }
+            // Not silently: a program that only enables time would otherwise never learn why its
+            // file calls run on the pool. Said once per process, and only where io_uring works
+            // (else the probe already said why it does not).
+            if probe::support().rings.is_ok() {
+                log_no_io_driver_once();
+            }
             return Ok(blocking(FallbackCause::NoIoDriver, "the I/O driver is off"));
         };
         if let Err(unavailable) = &probe::support().rings {
@@ -375,6 +381,16 @@ fn log_once(reason: &str) {
     if !LOGGED.swap(true, Ordering::Relaxed) {
         eprintln!(
             "tandem: io_uring unavailable ({reason}); file-system calls use the blocking pool"
+        );
+    }
+}
+
+fn log_no_io_driver_once() {
+    static LOGGED: AtomicBool = AtomicBool::new(false);
+    if !LOGGED.swap(true, Ordering::Relaxed) {
+        eprintln!(
+            "tandem: io_uring not used: a runtime was built without the I/O driver (call \
+             `enable_io` or `enable_all` on the builder); its file-system calls use the blocking pool"
         );
     }
 }
