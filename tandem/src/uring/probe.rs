@@ -2,7 +2,12 @@
 //!
 //! Setting up a ring can fail with ENOSYS (no io_uring), EPERM (a seccomp filter, as in Docker's
 //! default profile, or `kernel.io_uring_disabled`), or ENOMEM (a memlock limit on older kernels).
-//! A kernel with rings may still lack opcodes: `IORING_REGISTER_PROBE` says which.
+//! A kernel with rings may still lack opcodes: `IORING_REGISTER_PROBE` says which. It may also
+//! lack two features the rings themselves rely on, whatever the opcode: shutdown's bounded wait
+//! (`io_uring_enter` with a timeout, `IORING_FEAT_EXT_ARG`, Linux 5.11) and its cancel of
+//! everything in flight (`IORING_OP_ASYNC_CANCEL` with `ANY | ALL`, Linux 5.19). Without either,
+//! a shutdown could wait forever or leave operations running, so such a kernel gets no rings:
+//! file calls use the blocking pool, and the reason is logged once.
 
 use io_uring::{IoUring, Probe};
 use std::io;
@@ -56,6 +61,17 @@ fn probe() -> Support {
             }
         }
     };
+    if let Err(missing) =
+        required_features(ring.params().is_feature_ext_arg(), cancels_any_all(&ring))
+    {
+        return Support {
+            rings: Err(Unavailable {
+                error: io::ErrorKind::Unsupported,
+                raw_os_error: None,
+                reason: missing,
+            }),
+        };
+    }
     let mut probe = Probe::new();
     let mut supported = [false; 256];
     match ring.submitter().register_probe(&mut probe) {
@@ -78,6 +94,53 @@ fn probe() -> Support {
     Support {
         rings: Ok(Opcodes { supported }),
     }
+}
+
+/// `Err` (why, in words an operator can act on) unless the kernel has every ring-wide feature
+/// the rings rely on (see the module docs).
+fn required_features(ext_arg: bool, cancel_any_all: bool) -> Result<(), String> {
+    let mut missing = Vec::new();
+    if !ext_arg {
+        missing.push("IORING_FEAT_EXT_ARG (Linux 5.11), for shutdown's bounded wait");
+    }
+    if !cancel_any_all {
+        missing.push("ASYNC_CANCEL with ANY|ALL (Linux 5.19), for shutdown's cancel");
+    }
+    if missing.is_empty() {
+        Ok(())
+    } else {
+        Err(format!("the kernel lacks {}", missing.join(" and ")))
+    }
+}
+
+/// Whether `IORING_OP_ASYNC_CANCEL` takes `IORING_ASYNC_CANCEL_ANY | ALL` on this kernel: a
+/// cancel of everything on the empty probe ring finds nothing (`-ENOENT`, or 0) where it does,
+/// and is rejected (`-EINVAL`) where it does not.
+fn cancels_any_all(ring: &IoUring) -> bool {
+    let entry = io_uring::opcode::AsyncCancel2::new(io_uring::types::CancelBuilder::any().all())
+        .build()
+        .user_data(1);
+    // SAFETY: the entry points at no memory; the probe ring is ours alone.
+    if unsafe { ring.submission_shared().push(&entry) }.is_err() {
+        return false;
+    }
+    // An enter may be refused for now (EINTR, EAGAIN, EBUSY): try a few times.
+    for _ in 0..16 {
+        match ring.submit_and_wait(1) {
+            Ok(_) => break,
+            Err(e)
+                if matches!(
+                    e.raw_os_error(),
+                    Some(libc::EINTR | libc::EAGAIN | libc::EBUSY)
+                ) => {}
+            Err(_) => return false,
+        }
+    }
+    // SAFETY: the probe ring is used by this thread only; nothing else reaps it.
+    let result = unsafe { ring.completion_shared() }
+        .next()
+        .map(|cqe| cqe.result());
+    result.is_some_and(|r| r == 0 || r == -libc::ENOENT)
 }
 
 /// Why `io_uring_setup` failed, in words an operator can act on.
@@ -114,5 +177,36 @@ impl Unavailable {
             base.kind(),
             format!("io_uring required but {}", self.reason),
         )
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::{required_features, support};
+
+    #[test]
+    fn a_kernel_without_a_ring_wide_feature_gets_no_rings() {
+        assert!(required_features(true, true).is_ok());
+        let no_ext_arg = required_features(false, true).unwrap_err();
+        assert!(no_ext_arg.contains("IORING_FEAT_EXT_ARG"), "{no_ext_arg}");
+        let no_cancel_all = required_features(true, false).unwrap_err();
+        assert!(no_cancel_all.contains("ANY|ALL"), "{no_cancel_all}");
+        let neither = required_features(false, false).unwrap_err();
+        assert!(
+            neither.contains("EXT_ARG") && neither.contains("ANY|ALL"),
+            "{neither}"
+        );
+    }
+
+    /// This machine's kernel (6.x) has both: the probe must find them, not fall back.
+    #[test]
+    fn this_kernel_has_the_ring_wide_features() {
+        if let Err(unavailable) = &support().rings {
+            assert!(
+                !unavailable.reason.contains("lacks"),
+                "a 5.19+ kernel was judged to lack a feature: {}",
+                unavailable.reason
+            );
+        }
     }
 }
