@@ -232,7 +232,7 @@ impl Inner {
                 shared = self.shared.lock();
             }
             shared.num_idle += 1;
-            let idle_since = Instant::now();
+            let mut idle_since = Instant::now();
             while !shared.shutdown {
                 let waited = idle_since.elapsed();
                 let remaining = self.keep_alive.saturating_sub(waited);
@@ -244,6 +244,13 @@ impl Inner {
                     continue 'main;
                 }
                 if !shared.shutdown && timed_out && idle_since.elapsed() >= self.keep_alive {
+                    if crate::uring::thread_has_submitted() {
+                        // Its io_uring requests would be cancelled with it (a former worker
+                        // after `block_in_place`, a thread that waited on a file call): it
+                        // stays, idle, until the runtime shuts down.
+                        idle_since = Instant::now();
+                        continue;
+                    }
                     shared.num_idle -= 1;
                     let me = shared.threads.remove(&id);
                     join_previous = std::mem::replace(&mut shared.last_exited, me);

@@ -38,7 +38,7 @@ mod tests;
 pub(crate) use handle::{Handle, Route, Uring};
 pub use metrics::{FallbackCause, RingStats, UringStats};
 pub(crate) use op::{CqeResult, Op, OpCode};
-pub(crate) use ring::{InlineCall, LocalRing};
+pub(crate) use ring::{thread_has_submitted, InlineCall, LocalRing};
 
 /// How long runtime shutdown waits for operations in flight before leaking them, at most
 /// (`Runtime::shutdown_timeout` can make it shorter).

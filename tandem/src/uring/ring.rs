@@ -655,6 +655,9 @@ impl Submitter<'_> {
             self.ring.metrics.enters.fetch_add(1, Ordering::Relaxed);
             match self.ring.uring.submit() {
                 Ok(n) => {
+                    if n > 0 {
+                        SUBMITTED_HERE.with(|submitted| submitted.set(true));
+                    }
                     self.sq.unsubmitted -= n.min(self.sq.unsubmitted);
                     if n == 0 {
                         // The kernel took nothing without saying why: as EAGAIN.
@@ -710,6 +713,19 @@ impl Submitter<'_> {
             let _ = self.ring.uring.submitter().submit_with_args(1, &args);
         }
     }
+}
+
+std::thread_local! {
+    /// This thread has submitted io_uring requests (an `io_uring_enter` that took entries).
+    static SUBMITTED_HERE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// True if this thread ever submitted io_uring requests. The kernel ties a request to the
+/// thread whose enter submitted it and cancels the thread's pending requests when it exits, so
+/// such a thread must outlive them: the blocking pool keeps it until the runtime shuts down
+/// (whose rings are drained first) rather than end it after its keep-alive.
+pub(crate) fn thread_has_submitted() -> bool {
+    SUBMITTED_HERE.with(std::cell::Cell::get)
 }
 
 /// Adds `n` to a counter that has one writer at a time (its writers are ordered by the
