@@ -6,7 +6,8 @@
 //! owner pushes it within one wake-up: it never sleeps on a queued cancel (loom reports the
 //! deadlock if it could).
 
-use crate::driver::{Cfg, Driver, SharedDriver, WorkerParker};
+use super::shared_driver;
+use crate::driver::WorkerParker;
 use crate::loom::sync::Mutex;
 use loom::sync::atomic::{AtomicBool, Ordering};
 use loom::sync::Arc;
@@ -27,19 +28,6 @@ impl Remote {
         }
         std::mem::take(&mut *self.list.lock())
     }
-}
-
-fn shared_driver() -> std::sync::Arc<SharedDriver> {
-    let (driver, handle) = Driver::new(Cfg {
-        enable_io: false,
-        enable_time: false,
-        start_paused: false,
-        uring_mode: crate::runtime::UringMode::Off,
-        fs_nowait_first: false,
-        worker_rings: 0,
-    })
-    .expect("an I/O-less driver cannot fail");
-    SharedDriver::new(driver, handle)
 }
 
 #[test]

@@ -6,7 +6,8 @@
 //! unparks both, in every interleaving with their parks; each park must return, or loom reports
 //! the deadlock. A second model has one worker park twice, so the driver changes hands.
 
-use crate::driver::{Cfg, Driver, SharedDriver, WorkerParker};
+use super::shared_driver;
+use crate::driver::WorkerParker;
 use loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use loom::sync::Arc;
 use loom::thread;
@@ -17,19 +18,6 @@ fn park_until(parker: &mut WorkerParker, flag: &AtomicUsize, value: usize) {
     while flag.load(SeqCst) < value {
         parker.park();
     }
-}
-
-fn shared_driver() -> std::sync::Arc<SharedDriver> {
-    let (driver, handle) = Driver::new(Cfg {
-        enable_io: false,
-        enable_time: false,
-        start_paused: false,
-        uring_mode: crate::runtime::UringMode::Off,
-        fs_nowait_first: false,
-        worker_rings: 0,
-    })
-    .expect("an I/O-less driver cannot fail");
-    SharedDriver::new(driver, handle)
 }
 
 #[test]
