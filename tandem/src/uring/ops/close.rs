@@ -85,8 +85,8 @@ mod tests {
 
     /// A kernel that answers the close with ECANCELED (a file system's flush may) released the
     /// fd number all the same: the op must not close it again, whoever holds the number now.
-    #[test]
-    fn a_kernel_ecanceled_never_closes_the_fd_number_twice() {
+    /// A close whose entry was built: the fd (returned) is given up to the kernel.
+    fn submitted_close() -> (Close, i32) {
         let file = OwnedFd::from(std::fs::File::open("/dev/null").unwrap());
         let mut op = Close {
             fd: Some(file),
@@ -94,6 +94,12 @@ mod tests {
         };
         let _entry = op.entry();
         let raw = op.raw;
+        (op, raw)
+    }
+
+    #[test]
+    fn a_kernel_ecanceled_never_closes_the_fd_number_twice() {
+        let (mut op, raw) = submitted_close();
         // The kernel closed the number and the next open reused it: the number is open again,
         // and not ours. (Standing in for both, we leave it open: closing and reopening could
         // race with other tests for the number.)
@@ -112,13 +118,7 @@ mod tests {
     /// An entry a shut-down ring refused never reached a kernel: the op closes the fd itself.
     #[test]
     fn a_refused_close_closes_the_fd_itself() {
-        let file = OwnedFd::from(std::fs::File::open("/dev/null").unwrap());
-        let mut op = Close {
-            fd: Some(file),
-            raw: -1,
-        };
-        let _entry = op.entry();
-        let raw = op.raw;
+        let (mut op, raw) = submitted_close();
         assert!(fd_is_open(raw));
         op.release(CqeResult::refused());
         assert!(!fd_is_open(raw), "a refused close leaked its fd");
