@@ -16,7 +16,7 @@ use std::task::{Context, Poll};
 use std::time::Duration;
 
 use support::{fd_count, make_fifo, wait_until};
-use tandem::runtime::{Builder, UringMode};
+use tandem::runtime::Builder;
 
 type ReadFuture = Pin<Box<dyn Future<Output = (std::io::Result<usize>, Vec<u8>)> + Send>>;
 
@@ -28,17 +28,9 @@ fn a_read_dropped_off_its_ring_is_cancelled_while_the_owner_is_parked() {
     make_fifo(&fifo_path);
     let baseline = fd_count();
 
-    let rt = Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .io_uring(UringMode::Auto)
-        .fs_nowait_first(false)
-        .build()
-        .unwrap();
-    if !rt.handle().metrics().io_uring().enabled {
-        eprintln!("io_uring is unavailable here: the test has nothing to check");
+    let Some(rt) = support::ring_runtime(Builder::new_multi_thread().worker_threads(2)) else {
         return;
-    }
+    };
     // O_RDWR: opening a FIFO for reading alone would wait for a writer.
     let fifo = std::sync::Arc::new(rt.block_on(async {
         tandem::fs::OpenOptions::new()

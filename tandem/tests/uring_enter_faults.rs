@@ -18,7 +18,6 @@ use std::time::Duration;
 
 use guard_buf::{Counts, GuardBuf};
 use support::{fd_count, wait_until};
-use tandem::runtime::UringMode;
 
 const BLOCK: usize = 4096;
 const BLOCKS: usize = 1024;
@@ -52,16 +51,9 @@ fn no_operation_is_lost_when_enters_fail() {
         let counts = Arc::new(Counts::default());
         let mut builder = support::builder_with_workers(workers);
         // Every read through the ring: a page-cache read on the worker would skip the enters.
-        let rt = builder
-            .enable_all()
-            .io_uring(UringMode::Auto)
-            .fs_nowait_first(false)
-            .build()
-            .unwrap();
-        if !rt.handle().metrics().io_uring().enabled {
-            eprintln!("io_uring is unavailable here: the test has nothing to check");
+        let Some(rt) = support::ring_runtime(&mut builder) else {
             return;
-        }
+        };
         let ops = if workers == 0 {
             total_ops / 5
         } else {

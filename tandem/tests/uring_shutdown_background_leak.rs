@@ -14,7 +14,6 @@ use std::os::fd::AsRawFd;
 use std::time::Duration;
 
 use support::{fd_count, wait_until};
-use tandem::runtime::UringMode;
 
 /// Big enough that reading it from the device takes a while in an io-wq worker.
 const FILE_LEN: usize = 64 << 20;
@@ -37,16 +36,9 @@ fn an_operation_left_in_flight_at_shutdown_keeps_no_runtime_alive() {
         let baseline = fd_count();
         drop_page_cache(&std_file);
         let mut builder = support::builder_with_workers(workers);
-        let rt = builder
-            .enable_all()
-            .io_uring(UringMode::Auto)
-            .fs_nowait_first(false)
-            .build()
-            .unwrap();
-        if !rt.handle().metrics().io_uring().enabled {
-            eprintln!("io_uring is unavailable here: the test has nothing to check");
+        let Some(rt) = support::ring_runtime(&mut builder) else {
             return;
-        }
+        };
         let file = rt.block_on(tandem::fs::File::open(&path)).unwrap();
         rt.spawn(async move {
             let (res, buf) = file.read_at(vec![0u8; FILE_LEN], 0).await;

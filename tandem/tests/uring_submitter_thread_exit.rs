@@ -13,7 +13,7 @@ use std::task::Poll;
 use std::time::Duration;
 
 use support::make_fifo;
-use tandem::runtime::{Builder, UringMode};
+use tandem::runtime::Builder;
 
 #[test]
 fn a_read_outlives_the_exit_of_the_thread_that_submitted_it() {
@@ -21,18 +21,13 @@ fn a_read_outlives_the_exit_of_the_thread_that_submitted_it() {
     std::fs::create_dir_all(&dir).unwrap();
     let fifo_path = dir.join("fifo");
     make_fifo(&fifo_path);
-    let rt = Builder::new_multi_thread()
-        .worker_threads(1)
-        .thread_keep_alive(Duration::from_millis(20))
-        .enable_all()
-        .io_uring(UringMode::Auto)
-        .fs_nowait_first(false)
-        .build()
-        .unwrap();
-    if !rt.handle().metrics().io_uring().enabled {
-        eprintln!("io_uring is unavailable here: the test has nothing to check");
+    let Some(rt) = support::ring_runtime(
+        Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_keep_alive(Duration::from_millis(20)),
+    ) else {
         return;
-    }
+    };
     let mut writer = std::fs::OpenOptions::new()
         .read(true)
         .write(true)

@@ -306,3 +306,20 @@ pub fn builder_with_workers(workers: usize) -> Builder {
         builder
     }
 }
+
+/// A runtime from `builder` with every driver, io_uring on (`Auto`), and no page-cache-first
+/// reads, so every file operation goes through a ring. `None`, said on stderr, where io_uring
+/// is unavailable: a test of the rings then has nothing to check.
+pub fn ring_runtime(builder: &mut Builder) -> Option<Runtime> {
+    let rt = builder
+        .enable_all()
+        .io_uring(tandem::runtime::UringMode::Auto)
+        .fs_nowait_first(false)
+        .build()
+        .unwrap();
+    if !rt.handle().metrics().io_uring().enabled {
+        eprintln!("io_uring is unavailable here: the test has nothing to check");
+        return None;
+    }
+    Some(rt)
+}
