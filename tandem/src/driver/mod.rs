@@ -17,7 +17,7 @@ mod park;
 mod worker_park;
 
 #[cfg(all(test, loom))]
-mod tests;
+pub(crate) mod tests;
 
 /// The time driver's handle.
 pub(crate) use crate::time::Handle as TimeHandle;

@@ -6,8 +6,8 @@ mod loom_worker_park;
 use crate::driver::{Cfg, Driver, SharedDriver};
 
 /// A runtime's shared driver without I/O or time: its sleep is loom's condition variable
-/// standing in for `epoll_wait`.
-fn shared_driver() -> std::sync::Arc<SharedDriver> {
+/// standing in for `epoll_wait`. Also the scheduler's models' driver.
+pub(crate) fn shared_driver() -> std::sync::Arc<SharedDriver> {
     let (driver, handle) = Driver::new(Cfg {
         enable_io: false,
         enable_time: false,

@@ -18,7 +18,7 @@
 
 use super::{model, shard_zero_id};
 use crate::blocking::BlockingPool;
-use crate::driver::{Cfg, Driver, Parker, SharedDriver, WorkerParker};
+use crate::driver::{Parker, WorkerParker};
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use crate::loom::sync::Arc;
 use crate::runtime::builder::ThreadHooks;
@@ -69,17 +69,7 @@ const NUM_WORKERS: usize = 2;
 fn build() -> (Arc<Handle>, Vec<TestWorker>, BlockingPool) {
     let mut remotes = Vec::new();
     let mut parts = Vec::new();
-    // An I/O-less driver: its sleep is a loom condition variable standing in for epoll_wait.
-    let (driver, driver_handle) = Driver::new(Cfg {
-        enable_io: false,
-        enable_time: false,
-        start_paused: false,
-        uring_mode: crate::runtime::UringMode::Off,
-        fs_nowait_first: false,
-        worker_rings: 0,
-    })
-    .expect("an I/O-less driver cannot fail");
-    let shared_driver = SharedDriver::new(driver, driver_handle);
+    let shared_driver = crate::driver::tests::shared_driver();
     for index in 0..NUM_WORKERS {
         let (steal, run_queue) = queue::local();
         let park = WorkerParker::new(shared_driver.clone());
