@@ -33,6 +33,19 @@ async fn read_all_available(fd: &AsyncFd<UnixStream>) -> Vec<u8> {
     }
 }
 
+/// Waits for readiness and drains until `len` bytes came. Readiness may be spurious, as
+/// Tokio documents: an edge-triggered event that `epoll_wait` reports again (an event fired
+/// while the kernel was collecting it is re-queued) sets readiness with a newer tick than
+/// the one the drain cleared, so one wait can end with nothing to read. CI saw it (2 in 300
+/// runs of the old single-drain assertion on 8 workers).
+async fn read_len(fd: &AsyncFd<UnixStream>, len: usize) -> Vec<u8> {
+    let mut out = Vec::new();
+    while out.len() < len {
+        out.extend(read_all_available(fd).await);
+    }
+    out
+}
+
 #[test]
 fn guards_read_and_clear() {
     each_flavor(|_, rt| {
@@ -40,10 +53,10 @@ fn guards_read_and_clear() {
             let (a, mut b) = nonblocking_pair();
             let fd = AsyncFd::new(a).unwrap();
             b.write_all(b"hello").unwrap();
-            assert_eq!(read_all_available(&fd).await, b"hello");
+            assert_eq!(read_len(&fd, 5).await, b"hello");
 
             // After the WouldBlock cleared it, the next wait needs a new edge.
-            let reader = async { read_all_available(&fd).await };
+            let reader = async { read_len(&fd, 5).await };
             let writer = async {
                 tandem::task::yield_now().await;
                 b.write_all(b"again").unwrap();
