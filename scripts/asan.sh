@@ -108,12 +108,6 @@ for bin in "${bins[@]}"; do
       run "$bin" "$name" "" --skip _falls_back_and_logs_once
       run "$bin" "$name (under strace, no leak check)" detect_leaks=0 _falls_back_and_logs_once
       ;;
-    uring_shutdown_background_leak)
-      # It leaves a read in flight past shutdown_background on purpose: the runtime leaks that
-      # operation's cell (the kernel may still write its buffer), which LeakSanitizer rightly
-      # reports. Memory errors are still caught.
-      run "$bin" "$name (leaks an op on purpose, no leak check)" detect_leaks=0
-      ;;
     *)
       run "$bin" "$name" ""
       ;;

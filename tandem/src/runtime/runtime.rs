@@ -124,7 +124,8 @@ impl Runtime {
     /// Shuts down, waiting at most `duration` for blocking tasks. Tasks are cancelled as on
     /// drop; blocking threads still running after the timeout are left to finish on their own.
     /// io_uring operations still in flight are cancelled and waited for at most `duration` too
-    /// (10 s on drop); any left then are leaked, never freed while the kernel may write them.
+    /// (10 s on drop); any left then go to a reaper thread that frees them at their completions
+    /// (never before: the kernel may still write them) and then closes their rings.
     pub fn shutdown_timeout(mut self, duration: Duration) {
         self.handle
             .inner

@@ -170,12 +170,8 @@ impl CurrentThread {
         if let Some(mut core) = self.core.take() {
             core.tasks.clear();
             let deadline = handle.driver.uring.shutdown_deadline();
-            if let Some(mut ring) = core.ring.take() {
-                if !ring.submitter().shutdown(deadline) {
-                    eprintln!(
-                        "tandem: io_uring operations still in flight at shutdown; their memory is leaked"
-                    );
-                }
+            if let Some(ring) = core.ring.take() {
+                ring.shutdown(deadline);
             }
             handle.driver.uring.shutdown_shared(deadline);
             if let Some(driver) = core.driver.as_mut() {

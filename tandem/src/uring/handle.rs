@@ -220,7 +220,7 @@ impl Handle {
         self.drain_limit_nanos.fetch_min(nanos, Ordering::Relaxed);
     }
 
-    /// When shutdown stops waiting for operations in flight (and leaks what is left).
+    /// When shutdown stops waiting for operations in flight (and hands them to the reaper).
     pub(crate) fn shutdown_deadline(&self) -> Instant {
         Instant::now() + Duration::from_nanos(self.drain_limit_nanos.load(Ordering::Relaxed))
     }
@@ -230,7 +230,10 @@ impl Handle {
     pub(crate) fn shutdown_shared(&self, deadline: Instant) {
         self.shut_down.store(true, Ordering::Release);
         if let Some(rings) = self.rings() {
-            rings.shared.with_shared(|sub| sub.shutdown(deadline));
+            let drained = rings.shared.with_shared(|sub| sub.shutdown(deadline));
+            if drained == Some(false) {
+                super::reaper::adopt(LocalRing::new(rings.shared.clone()));
+            }
         }
     }
 

@@ -16,9 +16,11 @@
 //! 1. The scheduler drops every task: futures of operations in flight hand them to their rings
 //!    and queue cancel requests.
 //! 2. With the cores handed in, each ring pushes a cancel-all, submits, and reaps until nothing
-//!    is in flight or the deadline passes. An operation still in flight at the deadline is
-//!    leaked (its memory is never freed, since the kernel may still write it).
-//! 3. The rings are closed with the runtime; their fds leave epoll on close.
+//!    is in flight or the deadline passes (zero for `shutdown_background`).
+//! 3. A ring with operations still in flight goes to the reaper thread (`reaper.rs`), which
+//!    reaps it until they complete (their cells are freed then, never before: the kernel may
+//!    still write them) and then drops it. Other rings close with the runtime; their fds leave
+//!    epoll on close.
 //!
 //! Ring fds are close-on-exec; forking without exec while a runtime runs is not supported (the
 //! child would share the rings' memory).
@@ -29,6 +31,7 @@ mod metrics;
 pub(crate) mod op;
 pub(crate) mod ops;
 mod probe;
+mod reaper;
 mod ring;
 mod state;
 
@@ -40,7 +43,7 @@ pub use metrics::{FallbackCause, RingStats, UringStats};
 pub(crate) use op::{CqeResult, Op, OpCode};
 pub(crate) use ring::{thread_has_submitted, InlineCall, LocalRing};
 
-/// How long runtime shutdown waits for operations in flight before leaking them, at most
+/// How long runtime shutdown waits for operations in flight before handing them to the reaper, at most
 /// (`Runtime::shutdown_timeout` can make it shorter).
 pub(crate) const SHUTDOWN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 

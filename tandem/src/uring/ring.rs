@@ -517,6 +517,30 @@ impl LocalRing {
         n
     }
 
+    /// Shutdown of a worker ring (`Submitter::shutdown`); if operations are still in flight at
+    /// the deadline, the ring goes to the reaper thread, which frees their cells at their CQEs.
+    pub(crate) fn shutdown(mut self, deadline: Instant) {
+        if !self.submitter().shutdown(deadline) {
+            super::reaper::adopt(self);
+        }
+    }
+
+    /// For the reaper: submits the entries still queued, in this ring's queue or, for the shared
+    /// ring, in the queue behind its mutex.
+    pub(crate) fn submit_leftovers(&mut self) {
+        let shared = self.ring.with_shared(|sub| {
+            let _ = sub.flush();
+        });
+        if shared.is_none() {
+            let _ = self.submitter().flush();
+        }
+    }
+
+    /// Nothing pushed on this ring waits for its CQE any more (queued entries count as pushed).
+    pub(crate) fn is_drained(&self) -> bool {
+        self.ring.in_flight() == 0
+    }
+
     /// Submits every queued entry and reaps. Returns the completions reaped; if none, every
     /// entry has reached the kernel.
     ///
@@ -686,7 +710,7 @@ impl Submitter<'_> {
     }
 
     /// Shutdown: cancel everything in flight and wait (bounded) for the CQEs. Returns false if
-    /// operations were still in flight at the deadline (their memory is leaked, never freed).
+    /// operations were still in flight at the deadline (the caller hands the ring to the reaper).
     pub(crate) fn shutdown(&mut self, deadline: Instant) -> bool {
         self.drain_remote();
         if self.ring.in_flight() > 0 {

@@ -19,7 +19,8 @@
 //! - Dropping the future clears WAKER in the same read-modify-write that sets DROPPED. If the
 //!   operation was not complete, the slot is then the future's, which empties it at once: an
 //!   operation left in flight (a FIFO read nobody feeds, one still running at the shutdown
-//!   deadline and leaked) must not keep its task, and through it the whole runtime, alive.
+//!   deadline and left to the reaper) must not keep its task, and through it the whole
+//!   runtime, alive.
 
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::AcqRel, Ordering::Acquire};
 use std::fmt;

@@ -261,12 +261,8 @@ impl Core {
 
     /// Shutdown: cancel the ring's operations and wait for their completions (bounded).
     pub(super) fn shutdown_ring(&mut self, deadline: std::time::Instant) {
-        if let Some(mut ring) = self.ring.take() {
-            if !ring.submitter().shutdown(deadline) {
-                eprintln!(
-                    "tandem: io_uring operations still in flight at shutdown; their memory is leaked"
-                );
-            }
+        if let Some(ring) = self.ring.take() {
+            ring.shutdown(deadline);
         }
     }
 }

@@ -190,8 +190,9 @@ fn waker_change_races_completion() {
 }
 
 /// The future is dropped while its operation is in flight: it frees its waker then and there,
-/// not when the cell is freed (a cell leaked at the shutdown deadline never is, and its waker
-/// would keep the task and its runtime alive). Racing the completion, the ring never reads the
+/// not when the cell is freed (a FIFO read nobody feeds never is, and a cell left at the
+/// shutdown deadline only once the reaper reaps it; its waker would keep the task and its
+/// runtime alive meanwhile). Racing the completion, the ring never reads the
 /// slot the future empties (loom checks the cell accesses).
 #[test]
 fn drop_in_flight_releases_the_waker() {
