@@ -677,7 +677,7 @@ impl Submitter<'_> {
                 return self.sq.backlog.is_empty();
             }
             self.ring.metrics.enters.fetch_add(1, Ordering::Relaxed);
-            match self.ring.uring.submit() {
+            match self.enter() {
                 Ok(n) => {
                     if n > 0 {
                         SUBMITTED_HERE.with(|submitted| submitted.set(true));
@@ -707,6 +707,15 @@ impl Submitter<'_> {
                 }
             }
         }
+    }
+
+    /// One `io_uring_enter` submitting the SQ's entries. Unit tests can make it refuse.
+    fn enter(&self) -> io::Result<usize> {
+        #[cfg(all(test, not(loom)))]
+        if let Some(errno) = tests::injected_refusal() {
+            return Err(io::Error::from_raw_os_error(errno));
+        }
+        self.ring.uring.submit()
     }
 
     /// Shutdown: cancel everything in flight and wait (bounded) for the CQEs. Returns false if
@@ -774,5 +783,84 @@ impl std::fmt::Debug for Ring {
             .field("fd", &self.fd())
             .field("in_flight", &self.in_flight())
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::{tag, LocalRing, Ring};
+    use io_uring::{opcode, IoUring};
+    use std::cell::RefCell;
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    std::thread_local! {
+        /// Errnos the next `io_uring_enter`s on this thread fail with, first first.
+        static REFUSALS: RefCell<Vec<i32>> = const { RefCell::new(Vec::new()) };
+    }
+
+    pub(super) fn injected_refusal() -> Option<i32> {
+        REFUSALS.with(|r| {
+            let mut r = r.borrow_mut();
+            (!r.is_empty()).then(|| r.remove(0))
+        })
+    }
+
+    fn refuse_next_enters(errnos: &[i32]) {
+        REFUSALS.with(|r| *r.borrow_mut() = errnos.to_vec());
+    }
+
+    fn ring(shared: bool) -> Arc<Ring> {
+        Ring::new(IoUring::new(8).expect("io_uring_setup"), 0, shared)
+    }
+
+    fn nop() -> io_uring::squeue::Entry {
+        opcode::Nop::new().build().user_data(tag::INTERNAL)
+    }
+
+    /// Reaps until nothing is in flight; false if that takes longer than a bound.
+    fn completes(ring: &Ring) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while ring.in_flight() > 0 {
+            if Instant::now() > deadline {
+                return false;
+            }
+            ring.wait_and_reap(Duration::from_millis(10));
+        }
+        true
+    }
+
+    /// A lone entry whose enter the kernel refuses right before its owner parks: nothing else
+    /// would submit it while the owner sleeps, so `before_park` must not return before the
+    /// kernel has it (the operation would never complete).
+    #[test]
+    fn a_refused_enter_before_parking_is_retried() {
+        for errno in [libc::EAGAIN, libc::EBUSY, libc::EINTR] {
+            let mut local = LocalRing::new(ring(false));
+            local.submitter().push(nop());
+            refuse_next_enters(&[errno, errno]);
+            let reaped = local.before_park();
+            assert!(
+                reaped > 0 || !local.submitter().has_unsubmitted(),
+                "{errno}: before_park returned with the entry still in the SQ"
+            );
+            assert!(
+                completes(local.ring()),
+                "{errno}: the entry never completed"
+            );
+            assert!(injected_refusal().is_none(), "every refusal was used");
+        }
+    }
+
+    /// The shared ring has no owner that would submit later: `submit_shared` returns only once
+    /// the kernel took the entry.
+    #[test]
+    fn a_refused_enter_on_the_shared_ring_is_retried() {
+        let ring = ring(true);
+        refuse_next_enters(&[libc::EBUSY, libc::EAGAIN, libc::EINTR]);
+        assert!(ring.submit_shared(|sub| sub.push(nop())));
+        assert!(!ring.with_shared(|sub| sub.has_unsubmitted()).unwrap());
+        assert!(completes(&ring), "the entry never completed");
+        assert!(injected_refusal().is_none(), "every refusal was used");
     }
 }
