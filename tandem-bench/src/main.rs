@@ -320,7 +320,7 @@ fn main() -> ExitCode {
     let suite_list: Vec<String> = plan
         .iter()
         .map(|(s, w)| match (s.kind, w.len()) {
-            (Kind::Http, _) => format!("{} ({} servers)", s.name, http_plan.servers.len()),
+            (Kind::Http, _) => format!("{} ({})", s.name, http_plan.outline()),
             (Kind::Fs, _) => format!("{} ({} workloads)", s.name, fs_workloads.len()),
             (_, 1) => format!("{} (1 workload)", s.name),
             (_, n) => format!("{} ({n} workloads)", s.name),
@@ -432,8 +432,12 @@ mod tests {
             panic!("did not parse");
         };
         let plan = a.http.plan(http::Mode::Selected, 2);
-        assert_eq!((plan.threads, plan.connections, plan.wrk), (2, 100, true));
-        assert_eq!(plan.servers, [http::Arch::Tandem, http::Arch::Tokio]);
+        assert_eq!((plan.threads, plan.wrk), (2, true));
+        let [load] = &plan.loads[..] else {
+            panic!("--connections gives one load: {:?}", plan.loads);
+        };
+        assert_eq!(load.connections, 100);
+        assert_eq!(load.servers, [http::Arch::Tandem, http::Arch::Tokio]);
         assert!(parse(&["--connections", "0"]).is_err());
         assert!(parse(&["--servers", "nginx"]).is_err());
     }

@@ -14,15 +14,19 @@
 //! Each is loaded by [`loadgen`] (`wrk` rebuilt on threads and mio, depending on neither
 //! runtime), or by `wrk` itself with `--wrk` ([`wrk`]). The steps:
 //!
-//! 1. [`options`] turns the flags into a [`Plan`]: `-t4 -c1000` as the published table, for
-//!    10 s per run and 3 runs (5 s per run when every suite runs; 1 s, 1 run, `-t2 -c50` with
-//!    `--quick`);
-//! 2. [`suite`] runs the plan in rounds: every server once per round, a fresh process per
+//! 1. [`options`] turns the flags into a [`Plan`]: two loads, one after the other, `-t4
+//!    -c1000` as the published table (every server) and then `-t4 -c10000` (Tandem and Tokio),
+//!    for 10 s per run and 3 runs (5 s per run when every suite runs); with `--quick`, one
+//!    load of `-t2 -c50`, 1 s, 1 run; `--connections C` makes it one load of `C`;
+//! 2. [`suite`] runs each load in rounds: every server once per round, a fresh process per
 //!    run, Tandem and Tokio swapping which goes first every round (ABBA), so that the pair
 //!    compared is measured seconds apart; a progress bar per server;
-//! 3. [`report`] prints the table (medians over the runs, their spread, each row's ratio to
-//!    the Tokio run of the same round) and the error breakdown, and writes the results as
-//!    JSON and as an SVG chart ([`svg`]) under `target/tandem-bench/`.
+//! 3. [`report`] prints each load's table (medians over the runs, their spread, each row's
+//!    ratio to the Tokio run of the same round), the error breakdown, how soon the last
+//!    connection got its first response after the first one did, and the range of the
+//!    per-second figures; it writes the results as JSON (with every run's seconds) and as an
+//!    SVG chart ([`svg`]) under `target/tandem-bench/`, and [`timeline_svg`] draws the latency
+//!    second by second beside them.
 
 mod child;
 pub mod loadgen;
@@ -31,10 +35,11 @@ pub mod report;
 pub mod server;
 mod suite;
 mod svg;
+mod timeline_svg;
 pub mod wire;
 mod wrk;
 
-pub use options::{Mode, Options, Plan, USAGE};
+pub use options::{LoadLevel, Mode, Options, Plan, USAGE};
 pub use suite::run;
 
 /// A server architecture.

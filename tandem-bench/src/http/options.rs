@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use super::report::fmt_count;
 use super::Arch;
 
 /// The flags, as given (`None`: not given).
@@ -20,15 +21,19 @@ pub struct Options {
 pub const USAGE: &str = "\
 HTTP suite options (`http`):
   --threads T        load generator threads (default: 4, as `wrk -t4`)
-  --connections C    keep-alive connections in all (default: 1000, as `wrk -c1000`)
+  --connections C    keep-alive connections in all, one load (default: two loads, 1000
+                     for every server as `wrk -c1000`, then 10000 for Tandem and Tokio;
+                     50 with --quick)
   --duration D       length of each run: 10s, 500ms, 1m (default: 10s with `http`,
                      5s when every suite runs, 1s with --quick)
   --runs R           runs of each server (default: 3; 1 with --quick)
-  --servers LIST     which servers, e.g. tandem,tokio (default: single,thread,tandem,tokio)
+  --servers LIST     which servers, e.g. tandem,tokio, at every load (default:
+                     single,thread,tandem,tokio; tandem,tokio at 10000 connections)
   --timeout D        a request without a response after D is a timeout error (default: 2s)
   --wrk              load with `wrk` (must be on the PATH) instead of the built-in generator
   --workers N (above) sets the worker threads of the Tandem and Tokio servers. Besides the
-  table, the results go to target/tandem-bench/http-tT-cC.json and .svg.";
+  table, each load's results go to target/tandem-bench/http-tT-cC.json and .svg, and its
+  latency second by second to http-tT-cC-timeline.svg.";
 
 /// Why the suite runs, which sets its defaults.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -41,19 +46,29 @@ pub enum Mode {
     Quick,
 }
 
+/// Connections of the default loads: the published table's, then ten times as many, to see
+/// how the tail latency holds up; `--quick`'s.
+const CONNECTIONS: usize = 1000;
+const MANY_CONNECTIONS: usize = 10_000;
+const QUICK_CONNECTIONS: usize = 50;
+
+/// The servers measured at [`MANY_CONNECTIONS`] unless `--servers` says otherwise: the two
+/// runtimes. The blocking servers are the published table's baselines at `-c1000`, and cannot
+/// hold 10,000 connections anyway (one serves a single connection at a time, the other caps
+/// its threads at 4,096); leaving them out keeps the main job within a minute more.
+const MANY_CONNECTIONS_SERVERS: [Arch; 2] = [Arch::Tandem, Arch::Tokio];
+
 /// What the suite will do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
     /// Load generator threads.
     pub threads: usize,
-    /// Connections in all.
-    pub connections: usize,
+    /// The loads, measured one after the other, each with a table and files of its own.
+    pub loads: Vec<LoadLevel>,
     /// Length of each run.
     pub duration: Duration,
-    /// Runs per server.
+    /// Runs per server and load.
     pub runs: usize,
-    /// The servers, in the order of the published table.
-    pub servers: Vec<Arch>,
     /// Request (and connect) timeout.
     pub timeout: Duration,
     /// Load with `wrk` rather than the built-in generator.
@@ -62,12 +77,49 @@ pub struct Plan {
     pub workers: usize,
 }
 
+/// One load of a plan.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoadLevel {
+    /// Connections in all.
+    pub connections: usize,
+    /// The servers, in the order of the published table.
+    pub servers: Vec<Arch>,
+}
+
 impl Plan {
     /// A rough estimate of how long the plan takes.
     pub fn estimate(&self) -> Duration {
-        // Per run: starting the server, connecting, and closing everything at the end.
-        const OVERHEAD: Duration = Duration::from_millis(600);
-        (self.duration + OVERHEAD) * (self.runs * self.servers.len()) as u32
+        self.loads.iter().map(|load| self.estimate_load(load)).sum()
+    }
+
+    /// The servers at each load, in a few words: `4 servers at 1,000 connections, 2 at 10,000`.
+    pub fn outline(&self) -> String {
+        let loads: Vec<String> = self
+            .loads
+            .iter()
+            .enumerate()
+            .map(|(i, load)| {
+                let servers = match (i, load.servers.len()) {
+                    (0, 1) => "1 server".to_string(),
+                    (0, n) => format!("{n} servers"),
+                    (_, n) => n.to_string(),
+                };
+                let connections = fmt_count(load.connections as u64);
+                match i {
+                    0 => format!("{servers} at {connections} connections"),
+                    _ => format!("{servers} at {connections}"),
+                }
+            })
+            .collect();
+        loads.join(", ")
+    }
+
+    /// A rough estimate of how long `load` takes.
+    pub fn estimate_load(&self, load: &LoadLevel) -> Duration {
+        // Per run: starting the server, and closing everything at the end, which takes
+        // longer the more connections there are (measured: 0.6 s at 1,000, 1.1 s at 10,000).
+        let overhead = Duration::from_millis(550 + load.connections as u64 / 20);
+        (self.duration + overhead) * (self.runs * load.servers.len()) as u32
     }
 }
 
@@ -109,17 +161,28 @@ impl Options {
 
     /// The plan: the flags given, and defaults for `mode` for the rest.
     pub fn plan(&self, mode: Mode, workers: usize) -> Plan {
-        let (threads, connections, duration, runs) = match mode {
-            Mode::Selected => (4, 1000, Duration::from_secs(10), 3),
-            Mode::EverySuite => (4, 1000, Duration::from_secs(5), 3),
-            Mode::Quick => (2, 50, Duration::from_secs(1), 1),
+        let (threads, duration, runs) = match mode {
+            Mode::Selected => (4, Duration::from_secs(10), 3),
+            Mode::EverySuite => (4, Duration::from_secs(5), 3),
+            Mode::Quick => (2, Duration::from_secs(1), 1),
+        };
+        let level = |connections: usize, servers: &[Arch]| LoadLevel {
+            connections,
+            servers: self.servers.clone().unwrap_or_else(|| servers.to_vec()),
+        };
+        let loads = match (self.connections, mode) {
+            (Some(connections), _) => vec![level(connections, &Arch::ALL)],
+            (None, Mode::Quick) => vec![level(QUICK_CONNECTIONS, &Arch::ALL)],
+            (None, Mode::Selected | Mode::EverySuite) => vec![
+                level(CONNECTIONS, &Arch::ALL),
+                level(MANY_CONNECTIONS, &MANY_CONNECTIONS_SERVERS),
+            ],
         };
         Plan {
             threads: self.threads.unwrap_or(threads),
-            connections: self.connections.unwrap_or(connections),
+            loads,
             duration: self.duration.unwrap_or(duration),
             runs: self.runs.unwrap_or(runs),
-            servers: self.servers.clone().unwrap_or_else(|| Arch::ALL.to_vec()),
             timeout: self.timeout.unwrap_or(Duration::from_secs(2)),
             wrk: self.wrk,
             workers,
@@ -183,17 +246,23 @@ mod tests {
         Ok(options)
     }
 
+    fn connections(plan: &Plan) -> Vec<usize> {
+        plan.loads.iter().map(|l| l.connections).collect()
+    }
+
     #[test]
     fn defaults_follow_the_mode_and_flags_override_them() {
         let plan = Options::default().plan(Mode::Selected, 2);
-        assert_eq!(
-            (plan.threads, plan.connections, plan.runs, plan.workers),
-            (4, 1000, 3, 2)
-        );
+        assert_eq!((plan.threads, plan.runs, plan.workers), (4, 3, 2));
+        assert_eq!(connections(&plan), [1000, 10_000]);
         assert_eq!(plan.duration, Duration::from_secs(10));
-        assert_eq!(plan.servers, Arch::ALL);
-        assert!(Options::default().plan(Mode::EverySuite, 2).duration < plan.duration);
-        assert_eq!(Options::default().plan(Mode::Quick, 2).runs, 1);
+        assert_eq!(plan.loads[0].servers, Arch::ALL);
+        assert_eq!(plan.loads[1].servers, [Arch::Tandem, Arch::Tokio]);
+        let every_suite = Options::default().plan(Mode::EverySuite, 2);
+        assert!(every_suite.duration < plan.duration);
+        assert_eq!(connections(&every_suite), [1000, 10_000]);
+        let quick = Options::default().plan(Mode::Quick, 2);
+        assert_eq!((quick.runs, connections(&quick)), (1, vec![50]));
 
         let opts = options(&[
             ("--threads", "2"),
@@ -204,11 +273,39 @@ mod tests {
         ])
         .unwrap();
         let plan = opts.plan(Mode::Quick, 8);
-        assert_eq!((plan.threads, plan.connections), (2, 100));
+        assert_eq!((plan.threads, connections(&plan)), (2, vec![100]));
         assert_eq!(plan.duration, Duration::from_millis(500));
-        assert_eq!(plan.servers, [Arch::Tandem, Arch::Tokio]);
+        assert_eq!(plan.loads[0].servers, [Arch::Tandem, Arch::Tokio]);
         assert!(plan.wrk);
-        assert_eq!(plan.estimate(), Duration::from_millis(2 * 1100));
+        assert_eq!(plan.estimate(), Duration::from_millis(2 * (500 + 555)));
+
+        // --connections: that load alone, whatever the mode.
+        let one = options(&[("--connections", "10000")]).unwrap();
+        let plan = one.plan(Mode::EverySuite, 2);
+        assert_eq!(connections(&plan), [10_000]);
+        assert_eq!(plan.loads[0].servers, Arch::ALL);
+        // --servers: those servers at every load.
+        let two = options(&[("--servers", "thread,tokio")]).unwrap();
+        let plan = two.plan(Mode::Selected, 2);
+        assert_eq!(connections(&plan), [1000, 10_000]);
+        assert!(plan
+            .loads
+            .iter()
+            .all(|l| l.servers == [Arch::Thread, Arch::Tokio]));
+    }
+
+    #[test]
+    fn the_second_load_adds_about_forty_seconds_to_the_main_job() {
+        let plan = Options::default().plan(Mode::EverySuite, 2);
+        let [first, second] = [&plan.loads[0], &plan.loads[1]].map(|l| plan.estimate_load(l));
+        // 4 servers x 3 runs x (5 s + 0.6 s), then 2 servers x 3 runs x (5 s + 1.05 s).
+        assert_eq!(
+            plan.outline(),
+            "4 servers at 1,000 connections, 2 at 10,000"
+        );
+        assert_eq!(first, Duration::from_millis(12 * 5600));
+        assert_eq!(second, Duration::from_millis(6 * 6050));
+        assert_eq!(plan.estimate(), first + second);
     }
 
     #[test]

@@ -1,12 +1,13 @@
 //! The HTTP suite's results: per-run measurements, their summary per server, the table in
-//! the published format, and the JSON file.
+//! the published format (with, under it, how soon every connection was first served and the
+//! range of the per-second figures), and the JSON file, one of each per load.
 
 use std::fmt::Write as _;
 use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use super::loadgen::{Errors, Outcome};
+use super::loadgen::{Errors, FirstServed, Outcome, Second};
 use super::{Arch, Plan};
 use crate::harness::Stats;
 
@@ -28,6 +29,10 @@ pub struct Measurement {
     pub max_ms: f64,
     /// Errors.
     pub errors: Errors,
+    /// The run second by second (empty with `wrk`).
+    pub per_second: Vec<Second>,
+    /// When the connections were first served (`None` with `wrk`, or without a response).
+    pub first_served: Option<FirstServed>,
 }
 
 impl Measurement {
@@ -44,7 +49,16 @@ impl Measurement {
             latency_ms: PERCENTILES.map(|p| ms(outcome.latency.value_at_percentile(p))),
             max_ms: ms(outcome.latency.max()),
             errors: outcome.errors,
+            per_second: outcome.timeline.seconds(),
+            first_served: outcome.first_served,
         }
+    }
+
+    /// How long the last connection served waited for its first response after the first
+    /// one, in ms; NaN if unknown.
+    pub fn first_served_spread_ms(&self) -> f64 {
+        self.first_served
+            .map_or(f64::NAN, |f| f.spread().as_secs_f64() * 1e3)
     }
 }
 
@@ -65,6 +79,8 @@ pub struct Summary {
     pub errors_total: u64,
     /// Median of the per-round ratios to Tokio: rate, p99. `None` without Tokio runs.
     pub vs_tokio: Option<(f64, f64)>,
+    /// Median over the runs of the first-served spread, in ms (NaN if unknown).
+    pub first_served_spread_ms: f64,
 }
 
 impl Summary {
@@ -100,8 +116,21 @@ impl Summary {
             errors,
             errors_total: errors_of(Errors::total),
             vs_tokio,
+            first_served_spread_ms: median(
+                runs.iter()
+                    .map(Measurement::first_served_spread_ms)
+                    .collect(),
+            ),
             runs,
         }
+    }
+
+    /// The index of the run that stands for the others in the per-second chart: the one
+    /// with the median rate (the lower of the two middle ones for an even count).
+    pub fn median_run(&self) -> usize {
+        let mut order: Vec<usize> = (0..self.runs.len()).collect();
+        order.sort_by(|&a, &b| self.runs[a].rate.total_cmp(&self.runs[b].rate));
+        order[(order.len().max(1) - 1) / 2]
     }
 }
 
@@ -114,9 +143,10 @@ fn median(mut values: Vec<f64>) -> f64 {
     }
 }
 
-/// The table, in the published format plus the spread and the ratios to Tokio, followed by
-/// the error breakdown and every run's rate.
-pub fn table(plan: &Plan, summaries: &[Summary]) -> String {
+/// The table of the load of `connections`, in the published format plus the spread and the
+/// ratios to Tokio, followed by the error breakdown and every run's rate, how soon every
+/// connection was first served, and the range of the per-second figures.
+pub fn table(plan: &Plan, connections: usize, summaries: &[Summary]) -> String {
     let mut out = String::new();
     let tool = if plan.wrk {
         "wrk"
@@ -128,7 +158,7 @@ pub fn table(plan: &Plan, summaries: &[Summary]) -> String {
         "{tool}, -t{} -c{} -d{}: median of {}, ± half the interquartile range of the runs; \
          vs Tokio: median of the per-round ratios to the Tokio run of the same round",
         plan.threads,
-        plan.connections,
+        connections,
         fmt_secs(plan.duration),
         match plan.runs {
             1 => "1 run".to_string(),
@@ -164,7 +194,7 @@ pub fn table(plan: &Plan, summaries: &[Summary]) -> String {
             out,
             "  {:<26} errors {}; runs: {} req/s",
             s.arch.label(),
-            fmt_errors(&s.errors, plan),
+            fmt_errors(&s.errors, plan, connections),
             s.runs
                 .iter()
                 .map(|m| fmt_count(m.rate.round() as u64))
@@ -172,11 +202,69 @@ pub fn table(plan: &Plan, summaries: &[Summary]) -> String {
                 .join(" / "),
         );
     }
+    for s in summaries {
+        if let Some(line) = fmt_first_served(s, connections) {
+            let _ = writeln!(out, "  {:<26} {line}", s.arch.label());
+        }
+    }
+    for s in summaries {
+        if let Some(line) = fmt_seconds(&s.runs[s.median_run()].per_second) {
+            let _ = writeln!(out, "  {:<26} {line}", s.arch.label());
+        }
+    }
     out
 }
 
+/// How soon the connections were first served: the median spread, and each run's.
+fn fmt_first_served(s: &Summary, connections: usize) -> Option<String> {
+    if !s.first_served_spread_ms.is_finite() {
+        return None;
+    }
+    let answered = connections as u64 - s.errors.never_answered.min(connections as u64);
+    let runs: Vec<String> = s
+        .runs
+        .iter()
+        .map(|m| fmt_ms(m.first_served_spread_ms()))
+        .collect();
+    Some(format!(
+        "first responses: the last of {} connections {} after the first (runs: {})",
+        fmt_count(answered),
+        fmt_ms(s.first_served_spread_ms),
+        runs.join(" / "),
+    ))
+}
+
+/// The range of the per-second figures of a run: `None` without them (`wrk`).
+fn fmt_seconds(seconds: &[Second]) -> Option<String> {
+    let range = |values: Vec<f64>| -> Option<(f64, f64)> {
+        let finite = values.into_iter().filter(|v| v.is_finite());
+        finite.fold(None, |range, v| match range {
+            None => Some((v, v)),
+            Some((low, high)) => Some((f64::min(low, v), f64::max(high, v))),
+        })
+    };
+    let (slowest, fastest) = range(seconds.iter().map(Second::rate).collect())?;
+    let mut line = format!(
+        "per second (median run): {}-{} req/s",
+        fmt_count(slowest.round() as u64),
+        fmt_count(fastest.round() as u64),
+    );
+    let p99 = range(seconds.iter().map(|s| s.p99_ms).collect());
+    let max = range(seconds.iter().map(|s| s.max_ms).collect());
+    if let (Some((p99_low, p99_high)), Some((_, max_high))) = (p99, max) {
+        let _ = write!(
+            line,
+            ", p99 {}-{}, max {}",
+            fmt_ms(p99_low),
+            fmt_ms(p99_high),
+            fmt_ms(max_high)
+        );
+    }
+    Some(line)
+}
+
 /// The error breakdown: `none`, or each non-zero count.
-fn fmt_errors(e: &Errors, plan: &Plan) -> String {
+fn fmt_errors(e: &Errors, plan: &Plan, connections: usize) -> String {
     let mut parts = Vec::new();
     for (count, what) in [
         (e.connect, "connect"),
@@ -193,7 +281,7 @@ fn fmt_errors(e: &Errors, plan: &Plan) -> String {
         parts.push(format!(
             "never answered {} of {} connections",
             fmt_count(e.never_answered),
-            fmt_count(plan.connections as u64)
+            fmt_count(connections as u64)
         ));
     }
     match parts.is_empty() {
@@ -251,8 +339,8 @@ pub fn fmt_secs(d: Duration) -> String {
     }
 }
 
-/// The results as JSON.
-pub fn to_json(plan: &Plan, summaries: &[Summary]) -> String {
+/// The results of the load of `connections` as JSON.
+pub fn to_json(plan: &Plan, connections: usize, summaries: &[Summary]) -> String {
     let servers: Vec<Value> = summaries
         .iter()
         .map(|s| {
@@ -267,6 +355,7 @@ pub fn to_json(plan: &Plan, summaries: &[Summary]) -> String {
                     "p99_ms": num(s.latency_ms[3]),
                     "errors": s.errors_total,
                     "error_breakdown": errors_json(&s.errors),
+                    "first_response_spread_ms": num(s.first_served_spread_ms),
                 },
                 "req_per_sec": {
                     "min": num(s.rate.min), "p25": num(s.rate.p25), "median": num(s.rate.median),
@@ -276,6 +365,7 @@ pub fn to_json(plan: &Plan, summaries: &[Summary]) -> String {
                 "vs_tokio": s.vs_tokio.map(|(rate, p99)| json!({
                     "req_per_sec": num(rate), "p99": num(p99),
                 })),
+                "median_run": s.median_run(),
                 "runs": s.runs.iter().map(run_json).collect::<Vec<_>>(),
             })
         })
@@ -284,7 +374,7 @@ pub fn to_json(plan: &Plan, summaries: &[Summary]) -> String {
         "suite": "http",
         "load_generator": if plan.wrk { "wrk" } else { "tandem-bench" },
         "threads": plan.threads,
-        "connections": plan.connections,
+        "connections": connections,
         "duration_s": plan.duration.as_secs_f64(),
         "timeout_s": plan.timeout.as_secs_f64(),
         "runs": plan.runs,
@@ -308,6 +398,25 @@ fn run_json(m: &Measurement) -> Value {
         "p99_ms": num(m.latency_ms[3]),
         "max_ms": num(m.max_ms),
         "errors": errors_json(&m.errors),
+        "first_response_ms": m.first_served.map(|f| json!({
+            "earliest": num(f.earliest.as_secs_f64() * 1e3),
+            "latest": num(f.latest.as_secs_f64() * 1e3),
+            "spread": num(f.spread().as_secs_f64() * 1e3),
+        })),
+        "per_second": m.per_second.iter().map(second_json).collect::<Vec<_>>(),
+    })
+}
+
+fn second_json(s: &Second) -> Value {
+    json!({
+        "start_s": num(s.start.as_secs_f64()),
+        "length_s": num(s.length.as_secs_f64()),
+        "responses": s.responses,
+        "req_per_sec": num(s.rate()),
+        "p50_ms": num(s.p50_ms),
+        "p99_ms": num(s.p99_ms),
+        "max_ms": num(s.max_ms),
+        "errors": s.errors,
     })
 }
 
@@ -342,6 +451,26 @@ mod tests {
                 timeout: timeouts,
                 ..Errors::default()
             },
+            per_second: Vec::new(),
+            first_served: None,
+        }
+    }
+
+    fn ms(ms: u64) -> Duration {
+        Duration::from_millis(ms)
+    }
+
+    /// A second of `responses`, all of `latency` ms but for one of `max` ms.
+    fn second(start_s: u64, responses: u64, latency: f64, max: f64) -> Second {
+        let ms = |v: f64| if responses == 0 { f64::NAN } else { v };
+        Second {
+            start: Duration::from_secs(start_s),
+            length: Duration::from_secs(1),
+            responses,
+            errors: 0,
+            p50_ms: ms(latency),
+            p99_ms: ms(latency),
+            max_ms: ms(max),
         }
     }
 
@@ -376,7 +505,7 @@ mod tests {
             Summary::of(Arch::Thread, vec![silent], Some(&tokio)),
             Summary::of(Arch::Tokio, tokio.clone(), Some(&tokio)),
         ];
-        let table = table(&plan, &rows);
+        let table = table(&plan, 50, &rows);
         assert!(
             table.contains("| Architecture | Req/sec | p50 | p75 | p90 | p99 | Errors |"),
             "{table}"
@@ -390,10 +519,93 @@ mod tests {
             table.contains("timeout 7, never answered 999 of 50 connections"),
             "{table}"
         );
-        let json = to_json(&plan, &rows);
+        let json = to_json(&plan, 50, &rows);
         let parsed: Value = serde_json::from_str(&json).unwrap();
         assert_eq!(parsed["servers"][0]["median"]["errors"], 1006);
         assert_eq!(parsed["servers"][1]["vs_tokio"]["req_per_sec"], 1.0);
+    }
+
+    #[test]
+    fn the_median_run_stands_for_the_others() {
+        let runs = |rates: &[f64]| {
+            let runs = rates.iter().map(|&r| measurement(r, 1.0, 0)).collect();
+            Summary::of(Arch::Tokio, runs, None)
+        };
+        assert_eq!(runs(&[300.0, 100.0, 200.0]).median_run(), 2);
+        assert_eq!(runs(&[100.0, 400.0, 300.0, 200.0]).median_run(), 3);
+        assert_eq!(runs(&[5.0]).median_run(), 0);
+    }
+
+    #[test]
+    fn under_the_table_first_responses_and_the_seconds_of_the_median_run() {
+        let plan = Options::default().plan(Mode::Quick, 2);
+        let mut runs = Vec::new();
+        for (rate, spread) in [(100.0, 40), (300.0, 90), (200.0, 70)] {
+            let mut m = measurement(rate, 10.0, 0);
+            m.first_served = Some(FirstServed {
+                earliest: ms(5),
+                latest: ms(5 + spread),
+            });
+            m.per_second = vec![second(0, rate as u64, 10.0, 12.0), second(1, 0, 0.0, 0.0)];
+            runs.push(m);
+        }
+        // The median run (200 req/s) has a stall: its second second has no response.
+        runs[2].per_second[0] = second(0, 2_000, 3.0, 1_500.0);
+        let rows = [Summary::of(Arch::Tandem, runs, None)];
+        assert_eq!(rows[0].first_served_spread_ms, 70.0);
+
+        let table = table(&plan, 50, &rows);
+        assert!(
+            table.contains(
+                "first responses: the last of 50 connections 70.00ms after the first \
+                 (runs: 40.00ms / 90.00ms / 70.00ms)"
+            ),
+            "{table}"
+        );
+        assert!(
+            table.contains("per second (median run): 0-2,000 req/s, p99 3.00ms-3.00ms, max 1500ms"),
+            "{table}"
+        );
+
+        let parsed: Value = serde_json::from_str(&to_json(&plan, 50, &rows)).unwrap();
+        let server = &parsed["servers"][0];
+        assert_eq!(parsed["connections"], 50);
+        assert_eq!(server["median"]["first_response_spread_ms"], 70.0);
+        assert_eq!(server["median_run"], 2);
+        let run = &server["runs"][2];
+        assert_eq!(run["first_response_ms"]["earliest"], 5.0);
+        assert_eq!(run["first_response_ms"]["latest"], 75.0);
+        assert_eq!(run["first_response_ms"]["spread"], 70.0);
+        let seconds = run["per_second"].as_array().unwrap();
+        assert_eq!(seconds.len(), 2);
+        assert_eq!(seconds[0]["start_s"], 0.0);
+        assert_eq!(seconds[0]["length_s"], 1.0);
+        assert_eq!(seconds[0]["responses"], 2_000);
+        assert_eq!(seconds[0]["req_per_sec"], 2_000.0);
+        assert_eq!(seconds[0]["p99_ms"], 3.0);
+        assert_eq!(seconds[0]["max_ms"], 1_500.0);
+        // A second without a response has no latency: null, not NaN.
+        assert_eq!(seconds[1]["responses"], 0);
+        assert!(seconds[1]["p50_ms"].is_null() && seconds[1]["max_ms"].is_null());
+        assert_eq!(seconds[1]["errors"], 0);
+    }
+
+    #[test]
+    fn wrk_runs_have_no_seconds_and_no_first_responses() {
+        let plan = Options::default().plan(Mode::Quick, 2);
+        let rows = [Summary::of(
+            Arch::Tokio,
+            vec![measurement(10.0, 1.0, 0)],
+            None,
+        )];
+        let table = table(&plan, 50, &rows);
+        assert!(!table.contains("first responses"), "{table}");
+        assert!(!table.contains("per second"), "{table}");
+        let parsed: Value = serde_json::from_str(&to_json(&plan, 50, &rows)).unwrap();
+        let run = &parsed["servers"][0]["runs"][0];
+        assert!(run["first_response_ms"].is_null());
+        assert_eq!(run["per_second"].as_array().unwrap().len(), 0);
+        assert!(parsed["servers"][0]["median"]["first_response_spread_ms"].is_null());
     }
 
     #[test]

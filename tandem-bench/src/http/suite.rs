@@ -1,4 +1,5 @@
-//! Running the HTTP suite: rounds of runs, progress bars, and the results at the end.
+//! Running the HTTP suite: each load in turn, in rounds of runs, with progress bars, and its
+//! results at its end.
 
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
@@ -10,7 +11,8 @@ use super::child::Server;
 use super::loadgen::{self, Load};
 use super::report::{self, fmt_count, fmt_ms, fmt_secs, Measurement, Summary};
 use super::svg::{self, Bars};
-use super::{wrk, Arch, Plan};
+use super::timeline_svg::{self, Runs};
+use super::{server, wrk, Arch, LoadLevel, Plan};
 use crate::harness::fmt_duration;
 
 /// Runs `plan`, prints the table and writes the JSON and SVG files.
@@ -19,14 +21,23 @@ pub fn run(plan: &Plan) -> Result<(), String> {
         true => Some(wrk::find().ok_or("--wrk: there is no `wrk` on the PATH")?),
         false => None,
     };
-    let names: Vec<&str> = plan.servers.iter().map(|a| a.name()).collect();
+    let loads: Vec<String> = plan
+        .loads
+        .iter()
+        .map(|load| {
+            let names: Vec<&str> = load.servers.iter().map(|a| a.name()).collect();
+            format!(
+                "{} keep-alive connections to {}",
+                fmt_count(load.connections as u64),
+                names.join(", ")
+            )
+        })
+        .collect();
     println!();
     println!(
-        "http: {} hello-world servers ({}; {} workers for Tandem and Tokio), each in its own \
-         process, loaded by {} with {} threads and {} keep-alive connections for {} per run, \
-         {} runs each, Tandem and Tokio alternating; roughly {}.",
-        names.len(),
-        names.join(", "),
+        "http: hello-world servers ({} workers for Tandem and Tokio), each in its own process, \
+         loaded by {} with {} threads for {} per run, {} runs each, Tandem and Tokio \
+         alternating; {}: {}; roughly {}.",
         plan.workers,
         if wrk.is_some() {
             "wrk"
@@ -34,17 +45,36 @@ pub fn run(plan: &Plan) -> Result<(), String> {
             "the built-in load generator"
         },
         plan.threads,
-        fmt_count(plan.connections as u64),
         fmt_secs(plan.duration),
         plan.runs,
+        match plan.loads.len() {
+            1 => "one load".to_string(),
+            n => format!("{n} loads, one after the other"),
+        },
+        loads.join("; then "),
         fmt_duration(plan.estimate()),
     );
+    for load in &plan.loads {
+        run_load(plan, load, wrk.as_deref())?;
+    }
+    Ok(())
+}
 
-    let progress = Progress::new(plan);
-    let mut runs: Vec<Vec<Measurement>> = vec![Vec::new(); plan.servers.len()];
+/// Runs every server of `load` `plan.runs` times, prints the table and writes the files.
+fn run_load(plan: &Plan, load: &LoadLevel, wrk: Option<&Path>) -> Result<(), String> {
+    println!();
+    println!(
+        "-t{} -c{}: {} servers; roughly {}.",
+        plan.threads,
+        load.connections,
+        load.servers.len(),
+        fmt_duration(plan.estimate_load(load))
+    );
+    let progress = Progress::new(plan, load);
+    let mut runs: Vec<Vec<Measurement>> = vec![Vec::new(); load.servers.len()];
     for round in 0..plan.runs {
-        for index in round_order(&plan.servers, round) {
-            let arch = plan.servers[index];
+        for index in round_order(&load.servers, round) {
+            let arch = load.servers[index];
             let bar = &progress.bars[index];
             bar.set_message(format!(
                 "run {}/{}: starting the server",
@@ -52,7 +82,7 @@ pub fn run(plan: &Plan) -> Result<(), String> {
                 plan.runs
             ));
             let done_before = plan.duration * round as u32;
-            let measured = measure(arch, plan, wrk.as_deref(), |elapsed, responses| {
+            let measured = measure(arch, plan, load, wrk, |elapsed, responses| {
                 bar.set_position((done_before + elapsed).as_millis() as u64);
                 let rate = responses.map_or(String::new(), |n| {
                     format!(
@@ -70,8 +100,15 @@ pub fn run(plan: &Plan) -> Result<(), String> {
                 }
             };
             bar.set_position((plan.duration * (round as u32 + 1)).as_millis() as u64);
+            let first_served = match measured.first_served {
+                Some(_) => format!(
+                    ", first responses within {}",
+                    fmt_ms(measured.first_served_spread_ms())
+                ),
+                None => String::new(),
+            };
             progress.line(&format!(
-                "  {:<26} run {}/{}: {} req/s, p50 {}, p99 {}, {} errors",
+                "  {:<26} run {}/{}: {} req/s, p50 {}, p99 {}, {} errors{first_served}",
                 arch.label(),
                 round + 1,
                 plan.runs,
@@ -85,25 +122,32 @@ pub fn run(plan: &Plan) -> Result<(), String> {
     }
     progress.clear();
 
-    let tokio = plan
+    let tokio = load
         .servers
         .iter()
         .position(|&a| a == Arch::Tokio)
         .map(|i| runs[i].clone());
-    let summaries: Vec<Summary> = plan
+    let summaries: Vec<Summary> = load
         .servers
         .iter()
         .zip(runs)
         .map(|(&arch, runs)| Summary::of(arch, runs, tokio.as_deref()))
         .collect();
     println!();
-    print!("{}", report::table(plan, &summaries));
-    match write_files(plan, &summaries) {
-        Ok((json, svg)) => println!(
-            "\nResults written to {} and {}.",
-            json.display(),
-            svg.display()
-        ),
+    print!("{}", report::table(plan, load.connections, &summaries));
+    match write_files(plan, load.connections, &summaries) {
+        Ok(written) => {
+            // `tests/http_suite.rs` reads the JSON path up to the first " and ".
+            let timeline = match &written.timeline {
+                Some(path) => format!("; the latency second by second to {}", path.display()),
+                None => String::new(),
+            };
+            println!(
+                "\nResults written to {} and {}{timeline}.",
+                written.json.display(),
+                written.chart.display()
+            );
+        }
         Err(e) => eprintln!("warning: cannot write the HTTP results: {e}"),
     }
     let _ = io::stdout().flush();
@@ -127,6 +171,7 @@ fn round_order(servers: &[Arch], round: usize) -> Vec<usize> {
 fn measure(
     arch: Arch,
     plan: &Plan,
+    level: &LoadLevel,
     wrk: Option<&Path>,
     mut progress: impl FnMut(Duration, Option<u64>),
 ) -> io::Result<Measurement> {
@@ -134,9 +179,10 @@ fn measure(
     let load = Load {
         addr: server.addr,
         threads: plan.threads,
-        connections: plan.connections,
+        connections: level.connections,
         duration: plan.duration,
         timeout: plan.timeout,
+        max_opening: server::effective_backlog(),
     };
     let measured = match wrk {
         Some(wrk) => wrk::run(wrk, &load, |elapsed| progress(elapsed, None))?,
@@ -156,13 +202,13 @@ struct Progress {
 }
 
 impl Progress {
-    fn new(plan: &Plan) -> Progress {
+    fn new(plan: &Plan, load: &LoadLevel) -> Progress {
         let multi = MultiProgress::new();
         let style = ProgressStyle::with_template("{prefix:<26} [{bar:30}] {msg}")
             .expect("a valid template")
             .progress_chars("=> ");
         let total = (plan.duration * plan.runs as u32).as_millis() as u64;
-        let bars = plan
+        let bars = load
             .servers
             .iter()
             .map(|arch| {
@@ -191,14 +237,23 @@ impl Progress {
     }
 }
 
-/// Writes `http[-wrk]-tT-cC.json` and `.svg` into [`output_dir`].
-fn write_files(plan: &Plan, summaries: &[Summary]) -> io::Result<(PathBuf, PathBuf)> {
+/// The files a load's results were written to.
+struct Written {
+    json: PathBuf,
+    chart: PathBuf,
+    /// The per-second chart; `None` with `wrk`, which has no per-second figures.
+    timeline: Option<PathBuf>,
+}
+
+/// Writes `http[-wrk]-tT-cC.json`, `.svg` and (with per-second figures, so not with `wrk`)
+/// `-timeline.svg` into [`output_dir`].
+fn write_files(plan: &Plan, connections: usize, summaries: &[Summary]) -> io::Result<Written> {
     let dir = output_dir();
     std::fs::create_dir_all(&dir)?;
     let tool = if plan.wrk { "-wrk" } else { "" };
-    let stem = format!("http{tool}-t{}-c{}", plan.threads, plan.connections);
+    let stem = format!("http{tool}-t{}-c{connections}", plan.threads);
     let json = dir.join(format!("{stem}.json"));
-    std::fs::write(&json, report::to_json(plan, summaries))?;
+    std::fs::write(&json, report::to_json(plan, connections, summaries))?;
     let bars: Vec<Bars> = summaries
         .iter()
         .map(|s| Bars {
@@ -207,19 +262,42 @@ fn write_files(plan: &Plan, summaries: &[Summary]) -> io::Result<(PathBuf, PathB
             latency_ms: s.latency_ms,
         })
         .collect();
-    let title = format!(
-        "Hello, World! over HTTP/1.1: {} -t{} -c{} -d{}, {} workers, median of {} run{}",
+    let load = format!(
+        "{} -t{} -c{connections} -d{}, {} workers",
         if plan.wrk { "wrk" } else { "tandem-bench" },
         plan.threads,
-        plan.connections,
         fmt_secs(plan.duration),
         plan.workers,
+    );
+    let title = format!(
+        "Hello, World! over HTTP/1.1: {load}, median of {} run{}",
         plan.runs,
         if plan.runs == 1 { "" } else { "s" },
     );
     let svg_path = dir.join(format!("{stem}.svg"));
     std::fs::write(&svg_path, svg::chart(&title, &bars))?;
-    Ok((json, svg_path))
+    let mut written = Written {
+        json,
+        chart: svg_path,
+        timeline: None,
+    };
+
+    let timelines: Vec<Runs> = summaries
+        .iter()
+        .filter(|s| s.runs.iter().any(|m| !m.per_second.is_empty()))
+        .map(|s| Runs {
+            arch: s.arch,
+            seconds: s.runs.iter().map(|m| m.per_second.clone()).collect(),
+            median: s.median_run(),
+        })
+        .collect();
+    if !timelines.is_empty() {
+        let title = format!("Latency second by second: {load}");
+        let path = dir.join(format!("{stem}-timeline.svg"));
+        std::fs::write(&path, timeline_svg::chart(&title, &timelines))?;
+        written.timeline = Some(path);
+    }
+    Ok(written)
 }
 
 /// `target/tandem-bench/`.

@@ -1,5 +1,6 @@
 //! The HTTP suite's chart, as a hand-written SVG: requests per second per server (median,
-//! with the range of the runs), and the latency percentiles per server on a log scale.
+//! with the range of the runs), and the latency percentiles per server on a log scale. The
+//! drawing helpers are shared with the per-second chart ([`super::timeline_svg`]).
 
 use std::fmt::Write as _;
 
@@ -26,8 +27,8 @@ const RATE_PANEL: (f64, f64) = (80.0, 440.0);
 const LATENCY_PANEL: (f64, f64) = (560.0, 930.0);
 const PERCENTILE_COLOURS: [&str; 4] = ["#c6dbef", "#6baed6", "#2171b5", "#08306b"];
 
-/// Each server's colour in the requests-per-second panel.
-fn colour(arch: Arch) -> &'static str {
+/// Each server's colour.
+pub(super) fn colour(arch: Arch) -> &'static str {
     match arch {
         Arch::Single => "#9e9e9e",
         Arch::Thread => "#c98a3b",
@@ -108,29 +109,9 @@ fn rate_panel(svg: &mut String, servers: &[Bars]) {
 fn latency_panel(svg: &mut String, servers: &[Bars]) {
     let (left, right) = LATENCY_PANEL;
     panel_title(svg, LATENCY_PANEL, "Latency percentiles, ms (log scale)");
-    let finite = || {
-        servers
-            .iter()
-            .flat_map(|s| s.latency_ms)
-            .filter(|v| v.is_finite() && *v > 0.0)
-    };
-    // Whole decades around every value.
-    let low = finite().fold(f64::INFINITY, f64::min);
-    let high = finite().fold(0.0, f64::max);
-    let (low, high) = if high > 0.0 {
-        (
-            low.log10().floor(),
-            high.log10().ceil().max(low.log10().floor() + 1.0),
-        )
-    } else {
-        (-1.0, 1.0)
-    };
+    let (low, high) = decades(servers.iter().flat_map(|s| s.latency_ms));
     let y = |ms: f64| BOTTOM - (ms.log10() - low) / (high - low) * (BOTTOM - TOP);
-    for decade in (low as i32)..=(high as i32) {
-        let ms = 10f64.powi(decade);
-        let decimals = (-decade).max(0) as usize;
-        grid_line(svg, LATENCY_PANEL, y(ms), &format!("{ms:.decimals$}"));
-    }
+    decade_lines(svg, LATENCY_PANEL, (low, high), y);
     let slot = (right - left) / servers.len().max(1) as f64;
     let bar_w = slot * 0.8 / PERCENTILES.len() as f64;
     for (i, server) in servers.iter().enumerate() {
@@ -171,6 +152,36 @@ fn latency_panel(svg: &mut String, servers: &[Bars]) {
     }
 }
 
+/// The whole decades (as powers of ten) around every positive finite value of `values`, at
+/// least one decade; `(-1, 1)` without such values.
+pub(super) fn decades(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (low, high) = values
+        .filter(|v| v.is_finite() && *v > 0.0)
+        .fold((f64::INFINITY, 0.0), |(low, high), v| {
+            (f64::min(low, v), f64::max(high, v))
+        });
+    if high > 0.0 {
+        let low = low.log10().floor();
+        (low, high.log10().ceil().max(low + 1.0))
+    } else {
+        (-1.0, 1.0)
+    }
+}
+
+/// A grid line at every decade of `(low, high)`, labelled in ms; `y` places a value.
+pub(super) fn decade_lines(
+    svg: &mut String,
+    panel: (f64, f64),
+    (low, high): (f64, f64),
+    y: impl Fn(f64) -> f64,
+) {
+    for decade in (low as i32)..=(high as i32) {
+        let ms = 10f64.powi(decade);
+        let decimals = (-decade).max(0) as usize;
+        grid_line(svg, panel, y(ms), &format!("{ms:.decimals$}"));
+    }
+}
+
 fn panel_title(svg: &mut String, (left, right): (f64, f64), text: &str) {
     let _ = writeln!(
         svg,
@@ -181,7 +192,8 @@ fn panel_title(svg: &mut String, (left, right): (f64, f64), text: &str) {
     );
 }
 
-fn grid_line(svg: &mut String, (left, right): (f64, f64), y: f64, label: &str) {
+/// A horizontal grid line across `(left, right)` at `y`, labelled on the left.
+pub(super) fn grid_line(svg: &mut String, (left, right): (f64, f64), y: f64, label: &str) {
     let _ = writeln!(
         svg,
         r##"<line x1="{left}" x2="{right}" y1="{y:.1}" y2="{y:.1}" stroke="#ddd"/><text x="{}" y="{:.1}" text-anchor="end" fill="#555">{}</text>"##,
@@ -201,7 +213,7 @@ fn axis_label(svg: &mut String, x: f64, label: &str) {
 }
 
 /// The smallest 1, 2 or 5 times a power of ten at least `x`.
-fn nice_ceiling(x: f64) -> f64 {
+pub(super) fn nice_ceiling(x: f64) -> f64 {
     let decade = 10f64.powf(x.log10().floor());
     [1.0, 2.0, 5.0, 10.0]
         .into_iter()
@@ -210,7 +222,8 @@ fn nice_ceiling(x: f64) -> f64 {
         .unwrap_or(10.0 * decade)
 }
 
-fn escape(text: &str) -> String {
+/// `text` made safe for SVG text and attributes.
+pub(super) fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
@@ -245,6 +258,13 @@ mod tests {
         assert_eq!(svg.matches("p99 923ms").count(), 1);
         assert_eq!(svg.matches("<title>Single-threaded: p").count(), 4);
         assert_eq!(svg.matches("width=\"12\"").count(), 4);
+    }
+
+    #[test]
+    fn decades_cover_every_value() {
+        assert_eq!(decades([0.86, 923.0].into_iter()), (-1.0, 3.0));
+        assert_eq!(decades([5.0, f64::NAN, 0.0].into_iter()), (0.0, 1.0));
+        assert_eq!(decades([f64::NAN].into_iter()), (-1.0, 1.0));
     }
 
     #[test]

@@ -128,6 +128,9 @@ fn parse(report: &str) -> Result<Measurement, String> {
         latency_ms,
         max_ms,
         errors,
+        // wrk reports neither.
+        per_second: Vec::new(),
+        first_served: None,
     })
 }
 

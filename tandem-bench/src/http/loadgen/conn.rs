@@ -2,14 +2,24 @@
 //! sends the next, and reconnects after an error, for the whole run.
 //!
 //! ```text
-//!            connect() fails                      connect times out / fails
-//!   Backoff <--------------- (connect) ---> Connecting ---------------------> Backoff
-//!      | after CONNECT_RETRY                     | established
-//!      +--> (connect)                            v
-//!                        response complete: InFlight <-+ response complete, keep-alive:
-//!   (connect) <--------- read/write error,       |     | next request at once
-//!                        timeout, or close       +-----+
+//!              no place in the connect window            a place is free
+//!   (connect) --------------------------------> Waiting -------------------> (open)
+//!       | a place
+//!       v
+//!    (open) --- connect() fails ---> Backoff --- after CONNECT_RETRY ---> (connect)
+//!       |
+//!       v
+//!   Connecting --- connect times out / fails ---> Backoff
+//!       | established
+//!       v
+//!    InFlight <--+ response complete, keep-alive: next request at once
+//!       |  |     |
+//!       |  +-----+
+//!       +--- read/write error, timeout, or a response saying close ---> (connect)
 //! ```
+//!
+//! The place in the thread's connect window ([`super::window`]) is held by the socket from
+//! `(open)` until its first response, or until it closes without one.
 //!
 //! mio's readiness is edge-triggered, so a read or write that has room to spare and comes back
 //! short has drained (filled) the socket, and the next change comes as a new event: reads
@@ -46,6 +56,8 @@ pub struct Shared {
 /// Where a connection is; see the module diagram.
 #[derive(Debug, Clone, Copy)]
 enum State {
+    /// No socket: waiting for a place in the connect window.
+    Waiting,
     /// No socket: the last connect failed; the next one is due at `retry_at`.
     Backoff { retry_at: Instant },
     /// The handshake started at `since`.
@@ -71,6 +83,11 @@ pub struct Conn {
     filled: usize,
     /// Responses received over all of this slot's sockets.
     answered: u64,
+    /// When the first of them came.
+    first_answered: Option<Instant>,
+    /// Whether the socket holds a place in the connect window: from the connect until its
+    /// first response, or its close.
+    holds_place: bool,
 }
 
 impl Conn {
@@ -83,6 +100,8 @@ impl Conn {
             buf: vec![0; READ_BUFFER],
             filled: 0,
             answered: 0,
+            first_answered: None,
+            holds_place: false,
         }
     }
 
@@ -91,7 +110,13 @@ impl Conn {
         self.answered > 0
     }
 
-    /// Starts connecting (the slot has no socket).
+    /// When this slot got its first response, if it got one.
+    pub fn first_answered(&self) -> Option<Instant> {
+        self.first_answered
+    }
+
+    /// Starts connecting if the connect window has a place, or waits for one (the slot has
+    /// no socket).
     pub fn connect(
         &mut self,
         token: usize,
@@ -101,6 +126,22 @@ impl Conn {
         now: Instant,
     ) {
         debug_assert!(self.stream.is_none());
+        match stats.window.open(token) {
+            true => self.admitted(token, registry, shared, stats, now),
+            false => self.state = State::Waiting,
+        }
+    }
+
+    /// Starts connecting with the place in the connect window just taken for this slot.
+    pub fn admitted(
+        &mut self,
+        token: usize,
+        registry: &Registry,
+        shared: &Shared,
+        stats: &mut Stats,
+        now: Instant,
+    ) {
+        debug_assert!(self.stream.is_none() && !self.holds_place);
         let registered = TcpStream::connect(shared.addr).and_then(|mut stream| {
             registry.register(
                 &mut stream,
@@ -112,10 +153,13 @@ impl Conn {
         match registered {
             Ok(stream) => {
                 self.stream = Some(stream);
+                self.holds_place = true;
                 self.state = State::Connecting { since: now };
             }
             Err(_) => {
+                stats.window.release();
                 stats.errors.connect += 1;
+                stats.error_at(now);
                 self.state = State::Backoff {
                     retry_at: now + CONNECT_RETRY,
                 };
@@ -136,7 +180,7 @@ impl Conn {
             return; // An event of a socket closed since: nothing to do.
         };
         match self.state {
-            State::Backoff { .. } => {}
+            State::Waiting | State::Backoff { .. } => {}
             State::Connecting { .. } => match established(stream) {
                 Ok(true) => {
                     let _ = stream.set_nodelay(true);
@@ -252,8 +296,15 @@ impl Conn {
                         unreachable!("read is only called with a request in flight")
                     };
                     let now = Instant::now();
-                    stats.record(now - sent_at, response.status);
+                    stats.record(now, now - sent_at, response.status);
                     self.answered += 1;
+                    self.first_answered.get_or_insert(now);
+                    if self.holds_place {
+                        // Served: the server has accepted this socket, so the place goes to
+                        // the next connection.
+                        stats.window.release();
+                        self.holds_place = false;
+                    }
                     if response.len != self.filled {
                         // More than one response to one request: pipelining is off, so the
                         // server is confused.
@@ -262,7 +313,7 @@ impl Conn {
                     self.filled = 0;
                     if response.close {
                         // Not an error: the server said so. Reconnect.
-                        self.close(registry);
+                        self.close(registry, stats);
                         return self.connect(token, registry, shared, stats, now);
                     }
                     self.send(now, token, registry, shared, stats);
@@ -295,8 +346,9 @@ impl Conn {
             Failure::Write => errors.write += 1,
             Failure::Timeout => errors.timeout += 1,
         }
-        self.close(registry);
         let now = Instant::now();
+        stats.error_at(now);
+        self.close(registry, stats);
         match failure {
             Failure::Connect => {
                 self.state = State::Backoff {
@@ -309,9 +361,14 @@ impl Conn {
         }
     }
 
-    fn close(&mut self, registry: &Registry) {
+    /// Closes the socket, and gives back its place in the connect window if it still has it.
+    fn close(&mut self, registry: &Registry, stats: &mut Stats) {
         if let Some(mut stream) = self.stream.take() {
             let _ = registry.deregister(&mut stream);
+        }
+        if self.holds_place {
+            stats.window.release();
+            self.holds_place = false;
         }
         self.filled = 0;
     }

@@ -24,8 +24,27 @@
 //!
 //! Each thread stops at the deadline whatever its connections are doing, so a run takes `D`
 //! plus the time to close the sockets, however badly the server behaves.
+//!
+//! Unlike `wrk`, it does not open every connection at once when there are more than the
+//! server's listen backlog: see [`window`], which keeps the accept queue from overflowing.
+//!
+//! Besides the run's histogram, it records:
+//! - a histogram and an error count per second of the run ([`timeline`]), to see the latency
+//!   over time;
+//! - when each connection got its first response: the spread between the first connection
+//!   served and the last ([`FirstServed`]) says whether the server lets every connection in,
+//!   and how soon.
+//!
+//! | file | what |
+//! |---|---|
+//! | `window.rs` | the connect window: connections opening at once, and those waiting |
+//! | `timeline.rs` | the per-second histograms and their summary |
+//! | `conn.rs` | one connection's state machine |
+//! | `mod.rs` | the threads, their counters, and the outcome of a run |
 
 mod conn;
+mod timeline;
+mod window;
 
 use std::io;
 use std::net::SocketAddr;
@@ -37,6 +56,8 @@ use hdrhistogram::Histogram;
 use mio::{Events, Poll};
 
 use conn::{Conn, Shared};
+pub use timeline::{Second, Timeline};
+use window::Window;
 
 /// How long a connection waits after a failed connect before it tries again.
 pub const CONNECT_RETRY: Duration = Duration::from_millis(10);
@@ -47,7 +68,7 @@ const SCAN_INTERVAL: Duration = Duration::from_millis(10);
 /// How often [`run`] calls its progress callback.
 const PROGRESS_INTERVAL: Duration = Duration::from_millis(100);
 
-/// Largest latency the histogram holds, in microseconds; longer ones are recorded as this.
+/// Largest latency the histograms hold, in microseconds; longer ones are recorded as this.
 const MAX_LATENCY_US: u64 = 60_000_000;
 
 /// What to load and how.
@@ -63,6 +84,9 @@ pub struct Load {
     pub duration: Duration,
     /// How long a request may wait for its response, and a connect for its handshake.
     pub timeout: Duration,
+    /// Connections opening at once at most, over all threads (see [`window`]): the server's
+    /// listen backlog, so that its accept queue cannot overflow.
+    pub max_opening: usize,
 }
 
 /// Error counts of a run; see the module documentation for what each counts.
@@ -108,6 +132,41 @@ pub struct Outcome {
     pub latency: Histogram<u64>,
     /// Errors.
     pub errors: Errors,
+    /// Latency and errors second by second.
+    pub timeline: Timeline,
+    /// When the connections got their first response; `None` if none got one.
+    pub first_served: Option<FirstServed>,
+}
+
+/// When the connections got their first response, from the word to go: the first one
+/// served and the last one. Connections never answered are not in it (see
+/// [`Errors::never_answered`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FirstServed {
+    /// The first connection's first response.
+    pub earliest: Duration,
+    /// The last connection's first response.
+    pub latest: Duration,
+}
+
+impl FirstServed {
+    /// How long the last connection waited for its first response after the first one got
+    /// its own.
+    pub fn spread(&self) -> Duration {
+        self.latest - self.earliest
+    }
+
+    /// Both threads' connections together.
+    fn merge(a: Option<FirstServed>, b: Option<FirstServed>) -> Option<FirstServed> {
+        match (a, b) {
+            (Some(a), Some(b)) => Some(FirstServed {
+                earliest: a.earliest.min(b.earliest),
+                latest: a.latest.max(b.latest),
+            }),
+            (a, None) => a,
+            (None, b) => b,
+        }
+    }
 }
 
 impl std::fmt::Debug for Outcome {
@@ -120,6 +179,7 @@ impl std::fmt::Debug for Outcome {
             .field("p99_us", &self.latency.value_at_quantile(0.99))
             .field("max_us", &self.latency.max())
             .field("errors", &self.errors)
+            .field("first_served", &self.first_served)
             .finish()
     }
 }
@@ -137,7 +197,9 @@ struct ThreadOutcome {
     stopped: Instant,
     responses: u64,
     latency: Histogram<u64>,
+    timeline: Timeline,
     errors: Errors,
+    first_served: Option<FirstServed>,
 }
 
 /// Loads `load.addr` as described in the module documentation. Every
@@ -149,8 +211,10 @@ pub fn run(load: &Load, mut progress: impl FnMut(Duration, u64)) -> io::Result<O
         .into_bytes()
         .into();
     let counters: Arc<[AtomicU64]> = (0..threads).map(|_| AtomicU64::new(0)).collect();
-    // Every thread builds its poller, then waits for the word to go, which is the deadline
-    // they all stop at. A thread whose sender is dropped unsent gives up.
+    // Every thread gets an equal share of the window, so that together they stay within it.
+    let window = (load.max_opening / threads).max(1);
+    // Every thread builds its poller, then waits for the word to go, the instant they all
+    // count their timelines from. A thread whose sender is dropped unsent gives up.
     let mut go = Vec::with_capacity(threads);
     let mut handles = Vec::with_capacity(threads);
     for index in 0..threads {
@@ -163,14 +227,17 @@ pub fn run(load: &Load, mut progress: impl FnMut(Duration, u64)) -> io::Result<O
         };
         let counters = Arc::clone(&counters);
         let (send_go, wait_go) = mpsc::channel::<Instant>();
+        let duration = load.duration;
         let spawned = std::thread::Builder::new()
             .name(format!("loadgen-{index}"))
             .spawn(move || {
                 let poll = Poll::new()?;
-                let deadline = wait_go
+                let began = wait_go
                     .recv()
                     .map_err(|_| io::Error::other("load generator cancelled"))?;
-                Thread::new(poll, shared, connections).run(deadline, &counters[index])
+                let stats = Stats::new(began, duration, window);
+                Thread::new(poll, shared, connections, stats)
+                    .run(began + duration, &counters[index])
             });
         // On failure, returning drops `go`: the threads already spawned give up.
         handles.push(spawned?);
@@ -179,7 +246,7 @@ pub fn run(load: &Load, mut progress: impl FnMut(Duration, u64)) -> io::Result<O
     let began = Instant::now();
     for send_go in go {
         // A thread that has gone already (its poller failed) reports that when joined.
-        let _ = send_go.send(began + load.duration);
+        let _ = send_go.send(began);
     }
     loop {
         let elapsed = began.elapsed();
@@ -196,6 +263,8 @@ pub fn run(load: &Load, mut progress: impl FnMut(Duration, u64)) -> io::Result<O
         responses: 0,
         latency: new_histogram(),
         errors: Errors::default(),
+        timeline: Timeline::new(load.duration),
+        first_served: None,
     };
     for handle in handles {
         let thread = handle
@@ -208,6 +277,8 @@ pub fn run(load: &Load, mut progress: impl FnMut(Duration, u64)) -> io::Result<O
             .add(&thread.latency)
             .expect("histograms with the same bounds add");
         outcome.errors.add(&thread.errors);
+        outcome.timeline.add(&thread.timeline);
+        outcome.first_served = FirstServed::merge(outcome.first_served, thread.first_served);
     }
     Ok(outcome)
 }
@@ -216,21 +287,47 @@ fn new_histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1, MAX_LATENCY_US, 3).expect("valid histogram bounds")
 }
 
-/// The counters one thread keeps for all its connections.
+/// What one thread keeps for all its connections: the counters, and the connect window they
+/// share (here because every connection's transition already gets `&mut Stats`).
 struct Stats {
+    /// The word to go: where the timeline starts.
+    began: Instant,
     responses: u64,
     latency: Histogram<u64>,
+    timeline: Timeline,
     errors: Errors,
+    window: Window,
 }
 
 impl Stats {
-    fn record(&mut self, latency: Duration, status: u16) {
+    fn new(began: Instant, duration: Duration, window: usize) -> Stats {
+        Stats {
+            began,
+            responses: 0,
+            latency: new_histogram(),
+            timeline: Timeline::new(duration),
+            errors: Errors::default(),
+            window: Window::new(window),
+        }
+    }
+
+    /// Records a response completed at `now`.
+    fn record(&mut self, now: Instant, latency: Duration, status: u16) {
         self.responses += 1;
         let us = u64::try_from(latency.as_micros()).unwrap_or(u64::MAX);
         self.latency.saturating_record(us.max(1));
+        let at = now.saturating_duration_since(self.began);
+        self.timeline.record(at, us);
         if !(200..300).contains(&status) {
             self.errors.status += 1;
+            self.timeline.error(at);
         }
+    }
+
+    /// Puts an error counted at `now` (in [`Stats::errors`]) on the timeline.
+    fn error_at(&mut self, now: Instant) {
+        self.timeline
+            .error(now.saturating_duration_since(self.began));
     }
 }
 
@@ -243,22 +340,19 @@ struct Thread {
 }
 
 impl Thread {
-    fn new(poll: Poll, shared: Shared, connections: usize) -> Thread {
+    fn new(poll: Poll, shared: Shared, connections: usize, stats: Stats) -> Thread {
         Thread {
             poll,
             conns: (0..connections).map(|_| Conn::new()).collect(),
             shared,
-            stats: Stats {
-                responses: 0,
-                latency: new_histogram(),
-                errors: Errors::default(),
-            },
+            stats,
         }
     }
 
     fn run(mut self, deadline: Instant, progress: &AtomicU64) -> io::Result<ThreadOutcome> {
         let began = Instant::now();
         let mut events = Events::with_capacity(1024);
+        // As many as the window takes connect now; the others wait for a place.
         for (token, conn) in self.conns.iter_mut().enumerate() {
             conn.connect(
                 token,
@@ -294,18 +388,42 @@ impl Thread {
                 let token = event.token().0;
                 self.conns[token].on_event(event, token, registry, &self.shared, &mut self.stats);
             }
+            // Places freed by first responses and closes go to the connections waiting.
+            while let Some(token) = self.stats.window.next_admitted() {
+                let now = Instant::now();
+                self.conns[token].admitted(token, registry, &self.shared, &mut self.stats, now);
+            }
         }
         let stopped = Instant::now();
         let never_answered = self.conns.iter().filter(|c| !c.ever_answered()).count();
         self.stats.errors.never_answered = never_answered as u64;
+        let first_served = self.first_served();
         // The connections close as `self` drops, after the deadline: whatever is in flight
         // then is not counted.
         Ok(ThreadOutcome {
             stopped,
             responses: self.stats.responses,
             latency: self.stats.latency,
+            timeline: self.stats.timeline,
             errors: self.stats.errors,
+            first_served,
         })
+    }
+
+    /// The first and the last of this thread's connections to get a first response.
+    fn first_served(&self) -> Option<FirstServed> {
+        let began = self.stats.began;
+        self.conns
+            .iter()
+            .filter_map(|conn| conn.first_answered())
+            .map(|at| at.saturating_duration_since(began))
+            .fold(None, |served, at| {
+                let one = Some(FirstServed {
+                    earliest: at,
+                    latest: at,
+                });
+                FirstServed::merge(served, one)
+            })
     }
 }
 

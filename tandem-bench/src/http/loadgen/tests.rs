@@ -45,6 +45,7 @@ fn load(addr: std::net::SocketAddr, threads: usize, connections: usize) -> Load 
         connections,
         duration: Duration::from_millis(400),
         timeout: Duration::from_millis(150),
+        max_opening: 1024,
     }
 }
 
@@ -60,6 +61,13 @@ fn bounded_run(load: &Load) -> Outcome {
     );
     assert!(ticks >= 2, "progress was reported {ticks} times");
     assert_eq!(outcome.latency.len(), outcome.responses);
+    // The timeline holds every response, and every error but the connections never answered.
+    let seconds = outcome.timeline.seconds();
+    assert_eq!(seconds.len(), 1, "a run shorter than a second has one");
+    assert_eq!(seconds[0].responses, outcome.responses);
+    let errors = outcome.errors.total() - outcome.errors.never_answered;
+    assert_eq!(seconds[0].errors, errors);
+    assert_eq!(outcome.first_served.is_some(), outcome.responses > 0);
     outcome
 }
 
@@ -157,4 +165,39 @@ fn responses_split_across_reads_are_reassembled() {
     assert!(outcome.responses > 10, "{outcome:?}");
     assert_eq!(outcome.errors, Errors::default());
     assert!(outcome.latency.value_at_quantile(0.5) >= 2_000);
+}
+
+#[test]
+fn connections_past_the_window_wait_for_the_first_ones_to_be_served() {
+    let addr = server(|stream| answer_with(stream, RESPONSE));
+    let load = Load {
+        max_opening: 4,
+        ..load(addr, 2, 40)
+    };
+    let outcome = bounded_run(&load);
+    assert_eq!(outcome.errors, Errors::default(), "{outcome:?}");
+    let served = outcome.first_served.unwrap();
+    assert!(served.earliest <= served.latest);
+    assert_eq!(served.spread(), served.latest - served.earliest);
+}
+
+#[test]
+fn a_server_that_never_accepts_gets_no_more_connections_than_the_window() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let load = Load {
+        // 2 threads, 2 places each; no request times out during the run.
+        max_opening: 4,
+        timeout: Duration::from_secs(5),
+        ..load(listener.local_addr().unwrap(), 2, 8)
+    };
+    let outcome = bounded_run(&load);
+    let expected = Errors {
+        never_answered: 8,
+        ..Errors::default()
+    };
+    assert_eq!(outcome.errors, expected);
+    // Every connection the load generator opened is in the accept queue (closed since).
+    listener.set_nonblocking(true).unwrap();
+    let queued = std::iter::from_fn(|| listener.accept().ok()).count();
+    assert_eq!(queued, 4);
 }
