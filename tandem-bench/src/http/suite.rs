@@ -289,6 +289,7 @@ fn write_files(plan: &Plan, connections: usize, summaries: &[Summary]) -> io::Re
             arch: s.arch,
             seconds: s.runs.iter().map(|m| m.per_second.clone()).collect(),
             median: s.median_run(),
+            last_first_response: s.runs[s.median_run()].first_served.map(|f| f.latest),
         })
         .collect();
     if !timelines.is_empty() {

@@ -1,6 +1,8 @@
 //! The per-second chart of a load, as a hand-written SVG: every server's latency second by
 //! second (p50 solid, p99 dashed, max dotted; ms on a log scale) above its requests completed
-//! per second, with a red mark under each second that counted errors.
+//! per second, with a red mark under each second that counted errors and a vertical line where
+//! the last connection got its first response (how long it took the server to let every one
+//! in).
 //!
 //! Each server's median run (by requests per second, see `Summary::median_run`) is drawn in
 //! full and its other runs faintly behind it, so that a stall in any run still shows: as a
@@ -8,6 +10,7 @@
 //! a leap of the max (one connection left waiting, which a p99 over 100,000 responses hides).
 
 use std::fmt::Write as _;
+use std::time::Duration;
 
 use super::loadgen::Second;
 use super::report::{fmt_count, fmt_ms};
@@ -23,6 +26,8 @@ pub struct Runs {
     pub seconds: Vec<Vec<Second>>,
     /// Which run is drawn in full.
     pub median: usize,
+    /// When the median run's last connection got its first response, from the start.
+    pub last_first_response: Option<Duration>,
 }
 
 const WIDTH: f64 = 960.0;
@@ -76,9 +81,9 @@ pub fn chart(title: &str, servers: &[Runs]) -> String {
     );
     let length = run_length(servers);
     let x = |t: f64| PLOT.0 + t / length * (PLOT.1 - PLOT.0);
+    time_axis(&mut svg, length, &x);
     latency_panel(&mut svg, servers, &x);
     rate_panel(&mut svg, servers, &x);
-    time_axis(&mut svg, length, &x);
     legend(&mut svg, servers);
     svg.push_str("</svg>\n");
     svg
@@ -164,6 +169,16 @@ fn rate_panel(svg: &mut String, servers: &[Runs], x: &impl Fn(f64) -> f64) {
                 fmt_count(lowest.round() as u64)
             );
             line(svg, &points, colour(server.arch), "", faint, &label);
+        }
+        if let Some(at) = server.last_first_response {
+            let at_x = x(at.as_secs_f64());
+            let _ = writeln!(
+                svg,
+                r#"<line x1="{at_x:.1}" x2="{at_x:.1}" y1="{top}" y2="{bottom}" stroke="{}" stroke-width="1.5" stroke-dasharray="2 3"><title>{}: the last connection first served at {:.2} s</title></line>"#,
+                colour(server.arch),
+                server.arch.label(),
+                at.as_secs_f64()
+            );
         }
         // Errors of the median run only: faint runs' marks would read as the median's.
         for second in &server.seconds[server.median] {
@@ -257,12 +272,17 @@ fn time_axis(svg: &mut String, length: f64, x: &impl Fn(f64) -> f64) {
     let bottom = RATE.1;
     let mut t = 0.0;
     while t <= length + 1e-9 {
+        let tick = x(t);
+        for (top, bottom) in [LATENCY, RATE] {
+            let _ = writeln!(
+                svg,
+                r##"<line x1="{tick:.1}" x2="{tick:.1}" y1="{top}" y2="{bottom}" stroke="#eee"/>"##,
+            );
+        }
         let _ = writeln!(
             svg,
-            r##"<line x1="{tick:.1}" x2="{tick:.1}" y1="{}" y2="{bottom}" stroke="#eee"/><text x="{tick:.1}" y="{}" text-anchor="middle" fill="#555">{t}</text>"##,
-            LATENCY.1,
+            r##"<text x="{tick:.1}" y="{}" text-anchor="middle" fill="#555">{t}</text>"##,
             bottom + 24.0,
-            tick = x(t),
         );
         t += step;
     }
@@ -308,6 +328,15 @@ fn legend(svg: &mut String, servers: &[Runs]) {
         y + 6.0,
         y + 22.0
     );
+    let y = RATE.0 + 10.0;
+    let _ = writeln!(
+        svg,
+        r##"<line x1="{0}" x2="{0}" y1="{1:.1}" y2="{2:.1}" stroke="#333" stroke-width="1.5" stroke-dasharray="2 3"/><text x="{3}" y="{1:.1}">last connection</text><text x="{3}" y="{2:.1}">first served</text>"##,
+        LEGEND_X + 6.0,
+        y,
+        y + 16.0,
+        LEGEND_X + 16.0,
+    );
 }
 
 fn panel_title(svg: &mut String, top: f64, text: &str) {
@@ -322,8 +351,6 @@ fn panel_title(svg: &mut String, top: f64, text: &str) {
 
 #[cfg(test)]
 mod tests {
-    use std::time::Duration;
-
     use super::*;
 
     fn second(start_s: u64, responses: u64, latency_ms: f64, errors: u64) -> Second {
@@ -358,11 +385,13 @@ mod tests {
                 arch: Arch::Tandem,
                 seconds: vec![steady.clone(), stalled],
                 median: 1,
+                last_first_response: Some(Duration::from_millis(2500)),
             },
             Runs {
                 arch: Arch::Tokio,
                 seconds: vec![steady],
                 median: 0,
+                last_first_response: None,
             },
         ];
         let svg = chart("-c10000 <&>", &servers);
@@ -392,6 +421,8 @@ mod tests {
         // One error mark: the median run's second 4.
         assert_eq!(svg.matches("errors in second").count(), 1);
         assert!(svg.contains("Tandem: 5 errors in second 4"));
+        assert_eq!(svg.matches("first served at").count(), 1);
+        assert!(svg.contains("Tandem: the last connection first served at 2.50 s"));
         // The time axis runs to the longest run's end.
         assert!(svg.contains(">4</text>") && !svg.contains(">5</text>"));
     }
