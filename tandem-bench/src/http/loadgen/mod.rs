@@ -156,7 +156,7 @@ impl FirstServed {
         self.latest - self.earliest
     }
 
-    /// Both threads' connections together.
+    /// Two groups of connections together: two threads', or a thread's and one more.
     fn merge(a: Option<FirstServed>, b: Option<FirstServed>) -> Option<FirstServed> {
         match (a, b) {
             (Some(a), Some(b)) => Some(FirstServed {
@@ -232,10 +232,12 @@ pub fn run(load: &Load, mut progress: impl FnMut(Duration, u64)) -> io::Result<O
             .name(format!("loadgen-{index}"))
             .spawn(move || {
                 let poll = Poll::new()?;
+                // Allocated before the word to go, not while measuring.
+                let timeline = Timeline::new(duration);
                 let began = wait_go
                     .recv()
                     .map_err(|_| io::Error::other("load generator cancelled"))?;
-                let stats = Stats::new(began, duration, window);
+                let stats = Stats::new(began, timeline, window);
                 Thread::new(poll, shared, connections, stats)
                     .run(began + duration, &counters[index])
             });
@@ -300,12 +302,12 @@ struct Stats {
 }
 
 impl Stats {
-    fn new(began: Instant, duration: Duration, window: usize) -> Stats {
+    fn new(began: Instant, timeline: Timeline, window: usize) -> Stats {
         Stats {
             began,
             responses: 0,
             latency: new_histogram(),
-            timeline: Timeline::new(duration),
+            timeline,
             errors: Errors::default(),
             window: Window::new(window),
         }
