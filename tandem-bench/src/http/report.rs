@@ -221,6 +221,10 @@ fn fmt_first_served(s: &Summary, connections: usize) -> Option<String> {
         return None;
     }
     let answered = connections as u64 - s.errors.never_answered.min(connections as u64);
+    if answered <= 1 {
+        // No spread to speak of: the single-threaded server serves one connection.
+        return Some(format!("first responses: {answered} connection served"));
+    }
     let runs: Vec<String> = s
         .runs
         .iter()
@@ -243,24 +247,29 @@ fn fmt_seconds(seconds: &[Second]) -> Option<String> {
             Some((low, high)) => Some((f64::min(low, v), f64::max(high, v))),
         })
     };
-    let (slowest, fastest) = range(seconds.iter().map(Second::rate).collect())?;
-    let mut line = format!(
-        "per second (median run): {}-{} req/s",
-        fmt_count(slowest.round() as u64),
-        fmt_count(fastest.round() as u64),
-    );
+    let rate = range(seconds.iter().map(Second::rate).collect())?;
+    let count = |rate: f64| fmt_count(rate.round() as u64);
+    let mut line = format!("per second (median run): {} req/s", fmt_range(rate, count));
     let p99 = range(seconds.iter().map(|s| s.p99_ms).collect());
     let max = range(seconds.iter().map(|s| s.max_ms).collect());
-    if let (Some((p99_low, p99_high)), Some((_, max_high))) = (p99, max) {
+    if let (Some(p99), Some((_, max_high))) = (p99, max) {
         let _ = write!(
             line,
-            ", p99 {}-{}, max {}",
-            fmt_ms(p99_low),
-            fmt_ms(p99_high),
+            ", p99 {}, max {}",
+            fmt_range(p99, fmt_ms),
             fmt_ms(max_high)
         );
     }
     Some(line)
+}
+
+/// `low-high`, or one figure when both read the same.
+fn fmt_range((low, high): (f64, f64), fmt: impl Fn(f64) -> String) -> String {
+    let (low, high) = (fmt(low), fmt(high));
+    match low == high {
+        true => low,
+        false => format!("{low}-{high}"),
+    }
 }
 
 /// The error breakdown: `none`, or each non-zero count.
@@ -563,8 +572,15 @@ mod tests {
             "{table}"
         );
         assert!(
-            table.contains("per second (median run): 0-2,000 req/s, p99 3.00ms-3.00ms, max 1500ms"),
+            table.contains("per second (median run): 0-2,000 req/s, p99 3.00ms, max 1500ms"),
             "{table}"
+        );
+
+        let mut lonely = Summary::of(Arch::Single, rows[0].runs.clone(), None);
+        lonely.errors.never_answered = 49;
+        assert_eq!(
+            fmt_first_served(&lonely, 50).unwrap(),
+            "first responses: 1 connection served"
         );
 
         let parsed: Value = serde_json::from_str(&to_json(&plan, 50, &rows)).unwrap();

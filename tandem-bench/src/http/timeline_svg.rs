@@ -154,7 +154,7 @@ fn rate_panel(svg: &mut String, servers: &[Runs], x: &impl Fn(f64) -> f64) {
         let rate = ceiling * i as f64 / 2.0;
         grid_line(svg, PLOT, y(rate), &fmt_count(rate.round() as u64));
     }
-    for server in servers {
+    for (index, server) in servers.iter().enumerate() {
         for (run, seconds) in ordered_runs(server) {
             let faint = run != server.median;
             let points: Vec<(f64, f64)> = seconds
@@ -180,17 +180,20 @@ fn rate_panel(svg: &mut String, servers: &[Runs], x: &impl Fn(f64) -> f64) {
                 at.as_secs_f64()
             );
         }
-        // Errors of the median run only: faint runs' marks would read as the median's.
+        // Errors of the median run only: faint runs' marks would read as the median's. Each
+        // server's marks sit side by side, outlined in its colour.
+        let offset = (index as f64 - (servers.len() as f64 - 1.0) / 2.0) * 10.0;
         for second in &server.seconds[server.median] {
             if second.errors == 0 {
                 continue;
             }
-            let cx = x(middle(second));
+            let cx = x(middle(second)) + offset;
             let _ = writeln!(
                 svg,
-                r##"<path d="M{:.1},{:.1} l-4,8 h8 z" fill="#d62728"><title>{}: {} errors in second {}</title></path>"##,
+                r##"<path d="M{:.1},{:.1} l-4,8 h8 z" fill="#d62728" stroke="{}"><title>{}: {} errors in second {}</title></path>"##,
                 cx,
                 bottom + 2.0,
+                colour(server.arch),
                 server.arch.label(),
                 fmt_count(second.errors),
                 second.start.as_secs() + 1
