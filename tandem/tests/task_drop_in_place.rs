@@ -302,7 +302,11 @@ impl Held {
                     acquire.await.expect("never closed").forget();
                 }
                 Primitive::Notify => {
-                    let notified = notify.notified();
+                    // Enlisted before it is counted: `notify_one` with nobody on the list keeps
+                    // one permit, not one per call, so a waiter counted before it is on the list
+                    // could miss its notification (a hang seen once in 8-worker runs).
+                    let mut notified = std::pin::pin!(notify.notified());
+                    notified.as_mut().enable();
                     queued.fetch_add(1, SeqCst);
                     notified.await;
                 }
