@@ -115,17 +115,19 @@ impl Driver {
         ))
     }
 
-    /// Sleeps until woken, an I/O event, or the next timer.
-    pub(crate) fn park(&mut self, handle: &Handle) {
-        self.park_internal(handle, None);
+    /// Sleeps until woken, an I/O event, or the next timer. Dispatches at most `max_events`
+    /// I/O events (what the caller's run queue has room for; the rest wait in the kernel's
+    /// ready list, in order, for a later turn: see `reactor/mod.rs`).
+    pub(crate) fn park(&mut self, handle: &Handle, max_events: usize) {
+        self.park_internal(handle, None, max_events);
     }
 
     /// As `park`, for at most `limit` (zero: just collect what is ready).
-    pub(crate) fn park_timeout(&mut self, handle: &Handle, limit: Duration) {
-        self.park_internal(handle, Some(limit));
+    pub(crate) fn park_timeout(&mut self, handle: &Handle, limit: Duration, max_events: usize) {
+        self.park_internal(handle, Some(limit), max_events);
     }
 
-    fn park_internal(&mut self, handle: &Handle, limit: Option<Duration>) {
+    fn park_internal(&mut self, handle: &Handle, limit: Option<Duration>, max_events: usize) {
         if self.is_shutdown {
             return;
         }
@@ -136,7 +138,7 @@ impl Driver {
                 // what is ready now runs at the current instant; only if nothing arrived does
                 // the clock jump to the next deadline instead of sleeping.
                 if limit.is_none()
-                    && (self.collect_ready(handle) || time.advance_to_next_deadline())
+                    && (self.collect_ready(handle, max_events) || time.advance_to_next_deadline())
                 {
                     time.process();
                     return;
@@ -146,7 +148,7 @@ impl Driver {
                 timeout = Some(timeout.map_or(until, |t| t.min(until)));
             }
         }
-        self.turn(handle, timeout);
+        self.turn(handle, timeout, max_events);
         if let Some(time) = &handle.time {
             time.process();
         }
@@ -156,11 +158,11 @@ impl Driver {
     /// arrived: I/O events, ring completions, signals, unparks. Returns true if anything did,
     /// as far as it can tell (after a timed sleep on the fallback parker it cannot, and says
     /// true: that only makes a paused clock look again before it jumps).
-    fn turn(&mut self, handle: &Handle, timeout: Option<Duration>) -> bool {
+    fn turn(&mut self, handle: &Handle, timeout: Option<Duration>, max_events: usize) -> bool {
         match &mut self.inner {
             Inner::Io(driver) => {
                 let io = handle.io.as_ref().expect("an I/O driver has an I/O handle");
-                let arrived = driver.turn(io, timeout);
+                let arrived = driver.turn(io, timeout, max_events);
                 for ring in driver.take_ring_events() {
                     handle.uring.on_ring_event(ring);
                 }
@@ -185,8 +187,8 @@ impl Driver {
 
     /// Dispatches what is ready without sleeping. Returns true if anything arrived (an event, a
     /// completion, an unpark): a task may have been woken.
-    fn collect_ready(&mut self, handle: &Handle) -> bool {
-        self.turn(handle, Some(Duration::ZERO))
+    fn collect_ready(&mut self, handle: &Handle, max_events: usize) -> bool {
+        self.turn(handle, Some(Duration::ZERO), max_events)
     }
 
     /// Shuts the drivers down: timers fire, readiness futures get an error. Idempotent.

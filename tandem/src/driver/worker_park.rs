@@ -26,6 +26,9 @@ pub(crate) struct SharedDriver {
 
 pub(crate) struct WorkerParker {
     inner: Arc<Inner>,
+    /// I/O events this worker takes per turn of the driver: the free slots of its run queue
+    /// (`set_max_events`), so that no event overflows it (see `reactor/mod.rs`).
+    max_events: usize,
 }
 
 #[derive(Clone)]
@@ -71,7 +74,13 @@ impl WorkerParker {
                 condvar: Condvar::new(),
                 shared,
             }),
+            max_events: usize::MAX,
         }
+    }
+
+    /// How many I/O events the next turns of the driver by this worker may dispatch.
+    pub(crate) fn set_max_events(&mut self, max_events: usize) {
+        self.max_events = max_events;
     }
 
     pub(crate) fn unparker(&self) -> WorkerUnparker {
@@ -94,7 +103,7 @@ impl WorkerParker {
         if inner
             .shared
             .driver
-            .try_with(|driver| inner.park_driver(driver))
+            .try_with(|driver| inner.park_driver(driver, self.max_events))
             .is_none()
         {
             inner.park_condvar();
@@ -109,12 +118,12 @@ impl WorkerParker {
             .inner
             .shared
             .driver
-            .try_with(|driver| driver.park_timeout(handle, Duration::ZERO));
+            .try_with(|driver| driver.park_timeout(handle, Duration::ZERO, self.max_events));
     }
 }
 
 impl Inner {
-    fn park_driver(&self, driver: &mut Driver) {
+    fn park_driver(&self, driver: &mut Driver, max_events: usize) {
         match self
             .state
             .compare_exchange(EMPTY, PARKED_DRIVER, SeqCst, SeqCst)
@@ -126,7 +135,7 @@ impl Inner {
             }
             Err(actual) => unreachable!("inconsistent park state: {actual}"),
         }
-        driver.park(&self.shared.handle);
+        driver.park(&self.shared.handle, max_events);
         match self.state.swap(EMPTY, SeqCst) {
             NOTIFIED | PARKED_DRIVER => {}
             actual => unreachable!("inconsistent park state: {actual}"),

@@ -84,24 +84,30 @@ impl Ready {
         Ready(self.0 & other.0)
     }
 
-    pub(crate) fn from_mio(event: &mio::event::Event) -> Ready {
+    /// The readiness an `epoll_wait` event's flags report, read as mio reads them (a peer's
+    /// FIN is read-closed only with EPOLLIN; a lone EPOLLERR is a pipe whose reader left).
+    pub(crate) fn from_epoll(flags: u32) -> Ready {
+        let has = |flag: libc::c_int| flags & flag as u32 != 0;
         let mut ready = Ready::EMPTY;
-        if event.is_readable() {
+        if has(libc::EPOLLIN) || has(libc::EPOLLPRI) {
             ready |= Ready::READABLE;
         }
-        if event.is_writable() {
+        if has(libc::EPOLLOUT) {
             ready |= Ready::WRITABLE;
         }
-        if event.is_read_closed() {
+        if has(libc::EPOLLHUP) || (has(libc::EPOLLIN) && has(libc::EPOLLRDHUP)) {
             ready |= Ready::READ_CLOSED;
         }
-        if event.is_write_closed() {
+        if has(libc::EPOLLHUP)
+            || (has(libc::EPOLLOUT) && has(libc::EPOLLERR))
+            || flags == libc::EPOLLERR as u32
+        {
             ready |= Ready::WRITE_CLOSED;
         }
-        if event.is_priority() {
+        if has(libc::EPOLLPRI) {
             ready |= Ready::PRIORITY;
         }
-        if event.is_error() {
+        if has(libc::EPOLLERR) {
             ready |= Ready::ERROR;
         }
         ready
@@ -138,5 +144,41 @@ impl fmt::Debug for Ready {
             .field("is_priority", &self.is_priority())
             .field("is_error", &self.is_error())
             .finish()
+    }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::Ready;
+
+    fn flags(bits: &[libc::c_int]) -> u32 {
+        bits.iter().fold(0, |acc, bit| acc | *bit as u32)
+    }
+
+    /// The epoll flags read as mio reads them (the reactor waits with its own `epoll_wait`).
+    #[test]
+    fn epoll_flags_map_as_mio_maps_them() {
+        use libc::{EPOLLERR, EPOLLHUP, EPOLLIN, EPOLLOUT, EPOLLPRI, EPOLLRDHUP};
+        let cases = [
+            (flags(&[EPOLLIN]), Ready::READABLE),
+            (flags(&[EPOLLOUT]), Ready::WRITABLE),
+            // A peer's FIN: read-closed only together with EPOLLIN.
+            (
+                flags(&[EPOLLIN, EPOLLRDHUP]),
+                Ready::READABLE | Ready::READ_CLOSED,
+            ),
+            (flags(&[EPOLLRDHUP]), Ready::EMPTY),
+            (flags(&[EPOLLHUP]), Ready::READ_CLOSED | Ready::WRITE_CLOSED),
+            // A lone EPOLLERR (a pipe whose reader left) closes the write side.
+            (flags(&[EPOLLERR]), Ready::WRITE_CLOSED | Ready::ERROR),
+            (
+                flags(&[EPOLLOUT, EPOLLERR]),
+                Ready::WRITABLE | Ready::WRITE_CLOSED | Ready::ERROR,
+            ),
+            (flags(&[EPOLLPRI]), Ready::READABLE | Ready::PRIORITY),
+        ];
+        for (bits, want) in cases {
+            assert_eq!(Ready::from_epoll(bits), want, "flags {bits:#x}");
+        }
     }
 }

@@ -38,6 +38,16 @@ impl RuntimeMetrics {
         self.handle.driver().uring.stats()
     }
 
+    /// The number of tasks in the runtime's injection queue: spawned or woken from outside its
+    /// workers, or moved there when a worker's own queue overflowed, and not yet taken by a
+    /// worker.
+    pub fn global_queue_depth(&self) -> usize {
+        match &self.handle {
+            scheduler::Handle::CurrentThread(h) => h.global_queue_depth(),
+            scheduler::Handle::MultiThread(h) => h.global_queue_depth(),
+        }
+    }
+
     /// The number of tasks spawned and not yet completed.
     pub fn num_alive_tasks(&self) -> usize {
         match &self.handle {

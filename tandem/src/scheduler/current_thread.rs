@@ -339,10 +339,11 @@ impl Context {
             || !self.defer.is_empty();
         // The core stays in the context while we sleep: tasks woken by I/O events or timers are
         // pushed straight into its queue.
+        // The run queue is unbounded (nothing overflows): every event the reactor takes.
         if block && !has_work {
-            driver.park(&self.handle.driver);
+            driver.park(&self.handle.driver, usize::MAX);
         } else {
-            driver.park_timeout(&self.handle.driver, std::time::Duration::ZERO);
+            driver.park_timeout(&self.handle.driver, std::time::Duration::ZERO, usize::MAX);
         }
         self.with_core(|core| core.driver = Some(driver));
         self.defer.wake();
@@ -364,6 +365,10 @@ impl Handle {
 
     pub(crate) fn num_alive_tasks(&self) -> usize {
         self.owned.len()
+    }
+
+    pub(crate) fn global_queue_depth(&self) -> usize {
+        self.inject.len()
     }
 }
 

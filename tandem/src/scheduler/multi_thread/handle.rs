@@ -98,6 +98,10 @@ impl Handle {
         self.shared.owned.len()
     }
 
+    pub(crate) fn global_queue_depth(&self) -> usize {
+        self.shared.inject.len()
+    }
+
     /// Schedules `task`: into the current worker's LIFO slot or queue if this thread is one of
     /// our workers holding its core, else into the injection queue.
     pub(super) fn schedule_task(&self, task: Notified<Arc<Handle>>, is_yield: bool) {

@@ -439,6 +439,10 @@ impl Context {
 
     fn park_on_driver(&self, mut core: Box<Core>, how: Park) -> Box<Core> {
         let mut park = core.park.take().expect("a worker's parker is present");
+        // Tasks the driver wakes go into our queue: take no more events than it has room for.
+        // (A task woken while the LIFO slot is taken pushes the slot's task into the queue.)
+        let room = core.run_queue.remaining_slots() - usize::from(core.lifo_slot.is_some());
+        park.set_max_events(room.max(1));
         // The core stays reachable while we sleep, for schedulers that run on this thread.
         *self.core.borrow_mut() = Some(core);
         match how {
