@@ -12,6 +12,7 @@ mod harness;
 mod http;
 mod rt;
 mod suites;
+mod svg;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

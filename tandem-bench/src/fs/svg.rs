@@ -22,19 +22,12 @@ const DECADES: (i32, i32) = (-2, 1);
 /// The chart of `rows`.
 pub fn chart(plan: &Plan, rows: &[Row<'_>]) -> String {
     let width = LEFT + SLOT * rows.len().max(1) as f64 + 20.0;
-    let mut svg = String::new();
-    let _ = writeln!(
-        svg,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{HEIGHT}" viewBox="0 0 {width} {HEIGHT}" font-family="sans-serif" font-size="11">"#
-    );
-    let _ = writeln!(svg, r#"<rect width="100%" height="100%" fill="white"/>"#);
-    let _ = writeln!(
-        svg,
-        r#"<text x="{}" y="24" font-size="14" text-anchor="middle">fs, page cache warm: ops/s relative to blocking std (log scale), median of {} round{}</text>"#,
-        width / 2.0,
+    let title = format!(
+        "fs, page cache warm: ops/s relative to blocking std (log scale), median of {} round{}",
         plan.rounds,
         if plan.rounds == 1 { "" } else { "s" }
     );
+    let mut svg = crate::svg::open(width, HEIGHT, 11, 14, &title);
     let (low, high) = (DECADES.0 as f64, DECADES.1 as f64);
     let y = |r: f64| {
         let l = r.log10().clamp(low, high);

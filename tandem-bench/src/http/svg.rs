@@ -39,18 +39,7 @@ pub(super) fn colour(arch: Arch) -> &'static str {
 
 /// The chart, titled `title`.
 pub fn chart(title: &str, servers: &[Bars]) -> String {
-    let mut svg = String::new();
-    let _ = writeln!(
-        svg,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="12">"#
-    );
-    let _ = writeln!(svg, r#"<rect width="100%" height="100%" fill="white"/>"#);
-    let _ = writeln!(
-        svg,
-        r#"<text x="{}" y="24" font-size="15" text-anchor="middle">{}</text>"#,
-        WIDTH / 2.0,
-        escape(title)
-    );
+    let mut svg = crate::svg::open(WIDTH, HEIGHT, 12, 15, title);
     rate_panel(&mut svg, servers);
     latency_panel(&mut svg, servers);
     svg.push_str("</svg>\n");
@@ -222,13 +211,7 @@ pub(super) fn nice_ceiling(x: f64) -> f64 {
         .unwrap_or(10.0 * decade)
 }
 
-/// `text` made safe for SVG text and attributes.
-pub(super) fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
+pub(super) use crate::svg::escape;
 
 #[cfg(test)]
 mod tests {

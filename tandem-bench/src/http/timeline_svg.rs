@@ -67,18 +67,7 @@ const LINES: [LatencyLine; 3] = [
 
 /// The chart, titled `title`.
 pub fn chart(title: &str, servers: &[Runs]) -> String {
-    let mut svg = String::new();
-    let _ = writeln!(
-        svg,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" width="{WIDTH}" height="{HEIGHT}" viewBox="0 0 {WIDTH} {HEIGHT}" font-family="sans-serif" font-size="12">"#
-    );
-    let _ = writeln!(svg, r#"<rect width="100%" height="100%" fill="white"/>"#);
-    let _ = writeln!(
-        svg,
-        r#"<text x="{}" y="24" font-size="15" text-anchor="middle">{}</text>"#,
-        WIDTH / 2.0,
-        escape(title)
-    );
+    let mut svg = crate::svg::open(WIDTH, HEIGHT, 12, 15, title);
     let length = run_length(servers);
     let x = |t: f64| PLOT.0 + t / length * (PLOT.1 - PLOT.0);
     time_axis(&mut svg, length, &x);
