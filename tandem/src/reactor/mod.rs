@@ -18,8 +18,9 @@
 //!
 //! # Taking no more events than fit
 //! A worker that turns the reactor asks for at most as many events as its run queue has free
-//! slots (less a reserve for the injection queue's next batch, `scheduler/multi_thread`). Events it does not take stay in the kernel's ready list, which is first in, first
-//! out, and come with a later turn. Taking more would overflow the run queue, which moves the
+//! slots (less a reserve for the injection queue's next batch, `scheduler/multi_thread`).
+//! Events it does not take stay in the kernel's ready list, which is first in, first out, and
+//! come with a later turn. Taking more would overflow the run queue, which moves the
 //! *oldest* half of it (the tasks about to run) behind everything in the injection queue; under
 //! a load of 10,000 connections that happened some 300 times a second, the injection queue held
 //! nearly every connection, and a request could be pushed back again and again: waits of 2-3 s

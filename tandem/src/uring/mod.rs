@@ -43,8 +43,8 @@ pub use metrics::{FallbackCause, RingStats, UringStats};
 pub(crate) use op::{CqeResult, Op, OpCode};
 pub(crate) use ring::{thread_has_submitted, InlineCall, LocalRing};
 
-/// How long runtime shutdown waits for operations in flight before handing them to the reaper, at most
-/// (`Runtime::shutdown_timeout` can make it shorter).
+/// How long runtime shutdown waits for operations in flight before handing them to the reaper,
+/// at most (`Runtime::shutdown_timeout` can make it shorter).
 pub(crate) const SHUTDOWN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// Runs `f` with the calling thread's worker ring, if it is a worker holding its core, and

@@ -445,8 +445,10 @@ impl Context {
         // Without that reserve, a queue kept full by I/O admitted one injected task per
         // `global_queue_interval` ticks: 10,000 new connections (spawned by an accept loop
         // outside the workers) took 1.2-1.5 s to get their first response instead of 0.5 s.
-        let room = core.run_queue.remaining_slots() - usize::from(core.lifo_slot.is_some());
-        park.set_max_events(room.saturating_sub(INTERVAL_BATCH).max(1));
+        // (A full queue with the LIFO slot taken has no room: saturate, never wrap.)
+        let taken = usize::from(core.lifo_slot.is_some()) + INTERVAL_BATCH;
+        let room = core.run_queue.remaining_slots().saturating_sub(taken);
+        park.set_max_events(room.max(1));
         // The core stays reachable while we sleep, for schedulers that run on this thread.
         *self.core.borrow_mut() = Some(core);
         match how {
