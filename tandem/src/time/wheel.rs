@@ -55,8 +55,14 @@ const NIL: u32 = u32::MAX;
 /// years of milliseconds away, and keeps the slot arithmetic far from overflowing).
 pub(crate) const MAX_TICK: u64 = u64::MAX >> 8;
 
-/// An arena with more free slots than this is shrunk when the wheel becomes empty.
+/// An arena with more cells than this may be given back when the wheel becomes empty...
 const SHRINK_ABOVE: usize = 4096;
+/// ...if it is this many times larger than the most entries held since the wheel was last
+/// empty. A wheel that fills and empties in a steady rhythm keeps its arena (freeing and
+/// regrowing it each time costs an `munmap` under the shard lock, then a page fault per
+/// 4 KiB, and made the last timers of such a burst fire milliseconds late); one that held a
+/// past burst of timers gives it back once its use has settled lower.
+const SHRINK_RATIO: usize = 4;
 
 /// Names one insertion; stays invalid once its entry is removed or handed out by `poll`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -85,6 +91,8 @@ pub(crate) struct Wheel<T> {
     nodes: Vec<Node<T>>,
     free: u32,
     len: usize,
+    /// The most entries held at once since the wheel was last empty.
+    peak_len: usize,
     next_serial: u64,
 }
 
@@ -98,6 +106,7 @@ impl<T> Wheel<T> {
             nodes: Vec::new(),
             free: NIL,
             len: 0,
+            peak_len: 0,
             next_serial: 0,
         }
     }
@@ -150,6 +159,7 @@ impl<T> Wheel<T> {
             index
         };
         self.len += 1;
+        self.peak_len = self.peak_len.max(self.len);
         let list = self.list_for(when);
         self.link(index, list);
         Ok(Key { index, serial })
@@ -221,6 +231,7 @@ impl<T> Wheel<T> {
         self.occupied = [0; LEVELS];
         self.free = NIL;
         self.len = 0;
+        self.peak_len = 0;
         values
     }
 
@@ -299,10 +310,14 @@ impl<T> Wheel<T> {
         node.next = self.free;
         self.free = index;
         self.len -= 1;
-        if self.len == 0 && self.nodes.capacity() > SHRINK_ABOVE {
-            // Nothing is linked: give the memory of a past burst of timers back.
-            self.nodes = Vec::new();
-            self.free = NIL;
+        if self.len == 0 {
+            let capacity = self.nodes.capacity();
+            if capacity > SHRINK_ABOVE && capacity / SHRINK_RATIO > self.peak_len {
+                // Nothing is linked: give the memory of a past burst of timers back.
+                self.nodes = Vec::new();
+                self.free = NIL;
+            }
+            self.peak_len = 0;
         }
         value
     }
@@ -468,16 +483,27 @@ mod tests {
         assert!(wheel.insert(5, 0).is_ok());
     }
 
-    #[test]
-    fn memory_is_given_back_when_empty() {
-        let mut wheel = Wheel::new();
-        let keys: Vec<Key> = (0..100_000u64)
+    /// Fills the wheel with `n` entries, then removes them all.
+    fn fill_and_empty(wheel: &mut Wheel<u64>, n: u64) {
+        let keys: Vec<Key> = (0..n)
             .map(|i| wheel.insert(1 + i % 5000, i).unwrap())
             .collect();
-        assert!(wheel.nodes.capacity() >= 100_000);
         for key in keys {
             wheel.remove(key).unwrap();
         }
+    }
+
+    #[test]
+    fn memory_is_kept_while_bursts_repeat_and_given_back_after() {
+        let mut wheel = Wheel::new();
+        fill_and_empty(&mut wheel, 100_000);
+        let burst_capacity = wheel.nodes.capacity();
+        assert!(burst_capacity >= 100_000);
+        // The same burst again reuses the arena: no free and regrow per burst.
+        fill_and_empty(&mut wheel, 100_000);
+        assert_eq!(wheel.nodes.capacity(), burst_capacity);
+        // A quieter period: the arena goes once it is empty again.
+        fill_and_empty(&mut wheel, 1_000);
         assert!(wheel.nodes.capacity() <= SHRINK_ABOVE);
         // Serials keep counting, so old keys stay stale in the new arena.
         let k = wheel.insert(10, 7).unwrap();
