@@ -1,34 +1,17 @@
-//! A timer as a `Sleep` holds it (`TimerEntry`), and the part it shares with the wheel
-//! (`TimerShared`).
+//! A timer as a `Sleep` holds it: [`TimerEntry`].
 //!
 //! The entry registers lazily: creating and dropping a `Sleep` that was never polled touches
-//! no lock and allocates nothing. The first poll allocates the `TimerShared` (state word and
-//! waker) and puts a reference to it in the wheel of the polling thread's shard. Later polls
-//! read the state word only, unless the waker changed (the `Sleep` moved to another task), in
-//! which case the entry leaves the wheel and registers anew with the new waker.
+//! no lock. The first poll puts a clone of the task's waker in the wheel of the polling
+//! thread's shard, and nothing else: whether the timer has fired is read from the time
+//! driver's `processed` tick, not from a per-timer word, so a registration allocates nothing
+//! beyond the wheel's arena cell and a poll of a pending timer reads one shared atomic. A
+//! later poll with a waker that would not wake the registered one (the `Sleep` moved to
+//! another task) takes the entry out of the wheel and registers anew.
 
 use super::handle::{Handle, Insert, Reschedule, Slot, TimeRef};
-use super::state::TimerState;
-use crate::loom::sync::Arc;
 use std::fmt;
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
-
-/// What a registration shares with the wheel.
-pub(crate) struct TimerShared {
-    pub(super) state: TimerState,
-    /// Woken when the timer fires; fixed for the life of a registration.
-    pub(super) waker: Waker,
-}
-
-impl TimerShared {
-    fn new(waker: &Waker) -> TimerShared {
-        TimerShared {
-            state: TimerState::new(),
-            waker: waker.clone(),
-        }
-    }
-}
 
 /// The runtime shut down while the timer was pending (or before it registered).
 #[derive(Debug)]
@@ -38,12 +21,17 @@ pub(crate) struct Shutdown;
 pub(crate) struct TimerEntry {
     driver: TimeRef,
     deadline: Instant,
-    /// The last registration's allocation, kept to be re-armed in place when nobody else holds
-    /// it any more.
-    shared: Option<Arc<TimerShared>>,
-    /// `Some` iff `shared` was put in the wheel for the current deadline and this entry has not
-    /// taken it out since. It may have fired: `shared.state` says.
+    /// Where the current registration sits: `Some` iff a clone of `registered`'s waker was put
+    /// in the wheel for the current deadline and this entry has not taken it out since. It may
+    /// have fired since: the driver's `processed` tick reaching `tick` says so.
     slot: Option<Slot>,
+    /// The tick the current registration fires at (meaningful while `slot` is `Some`).
+    tick: u64,
+    /// The registered waker's identity (its data and vtable pointers), to tell a poll with the
+    /// same waker from one with another without reading the wheel. The wheel's clone keeps
+    /// the waker alive while `slot` is `Some` and the timer has not fired, so the pointers
+    /// cannot be reused by another waker while they are compared.
+    registered: WakerId,
     /// The timer completed without a registration (its deadline was known to have passed).
     elapsed: bool,
     /// The deadline is known to have passed (the caller read the clock): the next poll
@@ -51,13 +39,30 @@ pub(crate) struct TimerEntry {
     due: bool,
 }
 
+/// The addresses `Waker::will_wake` compares (its data and vtable pointers), kept as numbers:
+/// they are compared, never followed.
+#[derive(Clone, Copy, PartialEq, Eq)]
+struct WakerId(usize, usize);
+
+impl WakerId {
+    const NONE: WakerId = WakerId(0, 0);
+
+    fn of(waker: &Waker) -> WakerId {
+        WakerId(
+            waker.data() as usize,
+            std::ptr::from_ref(waker.vtable()) as usize,
+        )
+    }
+}
+
 impl TimerEntry {
     pub(crate) fn new(driver: impl Into<TimeRef>, deadline: Instant) -> TimerEntry {
         TimerEntry {
             driver: driver.into(),
             deadline,
-            shared: None,
             slot: None,
+            tick: 0,
+            registered: WakerId::NONE,
             elapsed: false,
             due: false,
         }
@@ -79,35 +84,38 @@ impl TimerEntry {
         self.deadline
     }
 
-    /// True once the timer has completed (fired, or found its deadline passed when polled).
+    /// True once the timer has completed (fired, found its deadline passed when polled, or
+    /// taken out by the runtime's shutdown).
     pub(crate) fn is_elapsed(&self) -> bool {
-        self.elapsed || (self.slot.is_some() && self.shared().state.load().is_fired())
+        self.elapsed || (self.slot.is_some() && (self.has_fired() || self.handle().is_shutdown()))
     }
 
-    fn shared(&self) -> &Arc<TimerShared> {
-        self.shared
-            .as_ref()
-            .expect("a registered entry keeps its allocation")
+    /// The registration has left the wheel by its deadline. Only meaningful while `slot` is
+    /// `Some`.
+    fn has_fired(&self) -> bool {
+        self.handle().has_processed(self.tick)
     }
 
     pub(crate) fn poll_elapsed(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Shutdown>> {
         if let Some(slot) = self.slot {
-            let shared = self.shared();
-            let state = shared.state.load();
-            if state.is_fired() {
-                return Poll::Ready(if state.is_shutdown() {
-                    Err(Shutdown)
-                } else {
-                    Ok(())
-                });
+            if self.has_fired() {
+                return Poll::Ready(Ok(()));
             }
-            if shared.waker.will_wake(cx.waker()) {
+            if self.handle().is_shutdown() {
+                // Shutdown took every entry out of the wheel and woke it.
+                return Poll::Ready(Err(Shutdown));
+            }
+            if self.registered == WakerId::of(cx.waker()) {
                 // The lock-free path: firing wakes the waker we registered.
                 return Poll::Pending;
             }
             // Polled from another task: leave the wheel, and register with the new waker.
             self.slot = None;
-            self.handle().remove(slot);
+            if !self.handle().remove(slot) {
+                // It left the wheel by its deadline meanwhile (`process` is between taking it
+                // out and publishing `processed`): it has fired.
+                return Poll::Ready(Ok(()));
+            }
         } else if self.elapsed {
             return Poll::Ready(Ok(()));
         }
@@ -127,12 +135,11 @@ impl TimerEntry {
             self.elapsed = true;
             return Poll::Ready(Ok(()));
         }
-        let shared = self.arm(waker);
-        let outcome = self.handle().insert(tick, &shared);
-        self.shared = Some(shared);
-        match outcome {
+        match self.handle().insert(tick, waker) {
             Insert::Armed(slot) => {
                 self.slot = Some(slot);
+                self.tick = tick;
+                self.registered = WakerId::of(waker);
                 Poll::Pending
             }
             Insert::Due => {
@@ -141,24 +148,6 @@ impl TimerEntry {
             }
             Insert::Shutdown => Poll::Ready(Err(Shutdown)),
         }
-    }
-
-    /// A fresh registration for `waker`: the previous allocation if nobody else holds it (the
-    /// wheel dropped its reference when the timer fired or was removed), else a spare one of
-    /// this thread, else a new one.
-    fn arm(&mut self, waker: &Waker) -> Arc<TimerShared> {
-        let reusable = match self.shared.take() {
-            Some(shared) => Some(shared),
-            None => spare::take(),
-        };
-        if let Some(mut shared) = reusable {
-            if let Some(unique) = Arc::get_mut(&mut shared) {
-                unique.state.reset();
-                unique.waker.clone_from(waker);
-                return shared;
-            }
-        }
-        Arc::new(TimerShared::new(waker))
     }
 
     /// Moves the deadline. A pending registration moves with it at once (keeping its waker, so
@@ -171,7 +160,7 @@ impl TimerEntry {
         let Some(slot) = self.slot.take() else {
             return;
         };
-        if self.shared().state.load().is_fired() {
+        if self.has_fired() {
             // Its wake-up is under way or done; the next poll registers the new deadline.
             return;
         }
@@ -181,24 +170,27 @@ impl TimerEntry {
         }
         let tick = self.handle().tick_of_deadline(deadline);
         if self.handle().has_processed(tick) {
-            self.handle().remove(slot);
-            self.elapsed = true;
-            self.shared().waker.wake_by_ref();
+            if let Some(waker) = self.handle().take(slot) {
+                self.elapsed = true;
+                waker.wake();
+            }
+            // Else it fired meanwhile, which wakes the task: the next poll completes.
             return;
         }
         match self.handle().reschedule(slot, tick) {
-            Reschedule::Armed(slot) => self.slot = Some(slot),
-            Reschedule::Due => {
+            Reschedule::Armed(slot) => {
+                self.slot = Some(slot);
+                self.tick = tick;
+            }
+            Reschedule::Due(waker) => {
                 self.elapsed = true;
-                self.shared().waker.wake_by_ref();
+                waker.wake();
             }
             // It fired meanwhile, which wakes the task: the next poll registers anew.
             Reschedule::Gone => {}
         }
     }
-}
 
-impl TimerEntry {
     /// Moves the deadline to `deadline`, which the caller knows has passed: the next poll
     /// completes. A pending registration leaves the wheel and its task is woken.
     pub(crate) fn reset_due(&mut self, deadline: Instant) {
@@ -206,9 +198,10 @@ impl TimerEntry {
         self.elapsed = false;
         self.due = true;
         if let Some(slot) = self.slot.take() {
-            if !self.shared().state.load().is_fired() {
-                self.handle().remove(slot);
-                self.shared().waker.wake_by_ref();
+            if !self.has_fired() {
+                if let Some(waker) = self.handle().take(slot) {
+                    waker.wake();
+                }
             }
         }
     }
@@ -218,64 +211,10 @@ impl Drop for TimerEntry {
     fn drop(&mut self) {
         // Cancel: O(1), and lock-free if the timer already fired.
         if let Some(slot) = self.slot.take() {
-            if !self.shared().state.load().is_fired() {
+            if !self.has_fired() {
                 self.handle().remove(slot);
             }
         }
-        if let Some(shared) = self.shared.take() {
-            spare::put(shared);
-        }
-    }
-}
-
-/// A few `TimerShared` allocations kept per thread, so that the common life of a timeout
-/// (create, register, cancel) does not go through the allocator every time.
-#[cfg(not(loom))]
-mod spare {
-    use super::TimerShared;
-    use crate::loom::sync::Arc;
-    use std::cell::RefCell;
-    use std::task::Waker;
-
-    /// Spare allocations per thread.
-    const MAX: usize = 32;
-
-    thread_local! {
-        static SPARE: RefCell<Vec<Arc<TimerShared>>> = const { RefCell::new(Vec::new()) };
-    }
-
-    pub(super) fn take() -> Option<Arc<TimerShared>> {
-        SPARE.try_with(|s| s.borrow_mut().pop()).ok().flatten()
-    }
-
-    /// Keeps `shared` if nobody else holds it (else just drops this reference).
-    pub(super) fn put(mut shared: Arc<TimerShared>) {
-        let Some(unique) = Arc::get_mut(&mut shared) else {
-            return;
-        };
-        // The task the waker belongs to must not be kept alive by a spare.
-        unique.waker = Waker::noop().clone();
-        let _ = SPARE.try_with(|s| {
-            let mut s = s.borrow_mut();
-            if s.len() < MAX {
-                s.push(shared);
-            }
-        });
-    }
-}
-
-/// Under loom, model objects must not outlive an execution: no spares.
-#[cfg(loom)]
-mod spare {
-    use super::TimerShared;
-    use crate::loom::sync::Arc;
-
-    pub(super) fn take() -> Option<Arc<TimerShared>> {
-        None
-    }
-
-    pub(super) fn put(shared: Arc<TimerShared>) {
-        drop(shared);
     }
 }
 

@@ -1,20 +1,16 @@
 //! The per-runtime time state: the clock, the sharded wheel, and what the driver calls.
 
 use super::clock::{AutoAdvance, Clock};
-use super::entry::TimerShared;
-use super::state::FireAction;
 use super::wheel::{Key, Wheel, MAX_TICK};
 use crate::loom::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use crate::loom::sync::{Arc, Mutex};
 use std::cell::Cell;
 use std::fmt;
+use std::task::Waker;
 use std::time::{Duration, Instant};
 
 /// "No deadline" in the tick-valued atomics.
 const NO_TICK: u64 = u64::MAX;
-
-/// Entries fired per lock acquisition in `process`: the lock is released to wake them.
-const WAKE_BATCH: usize = 32;
 
 /// The most shards a wheel is split into.
 const MAX_SHARDS: usize = 32;
@@ -33,9 +29,12 @@ struct Inner {
     /// The tick the driver last said it would sleep until (`NO_TICK`: indefinitely). A new
     /// timer due earlier unparks the driver; see "Waking the driver" in the module docs.
     driver_wake: AtomicU64,
-    /// Every timer due at or before this tick and registered before `process` last read the
-    /// clock has fired. A deadline at or before it is complete without a registration.
-    processed: AtomicU64,
+    /// Every timer due at or before this tick has left the wheel, and was woken or is about to
+    /// be (by the `process` call that published it). A registered `Sleep` whose tick is at or
+    /// before it has fired; a deadline at or before it is complete without a registration.
+    /// Every pending `Sleep` reads it when polled, and `process` writes it once per tick: it
+    /// has a cache line of its own, away from the lines the driver writes at every park.
+    processed: CachePadded<AtomicU64>,
     is_shutdown: AtomicBool,
     unpark: Box<dyn Fn() + Send + Sync>,
 }
@@ -44,7 +43,8 @@ struct Inner {
 /// cache line.
 #[repr(align(128))]
 struct Shard {
-    wheel: Mutex<Wheel<Arc<TimerShared>>>,
+    /// The wheel holds, per registration, a clone of the waker to wake when it fires.
+    wheel: Mutex<Wheel<Waker>>,
     /// A lower bound of every deadline in `wheel` (`NO_TICK` if empty), readable without the
     /// lock. Only written under the lock; may be stale-low after a cancel, never high.
     next_tick: AtomicU64,
@@ -70,8 +70,8 @@ pub(super) enum Insert {
 /// The outcome of moving a registered timer to a new deadline.
 pub(super) enum Reschedule {
     Armed(Slot),
-    /// The new deadline is already due: the timer left the wheel.
-    Due,
+    /// The new deadline is already due: the timer left the wheel; here is its waker.
+    Due(Waker),
     /// The timer was no longer in the wheel (it fired, or shutdown took it).
     Gone,
 }
@@ -103,7 +103,7 @@ impl Handle {
                 start,
                 shards,
                 driver_wake: AtomicU64::new(NO_TICK),
-                processed: AtomicU64::new(0),
+                processed: CachePadded(AtomicU64::new(0)),
                 is_shutdown: AtomicBool::new(false),
                 unpark: Box::new(unpark),
             }),
@@ -132,22 +132,27 @@ impl Handle {
         Instant::now().checked_add(deadline.saturating_duration_since(now))
     }
 
-    /// Fires every timer whose deadline is at or before now, waking their tasks outside the
-    /// wheel's lock.
+    /// Fires every timer whose deadline is at or before now: takes them out of every shard,
+    /// publishes `processed`, then wakes their tasks, outside the locks.
     pub(crate) fn process(&self) {
         let now = self.now_tick();
-        for shard in self.inner.shards.iter() {
-            // Relaxed: a bound only; a timer inserted concurrently unparks the driver itself.
-            if shard.next_tick.load(Ordering::Relaxed) <= now {
-                process_shard(shard, now);
+        with_due_buffer(|due| {
+            for shard in self.inner.shards.iter() {
+                // Relaxed: a bound only; a timer inserted concurrently unparks the driver.
+                if shard.next_tick.load(Ordering::Relaxed) <= now {
+                    take_due(shard, now, due);
+                }
             }
-        }
-        // Relaxed: only a shortcut for `TimerEntry` (a deadline at or before it has passed,
-        // whatever the ordering); the wheel itself refuses deadlines it has passed. The load
-        // first: registering threads read this line, so write it only when it changes.
-        if now > self.inner.processed.load(Ordering::Relaxed) {
-            self.inner.processed.fetch_max(now, Ordering::Relaxed);
-        }
+            // Published before any wake-up: a task woken below finds its `Sleep` fired. The
+            // load first: pollers read this line, so write it only when it changes. Release:
+            // pairs with `has_processed`'s Acquire.
+            if now > self.inner.processed.0.load(Ordering::Relaxed) {
+                self.inner.processed.0.fetch_max(now, Ordering::Release);
+            }
+            for waker in due.drain(..) {
+                waker.wake();
+            }
+        });
     }
 
     /// True if the clock is paused and may jump to the next timer (no `advance` in progress, no
@@ -198,14 +203,12 @@ impl Handle {
             let drained = {
                 let mut wheel = shard.wheel.lock();
                 let drained = wheel.drain();
-                for entry in &drained {
-                    let FireAction::Wake = entry.state.transition_to_fired(true);
-                }
                 shard.next_tick.store(NO_TICK, Ordering::SeqCst);
                 drained
             };
-            for entry in drained {
-                entry.waker.wake_by_ref();
+            // A woken `Sleep` sees `is_shutdown` (stored above) and completes with an error.
+            for waker in drained {
+                waker.wake();
             }
         }
     }
@@ -243,9 +246,12 @@ impl Handle {
         self.inner.is_shutdown.load(Ordering::Acquire)
     }
 
-    /// True if a timer due at `tick` has certainly passed: `process` has fired that tick.
+    /// True if a timer due at `tick` has certainly passed: `process` has fired that tick (a
+    /// timer registered for it has left the wheel).
     pub(super) fn has_processed(&self, tick: u64) -> bool {
-        tick <= self.inner.processed.load(Ordering::Relaxed)
+        // Acquire: pairs with the Release in `process`; the wheel's own state is read under
+        // its lock, so this orders only what the caller may assume about the entry.
+        tick <= self.inner.processed.0.load(Ordering::Acquire)
     }
 
     /// The tick at which a timer due at `deadline` fires: rounded *up* to the next whole
@@ -291,8 +297,8 @@ impl Handle {
         self.inner.shards.iter().map(|s| s.wheel.lock().len()).sum()
     }
 
-    /// Puts `shared` in this thread's shard, due at `tick`.
-    pub(super) fn insert(&self, tick: u64, shared: &Arc<TimerShared>) -> Insert {
+    /// Puts a clone of `waker` in this thread's shard, due at `tick`.
+    pub(super) fn insert(&self, tick: u64, waker: &Waker) -> Insert {
         let inner = &*self.inner;
         let index = shard_index(inner.shards.len());
         let shard = &inner.shards[index];
@@ -301,7 +307,7 @@ impl Handle {
             if self.is_shutdown() {
                 return Insert::Shutdown;
             }
-            match wheel.insert(tick, shared.clone()) {
+            match wheel.insert(tick, waker.clone()) {
                 Ok(key) => {
                     lower_bound(shard, tick);
                     drop(wheel);
@@ -316,11 +322,16 @@ impl Handle {
         Insert::Due
     }
 
-    /// Takes a registration out of the wheel, if it is still there.
-    pub(super) fn remove(&self, slot: Slot) {
-        let removed = self.inner.shards[slot.shard].wheel.lock().remove(slot.key);
-        // The lock guard is gone: dropping the entry may run a waker's destructor.
-        drop(removed);
+    /// Takes a registration out of the wheel, if it is still there (false: it has fired, or
+    /// shutdown took it).
+    pub(super) fn remove(&self, slot: Slot) -> bool {
+        // The lock guard is gone when the waker drops: its destructor may run any code.
+        self.take(slot).is_some()
+    }
+
+    /// As `remove`, handing back the registration's waker.
+    pub(super) fn take(&self, slot: Slot) -> Option<Waker> {
+        self.inner.shards[slot.shard].wheel.lock().remove(slot.key)
     }
 
     /// Moves a registration to a new deadline under one lock acquisition.
@@ -344,8 +355,7 @@ impl Handle {
                 Err(refused) => refused,
             }
         };
-        drop(refused);
-        Reschedule::Due
+        Reschedule::Due(refused)
     }
 
     /// A timer due at `tick` was just armed: unpark the driver if it sleeps past `tick`.
@@ -376,40 +386,40 @@ fn lower_bound(shard: &Shard, tick: u64) {
     }
 }
 
-/// Fires the due entries of one shard, `WAKE_BATCH` per lock acquisition.
-fn process_shard(shard: &Shard, now: u64) {
-    let mut batch: [Option<Arc<TimerShared>>; WAKE_BATCH] = Default::default();
-    loop {
-        let mut fired = 0;
-        let mut done = false;
-        {
-            let mut wheel = shard.wheel.lock();
-            while fired < WAKE_BATCH {
-                match wheel.poll(now) {
-                    Some(entry) => {
-                        let FireAction::Wake = entry.state.transition_to_fired(false);
-                        batch[fired] = Some(entry);
-                        fired += 1;
-                    }
-                    None => {
-                        let bound = wheel.next_expiration().unwrap_or(NO_TICK);
-                        shard.next_tick.store(bound, Ordering::SeqCst);
-                        done = true;
-                        break;
-                    }
-                }
-            }
+/// Takes the entries of one shard due by `now` out of its wheel, into `due`, and stores the
+/// shard's new lower bound: one lock acquisition, whose length is the moves of the due wakers.
+fn take_due(shard: &Shard, now: u64, due: &mut Vec<Waker>) {
+    let mut wheel = shard.wheel.lock();
+    while let Some(waker) = wheel.poll(now) {
+        due.push(waker);
+    }
+    let bound = wheel.next_expiration().unwrap_or(NO_TICK);
+    shard.next_tick.store(bound, Ordering::SeqCst);
+}
+
+/// Runs `f` with an empty buffer for the wakers `process` collects: this thread's, kept
+/// between calls so that firing a burst of timers does not regrow a vector each tick.
+fn with_due_buffer<R>(f: impl FnOnce(&mut Vec<Waker>) -> R) -> R {
+    #[cfg(not(loom))]
+    {
+        thread_local! {
+            static DUE: Cell<Vec<Waker>> = const { Cell::new(Vec::new()) };
         }
-        // Collect, release the lock, then wake.
-        for entry in batch[..fired].iter_mut() {
-            let entry = entry.take().expect("filled above");
-            entry.waker.wake_by_ref();
-        }
-        if done {
-            return;
-        }
+        // Taken out of the cell, so a waker that fires timers itself gets a fresh one.
+        let mut due = DUE.try_with(Cell::take).unwrap_or_default();
+        let result = f(&mut due);
+        let _ = DUE.try_with(|cell| cell.set(due));
+        result
+    }
+    #[cfg(loom)]
+    {
+        f(&mut Vec::new())
     }
 }
+
+/// A value on a cache line (128 bytes, as adjacent-line prefetch pairs lines) of its own.
+#[repr(align(128))]
+struct CachePadded<T>(T);
 
 /// One shard per CPU, up to `MAX_SHARDS` (asked of the OS once: it reads cgroup files).
 fn default_shards() -> usize {

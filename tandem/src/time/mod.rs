@@ -25,7 +25,7 @@
 //! | `wheel.rs` | the hierarchical timing wheel: a pure data structure of deadlines in ticks (6 levels of 64 slots, 1 ms ticks, an overflow list past 2^36 ms); entries in an index-linked arena, so removal is O(1) and there is no `unsafe` |
 //! | `state.rs` | the state word a registration shares between its `Sleep` and the wheel |
 //! | `clock.rs` | the clock (OS time, or paused/advanced for tests) and `pause`/`resume`/`advance` |
-//! | `entry.rs` | `TimerEntry` (a `Sleep`'s timer: lazy registration, reset, cancel) and `TimerShared` (state word + waker, behind an `Arc` the wheel holds a clone of) |
+//! | `entry.rs` | `TimerEntry`, a `Sleep`'s timer: lazy registration (a clone of the task's waker in the wheel), reset, cancel |
 //! | `handle.rs` | the per-runtime state (clock, wheel shards) and what the driver calls: `next_deadline`, `process`, `is_paused`, `advance_to_next_deadline`, `shutdown`; `TimeRef`, how a `Sleep` reaches it (through its runtime's handle, one `Arc` clone per `Sleep`) |
 //! | `instant.rs`, `sleep.rs`, `timeout.rs`, `interval.rs`, `error.rs` | the public API |
 //!
@@ -36,44 +36,48 @@
 //!
 //! ## Invariants
 //!
-//! - A registration (`TimerShared`) is in at most one wheel, at most once. The wheel's clone of
-//!   its `Arc` leaves the wheel only under the shard lock: taken by `process` (deadline), by
-//!   `shutdown`, or by the owning `TimerEntry` (cancel, reset, waker change).
-//! - `FIRED` is set, under the shard lock, exactly when the entry left the wheel by `process` or
-//!   `shutdown`; the `TimerEntry` never sets it. So a `TimerEntry` that reads `FIRED` knows the
-//!   wheel no longer holds its entry and never locks to cancel it.
+//! - A registration is one cell of one shard's wheel, holding a clone of the registering
+//!   task's waker; the `Sleep` keeps its shard, key and tick. The cell leaves the wheel only
+//!   under the shard lock: taken by `process` (deadline), by `shutdown`, or by the owning
+//!   `TimerEntry` (cancel, reset, waker change).
+//! - `processed` (one atomic per runtime, on its own cache line) is the last tick `process`
+//!   finished taking out: every timer due at or before it has left the wheel. `process`
+//!   publishes it *before* it wakes any of the timers it took out. So a registered `Sleep`
+//!   whose tick is at or before `processed` has fired, completes at once, and never locks to
+//!   cancel; one whose tick is later is still in the wheel, or in the hands of a `process`
+//!   call that has yet to publish and then wake it. There is no per-timer state word and no
+//!   per-timer allocation.
 //! - Wakers are woken, and values leaving the wheel dropped, only after the lock is released
 //!   ("collect, release, wake"): a waker's code may register or cancel timers.
 //! - A timer fires at tick `ceil(deadline)` and `process` fires tick `t` only once the clock
-//!   reads at least `t` ms after tick 0 (`floor(now)`), so nothing fires early. `processed`
-//!   is the last `now` a `process` call finished with; a `Sleep` whose tick is at or before it
-//!   completes at its poll without touching the wheel (so does `sleep(0)`, known due when made).
-//! - A `TimerShared` nobody else references is re-armed in place: by its `Sleep` after a fire
-//!   or a reset, or from a small per-thread stock of spares left by dropped `Sleep`s (holding a
-//!   no-op waker, so a spare keeps no task alive). A timeout's usual life (register, cancel)
-//!   then costs no allocation.
-//! - A registration's waker is fixed. A `Sleep` polled with a waker that would not wake the
-//!   registered one leaves the wheel and registers again (rare: the future moved to another
-//!   task); in exchange, a repeated poll is one atomic load, with no lock and no waker swap.
+//!   reads at least `t` ms after tick 0 (`floor(now)`), so nothing fires early. A deadline at
+//!   or before `processed` completes at its first poll without touching the wheel (so does
+//!   `sleep(0)`, known due when made).
+//! - A registration's waker is fixed. The `Sleep` remembers the registered waker's identity
+//!   (the two pointers `Waker::will_wake` compares): a poll with a waker that would not wake
+//!   it takes the cell out and registers again (rare: the future moved to another task); a
+//!   repeated poll with the same waker reads `processed` and compares two words, with no lock
+//!   and no waker clone. The identity cannot be stale: while the `Sleep` is registered and
+//!   unfired, the wheel's clone (or the firing `process` call's) keeps that waker alive, so
+//!   its addresses cannot be reused by another.
 //!
 //! ## Cancelling a timer (dropping a `Sleep`)
 //!
 //! 1. Never polled (no registration): nothing to do; no lock, no allocation.
-//! 2. Load the state word. If `FIRED`, the wheel has already let go of the entry: done, no lock.
+//! 2. If its tick is at or before `processed`, the wheel has already let go of it: done.
 //! 3. Otherwise lock the entry's shard and remove it by key (O(1): unlink from its slot's list,
 //!    free the arena cell). The key carries a serial number, so if the entry fired between
 //!    steps 2 and 3 the removal finds nothing and is harmless (the fire's wake-up is spurious).
-//! 4. Drop the wheel's `Arc` clone after releasing the lock; the `Sleep`'s own becomes a spare
-//!    of this thread if nobody else holds it (step 2's fire may still be waking it), else it is
-//!    dropped.
+//! 4. Drop the removed waker after releasing the lock.
 //!
 //! ## Firing (`process`, run by whichever thread drives the driver)
 //!
 //! 1. Read the clock once: `now = floor(ms since tick 0)`.
-//! 2. For each shard whose lower bound is `<= now`: lock it, advance its wheel to `now`, and take
-//!    out up to 32 due entries, setting `FIRED` on each.
-//! 3. Release the lock, wake the 32 wakers, drop the `Arc`s; repeat from 2 until the shard has
-//!    nothing due, then store its new lower bound (under the lock).
+//! 2. For each shard whose lower bound is `<= now`: lock it, advance its wheel to `now`, move
+//!    every due entry's waker into a per-thread buffer, store the shard's new lower bound,
+//!    unlock.
+//! 3. Publish `processed = now` (Release; `Sleep`s read it with Acquire).
+//! 4. Wake the collected wakers.
 //!
 //! ## Waking the driver
 //!
@@ -132,7 +136,6 @@ mod handle;
 mod instant;
 mod interval;
 mod sleep;
-mod state;
 mod timeout;
 mod wheel;
 

@@ -55,7 +55,7 @@ impl DueTimer {
 }
 
 /// Dropping a registered `Sleep` while the driver fires it: the entry leaves the wheel exactly
-/// once, and every `Arc` is freed (loom reports a leaked one).
+/// once, and every waker clone is dropped (loom reports a leaked `Arc`).
 #[test]
 fn loom_cancel_races_fire() {
     loom::model(|| {
@@ -81,6 +81,25 @@ fn loom_poll_races_fire() {
             assert_eq!(timer.count.count(), 1, "pending, so the fire must wake");
         }
         assert!(matches!(timer.poll(), Poll::Ready(Ok(()))));
+    });
+}
+
+/// A task woken by the fire polls its `Sleep` again while the driver may still be running:
+/// that poll must find the timer fired, since no second wake-up will come (the driver
+/// publishes `processed` before it wakes anyone).
+#[test]
+fn loom_poll_after_the_wake_sees_the_fire() {
+    loom::model(|| {
+        let mut timer = DueTimer::new();
+        let driver = timer.spawn_process();
+        while timer.count.count() == 0 {
+            loom::thread::yield_now();
+        }
+        assert!(
+            matches!(timer.poll(), Poll::Ready(Ok(()))),
+            "woken by the fire, yet still pending: the wake-up is lost"
+        );
+        driver.join().unwrap();
     });
 }
 

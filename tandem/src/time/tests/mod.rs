@@ -4,7 +4,8 @@
 //! - `handle`: registration, firing, cancel, reset, waker changes, shutdown, the paused clock
 //!   and the driver-wake protocol, on one thread; and a multi-thread stress test with a real
 //!   driver thread.
-//! - `loom_timer` (with `--cfg loom`): cancel racing fire, poll racing fire, reset racing fire,
+//! - `loom_timer` (with `--cfg loom`): cancel racing fire, poll racing fire, a poll after the
+//!   fire's wake-up while the driver still runs, reset racing fire,
 //!   and registration racing the driver going to sleep.
 //! - `loom_paused` (with `--cfg loom`): the paused clock's idle park racing the end of a
 //!   blocking task (awaited: its wake must run before the jump; or not: its end must wake the
