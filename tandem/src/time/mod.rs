@@ -22,7 +22,7 @@
 //!
 //! | file | responsibility |
 //! |---|---|
-//! | `wheel.rs` | the hierarchical timing wheel: a pure data structure of deadlines in ticks (6 levels of 64 slots, 1 ms ticks, an overflow list past 2^36 ms); entries in an index-linked arena, so removal is O(1) and there is no `unsafe` |
+//! | `wheel.rs` | the hierarchical timing wheel: a pure data structure of deadlines in ticks (6 levels of 64 slots, 1 ms ticks, an overflow list past 2^36 ms); entries in an arena, each slot a vector of arena indices (removal O(1) by swapping the last index in; expiring a slot overlaps its cache misses), and no `unsafe` |
 //! | `state.rs` | the state word a registration shares between its `Sleep` and the wheel |
 //! | `clock.rs` | the clock (OS time, or paused/advanced for tests) and `pause`/`resume`/`advance` |
 //! | `entry.rs` | `TimerEntry`, a `Sleep`'s timer: lazy registration (a clone of the task's waker in the wheel), reset, cancel |
@@ -65,7 +65,7 @@
 //!
 //! 1. Never polled (no registration): nothing to do; no lock, no allocation.
 //! 2. If its tick is at or before `processed`, the wheel has already let go of it: done.
-//! 3. Otherwise lock the entry's shard and remove it by key (O(1): unlink from its slot's list,
+//! 3. Otherwise lock the entry's shard and remove it by key (O(1): swap it out of its slot's list,
 //!    free the arena cell). The key carries a serial number, so if the entry fired between
 //!    steps 2 and 3 the removal finds nothing and is harmless (the fire's wake-up is spurious).
 //! 4. Drop the removed waker after releasing the lock.

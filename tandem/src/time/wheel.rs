@@ -4,10 +4,15 @@
 //! ticks and the whole wheel spans `64^6 = 2^36` ticks (about 2.2 years of milliseconds).
 //! Deadlines further away than the wheel's span wait in an overflow list.
 //!
-//! Entries live in an arena (`nodes`, a `Vec` with a free list) and are linked into doubly
-//! linked lists by index: one list per slot, one for entries already due (`pending`) and the
-//! overflow list. Removing an entry is O(1) by its [`Key`], which carries the arena index and
-//! a serial number unique to that insertion, so a stale key never removes another entry.
+//! Entries live in an arena (`nodes`, a `Vec` with a free list). Each list (one per slot, one
+//! for entries already due (`pending`) and the overflow list) is a vector of arena indices,
+//! and each entry records its position in its list. Removing an entry is O(1) by its [`Key`]
+//! (swap the list's last index into its place), which carries the arena index and a serial
+//! number unique to that insertion, so a stale key never removes another entry.
+//!
+//! Lists are vectors rather than linked lists for the sake of firing: expiring a slot reads
+//! its entries' deadlines from indices known in advance, so the cache misses of a large slot
+//! overlap instead of following each other down a chain.
 //!
 //! # Invariants
 //!
@@ -48,7 +53,7 @@ const PENDING: u16 = (LEVELS * SLOTS) as u16;
 const OVERFLOW: u16 = PENDING + 1;
 const LISTS: usize = OVERFLOW as usize + 1;
 
-/// "No node": the end of a list, or of the free list.
+/// "No node": the end of the free list.
 const NIL: u32 = u32::MAX;
 
 /// The largest deadline the wheel accepts; later ones are clamped to it (it is ~5 * 10^8
@@ -71,13 +76,13 @@ pub(crate) struct Key {
     serial: u64,
 }
 
-/// One arena cell: an entry when `value` is `Some`, else a free cell linked through `next`.
+/// One arena cell: an entry when `value` is `Some`, else a free cell.
 struct Node<T> {
     value: Option<T>,
     when: u64,
     serial: u64,
-    prev: u32,
-    next: u32,
+    /// An entry's index in `lists[list]`; a free cell's successor in the free list.
+    pos: u32,
     list: u16,
 }
 
@@ -85,7 +90,7 @@ struct Node<T> {
 pub(crate) struct Wheel<T> {
     elapsed: u64,
     /// Head node of each list: the slots level by level, then `PENDING`, then `OVERFLOW`.
-    heads: Box<[u32; LISTS]>,
+    lists: Box<[Vec<u32>]>,
     /// Per level, bit `s` is set iff slot `s` of that level is non-empty.
     occupied: [u64; LEVELS],
     nodes: Vec<Node<T>>,
@@ -101,7 +106,7 @@ impl<T> Wheel<T> {
     pub(crate) fn new() -> Wheel<T> {
         Wheel {
             elapsed: 0,
-            heads: Box::new([NIL; LISTS]),
+            lists: (0..LISTS).map(|_| Vec::new()).collect(),
             occupied: [0; LEVELS],
             nodes: Vec::new(),
             free: NIL,
@@ -141,13 +146,12 @@ impl<T> Wheel<T> {
             value: Some(value),
             when,
             serial,
-            prev: NIL,
-            next: NIL,
+            pos: NIL,
             list: 0,
         };
         let index = if self.free != NIL {
             let index = self.free;
-            self.free = self.nodes[index as usize].next;
+            self.free = self.nodes[index as usize].pos;
             self.nodes[index as usize] = node;
             index
         } else {
@@ -178,9 +182,8 @@ impl<T> Wheel<T> {
     /// are no more (then `elapsed() == max(elapsed, now)`). Call it until it returns `None`.
     pub(crate) fn poll(&mut self, now: u64) -> Option<T> {
         loop {
-            let head = self.heads[PENDING as usize];
-            if head != NIL {
-                return Some(self.take(head));
+            if let Some(&index) = self.lists[PENDING as usize].last() {
+                return Some(self.take(index));
             }
             match self.next_slot() {
                 Some((list, start)) if start <= now => self.expire(list, start),
@@ -196,7 +199,7 @@ impl<T> Wheel<T> {
     /// bound of every held deadline (exact for deadlines less than 64 ticks away; otherwise the
     /// start of the slot that holds the earliest one). `None` if the wheel is empty.
     pub(crate) fn next_expiration(&self) -> Option<u64> {
-        if self.heads[PENDING as usize] != NIL {
+        if !self.lists[PENDING as usize].is_empty() {
             return Some(self.elapsed);
         }
         self.next_slot().map(|(_, start)| start)
@@ -204,7 +207,7 @@ impl<T> Wheel<T> {
 
     /// The earliest deadline held, exactly. Costs a walk of one slot's list.
     pub(crate) fn earliest_deadline(&self) -> Option<u64> {
-        let list = if self.heads[PENDING as usize] != NIL {
+        let list = if !self.lists[PENDING as usize].is_empty() {
             PENDING
         } else {
             let (list, start) = self.next_slot()?;
@@ -214,20 +217,16 @@ impl<T> Wheel<T> {
             }
             list
         };
-        let mut earliest = u64::MAX;
-        let mut index = self.heads[list as usize];
-        while index != NIL {
-            let node = &self.nodes[index as usize];
-            earliest = earliest.min(node.when);
-            index = node.next;
-        }
-        Some(earliest)
+        self.lists[list as usize]
+            .iter()
+            .map(|&index| self.nodes[index as usize].when)
+            .min()
     }
 
     /// Takes every entry out, in no particular order.
     pub(crate) fn drain(&mut self) -> Vec<T> {
         let values: Vec<T> = self.nodes.drain(..).filter_map(|n| n.value).collect();
-        *self.heads = [NIL; LISTS];
+        self.lists.iter_mut().for_each(Vec::clear);
         self.occupied = [0; LEVELS];
         self.free = NIL;
         self.len = 0;
@@ -259,7 +258,7 @@ impl<T> Wheel<T> {
             let start = block_start + (slot << shift);
             return Some((list_index(level, slot), start));
         }
-        if self.heads[OVERFLOW as usize] != NIL {
+        if !self.lists[OVERFLOW as usize].is_empty() {
             let next_block = (self.elapsed | ((1 << SPAN_BITS) - 1)) + 1;
             return Some((OVERFLOW, next_block));
         }
@@ -270,12 +269,10 @@ impl<T> Wheel<T> {
     fn expire(&mut self, list: u16, start: u64) {
         debug_assert!(start > self.elapsed, "slots expire in order");
         self.elapsed = start;
-        let mut index = self.heads[list as usize];
-        self.heads[list as usize] = NIL;
+        let mut expired = std::mem::take(&mut self.lists[list as usize]);
         self.clear_occupied(list);
-        while index != NIL {
-            let node = &self.nodes[index as usize];
-            let (next, when) = (node.next, node.when);
+        for &index in &expired {
+            let when = self.nodes[index as usize].when;
             let target = if when <= self.elapsed {
                 PENDING
             } else {
@@ -286,7 +283,12 @@ impl<T> Wheel<T> {
                 "an expired slot's entries move down"
             );
             self.link(index, target);
-            index = next;
+        }
+        // The slot keeps its capacity for the next time it fills. (The overflow list may have
+        // been refilled above with entries still beyond the span: keep those.)
+        expired.clear();
+        if self.lists[list as usize].is_empty() {
+            self.lists[list as usize] = expired;
         }
     }
 
@@ -307,7 +309,7 @@ impl<T> Wheel<T> {
         self.unlink(index);
         let node = &mut self.nodes[index as usize];
         let value = node.value.take().expect("a linked node holds a value");
-        node.next = self.free;
+        node.pos = self.free;
         self.free = index;
         self.len -= 1;
         if self.len == 0 {
@@ -321,41 +323,38 @@ impl<T> Wheel<T> {
             if capacity > SHRINK_ABOVE && capacity / SHRINK_RATIO > self.peak_len {
                 // Give the memory of a past burst of timers back.
                 self.nodes = Vec::new();
+                self.lists.iter_mut().for_each(|list| *list = Vec::new());
             }
             self.peak_len = 0;
         }
         value
     }
 
-    /// Pushes `index` at the front of `list`.
+    /// Appends `index` to `list`.
     fn link(&mut self, index: u32, list: u16) {
-        let head = self.heads[list as usize];
+        let entries = &mut self.lists[list as usize];
+        let pos =
+            u32::try_from(entries.len()).expect("an arena index fits in u32, so a position does");
+        entries.push(index);
         let node = &mut self.nodes[index as usize];
-        node.prev = NIL;
-        node.next = head;
+        node.pos = pos;
         node.list = list;
-        if head != NIL {
-            self.nodes[head as usize].prev = index;
-        }
-        self.heads[list as usize] = index;
         if list < PENDING {
             self.occupied[list as usize / SLOTS] |= 1 << (list as usize % SLOTS);
         }
     }
 
+    /// Takes `index` out of its list: the list's last entry moves into its place.
     fn unlink(&mut self, index: u32) {
         let node = &self.nodes[index as usize];
-        let (prev, next, list) = (node.prev, node.next, node.list);
-        if prev == NIL {
-            self.heads[list as usize] = next;
-            if next == NIL {
-                self.clear_occupied(list);
-            }
-        } else {
-            self.nodes[prev as usize].next = next;
-        }
-        if next != NIL {
-            self.nodes[next as usize].prev = prev;
+        let (pos, list) = (node.pos, node.list);
+        let entries = &mut self.lists[list as usize];
+        debug_assert_eq!(entries[pos as usize], index, "an entry knows its place");
+        entries.swap_remove(pos as usize);
+        if let Some(&moved) = entries.get(pos as usize) {
+            self.nodes[moved as usize].pos = pos;
+        } else if entries.is_empty() {
+            self.clear_occupied(list);
         }
     }
 
