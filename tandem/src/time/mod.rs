@@ -65,8 +65,8 @@
 //!
 //! 1. Never polled (no registration): nothing to do; no lock, no allocation.
 //! 2. If its tick is at or before `processed`, the wheel has already let go of it: done.
-//! 3. Otherwise lock the entry's shard and remove it by key (O(1): swap it out of its slot's list,
-//!    free the arena cell). The key carries a serial number, so if the entry fired between
+//! 3. Otherwise lock the entry's shard and remove it by key (O(1): swap it out of its slot's
+//!    list, free the arena cell). The key carries a serial number, so if the entry fired between
 //!    steps 2 and 3 the removal finds nothing and is harmless (the fire's wake-up is spurious).
 //! 4. Drop the removed waker after releasing the lock.
 //!
