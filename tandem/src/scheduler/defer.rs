@@ -12,6 +12,10 @@ use std::task::Waker;
 #[derive(Default)]
 pub(crate) struct Defer {
     deferred: RefCell<Vec<Waker>>,
+    /// The vector of the last batch woken, emptied, kept for the next swap: a worker full of
+    /// yielding tasks defers and wakes a batch per tick, and would otherwise regrow a vector
+    /// from nothing each time.
+    spare: RefCell<Vec<Waker>>,
 }
 
 impl Defer {
@@ -34,13 +38,16 @@ impl Defer {
     /// may defer again.
     pub(crate) fn wake(&self) {
         loop {
-            let batch = std::mem::take(&mut *self.deferred.borrow_mut());
+            let mut batch = self.spare.take();
+            std::mem::swap(&mut batch, &mut *self.deferred.borrow_mut());
             if batch.is_empty() {
+                self.spare.replace(batch);
                 return;
             }
-            for waker in batch {
+            for waker in batch.drain(..) {
                 waker.wake();
             }
+            self.spare.replace(batch);
         }
     }
 }
