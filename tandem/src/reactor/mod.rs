@@ -211,9 +211,10 @@ impl Driver {
         Ok(())
     }
 
-    /// Rings whose fd turned readable in the last turn (to be reaped by the caller).
-    pub(crate) fn take_ring_events(&mut self) -> Vec<usize> {
-        std::mem::take(&mut self.ring_events)
+    /// Rings whose fd turned readable in the last turn (to be reaped by the caller). Drained
+    /// in place: the vector keeps its capacity from turn to turn.
+    pub(crate) fn take_ring_events(&mut self) -> std::vec::Drain<'_, usize> {
+        self.ring_events.drain(..)
     }
 
     /// True (once) if the signal pipe became readable since the last call.
