@@ -397,6 +397,10 @@ fn take_due(shard: &Shard, now: u64, due: &mut Vec<Waker>) {
     shard.next_tick.store(bound, Ordering::SeqCst);
 }
 
+/// The most wakers `with_due_buffer` keeps room for between calls (256 KiB).
+#[cfg(not(loom))]
+const KEEP_DUE_CAPACITY: usize = 16 * 1024;
+
 /// Runs `f` with an empty buffer for the wakers `process` collects: this thread's, kept
 /// between calls so that firing a burst of timers does not regrow a vector each tick.
 fn with_due_buffer<R>(f: impl FnOnce(&mut Vec<Waker>) -> R) -> R {
@@ -408,6 +412,10 @@ fn with_due_buffer<R>(f: impl FnOnce(&mut Vec<Waker>) -> R) -> R {
         // Taken out of the cell, so a waker that fires timers itself gets a fresh one.
         let mut due = DUE.try_with(Cell::take).unwrap_or_default();
         let result = f(&mut due);
+        if due.capacity() > KEEP_DUE_CAPACITY {
+            // A rare flood of timers due at once: do not hold its memory for good.
+            due.shrink_to(KEEP_DUE_CAPACITY);
+        }
         let _ = DUE.try_with(|cell| cell.set(due));
         result
     }
