@@ -301,15 +301,14 @@ impl Builder {
             fs_nowait_first: self.fs_nowait_first,
             worker_rings: workers.max(1),
         })?;
-        let global_queue_interval = self
-            .global_queue_interval
-            .unwrap_or(DEFAULT_GLOBAL_QUEUE_INTERVAL);
+        let config = scheduler::Config {
+            global_queue_interval: self
+                .global_queue_interval
+                .unwrap_or(DEFAULT_GLOBAL_QUEUE_INTERVAL),
+            event_interval: self.event_interval,
+        };
         let (scheduler, handle) = match self.kind {
             Kind::CurrentThread => {
-                let config = current_thread::Config {
-                    global_queue_interval,
-                    event_interval: self.event_interval,
-                };
                 let (ct, handle) =
                     current_thread::CurrentThread::new(config, spawner, driver, driver_handle);
                 (
@@ -318,10 +317,6 @@ impl Builder {
                 )
             }
             Kind::MultiThread => {
-                let config = multi_thread::Config {
-                    global_queue_interval,
-                    event_interval: self.event_interval,
-                };
                 let (mt, handle) =
                     multi_thread::MultiThread::new(workers, config, spawner, driver, driver_handle);
                 (

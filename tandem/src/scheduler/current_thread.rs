@@ -16,7 +16,7 @@ use crate::loom::sync::{Arc, Mutex};
 use crate::runtime::{context, coop};
 use crate::scheduler;
 use crate::scheduler::inject::Inject;
-use crate::scheduler::Defer;
+use crate::scheduler::{Config, Defer};
 use crate::task::list::OwnedTasks;
 use crate::task::{Id, JoinHandle, Notified, Schedule, Task};
 use crate::util::atomic_cell::AtomicCell;
@@ -42,12 +42,6 @@ pub(crate) struct Handle {
     config: Config,
     pub(crate) blocking_spawner: blocking::Spawner,
     pub(crate) driver: driver::Handle,
-}
-
-#[derive(Clone, Copy)]
-pub(crate) struct Config {
-    pub(crate) global_queue_interval: u32,
-    pub(crate) event_interval: u32,
 }
 
 /// The `block_on` future's waker: flags the root future and unparks the thread.

@@ -3,12 +3,22 @@
 //! Both flavours share the task system (`crate::task`), the injection queue and the owned-tasks
 //! list; they differ in who polls: one thread inside `block_on` (`current_thread`), or N
 //! work-stealing workers (`multi_thread`).
+//!
+//! | file | responsibility |
+//! |---|---|
+//! | `config.rs` | the loop's tick intervals, from the builder, the same for both flavours |
+//! | `inject.rs` | the injection queue: tasks scheduled from outside a worker (intrusive FIFO behind a mutex) |
+//! | `defer.rs` | the wakers of tasks that yielded, woken once the thread has nothing else to run and at every driver check |
+//! | `current_thread.rs` | the scheduler driven by the thread in `block_on` |
+//! | `multi_thread/` | the work-stealing workers: local queues, idle registry, the worker loop |
 
+mod config;
 pub(crate) mod current_thread;
 mod defer;
 pub(crate) mod inject;
 pub(crate) mod multi_thread;
 
+pub(crate) use config::Config;
 pub(crate) use defer::Defer;
 
 use crate::loom::sync::Arc;

@@ -8,7 +8,7 @@ use crate::blocking;
 use crate::driver::{SharedDriver, WorkerUnparker};
 use crate::loom::sync::{Arc, Mutex};
 use crate::scheduler::inject::Inject;
-use crate::scheduler::Context as SchedulerContext;
+use crate::scheduler::{Config, Context as SchedulerContext};
 use crate::task::list::OwnedTasks;
 use crate::task::{Id, JoinHandle, Notified, Schedule, Task};
 use std::future::Future;
@@ -41,14 +41,6 @@ pub(crate) struct Synced {
 pub(super) struct Remote {
     pub(super) steal: queue::Steal<Arc<Handle>>,
     pub(super) unpark: WorkerUnparker,
-}
-
-#[derive(Clone, Copy)]
-pub(crate) struct Config {
-    /// Every this many ticks a worker takes from the injection queue first (fairness).
-    pub(crate) global_queue_interval: u32,
-    /// Every this many ticks a worker polls the driver and checks for shutdown.
-    pub(crate) event_interval: u32,
 }
 
 impl Handle {

@@ -14,13 +14,13 @@ mod worker;
 #[cfg(all(test, loom))]
 mod tests;
 
-pub(crate) use handle::{Config, Handle};
+pub(crate) use handle::Handle;
 pub(crate) use worker::Context;
 
 use crate::blocking;
 use crate::loom::sync::Arc;
 use crate::runtime::context;
-use crate::scheduler;
+use crate::scheduler::{self, Config};
 use crate::util::atomic_cell::AtomicCell;
 use crate::util::rand::FastRand;
 use std::future::Future;
