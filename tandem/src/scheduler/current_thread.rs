@@ -98,13 +98,9 @@ impl CurrentThread {
             blocking_spawner,
             driver: driver_handle,
         });
-        let ring = handle.driver.uring.take_local(0);
-        if let Some(ring) = &ring {
-            // The core's holder sleeps in the driver: a cancel from another thread wakes it there.
-            let unpark = handle.driver.unpark.clone();
-            ring.ring()
-                .set_owner_unpark(Box::new(move || unpark.unpark()));
-        }
+        // The core's holder sleeps in the driver: a cancel from another thread wakes it there.
+        let unpark = handle.driver.unpark.clone();
+        let ring = handle.driver.uring.take_local(0, move || unpark.unpark());
         let core = Box::new(Core {
             tasks: VecDeque::with_capacity(64),
             tick: 0,

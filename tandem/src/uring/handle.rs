@@ -169,10 +169,18 @@ impl Handle {
         }
     }
 
-    /// The submission side of worker `index`'s ring, for its core (once).
-    pub(crate) fn take_local(&self, index: usize) -> Option<LocalRing> {
+    /// The submission side of worker `index`'s ring, for its core (once). `wake_owner` wakes
+    /// whichever thread holds that core: a cancel queued from another thread must reach the
+    /// ring's owner even while it sleeps (`Ring::cancel`).
+    pub(crate) fn take_local(
+        &self,
+        index: usize,
+        wake_owner: impl Fn() + Send + Sync + 'static,
+    ) -> Option<LocalRing> {
         let rings = self.rings()?;
-        rings.locals.lock().get_mut(index)?.take()
+        let local = rings.locals.lock().get_mut(index)?.take()?;
+        local.ring().set_owner_unpark(Box::new(wake_owner));
+        Some(local)
     }
 
     /// The reactor reported ring `index`'s fd readable.

@@ -67,22 +67,18 @@ impl MultiThread {
         driver: crate::driver::Driver,
         driver_handle: crate::driver::Handle,
     ) -> (MultiThread, Arc<Handle>) {
-        let rings: Vec<_> = (0..num_workers)
-            .map(|i| driver_handle.uring.take_local(i))
-            .collect();
         let shared_driver = crate::driver::SharedDriver::new(driver, driver_handle);
         let seeds = FastRand::from_entropy();
         let mut cores = Vec::with_capacity(num_workers);
         let mut remotes = Vec::with_capacity(num_workers);
-        for ring in rings {
+        for index in 0..num_workers {
             let (steal, run_queue) = queue::local();
             let park = crate::driver::WorkerParker::new(shared_driver.clone());
-            if let Some(ring) = &ring {
-                // A cancel queued by another thread must reach the ring's owner even if it sleeps.
-                let unparker = park.unparker();
-                ring.ring()
-                    .set_owner_unpark(Box::new(move || unparker.unpark()));
-            }
+            let unparker = park.unparker();
+            let ring = shared_driver
+                .handle
+                .uring
+                .take_local(index, move || unparker.unpark());
             remotes.push(handle::Remote {
                 steal,
                 unpark: park.unparker(),
