@@ -1,4 +1,4 @@
-//! Interleaved sampling, statistics, table printing and JSON output.
+//! Interleaved sampling, table printing and JSON output (the statistics are [`crate::stats`]).
 //!
 //! The machines this runs on drift in speed by up to 2x over minutes, so a
 //! Tandem number and a Tokio number are only comparable if they were taken
@@ -23,13 +23,15 @@
 //! sample, dropping a runtime) takes longer than [`WATCHDOG_TIMEOUT`], which
 //! in practice means a lost wake-up or a deadlock in the runtime under test.
 
-use std::fmt::Write as _;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use serde_json::{json, Value};
+
 use crate::rt::{Rt, Tandem, Tokio};
+use crate::stats::{fmt_spread, fmt_three_digits, json_num, Stats};
 
 /// Settings shared by all suites.
 #[derive(Debug, Clone)]
@@ -135,50 +137,6 @@ pub struct SuiteReport {
     pub rows: Vec<Row>,
 }
 
-/// Order statistics of a set of samples.
-#[derive(Debug, Clone, Copy)]
-pub struct Stats {
-    /// Smallest sample.
-    pub min: f64,
-    /// 25th percentile.
-    pub p25: f64,
-    /// Median.
-    pub median: f64,
-    /// 75th percentile.
-    pub p75: f64,
-    /// Largest sample.
-    pub max: f64,
-}
-
-impl Stats {
-    /// Computes the statistics of `samples`, which must not be empty.
-    pub fn of(samples: &[f64]) -> Stats {
-        assert!(!samples.is_empty(), "no samples");
-        let mut sorted = samples.to_vec();
-        sorted.sort_by(f64::total_cmp);
-        Stats {
-            min: sorted[0],
-            p25: percentile(&sorted, 0.25),
-            median: percentile(&sorted, 0.5),
-            p75: percentile(&sorted, 0.75),
-            max: sorted[sorted.len() - 1],
-        }
-    }
-
-    /// Half the interquartile range, relative to the median, in percent.
-    pub fn spread_pct(&self) -> f64 {
-        (self.p75 - self.p25) / 2.0 / self.median * 100.0
-    }
-}
-
-/// Linear interpolation between the closest ranks of a sorted slice.
-fn percentile(sorted: &[f64], q: f64) -> f64 {
-    let pos = q * (sorted.len() - 1) as f64;
-    let lo = pos.floor() as usize;
-    let hi = pos.ceil() as usize;
-    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
-}
-
 /// How long one step may take before the watchdog declares a hang.
 pub const WATCHDOG_TIMEOUT: Duration = Duration::from_secs(30);
 
@@ -251,7 +209,7 @@ pub fn run_suite(name: &'static str, workloads: &[&Workload], cfg: &Config) -> S
 fn print_row(row: &Row, cfg: &Config) {
     let cell = |samples: &[f64]| {
         let s = Stats::of(samples);
-        format!("{} {}", fmt_ns(s.median), fmt_pct(s.spread_pct()))
+        format!("{} {}", fmt_ns(s.median), fmt_spread(s.spread_pct()))
     };
     let ratio = Stats::of(&row.ratios());
     let taken = row.samples[0].len();
@@ -265,9 +223,9 @@ fn print_row(row: &Row, cfg: &Config) {
         row.name,
         cell(&row.samples[0]),
         cell(&row.samples[1]),
-        fmt_ratio(ratio.median),
-        fmt_ratio(ratio.p25),
-        fmt_ratio(ratio.p75),
+        fmt_three_digits(ratio.median),
+        fmt_three_digits(ratio.p25),
+        fmt_three_digits(ratio.p75),
     );
     let _ = io::stdout().flush();
 }
@@ -370,33 +328,7 @@ pub fn fmt_ns(ns: f64) -> String {
     } else {
         (ns / 1e9, "s")
     };
-    let decimals = if value < 10.0 {
-        2
-    } else if value < 100.0 {
-        1
-    } else {
-        0
-    };
-    format!("{value:.decimals$} {unit}")
-}
-
-/// Formats a ratio with two decimals, or three significant digits above 10.
-fn fmt_ratio(r: f64) -> String {
-    if r < 10.0 {
-        format!("{r:.2}")
-    } else if r < 100.0 {
-        format!("{r:.1}")
-    } else {
-        format!("{r:.0}")
-    }
-}
-
-fn fmt_pct(pct: f64) -> String {
-    if pct < 10.0 {
-        format!("±{pct:.1}%")
-    } else {
-        format!("±{pct:.0}%")
-    }
+    format!("{} {unit}", fmt_three_digits(value))
 }
 
 /// Formats a duration for humans, e.g. in the estimate.
@@ -432,105 +364,61 @@ pub fn write_json(path: &Path, cfg: &Config, reports: &[SuiteReport]) -> io::Res
 
 fn to_json(cfg: &Config, reports: &[SuiteReport]) -> String {
     let labels = cfg.labels();
-    let mut out = String::new();
-    let _ = write!(
-        out,
-        "{{\n  \"mode\": {},\n  \"workers\": {},\n  \"samples\": {},\n  \
-         \"quick\": {},\n  \"cpus\": {},\n  \"unit\": \"ns per iteration\",\n  \
-         \"suites\": [",
-        json_str(&format!("{}-vs-{}", labels[0], labels[1]).to_lowercase()),
-        cfg.workers,
-        cfg.samples,
-        cfg.quick,
-        std::thread::available_parallelism().map_or(0, |n| n.get()),
-    );
-    for (s, report) in reports.iter().enumerate() {
-        let sep = if s == 0 { "" } else { "," };
-        let _ = write!(
-            out,
-            "{sep}\n    {{\n      \"suite\": {},\n      \"workloads\": [",
-            json_str(report.name)
-        );
-        for (r, row) in report.rows.iter().enumerate() {
-            let sep = if r == 0 { "" } else { "," };
-            let ratio = Stats::of(&row.ratios());
-            let _ = write!(
-                out,
-                "{sep}\n        {{\n          \"name\": {},\n          \
-                 \"iters_per_sample\": {},\n          \"ratio\": {{ \"median\": {}, \
-                 \"p25\": {}, \"p75\": {} }},\n          {}: {},\n          {}: {}\n        }}",
-                json_str(row.name),
-                row.iters,
-                json_num(ratio.median),
-                json_num(ratio.p25),
-                json_num(ratio.p75),
-                json_str(&labels[0].to_lowercase()),
-                json_runtime(&row.samples[0]),
-                json_str(&labels[1].to_lowercase()),
-                json_runtime(&row.samples[1]),
-            );
-        }
-        out.push_str("\n      ]\n    }");
-    }
-    out.push_str("\n  ]\n}\n");
-    out
+    let [a, b] = labels.map(str::to_lowercase);
+    let suites: Vec<Value> = reports
+        .iter()
+        .map(|report| {
+            let workloads: Vec<Value> = report
+                .rows
+                .iter()
+                .map(|row| {
+                    let ratio = Stats::of(&row.ratios());
+                    json!({
+                        "name": row.name,
+                        "iters_per_sample": row.iters,
+                        "ratio": {
+                            "median": json_num(ratio.median),
+                            "p25": json_num(ratio.p25),
+                            "p75": json_num(ratio.p75),
+                        },
+                        (a.as_str()): runtime_json(&row.samples[0]),
+                        (b.as_str()): runtime_json(&row.samples[1]),
+                    })
+                })
+                .collect();
+            json!({ "suite": report.name, "workloads": workloads })
+        })
+        .collect();
+    let doc = json!({
+        "mode": format!("{a}-vs-{b}"),
+        "workers": cfg.workers,
+        "samples": cfg.samples,
+        "quick": cfg.quick,
+        "cpus": std::thread::available_parallelism().map_or(0, |n| n.get()),
+        "unit": "ns per iteration",
+        "suites": suites,
+    });
+    let mut text = serde_json::to_string_pretty(&doc).expect("JSON values serialise");
+    text.push('\n');
+    text
 }
 
-fn json_runtime(samples: &[f64]) -> String {
+/// One column's samples of a row: their statistics, and every sample in the order taken.
+fn runtime_json(samples: &[f64]) -> Value {
     let s = Stats::of(samples);
-    let all: Vec<String> = samples.iter().map(|&x| json_num(x)).collect();
-    format!(
-        "{{ \"median\": {}, \"p25\": {}, \"p75\": {}, \"min\": {}, \"max\": {}, \
-         \"samples\": [{}] }}",
-        json_num(s.median),
-        json_num(s.p25),
-        json_num(s.p75),
-        json_num(s.min),
-        json_num(s.max),
-        all.join(", ")
-    )
-}
-
-fn json_num(x: f64) -> String {
-    if x.is_finite() {
-        format!("{x:.3}")
-    } else {
-        "null".to_string()
-    }
-}
-
-fn json_str(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if (c as u32) < 0x20 => {
-                let _ = write!(out, "\\u{:04x}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    json!({
+        "median": json_num(s.median),
+        "p25": json_num(s.p25),
+        "p75": json_num(s.p75),
+        "min": json_num(s.min),
+        "max": json_num(s.max),
+        "samples": samples.iter().map(|&x| json_num(x)).collect::<Vec<_>>(),
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn percentiles_interpolate() {
-        let s = Stats::of(&[4.0, 1.0, 3.0, 2.0, 5.0]);
-        assert_eq!(
-            (s.min, s.p25, s.median, s.p75, s.max),
-            (1.0, 2.0, 3.0, 4.0, 5.0)
-        );
-        let s = Stats::of(&[1.0, 2.0]);
-        assert_eq!(s.median, 1.5);
-        assert_eq!(Stats::of(&[7.0]).spread_pct(), 0.0);
-    }
 
     #[test]
     fn formats_with_three_digits() {
@@ -541,8 +429,7 @@ mod tests {
     }
 
     #[test]
-    fn json_escapes_and_parses_shape() {
-        assert_eq!(json_str("a\"b\\c\n"), "\"a\\\"b\\\\c\\u000a\"");
+    fn json_has_every_sample_and_the_ratios() {
         let cfg = Config {
             workers: 2,
             samples: 2,
@@ -554,15 +441,21 @@ mod tests {
         let report = SuiteReport {
             name: "sched",
             rows: vec![Row {
-                name: "w",
+                name: "w \"quoted\"",
                 iters: 3,
                 samples: [vec![1.0, 2.0], vec![2.0, 2.0]],
             }],
         };
-        let json = to_json(&cfg, &[report]);
-        assert!(json.contains("\"ratio\": { \"median\": 0.750"), "{json}");
-        assert!(json.contains("\"mode\": \"tandem-vs-tokio\""), "{json}");
-        assert_eq!(json.matches('{').count(), json.matches('}').count());
-        assert_eq!(json.matches('[').count(), json.matches(']').count());
+        let parsed: Value = serde_json::from_str(&to_json(&cfg, &[report])).unwrap();
+        assert_eq!(parsed["mode"], "tandem-vs-tokio");
+        assert_eq!(parsed["unit"], "ns per iteration");
+        let workload = &parsed["suites"][0]["workloads"][0];
+        assert_eq!(parsed["suites"][0]["suite"], "sched");
+        assert_eq!(workload["name"], "w \"quoted\"");
+        assert_eq!(workload["iters_per_sample"], 3);
+        assert_eq!(workload["ratio"]["median"], 0.75);
+        assert_eq!(workload["tandem"]["median"], 1.5);
+        assert_eq!(workload["tandem"]["samples"], json!([1.0, 2.0]));
+        assert_eq!(workload["tokio"]["max"], 2.0);
     }
 }

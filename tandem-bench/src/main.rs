@@ -11,6 +11,7 @@ mod fs;
 mod harness;
 mod http;
 mod rt;
+mod stats;
 mod suites;
 mod svg;
 

@@ -31,6 +31,7 @@ mod contenders;
 mod data;
 mod fio;
 mod report;
+mod rows;
 mod runner;
 mod svg;
 mod work;

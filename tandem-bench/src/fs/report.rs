@@ -9,10 +9,10 @@ use serde_json::{json, Value};
 
 use super::contenders::Contender;
 use super::fio::Outcome;
-use super::work::{Kind, Sample};
+use super::rows::{rate, rows, Row};
+use super::work::Sample;
 use super::{svg, Measured, Plan};
-use crate::harness::Stats;
-use crate::http::report::fmt_count;
+use crate::stats::{fmt_count, fmt_ratio, fmt_ratio_against, json_num, median, Stats};
 
 /// A ratio between two columns of a row, with the target from the issue.
 struct RatioColumn {
@@ -59,86 +59,6 @@ const RATIOS: [RatioColumn; 5] = [
     },
 ];
 
-/// One row of the table: a name and, per column of [`Contender::ALL`], the samples.
-pub struct Row<'a> {
-    /// The row's name.
-    pub name: String,
-    /// What the row's Tandem columns ran.
-    pub kind: Kind,
-    /// Per contender, its samples, one per round (`None`: not available).
-    pub columns: [&'a [Option<Sample>]; 6],
-    /// Whether the Tokio and std columns repeat the row above.
-    pub shared: bool,
-}
-
-impl Row<'_> {
-    /// Ops/s per round of column `c`; empty if unavailable.
-    pub fn rates(&self, c: usize) -> Vec<f64> {
-        self.columns[c].iter().flatten().map(|s| rate(*s)).collect()
-    }
-
-    /// The median ops/s of column `c`, NaN if unavailable.
-    pub fn median(&self, c: usize) -> f64 {
-        median(self.rates(c))
-    }
-
-    /// The median over the rounds of column `a`'s ops/s over column `b`'s.
-    pub fn ratio(&self, (a, b): (usize, usize)) -> f64 {
-        let per_round = self.columns[a]
-            .iter()
-            .zip(self.columns[b])
-            .filter_map(|(x, y)| Some(rate((*x)?) / rate((*y)?)))
-            .collect();
-        median(per_round)
-    }
-}
-
-/// The rows: one per workload, and for `rand_read_N` also `rand_read_seek_N`, whose Tandem
-/// columns seek and read, and whose Tokio and std columns are those of `rand_read_N`.
-pub fn rows(results: &[Measured]) -> Vec<Row<'_>> {
-    let mut rows = Vec::new();
-    for m in results {
-        let find = |contender: Contender, kinds: &[Kind]| {
-            m.workload
-                .cells
-                .iter()
-                .position(|&(c, k)| c == contender && kinds.contains(&k))
-                .map_or(&[][..], |i| &m.samples[i][..])
-        };
-        let first = m.workload.cells[0].1;
-        let main = Contender::ALL.map(|c| match c.is_tandem() {
-            true => find(c, &[first]),
-            false => find(c, &[first, Kind::RandReadSeek]),
-        });
-        rows.push(Row {
-            name: m.workload.name.clone(),
-            kind: first,
-            columns: main,
-            shared: false,
-        });
-        if first == Kind::RandReadAt {
-            let mut seek = main;
-            for (c, contender) in Contender::ALL.iter().enumerate() {
-                if contender.is_tandem() {
-                    seek[c] = find(*contender, &[Kind::RandReadSeek]);
-                }
-            }
-            rows.push(Row {
-                name: m.workload.name.replace("rand_read", "rand_read_seek"),
-                kind: Kind::RandReadSeek,
-                columns: seek,
-                shared: true,
-            });
-        }
-    }
-    rows
-}
-
-/// Ops per second of a sample.
-pub fn rate(s: Sample) -> f64 {
-    s.ops as f64 / s.elapsed.as_secs_f64()
-}
-
 /// Ops/s for the progress lines and the table: `123,456`.
 pub fn fmt_rate(s: Sample) -> String {
     fmt_count(rate(s).round() as u64)
@@ -148,28 +68,6 @@ fn fmt_median(x: f64) -> String {
     match x.is_finite() {
         true => fmt_count(x.round() as u64),
         false => "-".into(),
-    }
-}
-
-fn fmt_ratio(r: f64, target: Option<f64>) -> String {
-    if !r.is_finite() {
-        return "-".into();
-    }
-    let mark = match target {
-        // Judged as printed, to two decimals.
-        Some(t) if (r * 100.0).round() / 100.0 >= t => " ✓",
-        Some(_) => " ✗",
-        None => "",
-    };
-    format!("{r:.2}x{mark}")
-}
-
-/// The median of the finite values, NaN if there are none.
-fn median(mut values: Vec<f64>) -> f64 {
-    values.retain(|v| v.is_finite());
-    match values.is_empty() {
-        true => f64::NAN,
-        false => Stats::of(&values).median,
     }
 }
 
@@ -184,19 +82,11 @@ fn scaling<'a>(rows: &'a [Row<'a>], prefix: &str) -> Option<[f64; 5]> {
     let at = |n: usize| rows.iter().find(|r| r.name == format!("{prefix}_{n}"));
     let (wide, narrow) = (at(512)?, at(64)?);
     Some(std::array::from_fn(|c| {
-        let mut ratios: Vec<f64> = wide.columns[c]
+        let per_round = wide.columns[c]
             .iter()
             .zip(narrow.columns[c])
-            .filter_map(|(w, n)| Some(rate((*w)?) / rate((*n)?)))
-            .filter(|r| r.is_finite())
-            .collect();
-        match ratios.is_empty() {
-            true => f64::NAN,
-            false => {
-                ratios.sort_by(f64::total_cmp);
-                Stats::of(&ratios).median
-            }
-        }
+            .filter_map(|(w, n)| Some(rate((*w)?) / rate((*n)?)));
+        median(per_round)
     }))
 }
 
@@ -232,7 +122,7 @@ pub fn table(plan: &Plan, results: &[Measured], fio: &Outcome) -> String {
             let _ = write!(out, " {} |", fmt_median(row.median(c)));
         }
         for r in &RATIOS {
-            let _ = write!(out, " {} |", fmt_ratio(row.ratio(r.of), r.target));
+            let _ = write!(out, " {} |", fmt_ratio_against(row.ratio(r.of), r.target));
         }
         out.push('\n');
     }
@@ -249,7 +139,12 @@ pub fn table(plan: &Plan, results: &[Measured], fio: &Outcome) -> String {
                 "\n{prefix}_512 / {prefix}_64 (target: no drop, ≥{NO_DROP:.2}x):"
             );
             for (c, s) in Contender::ALL.iter().zip(scale) {
-                let _ = write!(out, " {} {}", c.label(), fmt_ratio(s, Some(NO_DROP)));
+                let _ = write!(
+                    out,
+                    " {} {}",
+                    c.label(),
+                    fmt_ratio_against(s, Some(NO_DROP))
+                );
             }
         }
     }
@@ -274,7 +169,7 @@ pub fn table(plan: &Plan, results: &[Measured], fio: &Outcome) -> String {
                     "  iodepth {depth:<4} {:>10} IOPS   Tandem uring {} ({})",
                     iops.map_or("failed".into(), fmt_median),
                     fmt_median(tandem),
-                    fmt_ratio(tandem / iops.unwrap_or(f64::NAN), None),
+                    fmt_ratio(tandem / iops.unwrap_or(f64::NAN)),
                 );
             }
         }
@@ -311,10 +206,13 @@ fn to_json(plan: &Plan, results: &[Measured], fio: &Outcome) -> String {
                         let s = Stats::of(&rates);
                         json!({
                             "ops_per_sec": {
-                                "median": num(s.median), "p25": num(s.p25), "p75": num(s.p75),
-                                "min": num(s.min), "max": num(s.max),
+                                "median": json_num(s.median),
+                                "p25": json_num(s.p25),
+                                "p75": json_num(s.p75),
+                                "min": json_num(s.min),
+                                "max": json_num(s.max),
                             },
-                            "rounds": rates.iter().map(|&r| num(r)).collect::<Vec<_>>(),
+                            "rounds": rates.iter().map(|&r| json_num(r)).collect::<Vec<_>>(),
                         })
                     }
                 };
@@ -322,7 +220,7 @@ fn to_json(plan: &Plan, results: &[Measured], fio: &Outcome) -> String {
             }
             let mut ratios = serde_json::Map::new();
             for r in &RATIOS {
-                ratios.insert(r.name.into(), num(row.ratio(r.of)));
+                ratios.insert(r.name.into(), json_num(row.ratio(r.of)));
             }
             json!({
                 "name": row.name,
@@ -342,7 +240,7 @@ fn to_json(plan: &Plan, results: &[Measured], fio: &Outcome) -> String {
             let map: serde_json::Map<String, Value> = Contender::ALL
                 .iter()
                 .zip(s)
-                .map(|(c, x)| (c.name().to_string(), num(x)))
+                .map(|(c, x)| (c.name().to_string(), json_num(x)))
                 .collect();
             Value::Object(map)
         })
@@ -352,7 +250,7 @@ fn to_json(plan: &Plan, results: &[Measured], fio: &Outcome) -> String {
         Outcome::Ran { secs, iops } => json!({
             "secs_per_depth": secs,
             "iops": iops.iter().map(|&(d, i)| json!({
-                "iodepth": d, "iops": i.map_or(Value::Null, num),
+                "iodepth": d, "iops": i.map_or(Value::Null, json_num),
             })).collect::<Vec<_>>(),
         }),
     };
@@ -380,14 +278,6 @@ fn to_json(plan: &Plan, results: &[Measured], fio: &Outcome) -> String {
     let mut text = serde_json::to_string_pretty(&doc).expect("JSON values serialise");
     text.push('\n');
     text
-}
-
-/// A finite number, or `null`.
-fn num(x: f64) -> Value {
-    match x.is_finite() {
-        true => json!((x * 1e3).round() / 1e3),
-        false => Value::Null,
-    }
 }
 
 #[cfg(test)]

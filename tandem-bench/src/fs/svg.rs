@@ -4,7 +4,7 @@
 use std::fmt::Write as _;
 
 use super::contenders::Contender;
-use super::report::Row;
+use super::rows::Row;
 use super::Plan;
 
 /// One per contender, in [`Contender::ALL`]'s order (a length mismatch does not compile).

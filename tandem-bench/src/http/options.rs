@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use super::report::fmt_count;
 use super::Arch;
+use crate::stats::fmt_count;
 
 /// The flags, as given (`None`: not given).
 #[derive(Debug, Default, Clone)]

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use super::loadgen::{Errors, FirstServed, Outcome, Second};
 use super::{Arch, Plan};
-use crate::harness::Stats;
+use crate::stats::{fmt_count, fmt_ratio, fmt_spread, json_num, median, Stats};
 
 /// The latency percentiles of the table.
 pub const PERCENTILES: [f64; 4] = [50.0, 75.0, 90.0, 99.0];
@@ -87,11 +87,9 @@ impl Summary {
     /// Summarises every server's runs; `tokio` are Tokio's runs (round by round), if measured.
     pub fn of(arch: Arch, runs: Vec<Measurement>, tokio: Option<&[Measurement]>) -> Summary {
         let rates: Vec<f64> = runs.iter().map(|m| m.rate).collect();
-        let latency_ms =
-            std::array::from_fn(|i| median(runs.iter().map(|m| m.latency_ms[i]).collect()));
+        let latency_ms = std::array::from_fn(|i| median(runs.iter().map(|m| m.latency_ms[i])));
         let errors_of = |count: fn(&Errors) -> u64| {
-            let counts: Vec<f64> = runs.iter().map(|m| count(&m.errors) as f64).collect();
-            median(counts).round() as u64
+            median(runs.iter().map(|m| count(&m.errors) as f64)).round() as u64
         };
         let errors = Errors {
             connect: errors_of(|e| e.connect),
@@ -103,11 +101,9 @@ impl Summary {
         };
         let vs_tokio = tokio.map(|tokio| {
             let pairs = runs.iter().zip(tokio);
-            let rate = pairs.clone().map(|(m, t)| m.rate / t.rate).collect();
-            let p99 = pairs
-                .map(|(m, t)| m.latency_ms[3] / t.latency_ms[3])
-                .collect();
-            (median(rate), median(p99))
+            let rate = median(pairs.clone().map(|(m, t)| m.rate / t.rate));
+            let p99 = median(pairs.map(|(m, t)| m.latency_ms[3] / t.latency_ms[3]));
+            (rate, p99)
         });
         Summary {
             arch,
@@ -116,11 +112,7 @@ impl Summary {
             errors,
             errors_total: errors_of(Errors::total),
             vs_tokio,
-            first_served_spread_ms: median(
-                runs.iter()
-                    .map(Measurement::first_served_spread_ms)
-                    .collect(),
-            ),
+            first_served_spread_ms: median(runs.iter().map(Measurement::first_served_spread_ms)),
             runs,
         }
     }
@@ -131,15 +123,6 @@ impl Summary {
         let mut order: Vec<usize> = (0..self.runs.len()).collect();
         order.sort_by(|&a, &b| self.runs[a].rate.total_cmp(&self.runs[b].rate));
         order[(order.len().max(1) - 1) / 2]
-    }
-}
-
-/// The median of the finite values, NaN if there are none.
-fn median(mut values: Vec<f64>) -> f64 {
-    values.retain(|v| v.is_finite());
-    match values.is_empty() {
-        true => f64::NAN,
-        false => Stats::of(&values).median,
     }
 }
 
@@ -300,19 +283,6 @@ fn fmt_errors(e: &Errors, plan: &Plan, connections: usize) -> String {
     }
 }
 
-/// `1234567` as `1,234,567`.
-pub fn fmt_count(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 /// Milliseconds as in the published table: `0.86ms`, `99.17ms`, `923ms`; `-` for NaN.
 pub fn fmt_ms(ms: f64) -> String {
     if !ms.is_finite() {
@@ -321,21 +291,6 @@ pub fn fmt_ms(ms: f64) -> String {
         format!("{ms:.2}ms")
     } else {
         format!("{ms:.0}ms")
-    }
-}
-
-fn fmt_ratio(r: f64) -> String {
-    match r.is_finite() {
-        true => format!("{r:.2}x"),
-        false => "-".into(),
-    }
-}
-
-fn fmt_spread(pct: f64) -> String {
-    if pct < 10.0 {
-        format!("±{pct:.1}%")
-    } else {
-        format!("±{pct:.0}%")
     }
 }
 
@@ -357,22 +312,25 @@ pub fn to_json(plan: &Plan, connections: usize, summaries: &[Summary]) -> String
                 "name": s.arch.name(),
                 "label": s.arch.label(),
                 "median": {
-                    "req_per_sec": num(s.rate.median),
-                    "p50_ms": num(s.latency_ms[0]),
-                    "p75_ms": num(s.latency_ms[1]),
-                    "p90_ms": num(s.latency_ms[2]),
-                    "p99_ms": num(s.latency_ms[3]),
+                    "req_per_sec": json_num(s.rate.median),
+                    "p50_ms": json_num(s.latency_ms[0]),
+                    "p75_ms": json_num(s.latency_ms[1]),
+                    "p90_ms": json_num(s.latency_ms[2]),
+                    "p99_ms": json_num(s.latency_ms[3]),
                     "errors": s.errors_total,
                     "error_breakdown": errors_json(&s.errors),
-                    "first_response_spread_ms": num(s.first_served_spread_ms),
+                    "first_response_spread_ms": json_num(s.first_served_spread_ms),
                 },
                 "req_per_sec": {
-                    "min": num(s.rate.min), "p25": num(s.rate.p25), "median": num(s.rate.median),
-                    "p75": num(s.rate.p75), "max": num(s.rate.max),
-                    "spread_pct": num(s.rate.spread_pct()),
+                    "min": json_num(s.rate.min),
+                    "p25": json_num(s.rate.p25),
+                    "median": json_num(s.rate.median),
+                    "p75": json_num(s.rate.p75),
+                    "max": json_num(s.rate.max),
+                    "spread_pct": json_num(s.rate.spread_pct()),
                 },
                 "vs_tokio": s.vs_tokio.map(|(rate, p99)| json!({
-                    "req_per_sec": num(rate), "p99": num(p99),
+                    "req_per_sec": json_num(rate), "p99": json_num(p99),
                 })),
                 "median_run": s.median_run(),
                 "runs": s.runs.iter().map(run_json).collect::<Vec<_>>(),
@@ -398,19 +356,19 @@ pub fn to_json(plan: &Plan, connections: usize, summaries: &[Summary]) -> String
 
 fn run_json(m: &Measurement) -> Value {
     json!({
-        "req_per_sec": num(m.rate),
+        "req_per_sec": json_num(m.rate),
         "responses": m.responses,
         "elapsed_s": m.elapsed.as_secs_f64(),
-        "p50_ms": num(m.latency_ms[0]),
-        "p75_ms": num(m.latency_ms[1]),
-        "p90_ms": num(m.latency_ms[2]),
-        "p99_ms": num(m.latency_ms[3]),
-        "max_ms": num(m.max_ms),
+        "p50_ms": json_num(m.latency_ms[0]),
+        "p75_ms": json_num(m.latency_ms[1]),
+        "p90_ms": json_num(m.latency_ms[2]),
+        "p99_ms": json_num(m.latency_ms[3]),
+        "max_ms": json_num(m.max_ms),
         "errors": errors_json(&m.errors),
         "first_response_ms": m.first_served.map(|f| json!({
-            "earliest": num(f.earliest.as_secs_f64() * 1e3),
-            "latest": num(f.latest.as_secs_f64() * 1e3),
-            "spread": num(f.spread().as_secs_f64() * 1e3),
+            "earliest": json_num(f.earliest.as_secs_f64() * 1e3),
+            "latest": json_num(f.latest.as_secs_f64() * 1e3),
+            "spread": json_num(f.spread().as_secs_f64() * 1e3),
         })),
         "per_second": m.per_second.iter().map(second_json).collect::<Vec<_>>(),
     })
@@ -418,13 +376,13 @@ fn run_json(m: &Measurement) -> Value {
 
 fn second_json(s: &Second) -> Value {
     json!({
-        "start_s": num(s.start.as_secs_f64()),
-        "length_s": num(s.length.as_secs_f64()),
+        "start_s": json_num(s.start.as_secs_f64()),
+        "length_s": json_num(s.length.as_secs_f64()),
         "responses": s.responses,
-        "req_per_sec": num(s.rate()),
-        "p50_ms": num(s.p50_ms),
-        "p99_ms": num(s.p99_ms),
-        "max_ms": num(s.max_ms),
+        "req_per_sec": json_num(s.rate()),
+        "p50_ms": json_num(s.p50_ms),
+        "p99_ms": json_num(s.p99_ms),
+        "max_ms": json_num(s.max_ms),
         "errors": s.errors,
     })
 }
@@ -434,14 +392,6 @@ fn errors_json(e: &Errors) -> Value {
         "connect": e.connect, "read": e.read, "write": e.write, "timeout": e.timeout,
         "non_2xx": e.status, "never_answered": e.never_answered,
     })
-}
-
-/// A finite number, or `null`.
-fn num(x: f64) -> Value {
-    match x.is_finite() {
-        true => json!((x * 1e3).round() / 1e3),
-        false => Value::Null,
-    }
 }
 
 #[cfg(test)]
@@ -626,9 +576,6 @@ mod tests {
 
     #[test]
     fn formats_like_the_published_table() {
-        assert_eq!(fmt_count(3_294_267), "3,294,267");
-        assert_eq!(fmt_count(0), "0");
-        assert_eq!(fmt_count(999), "999");
         assert_eq!(fmt_ms(0.8612), "0.86ms");
         assert_eq!(fmt_ms(99.171), "99.17ms");
         assert_eq!(fmt_ms(923.4), "923ms");

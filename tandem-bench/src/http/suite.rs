@@ -9,11 +9,12 @@ use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use super::child::Server;
 use super::loadgen::{self, Load};
-use super::report::{self, fmt_count, fmt_ms, fmt_secs, Measurement, Summary};
+use super::report::{self, fmt_ms, fmt_secs, Measurement, Summary};
 use super::svg::{self, Bars};
 use super::timeline_svg::{self, Runs};
 use super::{server, wrk, Arch, LoadLevel, Plan};
 use crate::harness::fmt_duration;
+use crate::stats::fmt_count;
 
 /// Runs `plan`, prints the table and writes the JSON and SVG files.
 pub fn run(plan: &Plan) -> Result<(), String> {

@@ -4,8 +4,9 @@
 
 use std::fmt::Write as _;
 
-use super::report::{fmt_count, fmt_ms, PERCENTILES};
+use super::report::{fmt_ms, PERCENTILES};
 use super::Arch;
+use crate::stats::fmt_count;
 
 /// One server's bars.
 #[derive(Debug, Clone)]

@@ -13,9 +13,10 @@ use std::fmt::Write as _;
 use std::time::Duration;
 
 use super::loadgen::Second;
-use super::report::{fmt_count, fmt_ms};
+use super::report::fmt_ms;
 use super::svg::{colour, decade_lines, decades, escape, grid_line, nice_ceiling};
 use super::Arch;
+use crate::stats::fmt_count;
 
 /// One server's runs, second by second.
 #[derive(Debug, Clone)]
