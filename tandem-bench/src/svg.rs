@@ -1,4 +1,6 @@
-//! What every chart of the suites starts with: the SVG element, a white background, a title.
+//! What every chart of the suites starts with (the SVG element, a white background, a title),
+//! how wide its text will be, so that a chart can be sized to hold every label, and the
+//! decades of a log scale that holds every value.
 
 use std::fmt::Write as _;
 
@@ -20,6 +22,29 @@ pub fn open(width: f64, height: f64, font_size: u32, title_size: u32, title: &st
     svg
 }
 
+/// How wide `text` is at `font_size`, at most: 0.62 em per character, more than the labels of
+/// these charts take in DejaVu Sans, the widest common sans-serif (about 0.55 em), so that a
+/// chart sized with it holds every label whichever font the viewer picks.
+pub fn text_width(text: &str, font_size: f64) -> f64 {
+    text.chars().count() as f64 * font_size * 0.62
+}
+
+/// The whole decades (as powers of ten) around every positive finite value of `values`, at
+/// least one decade; `(-1, 1)` without such values.
+pub fn decades(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    let (low, high) = values
+        .filter(|v| v.is_finite() && *v > 0.0)
+        .fold((f64::INFINITY, 0.0), |(low, high), v| {
+            (f64::min(low, v), f64::max(high, v))
+        });
+    if high > 0.0 {
+        let low = low.log10().floor();
+        (low, high.log10().ceil().max(low + 1.0))
+    } else {
+        (-1.0, 1.0)
+    }
+}
+
 /// `text` made safe for SVG text and attributes.
 pub fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
@@ -30,6 +55,23 @@ pub fn escape(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::decades;
+
+    #[test]
+    fn decades_cover_every_value() {
+        assert_eq!(decades([0.86, 923.0].into_iter()), (-1.0, 3.0));
+        assert_eq!(decades([5.0, f64::NAN, 0.0].into_iter()), (0.0, 1.0));
+        assert_eq!(decades([f64::NAN].into_iter()), (-1.0, 1.0));
+    }
+
+    #[test]
+    fn text_width_grows_with_characters_and_size() {
+        assert_eq!(super::text_width("", 12.0), 0.0);
+        let w = super::text_width("rand_read_seek_512", 11.0);
+        assert!((w - 18.0 * 11.0 * 0.62).abs() < 1e-9, "{w}");
+        assert_eq!(super::text_width("µs", 10.0), super::text_width("ab", 10.0));
+    }
+
     #[test]
     fn opens_with_an_escaped_title() {
         let svg = super::open(200.0, 100.0, 12, 15, "a < b & \"c\"");

@@ -328,6 +328,16 @@ mod tests {
         let table = table(&plan, &results, &fio);
         assert!(table.contains("| rand_read_64 | 75,000 | 50,000 | 25,000 | 10,000 | - | 100,000 | 7.50x ✓ | - | 0.75x ✓ | 0.50x | 2.50x |"), "{table}");
         let chart = svg::chart(&plan, &rows);
+        // Bars relative to std's column, not any other.
+        assert!(
+            chart.contains("rand_read_64 Tandem uring: 0.75x of std (75,000 ops/s)"),
+            "{chart}"
+        );
+        assert!(chart.contains("rand_read_seek_64 Tokio pool: 0.10x of std (10,000 ops/s)"));
+        assert!(!chart.contains("Tokio uring: "), "no bar without samples");
+        // The ratios span 0.1x to 1x: the scale, one decade either side of 1x.
+        assert!(chart.contains(">0.1x</text>") && chart.contains(">10x</text>"));
+        assert!(!chart.contains(">0.01x</text>") && !chart.contains(">100x</text>"));
         for c in Contender::ALL {
             assert!(
                 chart.contains(c.label()),

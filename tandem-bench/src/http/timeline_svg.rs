@@ -14,9 +14,10 @@ use std::time::Duration;
 
 use super::loadgen::Second;
 use super::report::fmt_ms;
-use super::svg::{colour, decade_lines, decades, escape, grid_line, nice_ceiling};
+use super::svg::{colour, decade_lines, grid_line, nice_ceiling};
 use super::Arch;
 use crate::stats::fmt_count;
+use crate::svg::{decades, escape, text_width};
 
 /// One server's runs, second by second.
 #[derive(Debug, Clone)]
@@ -31,7 +32,8 @@ pub struct Runs {
     pub last_first_response: Option<Duration>,
 }
 
-const WIDTH: f64 = 960.0;
+/// The least width; wider if a server's name in the legend needs it.
+const MIN_WIDTH: f64 = 960.0;
 const HEIGHT: f64 = 600.0;
 /// The plot areas' left and right edges (the legend is right of them), and each panel's top
 /// and bottom.
@@ -39,6 +41,8 @@ const PLOT: (f64, f64) = (80.0, 780.0);
 const LATENCY: (f64, f64) = (60.0, 330.0);
 const RATE: (f64, f64) = (390.0, 540.0);
 const LEGEND_X: f64 = 800.0;
+/// Right of the legend's longest text.
+const MARGIN: f64 = 16.0;
 
 /// One of the latency lines drawn for every run.
 struct LatencyLine {
@@ -68,7 +72,7 @@ const LINES: [LatencyLine; 3] = [
 
 /// The chart, titled `title`.
 pub fn chart(title: &str, servers: &[Runs]) -> String {
-    let mut svg = crate::svg::open(WIDTH, HEIGHT, 12, 15, title);
+    let mut svg = crate::svg::open(width(servers), HEIGHT, 12, 15, title);
     let length = run_length(servers);
     let x = |t: f64| PLOT.0 + t / length * (PLOT.1 - PLOT.0);
     time_axis(&mut svg, length, &x);
@@ -77,6 +81,15 @@ pub fn chart(title: &str, servers: &[Runs]) -> String {
     legend(&mut svg, servers);
     svg.push_str("</svg>\n");
     svg
+}
+
+/// Wide enough for the legend: a server's name is 18 px right of [`LEGEND_X`].
+fn width(servers: &[Runs]) -> f64 {
+    let longest = servers
+        .iter()
+        .map(|s| text_width(s.arch.label(), 12.0))
+        .fold(0.0, f64::max);
+    (LEGEND_X + 18.0 + longest + MARGIN).max(MIN_WIDTH).ceil()
 }
 
 /// How long the longest run is, in seconds (1 if there is none).
@@ -434,6 +447,29 @@ mod tests {
         let pieces: Vec<&[(f64, f64)]> = unbroken(&points).collect();
         assert_eq!(pieces, [&points[0..2], &points[3..4]]);
         assert_eq!(unbroken(&[(0.0, nan)]).count(), 0);
+    }
+
+    #[test]
+    fn the_legend_holds_the_longest_name() {
+        let runs = |arch| Runs {
+            arch,
+            seconds: vec![vec![second(0, 10, 1.0, 0)]],
+            median: 0,
+            last_first_response: None,
+        };
+        let narrow = chart("t", &[runs(Arch::Tokio)]);
+        assert!(narrow.starts_with(r#"<svg xmlns="http://www.w3.org/2000/svg" width="960""#));
+        let wide = chart("t", &[runs(Arch::Thread), runs(Arch::Tokio)]);
+        let name = Arch::Thread.label();
+        let needed = LEGEND_X + 18.0 + text_width(name, 12.0);
+        assert!(
+            needed > MIN_WIDTH,
+            "the test needs a name longer than the room"
+        );
+        assert!(wide.starts_with(&format!(
+            r#"<svg xmlns="http://www.w3.org/2000/svg" width="{}""#,
+            (needed + MARGIN).ceil()
+        )));
     }
 
     #[test]
