@@ -3,8 +3,15 @@
 //!
 //! One `Driver` per runtime. On the multi-thread runtime the first idle worker to take it (a
 //! `try_lock`) sleeps in it; the other idle workers sleep on their own condition variables
-//! (`park.rs`). Waking the driver's sleeper goes through `DriverUnpark`: the mio waker (an eventfd
-//! write) or the fallback parker.
+//! (`worker_park.rs`). Waking the driver's sleeper goes through `DriverUnpark`: the mio waker (an
+//! eventfd write) or the fallback parker.
+//!
+//! | file | responsibility |
+//! |---|---|
+//! | `park_state.rs` | the sleep-and-wake protocol both parkers share: the state word (EMPTY, PARKED_CONDVAR, PARKED_DRIVER, NOTIFIED), the condvar sleep, what an unpark must wake |
+//! | `park.rs` | `Parker`: a thread's sleep on a condition variable (`block_on`, and the driver without I/O) |
+//! | `worker_park.rs` | `WorkerParker`: a worker's sleep, in the shared driver if it can take it, else on its condition variable |
+//! | `mod.rs` | `Driver` (one turn: timeout from the next timer, sleep, dispatch, fire timers), its `Handle`, `block_on_thread` |
 //!
 //! A park:
 //! 1. Work out the timeout: the caller's limit, shortened to the next timer deadline. With a
@@ -14,6 +21,7 @@
 //! 3. Fire the timers that are due.
 
 mod park;
+mod park_state;
 mod worker_park;
 
 #[cfg(all(test, loom))]

@@ -1,18 +1,12 @@
-//! Putting a worker thread to sleep and waking it, with no lost wake-ups.
+//! Putting a thread to sleep and waking it, with no lost wake-ups: a thread's `block_on`, and
+//! the driver's sleep when the runtime has no I/O driver.
 //!
-//! `state` is EMPTY, PARKED or NOTIFIED. `unpark` swaps in NOTIFIED and, only if the thread was
-//! PARKED, takes the mutex before signalling: the sleeper moved to PARKED while holding that
-//! mutex, so the signal cannot fall between its check and its wait. A NOTIFIED left behind makes
-//! the next `park` return at once.
+//! The protocol (EMPTY, PARKED_CONDVAR, NOTIFIED) is `park_state.rs`'s; this parker only ever
+//! sleeps on the condition variable. A NOTIFIED left behind makes the next `park` return at once.
 
-use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use crate::loom::sync::{Condvar, Mutex};
+use super::park_state::{ParkState, Unparked};
 use std::sync::Arc;
 use std::time::Duration;
-
-const EMPTY: usize = 0;
-const PARKED: usize = 1;
-const NOTIFIED: usize = 2;
 
 pub(crate) struct Parker {
     inner: Arc<Inner>,
@@ -24,18 +18,14 @@ pub(crate) struct Unparker {
 }
 
 struct Inner {
-    state: AtomicUsize,
-    mutex: Mutex<()>,
-    condvar: Condvar,
+    state: ParkState,
 }
 
 impl Parker {
     pub(crate) fn new() -> Parker {
         Parker {
             inner: Arc::new(Inner {
-                state: AtomicUsize::new(EMPTY),
-                mutex: Mutex::new(()),
-                condvar: Condvar::new(),
+                state: ParkState::new(),
             }),
         }
     }
@@ -74,58 +64,23 @@ impl Parker {
 
     /// Consumes a pending notification without sleeping. Returns true if there was one.
     pub(crate) fn take_notification(&mut self) -> bool {
-        // SeqCst: pairs with `unpark`'s swap.
-        self.inner
-            .state
-            .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
-            .is_ok()
+        self.inner.state.take_notification()
     }
 }
 
 impl Inner {
     fn park(&self, timeout: Option<Duration>) {
-        // Fast path: a notification is already there.
-        if self
-            .state
-            .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
-            .is_ok()
-        {
+        // Fast path: a notification is already there, so the mutex is not needed.
+        if self.state.take_notification() {
             return;
         }
-        let mut guard = self.mutex.lock();
-        match self.state.compare_exchange(EMPTY, PARKED, SeqCst, SeqCst) {
-            Ok(_) => {}
-            Err(NOTIFIED) => {
-                // Notified between the fast path and the lock.
-                self.state.swap(EMPTY, SeqCst);
-                return;
-            }
-            Err(actual) => unreachable!("inconsistent park state: {actual}"),
-        }
-        let deadline = timeout.map(|t| std::time::Instant::now() + t);
-        loop {
-            guard = match deadline {
-                None => self.condvar.wait(guard),
-                Some(deadline) => {
-                    let now = std::time::Instant::now();
-                    if now >= deadline {
-                        // Timed out: leave PARKED unless a notification raced in.
-                        match self.state.swap(EMPTY, SeqCst) {
-                            NOTIFIED | PARKED => return,
-                            actual => unreachable!("inconsistent park state: {actual}"),
-                        }
-                    }
-                    self.condvar.wait_timeout(guard, deadline - now).0
-                }
-            };
-            if self
-                .state
-                .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
-                .is_ok()
-            {
-                return;
-            }
-            // Spurious wake-up: keep waiting.
+        self.state.park_condvar(timeout);
+    }
+
+    fn unpark(&self) {
+        match self.state.unpark() {
+            Unparked::Done => {}
+            Unparked::WakeDriver => unreachable!("a thread parker never sleeps in a driver"),
         }
     }
 }
@@ -143,20 +98,5 @@ impl std::task::Wake for Inner {
 impl Unparker {
     pub(crate) fn unpark(&self) {
         self.inner.unpark();
-    }
-}
-
-impl Inner {
-    fn unpark(&self) {
-        // SeqCst: pairs with the transitions in `park`.
-        match self.state.swap(NOTIFIED, SeqCst) {
-            EMPTY | NOTIFIED => {}
-            PARKED => {
-                // Taking the lock orders this signal after the sleeper's wait began.
-                drop(self.mutex.lock());
-                self.condvar.notify_one();
-            }
-            actual => unreachable!("inconsistent park state: {actual}"),
-        }
     }
 }

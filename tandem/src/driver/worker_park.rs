@@ -1,22 +1,15 @@
 //! How a multi-thread worker sleeps: in the shared driver if it can take it, else on its own
 //! condition variable.
 //!
-//! `state` is EMPTY, PARKED_CONDVAR, PARKED_DRIVER or NOTIFIED. `unpark` swaps in NOTIFIED and
-//! then wakes the sleeper the way it sleeps: a condvar signal (under the mutex, so it cannot fall
-//! between the sleeper's check and its wait) or a driver unpark (the eventfd, which `epoll_wait`
-//! sees even if it has not started yet). A NOTIFIED left behind makes the next park return at once.
+//! The protocol (EMPTY, PARKED_CONDVAR, PARKED_DRIVER, NOTIFIED) is `park_state.rs`'s: an
+//! unpark wakes the sleeper the way it sleeps, a condvar signal or a driver unpark. A NOTIFIED
+//! left behind makes the next park return at once.
 
+use super::park_state::{ParkState, Unparked};
 use super::{Driver, Handle};
-use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use crate::loom::sync::{Condvar, Mutex};
 use crate::util::try_lock::TryLock;
 use std::sync::Arc;
 use std::time::Duration;
-
-const EMPTY: usize = 0;
-const PARKED_CONDVAR: usize = 1;
-const PARKED_DRIVER: usize = 2;
-const NOTIFIED: usize = 3;
 
 /// The driver and its handles, shared by all workers of a runtime.
 pub(crate) struct SharedDriver {
@@ -37,9 +30,7 @@ pub(crate) struct WorkerUnparker {
 }
 
 struct Inner {
-    state: AtomicUsize,
-    mutex: Mutex<()>,
-    condvar: Condvar,
+    state: ParkState,
     shared: Arc<SharedDriver>,
 }
 
@@ -69,9 +60,7 @@ impl WorkerParker {
     pub(crate) fn new(shared: Arc<SharedDriver>) -> WorkerParker {
         WorkerParker {
             inner: Arc::new(Inner {
-                state: AtomicUsize::new(EMPTY),
-                mutex: Mutex::new(()),
-                condvar: Condvar::new(),
+                state: ParkState::new(),
                 shared,
             }),
             max_events: usize::MAX,
@@ -92,21 +81,18 @@ impl WorkerParker {
     /// Sleeps until unparked (possibly before this call). May return spuriously.
     pub(crate) fn park(&mut self) {
         let inner = &*self.inner;
-        // SeqCst: all transitions of `state` are SeqCst so they order with `unpark`'s swap.
-        if inner
-            .state
-            .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
-            .is_ok()
-        {
+        if inner.state.take_notification() {
             return;
         }
+        let handle = &inner.shared.handle;
+        let max_events = self.max_events;
         if inner
             .shared
             .driver
-            .try_with(|driver| inner.park_driver(driver, self.max_events))
+            .try_with(|driver| inner.state.park_driver(|| driver.park(handle, max_events)))
             .is_none()
         {
-            inner.park_condvar();
+            inner.state.park_condvar(None);
         }
     }
 
@@ -122,65 +108,11 @@ impl WorkerParker {
     }
 }
 
-impl Inner {
-    fn park_driver(&self, driver: &mut Driver, max_events: usize) {
-        match self
-            .state
-            .compare_exchange(EMPTY, PARKED_DRIVER, SeqCst, SeqCst)
-        {
-            Ok(_) => {}
-            Err(NOTIFIED) => {
-                self.state.swap(EMPTY, SeqCst);
-                return;
-            }
-            Err(actual) => unreachable!("inconsistent park state: {actual}"),
-        }
-        driver.park(&self.shared.handle, max_events);
-        match self.state.swap(EMPTY, SeqCst) {
-            NOTIFIED | PARKED_DRIVER => {}
-            actual => unreachable!("inconsistent park state: {actual}"),
-        }
-    }
-
-    fn park_condvar(&self) {
-        let mut guard = self.mutex.lock();
-        match self
-            .state
-            .compare_exchange(EMPTY, PARKED_CONDVAR, SeqCst, SeqCst)
-        {
-            Ok(_) => {}
-            Err(NOTIFIED) => {
-                self.state.swap(EMPTY, SeqCst);
-                return;
-            }
-            Err(actual) => unreachable!("inconsistent park state: {actual}"),
-        }
-        loop {
-            guard = self.condvar.wait(guard);
-            if self
-                .state
-                .compare_exchange(NOTIFIED, EMPTY, SeqCst, SeqCst)
-                .is_ok()
-            {
-                return;
-            }
-            // Spurious wake-up: keep waiting.
-        }
-    }
-}
-
 impl WorkerUnparker {
     pub(crate) fn unpark(&self) {
-        let inner = &*self.inner;
-        match inner.state.swap(NOTIFIED, SeqCst) {
-            EMPTY | NOTIFIED => {}
-            PARKED_CONDVAR => {
-                // Taking the lock orders this signal after the sleeper's wait began.
-                drop(inner.mutex.lock());
-                inner.condvar.notify_one();
-            }
-            PARKED_DRIVER => inner.shared.handle.unpark(),
-            actual => unreachable!("inconsistent park state: {actual}"),
+        match self.inner.state.unpark() {
+            Unparked::Done => {}
+            Unparked::WakeDriver => self.inner.shared.handle.unpark(),
         }
     }
 }

@@ -4,7 +4,8 @@
 //! variable standing in for `epoll_wait`): whichever takes the driver sleeps in it
 //! (PARKED_DRIVER) and the other on its own condition variable (PARKED_CONDVAR). A notifier
 //! unparks both, in every interleaving with their parks; each park must return, or loom reports
-//! the deadlock. A second model has one worker park twice, so the driver changes hands.
+//! the deadlock. A second model has one worker park twice, so the driver changes hands. The
+//! states are `park_state.rs`'s, whose own models are `loom_park_state.rs`.
 
 use super::shared_driver;
 use crate::driver::WorkerParker;

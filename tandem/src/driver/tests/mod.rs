@@ -1,6 +1,7 @@
-//! Loom models of parking on the shared driver.
+//! Loom models of parking: the protocol both parkers share, and workers on the shared driver.
 
 mod loom_cancel_handoff;
+mod loom_park_state;
 mod loom_worker_park;
 
 use crate::driver::{Cfg, Driver, SharedDriver};

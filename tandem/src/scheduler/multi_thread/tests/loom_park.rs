@@ -1,7 +1,7 @@
 //! Model 3: parking and the idle protocol.
 //!
-//! - `Parker` (`driver/park.rs`): an `unpark` racing `park` is never lost, in either order, and
-//!   the parker is reusable after a wake.
+//! - `Parker` (`driver/park.rs`, over the protocol in `driver/park_state.rs`): an `unpark`
+//!   racing `park` is never lost, in either order, and the parker is reusable after a wake.
 //! - The idle protocol (`idle.rs`, `handle.rs`, the park path of `worker.rs`): a spawner pushes a
 //!   task into the injection queue and calls the real notify path (`Handle::spawn` ->
 //!   `schedule_task` -> `notify_parked` -> `Idle::worker_to_notify` -> `Unparker::unpark`) while
