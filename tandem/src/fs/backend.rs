@@ -1,10 +1,11 @@
 //! The only place where `tandem::fs` reaches the kernel for a file.
 //!
-//! Every primitive that has (or may have) an io_uring opcode lives here as a `pub(crate)` async
-//! function: open, read, write, fsync, size, set_len, rename, unlink, mkdir, link, symlink and
-//! close. Everything else in `fs/` is built on these, or on [`blocking`] for the calls that have
-//! no opcode (metadata, read_dir, canonicalize, ...). So choosing a backend per opcode is a change
-//! to the insides of this file only.
+//! Every primitive that has (or may have) an io_uring opcode lives here as a `pub(crate)`
+//! function: open, read, write, fsync, size, set_len, rename, unlink, mkdir, link and symlink
+//! (async), and `close_in_background` (a read-only file's close, not awaited). Everything else in
+//! `fs/` is built on these, or on [`blocking`] for the calls that have no opcode (metadata,
+//! read_dir, canonicalize, ...). So choosing a backend per opcode is a change to the insides of
+//! this file only.
 //!
 //! Each primitive asks the runtime's io_uring handle for a route (`uring::Handle::route`, per
 //! opcode): io_uring when the runtime has rings and the kernel has the opcode, else the blocking
@@ -28,9 +29,10 @@ use std::os::fd::{AsRawFd, RawFd};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::Arc;
 
+use crate::loom::sync::atomic::Ordering;
+use crate::loom::sync::Mutex;
 use crate::uring::buf::{IoBuf, IoBufMut};
 use crate::uring::ops;
 use crate::uring::{InlineCall, Route};
@@ -218,7 +220,10 @@ pub(crate) async fn read_into<B: IoBufMut>(
 /// On any failure the route's open runs and reports errors exactly as it would have; the error
 /// says only where to go (`fifo::needs_reader`).
 fn open_nowait(path: &Path, options: OpenFlags) -> io::Result<std::fs::File> {
-    static OPENAT2_MISSING: AtomicBool = AtomicBool::new(false);
+    // std's atomic, not the shim's: a once-per-process fact in a static (loom's atomics cannot
+    // be built in a const context), part of no cross-thread protocol.
+    static OPENAT2_MISSING: std::sync::atomic::AtomicBool =
+        std::sync::atomic::AtomicBool::new(false);
     let never = libc::O_CREAT | libc::O_TRUNC | libc::O_TMPFILE | libc::O_ASYNC;
     if options.flags & never != 0 || OPENAT2_MISSING.load(Ordering::Relaxed) {
         return Err(io::ErrorKind::Unsupported.into());
@@ -454,16 +459,6 @@ pub(crate) fn close_in_background(file: Arc<std::fs::File>) {
     }
 }
 
-/// `close(2)`, reporting its error (dropping a `std::fs::File` ignores it).
-// No caller yet: every close in Tokio's API is a drop.
-#[allow(dead_code)]
-pub(crate) async fn close(file: std::fs::File) -> io::Result<()> {
-    match route(ops::close::CODE) {
-        Route::Uring(rings) => ops::close::close(rings, file.into()).await,
-        Route::Blocking => close_blocking(file).await,
-    }
-}
-
 /// What `open(2)` is asked for: the flags (access mode, `O_CREAT`..., always `O_CLOEXEC`) and the
 /// permission bits of a created file. Built by [`OpenOptions`](super::OpenOptions).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -576,26 +571,21 @@ where
     let slot = Arc::new(Mutex::new(Some(buf)));
     let job_slot = Arc::clone(&slot);
     let res = blocking(move || {
-        let mut guard = lock(&job_slot);
+        let mut guard = job_slot.lock();
         let buf = guard
             .as_mut()
             .unwrap_or_else(|| unreachable!("only this job and its caller take the buffer"));
         Ok(op(buf))
     })
     .await;
-    let buf = lock(&slot)
+    let buf = slot
+        .lock()
         .take()
         .unwrap_or_else(|| unreachable!("the job returned the buffer to the slot"));
     match res {
         Ok(res) => (res, buf),
         Err(cancelled) => (Err(cancelled), buf),
     }
-}
-
-/// Locks a buffer slot. Poisoning cannot happen (no code panics while holding it), but if it
-/// did the buffer is still whole, so use it.
-fn lock<B>(slot: &Mutex<Option<B>>) -> std::sync::MutexGuard<'_, Option<B>> {
-    slot.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// `fsync(2)`, or `fdatasync(2)` if `data_only`.
@@ -657,21 +647,6 @@ async fn hard_link_blocking(src: PathBuf, dst: PathBuf) -> io::Result<()> {
 /// `symlink(2)`: a symbolic link at `dst` pointing to `src`.
 async fn symlink_blocking(src: PathBuf, dst: PathBuf) -> io::Result<()> {
     blocking(move || std::os::unix::fs::symlink(src, dst)).await
-}
-
-/// `close(2)`, reporting its error (dropping a `std::fs::File` ignores it).
-async fn close_blocking(file: std::fs::File) -> io::Result<()> {
-    blocking(move || {
-        let fd = std::os::fd::IntoRawFd::into_raw_fd(file);
-        // SAFETY: `into_raw_fd` gave us sole ownership of `fd`; it is closed exactly once here.
-        // EINTR is not retried: on Linux the fd is released even then, and a retry could close
-        // an fd another thread has just been given.
-        if unsafe { libc::close(fd) } == -1 {
-            return Err(io::Error::last_os_error());
-        }
-        Ok(())
-    })
-    .await
 }
 
 /// Runs `f` on the blocking pool. A job the pool cancelled (at runtime shutdown) or that

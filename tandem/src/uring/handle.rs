@@ -5,12 +5,12 @@ use super::metrics::{FallbackCause, FallbackMetrics, UringStats};
 use super::op::{tag, RawOp};
 use super::probe;
 use super::ring::{Arming, InlineCall, LocalRing, Ring};
+use crate::loom::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use crate::loom::sync::Mutex;
 use crate::runtime::UringMode;
 use io_uring::{squeue, IoUring};
 use std::io;
 use std::os::fd::RawFd;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -274,7 +274,9 @@ impl Handle {
 
 impl Rings {
     fn new(worker_rings: usize, epoll_fd: RawFd) -> io::Result<Arc<Rings>> {
-        static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
+        // std's atomic, not the shim's: a process-wide counter in a static (loom's atomics
+        // cannot be built in a const context), part of no cross-thread protocol.
+        static NEXT_ID: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
         let make = |index: usize, shared: bool| -> io::Result<Arc<Ring>> {
             let uring = IoUring::builder()
@@ -387,8 +389,11 @@ fn register(ring: &Arc<Ring>, epoll_fd: RawFd, index: usize, shared: bool) -> io
     Ok(())
 }
 
+// The `LOGGED` flags below are std's atomics, not the shim's: once-per-process flags in
+// statics (loom's atomics cannot be built in a const context), part of no cross-thread protocol.
+
 fn log_once(reason: &str) {
-    static LOGGED: AtomicBool = AtomicBool::new(false);
+    static LOGGED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
     if !LOGGED.swap(true, Ordering::Relaxed) {
         eprintln!(
             "tandem: io_uring unavailable ({reason}); file-system calls use the blocking pool"
@@ -397,7 +402,7 @@ fn log_once(reason: &str) {
 }
 
 fn log_no_io_driver_once() {
-    static LOGGED: AtomicBool = AtomicBool::new(false);
+    static LOGGED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
     if !LOGGED.swap(true, Ordering::Relaxed) {
         eprintln!(
             "tandem: io_uring not used: a runtime was built without the I/O driver (call \
@@ -407,7 +412,8 @@ fn log_no_io_driver_once() {
 }
 
 fn log_unsupported_once(opcode: u8) {
-    static LOGGED: [AtomicBool; 256] = [const { AtomicBool::new(false) }; 256];
+    static LOGGED: [std::sync::atomic::AtomicBool; 256] =
+        [const { std::sync::atomic::AtomicBool::new(false) }; 256];
     if !LOGGED[opcode as usize].swap(true, Ordering::Relaxed) {
         eprintln!(
             "tandem: the kernel lacks io_uring opcode {opcode}; that operation uses the blocking pool"

@@ -2,7 +2,6 @@
 
 use crate::uring::{Op, OpCode, Uring};
 use io_uring::{opcode, squeue, types};
-use std::io;
 use std::os::fd::{IntoRawFd, OwnedFd, RawFd};
 
 pub(crate) const CODE: u8 = opcode::Close::CODE;
@@ -57,19 +56,6 @@ pub(crate) fn close_detached(rings: Uring, fd: OwnedFd) {
         },
     )
     .detach();
-}
-
-pub(crate) async fn close(rings: Uring, fd: OwnedFd) -> io::Result<()> {
-    let (result, mut op) = Op::new(
-        rings,
-        Close {
-            fd: Some(fd),
-            raw: -1,
-        },
-    )
-    .await;
-    op.close_unsubmitted(result);
-    result.into_io().map(drop)
 }
 
 #[cfg(all(test, not(loom)))]
