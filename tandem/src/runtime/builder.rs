@@ -270,7 +270,11 @@ impl Builder {
         self
     }
 
-    /// Builds the runtime. Errors come from the OS (threads, and later the drivers).
+    /// Builds the runtime.
+    ///
+    /// Fails if `TANDEM_IO_URING` holds an unknown mode, if the OS refuses the I/O driver
+    /// (epoll, its eventfd), or, with `UringMode::Required`, if io_uring cannot be set up or the
+    /// I/O driver is off.
     pub fn build(&mut self) -> io::Result<Runtime> {
         let uring_mode = self.uring_mode()?;
         let workers = match self.kind {

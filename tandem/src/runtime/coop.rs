@@ -1,7 +1,9 @@
 //! Cooperative scheduling: a per-poll budget so an always-ready task yields.
 //!
-//! A worker gives each task poll a budget of [`INITIAL`] units. Runtime resources (join handles
-//! now; sockets, timers and io_uring operations later) spend one unit each time they are ready.
+//! A worker gives each task poll a budget of [`INITIAL`] units (so does `block_on` to its
+//! future). Runtime resources spend one unit each time they are ready: join handles (and
+//! `JoinSet`), socket and `AsyncFd` readiness, timers, io_uring operations, file reads served
+//! inline, `io::empty`/`repeat`/`sink`, and `task::consume_budget`.
 //! When the budget is spent they return `Pending` and wake the task at once, so it goes to the
 //! back of the run queue and other tasks get the worker.
 

@@ -9,7 +9,9 @@ use std::future::Future;
 use std::io;
 use std::time::Duration;
 
-/// The Tandem runtime: a scheduler, a blocking pool, and (later) the I/O and timer drivers.
+/// The Tandem runtime: a scheduler (current-thread or multi-thread), the blocking pool, and
+/// the driver its idle threads park on: the I/O reactor, the timers and the io_uring rings, as
+/// the builder enabled them.
 ///
 /// ```
 /// let rt = tandem::runtime::Runtime::new().unwrap();

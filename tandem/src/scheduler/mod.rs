@@ -90,8 +90,6 @@ impl Handle {
     }
 }
 
-/// Defers waking `waker` until the scheduler running on this thread runs out of other work, or
-/// wakes it at once if no scheduler runs here (see `defer.rs`).
 /// Runs `f` with the io_uring ring of the worker core this thread holds, if any, and whether
 /// that core has no other task queued (then nothing would join a batch: submit now).
 pub(crate) fn with_local_ring<R>(
@@ -104,6 +102,8 @@ pub(crate) fn with_local_ring<R>(
     })
 }
 
+/// Defers waking `waker` until the scheduler running on this thread runs out of other work, or
+/// wakes it at once if no scheduler runs here (see `defer.rs`).
 pub(crate) fn defer_or_wake(waker: &std::task::Waker) {
     crate::runtime::context::with_scheduler(|cx| match cx {
         Some(Context::MultiThread(cx)) if cx.has_core() => cx.defer.defer(waker),
