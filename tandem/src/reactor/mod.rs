@@ -22,10 +22,11 @@
 //! Events it does not take stay in the kernel's ready list, which is first in, first out, and
 //! come with a later turn. Taking more would overflow the run queue, which moves the
 //! *oldest* half of it (the tasks about to run) behind everything in the injection queue; under
-//! a load of 10,000 connections that happened some 300 times a second, the injection queue held
-//! nearly every connection, and a request could be pushed back again and again: waits of 2-3 s
-//! next to a median of 6 ms. With the cap, no task is ever pushed back, and every ready
-//! connection waits its turn in the kernel's order.
+//! many connections that happens turn after turn, the injection queue ends up holding nearly
+//! every connection, and a ready request can be pushed back again and again, so the slowest
+//! requests wait many times the median (BENCHMARKS.md, HTTP at c10000, has the counts and the
+//! waits). With the cap, no task is ever pushed back, and every ready connection waits its
+//! turn in the kernel's order.
 //!
 //! The wait is our own `epoll_wait` on mio's epoll fd (mio fixes the number of events per wait
 //! to its buffer's capacity); registration stays with mio.

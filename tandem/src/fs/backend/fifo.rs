@@ -18,8 +18,8 @@
 //!    a device without its driver). Costs nothing to an open that succeeds.
 //! 2. Read-only, success: is it a pipe? `fs::read` knows from the `statx` it makes anyway;
 //!    `OpenOptions::open` asks with one `fcntl(F_GETPIPE_SZ)` (the cheapest call that tells a
-//!    pipe from the rest: no attributes read or copied; about 0.2 us, a tenth of an
-//!    open+close). A FIFO then waits in [`wait_for_writer`].
+//!    pipe from the rest: no attributes read or copied; `docs/URING-OPS.md` gives its cost
+//!    next to an open's). A FIFO then waits in [`wait_for_writer`].
 
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};

@@ -6,7 +6,10 @@
 //! running inside the task (spawn, wake) can reach the local queue.
 //!
 //! # The loop
-//! 1. `tick`; every `event_interval` ticks, check for shutdown (and, later, poll the driver).
+//! 1. `tick`; reap the ring's completions (and push cancels queued from other threads). Every
+//!    `event_interval` ticks instead: submit the ring's queued entries, poll the driver without
+//!    sleeping (I/O events and due timers, unless another worker holds it), wake the tasks that
+//!    yielded, and check for shutdown.
 //! 2. Take a task: every `global_queue_interval` ticks the injection queue first, else the LIFO
 //!    slot, the local queue, then a batch from the injection queue.
 //! 3. None: search (steal half of a random victim's queue), limited to half the workers.
@@ -442,9 +445,10 @@ impl Context {
         // Tasks the driver wakes go into our queue: take no more events than it has room for
         // (a task woken while the LIFO slot is taken pushes the slot's task into the queue),
         // less the room the next fairness tick needs for its batch from the injection queue.
-        // Without that reserve, a queue kept full by I/O admitted one injected task per
-        // `global_queue_interval` ticks: 10,000 new connections (spawned by an accept loop
-        // outside the workers) took 1.2-1.5 s to get their first response instead of 0.5 s.
+        // Without that reserve, a queue kept full by I/O admits one injected task per
+        // `global_queue_interval` ticks, and connections spawned outside the workers (by an
+        // accept loop in `block_on`) wait long for their first response (BENCHMARKS.md, HTTP at
+        // c10000).
         // (A full queue with the LIFO slot taken has no room: saturate, never wrap.)
         let taken = usize::from(core.lifo_slot.is_some()) + INTERVAL_BATCH;
         let room = core.run_queue.remaining_slots().saturating_sub(taken);
