@@ -163,6 +163,30 @@ impl Handle {
         self.shared.inject.pop()
     }
 
+    /// Moves up to `max` tasks (at most a fair share: the queue's length over the number of
+    /// workers) from the injection queue into a worker's `run_queue` in one lock acquisition,
+    /// returning the first to run now.
+    pub(super) fn take_from_inject(
+        &self,
+        run_queue: &mut queue::Local<Arc<Handle>>,
+        max: usize,
+    ) -> Option<Notified<Arc<Handle>>> {
+        let inject = &self.shared.inject;
+        if inject.is_empty() {
+            return None;
+        }
+        let fair_share = inject.len() / self.shared.remotes.len() + 1;
+        // Bounded by the free slots, so the pushes below never overflow (which would take the
+        // injection queue's lock, held during `pop_batch`): stealers only ever free slots.
+        let n = fair_share.min(max).min(run_queue.remaining_slots()).max(1);
+        let mut first = None;
+        inject.pop_batch(n, |task| match first {
+            None => first = Some(task),
+            Some(_) => run_queue.push_back_or_overflow(task, inject),
+        });
+        first
+    }
+
     /// Starts shutdown: closes the injection queue and wakes every worker, each of which then
     /// cancels its share of the tasks and hands in its core. Idempotent.
     pub(crate) fn shutdown(&self) {

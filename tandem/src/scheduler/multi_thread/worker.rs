@@ -126,40 +126,18 @@ impl Core {
             // Fairness: the injection queue goes first on this tick. A small batch rather than
             // one task, so that workers kept busy by local work (a task always in the LIFO slot)
             // still admit remote tasks at a useful rate.
-            return self
-                .take_from_inject(worker, INTERVAL_BATCH)
+            return worker
+                .handle
+                .take_from_inject(&mut self.run_queue, INTERVAL_BATCH)
                 .or_else(|| self.next_local_task());
         }
         if let Some(task) = self.next_local_task() {
             return Some(task);
         }
         // Local work is gone: take a fair share of the injection queue.
-        self.take_from_inject(worker, queue::CAPACITY / 2)
-    }
-
-    /// Moves up to `max` tasks (at most a fair share: the queue's length over the number of
-    /// workers) from the injection queue into the local queue in one lock acquisition, returning
-    /// the first to run now.
-    fn take_from_inject(&mut self, worker: &Worker, max: usize) -> Option<Notified<Arc<Handle>>> {
-        let handle = &worker.handle;
-        let inject = &handle.shared.inject;
-        if inject.is_empty() {
-            return None;
-        }
-        let fair_share = inject.len() / handle.shared.remotes.len() + 1;
-        // Bounded by the free slots, so the pushes below never overflow (which would take the
-        // injection queue's lock, held during `pop_batch`): stealers only ever free slots.
-        let n = fair_share
-            .min(max)
-            .min(self.run_queue.remaining_slots())
-            .max(1);
-        let mut first = None;
-        let run_queue = &mut self.run_queue;
-        inject.pop_batch(n, |task| match first {
-            None => first = Some(task),
-            Some(_) => run_queue.push_back_or_overflow(task, inject),
-        });
-        first
+        worker
+            .handle
+            .take_from_inject(&mut self.run_queue, queue::CAPACITY / 2)
     }
 
     fn next_local_task(&mut self) -> Option<Notified<Arc<Handle>>> {

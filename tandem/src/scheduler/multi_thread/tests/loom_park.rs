@@ -145,34 +145,14 @@ impl TestWorker {
     }
 
     /// `Core::next_task` off the fairness tick: the local queue, then a fair share of the
-    /// injection queue.
+    /// injection queue (the real `Handle::take_from_inject`, which leaves the rest of the batch
+    /// in the local queue, where the other worker may steal it).
     fn next_task(&mut self) -> Option<Task> {
         if let Some(task) = self.run_queue.pop() {
             return Some(task);
         }
-        self.take_from_inject(queue::CAPACITY / 2)
-    }
-
-    /// `Core::take_from_inject`: the first task to run now, the rest of the batch into the local
-    /// queue, where the other worker may steal them.
-    fn take_from_inject(&mut self, max: usize) -> Option<Task> {
-        let handle = &self.handle;
-        let inject = &handle.shared.inject;
-        if inject.is_empty() {
-            return None;
-        }
-        let fair_share = inject.len() / handle.shared.remotes.len() + 1;
-        let n = fair_share
-            .min(max)
-            .min(self.run_queue.remaining_slots())
-            .max(1);
-        let mut first = None;
-        let run_queue = &mut self.run_queue;
-        inject.pop_batch(n, |task| match first {
-            None => first = Some(task),
-            Some(_) => run_queue.push_back_or_overflow(task, inject),
-        });
-        first
+        self.handle
+            .take_from_inject(&mut self.run_queue, queue::CAPACITY / 2)
     }
 
     /// `Context::run_task`.
