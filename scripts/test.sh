@@ -3,7 +3,8 @@
 # tests with io_uring forced off three ways, io_uring_enter failures injected by strace,
 # valgrind on the cancellation storm, the loom models,
 # the whole test suite once more under AddressSanitizer,
-# the check that Tokio is used only for its runtime-independent parts, and a benchmark smoke run.
+# the check that Tokio is used only for its runtime-independent parts, the layer rule's ratchet
+# (scripts/layers.py), and a benchmark smoke run.
 # Usage: scripts/test.sh            (CI runs exactly this through .ci/run, with CI=true)
 #
 # It needs strace, valgrind and fio, and installs what is missing with apt-get (through sudo when
@@ -123,8 +124,8 @@ check_logged_once() {
 out=$(mktemp -d "${TMPDIR:-/tmp}/tandem-test.XXXXXX")
 trap 'rm -rf "$out"' EXIT
 
-step "test tools: strace, valgrind, fio"
-install_missing strace valgrind fio
+step "test tools: strace, valgrind, fio, python3"
+install_missing strace valgrind fio python3
 
 step "rustfmt and clippy components"
 rustup component add rustfmt clippy >/dev/null 2>&1 || true
@@ -145,6 +146,12 @@ for forbidden in rt rt-multi-thread net fs time process signal; do
     die "tandem enables tokio feature '$forbidden', which pulls in Tokio's runtime"
   fi
 done
+
+step "the layer rule: imports that run up a layer, circles of modules (scripts/layers.py)"
+# A ratchet: the limits are today's counts (docs/ARCHITECTURE.md, "Layers"), and may only fall.
+if need python3 "the layer check"; then
+  python3 scripts/layers.py --max-up 36 --max-circle 12
+fi
 
 step "cargo doc (warnings are errors)"
 RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet

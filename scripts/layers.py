@@ -1,0 +1,191 @@
+#!/usr/bin/env python3
+"""The layer rule of `tandem/src`, checked mechanically.
+
+`docs/ARCHITECTURE.md` orders the crate's top-level modules in layers, lowest first, and says a
+lower layer does not name a higher one. This script reads every source file (test-only files
+under a `tests/` folder aside), collects the top-level modules each one names through `crate::`
+or `super::` paths, and reports:
+
+- every import that runs from a lower layer up to a higher one (file, the module it names);
+- every circle of top-level modules (a strongly connected component of the module graph).
+
+Usage: `scripts/layers.py [--max-up N] [--max-circle M]`. It exits with 1 if more than N imports
+run up, or if a circle spans more than M top-level modules, so that the count can only go down
+(ratchet the limits as the layout improves). Without limits it only reports.
+"""
+
+import argparse
+import os
+import re
+import sys
+
+# Top-level modules of `tandem/src`, lowest layer first (the order of the module map in
+# docs/ARCHITECTURE.md). Keep the two in step.
+LAYERS = [
+    "loom",
+    "util",
+    "task",
+    "uring",
+    "reactor",
+    "time",
+    "driver",
+    "signal",
+    "blocking",
+    "scheduler",
+    "runtime",
+    "io",
+    "fs",
+    "net",
+    "sync",
+    "hyper",
+    "macros",
+]
+RANK = {name: rank for rank, name in enumerate(LAYERS)}
+
+SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tandem", "src")
+IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def module_path(rel):
+    """`a/b/c.rs` -> ["a", "b", "c"]; `a/b/mod.rs` -> ["a", "b"]; `lib.rs` -> []."""
+    parts = rel[:-3].split(os.sep)
+    if parts[-1] in ("mod", "lib"):
+        parts = parts[:-1]
+    return parts
+
+
+def strip_comments(text):
+    text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
+    return "\n".join(line.split("//", 1)[0] for line in text.splitlines())
+
+
+def first_segments(text, start):
+    """The first path segment of each item after `prefix::` at `start` (an identifier or a
+    brace group, whose top-level items each count)."""
+    if text.startswith("{", start):
+        depth, item_start, out = 0, start + 1, []
+        for i in range(start, len(text)):
+            c = text[i]
+            if c == "{":
+                depth += 1
+            elif c == "}":
+                depth -= 1
+                if depth == 0:
+                    out.append(text[item_start:i])
+                    break
+            elif c == "," and depth == 1:
+                out.append(text[item_start:i])
+                item_start = i + 1
+        names = []
+        for item in out:
+            m = IDENT.search(item)
+            if m:
+                names.append(m.group(0))
+        return names
+    m = IDENT.match(text, start)
+    return [m.group(0)] if m else []
+
+
+def named_modules(rel, text):
+    """Top-level modules a file names (other than its own)."""
+    here = module_path(rel)
+    own = here[0] if here else None
+    names = set()
+    for m in re.finditer(r"\bcrate::", text):
+        for seg in first_segments(text, m.end()):
+            names.add(seg)
+    for m in re.finditer(r"\b((?:super::)+)", text):
+        ups = m.group(1).count("super::")
+        # `super` from module path P is P[:-1]; from a file's own module.
+        base = here[: max(len(here) - ups, 0)]
+        if base:
+            continue  # still inside the same top-level module
+        for seg in first_segments(text, m.end()):
+            names.add(seg)
+    return {n for n in names if n in RANK and n != own}
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--max-up", type=int, default=None)
+    parser.add_argument("--max-circle", type=int, default=None)
+    args = parser.parse_args()
+
+    edges = {}  # module -> set of modules it names
+    up = []  # (file, from, to)
+    for root, dirs, files in os.walk(SRC):
+        dirs[:] = [d for d in dirs if d != "tests"]
+        for f in sorted(files):
+            if not f.endswith(".rs"):
+                continue
+            path = os.path.join(root, f)
+            rel = os.path.relpath(path, SRC)
+            here = module_path(rel)
+            if not here:
+                continue  # lib.rs sits above every layer
+            own = here[0]
+            if own not in RANK:
+                print(f"layers.py: {rel}: top-level module `{own}` has no layer; add it to LAYERS")
+                return 2
+            with open(path, encoding="utf-8") as fh:
+                text = strip_comments(fh.read())
+            for target in sorted(named_modules(rel, text)):
+                edges.setdefault(own, set()).add(target)
+                if RANK[target] > RANK[own]:
+                    up.append((rel, own, target))
+
+    print(f"imports that run up a layer: {len(up)}")
+    for rel, own, target in up:
+        print(f"  {rel}: {own} -> {target}")
+
+    circles = strongly_connected(edges)
+    big = [c for c in circles if len(c) > 1]
+    widest = max((len(c) for c in big), default=1)
+    print(f"circles of top-level modules: {len(big)} (widest spans {widest})")
+    for c in big:
+        print("  " + " <-> ".join(sorted(c, key=RANK.get)))
+
+    failed = False
+    if args.max_up is not None and len(up) > args.max_up:
+        print(f"FAIL: {len(up)} upward imports, at most {args.max_up} allowed")
+        failed = True
+    if args.max_circle is not None and widest > args.max_circle:
+        print(f"FAIL: a circle spans {widest} top-level modules, at most {args.max_circle}")
+        failed = True
+    return 1 if failed else 0
+
+
+def strongly_connected(edges):
+    """Tarjan's algorithm over the module graph."""
+    index, low, on_stack, stack, out = {}, {}, set(), [], []
+    counter = [0]
+
+    def visit(v):
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on_stack.add(v)
+        for w in edges.get(v, ()):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            comp = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                comp.append(w)
+                if w == v:
+                    break
+            out.append(comp)
+
+    for v in list(edges):
+        if v not in index:
+            visit(v)
+    return out
+
+
+if __name__ == "__main__":
+    sys.exit(main())
