@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """The layer rule of `tandem/src`, checked mechanically.
 
-`docs/ARCHITECTURE.md` orders the crate's top-level modules in layers, lowest first, and says a
-lower layer does not name a higher one. This script reads every source file (test-only files
-under a `tests/` folder aside), collects the top-level modules each one names through `crate::`
-or `super::` paths, and reports:
+`docs/ARCHITECTURE.md` orders the crate's modules in layers, lowest first, and says a lower
+layer does not name a higher one. A layer unit is a top-level module, except under the engine,
+`rt/`, where each of its modules is a unit of its own (`rt.task`, `rt.scheduler`, ...). This
+script reads every source file (test-only files under a `tests/` folder aside), collects the
+units each one names through `crate::` or `super::` paths, and reports:
 
-- every import that runs from a lower layer up to a higher one (file, the module it names);
-- every circle of top-level modules (a strongly connected component of the module graph).
+- every import that runs from a lower layer up to a higher one (file, the unit it names);
+- every circle of units (a strongly connected component of the unit graph).
 
 Usage: `scripts/layers.py [--max-up N] [--max-circle M]`. It exits with 1 if more than N imports
 run up, or if a circle spans more than M top-level modules, so that the count can only go down
@@ -19,20 +20,28 @@ import os
 import re
 import sys
 
-# Top-level modules of `tandem/src`, lowest layer first (the order of the module map in
-# docs/ARCHITECTURE.md). Keep the two in step.
+# Layer units of `tandem/src`, lowest layer first (the order of the module map in
+# docs/ARCHITECTURE.md). Keep the two in step. `rt.x` is `rt/x` (the engine's modules); the
+# public surface sits above the whole engine.
 LAYERS = [
     "loom",
     "util",
-    "task",
-    "uring",
-    "reactor",
-    "time",
-    "driver",
-    "signal",
-    "blocking",
-    "scheduler",
+    # the engine
+    "rt.context",
+    "rt.coop",
+    "rt.task",
+    "rt.reactor",
+    "rt.uring",
+    "rt.time",
+    "rt.signal",
+    "rt.driver",
+    "rt.blocking",
+    "rt.scheduler",
+    # the public surface
     "runtime",
+    "task",
+    "time",
+    "signal",
     "io",
     "fs",
     "net",
@@ -40,6 +49,7 @@ LAYERS = [
     "hyper",
     "macros",
 ]
+ENGINE = "rt"
 RANK = {name: rank for rank, name in enumerate(LAYERS)}
 
 SRC = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tandem", "src")
@@ -54,14 +64,23 @@ def module_path(rel):
     return parts
 
 
+def unit_of(path):
+    """The layer unit of a module path: `["rt", "task", "raw"]` -> "rt.task", `["fs", "file"]`
+    -> "fs"; `["rt"]` (the engine's own mod.rs) -> "rt"."""
+    if path and path[0] == ENGINE and len(path) > 1:
+        return f"{ENGINE}.{path[1]}"
+    return path[0] if path else None
+
+
 def strip_comments(text):
     text = re.sub(r"/\*.*?\*/", "", text, flags=re.S)
     return "\n".join(line.split("//", 1)[0] for line in text.splitlines())
 
 
 def first_segments(text, start):
-    """The first path segment of each item after `prefix::` at `start` (an identifier or a
-    brace group, whose top-level items each count)."""
+    """The unit each item after `prefix::` at `start` names (an identifier or a brace group,
+    whose top-level items each count): its first path segment, or its first two joined by a
+    dot under the engine (`rt::task::X` -> "rt.task", `rt::{task, coop}` -> both)."""
     if text.startswith("{", start):
         depth, item_start, out = 0, start + 1, []
         for i in range(start, len(text)):
@@ -80,16 +99,28 @@ def first_segments(text, start):
         for item in out:
             m = IDENT.search(item)
             if m:
-                names.append(m.group(0))
+                names.extend(engine_units(item, m.start()) if m.group(0) == ENGINE else [m.group(0)])
         return names
     m = IDENT.match(text, start)
-    return [m.group(0)] if m else []
+    if not m:
+        return []
+    return engine_units(text, start) if m.group(0) == ENGINE else [m.group(0)]
+
+
+def engine_units(text, start):
+    """The units named by a path that starts with `rt` at `start`: `rt::task` -> ["rt.task"],
+    `rt::{task, coop}` -> both, a bare `rt` -> ["rt"]."""
+    after = start + len(ENGINE)
+    rest = re.match(r"\s*::\s*", text[after:])
+    if not rest:
+        return [ENGINE]
+    return [f"{ENGINE}.{name}" for name in first_segments(text, after + rest.end())]
 
 
 def named_modules(rel, text):
-    """Top-level modules a file names (other than its own)."""
+    """Units a file names (other than its own)."""
     here = module_path(rel)
-    own = here[0] if here else None
+    own = unit_of(here)
     names = set()
     for m in re.finditer(r"\bcrate::", text):
         for seg in first_segments(text, m.end()):
@@ -98,8 +129,12 @@ def named_modules(rel, text):
         ups = m.group(1).count("super::")
         # `super` from module path P is P[:-1]; from a file's own module.
         base = here[: max(len(here) - ups, 0)]
+        if base == [ENGINE]:
+            # From inside the engine up to `rt`: the next segment is an engine unit.
+            names.update(f"{ENGINE}.{seg}" for seg in first_segments(text, m.end()))
+            continue
         if base:
-            continue  # still inside the same top-level module
+            continue  # still inside the same unit
         for seg in first_segments(text, m.end()):
             names.add(seg)
     return {n for n in names if n in RANK and n != own}
@@ -123,9 +158,11 @@ def main():
             here = module_path(rel)
             if not here:
                 continue  # lib.rs sits above every layer
-            own = here[0]
+            own = unit_of(here)
+            if own == ENGINE:
+                continue  # rt/mod.rs only declares the engine's modules
             if own not in RANK:
-                print(f"layers.py: {rel}: top-level module `{own}` has no layer; add it to LAYERS")
+                print(f"layers.py: {rel}: module `{own}` has no layer; add it to LAYERS")
                 return 2
             with open(path, encoding="utf-8") as fh:
                 text = strip_comments(fh.read())
@@ -141,7 +178,7 @@ def main():
     circles = strongly_connected(edges)
     big = [c for c in circles if len(c) > 1]
     widest = max((len(c) for c in big), default=1)
-    print(f"circles of top-level modules: {len(big)} (widest spans {widest})")
+    print(f"circles of units: {len(big)} (widest spans {widest})")
     for c in big:
         print("  " + " <-> ".join(sorted(c, key=RANK.get)))
 
@@ -150,7 +187,7 @@ def main():
         print(f"FAIL: {len(up)} upward imports, at most {args.max_up} allowed")
         failed = True
     if args.max_circle is not None and widest > args.max_circle:
-        print(f"FAIL: a circle spans {widest} top-level modules, at most {args.max_circle}")
+        print(f"FAIL: a circle spans {widest} units, at most {args.max_circle}")
         failed = True
     return 1 if failed else 0
 

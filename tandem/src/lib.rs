@@ -33,12 +33,8 @@
 // Lets `#[tandem::test]` be used inside this crate's own tests.
 extern crate self as tandem;
 
-mod blocking;
-mod driver;
 mod loom;
-mod reactor;
-mod scheduler;
-mod uring;
+mod rt;
 mod util;
 
 pub mod fs;

@@ -33,9 +33,9 @@ use std::sync::Arc;
 
 use crate::loom::sync::atomic::Ordering;
 use crate::loom::sync::Mutex;
-use crate::uring::buf::{IoBuf, IoBufMut};
-use crate::uring::ops;
-use crate::uring::{InlineCall, Route};
+use crate::rt::uring::buf::{IoBuf, IoBufMut};
+use crate::rt::uring::ops;
+use crate::rt::uring::{InlineCall, Route};
 
 mod fifo;
 
@@ -53,8 +53,8 @@ fn route(opcode: u8) -> Route {
 /// # Panics
 /// Outside a runtime (as `spawn_blocking`).
 #[track_caller]
-fn with_uring<R>(f: impl FnOnce(&crate::uring::Handle) -> R) -> R {
-    crate::runtime::context::with_current(|handle| match handle {
+fn with_uring<R>(f: impl FnOnce(&crate::rt::uring::Handle) -> R) -> R {
+    crate::rt::context::with_current(|handle| match handle {
         Some(handle) => f(&handle.driver().uring),
         // The same panic `spawn_blocking` would give.
         None => f(&crate::runtime::Handle::current().inner.driver().uring),
@@ -118,14 +118,14 @@ async fn open_first(path: &Path, options: OpenFlags) -> io::Result<Opened> {
         let route = uring.route(ops::open::CODE);
         if matches!(route, Route::Uring(_))
             && uring.nowait_first()
-            && crate::runtime::coop::has_budget_remaining()
-            && crate::uring::would_submit_alone()
+            && crate::rt::coop::has_budget_remaining()
+            && crate::rt::uring::would_submit_alone()
         {
             match open_nowait(path, options) {
                 Ok(file) => {
                     // Ready without a poll: spend budget as the ring's open would have, so a
                     // task opening in a loop still yields to the others.
-                    crate::runtime::coop::spend();
+                    crate::rt::coop::spend();
                     uring.count_inline(InlineCall::Open);
                     return Ok(file);
                 }
@@ -190,9 +190,9 @@ pub(crate) async fn read_into<B: IoBufMut>(
     // `Pending`); an inline read would let a task reading in a loop starve its worker. The
     // route is taken only if the inline read did not serve: it counts fallbacks.
     let served = with_uring(|uring| {
-        if !direct_io && uring.nowait_first() && crate::runtime::coop::has_budget_remaining() {
+        if !direct_io && uring.nowait_first() && crate::rt::coop::has_budget_remaining() {
             if let Some(n) = read_nowait(&file, &mut buf, buf_start, offset) {
-                crate::runtime::coop::spend();
+                crate::rt::coop::spend();
                 uring.count_inline(InlineCall::Read);
                 return Ok(n);
             }

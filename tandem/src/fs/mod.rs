@@ -65,4 +65,4 @@ pub use self::paths::{
 pub use self::read::{read, read_to_string};
 pub use self::read_dir::{read_dir, DirEntry, ReadDir};
 pub use self::write::write;
-pub use crate::uring::buf::{IoBuf, IoBufMut};
+pub use crate::rt::uring::buf::{IoBuf, IoBufMut};

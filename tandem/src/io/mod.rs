@@ -7,13 +7,10 @@
 
 pub use std::io::{Error, ErrorKind, Result, SeekFrom};
 
-mod interest;
-mod ready;
 pub mod unix;
 mod util;
 
-pub use interest::Interest;
-pub use ready::Ready;
+pub use crate::rt::reactor::{Interest, Ready};
 pub use tokio::io::{
     copy, copy_bidirectional, copy_buf, duplex, join, simplex, split, AsyncBufRead,
     AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncSeek, AsyncSeekExt, AsyncWrite, AsyncWriteExt,

@@ -6,7 +6,7 @@
 //! the worker (a `timeout` around the loop included) would ever run. These spend Tandem's.
 
 use super::{AsyncBufRead, AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
-use crate::runtime::coop;
+use crate::rt::coop;
 use std::fmt;
 use std::io::{self, IoSlice, SeekFrom};
 use std::pin::Pin;

@@ -1,6 +1,6 @@
 //! What every loom model in the crate shares: the model runner and deterministic task ids.
 
-use crate::task::Id;
+use crate::rt::task::Id;
 use std::cell::Cell;
 
 thread_local! {

@@ -24,7 +24,7 @@
 //! waker. Outside a runtime there is no pool to sleep on, and the accept is retried at once.
 
 use crate::loom::sync::Mutex;
-use crate::task::JoinHandle;
+use crate::rt::task::JoinHandle;
 use std::future::Future;
 use std::io;
 use std::pin::Pin;

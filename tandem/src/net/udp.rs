@@ -2,7 +2,7 @@
 
 use crate::io::{Interest, ReadBuf, Ready};
 use crate::net::{each_addr, to_socket_addrs, ToSocketAddrs};
-use crate::reactor::{Direction, PollEvented};
+use crate::rt::reactor::{Direction, PollEvented};
 use socket2::SockRef;
 use std::fmt;
 use std::io;

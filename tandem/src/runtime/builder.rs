@@ -2,8 +2,8 @@
 
 use super::runtime::{Runtime, Scheduler};
 use super::{Handle, UringMode};
-use crate::blocking::BlockingPool;
-use crate::scheduler::{self, current_thread, multi_thread};
+use crate::rt::blocking::BlockingPool;
+use crate::rt::scheduler::{self, current_thread, multi_thread};
 use std::fmt;
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -297,7 +297,7 @@ impl Builder {
         if self.start_paused && self.kind == Kind::MultiThread {
             panic!("`start_paused` is only supported on the current-thread runtime");
         }
-        let (driver, driver_handle) = crate::driver::Driver::new(crate::driver::Cfg {
+        let (driver, driver_handle) = crate::rt::driver::Driver::new(crate::rt::driver::Cfg {
             enable_io: self.enable_io,
             enable_time: self.enable_time || self.start_paused,
             start_paused: self.start_paused,

@@ -1,9 +1,9 @@
 //! `Handle`: a cloneable reference to a runtime, usable from any thread.
 
-use super::context::{self, TryCurrentErrorKind};
 use super::runtime::RuntimeFlavor;
-use crate::scheduler;
-use crate::task::{Id, JoinHandle};
+use crate::rt::context::{self, TryCurrentErrorKind};
+use crate::rt::scheduler;
+use crate::rt::task::{Id, JoinHandle};
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
@@ -97,7 +97,7 @@ impl Handle {
         match &self.inner {
             scheduler::Handle::MultiThread(_) => {
                 let _enter = context::enter_runtime(&self.inner, true);
-                crate::driver::block_on_thread(future)
+                crate::rt::driver::block_on_thread(future)
             }
             scheduler::Handle::CurrentThread(handle) => {
                 // Without the `CurrentThread` (owned by the `Runtime`) this thread cannot run
@@ -105,7 +105,7 @@ impl Handle {
                 // them. Its file operations go to the shared ring, which no driver reaps while
                 // nobody is in `Runtime::block_on`: it reaps them itself.
                 let _enter = context::enter_runtime(&self.inner, false);
-                crate::driver::block_on_thread_reaping(future, Some(&handle.driver.uring))
+                crate::rt::driver::block_on_thread_reaping(future, Some(&handle.driver.uring))
             }
         }
     }

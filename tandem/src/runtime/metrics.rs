@@ -1,7 +1,7 @@
 //! `RuntimeMetrics`: counters describing a runtime.
 
-use crate::scheduler;
-use crate::uring::UringStats;
+use crate::rt::scheduler;
+use crate::rt::uring::UringStats;
 
 /// A view of a runtime's counters, from [`Handle::metrics`](super::Handle::metrics).
 ///

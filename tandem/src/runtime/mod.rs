@@ -15,22 +15,19 @@
 //! ```
 
 pub(crate) mod builder;
-pub(crate) mod context;
-pub(crate) mod coop;
 mod handle;
 mod metrics;
 #[allow(clippy::module_inception)]
 mod runtime;
-mod uring_mode;
 
-pub use crate::uring::{FallbackCause, RingStats, UringStats};
+pub use crate::rt::uring::{FallbackCause, RingStats, UringStats};
+pub use crate::rt::uring::{ParseUringModeError, UringMode, URING_ENV_VAR};
 pub use builder::Builder;
 pub use handle::{EnterGuard, Handle, TryCurrentError};
 pub use metrics::RuntimeMetrics;
 pub use runtime::{Runtime, RuntimeFlavor};
-pub use uring_mode::{ParseUringModeError, UringMode, URING_ENV_VAR};
 
-use crate::task::JoinHandle;
+use crate::rt::task::JoinHandle;
 use std::future::Future;
 
 /// Spawns a task on the current runtime.

@@ -1,9 +1,9 @@
 //! `Runtime`: owns the scheduler and the blocking pool.
 
 use super::handle::{EnterGuard, Handle};
-use crate::blocking::BlockingPool;
-use crate::scheduler::{self, current_thread::CurrentThread, multi_thread::MultiThread};
-use crate::task::JoinHandle;
+use crate::rt::blocking::BlockingPool;
+use crate::rt::scheduler::{self, current_thread::CurrentThread, multi_thread::MultiThread};
+use crate::rt::task::JoinHandle;
 use std::fmt;
 use std::future::Future;
 use std::io;
@@ -150,7 +150,7 @@ impl Runtime {
                     unreachable!("flavours match")
                 };
                 // Task destructors may use the runtime (spawn, handles): enter it.
-                let _enter = crate::runtime::context::set_current(&self.handle.inner);
+                let _enter = crate::rt::context::set_current(&self.handle.inner);
                 ct.shutdown(handle);
             }
             Scheduler::MultiThread(mt) => {

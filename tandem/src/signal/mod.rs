@@ -11,7 +11,6 @@
 //!    signal's generation and wakes its listeners. A `Signal` reports each generation it has not
 //!    seen, so signals that arrive close together coalesce, as Tokio documents.
 
-mod registry;
 pub mod unix;
 
 /// Completes when the process receives SIGINT (ctrl-c).
@@ -31,5 +30,3 @@ pub async fn ctrl_c() -> std::io::Result<()> {
     signal.recv().await;
     Ok(())
 }
-
-pub(crate) use registry::dispatch;

@@ -1,6 +1,6 @@
 //! Unix signals as streams.
 
-use super::registry;
+use crate::rt::signal as registry;
 use std::future::poll_fn;
 use std::io;
 use std::task::{Context, Poll};

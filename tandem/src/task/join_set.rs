@@ -196,7 +196,7 @@ impl<T> JoinSet<T> {
         while budget > 0 {
             // Out of cooperative budget, every member's `JoinHandle` would return `Pending` and
             // queue itself again: stop instead of churning through the ready list.
-            if !crate::runtime::coop::has_budget_remaining() {
+            if !crate::rt::coop::has_budget_remaining() {
                 return Scan::BudgetSpent;
             }
             budget -= 1;

@@ -1,246 +1,26 @@
-//! Asynchronous green threads: the raw task and its handles.
+//! Asynchronous green threads: spawning tasks, awaiting them, and yielding.
 //!
-//! # Memory
-//! A task is one heap allocation (`core::Cell`): the `Header` (state word, vtable, intrusive
-//! queue and list links, id, join waker) followed by the scheduler handle and the future, which is
-//! replaced in place by its output. Wakers, run-queue entries and handles are all pointers to that
-//! allocation, counted in the state word (`state.rs` documents the bit layout).
+//! The public face of tasks; the raw task (memory, state word, harness, waker, the handles'
+//! internals) is the engine's, in `rt/task/`. Files, lowest layer first:
 //!
-//! # References
-//! A spawned task starts with three references: the owned-tasks list's (`Task`), the first
-//! run-queue entry's (`Notified`), and the `JoinHandle`'s. Each `Waker` clone adds one. Running a
-//! notification turns its reference into the "running" reference, which the poll either hands to
-//! the next notification (woken while running), releases (idle), or gives up at completion along
-//! with the list's.
+//! | file | responsibility |
+//! |---|---|
+//! | `blocking.rs` | `spawn_blocking`: a closure on the blocking pool |
+//! | `yield_now.rs` | `yield_now`: back of the queue, the wake-up deferred until the worker is out of other work |
+//! | `join_set.rs` | `JoinSet`: a set of tasks awaited in completion order |
 //!
-//! # Lifecycle
-//! 1. `spawn` allocates the cell, links it into the runtime's `OwnedTasks` and schedules it.
-//! 2. A worker runs the notification: `transition_to_running`, poll, `transition_to_idle`.
-//! 3. On `Ready` (or a panic, or cancellation) the future is dropped *first*, then the output is
-//!    stored, COMPLETE is set, and the join waker is woken: a joiner never observes completion
-//!    before the future's destructor has run.
-//! 4. The task is unlinked from `OwnedTasks`; the last reference frees the cell.
-//! 5. Abort sets CANCELLED (scheduling the task if it was idle); shutdown sets CANCELLED and
-//!    cancels every idle task in place. A running task notices CANCELLED when its poll returns.
+//! `spawn` is the runtime's; `JoinHandle`, `AbortHandle`, `JoinError`, `Id`, `id`, `try_id` the
+//! raw task's (`rt/task/`), `block_in_place` the multi-thread scheduler's and `consume_budget` the
+//! cooperative budget's (`rt/coop.rs`), re-exported here.
 
-mod abort;
-mod core;
-mod error;
-mod harness;
-mod id;
-mod join;
+mod blocking;
 mod join_set;
-pub(crate) mod list;
-mod raw;
-mod state;
-mod waker;
 mod yield_now;
 
-#[cfg(all(test, loom))]
-mod tests;
-
-pub use self::abort::AbortHandle;
-pub use self::error::JoinError;
-pub use self::id::{id, try_id, Id};
-pub use self::join::JoinHandle;
+pub use self::blocking::spawn_blocking;
 pub use self::join_set::JoinSet;
 pub use self::yield_now::yield_now;
-pub use crate::blocking::spawn_blocking;
-pub use crate::runtime::coop::consume_budget;
+pub use crate::rt::coop::consume_budget;
+pub use crate::rt::scheduler::multi_thread::block_in_place;
+pub use crate::rt::task::{id, try_id, AbortHandle, Id, JoinError, JoinHandle};
 pub use crate::runtime::spawn;
-pub use crate::scheduler::multi_thread::block_in_place;
-
-pub(crate) use self::core::Header;
-pub(crate) use self::raw::RawTask;
-
-use std::future::Future;
-use std::marker::PhantomData;
-use std::ptr::NonNull;
-
-/// What a task needs from the scheduler that owns it.
-pub(crate) trait Schedule: Send + Sync + Sized + 'static {
-    /// Unlinks a completed task from the owned-tasks list, returning the list's reference, or
-    /// `None` if it was not listed (already unlinked by shutdown, or never listed).
-    fn release(&self, task: &Task<Self>) -> Option<Task<Self>>;
-
-    /// Schedules a task that was woken.
-    fn schedule(&self, task: Notified<Self>);
-
-    /// Schedules a task that was woken while it ran: behind the other runnable tasks.
-    fn yield_now(&self, task: Notified<Self>) {
-        self.schedule(task);
-    }
-}
-
-/// The owned-list's reference to a task.
-pub(crate) struct Task<S: 'static> {
-    raw: RawTask,
-    _scheduler: PhantomData<S>,
-}
-
-/// A reference that stands for one pending run of the task: what run queues hold.
-pub(crate) struct Notified<S: 'static>(Task<S>);
-
-/// A task not in any owned list (blocking tasks): both the owned and the notified reference.
-pub(crate) struct UnownedTask<S: 'static> {
-    raw: RawTask,
-    _scheduler: PhantomData<S>,
-}
-
-// SAFETY: tasks are created only from `Send` futures and outputs, and every access to the cell's
-// contents is synchronised by the state word (see `state.rs`).
-unsafe impl<S> Send for Task<S> {}
-// SAFETY: as above; shared access goes through the atomic state word.
-unsafe impl<S> Sync for Task<S> {}
-// SAFETY: as for `Task`.
-unsafe impl<S> Send for Notified<S> {}
-// SAFETY: as for `Task`.
-unsafe impl<S> Sync for Notified<S> {}
-// SAFETY: as for `Task`.
-unsafe impl<S> Send for UnownedTask<S> {}
-
-/// Allocates a task. Returns the three references of a new task: owned, notified, join handle.
-pub(crate) fn new_task<T, S>(
-    future: T,
-    scheduler: S,
-    id: Id,
-) -> (Task<S>, Notified<S>, JoinHandle<T::Output>)
-where
-    T: Future + Send + 'static,
-    T::Output: Send + 'static,
-    S: Schedule,
-{
-    let raw = RawTask::new(core::Cell::new(future, scheduler, 3, id));
-    let task = Task::from_raw(raw);
-    let notified = Notified(Task::from_raw(raw));
-    let join = JoinHandle::new(raw);
-    (task, notified, join)
-}
-
-/// Allocates a task that no list owns (for the blocking pool).
-pub(crate) fn unowned<T, S>(
-    future: T,
-    scheduler: S,
-    id: Id,
-) -> (UnownedTask<S>, JoinHandle<T::Output>)
-where
-    T: Future + Send + 'static,
-    T::Output: Send + 'static,
-    S: Schedule,
-{
-    // Two references for the UnownedTask (owned + notified), one for the JoinHandle.
-    let raw = RawTask::new(core::Cell::new(future, scheduler, 3, id));
-    let join = JoinHandle::new(raw);
-    (
-        UnownedTask {
-            raw,
-            _scheduler: PhantomData,
-        },
-        join,
-    )
-}
-
-impl<S: 'static> Task<S> {
-    pub(crate) fn from_raw(raw: RawTask) -> Task<S> {
-        Task {
-            raw,
-            _scheduler: PhantomData,
-        }
-    }
-
-    pub(crate) fn header(&self) -> &Header {
-        self.raw.header()
-    }
-
-    pub(crate) fn header_ptr(&self) -> NonNull<Header> {
-        self.raw.header_ptr()
-    }
-
-    pub(crate) fn id(&self) -> Id {
-        self.header().id()
-    }
-
-    /// Runtime shutdown: cancels the task if idle. Consumes this (owned-list) reference.
-    pub(crate) fn shutdown(self) {
-        let raw = self.raw;
-        std::mem::forget(self);
-        // SAFETY: we hand over the reference we own.
-        unsafe { raw.shutdown() }
-    }
-
-    /// Gives up this handle without touching the reference count.
-    pub(crate) fn into_raw(self) -> RawTask {
-        let raw = self.raw;
-        std::mem::forget(self);
-        raw
-    }
-}
-
-impl<S: 'static> Notified<S> {
-    /// Runs the task once (poll, or cancel if asked). Consumes the notification's reference.
-    pub(crate) fn run(self) {
-        let raw = self.0.into_raw();
-        // SAFETY: we hand over the notification's reference.
-        unsafe { raw.poll() }
-    }
-
-    pub(crate) fn into_raw(self) -> RawTask {
-        self.0.into_raw()
-    }
-
-    /// # Safety
-    /// `raw` stands for a notification reference of a task scheduled by `S`.
-    pub(crate) unsafe fn from_raw(raw: RawTask) -> Notified<S> {
-        Notified(Task::from_raw(raw))
-    }
-}
-
-impl<S: 'static> UnownedTask<S> {
-    /// Runs the task once, giving up both references.
-    pub(crate) fn run(self) {
-        let raw = self.raw;
-        std::mem::forget(self);
-        // The poll consumes the notified reference; drop the owned one.
-        // SAFETY: we own both references.
-        unsafe {
-            raw.poll();
-            raw.drop_reference();
-        }
-    }
-
-    /// Cancels a task that will never run (the pool is shutting down). Gives up both references.
-    pub(crate) fn shutdown(self) {
-        let raw = self.raw;
-        std::mem::forget(self);
-        // SAFETY: we own both references; `shutdown` consumes one.
-        unsafe {
-            raw.shutdown();
-            raw.drop_reference();
-        }
-    }
-}
-
-impl<S: 'static> Drop for Task<S> {
-    fn drop(&mut self) {
-        // SAFETY: a `Task` owns one reference.
-        unsafe { self.raw.drop_reference() }
-    }
-}
-
-impl<S: 'static> Drop for UnownedTask<S> {
-    fn drop(&mut self) {
-        // SAFETY: an `UnownedTask` owns two references.
-        if self.raw.header().state.ref_dec_twice() {
-            // SAFETY: those were the last.
-            unsafe { self.raw.dealloc() }
-        }
-    }
-}
-
-impl<S: 'static> std::fmt::Debug for Notified<S> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Notified")
-            .field("id", &self.0.id())
-            .finish()
-    }
-}

@@ -29,7 +29,7 @@ pub async fn yield_now() {
             self.yielded = true;
             // The wake-up is deferred until the worker has run everything else that is ready
             // (see `scheduler/defer.rs`); outside a scheduler it happens at once.
-            crate::scheduler::defer_or_wake(cx.waker());
+            crate::rt::scheduler::defer_or_wake(cx.waker());
             Poll::Pending
         }
     }

@@ -28,7 +28,7 @@ impl Instant {
     /// The current instant on the current runtime's clock (the OS clock outside a runtime).
     pub fn now() -> Instant {
         Instant {
-            std: super::clock::now(),
+            std: crate::rt::time::now(),
         }
     }
 
@@ -44,13 +44,13 @@ impl Instant {
 
     /// About 30 years from now: the deadline of a timer that should never fire.
     pub(crate) fn far_future() -> Instant {
-        Instant::from_std(super::handle::far_future(super::clock::now()))
+        Instant::from_std(crate::rt::time::far_future(crate::rt::time::now()))
     }
 
     /// `self + duration`, with `duration` capped at about 30 years and the sum saturating
     /// rather than overflowing: for deadlines computed from user-supplied durations.
     pub(crate) fn add_capped(self, duration: Duration) -> Instant {
-        Instant::from_std(super::handle::deadline_after(self.std, duration))
+        Instant::from_std(crate::rt::time::deadline_after(self.std, duration))
     }
 
     /// Time from `earlier` to `self`, or zero if `earlier` is later.

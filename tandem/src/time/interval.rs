@@ -1,7 +1,7 @@
 //! `interval`, `interval_at`, `Interval` and `MissedTickBehavior`.
 
-use super::handle::FAR_FUTURE;
 use super::{sleep, sleep_until, Instant, Sleep};
+use crate::rt::time::FAR_FUTURE;
 use std::future::{poll_fn, Future};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};

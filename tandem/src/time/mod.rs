@@ -130,14 +130,11 @@
 //!    being shutdown."), as does one first polled after shutdown.
 
 mod clock;
-mod entry;
 pub mod error;
-mod handle;
 mod instant;
 mod interval;
 mod sleep;
 mod timeout;
-mod wheel;
 
 pub use clock::{advance, pause, resume};
 pub use instant::Instant;
@@ -145,10 +142,5 @@ pub use interval::{interval, interval_at, Interval, MissedTickBehavior};
 pub use sleep::{sleep, sleep_until, Sleep};
 pub use timeout::{timeout, timeout_at, Timeout};
 
-pub(crate) use handle::Handle;
-
 /// `std::time::Duration`, re-exported for convenience (as Tokio does).
 pub use std::time::Duration;
-
-#[cfg(test)]
-mod tests;

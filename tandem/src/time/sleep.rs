@@ -1,9 +1,8 @@
 //! `sleep`, `sleep_until` and the `Sleep` future.
 
-use super::entry::{Shutdown, TimerEntry};
-use super::handle::{self, TimeRef};
 use super::Instant;
-use crate::runtime::coop;
+use crate::rt::coop;
+use crate::rt::time::{self as handle, Shutdown, TimeRef, TimerEntry};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;

@@ -2,7 +2,7 @@
 
 use super::error::Elapsed;
 use super::{Instant, Sleep};
-use crate::runtime::coop;
+use crate::rt::coop;
 use pin_project_lite::pin_project;
 use std::future::{Future, IntoFuture};
 use std::pin::Pin;

@@ -27,7 +27,7 @@ use std::path::Path;
 
 use super::{blocking, c_path, OpenFlags};
 use crate::io::unix::AsyncFd;
-use crate::io::Interest;
+use crate::rt::reactor::Interest;
 
 /// The peer `open(2)` waits for, if the path is a FIFO, where io_uring's non-blocking first
 /// attempt does not wait.

@@ -8,7 +8,7 @@ use std::io::{self, IoSlice, SeekFrom};
 
 use tokio::io::ReadBuf;
 
-use crate::uring::buf::{IoBuf, IoBufMut};
+use crate::rt::uring::buf::{IoBuf, IoBufMut};
 
 /// The buffer, with how far the caller has consumed read data (`pos`), and how many bytes of its
 /// capacity a read may fill (`limit`): a read asks for at most what the caller wants, up to

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use super::state::write_zero;
 use super::File;
 use crate::fs::backend;
-use crate::uring::buf::{IoBuf, IoBufMut};
+use crate::rt::uring::buf::{IoBuf, IoBufMut};
 
 impl File {
     /// Reads at `offset` into `buf`, from its start up to its

@@ -37,7 +37,7 @@ use tokio::io::ReadBuf;
 
 use super::buf::Buf;
 use crate::fs::backend;
-use crate::task::JoinHandle;
+use crate::rt::task::JoinHandle;
 
 /// What a background operation did.
 #[derive(Debug)]

@@ -11,8 +11,8 @@
 //! so events are the same as for the caller's fd. The cost is one descriptor per `AsyncFd`.
 
 use super::ready_guard::{AsyncFdReadyGuard, AsyncFdReadyMutGuard};
-use crate::io::Interest;
-use crate::reactor::{Direction, ReadyEvent, Registration};
+use crate::rt::reactor::Interest;
+use crate::rt::reactor::{Direction, ReadyEvent, Registration};
 use mio::unix::SourceFd;
 use std::error::Error;
 use std::fmt;

@@ -6,7 +6,7 @@
 
 use super::AsyncFd;
 use crate::io::Ready;
-use crate::reactor::ReadyEvent;
+use crate::rt::reactor::ReadyEvent;
 use std::fmt;
 use std::io;
 use std::os::fd::AsRawFd;

@@ -1,9 +1,9 @@
 //! `TcpListener`: accepts TCP connections.
 
-use crate::io::Interest;
 use crate::net::accept_backoff::AcceptBackoff;
 use crate::net::{to_socket_addrs, TcpStream, ToSocketAddrs};
-use crate::reactor::{Direction, PollEvented};
+use crate::rt::reactor::Interest;
+use crate::rt::reactor::{Direction, PollEvented};
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 use std::fmt;
 use std::io;

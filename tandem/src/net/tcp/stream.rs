@@ -4,7 +4,7 @@ use super::split::{split, ReadHalf, WriteHalf};
 use super::split_owned::{split_owned, OwnedReadHalf, OwnedWriteHalf};
 use crate::io::{AsyncRead, AsyncWrite, Interest, ReadBuf, Ready};
 use crate::net::{send, to_socket_addrs, ToSocketAddrs};
-use crate::reactor::{Direction, PollEvented};
+use crate::rt::reactor::{Direction, PollEvented};
 use socket2::SockRef;
 use std::fmt;
 use std::io::{self, IoSlice, IoSliceMut, Read};

@@ -2,7 +2,7 @@
 
 use super::SocketAddr;
 use crate::io::{Interest, ReadBuf, Ready};
-use crate::reactor::{Direction, PollEvented};
+use crate::rt::reactor::{Direction, PollEvented};
 use std::fmt;
 use std::io;
 use std::net::Shutdown;

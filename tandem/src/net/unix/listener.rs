@@ -1,10 +1,10 @@
 //! `UnixListener`: accepts Unix-domain stream connections.
 
-use crate::io::Interest;
 use crate::net::accept_backoff::AcceptBackoff;
 use crate::net::unix::SocketAddr;
 use crate::net::UnixStream;
-use crate::reactor::{Direction, PollEvented};
+use crate::rt::reactor::Interest;
+use crate::rt::reactor::{Direction, PollEvented};
 use socket2::{Domain, SockAddr, Socket, Type};
 use std::fmt;
 use std::io;

@@ -5,7 +5,7 @@ use super::split_owned::{split_owned, OwnedReadHalf, OwnedWriteHalf};
 use super::SocketAddr;
 use crate::io::{AsyncRead, AsyncWrite, Interest, ReadBuf, Ready};
 use crate::net::send;
-use crate::reactor::{Direction, PollEvented};
+use crate::rt::reactor::{Direction, PollEvented};
 use std::fmt;
 use std::io::{self, IoSlice, IoSliceMut, Read};
 use std::net::Shutdown;

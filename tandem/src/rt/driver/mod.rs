@@ -1,0 +1,271 @@
+//! What a thread parks on when it has nothing to run: the I/O reactor (`epoll_wait`) bounded by
+//! the next timer deadline, or, without I/O, a condition variable with that timeout.
+//!
+//! One `Driver` per runtime. On the multi-thread runtime the first idle worker to take it (a
+//! `try_lock`) sleeps in it; the other idle workers sleep on their own condition variables
+//! (`worker_park.rs`). Waking the driver's sleeper goes through `DriverUnpark`: the mio waker (an
+//! eventfd write) or the fallback parker.
+//!
+//! | file | responsibility |
+//! |---|---|
+//! | `park_state.rs` | the sleep-and-wake protocol both parkers share: the state word (EMPTY, PARKED_CONDVAR, PARKED_DRIVER, NOTIFIED), the condvar sleep, what an unpark must wake |
+//! | `park.rs` | `Parker`: a thread's sleep on a condition variable (`block_on`, and the driver without I/O) |
+//! | `worker_park.rs` | `WorkerParker`: a worker's sleep, in the shared driver if it can take it, else on its condition variable |
+//! | `mod.rs` | `Driver` (one turn: timeout from the next timer, sleep, dispatch, fire timers), its `Handle`, `block_on_thread` |
+//!
+//! A park:
+//! 1. Work out the timeout: the caller's limit, shortened to the next timer deadline. With a
+//!    paused clock and nothing else to do, collect what is ready without sleeping, and only if
+//!    nothing arrived advance the clock to that deadline instead of sleeping.
+//! 2. Sleep in the reactor (or the fallback parker); dispatch I/O events (tasks get woken).
+//! 3. Fire the timers that are due.
+
+mod park;
+mod park_state;
+mod worker_park;
+
+#[cfg(all(test, loom))]
+pub(crate) mod tests;
+
+/// The time driver's handle.
+pub(crate) use crate::rt::time::Handle as TimeHandle;
+
+pub(crate) use park::{Parker, Unparker};
+pub(crate) use worker_park::{SharedDriver, WorkerParker, WorkerUnparker};
+
+use crate::rt::reactor;
+use std::future::Future;
+use std::io;
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+use std::time::{Duration, Instant};
+
+/// The runtime's driver: owned by whichever thread parks on it.
+pub(crate) struct Driver {
+    inner: Inner,
+    is_shutdown: bool,
+}
+
+enum Inner {
+    Io(reactor::Driver),
+    /// No I/O: a thread parker with a timeout stands in for `epoll_wait`.
+    Thread(Parker),
+}
+
+/// The shared handles of the driver's parts.
+pub(crate) struct Handle {
+    pub(crate) io: Option<reactor::Handle>,
+    pub(crate) uring: crate::rt::uring::Handle,
+    pub(crate) time: Option<TimeHandle>,
+    pub(crate) unpark: DriverUnpark,
+}
+
+/// Wakes the thread sleeping in the driver.
+#[derive(Clone)]
+pub(crate) struct DriverUnpark {
+    inner: UnparkInner,
+}
+
+#[derive(Clone)]
+enum UnparkInner {
+    Io(reactor::Handle),
+    Thread(Unparker),
+}
+
+/// What the builder asks of the driver.
+pub(crate) struct Cfg {
+    pub(crate) enable_io: bool,
+    pub(crate) enable_time: bool,
+    pub(crate) start_paused: bool,
+    pub(crate) uring_mode: crate::rt::uring::UringMode,
+    /// File reads (and lone opens) try the kernel's caches on the calling thread first.
+    pub(crate) fs_nowait_first: bool,
+    /// Rings to set up for workers (one per worker; one for a current-thread runtime).
+    pub(crate) worker_rings: usize,
+}
+
+impl Driver {
+    pub(crate) fn new(cfg: Cfg) -> io::Result<(Driver, Handle)> {
+        let (inner, io, unpark) = if cfg.enable_io {
+            let (driver, handle) = reactor::Driver::new()?;
+            let unpark = DriverUnpark {
+                inner: UnparkInner::Io(handle.clone()),
+            };
+            (Inner::Io(driver), Some(handle), unpark)
+        } else {
+            let parker = Parker::new();
+            let unpark = DriverUnpark {
+                inner: UnparkInner::Thread(parker.unparker()),
+            };
+            (Inner::Thread(parker), None, unpark)
+        };
+        let time = cfg
+            .enable_time
+            .then(|| TimeHandle::new(cfg.start_paused, unpark.clone()));
+        let uring = crate::rt::uring::Handle::new(
+            cfg.uring_mode,
+            cfg.fs_nowait_first,
+            cfg.worker_rings,
+            io.as_ref().map(reactor::Handle::epoll_fd),
+        )?;
+        let driver = Driver {
+            inner,
+            is_shutdown: false,
+        };
+        Ok((
+            driver,
+            Handle {
+                io,
+                uring,
+                time,
+                unpark,
+            },
+        ))
+    }
+
+    /// Sleeps until woken, an I/O event, or the next timer. Dispatches at most `max_events`
+    /// I/O events (what the caller's run queue has room for; the rest wait in the kernel's
+    /// ready list, in order, for a later turn: see `reactor/mod.rs`).
+    pub(crate) fn park(&mut self, handle: &Handle, max_events: usize) {
+        self.park_internal(handle, None, max_events);
+    }
+
+    /// As `park`, for at most `limit` (zero: just collect what is ready).
+    pub(crate) fn park_timeout(&mut self, handle: &Handle, limit: Duration, max_events: usize) {
+        self.park_internal(handle, Some(limit), max_events);
+    }
+
+    fn park_internal(&mut self, handle: &Handle, limit: Option<Duration>, max_events: usize) {
+        if self.is_shutdown {
+            return;
+        }
+        let mut timeout = limit;
+        if let Some(time) = &handle.time {
+            if time.is_paused() {
+                // Idle with a paused clock (steps 2 and 3 of "Paused clock" in `time/mod.rs`):
+                // what is ready now runs at the current instant; only if nothing arrived does
+                // the clock jump to the next deadline instead of sleeping.
+                if limit.is_none()
+                    && (self.collect_ready(handle, max_events) || time.advance_to_next_deadline())
+                {
+                    time.process();
+                    return;
+                }
+            } else if let Some(deadline) = time.next_deadline() {
+                let until = deadline.saturating_duration_since(Instant::now());
+                timeout = Some(timeout.map_or(until, |t| t.min(until)));
+            }
+        }
+        self.turn(handle, timeout, max_events);
+        if let Some(time) = &handle.time {
+            time.process();
+        }
+    }
+
+    /// Sleeps in the reactor (or the fallback parker) up to `timeout` and dispatches what
+    /// arrived: I/O events, ring completions, signals, unparks. Returns true if anything did,
+    /// as far as it can tell (after a timed sleep on the fallback parker it cannot, and says
+    /// true: that only makes a paused clock look again before it jumps).
+    fn turn(&mut self, handle: &Handle, timeout: Option<Duration>, max_events: usize) -> bool {
+        match &mut self.inner {
+            Inner::Io(driver) => {
+                let io = handle.io.as_ref().expect("an I/O driver has an I/O handle");
+                let arrived = driver.turn(io, timeout, max_events);
+                for ring in driver.take_ring_events() {
+                    handle.uring.on_ring_event(ring);
+                }
+                if driver.take_signal_ready() {
+                    crate::rt::signal::dispatch();
+                }
+                arrived
+            }
+            Inner::Thread(parker) => match timeout {
+                None => {
+                    parker.park();
+                    true
+                }
+                Some(t) if t.is_zero() => parker.take_notification(),
+                Some(t) => {
+                    parker.park_timeout(t);
+                    true
+                }
+            },
+        }
+    }
+
+    /// Dispatches what is ready without sleeping. Returns true if anything arrived (an event, a
+    /// completion, an unpark): a task may have been woken.
+    fn collect_ready(&mut self, handle: &Handle, max_events: usize) -> bool {
+        self.turn(handle, Some(Duration::ZERO), max_events)
+    }
+
+    /// Shuts the drivers down: timers fire, readiness futures get an error. Idempotent.
+    pub(crate) fn shutdown(&mut self, handle: &Handle) {
+        if std::mem::replace(&mut self.is_shutdown, true) {
+            return;
+        }
+        if let Some(time) = &handle.time {
+            time.shutdown();
+        }
+        if let (Inner::Io(driver), Some(io)) = (&mut self.inner, &handle.io) {
+            driver.shutdown(io);
+        }
+    }
+}
+
+impl DriverUnpark {
+    pub(crate) fn unpark(&self) {
+        match &self.inner {
+            UnparkInner::Io(handle) => handle.unpark(),
+            UnparkInner::Thread(unparker) => unparker.unpark(),
+        }
+    }
+}
+
+impl Handle {
+    pub(crate) fn unpark(&self) {
+        self.unpark.unpark();
+    }
+}
+
+thread_local! {
+    /// One parker per thread for `block_on`, so blocking on a future allocates nothing.
+    static BLOCK_ON_PARKER: (Parker, Waker) = {
+        let parker = Parker::new();
+        let waker = parker.waker();
+        (parker, waker)
+    };
+}
+
+/// Polls `future` on this thread, sleeping between wake-ups, until it completes.
+pub(crate) fn block_on_thread<F: Future>(future: F) -> F::Output {
+    block_on_thread_reaping(future, None)
+}
+
+/// How long a thread that reaps the shared ring for itself waits on it before it checks its own
+/// wake-ups again: a bound on how late a wake-up that is not a completion is seen.
+const SHARED_RING_WAIT: Duration = Duration::from_millis(1);
+
+/// As `block_on_thread`, for a thread whose operations on the runtime's shared io_uring ring
+/// nobody else may reap: a `Handle::block_on` on a current-thread runtime, whose driver only
+/// turns inside `Runtime::block_on`. While operations are in flight there, it waits on the
+/// ring (with a bound, to see its other wake-ups) and reaps it itself, as Tokio's blocking
+/// pool would have completed the same call.
+pub(crate) fn block_on_thread_reaping<F: Future>(
+    future: F,
+    uring: Option<&crate::rt::uring::Handle>,
+) -> F::Output {
+    let mut future = pin!(future);
+    BLOCK_ON_PARKER.with(|(parker, waker)| {
+        let mut cx = Context::from_waker(waker);
+        loop {
+            if let Poll::Ready(output) = crate::rt::coop::budget(|| future.as_mut().poll(&mut cx)) {
+                return output;
+            }
+            let reaped = uring.is_some_and(|uring| uring.wait_shared(SHARED_RING_WAIT));
+            if !reaped {
+                parker.park_shared();
+            }
+        }
+    })
+}

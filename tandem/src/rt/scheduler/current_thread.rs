@@ -1,0 +1,387 @@
+//! The current-thread scheduler: every task runs on the thread that calls `block_on`.
+//!
+//! The scheduler's state (`Core`: run queue, parker, tick) is taken by whichever thread enters
+//! `block_on`; a second thread calling `block_on` at the same time polls only its own future,
+//! and takes the core over when the first one returns it. Tasks woken on the core's thread go to
+//! its local queue; tasks woken elsewhere go to the injection queue and unpark the core's thread.
+//!
+//! Shutdown (dropping the runtime):
+//! 1. Close the injection queue, so wake-ups from other threads are dropped.
+//! 2. Cancel every task through the owned list (destructors run on the dropping thread).
+//! 3. Drop the queued notifications.
+
+use crate::loom::sync::{Arc, Mutex};
+use crate::rt::blocking;
+use crate::rt::driver::{self, Driver, DriverUnpark};
+use crate::rt::scheduler;
+use crate::rt::scheduler::inject::Inject;
+use crate::rt::scheduler::{Config, Defer};
+use crate::rt::task::list::OwnedTasks;
+use crate::rt::task::{Id, JoinHandle, Notified, Schedule, Task};
+use crate::rt::{context, coop};
+use crate::util::atomic_cell::AtomicCell;
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::pin;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::task::{Poll, Wake, Waker};
+
+/// The scheduler owned by a `Runtime`.
+pub(crate) struct CurrentThread {
+    core: AtomicCell<Core>,
+    /// Threads in `block_on` waiting for the core.
+    core_waiters: Mutex<Vec<Waker>>,
+}
+
+/// Shared with tasks and other threads.
+pub(crate) struct Handle {
+    inject: Inject<Arc<Handle>>,
+    owned: OwnedTasks<Arc<Handle>>,
+    root: std::sync::Arc<RootWaker>,
+    config: Config,
+    pub(crate) blocking_spawner: blocking::Spawner,
+    pub(crate) driver: driver::Handle,
+}
+
+/// The `block_on` future's waker: flags the root future and unparks the thread.
+struct RootWaker {
+    woken: AtomicBool,
+    unpark: DriverUnpark,
+}
+
+impl Wake for RootWaker {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &std::sync::Arc<Self>) {
+        // Release: the waker's writes are visible to the poll that follows the swap in block_on.
+        self.woken.store(true, Ordering::Release);
+        self.unpark.unpark();
+    }
+}
+
+/// The state that moves with the thread driving the scheduler.
+pub(crate) struct Core {
+    tasks: VecDeque<Notified<Arc<Handle>>>,
+    tick: u32,
+    /// Taken while the thread sleeps in it.
+    driver: Option<Driver>,
+    /// The runtime's one worker ring (`None` without io_uring). Taken while it is reaped.
+    ring: Option<crate::rt::uring::LocalRing>,
+}
+
+/// The per-thread context while a thread drives the scheduler.
+pub(crate) struct Context {
+    handle: Arc<Handle>,
+    core: RefCell<Option<Box<Core>>>,
+    /// Tasks that yielded, woken when the run queue runs dry.
+    pub(crate) defer: Defer,
+}
+
+impl CurrentThread {
+    pub(crate) fn new(
+        config: Config,
+        blocking_spawner: blocking::Spawner,
+        driver: Driver,
+        driver_handle: driver::Handle,
+    ) -> (CurrentThread, Arc<Handle>) {
+        let handle = Arc::new(Handle {
+            inject: Inject::new(),
+            owned: OwnedTasks::new(1),
+            root: std::sync::Arc::new(RootWaker {
+                woken: AtomicBool::new(false),
+                unpark: driver_handle.unpark.clone(),
+            }),
+            config,
+            blocking_spawner,
+            driver: driver_handle,
+        });
+        // The core's holder sleeps in the driver: a cancel from another thread wakes it there.
+        let unpark = handle.driver.unpark.clone();
+        let ring = handle.driver.uring.take_local(0, move || unpark.unpark());
+        let core = Box::new(Core {
+            tasks: VecDeque::with_capacity(64),
+            tick: 0,
+            driver: Some(driver),
+            ring,
+        });
+        let scheduler = CurrentThread {
+            core: AtomicCell::new(Some(core)),
+            core_waiters: Mutex::new(Vec::new()),
+        };
+        (scheduler, handle)
+    }
+
+    pub(crate) fn block_on<F: Future>(&self, sched: &scheduler::Handle, future: F) -> F::Output {
+        let scheduler::Handle::CurrentThread(handle) = sched else {
+            unreachable!("a current-thread runtime has a current-thread handle")
+        };
+        let _enter = context::enter_runtime(sched, false);
+        let mut future = pin!(future);
+        // Made only if another thread holds the core, then reused for every wait.
+        let mut waiter = None;
+        loop {
+            if let Some(core) = self.core.take() {
+                let guard = CoreGuard {
+                    scheduler: self,
+                    core: Some(core),
+                };
+                return guard.block_on(handle, future);
+            }
+            // Another thread drives the scheduler: poll our own future, and wait for either its
+            // waker or the core to come back.
+            let (parker, waker) = waiter.get_or_insert_with(|| {
+                let parker = crate::rt::driver::Parker::new();
+                let waker = parker.waker();
+                (parker, waker)
+            });
+            self.core_waiters.lock().push(waker.clone());
+            if let Poll::Ready(out) = future
+                .as_mut()
+                .poll(&mut std::task::Context::from_waker(waker))
+            {
+                return out;
+            }
+            parker.park_shared();
+        }
+    }
+
+    /// Cancels every task and drops the queues. Runs on the thread dropping the runtime.
+    pub(crate) fn shutdown(&self, handle: &Arc<Handle>) {
+        handle.inject.close();
+        handle.owned.close_and_shutdown_all(0);
+        while let Some(task) = handle.inject.pop() {
+            drop(task);
+        }
+        // With the core here (no other thread in `block_on`), drop its queue and shut the
+        // drivers down, after the tasks so their resources deregister first.
+        if let Some(mut core) = self.core.take() {
+            core.tasks.clear();
+            let deadline = handle.driver.uring.shutdown_deadline();
+            if let Some(ring) = core.ring.take() {
+                ring.shutdown(deadline);
+            }
+            handle.driver.uring.shutdown_shared(deadline);
+            if let Some(driver) = core.driver.as_mut() {
+                driver.shutdown(&handle.driver);
+            }
+            self.core.set(core);
+        }
+    }
+}
+
+/// Gives the core back (and tells waiting `block_on` callers) however `block_on` exits.
+struct CoreGuard<'a> {
+    scheduler: &'a CurrentThread,
+    core: Option<Box<Core>>,
+}
+
+impl Drop for CoreGuard<'_> {
+    fn drop(&mut self) {
+        if let Some(core) = self.core.take() {
+            self.scheduler.core.set(core);
+            let waiters = std::mem::take(&mut *self.scheduler.core_waiters.lock());
+            for waiter in waiters {
+                waiter.wake();
+            }
+        }
+    }
+}
+
+impl CoreGuard<'_> {
+    fn block_on<F: Future>(
+        mut self,
+        handle: &Arc<Handle>,
+        mut future: std::pin::Pin<&mut F>,
+    ) -> F::Output {
+        let core = self.core.take().expect("core present");
+        let cx = scheduler::Context::CurrentThread(Context {
+            handle: handle.clone(),
+            core: RefCell::new(Some(core)),
+            defer: Defer::default(),
+        });
+        let out = context::set_scheduler(&cx, || {
+            let scheduler::Context::CurrentThread(cx) = &cx else {
+                unreachable!("just built as CurrentThread")
+            };
+            cx.run(future.as_mut())
+        });
+        let scheduler::Context::CurrentThread(cx) = cx else {
+            unreachable!()
+        };
+        self.core = cx.core.into_inner();
+        out
+    }
+}
+
+impl Context {
+    fn run<F: Future>(&self, mut future: std::pin::Pin<&mut F>) -> F::Output {
+        let handle = &self.handle;
+        let root_waker = Waker::from(handle.root.clone());
+        let mut root_cx = std::task::Context::from_waker(&root_waker);
+        // The root future is polled first.
+        handle.root.woken.store(true, Ordering::Relaxed);
+        loop {
+            // Acquire pairs with the Release in `RootWaker::wake_by_ref`.
+            if handle.root.woken.swap(false, Ordering::Acquire) {
+                if let Poll::Ready(out) = coop::budget(|| future.as_mut().poll(&mut root_cx)) {
+                    // Entries still queued (a detached close rides along with the next enter)
+                    // would wait for the next `block_on`, which may never come: submit them.
+                    self.submit_ring();
+                    return out;
+                }
+            }
+            let mut ran_out = false;
+            self.ring_turn(false);
+            for _ in 0..handle.config.event_interval {
+                if handle.root.woken.load(Ordering::Relaxed) {
+                    break;
+                }
+                let task = self.with_core(|core| {
+                    core.tick = core.tick.wrapping_add(1);
+                    if core.tick % handle.config.global_queue_interval == 0 {
+                        handle.inject.pop().or_else(|| core.tasks.pop_front())
+                    } else {
+                        core.tasks.pop_front().or_else(|| handle.inject.pop())
+                    }
+                });
+                match task {
+                    Some(task) => coop::budget(|| task.run()),
+                    None => {
+                        ran_out = true;
+                        break;
+                    }
+                }
+            }
+            // Out of tasks: sleep. Otherwise let the drivers (timers, I/O) in between batches.
+            let idle =
+                ran_out && !handle.root.woken.load(Ordering::Acquire) && self.defer.is_empty();
+            self.park(idle);
+        }
+    }
+
+    /// Runs `f` with the core's ring, if the core is here and the ring in it.
+    /// The flag: no task waits in the core's queue or the injection queue.
+    pub(crate) fn with_local_ring<R>(
+        &self,
+        f: impl FnOnce(&mut crate::rt::uring::LocalRing, bool) -> R,
+    ) -> Option<R> {
+        let mut core = self.core.try_borrow_mut().ok()?;
+        let core = core.as_mut()?;
+        let idle = core.tasks.is_empty() && self.handle.inject.is_empty();
+        core.ring.as_mut().map(|ring| f(ring, idle))
+    }
+
+    /// Works the ring with the core in the context, so completions wake tasks into its queue.
+    /// `before_park`: submit, reap and arm; else reap only. Returns the completions reaped.
+    fn ring_turn(&self, before_park: bool) -> usize {
+        let needed = self.with_core(|core| {
+            core.ring
+                .as_ref()
+                .is_some_and(|ring| before_park || ring.wants_tick())
+        });
+        if !needed {
+            return 0;
+        }
+        let mut ring = self.with_core(|core| core.ring.take().expect("checked above"));
+        let reaped = if before_park {
+            ring.before_park()
+        } else {
+            ring.tick()
+        };
+        self.with_core(|core| core.ring = Some(ring));
+        reaped
+    }
+
+    /// Submits whatever the ring holds, before the core leaves this thread.
+    fn submit_ring(&self) {
+        let queued = self.with_core(|core| {
+            core.ring
+                .as_ref()
+                .is_some_and(crate::rt::uring::LocalRing::wants_submit)
+        });
+        if !queued {
+            return;
+        }
+        let mut ring = self.with_core(|core| core.ring.take().expect("checked above"));
+        // Completions reaped here wake tasks into the core's queue, run by the next `block_on`.
+        while ring.submit_all() > 0 && ring.wants_submit() {}
+        self.with_core(|core| core.ring = Some(ring));
+    }
+
+    fn with_core<R>(&self, f: impl FnOnce(&mut Core) -> R) -> R {
+        let mut core = self.core.borrow_mut();
+        f(core
+            .as_mut()
+            .expect("the core is present while the scheduler runs"))
+    }
+
+    /// Sleeps in the driver (`block`), or just collects ready events and timers.
+    fn park(&self, block: bool) {
+        // Submit what the tasks pushed; what completed inline is work, not a reason to sleep.
+        let reaped = self.ring_turn(true);
+        let mut driver = self.with_core(|core| core.driver.take().expect("driver present"));
+        let has_work = reaped > 0
+            || self.with_core(|core| !core.tasks.is_empty())
+            || !self.handle.inject.is_empty()
+            || !self.defer.is_empty();
+        // The core stays in the context while we sleep: tasks woken by I/O events or timers are
+        // pushed straight into its queue.
+        // The run queue is unbounded (nothing overflows): every event the reactor takes.
+        if block && !has_work {
+            driver.park(&self.handle.driver, usize::MAX);
+        } else {
+            driver.park_timeout(&self.handle.driver, std::time::Duration::ZERO, usize::MAX);
+        }
+        self.with_core(|core| core.driver = Some(driver));
+        self.defer.wake();
+    }
+}
+
+impl Handle {
+    pub(crate) fn spawn<F>(me: &Arc<Handle>, future: F, id: Id) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let (join, notified) = me.owned.bind(future, me.clone(), id);
+        if let Some(notified) = notified {
+            me.schedule(notified);
+        }
+        join
+    }
+
+    pub(crate) fn num_alive_tasks(&self) -> usize {
+        self.owned.len()
+    }
+
+    pub(crate) fn global_queue_depth(&self) -> usize {
+        self.inject.len()
+    }
+}
+
+impl Schedule for Arc<Handle> {
+    fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
+        self.owned.remove(task)
+    }
+
+    fn schedule(&self, task: Notified<Self>) {
+        let task = context::with_scheduler(|cx| {
+            if let Some(scheduler::Context::CurrentThread(cx)) = cx {
+                if Arc::ptr_eq(self, &cx.handle) {
+                    if let Some(core) = cx.core.borrow_mut().as_mut() {
+                        core.tasks.push_back(task);
+                        return None;
+                    }
+                }
+            }
+            Some(task)
+        });
+        if let Some(task) = task {
+            self.inject.push(task);
+            self.root.unpark.unpark();
+        }
+    }
+}

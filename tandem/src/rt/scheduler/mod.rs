@@ -1,0 +1,113 @@
+//! The schedulers: which thread runs which task, and when.
+//!
+//! Both flavours share the task system (`crate::task`), the injection queue and the owned-tasks
+//! list; they differ in who polls: one thread inside `block_on` (`current_thread`), or N
+//! work-stealing workers (`multi_thread`).
+//!
+//! | file | responsibility |
+//! |---|---|
+//! | `config.rs` | the loop's tick intervals, from the builder, the same for both flavours |
+//! | `inject.rs` | the injection queue: tasks scheduled from outside a worker (intrusive FIFO behind a mutex) |
+//! | `defer.rs` | the wakers of tasks that yielded, woken once the thread has nothing else to run and at every driver check |
+//! | `current_thread.rs` | the scheduler driven by the thread in `block_on` |
+//! | `multi_thread/` | the work-stealing workers: local queues, idle registry, the worker loop |
+
+mod config;
+pub(crate) mod current_thread;
+mod defer;
+pub(crate) mod inject;
+pub(crate) mod multi_thread;
+
+pub(crate) use config::Config;
+pub(crate) use defer::Defer;
+
+use crate::loom::sync::Arc;
+use crate::rt::task::{Id, JoinHandle};
+use std::future::Future;
+
+/// A handle to either scheduler: what `Handle::current()` finds in the thread-local context.
+#[derive(Clone)]
+pub(crate) enum Handle {
+    CurrentThread(Arc<current_thread::Handle>),
+    MultiThread(Arc<multi_thread::Handle>),
+}
+
+/// The per-thread state of a thread that drives a scheduler.
+pub(crate) enum Context {
+    CurrentThread(current_thread::Context),
+    MultiThread(multi_thread::Context),
+}
+
+impl Handle {
+    pub(crate) fn spawn<F>(&self, future: F, id: Id) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        match self {
+            Handle::CurrentThread(h) => current_thread::Handle::spawn(h, future, id),
+            Handle::MultiThread(h) => multi_thread::Handle::spawn(h, future, id),
+        }
+    }
+
+    pub(crate) fn spawn_blocking<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.blocking_spawner().spawn_blocking(self, f)
+    }
+
+    pub(crate) fn driver(&self) -> &crate::rt::driver::Handle {
+        match self {
+            Handle::CurrentThread(h) => &h.driver,
+            Handle::MultiThread(h) => &h.driver.handle,
+        }
+    }
+
+    /// The reactor of this runtime.
+    ///
+    /// # Panics
+    /// If the runtime was built without `enable_io`, with Tokio's message.
+    #[track_caller]
+    pub(crate) fn io_handle(&self) -> &crate::rt::reactor::Handle {
+        self.driver().io.as_ref().expect(
+            "A Tandem runtime was found, but IO is disabled. Call `enable_io` on the runtime \
+             builder to enable IO.",
+        )
+    }
+
+    /// The time driver of this runtime, if `enable_time` was called.
+    pub(crate) fn time_handle(&self) -> Option<&crate::rt::driver::TimeHandle> {
+        self.driver().time.as_ref()
+    }
+
+    pub(crate) fn blocking_spawner(&self) -> &crate::rt::blocking::Spawner {
+        match self {
+            Handle::CurrentThread(h) => &h.blocking_spawner,
+            Handle::MultiThread(h) => &h.blocking_spawner,
+        }
+    }
+}
+
+/// Runs `f` with the io_uring ring of the worker core this thread holds, if any, and whether
+/// that core has no other task queued (then nothing would join a batch: submit now).
+pub(crate) fn with_local_ring<R>(
+    f: impl FnOnce(&mut crate::rt::uring::LocalRing, bool) -> R,
+) -> Option<R> {
+    crate::rt::context::with_scheduler(|cx| match cx {
+        Some(Context::MultiThread(cx)) => cx.with_local_ring(f),
+        Some(Context::CurrentThread(cx)) => cx.with_local_ring(f),
+        None => None,
+    })
+}
+
+/// Defers waking `waker` until the scheduler running on this thread runs out of other work, or
+/// wakes it at once if no scheduler runs here (see `defer.rs`).
+pub(crate) fn defer_or_wake(waker: &std::task::Waker) {
+    crate::rt::context::with_scheduler(|cx| match cx {
+        Some(Context::MultiThread(cx)) if cx.has_core() => cx.defer.defer(waker),
+        Some(Context::CurrentThread(cx)) => cx.defer.defer(waker),
+        _ => waker.wake_by_ref(),
+    });
+}

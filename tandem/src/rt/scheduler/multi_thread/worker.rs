@@ -1,0 +1,505 @@
+//! A worker: the loop that runs tasks on one thread.
+//!
+//! A worker's mutable state is its `Core` (run queue, LIFO slot, parker, tick). The core is not
+//! tied to a thread: `block_in_place` hands it to a new thread so the queue keeps moving while
+//! this thread blocks. While a task is polled the core sits in the thread's `Context`, so code
+//! running inside the task (spawn, wake) can reach the local queue.
+//!
+//! # The loop
+//! 1. `tick`; reap the ring's completions (and push cancels queued from other threads). Every
+//!    `event_interval` ticks instead: submit the ring's queued entries, poll the driver without
+//!    sleeping (I/O events and due timers, unless another worker holds it), wake the tasks that
+//!    yielded, and check for shutdown.
+//! 2. Take a task: every `global_queue_interval` ticks the injection queue first, else the LIFO
+//!    slot, the local queue, then a batch from the injection queue.
+//! 3. None: search (steal half of a random victim's queue), limited to half the workers.
+//! 4. Nothing found: park. The last searcher to park re-checks all queues first (see
+//!    `idle.rs` for why no wake-up is lost).
+//!
+//! # Fairness
+//! - Tasks woken while running (and `yield_now`) go to the back of the queue, not the LIFO slot.
+//! - At most `MAX_LIFO_POLLS_PER_TICK` tasks run through the LIFO slot per tick, and only while
+//!   the cooperative budget lasts; then the LIFO slot is disabled until the next tick.
+//! - The injection queue is checked first every `global_queue_interval` ticks.
+//!
+//! # Shutdown
+//! 1. `Handle::shutdown` closes the injection queue and unparks everyone.
+//! 2. Each worker notices (maintenance or after park), leaves the loop, cancels the tasks of the
+//!    owned list (all workers help, starting at different shards), and hands in its core.
+//! 3. The last core handed in drains every queue.
+
+use super::handle::Handle;
+use super::queue;
+use crate::loom::sync::Arc;
+use crate::rt::driver::WorkerParker;
+use crate::rt::scheduler;
+use crate::rt::scheduler::Defer;
+use crate::rt::task::Notified;
+use crate::rt::uring::LocalRing;
+use crate::rt::{context, coop};
+use crate::util::atomic_cell::AtomicCell;
+use crate::util::rand::FastRand;
+use std::cell::RefCell;
+
+/// LIFO-slot polls per tick before the slot is bypassed: bounds ping-pong starvation.
+const MAX_LIFO_POLLS_PER_TICK: usize = 3;
+
+/// Tasks taken from the injection queue on a fairness tick (see `next_task`).
+const INTERVAL_BATCH: usize = 32;
+
+/// A worker's identity: its handle, index and (when no thread runs it) its core.
+pub(crate) struct Worker {
+    pub(super) handle: Arc<Handle>,
+    pub(super) index: usize,
+    /// The core while no thread owns it (before launch, or during a `block_in_place` hand-off).
+    pub(super) core: AtomicCell<Core>,
+}
+
+/// A worker's mutable state.
+pub(crate) struct Core {
+    tick: u32,
+    pub(super) lifo_slot: Option<Notified<Arc<Handle>>>,
+    pub(super) lifo_enabled: bool,
+    pub(super) run_queue: queue::Local<Arc<Handle>>,
+    is_searching: bool,
+    is_shutdown: bool,
+    /// Taken while the worker is parked.
+    pub(super) park: Option<WorkerParker>,
+    /// This worker's io_uring ring (`None` without io_uring). Taken while it is reaped.
+    pub(super) ring: Option<LocalRing>,
+    rand: FastRand,
+}
+
+/// The per-thread context of a running worker.
+pub(crate) struct Context {
+    pub(crate) worker: Arc<Worker>,
+    pub(crate) core: RefCell<Option<Box<Core>>>,
+    /// Tasks that yielded, woken when the worker runs out of other work.
+    pub(crate) defer: Defer,
+}
+
+/// How a worker visits the driver.
+#[derive(Clone, Copy)]
+enum Park {
+    /// Collect ready I/O events and due timers, without sleeping (maintenance, deferred yields).
+    PollOnly,
+    /// Sleep until unparked (nothing to run).
+    Sleep,
+}
+
+/// What a worker does with its ring.
+#[derive(Clone, Copy)]
+enum RingTurn {
+    /// Reap completions (no syscall).
+    Reap,
+    /// Submit pending entries in one enter, then reap.
+    Submit,
+    /// Submit, reap, and arm the ring's fd in epoll if operations remain in flight.
+    BeforePark,
+}
+
+/// `Err` means this thread no longer owns the core (handed off by `block_in_place`).
+type RunResult = Result<Box<Core>, ()>;
+
+impl Core {
+    pub(super) fn new(
+        run_queue: queue::Local<Arc<Handle>>,
+        park: WorkerParker,
+        ring: Option<LocalRing>,
+        seed: u64,
+    ) -> Core {
+        Core {
+            tick: 0,
+            lifo_slot: None,
+            lifo_enabled: true,
+            run_queue,
+            is_searching: false,
+            is_shutdown: false,
+            park: Some(park),
+            ring,
+            rand: FastRand::new(seed),
+        }
+    }
+
+    fn next_task(&mut self, worker: &Worker) -> Option<Notified<Arc<Handle>>> {
+        if self.tick % worker.handle.shared.config.global_queue_interval == 0 {
+            // Fairness: the injection queue goes first on this tick. A small batch rather than
+            // one task, so that workers kept busy by local work (a task always in the LIFO slot)
+            // still admit remote tasks at a useful rate.
+            return worker
+                .handle
+                .take_from_inject(&mut self.run_queue, INTERVAL_BATCH)
+                .or_else(|| self.next_local_task());
+        }
+        if let Some(task) = self.next_local_task() {
+            return Some(task);
+        }
+        // Local work is gone: take a fair share of the injection queue.
+        worker
+            .handle
+            .take_from_inject(&mut self.run_queue, queue::CAPACITY / 2)
+    }
+
+    fn next_local_task(&mut self) -> Option<Notified<Arc<Handle>>> {
+        self.lifo_slot.take().or_else(|| self.run_queue.pop())
+    }
+
+    fn steal_work(&mut self, worker: &Worker) -> Option<Notified<Arc<Handle>>> {
+        if !self.transition_to_searching(worker) {
+            return None;
+        }
+        let remotes = &worker.handle.shared.remotes;
+        let num = remotes.len();
+        let start = self.rand.below(num as u32) as usize;
+        for i in 0..num {
+            let victim = (start + i) % num;
+            if victim == worker.index {
+                continue;
+            }
+            if let Some(task) = remotes[victim].steal.steal_into(&mut self.run_queue) {
+                return Some(task);
+            }
+        }
+        worker.handle.next_remote_task()
+    }
+
+    fn transition_to_searching(&mut self, worker: &Worker) -> bool {
+        if !self.is_searching {
+            self.is_searching = worker.handle.shared.idle.transition_worker_to_searching();
+        }
+        self.is_searching
+    }
+
+    fn transition_from_searching(&mut self, worker: &Worker) {
+        if !self.is_searching {
+            return;
+        }
+        self.is_searching = false;
+        if worker.handle.shared.idle.transition_worker_from_searching() {
+            // We were the last searcher and found work: there may be more, keep someone looking.
+            worker.handle.notify_parked();
+        }
+    }
+
+    fn has_tasks(&self) -> bool {
+        self.lifo_slot.is_some() || !self.run_queue.is_empty()
+    }
+
+    /// Prepares to sleep. Returns false if there is local work after all.
+    fn transition_to_parked(&mut self, worker: &Worker) -> bool {
+        if self.has_tasks() || self.is_shutdown {
+            return false;
+        }
+        let shared = &worker.handle.shared;
+        let is_last_searcher = {
+            let mut synced = shared.synced.lock();
+            shared.idle.transition_worker_to_parked(
+                &mut synced.idle,
+                worker.index,
+                self.is_searching,
+            )
+        };
+        self.is_searching = false;
+        if is_last_searcher {
+            worker.handle.notify_if_work_pending();
+        }
+        true
+    }
+
+    /// After waking: returns true if the worker should run again (it was notified, or has work).
+    fn transition_from_parked(&mut self, worker: &Worker) -> bool {
+        let shared = &worker.handle.shared;
+        let mut synced = shared.synced.lock();
+        if self.has_tasks() {
+            // Work arrived locally while we slept: leave the sleepers list ourselves.
+            self.is_searching = !shared
+                .idle
+                .unpark_worker_by_id(&mut synced.idle, worker.index);
+            return true;
+        }
+        if shared.idle.is_parked(&synced.idle, worker.index) {
+            // Spurious wake-up, or a wake for shutdown (checked by the caller).
+            return false;
+        }
+        // A notifier removed us from the list and counted us as searching.
+        self.is_searching = true;
+        true
+    }
+
+    fn maintenance(&mut self, worker: &Worker) {
+        if !self.is_shutdown {
+            self.is_shutdown = worker.handle.shared.inject.is_closed();
+        }
+    }
+
+    /// Drops every queued notification (shutdown already cancelled the tasks).
+    pub(super) fn drain(&mut self) {
+        drop(self.lifo_slot.take());
+        while let Some(task) = self.run_queue.pop() {
+            drop(task);
+        }
+    }
+
+    /// Shutdown: cancel the ring's operations and wait for their completions (bounded).
+    pub(super) fn shutdown_ring(&mut self, deadline: std::time::Instant) {
+        if let Some(ring) = self.ring.take() {
+            ring.shutdown(deadline);
+        }
+    }
+}
+
+/// The body of a worker thread (a mandatory blocking-pool task).
+pub(crate) fn run(worker: Arc<Worker>) {
+    // The core may have been taken back already (a `block_in_place` that finished first).
+    let Some(core) = worker.core.take() else {
+        return;
+    };
+    let handle = scheduler::Handle::MultiThread(worker.handle.clone());
+    let _enter = context::enter_runtime(&handle, true);
+    let cx = scheduler::Context::MultiThread(Context {
+        worker,
+        core: RefCell::new(None),
+        defer: Defer::default(),
+    });
+    context::set_scheduler(&cx, || {
+        let scheduler::Context::MultiThread(cx) = &cx else {
+            unreachable!("just built as MultiThread")
+        };
+        // `Err` when the loop ends: shutdown handed the core in, or `block_in_place` took it.
+        let _ = cx.run(core);
+        // Tasks that yielded just before the core left this thread still need their wake-up.
+        cx.defer.wake();
+    });
+}
+
+impl Context {
+    /// Runs `f` with the core's ring, if this thread holds the core and the ring is in it.
+    /// The flag: no task waits in this core's queue, its LIFO slot or the injection queue.
+    pub(crate) fn with_local_ring<R>(
+        &self,
+        f: impl FnOnce(&mut LocalRing, bool) -> R,
+    ) -> Option<R> {
+        let mut core = self.core.try_borrow_mut().ok()?;
+        let core = core.as_mut()?;
+        // Tasks in the injection queue are work for this worker too (it takes them when its
+        // own queue runs dry): with any there, an operation is not alone.
+        let idle = !core.has_tasks() && self.worker.handle.shared.inject.is_empty();
+        core.ring.as_mut().map(|ring| f(ring, idle))
+    }
+
+    /// True while this thread holds the worker's core (so deferred tasks will be woken here).
+    pub(crate) fn has_core(&self) -> bool {
+        self.core.borrow().is_some()
+    }
+
+    fn run(&self, mut core: Box<Core>) -> RunResult {
+        while !core.is_shutdown {
+            core.tick = core.tick.wrapping_add(1);
+            if core.tick % self.worker.handle.shared.config.event_interval == 0 {
+                core = self.ring_turn(core, RingTurn::Submit).0;
+                core = self.park_on_driver(core, Park::PollOnly);
+                core.maintenance(&self.worker);
+            } else {
+                // Completions are reaped on every tick: no syscall, and no other thread woken.
+                core = self.ring_turn(core, RingTurn::Reap).0;
+            }
+            if let Some(task) = core.next_task(&self.worker) {
+                core = self.run_task(task, core)?;
+                continue;
+            }
+            // Out of local work: submit this tick's operations in one enter; whatever completed
+            // inline is work for us before we look elsewhere.
+            let (next, reaped) = self.ring_turn(core, RingTurn::Submit);
+            core = next;
+            if reaped > 0 {
+                continue;
+            }
+            if let Some(task) = core.steal_work(&self.worker) {
+                core = self.run_task(task, core)?;
+            } else if !self.defer.is_empty() {
+                // Only yielded tasks are left: wake them rather than sleep.
+                core = self.park_on_driver(core, Park::PollOnly);
+            } else {
+                let (next, reaped) = self.ring_turn(core, RingTurn::BeforePark);
+                core = next;
+                if reaped == 0 {
+                    core = self.park(core);
+                }
+            }
+        }
+        // Shutdown: help cancel every task, then hand in the core.
+        let handle = &self.worker.handle;
+        handle
+            .shared
+            .owned
+            .close_and_shutdown_all(self.worker.index);
+        handle.shutdown_core(core);
+        Err(())
+    }
+
+    fn run_task(&self, task: Notified<Arc<Handle>>, mut core: Box<Core>) -> RunResult {
+        core.transition_from_searching(&self.worker);
+        core.lifo_enabled = true;
+        *self.core.borrow_mut() = Some(core);
+        coop::budget(|| {
+            task.run();
+            let mut lifo_polls = 0;
+            loop {
+                // `None`: a `block_in_place` inside the task handed our core to another thread.
+                let Some(mut core) = self.core.borrow_mut().take() else {
+                    return Err(());
+                };
+                let Some(task) = core.lifo_slot.take() else {
+                    return Ok(core);
+                };
+                if !coop::has_budget_remaining() {
+                    // The tick's budget is spent: let the queue (and stealers) have it.
+                    core.run_queue
+                        .push_back_or_overflow(task, &self.worker.handle.shared.inject);
+                    return Ok(core);
+                }
+                lifo_polls += 1;
+                if lifo_polls >= MAX_LIFO_POLLS_PER_TICK {
+                    core.lifo_enabled = false;
+                }
+                *self.core.borrow_mut() = Some(core);
+                task.run();
+            }
+        })
+    }
+
+    /// Works the ring with the core installed in the context, so completions wake their tasks
+    /// into this worker's queue. Returns the number of completions reaped.
+    fn ring_turn(&self, mut core: Box<Core>, turn: RingTurn) -> (Box<Core>, usize) {
+        // The common case, no io_uring work, costs two loads and moves nothing.
+        let needed = core.ring.as_ref().is_some_and(|ring| match turn {
+            RingTurn::Reap => ring.wants_tick(),
+            RingTurn::Submit => ring.wants_submit(),
+            RingTurn::BeforePark => true,
+        });
+        if !needed {
+            return (core, 0);
+        }
+        let mut ring = core.ring.take().expect("checked above");
+        *self.core.borrow_mut() = Some(core);
+        let reaped = match turn {
+            RingTurn::Reap => ring.tick(),
+            RingTurn::Submit => ring.submit_and_reap(),
+            RingTurn::BeforePark => ring.before_park(),
+        };
+        let mut core = self
+            .core
+            .borrow_mut()
+            .take()
+            .expect("the core is returned after a ring turn");
+        core.ring = Some(ring);
+        (core, reaped)
+    }
+
+    fn park(&self, mut core: Box<Core>) -> Box<Core> {
+        if core.transition_to_parked(&self.worker) {
+            while !core.is_shutdown {
+                core = self.park_on_driver(core, Park::Sleep);
+                core.maintenance(&self.worker);
+                // A thread that dropped an operation of this worker's ring queued its cancel
+                // and unparked us to push it (`IORING_OP_ASYNC_CANCEL` only reaches requests
+                // of its own ring, which only this core submits to). Push it before sleeping
+                // again, or the operation keeps its fd and buffer, and a FIFO read swallows
+                // bytes nobody waits for. Completions reaped here wake tasks into our queue,
+                // which `transition_from_parked` then finds.
+                if core.ring.as_ref().is_some_and(LocalRing::wants_submit) {
+                    core = self.ring_turn(core, RingTurn::BeforePark).0;
+                }
+                if core.transition_from_parked(&self.worker) {
+                    break;
+                }
+            }
+        }
+        core
+    }
+
+    fn park_on_driver(&self, mut core: Box<Core>, how: Park) -> Box<Core> {
+        let mut park = core.park.take().expect("a worker's parker is present");
+        // Tasks the driver wakes go into our queue: take no more events than it has room for
+        // (a task woken while the LIFO slot is taken pushes the slot's task into the queue),
+        // less the room the next fairness tick needs for its batch from the injection queue.
+        // Without that reserve, a queue kept full by I/O admits one injected task per
+        // `global_queue_interval` ticks, and connections spawned outside the workers (by an
+        // accept loop in `block_on`) wait long for their first response (BENCHMARKS.md, HTTP at
+        // c10000).
+        // (A full queue with the LIFO slot taken has no room: saturate, never wrap.)
+        let taken = usize::from(core.lifo_slot.is_some()) + INTERVAL_BATCH;
+        let room = core.run_queue.remaining_slots().saturating_sub(taken);
+        park.set_max_events(room.max(1));
+        // The core stays reachable while we sleep, for schedulers that run on this thread.
+        *self.core.borrow_mut() = Some(core);
+        match how {
+            Park::PollOnly => park.poll_driver(),
+            Park::Sleep => park.park(),
+        }
+        self.defer.wake();
+        let mut core = self
+            .core
+            .borrow_mut()
+            .take()
+            .expect("the core is returned after parking");
+        core.park = Some(park);
+        // Work that arrived while parked (tasks woken on this thread): share it.
+        if !core.is_searching && core.run_queue.len() + usize::from(core.lifo_slot.is_some()) > 1 {
+            self.worker.handle.notify_parked();
+        }
+        core
+    }
+}
+
+/// Hands the current worker's core to a new thread so that `f` may block this one.
+pub(crate) fn block_in_place<F, R>(f: F) -> R
+where
+    F: FnOnce() -> R,
+{
+    /// On the way out, take the core back if the replacement thread has not picked it up.
+    struct Reset;
+    impl Drop for Reset {
+        fn drop(&mut self) {
+            context::with_scheduler(|cx| {
+                if let Some(scheduler::Context::MultiThread(cx)) = cx {
+                    if let Some(core) = cx.worker.core.take() {
+                        *cx.core.borrow_mut() = Some(core);
+                    }
+                }
+            });
+        }
+    }
+
+    let mut handed_off = false;
+    context::with_scheduler(|cx| match cx {
+        Some(scheduler::Context::MultiThread(cx)) => {
+            let Some(mut core) = cx.core.borrow_mut().take() else {
+                // Already handed off (nested `block_in_place`): blocking is fine.
+                return;
+            };
+            // The LIFO task must not wait for us.
+            if let Some(task) = core.lifo_slot.take() {
+                core.run_queue
+                    .push_back_or_overflow(task, &cx.worker.handle.shared.inject);
+            }
+            cx.worker.core.set(core);
+            let worker = cx.worker.clone();
+            let handle = scheduler::Handle::MultiThread(worker.handle.clone());
+            let spawner = worker.handle.blocking_spawner.clone();
+            drop(spawner.spawn_mandatory(&handle, move || run(worker)));
+            handed_off = true;
+        }
+        Some(scheduler::Context::CurrentThread(_)) => {
+            panic!("can call blocking only when running on the multi-threaded runtime")
+        }
+        None => {
+            if context::is_entered() && !context::allows_block_in_place() {
+                panic!("can call blocking only when running on the multi-threaded runtime");
+            }
+        }
+    });
+    let _reset = handed_off.then_some(Reset);
+    let _exit = context::exit_runtime();
+    f()
+}

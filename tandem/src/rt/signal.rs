@@ -1,0 +1,154 @@
+//! The process-wide signal registry: handlers, the self-pipe, and per-signal generations.
+
+use std::io::{self, Read, Write};
+use std::os::fd::{AsRawFd, FromRawFd};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, Once, OnceLock};
+use std::task::Waker;
+
+/// Signal numbers are below this on Linux (SIGRTMAX is 64).
+const MAX_SIGNUM: usize = 65;
+
+struct Globals {
+    /// Written by the handlers, read by `dispatch`.
+    sender: std::os::unix::net::UnixStream,
+    receiver: std::os::unix::net::UnixStream,
+    signals: Vec<SignalInfo>,
+}
+
+struct SignalInfo {
+    installed: Once,
+    install_error: OnceLock<io::ErrorKind>,
+    /// Set by the handler, cleared by `dispatch`.
+    pending: AtomicBool,
+    /// Bumped by `dispatch` once per batch of deliveries.
+    generation: AtomicU64,
+    listeners: Mutex<Vec<Waker>>,
+}
+
+fn globals() -> &'static Globals {
+    static GLOBALS: OnceLock<Globals> = OnceLock::new();
+    GLOBALS.get_or_init(|| {
+        let (sender, receiver) =
+            std::os::unix::net::UnixStream::pair().expect("failed to create the signal pipe");
+        sender
+            .set_nonblocking(true)
+            .expect("failed to make the signal pipe non-blocking");
+        receiver
+            .set_nonblocking(true)
+            .expect("failed to make the signal pipe non-blocking");
+        Globals {
+            sender,
+            receiver,
+            signals: (0..MAX_SIGNUM)
+                .map(|_| SignalInfo {
+                    installed: Once::new(),
+                    install_error: OnceLock::new(),
+                    pending: AtomicBool::new(false),
+                    generation: AtomicU64::new(0),
+                    listeners: Mutex::new(Vec::new()),
+                })
+                .collect(),
+        }
+    })
+}
+
+/// Installs the handler for `signum` (once per process) and returns its current generation.
+pub(crate) fn register(signum: i32) -> io::Result<u64> {
+    const FORBIDDEN: [i32; 5] = [
+        libc::SIGILL,
+        libc::SIGFPE,
+        libc::SIGKILL,
+        libc::SIGSEGV,
+        libc::SIGSTOP,
+    ];
+    if signum <= 0 || signum as usize >= MAX_SIGNUM || FORBIDDEN.contains(&signum) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("signal {signum} cannot be handled"),
+        ));
+    }
+    let globals = globals();
+    let info = &globals.signals[signum as usize];
+    info.installed.call_once(|| {
+        let action = move || {
+            // Async-signal-safe: an atomic store and a write(2).
+            globals.signals[signum as usize]
+                .pending
+                .store(true, Ordering::SeqCst);
+            let _ = (&globals.sender).write(&[1]);
+        };
+        // SAFETY: the action only performs async-signal-safe operations (an atomic store and a
+        // non-blocking write to a pipe); it allocates nothing and takes no lock.
+        if let Err(e) = unsafe { signal_hook_registry::register(signum, action) } {
+            let _ = info.install_error.set(e.kind());
+        }
+    });
+    if let Some(kind) = info.install_error.get() {
+        return Err(io::Error::new(
+            *kind,
+            format!("failed to install a handler for signal {signum}"),
+        ));
+    }
+    Ok(info.generation.load(Ordering::Acquire))
+}
+
+/// A dup of the pipe's read end, for one runtime's reactor to watch.
+pub(crate) fn receiver_for_reactor() -> io::Result<mio::net::UnixStream> {
+    let fd = globals().receiver.as_raw_fd();
+    // SAFETY: `fd` is a valid open descriptor owned by the globals for the process lifetime;
+    // `F_DUPFD_CLOEXEC` returns a new descriptor that we own.
+    let dup = unsafe { libc::fcntl(fd, libc::F_DUPFD_CLOEXEC, 0) };
+    if dup < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `dup` is a fresh descriptor we own, of a non-blocking Unix stream socket.
+    Ok(unsafe { mio::net::UnixStream::from_raw_fd(dup) })
+}
+
+/// Called by the driver when the pipe is readable: drain it and wake listeners of every signal
+/// that arrived.
+pub(crate) fn dispatch() {
+    let globals = globals();
+    let mut buf = [0u8; 128];
+    loop {
+        match (&globals.receiver).read(&mut buf) {
+            Ok(0) => break,
+            Ok(_) => continue,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            // WouldBlock: drained.
+            Err(_) => break,
+        }
+    }
+    for info in &globals.signals {
+        if info.pending.swap(false, Ordering::SeqCst) {
+            info.generation.fetch_add(1, Ordering::AcqRel);
+            let wakers =
+                std::mem::take(&mut *info.listeners.lock().unwrap_or_else(|e| e.into_inner()));
+            for waker in wakers {
+                waker.wake();
+            }
+        }
+    }
+}
+
+/// Polls for a generation newer than `seen`.
+pub(crate) fn poll_generation(signum: i32, seen: &mut u64, waker: &Waker) -> bool {
+    let info = &globals().signals[signum as usize];
+    let current = info.generation.load(Ordering::Acquire);
+    if current != *seen {
+        *seen = current;
+        return true;
+    }
+    let mut listeners = info.listeners.lock().unwrap_or_else(|e| e.into_inner());
+    if !listeners.iter().any(|w| w.will_wake(waker)) {
+        listeners.push(waker.clone());
+    }
+    // Re-check under the lock: `dispatch` bumps the generation before taking it.
+    let current = info.generation.load(Ordering::Acquire);
+    if current != *seen {
+        *seen = current;
+        return true;
+    }
+    false
+}

@@ -1,0 +1,431 @@
+//! A runtime's io_uring state: its rings (one per worker plus one shared), or why it has none,
+//! and the per-opcode choice between io_uring and the blocking pool.
+
+use super::metrics::{FallbackCause, FallbackMetrics, UringStats};
+use super::op::{tag, RawOp};
+use super::probe;
+use super::ring::{Arming, InlineCall, LocalRing, Ring};
+use crate::loom::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use crate::loom::sync::Mutex;
+use crate::rt::uring::UringMode;
+use io_uring::{squeue, IoUring};
+use std::io;
+use std::os::fd::RawFd;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// SQ entries per ring: room for a tick's worth of submissions from many tasks.
+const SQ_ENTRIES: u32 = 256;
+/// CQ entries per ring: completions of several ticks before an overflow (which loses nothing,
+/// but costs an extra `io_uring_enter` to flush).
+const CQ_ENTRIES: u32 = 1024;
+
+/// The runtime's io_uring handle, in the driver handle.
+pub(crate) struct Handle {
+    mode: UringMode,
+    backend: Backend,
+    fallbacks: FallbackMetrics,
+    /// Reads (and lone opens) first try the kernel's caches on the calling thread
+    /// (`Builder::fs_nowait_first`).
+    nowait_first: bool,
+    /// Set when the runtime shuts down: from then on every file call takes its route, which
+    /// fails (a closed ring, a pool that refuses jobs), so a read after shutdown fails whether
+    /// or not its pages happen to be cached.
+    shut_down: AtomicBool,
+    /// How long shutdown waits for operations in flight, in nanoseconds: `SHUTDOWN_TIMEOUT`,
+    /// or less if `Runtime::shutdown_timeout` asked for less.
+    drain_limit_nanos: AtomicU64,
+}
+
+enum Backend {
+    Rings(Arc<Rings>),
+    Blocking {
+        cause: FallbackCause,
+        reason: String,
+    },
+}
+
+/// The rings of one runtime.
+pub(crate) struct Rings {
+    /// Tells this runtime's rings from another's (a `LocalRing` names it).
+    id: usize,
+    /// Worker rings, by worker index (one for a current-thread runtime).
+    workers: Vec<Arc<Ring>>,
+    /// For threads that are not workers: submitted to under a mutex.
+    shared: Arc<Ring>,
+    /// The workers' submission sides, until their cores take them.
+    locals: Mutex<Vec<Option<LocalRing>>>,
+}
+
+/// Where an operation runs.
+pub(crate) enum Route {
+    Uring(Uring),
+    Blocking,
+}
+
+/// Proof that the current runtime sends an opcode to io_uring; an `Op` needs one. The rings
+/// themselves are found again at the op's first poll, through the thread's runtime context,
+/// rather than carried: cloning the runtime-wide `Arc<Rings>` for every operation would bounce
+/// its reference count between the workers' caches.
+#[derive(Debug)]
+pub(crate) struct Uring {
+    _private: (),
+}
+
+impl Handle {
+    /// Sets up `worker_rings` rings plus a shared one, registered in the reactor's epoll.
+    /// `epoll_fd`: `None` without an I/O driver.
+    pub(crate) fn new(
+        mode: UringMode,
+        nowait_first: bool,
+        worker_rings: usize,
+        epoll_fd: Option<RawFd>,
+    ) -> io::Result<Handle> {
+        let with = |backend| Handle {
+            mode,
+            backend,
+            fallbacks: FallbackMetrics::default(),
+            nowait_first,
+            shut_down: AtomicBool::new(false),
+            drain_limit_nanos: AtomicU64::new(super::SHUTDOWN_TIMEOUT.as_nanos() as u64),
+        };
+        let blocking = |cause, reason: &str| {
+            with(Backend::Blocking {
+                cause,
+                reason: reason.to_string(),
+            })
+        };
+        if mode == UringMode::Off {
+            return Ok(blocking(FallbackCause::Disabled, "UringMode::Off"));
+        }
+        let Some(epoll_fd) = epoll_fd else {
+            if mode == UringMode::Required {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "UringMode::Required needs the I/O driver: call `enable_io` on the builder",
+                ));
+            }
+            // Not silently: a program that only enables time would otherwise never learn why its
+            // file calls run on the pool. Said once per process, and only where io_uring works
+            // (else the probe already said why it does not).
+            if probe::support().rings.is_ok() {
+                log_no_io_driver_once();
+            }
+            return Ok(blocking(FallbackCause::NoIoDriver, "the I/O driver is off"));
+        };
+        if let Err(unavailable) = &probe::support().rings {
+            if mode == UringMode::Required {
+                return Err(unavailable.to_io_error());
+            }
+            return Ok(blocking(FallbackCause::Unavailable, &unavailable.reason));
+        }
+        match Rings::new(worker_rings, epoll_fd) {
+            Ok(rings) => Ok(with(Backend::Rings(rings))),
+            Err(e) => {
+                let unavailable = probe::explain(&e);
+                if mode == UringMode::Required {
+                    return Err(unavailable.to_io_error());
+                }
+                log_once(&unavailable.reason);
+                Ok(blocking(FallbackCause::Unavailable, &unavailable.reason))
+            }
+        }
+    }
+
+    pub(crate) fn rings(&self) -> Option<&Arc<Rings>> {
+        match &self.backend {
+            Backend::Rings(rings) => Some(rings),
+            Backend::Blocking { .. } => None,
+        }
+    }
+
+    /// Whether file reads (and opens submitted alone) first try to complete on the calling
+    /// thread from the kernel's caches, before their route (`Builder::fs_nowait_first`).
+    pub(crate) fn nowait_first(&self) -> bool {
+        // Acquire, with the Release store at shutdown: a read that starts after the shutdown
+        // (in happens-before terms) sees the flag; one racing with it may go either way.
+        self.nowait_first && !self.shut_down.load(Ordering::Acquire)
+    }
+
+    /// Where an operation with `opcode` runs; counts and logs (once per opcode) fallbacks.
+    pub(crate) fn route(&self, opcode: u8) -> Route {
+        match &self.backend {
+            Backend::Rings(_) => {
+                let supported = match &probe::support().rings {
+                    Ok(opcodes) => opcodes.supports(opcode),
+                    Err(_) => false,
+                };
+                if supported {
+                    return Route::Uring(Uring { _private: () });
+                }
+                log_unsupported_once(opcode);
+                self.fallbacks.record(FallbackCause::UnsupportedOpcode);
+                Route::Blocking
+            }
+            Backend::Blocking { cause, .. } => {
+                self.fallbacks.record(*cause);
+                Route::Blocking
+            }
+        }
+    }
+
+    /// The submission side of worker `index`'s ring, for its core (once). `wake_owner` wakes
+    /// whichever thread holds that core: a cancel queued from another thread must reach the
+    /// ring's owner even while it sleeps (`Ring::cancel`).
+    pub(crate) fn take_local(
+        &self,
+        index: usize,
+        wake_owner: impl Fn() + Send + Sync + 'static,
+    ) -> Option<LocalRing> {
+        let rings = self.rings()?;
+        let local = rings.locals.lock().get_mut(index)?.take()?;
+        local.ring().set_owner_unpark(Box::new(wake_owner));
+        Some(local)
+    }
+
+    /// The reactor reported ring `index`'s fd readable.
+    pub(crate) fn on_ring_event(&self, index: usize) {
+        if let Some(rings) = self.rings() {
+            if let Some(ring) = rings.workers.get(index) {
+                ring.reap_after_event();
+            } else if index == rings.workers.len() {
+                rings.shared.reap_after_event();
+            }
+        }
+    }
+
+    /// For a thread that waits for its operations on the shared ring and drives nothing: if any
+    /// operation is in flight there, waits at most `limit` for a completion, reaps, and returns
+    /// true; false (at once) if there is nothing to wait for.
+    pub(crate) fn wait_shared(&self, limit: Duration) -> bool {
+        self.rings()
+            .is_some_and(|rings| rings.shared.wait_and_reap(limit))
+    }
+
+    /// Counts a file call served inline on this thread (`fs_nowait_first`): on the worker's own
+    /// ring, or on the shared ring from any other thread. Not counted without rings.
+    pub(crate) fn count_inline(&self, call: InlineCall) {
+        let Some(rings) = self.rings() else {
+            return;
+        };
+        let on_worker = super::with_local_ring(|local, _| {
+            let ring = local.ring();
+            let ours = ring.rings_id == rings.id;
+            if ours {
+                ring.count_inline(call, true);
+            }
+            ours
+        });
+        if on_worker != Some(true) {
+            rings.shared.count_inline(call, false);
+        }
+    }
+
+    /// Bounds the wait for operations in flight at shutdown by `limit` (`Runtime::shutdown_timeout`);
+    /// it never grows past `SHUTDOWN_TIMEOUT`.
+    pub(crate) fn limit_shutdown_drain(&self, limit: Duration) {
+        let nanos = u64::try_from(limit.as_nanos()).unwrap_or(u64::MAX);
+        self.drain_limit_nanos.fetch_min(nanos, Ordering::Relaxed);
+    }
+
+    /// When shutdown stops waiting for operations in flight (and hands them to the reaper).
+    pub(crate) fn shutdown_deadline(&self) -> Instant {
+        Instant::now() + Duration::from_nanos(self.drain_limit_nanos.load(Ordering::Relaxed))
+    }
+
+    /// Shutdown of the shared ring (the workers' rings shut down with their cores), and the end
+    /// of reads served without a route.
+    pub(crate) fn shutdown_shared(&self, deadline: Instant) {
+        self.shut_down.store(true, Ordering::Release);
+        if let Some(rings) = self.rings() {
+            let drained = rings.shared.with_shared(|sub| sub.shutdown(deadline));
+            if drained == Some(false) {
+                super::reaper::adopt(LocalRing::new(rings.shared.clone()));
+            }
+        }
+    }
+
+    pub(crate) fn stats(&self) -> UringStats {
+        let fallbacks = FallbackCause::ALL
+            .iter()
+            .map(|&cause| (cause, self.fallbacks.get(cause)))
+            .collect();
+        match &self.backend {
+            Backend::Rings(rings) => UringStats {
+                enabled: true,
+                disabled_reason: None,
+                rings: rings
+                    .workers
+                    .iter()
+                    .chain(std::iter::once(&rings.shared))
+                    .map(|ring| ring.metrics.snapshot())
+                    .collect(),
+                fallbacks,
+            },
+            Backend::Blocking { reason, .. } => UringStats {
+                enabled: false,
+                disabled_reason: Some(reason.clone()),
+                rings: Vec::new(),
+                fallbacks,
+            },
+        }
+    }
+}
+
+impl Rings {
+    fn new(worker_rings: usize, epoll_fd: RawFd) -> io::Result<Arc<Rings>> {
+        // std's atomic, not the shim's: a process-wide counter in a static (loom's atomics
+        // cannot be built in a const context), part of no cross-thread protocol.
+        static NEXT_ID: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
+        let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
+        let make = |index: usize, shared: bool| -> io::Result<Arc<Ring>> {
+            let uring = IoUring::builder()
+                .setup_cqsize(CQ_ENTRIES)
+                .setup_clamp()
+                .build(SQ_ENTRIES)?;
+            let ring = Ring::new(uring, id, shared);
+            register(&ring, epoll_fd, index, shared)?;
+            Ok(ring)
+        };
+        // A failure half-way drops the rings made so far; closing their fds removes them from
+        // epoll.
+        let workers = (0..worker_rings)
+            .map(|i| make(i, false))
+            .collect::<io::Result<Vec<_>>>()?;
+        let shared = make(worker_rings, true)?;
+        let locals = workers
+            .iter()
+            .map(|ring| Some(LocalRing::new(ring.clone())))
+            .collect();
+        Ok(Arc::new(Rings {
+            id,
+            workers,
+            shared,
+            locals: Mutex::new(locals),
+        }))
+    }
+
+    /// Pushes an operation's entry on the calling thread's ring: its worker's, if it is a
+    /// worker of this runtime holding its core, else the shared ring (submitted at once).
+    /// Returns the ring, which the operation keeps for cancellation.
+    ///
+    /// On a worker with no other task queued and none of its ring's work in the kernel (entries
+    /// still queued, such as a detached close, go along), nothing would join the batch: the
+    /// entry is submitted at once and the CQ reaped, so an operation that completes during the
+    /// enter (an open, a read of cached pages) is ready before its future returns, with no
+    /// wake-up and no second poll. Once an operation is in flight (it did not complete
+    /// inline), later ones wait for the tick's flush: a task that starts many operations in one
+    /// poll (`join_all`, `FuturesUnordered`) must not pay an enter for each.
+    ///
+    /// `eager: false` never submits at once on a worker (a detached operation, whose result
+    /// nobody awaits).
+    pub(crate) fn push(&self, entry: squeue::Entry, op: RawOp, eager: bool) -> Arc<Ring> {
+        let entry = entry.user_data(op.into_user_data(tag::OP));
+        let id = self.id;
+        let mut entry = Some(entry);
+        let local = super::with_local_ring(|local, idle| {
+            if local.ring().rings_id != id {
+                return None;
+            }
+            let eager = eager && local.submits_alone(idle);
+            let mut sub = local.submitter();
+            sub.push(entry.take().expect("pushed once"));
+            if eager {
+                // Entries the kernel refuses for now stay queued for the worker's next flush.
+                let _ = sub.flush();
+            }
+            Some((local.ring().clone(), eager))
+        })
+        .flatten();
+        if let Some((ring, submitted)) = local {
+            if submitted {
+                // Outside the core's borrow: completions wake tasks into this core's queue.
+                ring.reap();
+            }
+            return ring;
+        }
+        let entry = entry.expect("not pushed on a worker ring");
+        let user_data = entry.get_user_data();
+        let mut entry = Some(entry);
+        let pushed = self
+            .shared
+            .submit_shared(|sub| sub.push(entry.take().expect("pushed once")));
+        if !pushed {
+            // The runtime shut down: nobody would reap a completion. Fail the operation instead
+            // (it never reached the kernel, so its data is the future's again).
+            // SAFETY: the entry's user_data is the reference `into_user_data` gave up above,
+            // never submitted, so it is taken back exactly once, here.
+            let op = unsafe { RawOp::from_user_data(user_data) };
+            op.complete(super::CqeResult::refused());
+            return self.shared.clone();
+        }
+        // Buffered I/O on cached pages completes during the enter: deliver it now.
+        self.shared.reap();
+        self.shared.clone()
+    }
+}
+
+/// Adds a ring's fd to the reactor's epoll. Worker rings: oneshot, armed by their owner before
+/// it parks (`ring.rs`); the shared ring: always armed, edge-triggered.
+fn register(ring: &Arc<Ring>, epoll_fd: RawFd, index: usize, shared: bool) -> io::Result<()> {
+    let token = crate::rt::reactor::uring_token(index);
+    let mut flags = libc::EPOLLIN | libc::EPOLLET;
+    if !shared {
+        flags |= libc::EPOLLONESHOT;
+    }
+    let mut event = libc::epoll_event {
+        events: flags as u32,
+        u64: token,
+    };
+    // SAFETY: plain syscall on two fds we hold open; `event` outlives the call.
+    if unsafe { libc::epoll_ctl(epoll_fd, libc::EPOLL_CTL_ADD, ring.fd(), &mut event) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    ring.set_arming(Arming {
+        epoll_fd,
+        token,
+        oneshot: !shared,
+    });
+    Ok(())
+}
+
+// The `LOGGED` flags below are std's atomics, not the shim's: once-per-process flags in
+// statics (loom's atomics cannot be built in a const context), part of no cross-thread protocol.
+
+fn log_once(reason: &str) {
+    static LOGGED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if !LOGGED.swap(true, Ordering::Relaxed) {
+        eprintln!(
+            "tandem: io_uring unavailable ({reason}); file-system calls use the blocking pool"
+        );
+    }
+}
+
+fn log_no_io_driver_once() {
+    static LOGGED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if !LOGGED.swap(true, Ordering::Relaxed) {
+        eprintln!(
+            "tandem: io_uring not used: a runtime was built without the I/O driver (call \
+             `enable_io` or `enable_all` on the builder); its file-system calls use the blocking pool"
+        );
+    }
+}
+
+fn log_unsupported_once(opcode: u8) {
+    static LOGGED: [std::sync::atomic::AtomicBool; 256] =
+        [const { std::sync::atomic::AtomicBool::new(false) }; 256];
+    if !LOGGED[opcode as usize].swap(true, Ordering::Relaxed) {
+        eprintln!(
+            "tandem: the kernel lacks io_uring opcode {opcode}; that operation uses the blocking pool"
+        );
+    }
+}
+
+impl std::fmt::Debug for Handle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("uring::Handle")
+            .field("mode", &self.mode)
+            .field("enabled", &self.rings().is_some())
+            .finish()
+    }
+}

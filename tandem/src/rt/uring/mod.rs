@@ -1,0 +1,64 @@
+//! io_uring: per-worker rings, the operation lifecycle, owned buffers, the probe, and one file per
+//! opcode under `ops/`.
+//!
+//! # Responsibilities
+//! - `probe.rs`: can this process set up rings, and which opcodes does the kernel have (once).
+//! - `handle.rs`: a runtime's rings (one per worker, one shared by other threads) and the
+//!   per-opcode route: io_uring, or the blocking pool with the cause counted.
+//! - `ring.rs`: submission without a lock (the worker's core owns its `LocalRing`), batched per
+//!   tick; reaping under a try-lock from the owner or the thread holding the driver; arming the
+//!   ring's fd in epoll when the owner parks; cancel requests routed to the owning ring.
+//! - `op.rs` + `state.rs`: an operation owns what the kernel touches from push to CQE, whatever
+//!   happens to its future; `docs/URING-OPS.md` walks through the protocol.
+//! - `ops/`: one opcode per file, each with what its completion creates and how to release it.
+//!
+//! # Shutdown
+//! 1. The scheduler drops every task: futures of operations in flight hand them to their rings
+//!    and queue cancel requests.
+//! 2. With the cores handed in, each ring pushes a cancel-all, submits, and reaps until nothing
+//!    is in flight or the deadline passes (zero for `shutdown_background`).
+//! 3. A ring with operations still in flight goes to the reaper thread (`reaper.rs`), which
+//!    reaps it until they complete (their cells are freed then, never before: the kernel may
+//!    still write them) and then drops it. Other rings close with the runtime; their fds leave
+//!    epoll on close.
+//!
+//! Ring fds are close-on-exec; forking without exec while a runtime runs is not supported (the
+//! child would share the rings' memory).
+
+pub(crate) mod buf;
+mod handle;
+mod metrics;
+mod mode;
+pub(crate) mod op;
+pub(crate) mod ops;
+mod probe;
+mod reaper;
+mod ring;
+mod state;
+
+#[cfg(all(test, loom))]
+mod tests;
+
+pub(crate) use handle::{Handle, Route, Uring};
+pub use metrics::{FallbackCause, RingStats, UringStats};
+pub use mode::{ParseUringModeError, UringMode, URING_ENV_VAR};
+pub(crate) use op::{CqeResult, Op, OpCode};
+pub(crate) use ring::{thread_has_submitted, InlineCall, LocalRing};
+
+/// How long runtime shutdown waits for operations in flight before handing them to the reaper,
+/// at most (`Runtime::shutdown_timeout` can make it shorter).
+pub(crate) const SHUTDOWN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Runs `f` with the calling thread's worker ring, if it is a worker holding its core, and
+/// whether that core has no other task queued.
+pub(crate) fn with_local_ring<R>(f: impl FnOnce(&mut LocalRing, bool) -> R) -> Option<R> {
+    crate::rt::scheduler::with_local_ring(f)
+}
+
+/// True if an operation pushed now would be submitted on its own: on a worker with no other
+/// task queued and none of its ring's work in the kernel (`Rings::push` submits at once there),
+/// or on a thread that is not a worker (the shared ring submits every operation at once).
+/// Nothing would share its `io_uring_enter`, so an inline system call costs no more.
+pub(crate) fn would_submit_alone() -> bool {
+    with_local_ring(|local, idle| local.submits_alone(idle)).unwrap_or(true)
+}

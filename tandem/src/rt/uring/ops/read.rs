@@ -1,0 +1,65 @@
+//! `IORING_OP_READ`: read into an owned buffer, at an offset or at the file position.
+
+use crate::rt::uring::buf::IoBufMut;
+use crate::rt::uring::{CqeResult, Op, OpCode, Uring};
+use io_uring::{opcode, squeue, types};
+use std::fs::File;
+use std::io;
+use std::os::fd::AsRawFd;
+use std::sync::Arc;
+
+pub(crate) const CODE: u8 = opcode::Read::CODE;
+
+struct Read<B> {
+    file: Arc<File>,
+    buf: B,
+    buf_start: usize,
+    offset: Option<u64>,
+}
+
+// SAFETY: the entry points into `buf` from `buf_start` to its capacity (heap memory that stays
+// put while the op owns it, `IoBufMut`'s contract), and names `file`'s fd, which the op keeps
+// open.
+unsafe impl<B: IoBufMut> OpCode for Read<B> {
+    fn entry(&mut self) -> squeue::Entry {
+        let total = self.buf.bytes_total();
+        let start = self.buf_start.min(total);
+        let len = (total - start).min(super::MAX_RW) as u32;
+        // SAFETY: `start <= bytes_total`, so the pointer stays inside the buffer.
+        let ptr = unsafe { self.buf.stable_mut_ptr().add(start) };
+        // -1 (u64::MAX): read at the file position and advance it, as read(2).
+        let offset = self.offset.unwrap_or(u64::MAX);
+        opcode::Read::new(types::Fd(self.file.as_raw_fd()), ptr, len)
+            .offset(offset)
+            .build()
+    }
+}
+
+/// Reads into `buf[buf_start..bytes_total]`; on success the buffer's initialised length becomes
+/// at least `buf_start + n`.
+pub(crate) async fn read_into<B: IoBufMut>(
+    rings: Uring,
+    file: Arc<File>,
+    buf: B,
+    buf_start: usize,
+    offset: Option<u64>,
+) -> (io::Result<usize>, B) {
+    let (result, op): (CqeResult, Read<B>) = Op::new(
+        rings,
+        Read {
+            file,
+            buf,
+            buf_start,
+            offset,
+        },
+    )
+    .await;
+    let mut buf = op.buf;
+    let n = match result.into_io() {
+        Ok(n) => n as usize,
+        Err(e) => return (Err(e), buf),
+    };
+    // SAFETY: the kernel wrote `n` bytes from `buf_start` (within the capacity we passed).
+    unsafe { buf.set_init(op.buf_start + n) };
+    (Ok(n), buf)
+}
