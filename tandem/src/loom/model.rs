@@ -1,6 +1,6 @@
-//! What every loom model in the crate shares: the model runner and deterministic task ids.
+//! What every loom model in the crate shares: the model runner (deterministic task ids are
+//! `rt::task::id`'s).
 
-use crate::rt::task::Id;
 use std::cell::Cell;
 
 thread_local! {
@@ -41,23 +41,4 @@ pub(crate) fn model(f: impl Fn() + Sync + Send + 'static) {
         "{name}: {} executions",
         executions.load(std::sync::atomic::Ordering::Relaxed)
     );
-}
-
-/// A task id that selects shard `shard` of a list with `shards` shards (a power of two).
-///
-/// Ids come from a process-wide counter, which other tests advance too, so a model that took
-/// `Id::next()` as is could put a task in a different shard in each execution: loom needs every
-/// execution of a model to be deterministic.
-pub(crate) fn id_in_shard(shard: usize, shards: usize) -> Id {
-    loop {
-        let id = Id::next();
-        if id.as_u64() as usize & (shards - 1) == shard {
-            return id;
-        }
-    }
-}
-
-/// A task id that selects shard 0 of any owned-tasks list of up to 64 shards.
-pub(crate) fn shard_zero_id() -> Id {
-    id_in_shard(0, 64)
 }

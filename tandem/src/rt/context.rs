@@ -2,10 +2,31 @@
 //! `Handle::current`), whether it is driving one (so `block_on` can refuse to nest), the worker
 //! context of the scheduler running here, the running task's id, and its cooperative budget.
 
-use super::coop::Budget;
 use crate::rt::scheduler;
-use crate::rt::task::Id;
 use std::cell::{Cell, RefCell};
+use std::fmt;
+use std::num::NonZeroU64;
+
+/// Units per task poll: as Tokio, enough to amortise a reschedule, small enough for fairness.
+pub(crate) const INITIAL: u8 = 128;
+
+/// The cooperative budget of the running task (`coop.rs` spends it): `None` is unconstrained.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Budget(pub(crate) Option<u8>);
+
+impl Budget {
+    pub(crate) const fn initial() -> Budget {
+        Budget(Some(INITIAL))
+    }
+
+    pub(crate) const fn unconstrained() -> Budget {
+        Budget(None)
+    }
+
+    pub(crate) fn is_exhausted(self) -> bool {
+        self.0 == Some(0)
+    }
+}
 
 struct Context {
     /// The handle set by `Runtime::enter`/`Handle::enter` (and by the runtime's own threads).
@@ -18,7 +39,8 @@ struct Context {
     entered: Cell<bool>,
     /// True while `block_in_place` may be called here (a multi-thread worker).
     allow_block_in_place: Cell<bool>,
-    task_id: Cell<Option<Id>>,
+    /// The running task's id (`rt::task::Id`'s value: this file sits below the task).
+    task_id: Cell<Option<NonZeroU64>>,
     budget: Cell<Budget>,
 }
 
@@ -53,11 +75,36 @@ pub(crate) fn with_current<R>(f: impl FnOnce(Option<&scheduler::Handle>) -> R) -
         .unwrap_or_else(|_| (f.take().expect("not called"))(None))
 }
 
+/// The handle of the runtime this thread is in.
+///
+/// # Panics
+/// Outside a runtime (with the message of `runtime::TryCurrentError`).
+#[track_caller]
+pub(crate) fn current() -> scheduler::Handle {
+    match try_current() {
+        Ok(handle) => handle,
+        Err(kind) => panic!("{kind}"),
+    }
+}
+
 /// Why there is no current runtime.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum TryCurrentErrorKind {
     NoContext,
     ThreadLocalDestroyed,
+}
+
+impl fmt::Display for TryCurrentErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            TryCurrentErrorKind::NoContext => f.write_str(
+                "there is no reactor running, must be called from the context of a Tandem runtime",
+            ),
+            TryCurrentErrorKind::ThreadLocalDestroyed => {
+                f.write_str("the Tandem context thread-local variable has been destroyed")
+            }
+        }
+    }
 }
 
 /// Restores the previous current handle when dropped.
@@ -185,10 +232,10 @@ pub(crate) fn with_scheduler<R>(f: impl FnOnce(Option<&scheduler::Context>) -> R
 
 /// Restores the previous task id when dropped.
 pub(crate) struct TaskIdGuard {
-    prev: Option<Id>,
+    prev: Option<NonZeroU64>,
 }
 
-pub(crate) fn set_current_task_id(id: Option<Id>) -> TaskIdGuard {
+pub(crate) fn set_current_task_id(id: Option<NonZeroU64>) -> TaskIdGuard {
     let prev = CONTEXT
         .try_with(|ctx| ctx.task_id.replace(id))
         .unwrap_or(None);
@@ -201,7 +248,7 @@ impl Drop for TaskIdGuard {
     }
 }
 
-pub(crate) fn current_task_id() -> Option<Id> {
+pub(crate) fn current_task_id() -> Option<NonZeroU64> {
     CONTEXT.try_with(|ctx| ctx.task_id.get()).unwrap_or(None)
 }
 

@@ -1,35 +1,15 @@
 //! Cooperative scheduling: a per-poll budget so an always-ready task yields.
 //!
-//! A worker gives each task poll a budget of [`INITIAL`] units (so does `block_on` to its
+//! A worker gives each task poll a budget of [`INITIAL`](context::INITIAL) units (so does `block_on` to its
 //! future). Runtime resources spend one unit each time they are ready: join handles (and
 //! `JoinSet`), socket and `AsyncFd` readiness, timers, io_uring operations, file reads served
 //! inline, `io::empty`/`repeat`/`sink`, and `task::consume_budget`.
 //! When the budget is spent they return `Pending` and wake the task at once, so it goes to the
 //! back of the run queue and other tasks get the worker.
 
-use super::context;
+use super::context::{self, Budget};
 use std::cell::Cell;
 use std::task::{Context, Poll};
-
-/// Units per task poll: as Tokio, enough to amortise a reschedule, small enough for fairness.
-pub(crate) const INITIAL: u8 = 128;
-
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Budget(Option<u8>);
-
-impl Budget {
-    pub(crate) const fn initial() -> Budget {
-        Budget(Some(INITIAL))
-    }
-
-    pub(crate) const fn unconstrained() -> Budget {
-        Budget(None)
-    }
-
-    fn is_exhausted(self) -> bool {
-        self.0 == Some(0)
-    }
-}
 
 /// Runs `f` (a task poll) with a fresh budget.
 pub(crate) fn budget<R>(f: impl FnOnce() -> R) -> R {

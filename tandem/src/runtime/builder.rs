@@ -2,16 +2,13 @@
 
 use super::runtime::{Runtime, Scheduler};
 use super::{Handle, UringMode};
-use crate::rt::blocking::BlockingPool;
+use crate::rt::blocking::{BlockingPool, Callback, ThreadHooks, ThreadNameFn};
 use crate::rt::scheduler::{self, current_thread, multi_thread};
 use std::fmt;
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
-
-type Callback = Arc<dyn Fn() + Send + Sync>;
-type ThreadNameFn = Arc<dyn Fn() -> String + Send + Sync>;
 
 /// Builds a [`Runtime`] with custom settings, with the names and defaults of Tokio's builder.
 ///
@@ -50,16 +47,6 @@ pub struct Builder {
 enum Kind {
     CurrentThread,
     MultiThread,
-}
-
-/// What the blocking pool needs from the builder.
-pub(crate) struct ThreadHooks {
-    pub(crate) thread_name: ThreadNameFn,
-    pub(crate) stack_size: Option<usize>,
-    pub(crate) on_thread_start: Option<Callback>,
-    pub(crate) on_thread_stop: Option<Callback>,
-    /// Worker threads also live in the pool; they do not count against `max_blocking_threads`.
-    pub(crate) worker_threads: usize,
 }
 
 const DEFAULT_MAX_BLOCKING_THREADS: usize = 512;

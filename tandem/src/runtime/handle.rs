@@ -142,14 +142,7 @@ impl fmt::Debug for EnterGuard<'_> {
 
 impl fmt::Display for TryCurrentError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.kind {
-            TryCurrentErrorKind::NoContext => f.write_str(
-                "there is no reactor running, must be called from the context of a Tandem runtime",
-            ),
-            TryCurrentErrorKind::ThreadLocalDestroyed => {
-                f.write_str("the Tandem context thread-local variable has been destroyed")
-            }
-        }
+        self.kind.fmt(f)
     }
 }
 

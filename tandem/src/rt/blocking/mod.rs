@@ -14,8 +14,10 @@
 //! 3. The caller waits until no thread is left (or the timeout), then joins every thread so the
 //!    process's thread count is back where it was.
 
+mod hooks;
 mod pool;
 mod schedule;
 mod task;
 
+pub(crate) use hooks::{Callback, ThreadHooks, ThreadNameFn};
 pub(crate) use pool::{BlockingPool, Spawner};

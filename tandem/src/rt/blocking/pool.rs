@@ -2,10 +2,10 @@
 
 use super::schedule::BlockingSchedule;
 use super::task::BlockingTask;
+use super::ThreadHooks;
 use crate::loom::sync::{Arc, Condvar, Mutex};
 use crate::rt::scheduler;
 use crate::rt::task::{Id, JoinHandle, UnownedTask};
-use crate::runtime::builder::ThreadHooks;
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
 use std::time::{Duration, Instant};

@@ -99,9 +99,10 @@ impl Driver {
             };
             (Inner::Thread(parker), None, unpark)
         };
-        let time = cfg
-            .enable_time
-            .then(|| TimeHandle::new(cfg.start_paused, unpark.clone()));
+        let time = cfg.enable_time.then(|| {
+            let unpark = unpark.clone();
+            TimeHandle::new(cfg.start_paused, move || unpark.unpark())
+        });
         let uring = crate::rt::uring::Handle::new(
             cfg.uring_mode,
             cfg.fs_nowait_first,

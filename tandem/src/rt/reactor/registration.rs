@@ -25,7 +25,7 @@ impl Registration {
         source: &mut impl mio::event::Source,
         interest: Interest,
     ) -> io::Result<Registration> {
-        let handle = crate::runtime::Handle::current().inner.io_handle().clone();
+        let handle = crate::rt::context::current().io_handle().clone();
         let (shared, key) = handle.add_source(source, interest)?;
         Ok(Registration {
             handle,

@@ -87,7 +87,7 @@ impl<T: Future, S> Core<T, S> {
             // SAFETY: the future lives inside the task's heap cell and never moves: it leaves the
             // slot only by `drop_stage`, which drops it in place.
             let future = unsafe { Pin::new_unchecked(future) };
-            let _guard = crate::rt::context::set_current_task_id(Some(id));
+            let _guard = crate::rt::context::set_current_task_id(Some(id.as_non_zero()));
             future.poll(cx)
         })
     }
@@ -100,7 +100,7 @@ impl<T: Future, S> Core<T, S> {
     /// # Safety
     /// The caller has exclusive access to the stage (see `state.rs`).
     pub(super) unsafe fn drop_stage(&self, id: Id) {
-        let _guard = crate::rt::context::set_current_task_id(Some(id));
+        let _guard = crate::rt::context::set_current_task_id(Some(id.as_non_zero()));
         self.stage.with_mut(|ptr| {
             // Declared before the drop, so it also runs if a destructor unwinds.
             let _consumed = ConsumeOnExit(ptr);

@@ -29,6 +29,11 @@ impl Id {
     pub(crate) fn as_u64(self) -> u64 {
         self.0.get()
     }
+
+    /// The value the thread-local context keeps for the running task.
+    pub(crate) fn as_non_zero(self) -> NonZeroU64 {
+        self.0
+    }
 }
 
 impl fmt::Display for Id {
@@ -55,5 +60,26 @@ pub fn id() -> Id {
 
 /// Returns the [`Id`] of the task that is running, or `None` outside a task.
 pub fn try_id() -> Option<Id> {
-    crate::rt::context::current_task_id()
+    crate::rt::context::current_task_id().map(Id)
+}
+
+#[cfg(all(test, loom))]
+/// A task id that selects shard `shard` of a list with `shards` shards (a power of two).
+///
+/// Ids come from a process-wide counter, which other tests advance too, so a model that took
+/// `Id::next()` as is could put a task in a different shard in each execution: loom needs every
+/// execution of a model to be deterministic.
+pub(crate) fn id_in_shard(shard: usize, shards: usize) -> Id {
+    loop {
+        let id = Id::next();
+        if id.as_u64() as usize & (shards - 1) == shard {
+            return id;
+        }
+    }
+}
+
+#[cfg(all(test, loom))]
+/// A task id that selects shard 0 of any owned-tasks list of up to 64 shards.
+pub(crate) fn shard_zero_id() -> Id {
+    id_in_shard(0, 64)
 }

@@ -41,6 +41,8 @@ mod tests;
 pub use self::abort::AbortHandle;
 pub use self::error::JoinError;
 pub use self::id::{id, try_id, Id};
+#[cfg(all(test, loom))]
+pub(crate) use self::id::{id_in_shard, shard_zero_id};
 pub use self::join::JoinHandle;
 
 pub(crate) use self::core::Header;

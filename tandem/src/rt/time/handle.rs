@@ -79,8 +79,8 @@ pub(crate) enum Reschedule {
 impl Handle {
     /// The time driver of a new runtime. `unpark` wakes whichever thread sleeps in the driver;
     /// it must be sticky (an unpark before the sleep makes the sleep return at once).
-    pub(crate) fn new(start_paused: bool, unpark: crate::rt::driver::DriverUnpark) -> Handle {
-        Handle::with_unpark(start_paused, default_shards(), move || unpark.unpark())
+    pub(crate) fn new(start_paused: bool, unpark: impl Fn() + Send + Sync + 'static) -> Handle {
+        Handle::with_unpark(start_paused, default_shards(), unpark)
     }
 
     /// As `new`, with any unpark function and shard count (for tests).
@@ -495,8 +495,8 @@ pub(crate) fn deadline_after(from: Instant, after: Duration) -> Instant {
 
 /// The current runtime's time driver, if there is a runtime and it has one.
 pub(crate) fn try_current() -> Option<Handle> {
-    let rt = crate::runtime::Handle::try_current().ok()?;
-    rt.inner.time_handle().cloned()
+    let rt = crate::rt::context::try_current().ok()?;
+    rt.time_handle().cloned()
 }
 
 /// The current runtime's time driver.
@@ -524,7 +524,7 @@ impl TimeRef {
     /// messages.
     #[track_caller]
     pub(crate) fn current() -> TimeRef {
-        let rt = crate::runtime::Handle::current().inner;
+        let rt = crate::rt::context::current();
         if rt.time_handle().is_none() {
             panic!(
                 "A Tandem runtime was found, but the time driver is not enabled. Call \

@@ -28,7 +28,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker};
 
-pub(super) use crate::loom::model::{id_in_shard, model};
+pub(super) use crate::loom::model::model;
+pub(super) use crate::rt::task::id_in_shard;
 
 /// A scheduler that owns an `OwnedTasks` list and queues notifications for the model to run.
 #[derive(Clone)]

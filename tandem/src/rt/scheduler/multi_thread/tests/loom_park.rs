@@ -20,13 +20,13 @@ use super::{model, shard_zero_id};
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use crate::loom::sync::Arc;
 use crate::rt::blocking::BlockingPool;
+use crate::rt::blocking::ThreadHooks;
 use crate::rt::driver::{Parker, WorkerParker};
 use crate::rt::scheduler::multi_thread::handle::{Handle, Remote};
 use crate::rt::scheduler::multi_thread::idle::Idle;
 use crate::rt::scheduler::multi_thread::queue::{self, Local};
 use crate::rt::scheduler::Config;
 use crate::rt::task::Notified;
-use crate::runtime::builder::ThreadHooks;
 use loom::thread;
 use std::time::Duration;
 

@@ -11,7 +11,8 @@ mod loom_queue;
 
 use crate::rt::task::{Id, Notified, Schedule, Task};
 
-pub(super) use crate::loom::model::{model, shard_zero_id};
+pub(super) use crate::loom::model::model;
+pub(super) use crate::rt::task::shard_zero_id;
 
 /// A scheduler for tasks that are only moved between queues, never run.
 pub(super) struct NoopSched;
