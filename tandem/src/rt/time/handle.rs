@@ -508,10 +508,10 @@ pub(crate) fn current() -> Handle {
     TimeRef::current().get().clone()
 }
 
-/// How a timer reaches its time driver: through its runtime's handle, as Tokio's timers do (one
-/// `Arc` clone per `Sleep`), or directly, in unit tests without a runtime.
+/// How a timer reaches its time driver: the current runtime's, taken when the `Sleep` is made
+/// (one `Arc` clone per `Sleep`), or one a unit test made without a runtime.
 pub(crate) enum TimeRef {
-    Runtime(crate::rt::scheduler::Handle),
+    Runtime(Handle),
     #[cfg(test)]
     Direct(Handle),
 }
@@ -525,20 +525,18 @@ impl TimeRef {
     #[track_caller]
     pub(crate) fn current() -> TimeRef {
         let rt = crate::rt::context::current();
-        if rt.time_handle().is_none() {
+        let Some(time) = rt.time_handle() else {
             panic!(
                 "A Tandem runtime was found, but the time driver is not enabled. Call \
                  `enable_time` on the runtime builder to enable timers."
             );
-        }
-        TimeRef::Runtime(rt)
+        };
+        TimeRef::Runtime(time.clone())
     }
 
     pub(crate) fn get(&self) -> &Handle {
         match self {
-            TimeRef::Runtime(rt) => rt
-                .time_handle()
-                .expect("timers are only made on runtimes with a time driver"),
+            TimeRef::Runtime(handle) => handle,
             #[cfg(test)]
             TimeRef::Direct(handle) => handle,
         }
