@@ -1,6 +1,15 @@
 //! The blocking pool: threads for work that blocks (`spawn_blocking`), and the threads the
 //! multi-thread workers run on.
 //!
+//! Files, lowest layer first:
+//!
+//! | file | responsibility |
+//! |---|---|
+//! | `hooks.rs` | what the pool's threads are made with: name function, stack size, start/stop callbacks |
+//! | `task.rs` | the future that runs a blocking closure once |
+//! | `schedule.rs` | its scheduler (never woken), and the paused clock's inhibition until release |
+//! | `pool.rs` | `BlockingPool`, `Spawner`: threads on demand, the queue, shutdown |
+//!
 //! Threads are created on demand, up to `thread_cap` (`max_blocking_threads` plus the workers),
 //! and exit after `keep_alive` without work. A blocking task is a regular task (one allocation,
 //! same `JoinHandle`) whose future runs the closure once; it is never woken, so its scheduler's

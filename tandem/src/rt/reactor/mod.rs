@@ -1,6 +1,16 @@
 //! The I/O reactor: one mio `Poll` (epoll) per runtime, and the readiness of every registered
 //! resource.
 //!
+//! Files, lowest layer first:
+//!
+//! | file | responsibility |
+//! |---|---|
+//! | `interest.rs`, `ready.rs` | `Interest` and `Ready` (re-exported by `tandem::io`) |
+//! | `scheduled_io.rs` | a resource's readiness word and its waiters |
+//! | `mod.rs` | `Driver` (the mio `Poll`, the capped `epoll_wait`), `Handle` (registry, registration set) |
+//! | `registration.rs` | a registered source's readiness loops |
+//! | `poll_evented.rs` | a registered mio source with `AsyncRead`/`AsyncWrite` plumbing |
+//!
 //! # Tokens
 //! A resource's mio token is the address of its `ScheduledIo`, which lives in an `Arc` owned by
 //! the registration set. Deregistering removes the fd from epoll first and only then queues the

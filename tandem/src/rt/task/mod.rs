@@ -1,6 +1,20 @@
 //! The raw task: its memory, state word, harness, waker and handles (`JoinHandle`,
 //! `AbortHandle`); the public `tandem::task` re-exports the handles.
 //!
+//! Files, lowest layer first:
+//!
+//! | file | responsibility |
+//! |---|---|
+//! | `state.rs` | the state word: bit layout, reference count, named transitions |
+//! | `id.rs` | `Id`, the process-wide counter, `id`/`try_id` |
+//! | `error.rs` | `JoinError` |
+//! | `core.rs` | the allocation: `Header`, the scheduler, the future or its output |
+//! | `raw.rs` | `RawTask`: the vtable-typed pointer every handle holds |
+//! | `harness.rs` | poll, complete, cancel, drop: what the vtable runs |
+//! | `waker.rs` | the waker that is the task pointer |
+//! | `join.rs`, `abort.rs` | `JoinHandle`, `AbortHandle` |
+//! | `list.rs` | `OwnedTasks`: the sharded owned-tasks list that shutdown cancels |
+//!
 //! # Memory
 //! A task is one heap allocation (`core::Cell`): the `Header` (state word, vtable, intrusive
 //! queue and list links, id, join waker) followed by the scheduler handle and the future, which is

@@ -1,6 +1,21 @@
 //! io_uring: per-worker rings, the operation lifecycle, owned buffers, the probe, and one file per
 //! opcode under `ops/`.
 //!
+//! Files, lowest layer first:
+//!
+//! | file | responsibility |
+//! |---|---|
+//! | `mode.rs` | `UringMode` (re-exported by `tandem::runtime`) and `TANDEM_IO_URING` |
+//! | `probe.rs` | can this process set up rings, and which opcodes the kernel has (once) |
+//! | `metrics.rs` | `UringStats`, `RingStats`, `FallbackCause` |
+//! | `buf.rs` | `IoBuf`/`IoBufMut`: owned buffers |
+//! | `state.rs` | an operation's lifecycle word |
+//! | `op.rs` | an operation's cell and future |
+//! | `ring.rs` | submission, reaping, epoll arming, cancel routing |
+//! | `reaper.rs` | the thread that reaps rings a shut-down runtime left operations on |
+//! | `handle.rs` | a runtime's rings and the per-opcode route |
+//! | `ops/` | one opcode per file |
+//!
 //! # Responsibilities
 //! - `probe.rs`: can this process set up rings, and which opcodes does the kernel have (once).
 //! - `handle.rs`: a runtime's rings (one per worker, one shared by other threads) and the
