@@ -1,5 +1,13 @@
 //! Asynchronous I/O traits and helpers.
 //!
+//! Files, lowest layer first:
+//!
+//! | file | responsibility |
+//! |---|---|
+//! | `util.rs` | `empty`, `repeat`, `sink`: always ready, so they spend Tandem's cooperative budget |
+//! | `unix/` | `AsyncFd` and its readiness guards |
+//! | `mod.rs` | the re-exports of Tokio's I/O traits and helpers; `Interest` and `Ready` (from the reactor) |
+//!
 //! These are Tokio's runtime-independent I/O traits and utilities, re-exported unchanged, so
 //! every crate built on them (hyper's adapters, tokio-util, rustls wrappers) works with Tandem's
 //! types as it does with Tokio's; except `empty`, `repeat` and `sink`, which are always ready

@@ -1,5 +1,14 @@
 //! The runtime: its builder, the owning `Runtime`, and the cloneable `Handle`.
 //!
+//! Files, lowest layer first:
+//!
+//! | file | responsibility |
+//! |---|---|
+//! | `metrics.rs` | `RuntimeMetrics`: worker count, alive tasks, injection queue depth, io_uring counts |
+//! | `handle.rs` | `Handle`: the cloneable reference to a runtime (`current`, `spawn`, `block_on`, `enter`) |
+//! | `runtime.rs` | `Runtime`: owns the scheduler and the blocking pool; shutdown on drop |
+//! | `builder.rs` | `Builder`: flavour, workers, drivers, io_uring mode, thread hooks; builds the engine |
+//!
 //! A `Runtime` owns a scheduler (current-thread or multi-thread) and a blocking pool. Dropping it
 //! shuts the scheduler down (every task's future is dropped, on a worker or the dropping
 //! thread), then the blocking pool (waiting for running blocking tasks, as Tokio documents).

@@ -1,5 +1,12 @@
 //! Asynchronous signal handling: `ctrl_c()` and `unix::signal(kind)`.
 //!
+//! Files, lowest layer first (the handlers and the self-pipe are the engine's, `rt/signal.rs`):
+//!
+//! | file | responsibility |
+//! |---|---|
+//! | `unix.rs` | `unix::signal`, `SignalKind`, `Signal` |
+//! | `mod.rs` | `ctrl_c` |
+//!
 //! # How a signal reaches a task
 //! 1. The first `signal(kind)` for a signal number installs a handler (through
 //!    `signal-hook-registry`, which chains with other handlers). The handler only does what is

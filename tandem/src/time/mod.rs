@@ -18,16 +18,17 @@
 //!
 //! # Design
 //!
-//! Files, lowest layer first:
+//! Files, lowest layer first. The engine is in `rt/time/` (crate-private); this folder is the
+//! public surface over it.
 //!
 //! | file | responsibility |
 //! |---|---|
-//! | `wheel.rs` | the hierarchical timing wheel: a pure data structure of deadlines in ticks (6 levels of 64 slots, 1 ms ticks, an overflow list past 2^36 ms); entries in an arena, each slot a vector of arena indices (removal O(1) by swapping the last index in; expiring a slot overlaps its cache misses), and no `unsafe` |
-//! | `state.rs` | the state word a registration shares between its `Sleep` and the wheel |
-//! | `clock.rs` | the clock (OS time, or paused/advanced for tests) and `pause`/`resume`/`advance` |
-//! | `entry.rs` | `TimerEntry`, a `Sleep`'s timer: lazy registration (a clone of the task's waker in the wheel), reset, cancel |
-//! | `handle.rs` | the per-runtime state (clock, wheel shards) and what the driver calls: `next_deadline`, `process`, `is_paused`, `advance_to_next_deadline`, `shutdown`; `TimeRef`, how a `Sleep` reaches it (through its runtime's handle, one `Arc` clone per `Sleep`) |
-//! | `instant.rs`, `sleep.rs`, `timeout.rs`, `interval.rs`, `error.rs` | the public API |
+//! | `rt/time/wheel.rs` | the hierarchical timing wheel: a pure data structure of deadlines in ticks (6 levels of 64 slots, 1 ms ticks, an overflow list past 2^36 ms); entries in an arena, each slot a vector of arena indices (removal O(1) by swapping the last index in; expiring a slot overlaps its cache misses), and no `unsafe` |
+//! | `rt/time/clock.rs` | a runtime's clock (OS time, or paused/advanced for tests) |
+//! | `rt/time/entry.rs` | `TimerEntry`, a `Sleep`'s timer: lazy registration (a clone of the task's waker in the wheel), reset, cancel |
+//! | `rt/time/handle.rs` | the per-runtime state (clock, wheel shards) and what the driver calls: `next_deadline`, `process`, `is_paused`, `advance_to_next_deadline`, `shutdown`; `TimeRef`, how a `Sleep` reaches it (one `Arc` clone of the time driver's handle per `Sleep`) |
+//! | `clock.rs` | `pause`, `resume`, `advance` |
+//! | `instant.rs`, `sleep.rs`, `timeout.rs`, `interval.rs`, `error.rs` | the rest of the public API |
 //!
 //! The wheel is sharded: a timer goes into the shard of the thread that first polls it (threads
 //! are spread round-robin over up to one shard per CPU), so workers registering timers do not
