@@ -2,7 +2,7 @@
 
 use super::runtime::{Runtime, Scheduler};
 use super::{Handle, UringMode};
-use crate::rt::blocking::{BlockingPool, Callback, ThreadHooks, ThreadNameFn};
+use crate::rt::blocking::{self, BlockingPool, Callback, ThreadHooks, ThreadNameFn};
 use crate::rt::scheduler::{self, current_thread, multi_thread};
 use std::fmt;
 use std::io;
@@ -321,6 +321,20 @@ impl Builder {
             Handle { inner: handle },
             blocking_pool,
         ))
+    }
+}
+
+/// The blocking pool's view of the runtime it serves: its threads enter the runtime (as the
+/// current one, not driving it) and its tasks hold back the runtime's paused clock.
+impl blocking::RuntimeHandle for scheduler::Handle {
+    type Entered = crate::rt::context::SetCurrentGuard;
+
+    fn enter(&self) -> Self::Entered {
+        crate::rt::context::set_current(self)
+    }
+
+    fn time_handle(&self) -> Option<&crate::rt::driver::TimeHandle> {
+        scheduler::Handle::time_handle(self)
     }
 }
 

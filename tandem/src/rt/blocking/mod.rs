@@ -6,6 +6,7 @@
 //! | file | responsibility |
 //! |---|---|
 //! | `hooks.rs` | what the pool's threads are made with: name function, stack size, start/stop callbacks |
+//! | `runtime.rs` | `RuntimeHandle`: what the pool needs of its runtime (enter it on a pool thread, its time driver) |
 //! | `task.rs` | the future that runs a blocking closure once |
 //! | `schedule.rs` | its scheduler (never woken), and the paused clock's inhibition until release |
 //! | `pool.rs` | `BlockingPool`, `Spawner`: threads on demand, the queue, shutdown |
@@ -25,8 +26,10 @@
 
 mod hooks;
 mod pool;
+mod runtime;
 mod schedule;
 mod task;
 
 pub(crate) use hooks::{Callback, ThreadHooks, ThreadNameFn};
 pub(crate) use pool::{BlockingPool, Spawner};
+pub(crate) use runtime::RuntimeHandle;

@@ -2,9 +2,8 @@
 
 use super::schedule::BlockingSchedule;
 use super::task::BlockingTask;
-use super::ThreadHooks;
+use super::{RuntimeHandle, ThreadHooks};
 use crate::loom::sync::{Arc, Condvar, Mutex};
-use crate::rt::scheduler;
 use crate::rt::task::{Id, JoinHandle, UnownedTask};
 use std::collections::{HashMap, VecDeque};
 use std::fmt;
@@ -127,7 +126,7 @@ impl Drop for BlockingPool {
 
 impl Spawner {
     /// Runs `func` on the pool. `rt` is entered on the pool thread so the closure can spawn.
-    pub(crate) fn spawn_blocking<F, R>(&self, rt: &scheduler::Handle, func: F) -> JoinHandle<R>
+    pub(crate) fn spawn_blocking<F, R>(&self, rt: &impl RuntimeHandle, func: F) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
@@ -136,7 +135,7 @@ impl Spawner {
     }
 
     /// As `spawn_blocking`, but the closure runs even if the pool shuts down first.
-    pub(crate) fn spawn_mandatory<F, R>(&self, rt: &scheduler::Handle, func: F) -> JoinHandle<R>
+    pub(crate) fn spawn_mandatory<F, R>(&self, rt: &impl RuntimeHandle, func: F) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
@@ -144,7 +143,7 @@ impl Spawner {
         self.spawn_task(rt, func, true)
     }
 
-    fn spawn_task<F, R>(&self, rt: &scheduler::Handle, func: F, mandatory: bool) -> JoinHandle<R>
+    fn spawn_task<F, R>(&self, rt: &impl RuntimeHandle, func: F, mandatory: bool) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
@@ -163,7 +162,7 @@ impl Spawner {
         join
     }
 
-    fn push(&self, rt: &scheduler::Handle, task: QueuedTask) -> Result<(), QueuedTask> {
+    fn push(&self, rt: &impl RuntimeHandle, task: QueuedTask) -> Result<(), QueuedTask> {
         let inner = &self.inner;
         let mut shared = inner.shared.lock();
         if shared.shutdown && !task.mandatory {
@@ -201,7 +200,7 @@ impl Spawner {
 
     fn spawn_thread(
         &self,
-        rt: scheduler::Handle,
+        rt: impl RuntimeHandle,
         id: usize,
     ) -> std::io::Result<std::thread::JoinHandle<()>> {
         let hooks = &self.inner.hooks;
@@ -211,7 +210,7 @@ impl Spawner {
         }
         let inner = self.inner.clone();
         builder.spawn(move || {
-            let _enter = crate::rt::context::set_current(&rt);
+            let _enter = rt.enter();
             drop(rt);
             inner.run(id);
         })
