@@ -97,7 +97,7 @@ impl Handle {
         match &self.inner {
             scheduler::Handle::MultiThread(_) => {
                 let _enter = context::enter_runtime(&self.inner, true);
-                crate::rt::driver::block_on_thread(future)
+                super::block_on::block_on_thread(future)
             }
             scheduler::Handle::CurrentThread(handle) => {
                 // Without the `CurrentThread` (owned by the `Runtime`) this thread cannot run
@@ -105,7 +105,7 @@ impl Handle {
                 // them. Its file operations go to the shared ring, which no driver reaps while
                 // nobody is in `Runtime::block_on`: it reaps them itself.
                 let _enter = context::enter_runtime(&self.inner, false);
-                crate::rt::driver::block_on_thread_reaping(future, Some(&handle.driver.uring))
+                super::block_on::block_on_thread_reaping(future, Some(&handle.driver.uring))
             }
         }
     }

@@ -5,6 +5,7 @@
 //! | file | responsibility |
 //! |---|---|
 //! | `metrics.rs` | `RuntimeMetrics`: worker count, alive tasks, injection queue depth, io_uring counts |
+//! | `block_on.rs` | a thread polls a future and sleeps between wake-ups (`block_on` outside a current-thread runtime's own) |
 //! | `handle.rs` | `Handle`: the cloneable reference to a runtime (`current`, `spawn`, `block_on`, `enter`) |
 //! | `runtime.rs` | `Runtime`: owns the scheduler and the blocking pool; shutdown on drop |
 //! | `builder.rs` | `Builder`: flavour, workers, drivers, io_uring mode, thread hooks; builds the engine |
@@ -23,6 +24,7 @@
 //! assert_eq!(answer, 42);
 //! ```
 
+mod block_on;
 pub(crate) mod builder;
 mod handle;
 mod metrics;

@@ -72,7 +72,8 @@ impl Runtime {
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         match &self.scheduler {
             Scheduler::CurrentThread(ct) => ct.block_on(&self.handle.inner, future),
-            Scheduler::MultiThread(mt) => mt.block_on(&self.handle.inner, future),
+            // The workers run the tasks: this thread only polls `future` (as `Handle::block_on`).
+            Scheduler::MultiThread(_) => self.handle.block_on(future),
         }
     }
 

@@ -11,7 +11,7 @@
 //! | `park_state.rs` | the sleep-and-wake protocol both parkers share: the state word (EMPTY, PARKED_CONDVAR, PARKED_DRIVER, NOTIFIED), the condvar sleep, what an unpark must wake |
 //! | `park.rs` | `Parker`: a thread's sleep on a condition variable (`block_on`, and the driver without I/O) |
 //! | `worker_park.rs` | `WorkerParker`: a worker's sleep, in the shared driver if it can take it, else on its condition variable |
-//! | `mod.rs` | `Driver` (one turn: timeout from the next timer, sleep, dispatch, fire timers), its `Handle`, `block_on_thread` |
+//! | `mod.rs` | `Driver` (one turn: timeout from the next timer, sleep, dispatch, fire timers), its `Handle` |
 //!
 //! A park:
 //! 1. Work out the timeout: the caller's limit, shortened to the next timer deadline. With a
@@ -34,10 +34,7 @@ pub(crate) use park::{Parker, Unparker};
 pub(crate) use worker_park::{SharedDriver, WorkerParker, WorkerUnparker};
 
 use crate::rt::reactor;
-use std::future::Future;
 use std::io;
-use std::pin::pin;
-use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 /// The runtime's driver: owned by whichever thread parks on it.
@@ -227,46 +224,4 @@ impl Handle {
     pub(crate) fn unpark(&self) {
         self.unpark.unpark();
     }
-}
-
-thread_local! {
-    /// One parker per thread for `block_on`, so blocking on a future allocates nothing.
-    static BLOCK_ON_PARKER: (Parker, Waker) = {
-        let parker = Parker::new();
-        let waker = parker.waker();
-        (parker, waker)
-    };
-}
-
-/// Polls `future` on this thread, sleeping between wake-ups, until it completes.
-pub(crate) fn block_on_thread<F: Future>(future: F) -> F::Output {
-    block_on_thread_reaping(future, None)
-}
-
-/// How long a thread that reaps the shared ring for itself waits on it before it checks its own
-/// wake-ups again: a bound on how late a wake-up that is not a completion is seen.
-const SHARED_RING_WAIT: Duration = Duration::from_millis(1);
-
-/// As `block_on_thread`, for a thread whose operations on the runtime's shared io_uring ring
-/// nobody else may reap: a `Handle::block_on` on a current-thread runtime, whose driver only
-/// turns inside `Runtime::block_on`. While operations are in flight there, it waits on the
-/// ring (with a bound, to see its other wake-ups) and reaps it itself, as Tokio's blocking
-/// pool would have completed the same call.
-pub(crate) fn block_on_thread_reaping<F: Future>(
-    future: F,
-    uring: Option<&crate::rt::uring::Handle>,
-) -> F::Output {
-    let mut future = pin!(future);
-    BLOCK_ON_PARKER.with(|(parker, waker)| {
-        let mut cx = Context::from_waker(waker);
-        loop {
-            if let Poll::Ready(output) = crate::rt::coop::budget(|| future.as_mut().poll(&mut cx)) {
-                return output;
-            }
-            let reaped = uring.is_some_and(|uring| uring.wait_shared(SHARED_RING_WAIT));
-            if !reaped {
-                parker.park_shared();
-            }
-        }
-    })
 }

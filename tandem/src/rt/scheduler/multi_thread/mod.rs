@@ -19,11 +19,9 @@ pub(crate) use worker::Context;
 
 use crate::loom::sync::Arc;
 use crate::rt::blocking;
-use crate::rt::context;
 use crate::rt::scheduler::{self, Config};
 use crate::util::atomic_cell::AtomicCell;
 use crate::util::rand::FastRand;
-use std::future::Future;
 use worker::{Core, Worker};
 
 /// Runs `f`, a closure that blocks, on the current worker thread after moving the worker's
@@ -111,12 +109,6 @@ impl MultiThread {
             );
         }
         (MultiThread, handle)
-    }
-
-    /// Drives `future` to completion on the calling thread while the workers run the tasks.
-    pub(crate) fn block_on<F: Future>(&self, handle: &scheduler::Handle, future: F) -> F::Output {
-        let _enter = context::enter_runtime(handle, true);
-        crate::rt::driver::block_on_thread(future)
     }
 
     /// Starts shutdown; the blocking pool's shutdown then waits for the workers to finish it.
