@@ -51,11 +51,14 @@ LAYERS = [
 ]
 ENGINE = "rt"
 
-# The one place a lower layer may reach up: the thread-local hub (`rt/context.rs`) holds the
-# current runtime's handle, a `scheduler::Handle`, and the scheduler's per-thread context, so
-# that code below the scheduler can find its runtime. Its import still counts as one that runs
-# up; the circles leave it out (every engine unit reaches the hub, so with it the whole engine
-# would be one circle, and no other circle would show).
+# The one place a lower layer may reach up: the thread-local hub. `rt/context.rs` is the leaf
+# thread-local state (entered flags, task id, budget); the current runtime's handle (a
+# `scheduler::Handle`) and the scheduler's per-thread context live in the scheduler's slot,
+# `rt/scheduler/context.rs`. The hub is `rt/context.rs`'s re-export of the slot's lookups
+# (`current`, `try_current`, `with_current`), so that the reactor, the time driver and io_uring
+# operations can find their runtime without naming the scheduler. Its import still counts as
+# one that runs up; the circles leave it out (every engine unit reaches `rt/context.rs`, so with
+# it the whole engine would be one circle, and no other circle would show).
 HUB = ("rt.context", "rt.scheduler")
 RANK = {name: rank for rank, name in enumerate(LAYERS)}
 

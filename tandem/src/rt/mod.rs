@@ -5,7 +5,7 @@
 //!
 //! | module | responsibility |
 //! |---|---|
-//! | `context.rs` | the thread-local runtime context: the current runtime's handle, the entered flags, the scheduler's per-thread context, the running task's id and budget |
+//! | `context.rs` | the thread-local leaf state: the entered flags, the running task's id and budget; the hub (the one place that reaches up: it re-exports the scheduler slot's lookups of the current runtime) |
 //! | `coop.rs` | the cooperative budget: a task yields after 128 units of work |
 //! | `task/` | the raw task: state word, memory layout, harness, waker, `JoinHandle`, `AbortHandle`, the owned-tasks list |
 //! | `reactor/` | mio: the I/O driver, per-resource readiness, the `Registration` sockets hold; `Interest`, `Ready` |
@@ -14,7 +14,7 @@
 //! | `signal.rs` | the process-wide signal registry: handlers, the self-pipe, per-signal generations |
 //! | `driver/` | what a thread parks on: reactor + rings + timers + signals, and the parkers |
 //! | `blocking/` | the blocking pool |
-//! | `scheduler/` | `current_thread`, `multi_thread/` (worker, queue, idle, handle), the injection queue, deferred wake-ups |
+//! | `scheduler/` | `current_thread`, `multi_thread/` (worker, queue, idle, handle), the injection queue, deferred wake-ups, the thread-local slot (the current runtime's handle, the scheduler context) |
 
 pub(crate) mod blocking;
 pub(crate) mod context;

@@ -327,10 +327,10 @@ impl Builder {
 /// The blocking pool's view of the runtime it serves: its threads enter the runtime (as the
 /// current one, not driving it) and its tasks hold back the runtime's paused clock.
 impl blocking::RuntimeHandle for scheduler::Handle {
-    type Entered = crate::rt::context::SetCurrentGuard;
+    type Entered = scheduler::context::SetCurrentGuard;
 
     fn enter(&self) -> Self::Entered {
-        crate::rt::context::set_current(self)
+        scheduler::context::set_current(self)
     }
 
     fn time_handle(&self) -> Option<&crate::rt::driver::TimeHandle> {

@@ -1,8 +1,7 @@
 //! `Handle`: a cloneable reference to a runtime, usable from any thread.
 
 use super::runtime::RuntimeFlavor;
-use crate::rt::context::{self, TryCurrentErrorKind};
-use crate::rt::scheduler;
+use crate::rt::scheduler::{self, context, context::TryCurrentErrorKind};
 use crate::rt::task::{Id, JoinHandle};
 use std::fmt;
 use std::future::Future;

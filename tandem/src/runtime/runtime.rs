@@ -151,7 +151,7 @@ impl Runtime {
                     unreachable!("flavours match")
                 };
                 // Task destructors may use the runtime (spawn, handles): enter it.
-                let _enter = crate::rt::context::set_current(&self.handle.inner);
+                let _enter = scheduler::context::set_current(&self.handle.inner);
                 ct.shutdown(handle);
             }
             Scheduler::MultiThread(mt) => {

@@ -12,13 +12,14 @@
 
 use crate::loom::sync::{Arc, Mutex};
 use crate::rt::blocking;
+use crate::rt::coop;
 use crate::rt::driver::{self, Driver, DriverUnpark};
 use crate::rt::scheduler;
+use crate::rt::scheduler::context;
 use crate::rt::scheduler::inject::Inject;
 use crate::rt::scheduler::{Config, Defer};
 use crate::rt::task::list::OwnedTasks;
 use crate::rt::task::{Id, JoinHandle, Notified, Schedule, Task};
-use crate::rt::{context, coop};
 use crate::util::atomic_cell::AtomicCell;
 use std::cell::RefCell;
 use std::collections::VecDeque;

@@ -6,6 +6,7 @@
 //!
 //! | file | responsibility |
 //! |---|---|
+//! | `context.rs` | the thread-local slot: the runtime this thread is in, the scheduler context running here |
 //! | `config.rs` | the loop's tick intervals, from the builder, the same for both flavours |
 //! | `inject.rs` | the injection queue: tasks scheduled from outside a worker (intrusive FIFO behind a mutex) |
 //! | `defer.rs` | the wakers of tasks that yielded, woken once the thread has nothing else to run and at every driver check |
@@ -13,6 +14,7 @@
 //! | `multi_thread/` | the work-stealing workers: local queues, idle registry, the worker loop |
 
 mod config;
+pub(crate) mod context;
 pub(crate) mod current_thread;
 mod defer;
 pub(crate) mod inject;
@@ -95,7 +97,7 @@ impl Handle {
 pub(crate) fn with_local_ring<R>(
     f: impl FnOnce(&mut crate::rt::uring::LocalRing, bool) -> R,
 ) -> Option<R> {
-    crate::rt::context::with_scheduler(|cx| match cx {
+    context::with_scheduler(|cx| match cx {
         Some(Context::MultiThread(cx)) => cx.with_local_ring(f),
         Some(Context::CurrentThread(cx)) => cx.with_local_ring(f),
         None => None,
@@ -105,7 +107,7 @@ pub(crate) fn with_local_ring<R>(
 /// Defers waking `waker` until the scheduler running on this thread runs out of other work, or
 /// wakes it at once if no scheduler runs here (see `defer.rs`).
 pub(crate) fn defer_or_wake(waker: &std::task::Waker) {
-    crate::rt::context::with_scheduler(|cx| match cx {
+    context::with_scheduler(|cx| match cx {
         Some(Context::MultiThread(cx)) if cx.has_core() => cx.defer.defer(waker),
         Some(Context::CurrentThread(cx)) => cx.defer.defer(waker),
         _ => waker.wake_by_ref(),

@@ -97,7 +97,7 @@ impl Handle {
     /// Schedules `task`: into the current worker's LIFO slot or queue if this thread is one of
     /// our workers holding its core, else into the injection queue.
     pub(super) fn schedule_task(&self, task: Notified<Arc<Handle>>, is_yield: bool) {
-        let task = crate::rt::context::with_scheduler(|cx| {
+        let task = crate::rt::scheduler::context::with_scheduler(|cx| {
             if let Some(SchedulerContext::MultiThread(cx)) = cx {
                 if std::ptr::eq(self, &*cx.worker.handle) {
                     if let Some(core) = cx.core.borrow_mut().as_mut() {

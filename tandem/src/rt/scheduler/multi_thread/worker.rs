@@ -255,13 +255,13 @@ pub(crate) fn run(worker: Arc<Worker>) {
         return;
     };
     let handle = scheduler::Handle::MultiThread(worker.handle.clone());
-    let _enter = context::enter_runtime(&handle, true);
+    let _enter = scheduler::context::enter_runtime(&handle, true);
     let cx = scheduler::Context::MultiThread(Context {
         worker,
         core: RefCell::new(None),
         defer: Defer::default(),
     });
-    context::set_scheduler(&cx, || {
+    scheduler::context::set_scheduler(&cx, || {
         let scheduler::Context::MultiThread(cx) = &cx else {
             unreachable!("just built as MultiThread")
         };
@@ -461,7 +461,7 @@ where
     struct Reset;
     impl Drop for Reset {
         fn drop(&mut self) {
-            context::with_scheduler(|cx| {
+            scheduler::context::with_scheduler(|cx| {
                 if let Some(scheduler::Context::MultiThread(cx)) = cx {
                     if let Some(core) = cx.worker.core.take() {
                         *cx.core.borrow_mut() = Some(core);
@@ -472,7 +472,7 @@ where
     }
 
     let mut handed_off = false;
-    context::with_scheduler(|cx| match cx {
+    scheduler::context::with_scheduler(|cx| match cx {
         Some(scheduler::Context::MultiThread(cx)) => {
             let Some(mut core) = cx.core.borrow_mut().take() else {
                 // Already handed off (nested `block_in_place`): blocking is fine.
