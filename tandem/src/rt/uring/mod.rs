@@ -28,8 +28,8 @@
 //! - `host.rs`: the worker's ring, reached from an operation on its thread: a thread-local
 //!   slot that `uring` defines and the scheduler's per-thread context fills while it drives a
 //!   core (`RingHost`, `set_host`), so `uring` never names the scheduler.
-//! - `cell.rs` + `state.rs` + `op.rs`: an operation owns what the kernel touches from push to CQE, whatever
-//!   happens to its future; `docs/URING-OPS.md` walks through the protocol.
+//! - `cell.rs` + `state.rs` + `op.rs`: an operation owns what the kernel touches from push to CQE,
+//!   whatever happens to its future; `docs/URING-OPS.md` walks through the protocol.
 //! - `ops/`: one opcode per file, each with what its completion creates and how to release it.
 //!
 //! # Shutdown
