@@ -9,8 +9,11 @@
 //!
 //! Each primitive asks the runtime's io_uring handle for a route (`uring::Handle::route`, per
 //! opcode): io_uring when the runtime has rings and the kernel has the opcode, else the blocking
-//! pool, with the cause counted in the runtime's metrics. The `*_blocking` functions below are
-//! the blocking-pool halves; `uring/ops/` holds the io_uring halves. Before the route, a read,
+//! pool, with the cause counted in the runtime's metrics. Each opcode's file in `uring/ops/`
+//! holds both halves: the io_uring operation, and `blocking`, the system call made on the
+//! calling thread, which this file runs on the pool. The calls with a buffer or a composite
+//! result keep their blocking halves here for now (`open_blocking`, `read_into_blocking`,
+//! `write_from_blocking`, `size_and_type_blocking`). Before the route, a read,
 //! an open and the size query may be served on the polling thread itself, when they need no
 //! waiting (`backend/inline.rs`); a FIFO's open is made to wait for its peer in `backend/fifo.rs`.
 //!
@@ -27,7 +30,6 @@
 
 use std::io;
 use std::os::fd::{AsRawFd, RawFd};
-use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -239,7 +241,7 @@ pub(crate) async fn write_from<B: IoBuf>(
 pub(crate) async fn fsync(file: Arc<std::fs::File>, data_only: bool) -> io::Result<()> {
     match route(ops::fsync::CODE) {
         Route::Uring(rings) => ops::fsync::fsync(rings, file, data_only).await,
-        Route::Blocking => fsync_blocking(file, data_only).await,
+        Route::Blocking => blocking(move || ops::fsync::blocking(&file, data_only)).await,
     }
 }
 
@@ -271,7 +273,7 @@ pub(crate) async fn set_len(file: Arc<std::fs::File>, len: u64) -> io::Result<()
     off_t(len)?;
     match route(ops::ftruncate::CODE) {
         Route::Uring(rings) => ops::ftruncate::set_len(rings, file, len).await,
-        Route::Blocking => set_len_blocking(file, len).await,
+        Route::Blocking => blocking(move || ops::ftruncate::blocking(&file, len)).await,
     }
 }
 
@@ -279,7 +281,7 @@ pub(crate) async fn set_len(file: Arc<std::fs::File>, len: u64) -> io::Result<()
 pub(crate) async fn rename(from: PathBuf, to: PathBuf) -> io::Result<()> {
     match route(ops::rename::CODE) {
         Route::Uring(rings) => ops::rename::rename(rings, &from, &to).await,
-        Route::Blocking => rename_blocking(from, to).await,
+        Route::Blocking => blocking(move || ops::rename::blocking(&from, &to)).await,
     }
 }
 
@@ -287,7 +289,7 @@ pub(crate) async fn rename(from: PathBuf, to: PathBuf) -> io::Result<()> {
 pub(crate) async fn remove_file(path: PathBuf) -> io::Result<()> {
     match route(ops::unlink::CODE) {
         Route::Uring(rings) => ops::unlink::unlink(rings, &path, false).await,
-        Route::Blocking => remove_file_blocking(path).await,
+        Route::Blocking => blocking(move || ops::unlink::blocking(&path, false)).await,
     }
 }
 
@@ -295,7 +297,7 @@ pub(crate) async fn remove_file(path: PathBuf) -> io::Result<()> {
 pub(crate) async fn remove_dir(path: PathBuf) -> io::Result<()> {
     match route(ops::unlink::CODE) {
         Route::Uring(rings) => ops::unlink::unlink(rings, &path, true).await,
-        Route::Blocking => remove_dir_blocking(path).await,
+        Route::Blocking => blocking(move || ops::unlink::blocking(&path, true)).await,
     }
 }
 
@@ -303,7 +305,7 @@ pub(crate) async fn remove_dir(path: PathBuf) -> io::Result<()> {
 pub(crate) async fn create_dir(path: PathBuf, mode: libc::mode_t) -> io::Result<()> {
     match route(ops::mkdir::CODE) {
         Route::Uring(rings) => ops::mkdir::mkdir(rings, &path, mode).await,
-        Route::Blocking => create_dir_blocking(path, mode).await,
+        Route::Blocking => blocking(move || ops::mkdir::blocking(&path, mode)).await,
     }
 }
 
@@ -311,7 +313,7 @@ pub(crate) async fn create_dir(path: PathBuf, mode: libc::mode_t) -> io::Result<
 pub(crate) async fn hard_link(src: PathBuf, dst: PathBuf) -> io::Result<()> {
     match route(ops::link::CODE) {
         Route::Uring(rings) => ops::link::hard_link(rings, &src, &dst).await,
-        Route::Blocking => hard_link_blocking(src, dst).await,
+        Route::Blocking => blocking(move || ops::link::blocking(&src, &dst)).await,
     }
 }
 
@@ -319,7 +321,7 @@ pub(crate) async fn hard_link(src: PathBuf, dst: PathBuf) -> io::Result<()> {
 pub(crate) async fn symlink(src: PathBuf, dst: PathBuf) -> io::Result<()> {
     match route(ops::symlink::CODE) {
         Route::Uring(rings) => ops::symlink::symlink(rings, &src, &dst).await,
-        Route::Blocking => symlink_blocking(src, dst).await,
+        Route::Blocking => blocking(move || ops::symlink::blocking(&src, &dst)).await,
     }
 }
 
@@ -467,18 +469,6 @@ where
     }
 }
 
-/// `fsync(2)`, or `fdatasync(2)` if `data_only`.
-async fn fsync_blocking(file: Arc<std::fs::File>, data_only: bool) -> io::Result<()> {
-    blocking(move || {
-        if data_only {
-            file.sync_data()
-        } else {
-            file.sync_all()
-        }
-    })
-    .await
-}
-
 /// The file's size in bytes and its type (`statx`/`fstat`).
 async fn size_and_type_blocking(file: Arc<std::fs::File>) -> io::Result<SizeAndType> {
     use std::os::unix::fs::FileTypeExt;
@@ -491,41 +481,6 @@ async fn size_and_type_blocking(file: Arc<std::fs::File>) -> io::Result<SizeAndT
         })
     })
     .await
-}
-
-/// `ftruncate(2)`: truncates or extends the file to `len` bytes.
-async fn set_len_blocking(file: Arc<std::fs::File>, len: u64) -> io::Result<()> {
-    blocking(move || file.set_len(len)).await
-}
-
-/// `rename(2)`.
-async fn rename_blocking(from: PathBuf, to: PathBuf) -> io::Result<()> {
-    blocking(move || std::fs::rename(from, to)).await
-}
-
-/// `unlink(2)`.
-async fn remove_file_blocking(path: PathBuf) -> io::Result<()> {
-    blocking(move || std::fs::remove_file(path)).await
-}
-
-/// `rmdir(2)`.
-async fn remove_dir_blocking(path: PathBuf) -> io::Result<()> {
-    blocking(move || std::fs::remove_dir(path)).await
-}
-
-/// `mkdir(2)` with permission bits `mode` (before the umask).
-async fn create_dir_blocking(path: PathBuf, mode: libc::mode_t) -> io::Result<()> {
-    blocking(move || std::fs::DirBuilder::new().mode(mode).create(path)).await
-}
-
-/// `link(2)`: a new name `dst` for the file `src`.
-async fn hard_link_blocking(src: PathBuf, dst: PathBuf) -> io::Result<()> {
-    blocking(move || std::fs::hard_link(src, dst)).await
-}
-
-/// `symlink(2)`: a symbolic link at `dst` pointing to `src`.
-async fn symlink_blocking(src: PathBuf, dst: PathBuf) -> io::Result<()> {
-    blocking(move || std::os::unix::fs::symlink(src, dst)).await
 }
 
 /// Runs `f` on the blocking pool. A job the pool cancelled (at runtime shutdown) or that

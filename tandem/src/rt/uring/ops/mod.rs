@@ -1,5 +1,8 @@
 //! One io_uring opcode per file: the operation's owned data, its SQE, what its completion
 //! creates (and how a cancelled one releases it), and the async function `fs/backend.rs` calls.
+//! The calls without a buffer (fsync, ftruncate, rename, unlink, mkdir, link, symlink) also carry
+//! their blocking pool's half, `blocking`: the same call made through std on the calling thread,
+//! which `fs/backend.rs` runs on the pool when the route says so.
 //!
 //! Every function here takes the runtime's `Rings` (from `Handle::route`), so the choice between
 //! io_uring and the blocking pool is made once, by the caller, per opcode.
