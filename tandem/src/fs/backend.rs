@@ -11,9 +11,10 @@
 //! opcode): io_uring when the runtime has rings and the kernel has the opcode, else the blocking
 //! pool, with the cause counted in the runtime's metrics. Each opcode's file in `uring/ops/`
 //! holds both halves: the io_uring operation, and `blocking`, the system call made on the
-//! calling thread, which this file runs on the pool. The calls with a buffer or a composite
-//! result keep their blocking halves here for now (`open_blocking`, `read_into_blocking`,
-//! `write_from_blocking`, `size_and_type_blocking`). Before the route, a read,
+//! calling thread, which this file runs on the pool (a buffer through [`with_buf`], so that it
+//! comes back even from a cancelled job). Two have none: the size query's is here
+//! (`size_and_type_blocking`: it answers with this file's `SizeAndType`), and a close's is a
+//! drop. Before the route, a read,
 //! an open and the size query may be served on the polling thread itself, when they need no
 //! waiting (`backend/inline.rs`); a FIFO's open is made to wait for its peer in `backend/fifo.rs`.
 //!
@@ -29,13 +30,12 @@
 //!    ([`IoBufMut::set_init`] never lowers it); a write sends `buf[start..bytes_init]`.
 
 use std::io;
-use std::os::fd::{AsRawFd, RawFd};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::loom::sync::Mutex;
 use crate::rt::uring::buf::{IoBuf, IoBufMut};
-use crate::rt::uring::ops::{self, cstring};
+use crate::rt::uring::ops::{self, off_t};
 use crate::rt::uring::{InlineCall, Route};
 
 mod fifo;
@@ -209,7 +209,12 @@ pub(crate) async fn read_into<B: IoBufMut>(
     };
     match route {
         Route::Uring(rings) => ops::read::read_into(rings, file, buf, buf_start, offset).await,
-        Route::Blocking => read_into_blocking(file, buf, buf_start, offset).await,
+        Route::Blocking => {
+            with_buf(buf, move |buf| {
+                ops::read::blocking(&file, buf, buf_start, offset)
+            })
+            .await
+        }
     }
 }
 
@@ -233,7 +238,12 @@ pub(crate) async fn write_from<B: IoBuf>(
     }
     match route(ops::write::CODE) {
         Route::Uring(rings) => ops::write::write_from(rings, file, buf, buf_start, offset).await,
-        Route::Blocking => write_from_blocking(file, buf, buf_start, offset).await,
+        Route::Blocking => {
+            with_buf(buf, move |buf| {
+                ops::write::blocking(&file, buf, buf_start, offset)
+            })
+            .await
+        }
     }
 }
 
@@ -350,92 +360,7 @@ pub(crate) struct OpenFlags {
 
 /// Opens `path`, as `open(2)` with `options` (std's `OpenOptions::open` makes the same call).
 async fn open_blocking(path: PathBuf, options: OpenFlags) -> io::Result<std::fs::File> {
-    blocking(move || {
-        let path = cstring(&path)?;
-        let fd = retry_eintr(|| {
-            // SAFETY: `path` is a NUL-terminated string that outlives the call; open reads
-            // nothing else from our memory.
-            Ok(unsafe { libc::open(path.as_ptr(), options.flags, options.mode as libc::c_uint) })
-        })?;
-        let fd = fd as RawFd;
-        // SAFETY: `open` just returned this fd, so nothing else owns it; the File takes it.
-        Ok(unsafe { <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(fd) })
-    })
-    .await
-}
-
-/// Reads into `buf[buf_start..bytes_total]`: at `offset` (`pread(2)`), or at the file position
-/// (`read(2)`, which advances it) if `offset` is `None`. Then `set_init(buf_start + n)`.
-///
-/// # Panics
-/// If `buf_start > buf.bytes_total()`.
-async fn read_into_blocking<B: IoBufMut>(
-    file: Arc<std::fs::File>,
-    buf: B,
-    buf_start: usize,
-    offset: Option<u64>,
-) -> (io::Result<usize>, B) {
-    assert!(
-        buf_start <= buf.bytes_total(),
-        "read_into: start past the buffer's end"
-    );
-    with_buf(buf, move |buf| {
-        let len = buf.bytes_total() - buf_start;
-        // SAFETY: `buf_start <= bytes_total` (asserted above), so the result is inside the
-        // buffer's writable memory or one past its end.
-        let ptr = unsafe { buf.stable_mut_ptr().add(buf_start) };
-        let fd = file.as_raw_fd();
-        let res = retry_eintr(|| {
-            Ok(match offset {
-                // SAFETY: `ptr` is valid for writes of `len` bytes (`IoBufMut`'s contract with
-                // `len = bytes_total - buf_start`); `buf` owns that memory and is not touched
-                // during the call.
-                None => unsafe { libc::read(fd, ptr.cast(), len) },
-                // SAFETY: as for `read`.
-                Some(off) => unsafe { libc::pread(fd, ptr.cast(), len, off_t(off)?) },
-            })
-        });
-        if let Ok(n) = res {
-            // SAFETY: the kernel initialised `n <= len` bytes at `buf_start`, and the caller
-            // passes a start inside or at the end of the initialised part.
-            unsafe { buf.set_init(buf_start + n) };
-        }
-        res
-    })
-    .await
-}
-
-/// Writes `buf[buf_start..bytes_init]`: at `offset` (`pwrite(2)`), or at the file position
-/// (`write(2)`; with `O_APPEND`, at the end) if `offset` is `None`.
-///
-/// # Panics
-/// If `buf_start > buf.bytes_init()`.
-async fn write_from_blocking<B: IoBuf>(
-    file: Arc<std::fs::File>,
-    buf: B,
-    buf_start: usize,
-    offset: Option<u64>,
-) -> (io::Result<usize>, B) {
-    assert!(
-        buf_start <= buf.bytes_init(),
-        "write_from: start past the data's end"
-    );
-    with_buf(buf, move |buf| {
-        let len = buf.bytes_init() - buf_start;
-        // SAFETY: `buf_start <= bytes_init` (asserted above).
-        let ptr = unsafe { buf.stable_ptr().add(buf_start) };
-        let fd = file.as_raw_fd();
-        retry_eintr(|| {
-            Ok(match offset {
-                // SAFETY: `ptr` points to `len` initialised bytes owned by `buf`, which is not
-                // touched during the call (`IoBuf`'s contract).
-                None => unsafe { libc::write(fd, ptr.cast(), len) },
-                // SAFETY: as for `write`.
-                Some(off) => unsafe { libc::pwrite(fd, ptr.cast(), len, off_t(off)?) },
-            })
-        })
-    })
-    .await
+    blocking(move || ops::open::blocking(&path, options.flags, options.mode)).await
 }
 
 /// Runs `op` on the blocking pool with the buffer, and hands the buffer back with the result.
@@ -502,30 +427,4 @@ where
 /// The error an operation reports when the task or job running it ended without a result.
 pub(crate) fn background_task_failed() -> io::Error {
     io::Error::other("background task failed")
-}
-
-/// Calls `f` (a system call returning -1 on error) until it fails with something other than
-/// `EINTR`. A `?` inside `f` ends the loop with that error.
-fn retry_eintr<T>(mut f: impl FnMut() -> io::Result<T>) -> io::Result<usize>
-where
-    T: TryInto<usize> + Copy + PartialEq + From<i8>,
-{
-    loop {
-        let ret = f()?;
-        if ret != T::from(-1) {
-            return Ok(ret.try_into().unwrap_or_else(|_| {
-                unreachable!("a system call's result other than -1 is not negative")
-            }));
-        }
-        let err = io::Error::last_os_error();
-        if err.kind() != io::ErrorKind::Interrupted {
-            return Err(err);
-        }
-    }
-}
-
-/// An offset as `off_t`. An offset past `i64::MAX` would be negative, which the kernel rejects
-/// with `EINVAL`; report that without the call.
-fn off_t(offset: u64) -> io::Result<libc::off_t> {
-    libc::off_t::try_from(offset).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))
 }
