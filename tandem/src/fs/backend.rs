@@ -9,8 +9,14 @@
 //!
 //! Each primitive asks the runtime's io_uring handle for a route (`uring::Handle::route`, per
 //! opcode): io_uring when the runtime has rings and the kernel has the opcode, else the blocking
-//! pool, with the cause counted in the runtime's metrics. The `*_blocking` functions below are
-//! the blocking-pool halves; `uring/ops/` holds the io_uring halves.
+//! pool, with the cause counted in the runtime's metrics. Each opcode's file in `uring/ops/`
+//! holds both halves: the io_uring operation, and `blocking`, the system call made on the
+//! calling thread, which this file runs on the pool (a buffer through [`with_buf`], so that it
+//! comes back even from a cancelled job). Two have none: the size query's is here
+//! (`size_and_type_blocking`: it answers with this file's `SizeAndType`), and a close's is a
+//! drop. Before the route, a read,
+//! an open and the size query may be served on the polling thread itself, when they need no
+//! waiting (`backend/inline.rs`); a FIFO's open is made to wait for its peer in `backend/fifo.rs`.
 //!
 //! Contract every implementation keeps (the io_uring one must too):
 //! 1. The fd travels as an `Arc<std::fs::File>` owned by the operation, so an operation in
@@ -23,21 +29,19 @@
 //! 4. A read into `buf[start..bytes_total]` raises the initialised length to `start + n`
 //!    ([`IoBufMut::set_init`] never lowers it); a write sends `buf[start..bytes_init]`.
 
-use std::ffi::CString;
 use std::io;
-use std::os::fd::{AsRawFd, RawFd};
-use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use crate::loom::sync::atomic::Ordering;
 use crate::loom::sync::Mutex;
 use crate::rt::uring::buf::{IoBuf, IoBufMut};
-use crate::rt::uring::ops;
+use crate::rt::uring::ops::{self, off_t};
 use crate::rt::uring::{InlineCall, Route};
 
 mod fifo;
+mod inline;
+
+use inline::{open_nowait, read_nowait, statx_now};
 
 /// Where an operation with `opcode` runs in the current runtime.
 ///
@@ -205,106 +209,13 @@ pub(crate) async fn read_into<B: IoBufMut>(
     };
     match route {
         Route::Uring(rings) => ops::read::read_into(rings, file, buf, buf_start, offset).await,
-        Route::Blocking => read_into_blocking(file, buf, buf_start, offset).await,
-    }
-}
-
-/// The open of [`open`] done here and now if it needs no waiting, as io_uring's own inline
-/// attempt does it: `openat2(2)` with `RESOLVE_CACHED` (the path walk uses only the dentry cache
-/// and fails with `EAGAIN` rather than read a directory from the device) and `O_NONBLOCK` (an
-/// open that would wait for a lease break fails instead; a FIFO's open does not wait for its
-/// peer, see `backend/fifo.rs`), which is then cleared again unless asked for. Never for
-/// `O_CREAT`, `O_TRUNC` or `O_TMPFILE`: creating and truncating may wait on the journal (io_uring
-/// always punts those to its workers). Never for `O_ASYNC` either: `fcntl(F_SETFL)` would either
-/// drop the flag `open(2)` keeps, or, kept, set up signal-driven I/O, which `open(2)` does not.
-/// On any failure the route's open runs and reports errors exactly as it would have; the error
-/// says only where to go (`fifo::needs_reader`).
-fn open_nowait(path: &Path, options: OpenFlags) -> io::Result<std::fs::File> {
-    // std's atomic, not the shim's: a once-per-process fact in a static (loom's atomics cannot
-    // be built in a const context), part of no cross-thread protocol.
-    static OPENAT2_MISSING: std::sync::atomic::AtomicBool =
-        std::sync::atomic::AtomicBool::new(false);
-    let never = libc::O_CREAT | libc::O_TRUNC | libc::O_TMPFILE | libc::O_ASYNC;
-    if options.flags & never != 0 || OPENAT2_MISSING.load(Ordering::Relaxed) {
-        return Err(io::ErrorKind::Unsupported.into());
-    }
-    let path = c_path(path)?;
-    // SAFETY: `open_how` is plain old data; all zeroes is a valid value.
-    let mut how: libc::open_how = unsafe { std::mem::zeroed() };
-    how.flags = (options.flags | libc::O_NONBLOCK) as u64;
-    how.resolve = libc::RESOLVE_CACHED;
-    // SAFETY: a NUL-terminated path and an `open_how` of the size passed, both live for the
-    // whole call; the kernel only reads them.
-    let fd = unsafe {
-        libc::syscall(
-            libc::SYS_openat2,
-            libc::AT_FDCWD,
-            path.as_ptr(),
-            &how as *const libc::open_how,
-            std::mem::size_of::<libc::open_how>(),
-        )
-    };
-    if fd < 0 {
-        let err = io::Error::last_os_error();
-        if err.raw_os_error() == Some(libc::ENOSYS) {
-            // Before Linux 5.6: never again in this process.
-            OPENAT2_MISSING.store(true, Ordering::Relaxed);
-        }
-        return Err(err);
-    }
-    // SAFETY: `openat2` just returned this fd, so nothing else owns it; the File takes it (and
-    // closes it if we give up below).
-    let file = unsafe { <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(fd as RawFd) };
-    if options.flags & libc::O_NONBLOCK == 0 {
-        // F_SETFL sets O_APPEND, O_DIRECT, O_NOATIME, O_ASYNC and O_NONBLOCK together: keep the
-        // first three as opened (O_ASYNC is never asked for here).
-        let keep = options.flags & (libc::O_APPEND | libc::O_DIRECT | libc::O_NOATIME);
-        // SAFETY: a plain fcntl on an fd we own.
-        if unsafe { libc::fcntl(file.as_raw_fd(), libc::F_SETFL, keep) } < 0 {
-            return Err(io::Error::last_os_error());
+        Route::Blocking => {
+            with_buf(buf, move |buf| {
+                ops::read::blocking(&file, buf, buf_start, offset)
+            })
+            .await
         }
     }
-    Ok(file)
-}
-
-/// The read of [`read_into`] done here and now if it needs no waiting: `preadv2(2)` with
-/// `RWF_NOWAIT`, which copies what the page cache holds and returns `EAGAIN` instead of
-/// starting device I/O and sleeping (it does start readahead, so the ring's read that follows
-/// finds the pages on their way). `None` when the read would block, or for any error: the
-/// io_uring or blocking-pool read then runs and reports the error exactly as it would have
-/// (`EOPNOTSUPP` from a file system without non-blocking reads, `ESPIPE`, `EBADF`, ...), so
-/// results never depend on this path.
-///
-/// Why: a cached 4 KiB read costs one system call here, against a submission, a completion, a
-/// wake and a second poll of the task through the ring (or a round trip to a blocking thread).
-/// io_uring itself tries the same non-blocking read inline before it punts a request to its
-/// workers, so this only skips the bookkeeping around a read that was going to complete at once.
-fn read_nowait<B: IoBufMut>(
-    file: &std::fs::File,
-    buf: &mut B,
-    buf_start: usize,
-    offset: Option<u64>,
-) -> Option<usize> {
-    let len = (buf.bytes_total() - buf_start).min(ops::MAX_RW);
-    // -1: at the file position, which the read then advances (as read(2)).
-    let offset = match offset {
-        Some(offset) => off_t(offset).ok()?,
-        None => -1,
-    };
-    let iov = libc::iovec {
-        // SAFETY: `buf_start <= bytes_total` (the caller asserted it), so the pointer is inside
-        // the buffer's writable memory or one past its end.
-        iov_base: unsafe { buf.stable_mut_ptr().add(buf_start) }.cast(),
-        iov_len: len,
-    };
-    // SAFETY: the iovec names `len` writable bytes of `buf` (`IoBufMut`'s contract), which we
-    // borrow mutably for the whole call; the kernel writes nothing after it returns.
-    let n = unsafe { libc::preadv2(file.as_raw_fd(), &iov, 1, offset, libc::RWF_NOWAIT) };
-    let n = usize::try_from(n).ok()?;
-    // SAFETY: the kernel initialised `n <= len` bytes at `buf_start`, and `buf_start` is inside
-    // or at the end of the initialised part (the caller's contract).
-    unsafe { buf.set_init(buf_start + n) };
-    Some(n)
 }
 
 /// Writes `buf[buf_start..bytes_init]`: at `offset` (`pwrite(2)`), or at the file position
@@ -327,7 +238,12 @@ pub(crate) async fn write_from<B: IoBuf>(
     }
     match route(ops::write::CODE) {
         Route::Uring(rings) => ops::write::write_from(rings, file, buf, buf_start, offset).await,
-        Route::Blocking => write_from_blocking(file, buf, buf_start, offset).await,
+        Route::Blocking => {
+            with_buf(buf, move |buf| {
+                ops::write::blocking(&file, buf, buf_start, offset)
+            })
+            .await
+        }
     }
 }
 
@@ -335,7 +251,7 @@ pub(crate) async fn write_from<B: IoBuf>(
 pub(crate) async fn fsync(file: Arc<std::fs::File>, data_only: bool) -> io::Result<()> {
     match route(ops::fsync::CODE) {
         Route::Uring(rings) => ops::fsync::fsync(rings, file, data_only).await,
-        Route::Blocking => fsync_blocking(file, data_only).await,
+        Route::Blocking => blocking(move || ops::fsync::blocking(&file, data_only)).await,
     }
 }
 
@@ -362,37 +278,12 @@ pub(crate) async fn size_and_type(file: Arc<std::fs::File>) -> io::Result<SizeAn
     }
 }
 
-/// `statx(fd, "", AT_EMPTY_PATH | AT_STATX_DONT_SYNC, STATX_SIZE | STATX_TYPE)`, inline.
-fn statx_now(file: &std::fs::File) -> io::Result<SizeAndType> {
-    // SAFETY: `statx` is plain old data; all zeroes is a valid value.
-    let mut buf: libc::statx = unsafe { std::mem::zeroed() };
-    // SAFETY: a valid fd we hold, a static empty C string, and a buffer that outlives the call.
-    let rc = unsafe {
-        libc::statx(
-            file.as_raw_fd(),
-            c"".as_ptr(),
-            libc::AT_EMPTY_PATH | libc::AT_STATX_DONT_SYNC,
-            libc::STATX_SIZE | libc::STATX_TYPE,
-            &mut buf,
-        )
-    };
-    if rc < 0 {
-        return Err(io::Error::last_os_error());
-    }
-    let kind = u32::from(buf.stx_mode) & libc::S_IFMT;
-    Ok(SizeAndType {
-        size: buf.stx_size,
-        regular: kind == libc::S_IFREG,
-        fifo: kind == libc::S_IFIFO,
-    })
-}
-
 /// `ftruncate(2)`: truncates or extends the file to `len` bytes.
 pub(crate) async fn set_len(file: Arc<std::fs::File>, len: u64) -> io::Result<()> {
     off_t(len)?;
     match route(ops::ftruncate::CODE) {
         Route::Uring(rings) => ops::ftruncate::set_len(rings, file, len).await,
-        Route::Blocking => set_len_blocking(file, len).await,
+        Route::Blocking => blocking(move || ops::ftruncate::blocking(&file, len)).await,
     }
 }
 
@@ -400,7 +291,7 @@ pub(crate) async fn set_len(file: Arc<std::fs::File>, len: u64) -> io::Result<()
 pub(crate) async fn rename(from: PathBuf, to: PathBuf) -> io::Result<()> {
     match route(ops::rename::CODE) {
         Route::Uring(rings) => ops::rename::rename(rings, &from, &to).await,
-        Route::Blocking => rename_blocking(from, to).await,
+        Route::Blocking => blocking(move || ops::rename::blocking(&from, &to)).await,
     }
 }
 
@@ -408,7 +299,7 @@ pub(crate) async fn rename(from: PathBuf, to: PathBuf) -> io::Result<()> {
 pub(crate) async fn remove_file(path: PathBuf) -> io::Result<()> {
     match route(ops::unlink::CODE) {
         Route::Uring(rings) => ops::unlink::unlink(rings, &path, false).await,
-        Route::Blocking => remove_file_blocking(path).await,
+        Route::Blocking => blocking(move || ops::unlink::blocking(&path, false)).await,
     }
 }
 
@@ -416,7 +307,7 @@ pub(crate) async fn remove_file(path: PathBuf) -> io::Result<()> {
 pub(crate) async fn remove_dir(path: PathBuf) -> io::Result<()> {
     match route(ops::unlink::CODE) {
         Route::Uring(rings) => ops::unlink::unlink(rings, &path, true).await,
-        Route::Blocking => remove_dir_blocking(path).await,
+        Route::Blocking => blocking(move || ops::unlink::blocking(&path, true)).await,
     }
 }
 
@@ -424,7 +315,7 @@ pub(crate) async fn remove_dir(path: PathBuf) -> io::Result<()> {
 pub(crate) async fn create_dir(path: PathBuf, mode: libc::mode_t) -> io::Result<()> {
     match route(ops::mkdir::CODE) {
         Route::Uring(rings) => ops::mkdir::mkdir(rings, &path, mode).await,
-        Route::Blocking => create_dir_blocking(path, mode).await,
+        Route::Blocking => blocking(move || ops::mkdir::blocking(&path, mode)).await,
     }
 }
 
@@ -432,7 +323,7 @@ pub(crate) async fn create_dir(path: PathBuf, mode: libc::mode_t) -> io::Result<
 pub(crate) async fn hard_link(src: PathBuf, dst: PathBuf) -> io::Result<()> {
     match route(ops::link::CODE) {
         Route::Uring(rings) => ops::link::hard_link(rings, &src, &dst).await,
-        Route::Blocking => hard_link_blocking(src, dst).await,
+        Route::Blocking => blocking(move || ops::link::blocking(&src, &dst)).await,
     }
 }
 
@@ -440,7 +331,7 @@ pub(crate) async fn hard_link(src: PathBuf, dst: PathBuf) -> io::Result<()> {
 pub(crate) async fn symlink(src: PathBuf, dst: PathBuf) -> io::Result<()> {
     match route(ops::symlink::CODE) {
         Route::Uring(rings) => ops::symlink::symlink(rings, &src, &dst).await,
-        Route::Blocking => symlink_blocking(src, dst).await,
+        Route::Blocking => blocking(move || ops::symlink::blocking(&src, &dst)).await,
     }
 }
 
@@ -469,92 +360,7 @@ pub(crate) struct OpenFlags {
 
 /// Opens `path`, as `open(2)` with `options` (std's `OpenOptions::open` makes the same call).
 async fn open_blocking(path: PathBuf, options: OpenFlags) -> io::Result<std::fs::File> {
-    blocking(move || {
-        let path = c_path(&path)?;
-        let fd = retry_eintr(|| {
-            // SAFETY: `path` is a NUL-terminated string that outlives the call; open reads
-            // nothing else from our memory.
-            Ok(unsafe { libc::open(path.as_ptr(), options.flags, options.mode as libc::c_uint) })
-        })?;
-        let fd = fd as RawFd;
-        // SAFETY: `open` just returned this fd, so nothing else owns it; the File takes it.
-        Ok(unsafe { <std::fs::File as std::os::fd::FromRawFd>::from_raw_fd(fd) })
-    })
-    .await
-}
-
-/// Reads into `buf[buf_start..bytes_total]`: at `offset` (`pread(2)`), or at the file position
-/// (`read(2)`, which advances it) if `offset` is `None`. Then `set_init(buf_start + n)`.
-///
-/// # Panics
-/// If `buf_start > buf.bytes_total()`.
-async fn read_into_blocking<B: IoBufMut>(
-    file: Arc<std::fs::File>,
-    buf: B,
-    buf_start: usize,
-    offset: Option<u64>,
-) -> (io::Result<usize>, B) {
-    assert!(
-        buf_start <= buf.bytes_total(),
-        "read_into: start past the buffer's end"
-    );
-    with_buf(buf, move |buf| {
-        let len = buf.bytes_total() - buf_start;
-        // SAFETY: `buf_start <= bytes_total` (asserted above), so the result is inside the
-        // buffer's writable memory or one past its end.
-        let ptr = unsafe { buf.stable_mut_ptr().add(buf_start) };
-        let fd = file.as_raw_fd();
-        let res = retry_eintr(|| {
-            Ok(match offset {
-                // SAFETY: `ptr` is valid for writes of `len` bytes (`IoBufMut`'s contract with
-                // `len = bytes_total - buf_start`); `buf` owns that memory and is not touched
-                // during the call.
-                None => unsafe { libc::read(fd, ptr.cast(), len) },
-                // SAFETY: as for `read`.
-                Some(off) => unsafe { libc::pread(fd, ptr.cast(), len, off_t(off)?) },
-            })
-        });
-        if let Ok(n) = res {
-            // SAFETY: the kernel initialised `n <= len` bytes at `buf_start`, and the caller
-            // passes a start inside or at the end of the initialised part.
-            unsafe { buf.set_init(buf_start + n) };
-        }
-        res
-    })
-    .await
-}
-
-/// Writes `buf[buf_start..bytes_init]`: at `offset` (`pwrite(2)`), or at the file position
-/// (`write(2)`; with `O_APPEND`, at the end) if `offset` is `None`.
-///
-/// # Panics
-/// If `buf_start > buf.bytes_init()`.
-async fn write_from_blocking<B: IoBuf>(
-    file: Arc<std::fs::File>,
-    buf: B,
-    buf_start: usize,
-    offset: Option<u64>,
-) -> (io::Result<usize>, B) {
-    assert!(
-        buf_start <= buf.bytes_init(),
-        "write_from: start past the data's end"
-    );
-    with_buf(buf, move |buf| {
-        let len = buf.bytes_init() - buf_start;
-        // SAFETY: `buf_start <= bytes_init` (asserted above).
-        let ptr = unsafe { buf.stable_ptr().add(buf_start) };
-        let fd = file.as_raw_fd();
-        retry_eintr(|| {
-            Ok(match offset {
-                // SAFETY: `ptr` points to `len` initialised bytes owned by `buf`, which is not
-                // touched during the call (`IoBuf`'s contract).
-                None => unsafe { libc::write(fd, ptr.cast(), len) },
-                // SAFETY: as for `write`.
-                Some(off) => unsafe { libc::pwrite(fd, ptr.cast(), len, off_t(off)?) },
-            })
-        })
-    })
-    .await
+    blocking(move || ops::open::blocking(&path, options.flags, options.mode)).await
 }
 
 /// Runs `op` on the blocking pool with the buffer, and hands the buffer back with the result.
@@ -588,18 +394,6 @@ where
     }
 }
 
-/// `fsync(2)`, or `fdatasync(2)` if `data_only`.
-async fn fsync_blocking(file: Arc<std::fs::File>, data_only: bool) -> io::Result<()> {
-    blocking(move || {
-        if data_only {
-            file.sync_data()
-        } else {
-            file.sync_all()
-        }
-    })
-    .await
-}
-
 /// The file's size in bytes and its type (`statx`/`fstat`).
 async fn size_and_type_blocking(file: Arc<std::fs::File>) -> io::Result<SizeAndType> {
     use std::os::unix::fs::FileTypeExt;
@@ -612,41 +406,6 @@ async fn size_and_type_blocking(file: Arc<std::fs::File>) -> io::Result<SizeAndT
         })
     })
     .await
-}
-
-/// `ftruncate(2)`: truncates or extends the file to `len` bytes.
-async fn set_len_blocking(file: Arc<std::fs::File>, len: u64) -> io::Result<()> {
-    blocking(move || file.set_len(len)).await
-}
-
-/// `rename(2)`.
-async fn rename_blocking(from: PathBuf, to: PathBuf) -> io::Result<()> {
-    blocking(move || std::fs::rename(from, to)).await
-}
-
-/// `unlink(2)`.
-async fn remove_file_blocking(path: PathBuf) -> io::Result<()> {
-    blocking(move || std::fs::remove_file(path)).await
-}
-
-/// `rmdir(2)`.
-async fn remove_dir_blocking(path: PathBuf) -> io::Result<()> {
-    blocking(move || std::fs::remove_dir(path)).await
-}
-
-/// `mkdir(2)` with permission bits `mode` (before the umask).
-async fn create_dir_blocking(path: PathBuf, mode: libc::mode_t) -> io::Result<()> {
-    blocking(move || std::fs::DirBuilder::new().mode(mode).create(path)).await
-}
-
-/// `link(2)`: a new name `dst` for the file `src`.
-async fn hard_link_blocking(src: PathBuf, dst: PathBuf) -> io::Result<()> {
-    blocking(move || std::fs::hard_link(src, dst)).await
-}
-
-/// `symlink(2)`: a symbolic link at `dst` pointing to `src`.
-async fn symlink_blocking(src: PathBuf, dst: PathBuf) -> io::Result<()> {
-    blocking(move || std::os::unix::fs::symlink(src, dst)).await
 }
 
 /// Runs `f` on the blocking pool. A job the pool cancelled (at runtime shutdown) or that
@@ -668,40 +427,4 @@ where
 /// The error an operation reports when the task or job running it ended without a result.
 pub(crate) fn background_task_failed() -> io::Error {
     io::Error::other("background task failed")
-}
-
-/// Calls `f` (a system call returning -1 on error) until it fails with something other than
-/// `EINTR`. A `?` inside `f` ends the loop with that error.
-fn retry_eintr<T>(mut f: impl FnMut() -> io::Result<T>) -> io::Result<usize>
-where
-    T: TryInto<usize> + Copy + PartialEq + From<i8>,
-{
-    loop {
-        let ret = f()?;
-        if ret != T::from(-1) {
-            return Ok(ret.try_into().unwrap_or_else(|_| {
-                unreachable!("a system call's result other than -1 is not negative")
-            }));
-        }
-        let err = io::Error::last_os_error();
-        if err.kind() != io::ErrorKind::Interrupted {
-            return Err(err);
-        }
-    }
-}
-
-/// An offset as `off_t`. An offset past `i64::MAX` would be negative, which the kernel rejects
-/// with `EINVAL`; report that without the call.
-fn off_t(offset: u64) -> io::Result<libc::off_t> {
-    libc::off_t::try_from(offset).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))
-}
-
-/// `path` as a C string; an interior NUL is std's `InvalidInput` error.
-fn c_path(path: &Path) -> io::Result<CString> {
-    CString::new(path.as_os_str().as_bytes()).map_err(|_| {
-        io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "file name contained an unexpected NUL byte",
-        )
-    })
 }

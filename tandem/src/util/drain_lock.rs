@@ -138,7 +138,7 @@ mod tests {
     unsafe impl Sync for Queue {}
 
     impl Queue {
-        /// The reap loop of `uring/ring.rs`, reduced to counting.
+        /// The reap loop of `rt/uring/ring/reap.rs`, reduced to counting.
         fn drain(&self, announced: bool) {
             let mut guard = if announced {
                 self.lock.try_lock_or_note()

@@ -25,9 +25,10 @@ use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::path::Path;
 
-use super::{blocking, c_path, OpenFlags};
+use super::{blocking, OpenFlags};
 use crate::io::unix::AsyncFd;
 use crate::rt::reactor::Interest;
+use crate::rt::uring::ops::cstring;
 
 /// The peer `open(2)` waits for, if the path is a FIFO, where io_uring's non-blocking first
 /// attempt does not wait.
@@ -146,7 +147,7 @@ fn watch_opens(fifo: &std::fs::File) -> io::Result<OwnedFd> {
     }
     // SAFETY: `inotify_init1` just returned this fd; nothing else owns it.
     let watch = unsafe { OwnedFd::from_raw_fd(fd) };
-    let same_fifo = c_path(Path::new(&format!("/proc/self/fd/{}", fifo.as_raw_fd())))?;
+    let same_fifo = cstring(Path::new(&format!("/proc/self/fd/{}", fifo.as_raw_fd())))?;
     let mask = libc::IN_OPEN | libc::IN_MODIFY | libc::IN_CLOSE_WRITE;
     // SAFETY: a NUL-terminated path that outlives the call, and an fd we own.
     if unsafe { libc::inotify_add_watch(watch.as_raw_fd(), same_fifo.as_ptr(), mask) } < 0 {
@@ -182,8 +183,8 @@ fn read_events(watch: &OwnedFd) -> io::Result<()> {
 /// an open dropped meanwhile cannot take this `open(2)` back (nor can Tokio's, nor ours under
 /// `UringMode::Off`): it waits for the next writer as a reader of the FIFO.
 fn wait_on_pool(fifo: &std::fs::File, path: &Path) -> io::Result<()> {
-    let same_fifo = c_path(Path::new(&format!("/proc/self/fd/{}", fifo.as_raw_fd())))?;
-    let path = c_path(path)?;
+    let same_fifo = cstring(Path::new(&format!("/proc/self/fd/{}", fifo.as_raw_fd())))?;
+    let path = cstring(path)?;
     let mut through_proc = true;
     loop {
         if writer_has_been(fifo)? {

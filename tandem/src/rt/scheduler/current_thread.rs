@@ -20,6 +20,7 @@ use crate::rt::scheduler::inject::Inject;
 use crate::rt::scheduler::{Config, Defer};
 use crate::rt::task::list::OwnedTasks;
 use crate::rt::task::{Id, JoinHandle, Notified, Schedule, Task};
+use crate::rt::uring;
 use crate::util::atomic_cell::AtomicCell;
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -207,13 +208,31 @@ impl CoreGuard<'_> {
             let scheduler::Context::CurrentThread(cx) = &cx else {
                 unreachable!("just built as CurrentThread")
             };
-            cx.run(future.as_mut())
+            // Operations started here reach the core's ring through the slot `uring` defines.
+            uring::set_host(cx, || cx.run(future.as_mut()))
         });
         let scheduler::Context::CurrentThread(cx) = cx else {
             unreachable!()
         };
         self.core = cx.core.into_inner();
         out
+    }
+}
+
+impl uring::RingHost for Context {
+    /// Runs `f` with the core's ring, if the core is here and the ring in it.
+    /// The flag: no task waits in the core's queue or the injection queue.
+    fn with_ring(&self, f: &mut dyn FnMut(&mut uring::LocalRing, bool)) {
+        let Ok(mut core) = self.core.try_borrow_mut() else {
+            return;
+        };
+        let Some(core) = core.as_mut() else {
+            return;
+        };
+        let idle = core.tasks.is_empty() && self.handle.inject.is_empty();
+        if let Some(ring) = core.ring.as_mut() {
+            f(ring, idle);
+        }
     }
 }
 
@@ -261,18 +280,6 @@ impl Context {
                 ran_out && !handle.root.woken.load(Ordering::Acquire) && self.defer.is_empty();
             self.park(idle);
         }
-    }
-
-    /// Runs `f` with the core's ring, if the core is here and the ring in it.
-    /// The flag: no task waits in the core's queue or the injection queue.
-    pub(crate) fn with_local_ring<R>(
-        &self,
-        f: impl FnOnce(&mut crate::rt::uring::LocalRing, bool) -> R,
-    ) -> Option<R> {
-        let mut core = self.core.try_borrow_mut().ok()?;
-        let core = core.as_mut()?;
-        let idle = core.tasks.is_empty() && self.handle.inject.is_empty();
-        core.ring.as_mut().map(|ring| f(ring, idle))
     }
 
     /// Works the ring with the core in the context, so completions wake tasks into its queue.

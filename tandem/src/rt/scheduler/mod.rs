@@ -92,18 +92,6 @@ impl Handle {
     }
 }
 
-/// Runs `f` with the io_uring ring of the worker core this thread holds, if any, and whether
-/// that core has no other task queued (then nothing would join a batch: submit now).
-pub(crate) fn with_local_ring<R>(
-    f: impl FnOnce(&mut crate::rt::uring::LocalRing, bool) -> R,
-) -> Option<R> {
-    context::with_scheduler(|cx| match cx {
-        Some(Context::MultiThread(cx)) => cx.with_local_ring(f),
-        Some(Context::CurrentThread(cx)) => cx.with_local_ring(f),
-        None => None,
-    })
-}
-
 /// Defers waking `waker` until the scheduler running on this thread runs out of other work, or
 /// wakes it at once if no scheduler runs here (see `defer.rs`).
 pub(crate) fn defer_or_wake(waker: &std::task::Waker) {

@@ -1,8 +1,8 @@
 //! A runtime's io_uring state: its rings (one per worker plus one shared), or why it has none,
 //! and the per-opcode choice between io_uring and the blocking pool.
 
+use super::cell::{tag, RawOp};
 use super::metrics::{FallbackCause, FallbackMetrics, UringStats};
-use super::op::{tag, RawOp};
 use super::probe;
 use super::ring::{Arming, InlineCall, LocalRing, Ring};
 use crate::loom::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -366,7 +366,7 @@ impl Rings {
 }
 
 /// Adds a ring's fd to the reactor's epoll. Worker rings: oneshot, armed by their owner before
-/// it parks (`ring.rs`); the shared ring: always armed, edge-triggered.
+/// it parks (`ring/reap.rs`); the shared ring: always armed, edge-triggered.
 fn register(ring: &Arc<Ring>, epoll_fd: RawFd, index: usize, shared: bool) -> io::Result<()> {
     let token = crate::rt::reactor::uring_token(index);
     let mut flags = libc::EPOLLIN | libc::EPOLLET;

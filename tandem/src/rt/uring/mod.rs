@@ -10,21 +10,26 @@
 //! | `metrics.rs` | `UringStats`, `RingStats`, `FallbackCause` |
 //! | `buf.rs` | `IoBuf`/`IoBufMut`: owned buffers |
 //! | `state.rs` | an operation's lifecycle word |
-//! | `op.rs` | an operation's cell and future |
-//! | `ring.rs` | submission, reaping, epoll arming, cancel routing |
+//! | `cell.rs` | an operation's type-erased cell: what the kernel touches, the result, the waker; `RawOp`, the ring's reference |
+//! | `ring/` | one ring: submission, reaping and epoll arming, cancel routing (a file each) |
+//! | `host.rs` | the slot through which an operation reaches the calling worker's ring (the scheduler fills it) |
 //! | `reaper.rs` | the thread that reaps rings a shut-down runtime left operations on |
 //! | `handle.rs` | a runtime's rings and the per-opcode route |
+//! | `op.rs` | an operation's future: push on the polling thread's ring, cancel on drop |
 //! | `ops/` | one opcode per file |
 //!
 //! # Responsibilities
 //! - `probe.rs`: can this process set up rings, and which opcodes does the kernel have (once).
 //! - `handle.rs`: a runtime's rings (one per worker, one shared by other threads) and the
 //!   per-opcode route: io_uring, or the blocking pool with the cause counted.
-//! - `ring.rs`: submission without a lock (the worker's core owns its `LocalRing`), batched per
+//! - `ring/`: submission without a lock (the worker's core owns its `LocalRing`), batched per
 //!   tick; reaping under a try-lock from the owner or the thread holding the driver; arming the
 //!   ring's fd in epoll when the owner parks; cancel requests routed to the owning ring.
-//! - `op.rs` + `state.rs`: an operation owns what the kernel touches from push to CQE, whatever
-//!   happens to its future; `docs/URING-OPS.md` walks through the protocol.
+//! - `host.rs`: the worker's ring, reached from an operation on its thread: a thread-local
+//!   slot that `uring` defines and the scheduler's per-thread context fills while it drives a
+//!   core (`RingHost`, `set_host`), so `uring` never names the scheduler.
+//! - `cell.rs` + `state.rs` + `op.rs`: an operation owns what the kernel touches from push to CQE,
+//!   whatever happens to its future; `docs/URING-OPS.md` walks through the protocol.
 //! - `ops/`: one opcode per file, each with what its completion creates and how to release it.
 //!
 //! # Shutdown
@@ -41,7 +46,9 @@
 //! child would share the rings' memory).
 
 pub(crate) mod buf;
+mod cell;
 mod handle;
+mod host;
 mod metrics;
 mod mode;
 pub(crate) mod op;
@@ -54,21 +61,17 @@ mod state;
 #[cfg(all(test, loom))]
 mod tests;
 
+pub(crate) use cell::{CqeResult, OpCode};
 pub(crate) use handle::{Handle, Route, Uring};
+pub(crate) use host::{set_host, with_local_ring, RingHost};
 pub use metrics::{FallbackCause, RingStats, UringStats};
 pub use mode::{ParseUringModeError, UringMode, URING_ENV_VAR};
-pub(crate) use op::{CqeResult, Op, OpCode};
+pub(crate) use op::Op;
 pub(crate) use ring::{thread_has_submitted, InlineCall, LocalRing};
 
 /// How long runtime shutdown waits for operations in flight before handing them to the reaper,
 /// at most (`Runtime::shutdown_timeout` can make it shorter).
 pub(crate) const SHUTDOWN_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
-
-/// Runs `f` with the calling thread's worker ring, if it is a worker holding its core, and
-/// whether that core has no other task queued.
-pub(crate) fn with_local_ring<R>(f: impl FnOnce(&mut LocalRing, bool) -> R) -> Option<R> {
-    crate::rt::scheduler::with_local_ring(f)
-}
 
 /// True if an operation pushed now would be submitted on its own: on a worker with no other
 /// task queued and none of its ring's work in the kernel (`Rings::push` submits at once there),

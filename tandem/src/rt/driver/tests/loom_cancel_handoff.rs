@@ -1,4 +1,4 @@
-//! The hand-off of a cancel request to a ring's parked owner (`uring/ring.rs` `Ring::cancel`,
+//! The hand-off of a cancel request to a ring's parked owner (`uring/ring/cancel.rs` `Ring::cancel`,
 //! the worker's park loop in `scheduler/multi_thread/worker.rs`): the canceller pushes onto the
 //! remote list under its lock, sets `has_remote` (Release) and unparks the owner; the owner,
 //! after every wake-up and before sleeping again, drains the list if `has_remote` (Acquire

@@ -35,7 +35,7 @@ use crate::rt::driver::WorkerParker;
 use crate::rt::scheduler;
 use crate::rt::scheduler::Defer;
 use crate::rt::task::Notified;
-use crate::rt::uring::LocalRing;
+use crate::rt::uring::{self, LocalRing};
 use crate::rt::{context, coop};
 use crate::util::atomic_cell::AtomicCell;
 use crate::util::rand::FastRand;
@@ -265,28 +265,36 @@ pub(crate) fn run(worker: Arc<Worker>) {
         let scheduler::Context::MultiThread(cx) = &cx else {
             unreachable!("just built as MultiThread")
         };
-        // `Err` when the loop ends: shutdown handed the core in, or `block_in_place` took it.
-        let _ = cx.run(core);
-        // Tasks that yielded just before the core left this thread still need their wake-up.
-        cx.defer.wake();
+        // Operations started here reach the core's ring through the slot `uring` defines.
+        uring::set_host(cx, || {
+            // `Err` when the loop ends: shutdown handed the core in, or `block_in_place` took it.
+            let _ = cx.run(core);
+            // Tasks that yielded just before the core left this thread still need their wake-up.
+            cx.defer.wake();
+        });
     });
 }
 
-impl Context {
+impl uring::RingHost for Context {
     /// Runs `f` with the core's ring, if this thread holds the core and the ring is in it.
     /// The flag: no task waits in this core's queue, its LIFO slot or the injection queue.
-    pub(crate) fn with_local_ring<R>(
-        &self,
-        f: impl FnOnce(&mut LocalRing, bool) -> R,
-    ) -> Option<R> {
-        let mut core = self.core.try_borrow_mut().ok()?;
-        let core = core.as_mut()?;
+    fn with_ring(&self, f: &mut dyn FnMut(&mut LocalRing, bool)) {
+        let Ok(mut core) = self.core.try_borrow_mut() else {
+            return;
+        };
+        let Some(core) = core.as_mut() else {
+            return;
+        };
         // Tasks in the injection queue are work for this worker too (it takes them when its
         // own queue runs dry): with any there, an operation is not alone.
         let idle = !core.has_tasks() && self.worker.handle.shared.inject.is_empty();
-        core.ring.as_mut().map(|ring| f(ring, idle))
+        if let Some(ring) = core.ring.as_mut() {
+            f(ring, idle);
+        }
     }
+}
 
+impl Context {
     /// True while this thread holds the worker's core (so deferred tasks will be woken here).
     pub(crate) fn has_core(&self) -> bool {
         self.core.borrow().is_some()

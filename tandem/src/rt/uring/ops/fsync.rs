@@ -31,3 +31,13 @@ pub(crate) async fn fsync(rings: Uring, file: Arc<File>, data_only: bool) -> io:
     let (result, _op) = Op::new(rings, Fsync { file, data_only }).await;
     result.into_io().map(drop)
 }
+
+/// The blocking pool's half: `fsync(2)`, or `fdatasync(2)` if `data_only`, on the calling
+/// thread, as std makes them.
+pub(crate) fn blocking(file: &File, data_only: bool) -> io::Result<()> {
+    if data_only {
+        file.sync_data()
+    } else {
+        file.sync_all()
+    }
+}

@@ -25,3 +25,8 @@ pub(crate) async fn set_len(rings: Uring, file: Arc<File>, len: u64) -> io::Resu
     let (result, _op) = Op::new(rings, Ftruncate { file, len }).await;
     result.into_io().map(drop)
 }
+
+/// The blocking pool's half: `ftruncate(2)` on the calling thread, as std makes it.
+pub(crate) fn blocking(file: &File, len: u64) -> io::Result<()> {
+    file.set_len(len)
+}

@@ -29,3 +29,8 @@ pub(crate) async fn hard_link(rings: Uring, src: &Path, dst: &Path) -> io::Resul
     let (result, _op) = Op::new(rings, op).await;
     result.into_io().map(drop)
 }
+
+/// The blocking pool's half: `link(2)` on the calling thread, as std makes it.
+pub(crate) fn blocking(src: &Path, dst: &Path) -> io::Result<()> {
+    std::fs::hard_link(src, dst)
+}

@@ -30,3 +30,10 @@ pub(crate) async fn mkdir(rings: Uring, path: &Path, mode: libc::mode_t) -> io::
     let (result, _op) = Op::new(rings, op).await;
     result.into_io().map(drop)
 }
+
+/// The blocking pool's half: `mkdir(2)` with permission bits `mode` (before the umask) on the
+/// calling thread, as std makes it.
+pub(crate) fn blocking(path: &Path, mode: libc::mode_t) -> io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    std::fs::DirBuilder::new().mode(mode).create(path)
+}

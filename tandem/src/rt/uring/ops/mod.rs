@@ -1,5 +1,9 @@
 //! One io_uring opcode per file: the operation's owned data, its SQE, what its completion
 //! creates (and how a cancelled one releases it), and the async function `fs/backend.rs` calls.
+//! Each also carries its blocking pool's half, `blocking`: the same system call made on the
+//! calling thread (through std where std makes it), which `fs/backend.rs` runs on the pool when
+//! the route says so. Not `statx.rs` (the size query is made inline or by `fs/backend.rs`) nor
+//! `close.rs` (its blocking half is dropping the `File`).
 //!
 //! Every function here takes the runtime's `Rings` (from `Handle::route`), so the choice between
 //! io_uring and the blocking pool is made once, by the caller, per opcode.
@@ -34,3 +38,29 @@ pub(crate) fn cstring(path: &Path) -> io::Result<CString> {
 
 /// The most bytes one read or write asks for (Linux caps a transfer at this anyway).
 pub(crate) const MAX_RW: usize = 0x7fff_f000;
+
+/// Calls `f` (a system call returning -1 on error) until it fails with something other than
+/// `EINTR`. A `?` inside `f` ends the loop with that error.
+pub(crate) fn retry_eintr<T>(mut f: impl FnMut() -> io::Result<T>) -> io::Result<usize>
+where
+    T: TryInto<usize> + Copy + PartialEq + From<i8>,
+{
+    loop {
+        let ret = f()?;
+        if ret != T::from(-1) {
+            return Ok(ret.try_into().unwrap_or_else(|_| {
+                unreachable!("a system call's result other than -1 is not negative")
+            }));
+        }
+        let err = io::Error::last_os_error();
+        if err.kind() != io::ErrorKind::Interrupted {
+            return Err(err);
+        }
+    }
+}
+
+/// An offset as `off_t`. An offset past `i64::MAX` would be negative, which the kernel rejects
+/// with `EINVAL`; report that without the call.
+pub(crate) fn off_t(offset: u64) -> io::Result<libc::off_t> {
+    libc::off_t::try_from(offset).map_err(|_| io::Error::from_raw_os_error(libc::EINVAL))
+}

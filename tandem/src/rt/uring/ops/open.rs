@@ -5,7 +5,7 @@ use io_uring::{opcode, squeue, types};
 use std::ffi::CString;
 use std::fs::File;
 use std::io;
-use std::os::fd::{FromRawFd, OwnedFd};
+use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 use std::path::Path;
 
 pub(crate) const CODE: u8 = opcode::OpenAt::CODE;
@@ -45,4 +45,18 @@ pub(crate) async fn open(
     let fd = result.into_io()?;
     // SAFETY: a successful open's result is a new fd, handed to us alone.
     Ok(File::from(unsafe { OwnedFd::from_raw_fd(fd as i32) }))
+}
+
+/// The blocking pool's half: `open(2)` of `path` with `flags` and `mode` on the calling thread
+/// (std's `OpenOptions::open` makes the same call), retried on `EINTR`.
+pub(crate) fn blocking(path: &Path, flags: libc::c_int, mode: libc::mode_t) -> io::Result<File> {
+    let path = super::cstring(path)?;
+    let fd = super::retry_eintr(|| {
+        // SAFETY: `path` is a NUL-terminated string that outlives the call; open reads
+        // nothing else from our memory.
+        Ok(unsafe { libc::open(path.as_ptr(), flags, mode as libc::c_uint) })
+    })?;
+    let fd = fd as RawFd;
+    // SAFETY: `open` just returned this fd, so nothing else owns it; the File takes it.
+    Ok(unsafe { File::from_raw_fd(fd) })
 }

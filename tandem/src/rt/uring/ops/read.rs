@@ -63,3 +63,42 @@ pub(crate) async fn read_into<B: IoBufMut>(
     unsafe { buf.set_init(op.buf_start + n) };
     (Ok(n), buf)
 }
+
+/// The blocking pool's half: reads into `buf[buf_start..bytes_total]` on the calling thread, at
+/// `offset` (`pread(2)`) or at the file position (`read(2)`, which advances it), retried on
+/// `EINTR`. Then `set_init(buf_start + n)`.
+///
+/// # Panics
+/// If `buf_start > buf.bytes_total()`.
+pub(crate) fn blocking<B: IoBufMut>(
+    file: &File,
+    buf: &mut B,
+    buf_start: usize,
+    offset: Option<u64>,
+) -> io::Result<usize> {
+    assert!(
+        buf_start <= buf.bytes_total(),
+        "read_into: start past the buffer's end"
+    );
+    let len = buf.bytes_total() - buf_start;
+    // SAFETY: `buf_start <= bytes_total` (asserted above), so the result is inside the
+    // buffer's writable memory or one past its end.
+    let ptr = unsafe { buf.stable_mut_ptr().add(buf_start) };
+    let fd = file.as_raw_fd();
+    let res = super::retry_eintr(|| {
+        Ok(match offset {
+            // SAFETY: `ptr` is valid for writes of `len` bytes (`IoBufMut`'s contract with
+            // `len = bytes_total - buf_start`); `buf` owns that memory and is not touched
+            // during the call.
+            None => unsafe { libc::read(fd, ptr.cast(), len) },
+            // SAFETY: as for `read`.
+            Some(off) => unsafe { libc::pread(fd, ptr.cast(), len, super::off_t(off)?) },
+        })
+    });
+    if let Ok(n) = res {
+        // SAFETY: the kernel initialised `n <= len` bytes at `buf_start`, and the caller
+        // passes a start inside or at the end of the initialised part.
+        unsafe { buf.set_init(buf_start + n) };
+    }
+    res
+}

@@ -29,3 +29,8 @@ pub(crate) async fn rename(rings: Uring, from: &Path, to: &Path) -> io::Result<(
     let (result, _op) = Op::new(rings, op).await;
     result.into_io().map(drop)
 }
+
+/// The blocking pool's half: `rename(2)` on the calling thread, as std makes it.
+pub(crate) fn blocking(from: &Path, to: &Path) -> io::Result<()> {
+    std::fs::rename(from, to)
+}

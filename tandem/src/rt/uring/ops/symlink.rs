@@ -34,3 +34,8 @@ pub(crate) async fn symlink(rings: Uring, target: &Path, link: &Path) -> io::Res
     let (result, _op) = Op::new(rings, op).await;
     result.into_io().map(drop)
 }
+
+/// The blocking pool's half: `symlink(2)` on the calling thread, as std makes it.
+pub(crate) fn blocking(target: &Path, link: &Path) -> io::Result<()> {
+    std::os::unix::fs::symlink(target, link)
+}

@@ -32,3 +32,13 @@ pub(crate) async fn unlink(rings: Uring, path: &Path, dir: bool) -> io::Result<(
     let (result, _op) = Op::new(rings, op).await;
     result.into_io().map(drop)
 }
+
+/// The blocking pool's half: `unlink(2)`, or `rmdir(2)` if `dir`, on the calling thread, as std
+/// makes them.
+pub(crate) fn blocking(path: &Path, dir: bool) -> io::Result<()> {
+    if dir {
+        std::fs::remove_dir(path)
+    } else {
+        std::fs::remove_file(path)
+    }
+}

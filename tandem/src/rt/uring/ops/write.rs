@@ -54,3 +54,34 @@ pub(crate) async fn write_from<B: IoBuf>(
     .await;
     (result.into_io().map(|n| n as usize), op.buf)
 }
+
+/// The blocking pool's half: writes `buf[buf_start..bytes_init]` on the calling thread, at
+/// `offset` (`pwrite(2)`) or at the file position (`write(2)`; with `O_APPEND`, at the end),
+/// retried on `EINTR`.
+///
+/// # Panics
+/// If `buf_start > buf.bytes_init()`.
+pub(crate) fn blocking<B: IoBuf>(
+    file: &File,
+    buf: &B,
+    buf_start: usize,
+    offset: Option<u64>,
+) -> io::Result<usize> {
+    assert!(
+        buf_start <= buf.bytes_init(),
+        "write_from: start past the data's end"
+    );
+    let len = buf.bytes_init() - buf_start;
+    // SAFETY: `buf_start <= bytes_init` (asserted above).
+    let ptr = unsafe { buf.stable_ptr().add(buf_start) };
+    let fd = file.as_raw_fd();
+    super::retry_eintr(|| {
+        Ok(match offset {
+            // SAFETY: `ptr` points to `len` initialised bytes owned by `buf`, which is not
+            // touched during the call (`IoBuf`'s contract).
+            None => unsafe { libc::write(fd, ptr.cast(), len) },
+            // SAFETY: as for `write`.
+            Some(off) => unsafe { libc::pwrite(fd, ptr.cast(), len, super::off_t(off)?) },
+        })
+    })
+}

@@ -1,7 +1,7 @@
 use crate::loom::cell::UnsafeCell;
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use crate::loom::sync::Arc as LoomArc;
-use crate::rt::uring::op::{CqeResult, OpCell, OpCode};
+use crate::rt::uring::cell::{CqeResult, OpCell, OpCode};
 use io_uring::squeue;
 use loom::thread;
 use std::sync::Arc;
@@ -98,12 +98,12 @@ fn setup() -> (Arc<OpCell<FakeOp>>, LoomArc<Events>, Arc<Buffer>) {
 fn spawn_kernel(cell: &Arc<OpCell<FakeOp>>, buffer: Arc<Buffer>) -> thread::JoinHandle<()> {
     let ring_ref = cell.raw();
     // Send the raw reference across as an integer, as the kernel carries user_data.
-    let user_data = ring_ref.into_user_data(crate::rt::uring::op::tag::OP);
+    let user_data = ring_ref.into_user_data(crate::rt::uring::cell::tag::OP);
     thread::spawn(move || {
         // SAFETY: the kernel's write; the op must keep the buffer alive until the CQE.
         buffer.with_mut(|b| unsafe { *b = 42 });
         // SAFETY: the reference given up by `into_user_data`, consumed once.
-        let raw = unsafe { crate::rt::uring::op::RawOp::from_user_data(user_data) };
+        let raw = unsafe { crate::rt::uring::cell::RawOp::from_user_data(user_data) };
         raw.complete(CqeResult {
             res: 7,
             ..CqeResult::default()

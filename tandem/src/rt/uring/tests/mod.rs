@@ -1,4 +1,4 @@
-//! Loom models of the operation lifecycle (`op.rs`, `state.rs`) with a fake ring: a thread that
+//! Loom models of the operation lifecycle (`cell.rs`, `state.rs`) with a fake ring: a thread that
 //! plays the kernel and the reaper (writes the buffer, then delivers the CQE), racing the
 //! future's polls and drop. The CQ drain protocol has its own model in `util/drain_lock.rs`.
 

@@ -1,0 +1,293 @@
+//! The type-erased cell of one io_uring operation, and the life of an operation from push to
+//! reap, whatever happens to its future (the future itself is `op.rs`).
+//!
+//! An operation is one heap cell (`OpCell<T>`, in an `Arc`) holding everything the kernel touches
+//! (`T`: buffer, path, fd, statx buffer), the result slot, the waker slot and the lifecycle word
+//! (`state.rs`). The cell's address, with a tag in its low bits, is the SQE's `user_data`; that
+//! raw pointer *is* the ring's reference to the cell (one `Arc` count), so the cell cannot be
+//! freed before its CQE is reaped.
+//!
+//! # Protocol
+//! 1. First poll: the future moves `T` into a new cell, builds the SQE from it (pointers into
+//!    the cell, which never moves), gives one reference to the ring and pushes the SQE on the
+//!    ring of the thread that polls (`ring/`). It keeps a handle to that ring.
+//! 2. Completion: whichever thread reaps the CQE stores the result, sets COMPLETE and wakes the
+//!    future (if it registered a waker), then drops the ring's reference.
+//! 3. The future, seeing COMPLETE, takes `T` and the result back.
+//! 4. If the future is dropped first (cancel, abort, `select!`, timeout, shutdown), it sets
+//!    DROPPED and asks its ring to cancel the operation (`IORING_OP_ASYNC_CANCEL`, routed to
+//!    the owning ring from any thread). The data stays in the cell; at completion the ring calls
+//!    `OpCode::release` (closing an fd that a cancelled open produced, say) and frees the cell.
+//! 5. A cancel request holds its own reference to the cell until its own CQE, so the cell's
+//!    address cannot be reused by a new operation while the request may still name it.
+
+use super::state::{Completed, Dropped, State};
+use crate::loom::cell::UnsafeCell;
+use io_uring::squeue;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+
+/// A CQE's payload: the result (`-errno` on failure) and flags.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct CqeResult {
+    pub(crate) res: i32,
+    pub(crate) flags: u32,
+    /// The entry never reached a kernel: a ring whose runtime shut down refused it, or the
+    /// future was polled outside a runtime with rings. `res` is then `-ECANCELED`. Kept apart
+    /// from a kernel's `-ECANCELED` (which a file system may also return, from a flush at
+    /// close, say): only a refused entry's resources are still untouched.
+    pub(crate) refused: bool,
+}
+
+impl CqeResult {
+    /// The result of an entry that never reached a kernel.
+    pub(crate) fn refused() -> CqeResult {
+        CqeResult {
+            res: -libc::ECANCELED,
+            flags: 0,
+            refused: true,
+        }
+    }
+
+    /// The result as an `io::Result`: a negative value is `-errno`.
+    pub(crate) fn into_io(self) -> std::io::Result<u32> {
+        if self.res < 0 {
+            Err(std::io::Error::from_raw_os_error(-self.res))
+        } else {
+            Ok(self.res as u32)
+        }
+    }
+}
+
+/// An io_uring operation: what it submits, and what it cleans up if nobody takes its result.
+///
+/// # Safety
+/// Every pointer in the entry built by `entry` must point into `self` (into memory that does not
+/// move when `self` is not touched: a heap buffer, a boxed path) or into static memory, and stay
+/// valid until `self` is dropped. Fds named by the entry must be owned by `self`.
+pub(crate) unsafe trait OpCode: Send + 'static {
+    /// Builds the SQE. Called once, after `self` has reached its final place in the cell.
+    fn entry(&mut self) -> squeue::Entry;
+
+    /// Releases what a successful completion created when no future will take it: the fd of an
+    /// open, for instance. Called at most once, by the ring or the dropped future.
+    fn release(&mut self, _result: CqeResult) {}
+
+    /// Whether dropping the future of an operation in flight asks the kernel to cancel it. False
+    /// for operations that finish quickly and must not be interrupted (a close).
+    const CANCEL_ON_DROP: bool = true;
+}
+
+/// How a CQE's `user_data` names its cell.
+pub(crate) mod tag {
+    /// The operation itself completed.
+    pub(crate) const OP: u64 = 0;
+    /// A cancel request for the operation completed: drop the request's reference.
+    pub(crate) const CANCEL: u64 = 1;
+    /// A ring-internal entry with no cell (the shutdown cancel-all).
+    pub(crate) const INTERNAL: u64 = 2;
+    pub(crate) const MASK: u64 = 0b111;
+}
+
+/// The type-erased part of a cell, at its start so a `user_data` pointer reaches it.
+#[repr(C)]
+pub(crate) struct Header {
+    vtable: &'static Vtable,
+    state: State,
+    waker: UnsafeCell<Option<Waker>>,
+    result: UnsafeCell<CqeResult>,
+}
+
+struct Vtable {
+    /// Consumes the ring's reference: stores the result and wakes or cleans up.
+    complete: unsafe fn(*const Header, CqeResult),
+    /// Drops one reference (a cancel request's).
+    drop_ref: unsafe fn(*const Header),
+}
+
+#[repr(C)]
+pub(crate) struct OpCell<T> {
+    header: Header,
+    /// Reached only through the lifecycle protocol (`state.rs`); the future (`op.rs`) takes it
+    /// before the cell is shared and when its entry was refused.
+    pub(super) data: UnsafeCell<Option<T>>,
+}
+
+// SAFETY: the cell's fields are reached only through the lifecycle protocol (`state.rs`), which
+// gives one thread at a time the data and the result; the data moves between threads, so it
+// must be `Send`. Wakers are `Send + Sync`.
+unsafe impl<T: Send> Send for OpCell<T> {}
+// SAFETY: as above.
+unsafe impl<T: Send> Sync for OpCell<T> {}
+
+/// A raw reference to a cell, as carried in `user_data`. Owns one `Arc` count.
+pub(crate) struct RawOp(*const Header);
+
+// SAFETY: a cell is `Send + Sync` when `T: Send` (its fields are only reached through the
+// lifecycle protocol), and `RawOp` is one `Arc` reference to it.
+unsafe impl Send for RawOp {}
+
+impl RawOp {
+    /// The `user_data` for an entry of this cell with `tag`.
+    pub(crate) fn user_data(&self, tag: u64) -> u64 {
+        self.0 as u64 | tag
+    }
+
+    /// Gives up this reference into a `user_data` value (the kernel now holds it).
+    pub(crate) fn into_user_data(self, tag: u64) -> u64 {
+        let data = self.user_data(tag);
+        std::mem::forget(self);
+        data
+    }
+
+    /// Takes back the reference a CQE's `user_data` carried.
+    ///
+    /// # Safety
+    /// `user_data` came from `into_user_data` and is consumed once.
+    pub(crate) unsafe fn from_user_data(user_data: u64) -> RawOp {
+        RawOp((user_data & !tag::MASK) as *const Header)
+    }
+
+    /// Delivers the operation's CQE, consuming the ring's reference.
+    pub(crate) fn complete(self, result: CqeResult) {
+        let ptr = self.0;
+        std::mem::forget(self);
+        // SAFETY: `self` owned a reference, which `complete` consumes.
+        unsafe { ((*ptr).vtable.complete)(ptr, result) }
+    }
+}
+
+impl Drop for RawOp {
+    fn drop(&mut self) {
+        // SAFETY: `self` owns one reference.
+        unsafe { ((*self.0).vtable.drop_ref)(self.0) }
+    }
+}
+
+impl<T: OpCode> OpCell<T> {
+    const VTABLE: Vtable = Vtable {
+        complete: Self::complete_raw,
+        drop_ref: Self::drop_ref_raw,
+    };
+
+    pub(crate) fn new(data: T) -> Arc<OpCell<T>> {
+        Arc::new(OpCell {
+            header: Header {
+                vtable: &Self::VTABLE,
+                state: State::new(),
+                waker: UnsafeCell::new(None),
+                result: UnsafeCell::new(CqeResult::default()),
+            },
+            data: UnsafeCell::new(Some(data)),
+        })
+    }
+
+    /// # Safety
+    /// `ptr` is a reference from `Arc::into_raw` of an `OpCell<T>`, given up to this call.
+    unsafe fn complete_raw(ptr: *const Header, result: CqeResult) {
+        // SAFETY: `Header` is the first field of the `repr(C)` cell, so the pointer is the
+        // cell's; the caller hands us its reference.
+        let cell = unsafe { Arc::from_raw(ptr.cast::<OpCell<T>>()) };
+        cell.complete(result);
+    }
+
+    /// # Safety
+    /// As `complete_raw`.
+    unsafe fn drop_ref_raw(ptr: *const Header) {
+        // SAFETY: as in `complete_raw`; the reference is dropped here.
+        drop(unsafe { Arc::from_raw(ptr.cast::<OpCell<T>>()) });
+    }
+
+    pub(crate) fn raw(self: &Arc<Self>) -> RawOp {
+        RawOp(Arc::into_raw(self.clone()).cast::<Header>())
+    }
+
+    /// The ring's side: store the result, then wake the future or clean up for it.
+    fn complete(&self, result: CqeResult) {
+        // SAFETY: until COMPLETE is set, only the ring touches the result slot (protocol step 2).
+        self.header
+            .result
+            .with_mut(|slot| unsafe { *slot = result });
+        match self.header.state.transition_to_complete() {
+            Completed::Wake => self.header.waker.with(|waker| {
+                // SAFETY: WAKER was set, so the slot is the ring's and the future no longer
+                // writes it (`state.rs`); the future may only read it concurrently.
+                let waker = unsafe { (*waker).as_ref() };
+                waker.expect("WAKER set with an empty slot").wake_by_ref();
+            }),
+            Completed::NoWaker => {}
+            Completed::Orphaned => {
+                // SAFETY: DROPPED was set before COMPLETE: the future is gone and the ring owns
+                // the data (`state.rs`).
+                let data = self.data.with_mut(|data| unsafe { (*data).take() });
+                if let Some(mut data) = data {
+                    data.release(result);
+                }
+            }
+        }
+    }
+}
+
+impl<T: OpCode> OpCell<T> {
+    /// The future's side: the result and data once COMPLETE, else register `cx`'s waker.
+    pub(crate) fn poll_complete(&self, cx: &mut Context<'_>) -> Poll<(CqeResult, T)> {
+        let header = &self.header;
+        let mut state = header.state.load();
+        if !state.is_complete() {
+            if state.has_waker() {
+                let same = header.waker.with(|waker| {
+                    // SAFETY: reading the slot is allowed while WAKER is set: the ring only
+                    // reads it too (`wake_by_ref`).
+                    unsafe { (*waker).as_ref() }.is_some_and(|w| w.will_wake(cx.waker()))
+                });
+                if same {
+                    return Poll::Pending;
+                }
+                if let Err(now) = header.state.unset_waker() {
+                    state = now;
+                }
+            }
+            if !state.is_complete() {
+                // SAFETY: WAKER is unset (never set, or just unset), so the slot is ours.
+                header
+                    .waker
+                    .with_mut(|waker| unsafe { *waker = Some(cx.waker().clone()) });
+                match header.state.set_waker() {
+                    Ok(()) => return Poll::Pending,
+                    Err(now) => debug_assert!(now.is_complete()),
+                }
+            }
+        }
+        // SAFETY: COMPLETE is set and DROPPED is not (the future is alive): the result and the
+        // data are the future's (`state.rs`). The Acquire load in `State` orders these reads
+        // after the ring's writes.
+        let result = header.result.with(|r| unsafe { *r });
+        // SAFETY: as above.
+        let data = self.data.with_mut(|d| unsafe { (*d).take() });
+        Poll::Ready((result, data.expect("a completed cell still holds its data")))
+    }
+
+    /// The future is dropped while in flight. Returns the reference a cancel request should
+    /// carry, if the operation is still in flight (the ring then owns everything).
+    pub(crate) fn drop_future(self: &Arc<Self>) -> Option<RawOp> {
+        match self.header.state.transition_to_dropped() {
+            Dropped::OwnsResult => {
+                // SAFETY: COMPLETE was set before DROPPED: the result and data are ours.
+                let result = self.header.result.with(|r| unsafe { *r });
+                // SAFETY: as above.
+                if let Some(mut data) = self.data.with_mut(|d| unsafe { (*d).take() }) {
+                    data.release(result);
+                }
+                None
+            }
+            Dropped::HandedToRing { took_waker } => {
+                if took_waker {
+                    // SAFETY: WAKER was cleared while not COMPLETE, so the slot is ours
+                    // (`state.rs`): the ring will not read it any more.
+                    drop(self.header.waker.with_mut(|w| unsafe { (*w).take() }));
+                }
+                Some(self.raw())
+            }
+        }
+    }
+}

@@ -1,0 +1,211 @@
+//! One io_uring instance: its submission side, owned by one thread at a time (`LocalRing`), and
+//! its completion side, reaped by whoever holds the CQ's `DrainLock`.
+//!
+//! Files, lowest layer first:
+//!
+//! | file | responsibility |
+//! |---|---|
+//! | `mod.rs` | what the three share: `Ring` (the instance, its counters, its epoll arming), `LocalRing` (the owner's submission state), `Submitter`, the one-writer counters |
+//! | `reap.rs` | completion: reaping under the CQ's `DrainLock`, dispatching CQEs, arming the fd before the owner parks |
+//! | `submit.rs` | submission: pushing entries, the per-tick and before-park flushes, the shared ring's submit-at-once, refused enters |
+//! | `cancel.rs` | cancel requests routed to the owning ring from any thread; shutdown's cancel-all and bounded drain |
+//!
+//! Each file's docs give its protocol: submission (no lock) in `submit.rs`, completion (no lost
+//! CQE) and waking a parked owner in `reap.rs`, cancellation from any thread in `cancel.rs`.
+
+mod cancel;
+mod reap;
+mod submit;
+
+pub(crate) use submit::thread_has_submitted;
+
+use super::cell::RawOp;
+use super::metrics::RingMetrics;
+use crate::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use crate::loom::sync::Mutex;
+use crate::util::drain_lock::DrainLock;
+use io_uring::{squeue, IoUring};
+use std::collections::VecDeque;
+use std::os::fd::{AsRawFd, RawFd};
+use std::sync::{Arc, OnceLock};
+
+/// Where a ring's fd sits in epoll.
+pub(crate) struct Arming {
+    pub(crate) epoll_fd: RawFd,
+    pub(crate) token: u64,
+    /// Oneshot (worker rings) or always armed, edge-triggered (the shared ring).
+    pub(crate) oneshot: bool,
+}
+
+pub(crate) struct Ring {
+    uring: IoUring,
+    /// Identifies the runtime (`Rings`) this ring belongs to.
+    pub(crate) rings_id: usize,
+    /// Whoever moves the CQ head holds this (`util/drain_lock.rs`: no CQE left behind).
+    cq: DrainLock,
+    /// Entries pushed (operations, cancel requests), ever. Written only by the ring's one
+    /// submitter, so a load and a store, not a read-modify-write (which costs a locked
+    /// instruction per operation); `in_flight` is `pushed - reaped`.
+    pushed: AtomicUsize,
+    /// CQEs reaped, ever. Written only under the CQ's `DrainLock` (one reaper at a time).
+    reaped: AtomicUsize,
+    /// A reaper saw the CQ full since the kernel's overflow list was last flushed: completions
+    /// may wait there (`IORING_FEAT_NODROP`). Only touched under the CQ's `DrainLock`. The CQ
+    /// is drained 64 entries at a time, so "full" is seen at the start of a drain and must be
+    /// remembered until the drain reaches the end, where the flush is due.
+    cq_overflow_suspected: AtomicBool,
+    remote: Mutex<Vec<RawOp>>,
+    has_remote: AtomicBool,
+    /// Wakes the thread that owns the `LocalRing` (set for worker rings). It reaches the
+    /// scheduler, which reaches the rings: `close` drops it to break that cycle.
+    owner_unpark: Mutex<Option<Box<dyn Fn() + Send + Sync>>>,
+    arming: OnceLock<Arming>,
+    /// The shared ring's submission state (worker rings keep theirs in a `LocalRing`).
+    shared_sq: Option<Mutex<SqState>>,
+    /// No more submissions: the runtime shut down. Cancels of leftover operations are dropped.
+    closed: AtomicBool,
+    pub(crate) metrics: RingMetrics,
+}
+
+/// A file call served inline, for the metrics.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum InlineCall {
+    Read,
+    Open,
+}
+
+/// A worker's ring: the ring and its submission state, owned by the worker's core.
+pub(crate) struct LocalRing {
+    ring: Arc<Ring>,
+    sq: SqState,
+}
+
+/// What the submitting thread keeps about the SQ.
+#[derive(Default)]
+pub(crate) struct SqState {
+    /// Entries that found the SQ full, in push order.
+    backlog: VecDeque<squeue::Entry>,
+    /// Entries pushed into the SQ since the last `io_uring_enter`.
+    unsubmitted: usize,
+}
+
+/// Exclusive access to a ring's submission side.
+pub(crate) struct Submitter<'a> {
+    ring: &'a Ring,
+    sq: &'a mut SqState,
+}
+
+impl Ring {
+    /// A ring; `shared`: submitted to by any thread, under a mutex.
+    pub(crate) fn new(uring: IoUring, rings_id: usize, shared: bool) -> Arc<Ring> {
+        Arc::new(Ring {
+            shared_sq: shared.then(|| Mutex::new(SqState::default())),
+            uring,
+            rings_id,
+            cq: DrainLock::new(),
+            pushed: AtomicUsize::new(0),
+            reaped: AtomicUsize::new(0),
+            cq_overflow_suspected: AtomicBool::new(false),
+            remote: Mutex::new(Vec::new()),
+            has_remote: AtomicBool::new(false),
+            owner_unpark: Mutex::new(None),
+            arming: OnceLock::new(),
+            closed: AtomicBool::new(false),
+            metrics: RingMetrics::default(),
+        })
+    }
+
+    pub(crate) fn fd(&self) -> RawFd {
+        self.uring.as_raw_fd()
+    }
+
+    pub(crate) fn set_owner_unpark(&self, unpark: Box<dyn Fn() + Send + Sync>) {
+        *self.owner_unpark.lock() = Some(unpark);
+    }
+
+    pub(crate) fn set_arming(&self, arming: Arming) {
+        let _ = self.arming.set(arming);
+    }
+
+    /// Counts a file call served inline on the thread that owns this ring's submissions
+    /// (`owner`: a worker holding its core, the counters' one writer) or on another thread
+    /// (the shared ring, any number of writers).
+    pub(crate) fn count_inline(&self, call: InlineCall, owner: bool) {
+        let counter = match call {
+            InlineCall::Read => &self.metrics.inline_reads,
+            InlineCall::Open => &self.metrics.inline_opens,
+        };
+        if owner {
+            count64(counter, 1);
+        } else {
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Entries pushed and not yet reaped. Never an underestimate of the moment `reaped` is read
+    /// (an entry is pushed before it is reaped, and `pushed` is read after `reaped`): a caller
+    /// deciding whether to arm or to wait can only err towards doing so.
+    pub(crate) fn in_flight(&self) -> usize {
+        // Acquire: pairs with the Release stores in `count`.
+        let reaped = self.reaped.load(Ordering::Acquire);
+        let pushed = self.pushed.load(Ordering::Acquire);
+        pushed.saturating_sub(reaped)
+    }
+}
+
+impl LocalRing {
+    pub(crate) fn new(ring: Arc<Ring>) -> LocalRing {
+        LocalRing {
+            ring,
+            sq: SqState::default(),
+        }
+    }
+
+    pub(crate) fn ring(&self) -> &Arc<Ring> {
+        &self.ring
+    }
+
+    pub(crate) fn submitter(&mut self) -> Submitter<'_> {
+        Submitter {
+            ring: &self.ring,
+            sq: &mut self.sq,
+        }
+    }
+
+    /// True if every entry pushed and not yet reaped is still ours to submit: the kernel holds
+    /// none of this ring's work, so no completion can be waiting.
+    pub(crate) fn nothing_in_kernel(&self) -> bool {
+        let queued = self.sq.unsubmitted + self.sq.backlog.len();
+        self.ring.in_flight() <= queued
+    }
+
+    /// Nothing pushed on this ring waits for its CQE any more (queued entries count as pushed).
+    pub(crate) fn is_drained(&self) -> bool {
+        self.ring.in_flight() == 0
+    }
+}
+
+/// Adds `n` to a counter that has one writer at a time (its writers are ordered by the
+/// submitter's exclusivity or the CQ lock): a load and a store, no locked instruction.
+fn count(counter: &AtomicUsize, n: usize) {
+    if n > 0 {
+        // Release: pairs with the Acquire loads in `Ring::in_flight`.
+        counter.store(counter.load(Ordering::Relaxed) + n, Ordering::Release);
+    }
+}
+
+/// `count` for the 64-bit statistics (Relaxed: read with no ordering needs).
+fn count64(counter: &crate::loom::sync::atomic::AtomicU64, n: u64) {
+    if n > 0 {
+        counter.store(counter.load(Ordering::Relaxed) + n, Ordering::Relaxed);
+    }
+}
+
+impl std::fmt::Debug for Ring {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ring")
+            .field("fd", &self.fd())
+            .field("in_flight", &self.in_flight())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,351 @@
+//! The submission side of a ring.
+//!
+//! # Submission (no lock)
+//! A worker's `LocalRing` lives in the worker's core, which one thread runs at a time, so pushing
+//! an entry is a plain store into the SQ. Entries are submitted together (one `io_uring_enter`)
+//! when the worker runs out of tasks, before it parks, every `event_interval` ticks, and at once
+//! when the SQ is full. Entries that do not fit (the kernel refused them with EBUSY while its
+//! completion queue overflows) wait in `backlog`, in order: a pushed entry is never dropped.
+//! Threads that are not workers use the runtime's shared ring, whose `LocalRing` sits behind a
+//! mutex and submits at once.
+
+use super::{count, count64, LocalRing, Ring, Submitter};
+use crate::loom::sync::atomic::Ordering;
+use io_uring::squeue;
+use std::io;
+use std::time::Duration;
+
+impl Ring {
+    /// Runs `f` with the shared ring's submitter (under its mutex). `None` for a worker ring.
+    pub(crate) fn with_shared<R>(&self, f: impl FnOnce(&mut Submitter<'_>) -> R) -> Option<R> {
+        let sq = self.shared_sq.as_ref()?;
+        let mut sq = sq.lock();
+        Some(f(&mut Submitter {
+            ring: self,
+            sq: &mut sq,
+        }))
+    }
+
+    /// Runs `push` with the shared ring's submitter and submits at once; the shared ring has no
+    /// owner that would flush later, so a refused enter (EBUSY while the CQ overflows, EAGAIN)
+    /// is retried here, reaping in between, until the kernel has taken every entry. False if the
+    /// ring is closed (then `push` did not run). Panics on a worker ring.
+    pub(crate) fn submit_shared(&self, push: impl FnOnce(&mut Submitter<'_>)) -> bool {
+        let sq = self
+            .shared_sq
+            .as_ref()
+            .expect("submit_shared on a worker ring");
+        let mut push = Some(push);
+        let mut backoff = Backoff::default();
+        loop {
+            let all_in = {
+                let mut sq = sq.lock();
+                let mut sub = Submitter {
+                    ring: self,
+                    sq: &mut sq,
+                };
+                if let Some(push) = push.take() {
+                    if sub.is_closed() {
+                        return false;
+                    }
+                    push(&mut sub);
+                }
+                sub.flush()
+            };
+            if all_in {
+                return true;
+            }
+            // With the submission lock released: completions wake tasks, which may submit.
+            if self.reap() == 0 {
+                backoff.wait();
+            }
+        }
+    }
+}
+
+impl LocalRing {
+    /// True if a `submit_and_reap` has something to submit.
+    pub(crate) fn wants_submit(&self) -> bool {
+        self.sq.unsubmitted > 0
+            || !self.sq.backlog.is_empty()
+            // Acquire: as in `wants_tick`.
+            || self.ring.has_remote.load(Ordering::Acquire)
+    }
+
+    /// True if an entry pushed now would have an `io_uring_enter` to itself: `idle` (the
+    /// worker has no other task queued) and none of this ring's work in the kernel. `Rings::push`
+    /// then submits it at once, and `fs` tries an open inline instead.
+    pub(crate) fn submits_alone(&self, idle: bool) -> bool {
+        idle && self.nothing_in_kernel()
+    }
+
+    /// When the owner has run out of tasks: submit, then reap what completed inline.
+    pub(crate) fn submit_and_reap(&mut self) -> usize {
+        let mut sub = self.submitter();
+        sub.drain_remote();
+        if !sub.has_unsubmitted() {
+            return 0;
+        }
+        // Entries the kernel refuses for now stay queued: `before_park` insists.
+        let _ = sub.flush();
+        self.ring.reap()
+    }
+
+    /// Before the owner parks: submit, reap, and arm the fd while anything is in flight.
+    /// Returns the number of completions reaped (if any, the owner has work and should not park).
+    pub(crate) fn before_park(&mut self) -> usize {
+        let n = self.submit_all();
+        if n == 0 && self.ring.in_flight() > 0 {
+            self.ring.arm();
+        }
+        n
+    }
+
+    /// For the reaper: submits the entries still queued, in this ring's queue or, for the shared
+    /// ring, in the queue behind its mutex.
+    pub(crate) fn submit_leftovers(&mut self) {
+        let shared = self.ring.with_shared(|sub| {
+            let _ = sub.flush();
+        });
+        if shared.is_none() {
+            let _ = self.submitter().flush();
+        }
+    }
+
+    /// Submits every queued entry and reaps. Returns the completions reaped; if none, every
+    /// entry has reached the kernel.
+    ///
+    /// The owner calls this before it stops submitting for a while (it parks, or its
+    /// `block_on` returns): it never returns 0 with entries the kernel has not taken, because
+    /// nothing would submit them meanwhile, and an operation waiting in the SQ never completes
+    /// (a detached close would keep its fd). A refused enter (EBUSY: the CQ overflows, which the
+    /// reap makes room in; EAGAIN: the kernel is short of memory) is retried, with a growing
+    /// pause while nothing completes.
+    pub(crate) fn submit_all(&mut self) -> usize {
+        self.submitter().drain_remote();
+        let mut backoff = Backoff::default();
+        loop {
+            let all_in = self.submitter().flush();
+            let n = self.ring.reap();
+            if n > 0 {
+                // Tasks to run; entries still queued go with the next flush.
+                return n;
+            }
+            if all_in {
+                return 0;
+            }
+            backoff.wait();
+        }
+    }
+}
+
+/// The pause between retries of an enter the kernel refused: a yield at first, then sleeps
+/// doubling up to a millisecond.
+#[derive(Default)]
+struct Backoff {
+    step: u32,
+}
+
+impl Backoff {
+    fn wait(&mut self) {
+        if self.step == 0 {
+            std::thread::yield_now();
+        } else {
+            std::thread::sleep(Duration::from_micros(50 << self.step.min(5)));
+        }
+        self.step += 1;
+    }
+}
+
+impl Submitter<'_> {
+    /// Queues `entry` (its `user_data` already set); it reaches the kernel at the next flush.
+    pub(crate) fn push(&mut self, entry: squeue::Entry) {
+        count(&self.ring.pushed, 1);
+        count64(&self.ring.metrics.submitted, 1);
+        self.push_entry(entry);
+    }
+
+    pub(super) fn push_entry(&mut self, entry: squeue::Entry) {
+        if self.sq.backlog.is_empty() && self.try_push(&entry) {
+            return;
+        }
+        // SQ full: submit what is there, then try again; park it in order if still no room.
+        let _ = self.flush();
+        if !(self.sq.backlog.is_empty() && self.try_push(&entry)) {
+            self.sq.backlog.push_back(entry);
+        }
+    }
+
+    fn try_push(&mut self, entry: &squeue::Entry) -> bool {
+        // SAFETY: only a `Submitter` touches the SQ, and it borrows the ring's one `SqState`
+        // mutably (owned by a worker core, or behind the shared ring's mutex): one thread at a
+        // time. The entry's pointers stay valid until its CQE: they point into an operation cell
+        // the kernel's reference keeps alive (`OpCode`'s contract).
+        let pushed = unsafe { self.ring.uring.submission_shared().push(entry).is_ok() };
+        if pushed {
+            self.sq.unsubmitted += 1;
+        }
+        pushed
+    }
+
+    /// True once the runtime has shut the ring down: nothing pushed now would be reaped.
+    pub(crate) fn is_closed(&self) -> bool {
+        self.ring.closed.load(Ordering::Acquire)
+    }
+
+    /// True if entries wait for an `io_uring_enter`.
+    pub(crate) fn has_unsubmitted(&self) -> bool {
+        self.sq.unsubmitted > 0 || !self.sq.backlog.is_empty()
+    }
+
+    /// Submits everything pushed so far in one `io_uring_enter` (plus backlog refills). False if
+    /// the kernel refused some for now (EBUSY, EAGAIN): they stay queued, in order, and the
+    /// caller must flush again before it waits for anything (`LocalRing::before_park`,
+    /// `Ring::submit_shared`).
+    pub(crate) fn flush(&mut self) -> bool {
+        loop {
+            while let Some(entry) = self.sq.backlog.front() {
+                let entry = entry.clone();
+                if !self.try_push(&entry) {
+                    break;
+                }
+                self.sq.backlog.pop_front();
+            }
+            if self.sq.unsubmitted == 0 {
+                return self.sq.backlog.is_empty();
+            }
+            self.ring.metrics.enters.fetch_add(1, Ordering::Relaxed);
+            match self.enter() {
+                Ok(n) => {
+                    if n > 0 {
+                        SUBMITTED_HERE.with(|submitted| submitted.set(true));
+                    }
+                    self.sq.unsubmitted -= n.min(self.sq.unsubmitted);
+                    if n == 0 {
+                        // The kernel took nothing without saying why: as EAGAIN.
+                        return false;
+                    }
+                    if self.sq.backlog.is_empty() {
+                        // A short count (the kernel stopped at an entry it could not allocate
+                        // for) leaves the rest queued: the caller retries.
+                        return self.sq.unsubmitted == 0;
+                    }
+                }
+                Err(e) if e.raw_os_error() == Some(libc::EINTR) => {}
+                Err(e) if matches!(e.raw_os_error(), Some(libc::EBUSY | libc::EAGAIN)) => {
+                    // The CQ is overflowing, or the kernel is short of memory: the entries
+                    // stay in the SQ until a flush after a reap makes room. Never dropped.
+                    return false;
+                }
+                Err(e) => {
+                    // Only a bug gets here (EBADF, EFAULT, EINVAL on the enter itself); the
+                    // entries stay queued rather than be forgotten with their buffers.
+                    eprintln!("tandem: io_uring_enter failed: {e}");
+                    return true;
+                }
+            }
+        }
+    }
+
+    /// One `io_uring_enter` submitting the SQ's entries. Unit tests can make it refuse.
+    fn enter(&self) -> io::Result<usize> {
+        #[cfg(all(test, not(loom)))]
+        if let Some(errno) = tests::injected_refusal() {
+            return Err(io::Error::from_raw_os_error(errno));
+        }
+        self.ring.uring.submit()
+    }
+}
+
+std::thread_local! {
+    /// This thread has submitted io_uring requests (an `io_uring_enter` that took entries).
+    static SUBMITTED_HERE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// True if this thread ever submitted io_uring requests. The kernel ties a request to the
+/// thread whose enter submitted it and cancels the thread's pending requests when it exits, so
+/// such a thread must outlive them: the blocking pool keeps it until the runtime shuts down
+/// (whose rings are drained first) rather than end it after its keep-alive.
+pub(crate) fn thread_has_submitted() -> bool {
+    SUBMITTED_HERE.with(std::cell::Cell::get)
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::{LocalRing, Ring};
+    use crate::rt::uring::cell::tag;
+    use io_uring::{opcode, IoUring};
+    use std::cell::RefCell;
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    std::thread_local! {
+        /// Errnos the next `io_uring_enter`s on this thread fail with, first first.
+        static REFUSALS: RefCell<Vec<i32>> = const { RefCell::new(Vec::new()) };
+    }
+
+    pub(super) fn injected_refusal() -> Option<i32> {
+        REFUSALS.with(|r| {
+            let mut r = r.borrow_mut();
+            (!r.is_empty()).then(|| r.remove(0))
+        })
+    }
+
+    fn refuse_next_enters(errnos: &[i32]) {
+        REFUSALS.with(|r| *r.borrow_mut() = errnos.to_vec());
+    }
+
+    fn ring(shared: bool) -> Arc<Ring> {
+        Ring::new(IoUring::new(8).expect("io_uring_setup"), 0, shared)
+    }
+
+    fn nop() -> io_uring::squeue::Entry {
+        opcode::Nop::new().build().user_data(tag::INTERNAL)
+    }
+
+    /// Reaps until nothing is in flight; false if that takes longer than a bound.
+    fn completes(ring: &Ring) -> bool {
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while ring.in_flight() > 0 {
+            if Instant::now() > deadline {
+                return false;
+            }
+            ring.wait_and_reap(Duration::from_millis(10));
+        }
+        true
+    }
+
+    /// A lone entry whose enter the kernel refuses right before its owner parks: nothing else
+    /// would submit it while the owner sleeps, so `before_park` must not return before the
+    /// kernel has it (the operation would never complete).
+    #[test]
+    fn a_refused_enter_before_parking_is_retried() {
+        for errno in [libc::EAGAIN, libc::EBUSY, libc::EINTR] {
+            let mut local = LocalRing::new(ring(false));
+            local.submitter().push(nop());
+            refuse_next_enters(&[errno, errno]);
+            let reaped = local.before_park();
+            assert!(
+                reaped > 0 || !local.submitter().has_unsubmitted(),
+                "{errno}: before_park returned with the entry still in the SQ"
+            );
+            assert!(
+                completes(local.ring()),
+                "{errno}: the entry never completed"
+            );
+            assert!(injected_refusal().is_none(), "every refusal was used");
+        }
+    }
+
+    /// The shared ring has no owner that would submit later: `submit_shared` returns only once
+    /// the kernel took the entry.
+    #[test]
+    fn a_refused_enter_on_the_shared_ring_is_retried() {
+        let ring = ring(true);
+        refuse_next_enters(&[libc::EBUSY, libc::EAGAIN, libc::EINTR]);
+        assert!(ring.submit_shared(|sub| sub.push(nop())));
+        assert!(!ring.with_shared(|sub| sub.has_unsubmitted()).unwrap());
+        assert!(completes(&ring), "the entry never completed");
+        assert!(injected_refusal().is_none(), "every refusal was used");
+    }
+}
