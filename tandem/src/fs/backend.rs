@@ -1,5 +1,12 @@
 //! The only place where `tandem::fs` reaches the kernel for a file.
 //!
+//! Files of `backend/`, lowest layer first:
+//!
+//! | file | responsibility |
+//! |---|---|
+//! | `backend/inline.rs` | the calls made on the polling thread itself when the page cache can answer (`preadv2` with `RWF_NOWAIT`, `openat2` with `RESOLVE_CACHED`, `statx`) |
+//! | `backend/fifo.rs` | Opens of FIFOs through io_uring, made to wait for the FIFO's peer as `open(2)` does |
+//!
 //! Every primitive that has (or may have) an io_uring opcode lives here as a `pub(crate)`
 //! function: open, read, write, fsync, size, set_len, rename, unlink, mkdir, link and symlink
 //! (async), and `close_in_background` (a read-only file's close, not awaited). Everything else in

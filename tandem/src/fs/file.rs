@@ -1,5 +1,13 @@
 //! `File`: an open file, as `tokio::fs::File`.
 //!
+//! Files of `file/`, lowest layer first:
+//!
+//! | file | responsibility |
+//! |---|---|
+//! | `file/buf.rs` | `Buf`: a `File`'s internal buffer, lent whole to each background read or write |
+//! | `file/state.rs` | The state machine behind `File`'s `AsyncRead`, `AsyncWrite` and `AsyncSeek` |
+//! | `file/positional.rs` | positional I/O with owned buffers (`pread(2)`/`pwrite(2)`): `read_at`, `write_at`, `read_exact_at`, `write_all_at` |
+//!
 //! The fd lives in an `Arc<std::fs::File>` shared with every operation in flight. Streaming I/O
 //! (`AsyncRead`, `AsyncWrite`, `AsyncSeek`) goes through an internal buffer and the state machine
 //! in `file/state.rs` (writes run as tasks of their own, reads as futures polled in place, seeks

@@ -1,5 +1,18 @@
 //! Asynchronous file-system access: a drop-in mirror of `tokio::fs`.
 //!
+//! Files, lowest layer first:
+//!
+//! | file | responsibility |
+//! |---|---|
+//! | `backend.rs` | The only place where `tandem::fs` reaches the kernel for a file |
+//! | `open_options.rs` | `OpenOptions`: how to open a file, as `std::fs::OpenOptions` |
+//! | `file.rs` | `File`: an open file, as `tokio::fs::File` |
+//! | `dir_builder.rs` | `DirBuilder`: creating directories, optionally with their parents |
+//! | `paths.rs` | Free functions on paths: metadata, renaming, removing, creating directories, links |
+//! | `read.rs` | `read` and `read_to_string`: a whole file into memory |
+//! | `write.rs` | `write`: a whole file from memory |
+//! | `read_dir.rs` | `read_dir`: a directory's entries, read on the blocking pool in chunks of 32 per trip |
+//!
 //! Same names, signatures and semantics as Tokio's `fs` (1.48): [`File`] with `AsyncRead`,
 //! `AsyncWrite` and `AsyncSeek` through an internal buffer, [`OpenOptions`], [`DirBuilder`],
 //! [`read_dir`], and the free functions ([`read`], [`write()`], [`metadata`], [`rename`], ...).

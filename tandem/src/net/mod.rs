@@ -1,5 +1,17 @@
 //! TCP, UDP and Unix-domain sockets driven by the reactor, with Tokio's names and signatures.
 //!
+//! Files, lowest layer first:
+//!
+//! | file | responsibility |
+//! |---|---|
+//! | `addr.rs` | `ToSocketAddrs`: what `bind`, `connect`, `send_to` and `lookup_host` accept |
+//! | `lookup_host.rs` | `lookup_host`: name resolution on the blocking pool |
+//! | `send.rs` | Stream writes that cannot raise SIGPIPE |
+//! | `accept_backoff.rs` | The pause a listener takes after `accept(2)` failed for lack of resources |
+//! | `udp.rs` | `UdpSocket`: UDP datagrams |
+//! | `tcp/` | TCP: `TcpSocket`, `TcpStream` and its halves, `TcpListener` |
+//! | `unix/` | Unix-domain sockets: `SocketAddr`, `UnixStream` and its halves, `UnixListener`, `UnixDatagram` |
+//!
 //! Every type here owns a non-blocking socket registered with the reactor of the runtime it was
 //! created in (a `PollEvented`), and offers two styles of I/O, as Tokio does:
 //! - `AsyncRead`/`AsyncWrite` (Tokio's traits, re-exported by [`crate::io`]) and the `poll_*`

@@ -1,5 +1,15 @@
 //! TCP: the halves a [`TcpStream`](crate::net::TcpStream) splits into.
 //!
+//! Files, lowest layer first:
+//!
+//! | file | responsibility |
+//! |---|---|
+//! | `socket.rs` | `TcpSocket`: a TCP socket to configure before it connects or listens |
+//! | `stream.rs` | `TcpStream`: a TCP connection |
+//! | `split.rs` | `TcpStream::split`: borrowed halves, for reading and writing concurrently in one task |
+//! | `split_owned.rs` | `TcpStream::into_split`: owned halves that can move to different tasks |
+//! | `listener.rs` | `TcpListener`: accepts TCP connections |
+//!
 //! [`TcpListener`](crate::net::TcpListener), [`TcpStream`](crate::net::TcpStream) and
 //! [`TcpSocket`](crate::net::TcpSocket) live in [`crate::net`], as in Tokio.
 

@@ -1,6 +1,17 @@
 //! Unix-domain sockets: the halves a [`UnixStream`](crate::net::UnixStream) splits into, and
 //! [`SocketAddr`].
 //!
+//! Files, lowest layer first:
+//!
+//! | file | responsibility |
+//! |---|---|
+//! | `socketaddr.rs` | `SocketAddr`: the address of a Unix-domain socket |
+//! | `stream.rs` | `UnixStream`: a Unix-domain stream connection |
+//! | `split.rs` | `UnixStream::split`: borrowed halves, for reading and writing concurrently in one task |
+//! | `split_owned.rs` | `UnixStream::into_split`: owned halves that can move to different tasks |
+//! | `listener.rs` | `UnixListener`: accepts Unix-domain stream connections |
+//! | `datagram.rs` | `UnixDatagram`: Unix-domain datagrams |
+//!
 //! [`UnixListener`](crate::net::UnixListener), [`UnixStream`](crate::net::UnixStream) and
 //! [`UnixDatagram`](crate::net::UnixDatagram) live in [`crate::net`], as in Tokio.
 

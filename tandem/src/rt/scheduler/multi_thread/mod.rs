@@ -1,5 +1,14 @@
 //! The multi-thread, work-stealing scheduler.
 //!
+//! Files, lowest layer first:
+//!
+//! | file | responsibility |
+//! |---|---|
+//! | `queue.rs` | a worker's local run queue: a bounded ring buffer its owner pushes to and pops from, others steal from |
+//! | `idle.rs` | Which workers sleep, and how many are searching for work |
+//! | `handle.rs` | the shared side of the multi-thread scheduler: spawning, scheduling from anywhere, waking, shutdown |
+//! | `worker.rs` | A worker: the loop that runs tasks on one thread |
+//!
 //! N workers, each with a bounded local queue (`queue.rs`) and a LIFO slot, share an injection
 //! queue (`../inject.rs`), an idle registry (`idle.rs`) and the owned-tasks list. Worker threads
 //! are mandatory tasks of the blocking pool, so `block_in_place` can move a worker's core to a

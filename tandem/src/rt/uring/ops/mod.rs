@@ -5,6 +5,23 @@
 //! the route says so. Not `statx.rs` (the size query is made inline or by `fs/backend.rs`) nor
 //! `close.rs` (its blocking half is dropping the `File`).
 //!
+//! Files, lowest layer first:
+//!
+//! | file | responsibility |
+//! |---|---|
+//! | `close.rs` | `IORING_OP_CLOSE`: close an fd and report the error close(2) would give |
+//! | `fsync.rs` | `IORING_OP_FSYNC`: `sync_all` and (with DATASYNC) `sync_data` |
+//! | `ftruncate.rs` | `IORING_OP_FTRUNCATE` (Linux 6.9): `set_len` |
+//! | `link.rs` | `IORING_OP_LINKAT`: `hard_link` |
+//! | `mkdir.rs` | `IORING_OP_MKDIRAT`: `create_dir` |
+//! | `open.rs` | `IORING_OP_OPENAT`: open a path; a cancelled open closes the fd it produced |
+//! | `read.rs` | `IORING_OP_READ`: read into an owned buffer, at an offset or at the file position |
+//! | `rename.rs` | `IORING_OP_RENAMEAT`: `fs::rename` |
+//! | `statx.rs` | `IORING_OP_STATX`: probed, and used only to decide the route |
+//! | `symlink.rs` | `IORING_OP_SYMLINKAT`: `symlink` |
+//! | `unlink.rs` | `IORING_OP_UNLINKAT`: `remove_file`, and `remove_dir` with AT_REMOVEDIR |
+//! | `write.rs` | `IORING_OP_WRITE`: write from an owned buffer, at an offset or at the file position |
+//!
 //! Every function here takes the runtime's `Rings` (from `Handle::route`), so the choice between
 //! io_uring and the blocking pool is made once, by the caller, per opcode.
 
