@@ -163,7 +163,8 @@ fn parse_args(mut args: impl Iterator<Item = String>) -> Result<Command, String>
     Ok(Command::Run(Box::new(parsed)))
 }
 
-fn positive(flag: &str, value: &str) -> Result<usize, String> {
+/// `value` as a count above zero, or the error every flag that takes one prints.
+pub(crate) fn positive(flag: &str, value: &str) -> Result<usize, String> {
     match value.parse::<usize>() {
         Ok(n) if n > 0 => Ok(n),
         _ => Err(format!("{flag} needs a positive integer, not {value:?}")),

@@ -88,10 +88,7 @@ impl Options {
         flag: &str,
         value: impl FnOnce() -> Result<String, String>,
     ) -> Option<Result<(), String>> {
-        let positive = |v: String| match v.parse::<usize>() {
-            Ok(n) if n > 0 => Ok(n),
-            _ => Err(format!("{flag} needs a positive integer, not {v:?}")),
-        };
+        let positive = |v: String| crate::positive(flag, &v);
         let parsed = match flag {
             "--fs-rounds" => value().and_then(positive).map(|n| self.rounds = Some(n)),
             "--fs-reads" => value().and_then(positive).map(|n| self.reads = Some(n)),

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use super::Arch;
+use crate::positive;
 use crate::stats::fmt_count;
 
 /// The flags, as given (`None`: not given).
@@ -188,13 +189,6 @@ impl Options {
             wrk: self.wrk,
             workers,
         }
-    }
-}
-
-fn positive(flag: &str, value: &str) -> Result<usize, String> {
-    match value.parse::<usize>() {
-        Ok(n) if n > 0 => Ok(n),
-        _ => Err(format!("{flag} needs a positive integer, not {value:?}")),
     }
 }
 
