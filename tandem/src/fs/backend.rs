@@ -14,16 +14,16 @@
 //! read_dir, canonicalize, ...). So choosing a backend per opcode is a change to the insides of
 //! this file only.
 //!
-//! Each primitive asks the runtime's io_uring handle for a route (`uring::Handle::route`, per
+//! Each primitive asks the runtime's io_uring handle for a route (`UringHandle::route`, per
 //! opcode): io_uring when the runtime has rings and the kernel has the opcode, else the blocking
-//! pool, with the cause counted in the runtime's metrics. Each opcode's file in `uring/ops/`
-//! holds both halves: the io_uring operation, and `blocking`, the system call made on the
-//! calling thread, which this file runs on the pool (a buffer through [`with_buf`], so that it
-//! comes back even from a cancelled job). Two have none: the size query's is here
-//! (`size_and_type_blocking`: it answers with this file's `SizeAndType`), and a close's is a
-//! drop. Before the route, a read,
-//! an open and the size query may be served on the polling thread itself, when they need no
-//! waiting (`backend/inline.rs`); a FIFO's open is made to wait for its peer in `backend/fifo.rs`.
+//! pool, with the cause counted in the runtime's metrics. Each opcode's file in `rt/uring/ops/`
+//! is a call with both halves ([`Call`], or [`BufCall`] for a read or a write), so routing one is
+//! a line here: [`run`] (or [`run_on`] with a route already asked for, [`run_buf_on`] for a
+//! buffer, which comes back even from a cancelled job). Two are not calls: the size query's
+//! io_uring half is inline (`size_and_type`), and a close's blocking half is a drop. Before the
+//! route, a read, an open and the size query may be served on the polling thread itself, when
+//! they need no waiting (`backend/inline.rs`); a FIFO's open is made to wait for its peer in
+//! `backend/fifo.rs`.
 //!
 //! Contract every implementation keeps (the io_uring one must too):
 //! 1. The fd travels as an `Arc<std::fs::File>` owned by the operation, so an operation in
@@ -42,13 +42,69 @@ use std::sync::Arc;
 
 use crate::loom::sync::Mutex;
 use crate::rt::uring::buf::{IoBuf, IoBufMut};
-use crate::rt::uring::ops::{self, off_t};
+use crate::rt::uring::ops::fsync::Fsync;
+use crate::rt::uring::ops::ftruncate::Ftruncate;
+use crate::rt::uring::ops::link::Link;
+use crate::rt::uring::ops::mkdir::MkDir;
+use crate::rt::uring::ops::open::Open;
+use crate::rt::uring::ops::read::Read;
+use crate::rt::uring::ops::rename::Rename;
+use crate::rt::uring::ops::statx::{self, SizeAndType};
+use crate::rt::uring::ops::symlink::Symlink;
+use crate::rt::uring::ops::unlink::Unlink;
+use crate::rt::uring::ops::write::Write;
+use crate::rt::uring::ops::{self, off_t, BufCall, Call};
 use crate::rt::uring::{InlineCall, Route};
 
 mod fifo;
 mod inline;
 
 use inline::{open_nowait, read_nowait, statx_now};
+
+/// Runs `call` where the current runtime sends its opcode: through io_uring, or on the blocking
+/// pool.
+///
+/// # Panics
+/// Outside a runtime (as `spawn_blocking`).
+async fn run<C: Call>(call: C) -> io::Result<C::Output> {
+    run_on(route(C::CODE), call).await
+}
+
+/// Runs `call` by `route`, which was asked for its opcode.
+async fn run_on<C: Call>(route: Route, call: C) -> io::Result<C::Output> {
+    match route {
+        Route::Uring(uring) => call.via_uring(uring).await,
+        Route::Blocking => blocking(move || call.blocking()).await,
+    }
+}
+
+/// Runs the buffer's `call` by `route`, which was asked for its opcode, and hands the buffer
+/// back with the result.
+///
+/// On the blocking pool the call waits in a shared slot rather than inside the job's closure so
+/// that its buffer comes back even when the pool drops the job before it starts (at runtime
+/// shutdown). If the caller's future is dropped meanwhile, the job keeps the slot, and with it
+/// the buffer, alive until the system call has returned.
+async fn run_buf_on<C: BufCall>(route: Route, call: C) -> (io::Result<usize>, C::Buf) {
+    if let Route::Uring(uring) = route {
+        return call.via_uring(uring).await;
+    }
+    let slot = Arc::new(Mutex::new(Some(call)));
+    let job_slot = Arc::clone(&slot);
+    let res = blocking(move || {
+        let mut guard = job_slot.lock();
+        let call = guard
+            .as_mut()
+            .unwrap_or_else(|| unreachable!("only this job and its caller take the call"));
+        Ok(call.blocking())
+    })
+    .await;
+    let call = slot
+        .lock()
+        .take()
+        .unwrap_or_else(|| unreachable!("the job returned the call to the slot"));
+    (res.and_then(|res| res), call.into_buf())
+}
 
 /// Where an operation with `opcode` runs in the current runtime.
 ///
@@ -72,11 +128,11 @@ fn with_uring<R>(f: impl FnOnce(&crate::rt::uring::Handle) -> R) -> R {
     })
 }
 
-/// True if operations with `opcode` go through io_uring in the current runtime. A composite
-/// call (`fs::read`: open, statx, reads) asks first: on the blocking pool it runs whole, in one
-/// job, rather than as one job per step, each a round trip between threads.
-pub(crate) fn prefers_uring(opcode: u8) -> bool {
-    matches!(route(opcode), Route::Uring(_))
+/// True if opens go through io_uring in the current runtime. A composite call (`fs::read`:
+/// open, statx, reads) asks first: on the blocking pool it runs whole, in one job, rather than
+/// as one job per step, each a round trip between threads.
+pub(crate) fn opens_through_uring() -> bool {
+    matches!(route(Open::CODE), Route::Uring(_))
 }
 
 /// Opens `path`, as `open(2)` with `options` (std's `OpenOptions::open` makes the same call).
@@ -126,7 +182,7 @@ async fn open_first(path: &Path, options: OpenFlags) -> io::Result<Opened> {
     // this is, and would have an enter to itself: among many concurrent opens, the ring's batch
     // (one enter for all) beats two system calls each (openat2 and fcntl).
     let served = with_uring(|uring| {
-        let route = uring.route(ops::open::CODE);
+        let route = uring.route(Open::CODE);
         if matches!(route, Route::Uring(_))
             && uring.nowait_first()
             && crate::rt::coop::has_budget_remaining()
@@ -147,20 +203,21 @@ async fn open_first(path: &Path, options: OpenFlags) -> io::Result<Opened> {
         }
         Err(route)
     });
+    let call = |path: &Path| Open {
+        path: path.to_owned(),
+        flags: options.flags,
+        mode: options.mode,
+    };
     match served {
         Ok(file) => Ok(early(file)),
-        Err(Route::Uring(rings)) => {
-            match ops::open::open(rings, path, options.flags, options.mode).await {
-                Ok(file) => Ok(early(file)),
-                Err(e) if fifo::needs_reader(options, &e) => {
-                    open_blocking(path.to_owned(), options)
-                        .await
-                        .map(opened_blocking)
-                }
-                Err(e) => Err(e),
-            }
-        }
-        Err(Route::Blocking) => open_blocking(path.to_owned(), options)
+        Err(Route::Uring(uring)) => match call(path).via_uring(uring).await {
+            Ok(file) => Ok(early(file)),
+            Err(e) if fifo::needs_reader(options, &e) => run_on(Route::Blocking, call(path))
+                .await
+                .map(opened_blocking),
+            Err(e) => Err(e),
+        },
+        Err(Route::Blocking) => run_on(Route::Blocking, call(path))
             .await
             .map(opened_blocking),
     }
@@ -185,43 +242,32 @@ fn opened_blocking(file: std::fs::File) -> Opened {
 /// If `buf_start > buf.bytes_total()`.
 pub(crate) async fn read_into<B: IoBufMut>(
     file: Arc<std::fs::File>,
-    mut buf: B,
+    buf: B,
     buf_start: usize,
     offset: Option<u64>,
     direct_io: bool,
 ) -> (io::Result<usize>, B) {
-    assert!(
-        buf_start <= buf.bytes_total(),
-        "read_into: start past the buffer's end"
-    );
+    let mut call = Read::new(file, buf, buf_start, offset);
     if let Some(Err(e)) = offset.map(off_t) {
-        return (Err(e), buf);
+        return (Err(e), call.into_buf());
     }
     // With the budget spent, the route's read makes the task yield (its `Op` returns
     // `Pending`); an inline read would let a task reading in a loop starve its worker. The
     // route is taken only if the inline read did not serve: it counts fallbacks.
     let served = with_uring(|uring| {
         if !direct_io && uring.nowait_first() && crate::rt::coop::has_budget_remaining() {
-            if let Some(n) = read_nowait(&file, &mut buf, buf_start, offset) {
+            let (file, buf, buf_start, offset) = call.parts();
+            if let Some(n) = read_nowait(file, buf, buf_start, offset) {
                 crate::rt::coop::spend();
                 uring.count_inline(InlineCall::Read);
                 return Ok(n);
             }
         }
-        Err(uring.route(ops::read::CODE))
+        Err(uring.route(Read::<B>::CODE))
     });
-    let route = match served {
-        Ok(n) => return (Ok(n), buf),
-        Err(route) => route,
-    };
-    match route {
-        Route::Uring(rings) => ops::read::read_into(rings, file, buf, buf_start, offset).await,
-        Route::Blocking => {
-            with_buf(buf, move |buf| {
-                ops::read::blocking(&file, buf, buf_start, offset)
-            })
-            .await
-        }
+    match served {
+        Ok(n) => (Ok(n), call.into_buf()),
+        Err(route) => run_buf_on(route, call).await,
     }
 }
 
@@ -236,110 +282,67 @@ pub(crate) async fn write_from<B: IoBuf>(
     buf_start: usize,
     offset: Option<u64>,
 ) -> (io::Result<usize>, B) {
-    assert!(
-        buf_start <= buf.bytes_init(),
-        "write_from: start past the data's end"
-    );
+    let call = Write::new(file, buf, buf_start, offset);
     if let Some(Err(e)) = offset.map(off_t) {
-        return (Err(e), buf);
+        return (Err(e), call.into_buf());
     }
-    match route(ops::write::CODE) {
-        Route::Uring(rings) => ops::write::write_from(rings, file, buf, buf_start, offset).await,
-        Route::Blocking => {
-            with_buf(buf, move |buf| {
-                ops::write::blocking(&file, buf, buf_start, offset)
-            })
-            .await
-        }
-    }
+    run_buf_on(route(Write::<B>::CODE), call).await
 }
 
 /// `fsync(2)`, or `fdatasync(2)` if `data_only`.
 pub(crate) async fn fsync(file: Arc<std::fs::File>, data_only: bool) -> io::Result<()> {
-    match route(ops::fsync::CODE) {
-        Route::Uring(rings) => ops::fsync::fsync(rings, file, data_only).await,
-        Route::Blocking => blocking(move || ops::fsync::blocking(&file, data_only)).await,
-    }
-}
-
-/// What `fs::read` wants to know of a file it opened: its size, to size the buffer, and its type.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct SizeAndType {
-    pub(crate) size: u64,
-    /// A regular file: a short read means its end.
-    pub(crate) regular: bool,
-    /// A FIFO (or a pipe).
-    pub(crate) fifo: bool,
+    run(Fsync { file, data_only }).await
 }
 
 /// The file's size in bytes and its type (`statx`).
 ///
-/// With io_uring this is a `statx` on the worker thread itself, not `IORING_OP_STATX`: the kernel
-/// always punts that opcode to its io-wq threads (a context switch and a cross-thread completion
-/// per call), while a `statx` of an open fd with `AT_STATX_DONT_SYNC` reads the inode in memory
-/// and never waits for a device or a server.
+/// With io_uring this is a `statx` on the worker thread itself, not `IORING_OP_STATX`
+/// (`rt/uring/ops/statx.rs` says why).
 pub(crate) async fn size_and_type(file: Arc<std::fs::File>) -> io::Result<SizeAndType> {
-    match route(ops::statx::CODE) {
+    match route(statx::CODE) {
         Route::Uring(_) => statx_now(&file),
-        Route::Blocking => size_and_type_blocking(file).await,
+        Route::Blocking => blocking(move || statx::blocking(&file)).await,
     }
 }
 
 /// `ftruncate(2)`: truncates or extends the file to `len` bytes.
 pub(crate) async fn set_len(file: Arc<std::fs::File>, len: u64) -> io::Result<()> {
     off_t(len)?;
-    match route(ops::ftruncate::CODE) {
-        Route::Uring(rings) => ops::ftruncate::set_len(rings, file, len).await,
-        Route::Blocking => blocking(move || ops::ftruncate::blocking(&file, len)).await,
-    }
+    run(Ftruncate { file, len }).await
 }
 
 /// `rename(2)`.
 pub(crate) async fn rename(from: PathBuf, to: PathBuf) -> io::Result<()> {
-    match route(ops::rename::CODE) {
-        Route::Uring(rings) => ops::rename::rename(rings, &from, &to).await,
-        Route::Blocking => blocking(move || ops::rename::blocking(&from, &to)).await,
-    }
+    run(Rename { from, to }).await
 }
 
 /// `unlink(2)`.
 pub(crate) async fn remove_file(path: PathBuf) -> io::Result<()> {
-    match route(ops::unlink::CODE) {
-        Route::Uring(rings) => ops::unlink::unlink(rings, &path, false).await,
-        Route::Blocking => blocking(move || ops::unlink::blocking(&path, false)).await,
-    }
+    run(Unlink { path, dir: false }).await
 }
 
 /// `rmdir(2)`.
 pub(crate) async fn remove_dir(path: PathBuf) -> io::Result<()> {
-    match route(ops::unlink::CODE) {
-        Route::Uring(rings) => ops::unlink::unlink(rings, &path, true).await,
-        Route::Blocking => blocking(move || ops::unlink::blocking(&path, true)).await,
-    }
+    run(Unlink { path, dir: true }).await
 }
 
 /// `mkdir(2)` with permission bits `mode` (before the umask).
 pub(crate) async fn create_dir(path: PathBuf, mode: libc::mode_t) -> io::Result<()> {
-    match route(ops::mkdir::CODE) {
-        Route::Uring(rings) => ops::mkdir::mkdir(rings, &path, mode).await,
-        Route::Blocking => blocking(move || ops::mkdir::blocking(&path, mode)).await,
-    }
+    run(MkDir { path, mode }).await
 }
 
 /// `link(2)`: a new name `dst` for the file `src`.
 pub(crate) async fn hard_link(src: PathBuf, dst: PathBuf) -> io::Result<()> {
-    match route(ops::link::CODE) {
-        Route::Uring(rings) => ops::link::hard_link(rings, &src, &dst).await,
-        Route::Blocking => blocking(move || ops::link::blocking(&src, &dst)).await,
-    }
+    run(Link { src, dst }).await
 }
 
 /// `symlink(2)`: a symbolic link at `dst` pointing to `src`.
 pub(crate) async fn symlink(src: PathBuf, dst: PathBuf) -> io::Result<()> {
-    match route(ops::symlink::CODE) {
-        Route::Uring(rings) => ops::symlink::symlink(rings, &src, &dst).await,
-        Route::Blocking => blocking(move || ops::symlink::blocking(&src, &dst)).await,
-    }
+    run(Symlink {
+        target: src,
+        link: dst,
+    })
+    .await
 }
 
 /// Closes the file when this was its last reference: on the ring, batched and without waiting,
@@ -352,7 +355,7 @@ pub(crate) fn close_in_background(file: Arc<std::fs::File>) {
         return;
     };
     match route(ops::close::CODE) {
-        Route::Uring(rings) => ops::close::close_detached(rings, file.into()),
+        Route::Uring(uring) => ops::close::close_detached(uring, file.into()),
         Route::Blocking => drop(file),
     }
 }
@@ -363,56 +366,6 @@ pub(crate) fn close_in_background(file: Arc<std::fs::File>) {
 pub(crate) struct OpenFlags {
     pub(crate) flags: libc::c_int,
     pub(crate) mode: libc::mode_t,
-}
-
-/// Opens `path`, as `open(2)` with `options` (std's `OpenOptions::open` makes the same call).
-async fn open_blocking(path: PathBuf, options: OpenFlags) -> io::Result<std::fs::File> {
-    blocking(move || ops::open::blocking(&path, options.flags, options.mode)).await
-}
-
-/// Runs `op` on the blocking pool with the buffer, and hands the buffer back with the result.
-///
-/// The buffer waits in a shared slot rather than inside the closure so that it comes back even
-/// when the pool cancels the job before it starts (at runtime shutdown, which drops the
-/// closure). If the caller's future is dropped meanwhile, the job keeps the slot, and with it
-/// the buffer, alive until the system call has returned.
-async fn with_buf<B, F>(buf: B, op: F) -> (io::Result<usize>, B)
-where
-    B: Send + 'static,
-    F: FnOnce(&mut B) -> io::Result<usize> + Send + 'static,
-{
-    let slot = Arc::new(Mutex::new(Some(buf)));
-    let job_slot = Arc::clone(&slot);
-    let res = blocking(move || {
-        let mut guard = job_slot.lock();
-        let buf = guard
-            .as_mut()
-            .unwrap_or_else(|| unreachable!("only this job and its caller take the buffer"));
-        Ok(op(buf))
-    })
-    .await;
-    let buf = slot
-        .lock()
-        .take()
-        .unwrap_or_else(|| unreachable!("the job returned the buffer to the slot"));
-    match res {
-        Ok(res) => (res, buf),
-        Err(cancelled) => (Err(cancelled), buf),
-    }
-}
-
-/// The file's size in bytes and its type (`statx`/`fstat`).
-async fn size_and_type_blocking(file: Arc<std::fs::File>) -> io::Result<SizeAndType> {
-    use std::os::unix::fs::FileTypeExt;
-    blocking(move || {
-        let meta = file.metadata()?;
-        Ok(SizeAndType {
-            size: meta.len(),
-            regular: meta.is_file(),
-            fifo: meta.file_type().is_fifo(),
-        })
-    })
-    .await
 }
 
 /// Runs `f` on the blocking pool. A job the pool cancelled (at runtime shutdown) or that

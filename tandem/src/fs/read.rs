@@ -41,7 +41,7 @@ const DIRECT_IO: bool = false;
 /// # Errors
 /// As [`std::fs::read`].
 pub async fn read(path: impl AsRef<Path>) -> io::Result<Vec<u8>> {
-    if !backend::prefers_uring(crate::rt::uring::ops::open::CODE) {
+    if !backend::opens_through_uring() {
         let path = path.as_ref().to_owned();
         return backend::blocking(move || std::fs::read(path)).await;
     }

@@ -31,7 +31,7 @@ pub async fn write(path: impl AsRef<Path>, contents: impl AsRef<[u8]>) -> io::Re
         .open_flags()?;
     // The bytes must be owned: the write may outlive this future if it is dropped.
     let contents = contents.as_ref().to_vec();
-    if !backend::prefers_uring(crate::rt::uring::ops::open::CODE) {
+    if !backend::opens_through_uring() {
         let path = path.as_ref().to_owned();
         return backend::blocking(move || std::fs::write(path, contents)).await;
     }

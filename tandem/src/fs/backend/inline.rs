@@ -16,9 +16,10 @@ use std::io;
 use std::os::fd::{AsRawFd, RawFd};
 use std::path::Path;
 
-use super::{OpenFlags, SizeAndType};
+use super::OpenFlags;
 use crate::loom::sync::atomic::Ordering;
 use crate::rt::uring::buf::IoBufMut;
+use crate::rt::uring::ops::statx::SizeAndType;
 use crate::rt::uring::ops::{self, cstring, off_t};
 
 /// The open of [`open`](super::open) done here and now if it needs no waiting, as io_uring's own

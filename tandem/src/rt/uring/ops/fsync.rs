@@ -1,5 +1,6 @@
 //! `IORING_OP_FSYNC`: `sync_all` and (with DATASYNC) `sync_data`.
 
+use super::Call;
 use crate::rt::uring::{Op, OpCode, Uring};
 use io_uring::{opcode, squeue, types};
 use std::fs::File;
@@ -7,11 +8,29 @@ use std::io;
 use std::os::fd::AsRawFd;
 use std::sync::Arc;
 
-pub(crate) const CODE: u8 = opcode::Fsync::CODE;
+/// `fsync(2)`, or `fdatasync(2)` if `data_only`. The ring's operation too: it keeps the file,
+/// and with it the fd the entry names, open until the completion.
+pub(crate) struct Fsync {
+    pub(crate) file: Arc<File>,
+    pub(crate) data_only: bool,
+}
 
-struct Fsync {
-    file: Arc<File>,
-    data_only: bool,
+impl Call for Fsync {
+    const CODE: u8 = opcode::Fsync::CODE;
+    type Output = ();
+
+    async fn via_uring(self, uring: Uring) -> io::Result<()> {
+        let (result, _op) = Op::new(uring, self).await;
+        result.into_io().map(drop)
+    }
+
+    fn blocking(self) -> io::Result<()> {
+        if self.data_only {
+            self.file.sync_data()
+        } else {
+            self.file.sync_all()
+        }
+    }
 }
 
 // SAFETY: the entry names `file`'s fd, which the op keeps open; it points at no memory.
@@ -24,20 +43,5 @@ unsafe impl OpCode for Fsync {
         opcode::Fsync::new(types::Fd(self.file.as_raw_fd()))
             .flags(flags)
             .build()
-    }
-}
-
-pub(crate) async fn fsync(rings: Uring, file: Arc<File>, data_only: bool) -> io::Result<()> {
-    let (result, _op) = Op::new(rings, Fsync { file, data_only }).await;
-    result.into_io().map(drop)
-}
-
-/// The blocking pool's half: `fsync(2)`, or `fdatasync(2)` if `data_only`, on the calling
-/// thread, as std makes them.
-pub(crate) fn blocking(file: &File, data_only: bool) -> io::Result<()> {
-    if data_only {
-        file.sync_data()
-    } else {
-        file.sync_all()
     }
 }

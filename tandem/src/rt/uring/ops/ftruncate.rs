@@ -1,5 +1,6 @@
 //! `IORING_OP_FTRUNCATE` (Linux 6.9): `set_len`.
 
+use super::Call;
 use crate::rt::uring::{Op, OpCode, Uring};
 use io_uring::{opcode, squeue, types};
 use std::fs::File;
@@ -7,11 +8,25 @@ use std::io;
 use std::os::fd::AsRawFd;
 use std::sync::Arc;
 
-pub(crate) const CODE: u8 = opcode::Ftruncate::CODE;
+/// `ftruncate(2)`: truncates or extends the file to `len` bytes. The ring's operation too: it
+/// keeps the file, and with it the fd the entry names, open until the completion.
+pub(crate) struct Ftruncate {
+    pub(crate) file: Arc<File>,
+    pub(crate) len: u64,
+}
 
-struct Ftruncate {
-    file: Arc<File>,
-    len: u64,
+impl Call for Ftruncate {
+    const CODE: u8 = opcode::Ftruncate::CODE;
+    type Output = ();
+
+    async fn via_uring(self, uring: Uring) -> io::Result<()> {
+        let (result, _op) = Op::new(uring, self).await;
+        result.into_io().map(drop)
+    }
+
+    fn blocking(self) -> io::Result<()> {
+        self.file.set_len(self.len)
+    }
 }
 
 // SAFETY: the entry names `file`'s fd, which the op keeps open; it points at no memory.
@@ -19,14 +34,4 @@ unsafe impl OpCode for Ftruncate {
     fn entry(&mut self) -> squeue::Entry {
         opcode::Ftruncate::new(types::Fd(self.file.as_raw_fd()), self.len).build()
     }
-}
-
-pub(crate) async fn set_len(rings: Uring, file: Arc<File>, len: u64) -> io::Result<()> {
-    let (result, _op) = Op::new(rings, Ftruncate { file, len }).await;
-    result.into_io().map(drop)
-}
-
-/// The blocking pool's half: `ftruncate(2)` on the calling thread, as std makes it.
-pub(crate) fn blocking(file: &File, len: u64) -> io::Result<()> {
-    file.set_len(len)
 }

@@ -1,39 +1,48 @@
 //! `IORING_OP_MKDIRAT`: `create_dir`.
 
+use super::Call;
 use crate::rt::uring::{Op, OpCode, Uring};
 use io_uring::{opcode, squeue, types};
 use std::ffi::CString;
 use std::io;
-use std::path::Path;
+use std::path::PathBuf;
 
-pub(crate) const CODE: u8 = opcode::MkDirAt::CODE;
+/// `mkdir(2)` of `path` with permission bits `mode` (before the umask).
+pub(crate) struct MkDir {
+    pub(crate) path: PathBuf,
+    pub(crate) mode: libc::mode_t,
+}
 
-struct MkDir {
+impl Call for MkDir {
+    const CODE: u8 = opcode::MkDirAt::CODE;
+    type Output = ();
+
+    async fn via_uring(self, uring: Uring) -> io::Result<()> {
+        let op = MkDirAt {
+            path: super::cstring(&self.path)?,
+            mode: self.mode,
+        };
+        let (result, _op) = Op::new(uring, op).await;
+        result.into_io().map(drop)
+    }
+
+    fn blocking(self) -> io::Result<()> {
+        use std::os::unix::fs::DirBuilderExt;
+        std::fs::DirBuilder::new().mode(self.mode).create(self.path)
+    }
+}
+
+/// The ring's operation, which owns the path as the kernel reads it.
+struct MkDirAt {
     path: CString,
     mode: libc::mode_t,
 }
 
 // SAFETY: the entry points at the heap C string the op owns.
-unsafe impl OpCode for MkDir {
+unsafe impl OpCode for MkDirAt {
     fn entry(&mut self) -> squeue::Entry {
         opcode::MkDirAt::new(types::Fd(libc::AT_FDCWD), self.path.as_ptr())
             .mode(self.mode)
             .build()
     }
-}
-
-pub(crate) async fn mkdir(rings: Uring, path: &Path, mode: libc::mode_t) -> io::Result<()> {
-    let op = MkDir {
-        path: super::cstring(path)?,
-        mode,
-    };
-    let (result, _op) = Op::new(rings, op).await;
-    result.into_io().map(drop)
-}
-
-/// The blocking pool's half: `mkdir(2)` with permission bits `mode` (before the umask) on the
-/// calling thread, as std makes it.
-pub(crate) fn blocking(path: &Path, mode: libc::mode_t) -> io::Result<()> {
-    use std::os::unix::fs::DirBuilderExt;
-    std::fs::DirBuilder::new().mode(mode).create(path)
 }

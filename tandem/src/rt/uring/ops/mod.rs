@@ -1,9 +1,11 @@
-//! One io_uring opcode per file: the operation's owned data, its SQE, what its completion
-//! creates (and how a cancelled one releases it), and the async function `fs/backend.rs` calls.
-//! Each also carries its blocking pool's half, `blocking`: the same system call made on the
-//! calling thread (through std where std makes it), which `fs/backend.rs` runs on the pool when
-//! the route says so. Not `statx.rs` (the size query is made inline or by `fs/backend.rs`) nor
-//! `close.rs` (its blocking half is dropping the `File`).
+//! One io_uring opcode per file, each a call with both of its halves: the operation's owned
+//! data, its SQE, what its completion creates (and how a cancelled one releases it, its
+//! `OpCode::release`), and the same system call made on the calling thread (through std where
+//! std makes it), which `fs/backend.rs` runs on the blocking pool when the route says so. The
+//! halves meet in one of two traits, [`Call`] and, for the calls that move a buffer, [`BufCall`],
+//! so `fs/backend.rs` routes every one the same way. Two are not calls: `close.rs`, whose
+//! blocking half is dropping the `File` and whose ring half is never awaited, and `statx.rs`,
+//! the size query, whose io_uring half is made inline (`fs/backend/inline.rs`).
 //!
 //! Files, lowest layer first:
 //!
@@ -17,13 +19,13 @@
 //! | `open.rs` | `IORING_OP_OPENAT`: open a path; a cancelled open closes the fd it produced |
 //! | `read.rs` | `IORING_OP_READ`: read into an owned buffer, at an offset or at the file position |
 //! | `rename.rs` | `IORING_OP_RENAMEAT`: `fs::rename` |
-//! | `statx.rs` | `IORING_OP_STATX`: probed, and used only to decide the route |
+//! | `statx.rs` | the size query, routed by `IORING_OP_STATX` (which the kernel always punts, so never submitted): its answer, and the pool's half |
 //! | `symlink.rs` | `IORING_OP_SYMLINKAT`: `symlink` |
 //! | `unlink.rs` | `IORING_OP_UNLINKAT`: `remove_file`, and `remove_dir` with AT_REMOVEDIR |
 //! | `write.rs` | `IORING_OP_WRITE`: write from an owned buffer, at an offset or at the file position |
 //!
-//! Every function here takes the runtime's `Rings` (from `Handle::route`), so the choice between
-//! io_uring and the blocking pool is made once, by the caller, per opcode.
+//! The ring half takes the runtime's [`Uring`] proof (from `UringHandle::route`), so the choice
+//! between io_uring and the blocking pool is made once, by the caller, per opcode.
 
 pub(crate) mod close;
 pub(crate) mod fsync;
@@ -39,9 +41,42 @@ pub(crate) mod unlink;
 pub(crate) mod write;
 
 use std::ffi::CString;
+use std::future::Future;
 use std::io;
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
+
+use super::Uring;
+
+/// A file-system call with both of its halves, which `fs/backend.rs` routes by [`Call::CODE`].
+/// Both halves give std's results and errors for the same call.
+pub(crate) trait Call: Send + Sized + 'static {
+    /// The opcode the route is asked about.
+    const CODE: u8;
+    /// What the call gives on success.
+    type Output: Send + 'static;
+    /// The io_uring half, on the polling worker's ring.
+    fn via_uring(self, uring: Uring) -> impl Future<Output = io::Result<Self::Output>> + Send;
+    /// The blocking pool's half: the system call on the calling thread.
+    fn blocking(self) -> io::Result<Self::Output>;
+}
+
+/// A call that moves a buffer to the kernel and hands it back with the result: a read or a
+/// write. Its blocking half only borrows the call, so that the buffer comes back even from a
+/// pool job dropped before it ran (at runtime shutdown).
+pub(crate) trait BufCall: Send + Sized + 'static {
+    /// The opcode the route is asked about.
+    const CODE: u8;
+    /// The buffer handed back.
+    type Buf: Send + 'static;
+    /// The io_uring half, on the polling worker's ring: bytes transferred, and the buffer.
+    fn via_uring(self, uring: Uring)
+        -> impl Future<Output = (io::Result<usize>, Self::Buf)> + Send;
+    /// The blocking pool's half: the system call on the calling thread; bytes transferred.
+    fn blocking(&mut self) -> io::Result<usize>;
+    /// The buffer, given back whether or not the call ran.
+    fn into_buf(self) -> Self::Buf;
+}
 
 /// A path as the kernel wants it, with std's error for an interior NUL.
 pub(crate) fn cstring(path: &Path) -> io::Result<CString> {

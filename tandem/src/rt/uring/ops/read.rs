@@ -1,5 +1,6 @@
 //! `IORING_OP_READ`: read into an owned buffer, at an offset or at the file position.
 
+use super::BufCall;
 use crate::rt::uring::buf::IoBufMut;
 use crate::rt::uring::{CqeResult, Op, OpCode, Uring};
 use io_uring::{opcode, squeue, types};
@@ -8,13 +9,84 @@ use std::io;
 use std::os::fd::AsRawFd;
 use std::sync::Arc;
 
-pub(crate) const CODE: u8 = opcode::Read::CODE;
-
-struct Read<B> {
+/// A read into `buf[buf_start..bytes_total]`: at `offset` (`pread(2)`), or at the file position
+/// (`read(2)`, which advances it) if `offset` is `None`. On success the buffer's initialised
+/// length becomes at least `buf_start + n`. The ring's operation too: it owns the buffer and
+/// the file until the completion.
+pub(crate) struct Read<B> {
     file: Arc<File>,
     buf: B,
     buf_start: usize,
     offset: Option<u64>,
+}
+
+impl<B: IoBufMut> Read<B> {
+    /// # Panics
+    /// If `buf_start > buf.bytes_total()`.
+    pub(crate) fn new(file: Arc<File>, buf: B, buf_start: usize, offset: Option<u64>) -> Self {
+        assert!(
+            buf_start <= buf.bytes_total(),
+            "read_into: start past the buffer's end"
+        );
+        Read {
+            file,
+            buf,
+            buf_start,
+            offset,
+        }
+    }
+
+    /// The file, the buffer and where in each the read goes, for a read tried on the spot.
+    pub(crate) fn parts(&mut self) -> (&File, &mut B, usize, Option<u64>) {
+        (&self.file, &mut self.buf, self.buf_start, self.offset)
+    }
+}
+
+impl<B: IoBufMut> BufCall for Read<B> {
+    const CODE: u8 = opcode::Read::CODE;
+    type Buf = B;
+
+    async fn via_uring(self, uring: Uring) -> (io::Result<usize>, B) {
+        let (result, op): (CqeResult, Read<B>) = Op::new(uring, self).await;
+        let mut buf = op.buf;
+        let n = match result.into_io() {
+            Ok(n) => n as usize,
+            Err(e) => return (Err(e), buf),
+        };
+        // SAFETY: the kernel wrote `n` bytes from `buf_start` (within the capacity we passed).
+        unsafe { buf.set_init(op.buf_start + n) };
+        (Ok(n), buf)
+    }
+
+    /// Retried on `EINTR`.
+    fn blocking(&mut self) -> io::Result<usize> {
+        let buf = &mut self.buf;
+        let len = buf.bytes_total() - self.buf_start;
+        // SAFETY: `buf_start <= bytes_total` (`Read::new` asserts it), so the result is inside
+        // the buffer's writable memory or one past its end.
+        let ptr = unsafe { buf.stable_mut_ptr().add(self.buf_start) };
+        let fd = self.file.as_raw_fd();
+        let res = super::retry_eintr(|| {
+            Ok(match self.offset {
+                // SAFETY: `ptr` is valid for writes of `len` bytes (`IoBufMut`'s contract with
+                // `len = bytes_total - buf_start`); `buf` owns that memory and is not touched
+                // during the call.
+                None => unsafe { libc::read(fd, ptr.cast(), len) },
+                // SAFETY: as for `read`.
+                Some(off) => unsafe { libc::pread(fd, ptr.cast(), len, super::off_t(off)?) },
+            })
+        });
+        if let Ok(n) = res {
+            // SAFETY: the kernel initialised `n <= len` bytes at `buf_start`, and the caller
+            // passes a start inside or at the end of the initialised part.
+            unsafe { buf.set_init(self.buf_start + n) };
+        }
+        res
+    }
+
+    fn into_buf(self) -> B {
+        self.buf
+    }
 }
 
 // SAFETY: the entry points into `buf` from `buf_start` to its capacity (heap memory that stays
@@ -33,72 +105,4 @@ unsafe impl<B: IoBufMut> OpCode for Read<B> {
             .offset(offset)
             .build()
     }
-}
-
-/// Reads into `buf[buf_start..bytes_total]`; on success the buffer's initialised length becomes
-/// at least `buf_start + n`.
-pub(crate) async fn read_into<B: IoBufMut>(
-    rings: Uring,
-    file: Arc<File>,
-    buf: B,
-    buf_start: usize,
-    offset: Option<u64>,
-) -> (io::Result<usize>, B) {
-    let (result, op): (CqeResult, Read<B>) = Op::new(
-        rings,
-        Read {
-            file,
-            buf,
-            buf_start,
-            offset,
-        },
-    )
-    .await;
-    let mut buf = op.buf;
-    let n = match result.into_io() {
-        Ok(n) => n as usize,
-        Err(e) => return (Err(e), buf),
-    };
-    // SAFETY: the kernel wrote `n` bytes from `buf_start` (within the capacity we passed).
-    unsafe { buf.set_init(op.buf_start + n) };
-    (Ok(n), buf)
-}
-
-/// The blocking pool's half: reads into `buf[buf_start..bytes_total]` on the calling thread, at
-/// `offset` (`pread(2)`) or at the file position (`read(2)`, which advances it), retried on
-/// `EINTR`. Then `set_init(buf_start + n)`.
-///
-/// # Panics
-/// If `buf_start > buf.bytes_total()`.
-pub(crate) fn blocking<B: IoBufMut>(
-    file: &File,
-    buf: &mut B,
-    buf_start: usize,
-    offset: Option<u64>,
-) -> io::Result<usize> {
-    assert!(
-        buf_start <= buf.bytes_total(),
-        "read_into: start past the buffer's end"
-    );
-    let len = buf.bytes_total() - buf_start;
-    // SAFETY: `buf_start <= bytes_total` (asserted above), so the result is inside the
-    // buffer's writable memory or one past its end.
-    let ptr = unsafe { buf.stable_mut_ptr().add(buf_start) };
-    let fd = file.as_raw_fd();
-    let res = super::retry_eintr(|| {
-        Ok(match offset {
-            // SAFETY: `ptr` is valid for writes of `len` bytes (`IoBufMut`'s contract with
-            // `len = bytes_total - buf_start`); `buf` owns that memory and is not touched
-            // during the call.
-            None => unsafe { libc::read(fd, ptr.cast(), len) },
-            // SAFETY: as for `read`.
-            Some(off) => unsafe { libc::pread(fd, ptr.cast(), len, super::off_t(off)?) },
-        })
-    });
-    if let Ok(n) = res {
-        // SAFETY: the kernel initialised `n <= len` bytes at `buf_start`, and the caller
-        // passes a start inside or at the end of the initialised part.
-        unsafe { buf.set_init(buf_start + n) };
-    }
-    res
 }

@@ -1,20 +1,44 @@
 //! `IORING_OP_SYMLINKAT`: `symlink`.
 
+use super::Call;
 use crate::rt::uring::{Op, OpCode, Uring};
 use io_uring::{opcode, squeue, types};
 use std::ffi::CString;
 use std::io;
-use std::path::Path;
+use std::path::PathBuf;
 
-pub(crate) const CODE: u8 = opcode::SymlinkAt::CODE;
+/// `symlink(2)`: a symbolic link at `link` pointing to `target`.
+pub(crate) struct Symlink {
+    pub(crate) target: PathBuf,
+    pub(crate) link: PathBuf,
+}
 
-struct Symlink {
+impl Call for Symlink {
+    const CODE: u8 = opcode::SymlinkAt::CODE;
+    type Output = ();
+
+    async fn via_uring(self, uring: Uring) -> io::Result<()> {
+        let op = SymlinkAt {
+            target: super::cstring(&self.target)?,
+            link: super::cstring(&self.link)?,
+        };
+        let (result, _op) = Op::new(uring, op).await;
+        result.into_io().map(drop)
+    }
+
+    fn blocking(self) -> io::Result<()> {
+        std::os::unix::fs::symlink(self.target, self.link)
+    }
+}
+
+/// The ring's operation, which owns the paths as the kernel reads them.
+struct SymlinkAt {
     target: CString,
     link: CString,
 }
 
 // SAFETY: the entry points at the two heap C strings the op owns.
-unsafe impl OpCode for Symlink {
+unsafe impl OpCode for SymlinkAt {
     fn entry(&mut self) -> squeue::Entry {
         opcode::SymlinkAt::new(
             types::Fd(libc::AT_FDCWD),
@@ -23,19 +47,4 @@ unsafe impl OpCode for Symlink {
         )
         .build()
     }
-}
-
-/// Creates `link` pointing at `target`.
-pub(crate) async fn symlink(rings: Uring, target: &Path, link: &Path) -> io::Result<()> {
-    let op = Symlink {
-        target: super::cstring(target)?,
-        link: super::cstring(link)?,
-    };
-    let (result, _op) = Op::new(rings, op).await;
-    result.into_io().map(drop)
-}
-
-/// The blocking pool's half: `symlink(2)` on the calling thread, as std makes it.
-pub(crate) fn blocking(target: &Path, link: &Path) -> io::Result<()> {
-    std::os::unix::fs::symlink(target, link)
 }

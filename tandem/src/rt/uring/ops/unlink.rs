@@ -1,44 +1,52 @@
 //! `IORING_OP_UNLINKAT`: `remove_file`, and `remove_dir` with AT_REMOVEDIR.
 
+use super::Call;
 use crate::rt::uring::{Op, OpCode, Uring};
 use io_uring::{opcode, squeue, types};
 use std::ffi::CString;
 use std::io;
-use std::path::Path;
+use std::path::PathBuf;
 
-pub(crate) const CODE: u8 = opcode::UnlinkAt::CODE;
+/// `unlink(2)` of a file, or `rmdir(2)` of an empty directory if `dir`.
+pub(crate) struct Unlink {
+    pub(crate) path: PathBuf,
+    pub(crate) dir: bool,
+}
 
-struct Unlink {
+impl Call for Unlink {
+    const CODE: u8 = opcode::UnlinkAt::CODE;
+    type Output = ();
+
+    async fn via_uring(self, uring: Uring) -> io::Result<()> {
+        let op = UnlinkAt {
+            path: super::cstring(&self.path)?,
+            dir: self.dir,
+        };
+        let (result, _op) = Op::new(uring, op).await;
+        result.into_io().map(drop)
+    }
+
+    fn blocking(self) -> io::Result<()> {
+        if self.dir {
+            std::fs::remove_dir(self.path)
+        } else {
+            std::fs::remove_file(self.path)
+        }
+    }
+}
+
+/// The ring's operation, which owns the path as the kernel reads it.
+struct UnlinkAt {
     path: CString,
     dir: bool,
 }
 
 // SAFETY: the entry points at the heap C string the op owns.
-unsafe impl OpCode for Unlink {
+unsafe impl OpCode for UnlinkAt {
     fn entry(&mut self) -> squeue::Entry {
         let flags = if self.dir { libc::AT_REMOVEDIR } else { 0 };
         opcode::UnlinkAt::new(types::Fd(libc::AT_FDCWD), self.path.as_ptr())
             .flags(flags)
             .build()
-    }
-}
-
-/// Removes a file (`dir == false`) or an empty directory.
-pub(crate) async fn unlink(rings: Uring, path: &Path, dir: bool) -> io::Result<()> {
-    let op = Unlink {
-        path: super::cstring(path)?,
-        dir,
-    };
-    let (result, _op) = Op::new(rings, op).await;
-    result.into_io().map(drop)
-}
-
-/// The blocking pool's half: `unlink(2)`, or `rmdir(2)` if `dir`, on the calling thread, as std
-/// makes them.
-pub(crate) fn blocking(path: &Path, dir: bool) -> io::Result<()> {
-    if dir {
-        std::fs::remove_dir(path)
-    } else {
-        std::fs::remove_file(path)
     }
 }

@@ -1,5 +1,6 @@
 //! `IORING_OP_WRITE`: write from an owned buffer, at an offset or at the file position.
 
+use super::BufCall;
 use crate::rt::uring::buf::IoBuf;
 use crate::rt::uring::{CqeResult, Op, OpCode, Uring};
 use io_uring::{opcode, squeue, types};
@@ -8,13 +9,62 @@ use std::io;
 use std::os::fd::AsRawFd;
 use std::sync::Arc;
 
-pub(crate) const CODE: u8 = opcode::Write::CODE;
-
-struct Write<B> {
+/// A write of `buf[buf_start..bytes_init]`: at `offset` (`pwrite(2)`), or at the file position
+/// (`write(2)`; with `O_APPEND`, at the end) if `offset` is `None`. The ring's operation too: it
+/// owns the buffer and the file until the completion.
+pub(crate) struct Write<B> {
     file: Arc<File>,
     buf: B,
     buf_start: usize,
     offset: Option<u64>,
+}
+
+impl<B: IoBuf> Write<B> {
+    /// # Panics
+    /// If `buf_start > buf.bytes_init()`.
+    pub(crate) fn new(file: Arc<File>, buf: B, buf_start: usize, offset: Option<u64>) -> Self {
+        assert!(
+            buf_start <= buf.bytes_init(),
+            "write_from: start past the data's end"
+        );
+        Write {
+            file,
+            buf,
+            buf_start,
+            offset,
+        }
+    }
+}
+
+impl<B: IoBuf> BufCall for Write<B> {
+    const CODE: u8 = opcode::Write::CODE;
+    type Buf = B;
+
+    async fn via_uring(self, uring: Uring) -> (io::Result<usize>, B) {
+        let (result, op): (CqeResult, Write<B>) = Op::new(uring, self).await;
+        (result.into_io().map(|n| n as usize), op.buf)
+    }
+
+    /// Retried on `EINTR`.
+    fn blocking(&mut self) -> io::Result<usize> {
+        let len = self.buf.bytes_init() - self.buf_start;
+        // SAFETY: `buf_start <= bytes_init` (`Write::new` asserts it).
+        let ptr = unsafe { self.buf.stable_ptr().add(self.buf_start) };
+        let fd = self.file.as_raw_fd();
+        super::retry_eintr(|| {
+            Ok(match self.offset {
+                // SAFETY: `ptr` points to `len` initialised bytes owned by `buf`, which is not
+                // touched during the call (`IoBuf`'s contract).
+                None => unsafe { libc::write(fd, ptr.cast(), len) },
+                // SAFETY: as for `write`.
+                Some(off) => unsafe { libc::pwrite(fd, ptr.cast(), len, super::off_t(off)?) },
+            })
+        })
+    }
+
+    fn into_buf(self) -> B {
+        self.buf
+    }
 }
 
 // SAFETY: the entry points into `buf`'s initialised bytes from `buf_start` (stable memory while
@@ -32,56 +82,4 @@ unsafe impl<B: IoBuf> OpCode for Write<B> {
             .offset(offset)
             .build()
     }
-}
-
-/// Writes `buf[buf_start..bytes_init]`.
-pub(crate) async fn write_from<B: IoBuf>(
-    rings: Uring,
-    file: Arc<File>,
-    buf: B,
-    buf_start: usize,
-    offset: Option<u64>,
-) -> (io::Result<usize>, B) {
-    let (result, op): (CqeResult, Write<B>) = Op::new(
-        rings,
-        Write {
-            file,
-            buf,
-            buf_start,
-            offset,
-        },
-    )
-    .await;
-    (result.into_io().map(|n| n as usize), op.buf)
-}
-
-/// The blocking pool's half: writes `buf[buf_start..bytes_init]` on the calling thread, at
-/// `offset` (`pwrite(2)`) or at the file position (`write(2)`; with `O_APPEND`, at the end),
-/// retried on `EINTR`.
-///
-/// # Panics
-/// If `buf_start > buf.bytes_init()`.
-pub(crate) fn blocking<B: IoBuf>(
-    file: &File,
-    buf: &B,
-    buf_start: usize,
-    offset: Option<u64>,
-) -> io::Result<usize> {
-    assert!(
-        buf_start <= buf.bytes_init(),
-        "write_from: start past the data's end"
-    );
-    let len = buf.bytes_init() - buf_start;
-    // SAFETY: `buf_start <= bytes_init` (asserted above).
-    let ptr = unsafe { buf.stable_ptr().add(buf_start) };
-    let fd = file.as_raw_fd();
-    super::retry_eintr(|| {
-        Ok(match offset {
-            // SAFETY: `ptr` points to `len` initialised bytes owned by `buf`, which is not
-            // touched during the call (`IoBuf`'s contract).
-            None => unsafe { libc::write(fd, ptr.cast(), len) },
-            // SAFETY: as for `write`.
-            Some(off) => unsafe { libc::pwrite(fd, ptr.cast(), len, super::off_t(off)?) },
-        })
-    })
 }
