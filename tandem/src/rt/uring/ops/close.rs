@@ -47,9 +47,9 @@ unsafe impl OpCode for Close {
 
 /// Closes `fd` on the ring without waiting for the result (batched with the tick's other
 /// submissions, instead of a close(2) on the spot).
-pub(crate) fn close_detached(rings: Uring, fd: OwnedFd) {
+pub(crate) fn close_detached(uring: Uring, fd: OwnedFd) {
     Op::new(
-        rings,
+        uring,
         Close {
             fd: Some(fd),
             raw: -1,
