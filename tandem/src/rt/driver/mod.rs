@@ -51,7 +51,7 @@ enum Inner {
 
 /// The shared handles of the driver's parts.
 pub(crate) struct Handle {
-    pub(crate) io: Option<reactor::Handle>,
+    pub(crate) io: Option<reactor::IoHandle>,
     pub(crate) uring: crate::rt::uring::Handle,
     pub(crate) time: Option<TimeHandle>,
     pub(crate) unpark: DriverUnpark,
@@ -65,7 +65,7 @@ pub(crate) struct DriverUnpark {
 
 #[derive(Clone)]
 enum UnparkInner {
-    Io(reactor::Handle),
+    Io(reactor::IoHandle),
     Thread(Unparker),
 }
 
@@ -104,7 +104,7 @@ impl Driver {
             cfg.uring_mode,
             cfg.fs_nowait_first,
             cfg.worker_rings,
-            io.as_ref().map(reactor::Handle::epoll_fd),
+            io.as_ref().map(reactor::IoHandle::epoll_fd),
         )?;
         let driver = Driver {
             inner,

@@ -72,7 +72,7 @@ impl Handle {
     /// # Panics
     /// If the runtime was built without `enable_io`, with Tokio's message.
     #[track_caller]
-    pub(crate) fn io_handle(&self) -> &crate::rt::reactor::Handle {
+    pub(crate) fn io_handle(&self) -> &crate::rt::reactor::IoHandle {
         self.driver().io.as_ref().expect(
             "A Tandem runtime was found, but IO is disabled. Call `enable_io` on the runtime \
              builder to enable IO.",
