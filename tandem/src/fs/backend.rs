@@ -14,7 +14,7 @@
 //! read_dir, canonicalize, ...). So choosing a backend per opcode is a change to the insides of
 //! this file only.
 //!
-//! Each primitive asks the runtime's io_uring handle for a route (`uring::Handle::route`, per
+//! Each primitive asks the runtime's io_uring handle for a route (`UringHandle::route`, per
 //! opcode): io_uring when the runtime has rings and the kernel has the opcode, else the blocking
 //! pool, with the cause counted in the runtime's metrics. Each opcode's file in `uring/ops/`
 //! holds both halves: the io_uring operation, and `blocking`, the system call made on the
@@ -64,7 +64,7 @@ fn route(opcode: u8) -> Route {
 /// # Panics
 /// Outside a runtime (as `spawn_blocking`).
 #[track_caller]
-fn with_uring<R>(f: impl FnOnce(&crate::rt::uring::Handle) -> R) -> R {
+fn with_uring<R>(f: impl FnOnce(&crate::rt::uring::UringHandle) -> R) -> R {
     crate::rt::context::with_current(|handle| match handle {
         Some(handle) => f(&handle.driver().uring),
         // The same panic `spawn_blocking` would give.

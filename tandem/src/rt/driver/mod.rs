@@ -52,7 +52,7 @@ enum Inner {
 /// The shared handles of the driver's parts.
 pub(crate) struct Handle {
     pub(crate) io: Option<reactor::IoHandle>,
-    pub(crate) uring: crate::rt::uring::Handle,
+    pub(crate) uring: crate::rt::uring::UringHandle,
     pub(crate) time: Option<TimeHandle>,
     pub(crate) unpark: DriverUnpark,
 }
@@ -100,7 +100,7 @@ impl Driver {
             let unpark = unpark.clone();
             TimeHandle::new(cfg.start_paused, move || unpark.unpark())
         });
-        let uring = crate::rt::uring::Handle::new(
+        let uring = crate::rt::uring::UringHandle::new(
             cfg.uring_mode,
             cfg.fs_nowait_first,
             cfg.worker_rings,
