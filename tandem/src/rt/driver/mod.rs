@@ -28,7 +28,7 @@ mod worker_park;
 pub(crate) mod tests;
 
 /// The time driver's handle.
-pub(crate) use crate::rt::time::Handle as TimeHandle;
+pub(crate) use crate::rt::time::TimeHandle;
 
 pub(crate) use park::{Parker, Unparker};
 pub(crate) use worker_park::{SharedDriver, WorkerParker, WorkerUnparker};
