@@ -13,7 +13,7 @@
 use crate::loom::sync::{Arc, Mutex};
 use crate::rt::blocking;
 use crate::rt::coop;
-use crate::rt::driver::{self, Driver, DriverUnpark};
+use crate::rt::driver::{Driver, DriverHandle, DriverUnpark};
 use crate::rt::scheduler;
 use crate::rt::scheduler::context;
 use crate::rt::scheduler::inject::Inject;
@@ -43,7 +43,7 @@ pub(crate) struct Handle {
     root: std::sync::Arc<RootWaker>,
     config: Config,
     pub(crate) blocking_spawner: blocking::Spawner,
-    pub(crate) driver: driver::Handle,
+    pub(crate) driver: DriverHandle,
 }
 
 /// The `block_on` future's waker: flags the root future and unparks the thread.
@@ -87,7 +87,7 @@ impl CurrentThread {
         config: Config,
         blocking_spawner: blocking::Spawner,
         driver: Driver,
-        driver_handle: driver::Handle,
+        driver_handle: DriverHandle,
     ) -> (CurrentThread, Arc<Handle>) {
         let handle = Arc::new(Handle {
             inject: Inject::new(),

@@ -60,7 +60,7 @@ impl Handle {
         self.blocking_spawner().spawn_blocking(self, f)
     }
 
-    pub(crate) fn driver(&self) -> &crate::rt::driver::Handle {
+    pub(crate) fn driver(&self) -> &crate::rt::driver::DriverHandle {
         match self {
             Handle::CurrentThread(h) => &h.driver,
             Handle::MultiThread(h) => &h.driver.handle,

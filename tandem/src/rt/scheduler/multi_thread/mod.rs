@@ -72,7 +72,7 @@ impl MultiThread {
         config: Config,
         blocking_spawner: blocking::Spawner,
         driver: crate::rt::driver::Driver,
-        driver_handle: crate::rt::driver::Handle,
+        driver_handle: crate::rt::driver::DriverHandle,
     ) -> (MultiThread, Arc<Handle>) {
         let shared_driver = crate::rt::driver::SharedDriver::new(driver, driver_handle);
         let seeds = FastRand::from_entropy();
