@@ -14,10 +14,9 @@ use crate::loom::sync::{Arc, Mutex};
 use crate::rt::blocking;
 use crate::rt::coop;
 use crate::rt::driver::{Driver, DriverHandle, DriverUnpark};
-use crate::rt::scheduler;
 use crate::rt::scheduler::context;
 use crate::rt::scheduler::inject::Inject;
-use crate::rt::scheduler::{Config, Defer};
+use crate::rt::scheduler::{Config, Defer, SchedulerContext, SchedulerHandle};
 use crate::rt::task::list::OwnedTasks;
 use crate::rt::task::{Id, JoinHandle, Notified, Schedule, Task};
 use crate::rt::uring;
@@ -116,8 +115,8 @@ impl CurrentThread {
         (scheduler, handle)
     }
 
-    pub(crate) fn block_on<F: Future>(&self, sched: &scheduler::Handle, future: F) -> F::Output {
-        let scheduler::Handle::CurrentThread(handle) = sched else {
+    pub(crate) fn block_on<F: Future>(&self, sched: &SchedulerHandle, future: F) -> F::Output {
+        let SchedulerHandle::CurrentThread(handle) = sched else {
             unreachable!("a current-thread runtime has a current-thread handle")
         };
         let _enter = context::enter_runtime(sched, false);
@@ -199,19 +198,19 @@ impl CoreGuard<'_> {
         mut future: std::pin::Pin<&mut F>,
     ) -> F::Output {
         let core = self.core.take().expect("core present");
-        let cx = scheduler::Context::CurrentThread(Context {
+        let cx = SchedulerContext::CurrentThread(Context {
             handle: handle.clone(),
             core: RefCell::new(Some(core)),
             defer: Defer::default(),
         });
         let out = context::set_scheduler(&cx, || {
-            let scheduler::Context::CurrentThread(cx) = &cx else {
+            let SchedulerContext::CurrentThread(cx) = &cx else {
                 unreachable!("just built as CurrentThread")
             };
             // Operations started here reach the core's ring through the slot `uring` defines.
             uring::set_host(cx, || cx.run(future.as_mut()))
         });
-        let scheduler::Context::CurrentThread(cx) = cx else {
+        let SchedulerContext::CurrentThread(cx) = cx else {
             unreachable!()
         };
         self.core = cx.core.into_inner();
@@ -377,7 +376,7 @@ impl Schedule for Arc<Handle> {
 
     fn schedule(&self, task: Notified<Self>) {
         let task = context::with_scheduler(|cx| {
-            if let Some(scheduler::Context::CurrentThread(cx)) = cx {
+            if let Some(SchedulerContext::CurrentThread(cx)) = cx {
                 if Arc::ptr_eq(self, &cx.handle) {
                     if let Some(core) = cx.core.borrow_mut().as_mut() {
                         core.tasks.push_back(task);

@@ -29,26 +29,26 @@ use std::future::Future;
 
 /// A handle to either scheduler: what `Handle::current()` finds in the thread-local context.
 #[derive(Clone)]
-pub(crate) enum Handle {
+pub(crate) enum SchedulerHandle {
     CurrentThread(Arc<current_thread::Handle>),
     MultiThread(Arc<multi_thread::Handle>),
 }
 
 /// The per-thread state of a thread that drives a scheduler.
-pub(crate) enum Context {
+pub(crate) enum SchedulerContext {
     CurrentThread(current_thread::Context),
     MultiThread(multi_thread::Context),
 }
 
-impl Handle {
+impl SchedulerHandle {
     pub(crate) fn spawn<F>(&self, future: F, id: Id) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
         match self {
-            Handle::CurrentThread(h) => current_thread::Handle::spawn(h, future, id),
-            Handle::MultiThread(h) => multi_thread::Handle::spawn(h, future, id),
+            SchedulerHandle::CurrentThread(h) => current_thread::Handle::spawn(h, future, id),
+            SchedulerHandle::MultiThread(h) => multi_thread::Handle::spawn(h, future, id),
         }
     }
 
@@ -62,8 +62,8 @@ impl Handle {
 
     pub(crate) fn driver(&self) -> &crate::rt::driver::DriverHandle {
         match self {
-            Handle::CurrentThread(h) => &h.driver,
-            Handle::MultiThread(h) => &h.driver.handle,
+            SchedulerHandle::CurrentThread(h) => &h.driver,
+            SchedulerHandle::MultiThread(h) => &h.driver.handle,
         }
     }
 
@@ -86,8 +86,8 @@ impl Handle {
 
     pub(crate) fn blocking_spawner(&self) -> &crate::rt::blocking::Spawner {
         match self {
-            Handle::CurrentThread(h) => &h.blocking_spawner,
-            Handle::MultiThread(h) => &h.blocking_spawner,
+            SchedulerHandle::CurrentThread(h) => &h.blocking_spawner,
+            SchedulerHandle::MultiThread(h) => &h.blocking_spawner,
         }
     }
 }
@@ -96,8 +96,8 @@ impl Handle {
 /// wakes it at once if no scheduler runs here (see `defer.rs`).
 pub(crate) fn defer_or_wake(waker: &std::task::Waker) {
     context::with_scheduler(|cx| match cx {
-        Some(Context::MultiThread(cx)) if cx.has_core() => cx.defer.defer(waker),
-        Some(Context::CurrentThread(cx)) => cx.defer.defer(waker),
+        Some(SchedulerContext::MultiThread(cx)) if cx.has_core() => cx.defer.defer(waker),
+        Some(SchedulerContext::CurrentThread(cx)) => cx.defer.defer(waker),
         _ => waker.wake_by_ref(),
     });
 }

@@ -8,7 +8,7 @@ use crate::loom::sync::{Arc, Mutex};
 use crate::rt::blocking;
 use crate::rt::driver::{SharedDriver, WorkerUnparker};
 use crate::rt::scheduler::inject::Inject;
-use crate::rt::scheduler::{Config, Context as SchedulerContext};
+use crate::rt::scheduler::{Config, SchedulerContext};
 use crate::rt::task::list::OwnedTasks;
 use crate::rt::task::{Id, JoinHandle, Notified, Schedule, Task};
 use std::future::Future;

@@ -28,7 +28,7 @@ pub(crate) use worker::Context;
 
 use crate::loom::sync::Arc;
 use crate::rt::blocking;
-use crate::rt::scheduler::{self, Config};
+use crate::rt::scheduler::{Config, SchedulerHandle};
 use crate::util::atomic_cell::AtomicCell;
 use crate::util::rand::FastRand;
 use worker::{Core, Worker};
@@ -102,7 +102,7 @@ impl MultiThread {
             blocking_spawner,
             shared_driver,
         ));
-        let scheduler_handle = scheduler::Handle::MultiThread(handle.clone());
+        let scheduler_handle = SchedulerHandle::MultiThread(handle.clone());
         for (index, core) in cores.into_iter().enumerate() {
             let worker = Arc::new(Worker {
                 handle: handle.clone(),

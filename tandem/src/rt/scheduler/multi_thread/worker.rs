@@ -33,7 +33,7 @@ use super::queue;
 use crate::loom::sync::Arc;
 use crate::rt::driver::WorkerParker;
 use crate::rt::scheduler;
-use crate::rt::scheduler::Defer;
+use crate::rt::scheduler::{Defer, SchedulerContext, SchedulerHandle};
 use crate::rt::task::Notified;
 use crate::rt::uring::{self, LocalRing};
 use crate::rt::{context, coop};
@@ -254,15 +254,15 @@ pub(crate) fn run(worker: Arc<Worker>) {
     let Some(core) = worker.core.take() else {
         return;
     };
-    let handle = scheduler::Handle::MultiThread(worker.handle.clone());
+    let handle = SchedulerHandle::MultiThread(worker.handle.clone());
     let _enter = scheduler::context::enter_runtime(&handle, true);
-    let cx = scheduler::Context::MultiThread(Context {
+    let cx = SchedulerContext::MultiThread(Context {
         worker,
         core: RefCell::new(None),
         defer: Defer::default(),
     });
     scheduler::context::set_scheduler(&cx, || {
-        let scheduler::Context::MultiThread(cx) = &cx else {
+        let SchedulerContext::MultiThread(cx) = &cx else {
             unreachable!("just built as MultiThread")
         };
         // Operations started here reach the core's ring through the slot `uring` defines.
@@ -470,7 +470,7 @@ where
     impl Drop for Reset {
         fn drop(&mut self) {
             scheduler::context::with_scheduler(|cx| {
-                if let Some(scheduler::Context::MultiThread(cx)) = cx {
+                if let Some(SchedulerContext::MultiThread(cx)) = cx {
                     if let Some(core) = cx.worker.core.take() {
                         *cx.core.borrow_mut() = Some(core);
                     }
@@ -481,7 +481,7 @@ where
 
     let mut handed_off = false;
     scheduler::context::with_scheduler(|cx| match cx {
-        Some(scheduler::Context::MultiThread(cx)) => {
+        Some(SchedulerContext::MultiThread(cx)) => {
             let Some(mut core) = cx.core.borrow_mut().take() else {
                 // Already handed off (nested `block_in_place`): blocking is fine.
                 return;
@@ -493,12 +493,12 @@ where
             }
             cx.worker.core.set(core);
             let worker = cx.worker.clone();
-            let handle = scheduler::Handle::MultiThread(worker.handle.clone());
+            let handle = SchedulerHandle::MultiThread(worker.handle.clone());
             let spawner = worker.handle.blocking_spawner.clone();
             drop(spawner.spawn_mandatory(&handle, move || run(worker)));
             handed_off = true;
         }
-        Some(scheduler::Context::CurrentThread(_)) => {
+        Some(SchedulerContext::CurrentThread(_)) => {
             panic!("can call blocking only when running on the multi-threaded runtime")
         }
         None => {
