@@ -25,18 +25,19 @@ pub(crate) use defer::Defer;
 
 use crate::loom::sync::Arc;
 use crate::rt::task::{Id, JoinHandle};
+use current_thread::{CurrentThreadContext, CurrentThreadHandle};
 use std::future::Future;
 
 /// A handle to either scheduler: what `Handle::current()` finds in the thread-local context.
 #[derive(Clone)]
 pub(crate) enum SchedulerHandle {
-    CurrentThread(Arc<current_thread::Handle>),
+    CurrentThread(Arc<CurrentThreadHandle>),
     MultiThread(Arc<multi_thread::Handle>),
 }
 
 /// The per-thread state of a thread that drives a scheduler.
 pub(crate) enum SchedulerContext {
-    CurrentThread(current_thread::Context),
+    CurrentThread(CurrentThreadContext),
     MultiThread(multi_thread::Context),
 }
 
@@ -47,7 +48,7 @@ impl SchedulerHandle {
         F::Output: Send + 'static,
     {
         match self {
-            SchedulerHandle::CurrentThread(h) => current_thread::Handle::spawn(h, future, id),
+            SchedulerHandle::CurrentThread(h) => CurrentThreadHandle::spawn(h, future, id),
             SchedulerHandle::MultiThread(h) => multi_thread::Handle::spawn(h, future, id),
         }
     }
