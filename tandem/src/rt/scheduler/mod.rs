@@ -26,19 +26,20 @@ pub(crate) use defer::Defer;
 use crate::loom::sync::Arc;
 use crate::rt::task::{Id, JoinHandle};
 use current_thread::{CurrentThreadContext, CurrentThreadHandle};
+use multi_thread::{MultiThreadHandle, WorkerContext};
 use std::future::Future;
 
 /// A handle to either scheduler: what `Handle::current()` finds in the thread-local context.
 #[derive(Clone)]
 pub(crate) enum SchedulerHandle {
     CurrentThread(Arc<CurrentThreadHandle>),
-    MultiThread(Arc<multi_thread::Handle>),
+    MultiThread(Arc<MultiThreadHandle>),
 }
 
 /// The per-thread state of a thread that drives a scheduler.
 pub(crate) enum SchedulerContext {
     CurrentThread(CurrentThreadContext),
-    MultiThread(multi_thread::Context),
+    MultiThread(WorkerContext),
 }
 
 impl SchedulerHandle {
@@ -49,7 +50,7 @@ impl SchedulerHandle {
     {
         match self {
             SchedulerHandle::CurrentThread(h) => CurrentThreadHandle::spawn(h, future, id),
-            SchedulerHandle::MultiThread(h) => multi_thread::Handle::spawn(h, future, id),
+            SchedulerHandle::MultiThread(h) => MultiThreadHandle::spawn(h, future, id),
         }
     }
 
