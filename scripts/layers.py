@@ -53,7 +53,7 @@ ENGINE = "rt"
 
 # The one place a lower layer may reach up: the thread-local hub. `rt/context.rs` is the leaf
 # thread-local state (entered flags, task id, budget); the current runtime's handle (a
-# `scheduler::Handle`) and the scheduler's per-thread context live in the scheduler's slot,
+# `SchedulerHandle`) and the scheduler's per-thread context live in the scheduler's slot,
 # `rt/scheduler/context.rs`. The hub is `rt/context.rs`'s re-export of the slot's lookups
 # (`current`, `try_current`, `with_current`), so that the reactor, the time driver and io_uring
 # operations can find their runtime without naming the scheduler. Its import still counts as

@@ -120,7 +120,7 @@ fn route(opcode: u8) -> Route {
 /// # Panics
 /// Outside a runtime (as `spawn_blocking`).
 #[track_caller]
-fn with_uring<R>(f: impl FnOnce(&crate::rt::uring::Handle) -> R) -> R {
+fn with_uring<R>(f: impl FnOnce(&crate::rt::uring::UringHandle) -> R) -> R {
     crate::rt::context::with_current(|handle| match handle {
         Some(handle) => f(&handle.driver().uring),
         // The same panic `spawn_blocking` would give.

@@ -33,7 +33,7 @@ impl Budget {
     }
 }
 
-struct Context {
+struct ThreadContext {
     /// True while this thread drives a runtime (a worker, or inside `block_on`).
     entered: Cell<bool>,
     /// True while `block_in_place` may be called here (a multi-thread worker).
@@ -44,8 +44,8 @@ struct Context {
 }
 
 thread_local! {
-    static CONTEXT: Context = const {
-        Context {
+    static CONTEXT: ThreadContext = const {
+        ThreadContext {
             entered: Cell::new(false),
             allow_block_in_place: Cell::new(false),
             task_id: Cell::new(None),

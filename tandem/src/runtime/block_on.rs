@@ -35,7 +35,7 @@ const SHARED_RING_WAIT: Duration = Duration::from_millis(1);
 /// pool would have completed the same call.
 pub(crate) fn block_on_thread_reaping<F: Future>(
     future: F,
-    uring: Option<&crate::rt::uring::Handle>,
+    uring: Option<&crate::rt::uring::UringHandle>,
 ) -> F::Output {
     let mut future = pin!(future);
     BLOCK_ON_PARKER.with(|(parker, waker)| {

@@ -3,7 +3,7 @@
 use super::runtime::{Runtime, Scheduler};
 use super::{Handle, UringMode};
 use crate::rt::blocking::{self, BlockingPool, Callback, ThreadHooks, ThreadNameFn};
-use crate::rt::scheduler::{self, current_thread, multi_thread};
+use crate::rt::scheduler::{self, current_thread, multi_thread, SchedulerHandle};
 use std::fmt;
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -304,7 +304,7 @@ impl Builder {
                     current_thread::CurrentThread::new(config, spawner, driver, driver_handle);
                 (
                     Scheduler::CurrentThread(ct),
-                    scheduler::Handle::CurrentThread(handle),
+                    SchedulerHandle::CurrentThread(handle),
                 )
             }
             Kind::MultiThread => {
@@ -312,7 +312,7 @@ impl Builder {
                     multi_thread::MultiThread::new(workers, config, spawner, driver, driver_handle);
                 (
                     Scheduler::MultiThread(mt),
-                    scheduler::Handle::MultiThread(handle),
+                    SchedulerHandle::MultiThread(handle),
                 )
             }
         };
@@ -326,7 +326,7 @@ impl Builder {
 
 /// The blocking pool's view of the runtime it serves: its threads enter the runtime (as the
 /// current one, not driving it) and its tasks hold back the runtime's paused clock.
-impl blocking::RuntimeHandle for scheduler::Handle {
+impl blocking::RuntimeHandle for SchedulerHandle {
     type Entered = scheduler::context::SetCurrentGuard;
 
     fn enter(&self) -> Self::Entered {
@@ -334,7 +334,7 @@ impl blocking::RuntimeHandle for scheduler::Handle {
     }
 
     fn time_handle(&self) -> Option<&crate::rt::driver::TimeHandle> {
-        scheduler::Handle::time_handle(self)
+        SchedulerHandle::time_handle(self)
     }
 }
 

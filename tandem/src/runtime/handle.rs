@@ -1,7 +1,7 @@
 //! `Handle`: a cloneable reference to a runtime, usable from any thread.
 
 use super::runtime::RuntimeFlavor;
-use crate::rt::scheduler::{self, context, context::TryCurrentErrorKind};
+use crate::rt::scheduler::{context, context::TryCurrentErrorKind, SchedulerHandle};
 use crate::rt::task::{Id, JoinHandle};
 use std::fmt;
 use std::future::Future;
@@ -21,7 +21,7 @@ use std::marker::PhantomData;
 /// ```
 #[derive(Clone)]
 pub struct Handle {
-    pub(crate) inner: scheduler::Handle,
+    pub(crate) inner: SchedulerHandle,
 }
 
 /// Returned by [`Handle::enter`]: the runtime stays current until it is dropped.
@@ -94,11 +94,11 @@ impl Handle {
     #[track_caller]
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         match &self.inner {
-            scheduler::Handle::MultiThread(_) => {
+            SchedulerHandle::MultiThread(_) => {
                 let _enter = context::enter_runtime(&self.inner, true);
                 super::block_on::block_on_thread(future)
             }
-            scheduler::Handle::CurrentThread(handle) => {
+            SchedulerHandle::CurrentThread(handle) => {
                 // Without the `CurrentThread` (owned by the `Runtime`) this thread cannot run
                 // tasks; it polls the future while the runtime's own `block_on`, if any, runs
                 // them. Its file operations go to the shared ring, which no driver reaps while
@@ -112,8 +112,8 @@ impl Handle {
     /// Which scheduler the runtime uses.
     pub fn runtime_flavor(&self) -> RuntimeFlavor {
         match &self.inner {
-            scheduler::Handle::CurrentThread(_) => RuntimeFlavor::CurrentThread,
-            scheduler::Handle::MultiThread(_) => RuntimeFlavor::MultiThread,
+            SchedulerHandle::CurrentThread(_) => RuntimeFlavor::CurrentThread,
+            SchedulerHandle::MultiThread(_) => RuntimeFlavor::MultiThread,
         }
     }
 

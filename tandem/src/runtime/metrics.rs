@@ -1,6 +1,6 @@
 //! `RuntimeMetrics`: counters describing a runtime.
 
-use crate::rt::scheduler;
+use crate::rt::scheduler::SchedulerHandle;
 use crate::rt::uring::UringStats;
 
 /// A view of a runtime's counters, from [`Handle::metrics`](super::Handle::metrics).
@@ -11,15 +11,15 @@ use crate::rt::uring::UringStats;
 /// ```
 #[derive(Clone)]
 pub struct RuntimeMetrics {
-    pub(super) handle: scheduler::Handle,
+    pub(super) handle: SchedulerHandle,
 }
 
 impl RuntimeMetrics {
     /// The number of worker threads (1 for a current-thread runtime).
     pub fn num_workers(&self) -> usize {
         match &self.handle {
-            scheduler::Handle::CurrentThread(_) => 1,
-            scheduler::Handle::MultiThread(h) => h.num_workers(),
+            SchedulerHandle::CurrentThread(_) => 1,
+            SchedulerHandle::MultiThread(h) => h.num_workers(),
         }
     }
 
@@ -43,16 +43,16 @@ impl RuntimeMetrics {
     /// worker.
     pub fn global_queue_depth(&self) -> usize {
         match &self.handle {
-            scheduler::Handle::CurrentThread(h) => h.global_queue_depth(),
-            scheduler::Handle::MultiThread(h) => h.global_queue_depth(),
+            SchedulerHandle::CurrentThread(h) => h.global_queue_depth(),
+            SchedulerHandle::MultiThread(h) => h.global_queue_depth(),
         }
     }
 
     /// The number of tasks spawned and not yet completed.
     pub fn num_alive_tasks(&self) -> usize {
         match &self.handle {
-            scheduler::Handle::CurrentThread(h) => h.num_alive_tasks(),
-            scheduler::Handle::MultiThread(h) => h.num_alive_tasks(),
+            SchedulerHandle::CurrentThread(h) => h.num_alive_tasks(),
+            SchedulerHandle::MultiThread(h) => h.num_alive_tasks(),
         }
     }
 }

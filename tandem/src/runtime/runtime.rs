@@ -2,7 +2,9 @@
 
 use super::handle::{EnterGuard, Handle};
 use crate::rt::blocking::BlockingPool;
-use crate::rt::scheduler::{self, current_thread::CurrentThread, multi_thread::MultiThread};
+use crate::rt::scheduler::{
+    self, current_thread::CurrentThread, multi_thread::MultiThread, SchedulerHandle,
+};
 use crate::rt::task::JoinHandle;
 use std::fmt;
 use std::future::Future;
@@ -147,7 +149,7 @@ impl Runtime {
     fn shutdown_scheduler(&mut self) {
         match &self.scheduler {
             Scheduler::CurrentThread(ct) => {
-                let scheduler::Handle::CurrentThread(handle) = &self.handle.inner else {
+                let SchedulerHandle::CurrentThread(handle) = &self.handle.inner else {
                     unreachable!("flavours match")
                 };
                 // Task destructors may use the runtime (spawn, handles): enter it.
@@ -155,7 +157,7 @@ impl Runtime {
                 ct.shutdown(handle);
             }
             Scheduler::MultiThread(mt) => {
-                let scheduler::Handle::MultiThread(handle) = &self.handle.inner else {
+                let SchedulerHandle::MultiThread(handle) = &self.handle.inner else {
                     unreachable!("flavours match")
                 };
                 mt.shutdown(handle);

@@ -1,11 +1,11 @@
 //! The public controls of the paused clock: `pause`, `resume`, `advance` (the clock itself is
 //! the engine's, `rt/time/clock.rs`).
 
-use crate::rt::time::Handle;
+use crate::rt::time::TimeHandle;
 use std::time::Duration;
 
 /// Keeps auto-advance off while it lives.
-struct InhibitGuard(Handle);
+struct InhibitGuard(TimeHandle);
 
 impl Drop for InhibitGuard {
     fn drop(&mut self) {
@@ -15,7 +15,7 @@ impl Drop for InhibitGuard {
 
 /// The current runtime's time driver, for `pause`, `resume` and `advance`.
 #[track_caller]
-fn clock_handle() -> Handle {
+fn clock_handle() -> TimeHandle {
     if crate::runtime::Handle::try_current().is_err() {
         panic!("time cannot be frozen from outside the Tandem runtime");
     }

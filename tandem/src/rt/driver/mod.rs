@@ -11,7 +11,7 @@
 //! | `park_state.rs` | the sleep-and-wake protocol both parkers share: the state word (EMPTY, PARKED_CONDVAR, PARKED_DRIVER, NOTIFIED), the condvar sleep, what an unpark must wake |
 //! | `park.rs` | `Parker`: a thread's sleep on a condition variable (`block_on`, and the driver without I/O) |
 //! | `worker_park.rs` | `WorkerParker`: a worker's sleep, in the shared driver if it can take it, else on its condition variable |
-//! | `mod.rs` | `Driver` (one turn: timeout from the next timer, sleep, dispatch, fire timers), its `Handle` |
+//! | `mod.rs` | `Driver` (one turn: timeout from the next timer, sleep, dispatch, fire timers), its `DriverHandle` |
 //!
 //! A park:
 //! 1. Work out the timeout: the caller's limit, shortened to the next timer deadline. With a
@@ -28,7 +28,7 @@ mod worker_park;
 pub(crate) mod tests;
 
 /// The time driver's handle.
-pub(crate) use crate::rt::time::Handle as TimeHandle;
+pub(crate) use crate::rt::time::TimeHandle;
 
 pub(crate) use park::{Parker, Unparker};
 pub(crate) use worker_park::{SharedDriver, WorkerParker, WorkerUnparker};
@@ -50,9 +50,9 @@ enum Inner {
 }
 
 /// The shared handles of the driver's parts.
-pub(crate) struct Handle {
-    pub(crate) io: Option<reactor::Handle>,
-    pub(crate) uring: crate::rt::uring::Handle,
+pub(crate) struct DriverHandle {
+    pub(crate) io: Option<reactor::IoHandle>,
+    pub(crate) uring: crate::rt::uring::UringHandle,
     pub(crate) time: Option<TimeHandle>,
     pub(crate) unpark: DriverUnpark,
 }
@@ -65,7 +65,7 @@ pub(crate) struct DriverUnpark {
 
 #[derive(Clone)]
 enum UnparkInner {
-    Io(reactor::Handle),
+    Io(reactor::IoHandle),
     Thread(Unparker),
 }
 
@@ -82,7 +82,7 @@ pub(crate) struct Cfg {
 }
 
 impl Driver {
-    pub(crate) fn new(cfg: Cfg) -> io::Result<(Driver, Handle)> {
+    pub(crate) fn new(cfg: Cfg) -> io::Result<(Driver, DriverHandle)> {
         let (inner, io, unpark) = if cfg.enable_io {
             let (driver, handle) = reactor::Driver::new()?;
             let unpark = DriverUnpark {
@@ -100,11 +100,11 @@ impl Driver {
             let unpark = unpark.clone();
             TimeHandle::new(cfg.start_paused, move || unpark.unpark())
         });
-        let uring = crate::rt::uring::Handle::new(
+        let uring = crate::rt::uring::UringHandle::new(
             cfg.uring_mode,
             cfg.fs_nowait_first,
             cfg.worker_rings,
-            io.as_ref().map(reactor::Handle::epoll_fd),
+            io.as_ref().map(reactor::IoHandle::epoll_fd),
         )?;
         let driver = Driver {
             inner,
@@ -112,7 +112,7 @@ impl Driver {
         };
         Ok((
             driver,
-            Handle {
+            DriverHandle {
                 io,
                 uring,
                 time,
@@ -124,16 +124,21 @@ impl Driver {
     /// Sleeps until woken, an I/O event, or the next timer. Dispatches at most `max_events`
     /// I/O events (what the caller's run queue has room for; the rest wait in the kernel's
     /// ready list, in order, for a later turn: see `reactor/mod.rs`).
-    pub(crate) fn park(&mut self, handle: &Handle, max_events: usize) {
+    pub(crate) fn park(&mut self, handle: &DriverHandle, max_events: usize) {
         self.park_internal(handle, None, max_events);
     }
 
     /// As `park`, for at most `limit` (zero: just collect what is ready).
-    pub(crate) fn park_timeout(&mut self, handle: &Handle, limit: Duration, max_events: usize) {
+    pub(crate) fn park_timeout(
+        &mut self,
+        handle: &DriverHandle,
+        limit: Duration,
+        max_events: usize,
+    ) {
         self.park_internal(handle, Some(limit), max_events);
     }
 
-    fn park_internal(&mut self, handle: &Handle, limit: Option<Duration>, max_events: usize) {
+    fn park_internal(&mut self, handle: &DriverHandle, limit: Option<Duration>, max_events: usize) {
         if self.is_shutdown {
             return;
         }
@@ -164,7 +169,12 @@ impl Driver {
     /// arrived: I/O events, ring completions, signals, unparks. Returns true if anything did,
     /// as far as it can tell (after a timed sleep on the fallback parker it cannot, and says
     /// true: that only makes a paused clock look again before it jumps).
-    fn turn(&mut self, handle: &Handle, timeout: Option<Duration>, max_events: usize) -> bool {
+    fn turn(
+        &mut self,
+        handle: &DriverHandle,
+        timeout: Option<Duration>,
+        max_events: usize,
+    ) -> bool {
         match &mut self.inner {
             Inner::Io(driver) => {
                 let io = handle.io.as_ref().expect("an I/O driver has an I/O handle");
@@ -193,12 +203,12 @@ impl Driver {
 
     /// Dispatches what is ready without sleeping. Returns true if anything arrived (an event, a
     /// completion, an unpark): a task may have been woken.
-    fn collect_ready(&mut self, handle: &Handle, max_events: usize) -> bool {
+    fn collect_ready(&mut self, handle: &DriverHandle, max_events: usize) -> bool {
         self.turn(handle, Some(Duration::ZERO), max_events)
     }
 
     /// Shuts the drivers down: timers fire, readiness futures get an error. Idempotent.
-    pub(crate) fn shutdown(&mut self, handle: &Handle) {
+    pub(crate) fn shutdown(&mut self, handle: &DriverHandle) {
         if std::mem::replace(&mut self.is_shutdown, true) {
             return;
         }
@@ -220,7 +230,7 @@ impl DriverUnpark {
     }
 }
 
-impl Handle {
+impl DriverHandle {
     pub(crate) fn unpark(&self) {
         self.unpark.unpark();
     }

@@ -6,7 +6,7 @@
 //! left behind makes the next park return at once.
 
 use super::park_state::{ParkState, Unparked};
-use super::{Driver, Handle};
+use super::{Driver, DriverHandle};
 use crate::util::try_lock::TryLock;
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,7 +14,7 @@ use std::time::Duration;
 /// The driver and its handles, shared by all workers of a runtime.
 pub(crate) struct SharedDriver {
     driver: TryLock<Driver>,
-    pub(crate) handle: Handle,
+    pub(crate) handle: DriverHandle,
 }
 
 pub(crate) struct WorkerParker {
@@ -35,7 +35,7 @@ struct Inner {
 }
 
 impl SharedDriver {
-    pub(crate) fn new(driver: Driver, handle: Handle) -> Arc<SharedDriver> {
+    pub(crate) fn new(driver: Driver, handle: DriverHandle) -> Arc<SharedDriver> {
         Arc::new(SharedDriver {
             driver: TryLock::new(driver),
             handle,

@@ -7,7 +7,7 @@
 //! |---|---|
 //! | `interest.rs`, `ready.rs` | `Interest` and `Ready` (re-exported by `tandem::io`) |
 //! | `scheduled_io.rs` | a resource's readiness word and its waiters |
-//! | `mod.rs` | `Driver` (the mio `Poll`, the capped `epoll_wait`), `Handle` (registry, registration set) |
+//! | `mod.rs` | `Driver` (the mio `Poll`, the capped `epoll_wait`), `IoHandle` (registry, registration set) |
 //! | `registration.rs` | a registered source's readiness loops |
 //! | `poll_evented.rs` | a registered mio source with `AsyncRead`/`AsyncWrite` plumbing |
 //!
@@ -99,7 +99,7 @@ pub(crate) struct Driver {
 
 /// The shared part: registering, deregistering, waking the driver.
 #[derive(Clone)]
-pub(crate) struct Handle {
+pub(crate) struct IoHandle {
     inner: Arc<Inner>,
 }
 
@@ -120,11 +120,11 @@ struct RegistrationSet {
 }
 
 impl Driver {
-    pub(crate) fn new() -> io::Result<(Driver, Handle)> {
+    pub(crate) fn new() -> io::Result<(Driver, IoHandle)> {
         let poll = mio::Poll::new()?;
         let waker = mio::Waker::new(poll.registry(), TOKEN_WAKEUP)?;
         let registry = poll.registry().try_clone()?;
-        let handle = Handle {
+        let handle = IoHandle {
             inner: Arc::new(Inner {
                 registry,
                 waker,
@@ -153,7 +153,7 @@ impl Driver {
     /// wait was interrupted (events may be waiting): a task may have been woken.
     pub(crate) fn turn(
         &mut self,
-        handle: &Handle,
+        handle: &IoHandle,
         timeout: Option<Duration>,
         max_events: usize,
     ) -> bool {
@@ -236,7 +236,7 @@ impl Driver {
         std::mem::take(&mut self.signal_ready)
     }
 
-    pub(crate) fn shutdown(&mut self, handle: &Handle) {
+    pub(crate) fn shutdown(&mut self, handle: &IoHandle) {
         let ios: Vec<Arc<ScheduledIo>> = {
             let mut set = handle.inner.registrations.lock();
             if set.is_shutdown {
@@ -253,7 +253,7 @@ impl Driver {
     }
 }
 
-impl Handle {
+impl IoHandle {
     /// Interrupts `epoll_wait`.
     pub(crate) fn unpark(&self) {
         if let Err(e) = self.inner.waker.wake() {
@@ -336,8 +336,8 @@ impl Handle {
 /// The error readiness futures return once the runtime is gone.
 pub(crate) const SHUTDOWN_MSG: &str = "A Tandem runtime was found, but it is being shutdown.";
 
-impl std::fmt::Debug for Handle {
+impl std::fmt::Debug for IoHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("reactor::Handle").finish_non_exhaustive()
+        f.debug_struct("IoHandle").finish_non_exhaustive()
     }
 }

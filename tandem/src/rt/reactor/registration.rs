@@ -1,7 +1,7 @@
 //! `Registration`: a resource's link to the reactor, and the readiness loops built on it.
 
 use super::scheduled_io::{Direction, ReadyEvent, ScheduledIo};
-use super::{Handle, SHUTDOWN_MSG};
+use super::{IoHandle, SHUTDOWN_MSG};
 use crate::rt::coop;
 use crate::rt::reactor::Interest;
 use std::future::poll_fn;
@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
 pub(crate) struct Registration {
-    handle: Handle,
+    handle: IoHandle,
     shared: Arc<ScheduledIo>,
     key: usize,
 }

@@ -5,17 +5,17 @@
 //! the layers below the scheduler (the one place a lower layer reaches up).
 
 use crate::rt::context::{self as leaf, EnteredGuard};
-use crate::rt::scheduler::{Context, Handle};
+use crate::rt::scheduler::{SchedulerContext, SchedulerHandle};
 use std::cell::{Cell, RefCell};
 use std::fmt;
 
 struct Slot {
     /// The handle set by `Runtime::enter`/`Handle::enter` (and by the runtime's own threads).
-    current: RefCell<Option<Handle>>,
+    current: RefCell<Option<SchedulerHandle>>,
     /// Depth of nested `enter` guards, to catch guards dropped out of order.
     depth: Cell<usize>,
     /// The scheduler's per-thread context while a worker or `block_on` drives it here.
-    scheduler: Cell<*const Context>,
+    scheduler: Cell<*const SchedulerContext>,
 }
 
 thread_local! {
@@ -29,7 +29,7 @@ thread_local! {
 }
 
 /// The handle of the runtime this thread is in, if any.
-pub(crate) fn try_current() -> Result<Handle, TryCurrentErrorKind> {
+pub(crate) fn try_current() -> Result<SchedulerHandle, TryCurrentErrorKind> {
     SLOT.try_with(|slot| slot.current.borrow().clone())
         .map_err(|_| TryCurrentErrorKind::ThreadLocalDestroyed)?
         .ok_or(TryCurrentErrorKind::NoContext)
@@ -37,7 +37,7 @@ pub(crate) fn try_current() -> Result<Handle, TryCurrentErrorKind> {
 
 /// Runs `f` with the handle of the runtime this thread is in, without cloning it; `None` if
 /// there is none.
-pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Handle>) -> R) -> R {
+pub(crate) fn with_current<R>(f: impl FnOnce(Option<&SchedulerHandle>) -> R) -> R {
     let mut f = Some(f);
     SLOT.try_with(|slot| (f.take().expect("called once"))(slot.current.borrow().as_ref()))
         .unwrap_or_else(|_| (f.take().expect("not called"))(None))
@@ -48,7 +48,7 @@ pub(crate) fn with_current<R>(f: impl FnOnce(Option<&Handle>) -> R) -> R {
 /// # Panics
 /// Outside a runtime (with the message of `runtime::TryCurrentError`).
 #[track_caller]
-pub(crate) fn current() -> Handle {
+pub(crate) fn current() -> SchedulerHandle {
     match try_current() {
         Ok(handle) => handle,
         Err(kind) => panic!("{kind}"),
@@ -77,11 +77,11 @@ impl fmt::Display for TryCurrentErrorKind {
 
 /// Restores the previous current handle when dropped.
 pub(crate) struct SetCurrentGuard {
-    prev: Option<Handle>,
+    prev: Option<SchedulerHandle>,
     depth: usize,
 }
 
-pub(crate) fn set_current(handle: &Handle) -> SetCurrentGuard {
+pub(crate) fn set_current(handle: &SchedulerHandle) -> SetCurrentGuard {
     SLOT.with(|slot| {
         let prev = slot.current.borrow_mut().replace(handle.clone());
         let depth = slot.depth.get() + 1;
@@ -118,7 +118,10 @@ pub(crate) struct EnterRuntimeGuard {
 /// # Panics
 /// If this thread already drives a runtime: blocking here would stall the tasks it runs.
 #[track_caller]
-pub(crate) fn enter_runtime(handle: &Handle, allow_block_in_place: bool) -> EnterRuntimeGuard {
+pub(crate) fn enter_runtime(
+    handle: &SchedulerHandle,
+    allow_block_in_place: bool,
+) -> EnterRuntimeGuard {
     let entered = leaf::enter_runtime(allow_block_in_place);
     EnterRuntimeGuard {
         _entered: entered,
@@ -127,8 +130,8 @@ pub(crate) fn enter_runtime(handle: &Handle, allow_block_in_place: bool) -> Ente
 }
 
 /// Runs `f` with `cx` as this thread's scheduler context, restoring the previous one after.
-pub(crate) fn set_scheduler<R>(cx: &Context, f: impl FnOnce() -> R) -> R {
-    struct Reset(*const Context);
+pub(crate) fn set_scheduler<R>(cx: &SchedulerContext, f: impl FnOnce() -> R) -> R {
+    struct Reset(*const SchedulerContext);
     impl Drop for Reset {
         fn drop(&mut self) {
             let _ = SLOT.try_with(|slot| slot.scheduler.set(self.0));
@@ -140,7 +143,7 @@ pub(crate) fn set_scheduler<R>(cx: &Context, f: impl FnOnce() -> R) -> R {
 }
 
 /// Calls `f` with this thread's scheduler context, if a scheduler runs here.
-pub(crate) fn with_scheduler<R>(f: impl FnOnce(Option<&Context>) -> R) -> R {
+pub(crate) fn with_scheduler<R>(f: impl FnOnce(Option<&SchedulerContext>) -> R) -> R {
     let ptr = SLOT
         .try_with(|slot| slot.scheduler.get())
         .unwrap_or(std::ptr::null());

@@ -1,9 +1,10 @@
 //! The current-thread scheduler: every task runs on the thread that calls `block_on`.
 //!
-//! The scheduler's state (`Core`: run queue, parker, tick) is taken by whichever thread enters
-//! `block_on`; a second thread calling `block_on` at the same time polls only its own future,
-//! and takes the core over when the first one returns it. Tasks woken on the core's thread go to
-//! its local queue; tasks woken elsewhere go to the injection queue and unpark the core's thread.
+//! The scheduler's state (`CurrentThreadCore`: run queue, parker, tick) is taken by whichever
+//! thread enters `block_on`; a second thread calling `block_on` at the same time polls only its
+//! own future, and takes the core over when the first one returns it. Tasks woken on the core's
+//! thread go to its local queue; tasks woken elsewhere go to the injection queue and unpark the
+//! core's thread.
 //!
 //! Shutdown (dropping the runtime):
 //! 1. Close the injection queue, so wake-ups from other threads are dropped.
@@ -13,11 +14,10 @@
 use crate::loom::sync::{Arc, Mutex};
 use crate::rt::blocking;
 use crate::rt::coop;
-use crate::rt::driver::{self, Driver, DriverUnpark};
-use crate::rt::scheduler;
+use crate::rt::driver::{Driver, DriverHandle, DriverUnpark};
 use crate::rt::scheduler::context;
 use crate::rt::scheduler::inject::Inject;
-use crate::rt::scheduler::{Config, Defer};
+use crate::rt::scheduler::{Config, Defer, SchedulerContext, SchedulerHandle};
 use crate::rt::task::list::OwnedTasks;
 use crate::rt::task::{Id, JoinHandle, Notified, Schedule, Task};
 use crate::rt::uring;
@@ -31,19 +31,19 @@ use std::task::{Poll, Wake, Waker};
 
 /// The scheduler owned by a `Runtime`.
 pub(crate) struct CurrentThread {
-    core: AtomicCell<Core>,
+    core: AtomicCell<CurrentThreadCore>,
     /// Threads in `block_on` waiting for the core.
     core_waiters: Mutex<Vec<Waker>>,
 }
 
 /// Shared with tasks and other threads.
-pub(crate) struct Handle {
-    inject: Inject<Arc<Handle>>,
-    owned: OwnedTasks<Arc<Handle>>,
+pub(crate) struct CurrentThreadHandle {
+    inject: Inject<Arc<CurrentThreadHandle>>,
+    owned: OwnedTasks<Arc<CurrentThreadHandle>>,
     root: std::sync::Arc<RootWaker>,
     config: Config,
     pub(crate) blocking_spawner: blocking::Spawner,
-    pub(crate) driver: driver::Handle,
+    pub(crate) driver: DriverHandle,
 }
 
 /// The `block_on` future's waker: flags the root future and unparks the thread.
@@ -65,8 +65,8 @@ impl Wake for RootWaker {
 }
 
 /// The state that moves with the thread driving the scheduler.
-pub(crate) struct Core {
-    tasks: VecDeque<Notified<Arc<Handle>>>,
+pub(crate) struct CurrentThreadCore {
+    tasks: VecDeque<Notified<Arc<CurrentThreadHandle>>>,
     tick: u32,
     /// Taken while the thread sleeps in it.
     driver: Option<Driver>,
@@ -75,9 +75,9 @@ pub(crate) struct Core {
 }
 
 /// The per-thread context while a thread drives the scheduler.
-pub(crate) struct Context {
-    handle: Arc<Handle>,
-    core: RefCell<Option<Box<Core>>>,
+pub(crate) struct CurrentThreadContext {
+    handle: Arc<CurrentThreadHandle>,
+    core: RefCell<Option<Box<CurrentThreadCore>>>,
     /// Tasks that yielded, woken when the run queue runs dry.
     pub(crate) defer: Defer,
 }
@@ -87,9 +87,9 @@ impl CurrentThread {
         config: Config,
         blocking_spawner: blocking::Spawner,
         driver: Driver,
-        driver_handle: driver::Handle,
-    ) -> (CurrentThread, Arc<Handle>) {
-        let handle = Arc::new(Handle {
+        driver_handle: DriverHandle,
+    ) -> (CurrentThread, Arc<CurrentThreadHandle>) {
+        let handle = Arc::new(CurrentThreadHandle {
             inject: Inject::new(),
             owned: OwnedTasks::new(1),
             root: std::sync::Arc::new(RootWaker {
@@ -103,7 +103,7 @@ impl CurrentThread {
         // The core's holder sleeps in the driver: a cancel from another thread wakes it there.
         let unpark = handle.driver.unpark.clone();
         let ring = handle.driver.uring.take_local(0, move || unpark.unpark());
-        let core = Box::new(Core {
+        let core = Box::new(CurrentThreadCore {
             tasks: VecDeque::with_capacity(64),
             tick: 0,
             driver: Some(driver),
@@ -116,8 +116,8 @@ impl CurrentThread {
         (scheduler, handle)
     }
 
-    pub(crate) fn block_on<F: Future>(&self, sched: &scheduler::Handle, future: F) -> F::Output {
-        let scheduler::Handle::CurrentThread(handle) = sched else {
+    pub(crate) fn block_on<F: Future>(&self, sched: &SchedulerHandle, future: F) -> F::Output {
+        let SchedulerHandle::CurrentThread(handle) = sched else {
             unreachable!("a current-thread runtime has a current-thread handle")
         };
         let _enter = context::enter_runtime(sched, false);
@@ -151,7 +151,7 @@ impl CurrentThread {
     }
 
     /// Cancels every task and drops the queues. Runs on the thread dropping the runtime.
-    pub(crate) fn shutdown(&self, handle: &Arc<Handle>) {
+    pub(crate) fn shutdown(&self, handle: &Arc<CurrentThreadHandle>) {
         handle.inject.close();
         handle.owned.close_and_shutdown_all(0);
         while let Some(task) = handle.inject.pop() {
@@ -177,7 +177,7 @@ impl CurrentThread {
 /// Gives the core back (and tells waiting `block_on` callers) however `block_on` exits.
 struct CoreGuard<'a> {
     scheduler: &'a CurrentThread,
-    core: Option<Box<Core>>,
+    core: Option<Box<CurrentThreadCore>>,
 }
 
 impl Drop for CoreGuard<'_> {
@@ -195,23 +195,23 @@ impl Drop for CoreGuard<'_> {
 impl CoreGuard<'_> {
     fn block_on<F: Future>(
         mut self,
-        handle: &Arc<Handle>,
+        handle: &Arc<CurrentThreadHandle>,
         mut future: std::pin::Pin<&mut F>,
     ) -> F::Output {
         let core = self.core.take().expect("core present");
-        let cx = scheduler::Context::CurrentThread(Context {
+        let cx = SchedulerContext::CurrentThread(CurrentThreadContext {
             handle: handle.clone(),
             core: RefCell::new(Some(core)),
             defer: Defer::default(),
         });
         let out = context::set_scheduler(&cx, || {
-            let scheduler::Context::CurrentThread(cx) = &cx else {
+            let SchedulerContext::CurrentThread(cx) = &cx else {
                 unreachable!("just built as CurrentThread")
             };
             // Operations started here reach the core's ring through the slot `uring` defines.
             uring::set_host(cx, || cx.run(future.as_mut()))
         });
-        let scheduler::Context::CurrentThread(cx) = cx else {
+        let SchedulerContext::CurrentThread(cx) = cx else {
             unreachable!()
         };
         self.core = cx.core.into_inner();
@@ -219,7 +219,7 @@ impl CoreGuard<'_> {
     }
 }
 
-impl uring::RingHost for Context {
+impl uring::RingHost for CurrentThreadContext {
     /// Runs `f` with the core's ring, if the core is here and the ring in it.
     /// The flag: no task waits in the core's queue or the injection queue.
     fn with_ring(&self, f: &mut dyn FnMut(&mut uring::LocalRing, bool)) {
@@ -236,7 +236,7 @@ impl uring::RingHost for Context {
     }
 }
 
-impl Context {
+impl CurrentThreadContext {
     fn run<F: Future>(&self, mut future: std::pin::Pin<&mut F>) -> F::Output {
         let handle = &self.handle;
         let root_waker = Waker::from(handle.root.clone());
@@ -319,7 +319,7 @@ impl Context {
         self.with_core(|core| core.ring = Some(ring));
     }
 
-    fn with_core<R>(&self, f: impl FnOnce(&mut Core) -> R) -> R {
+    fn with_core<R>(&self, f: impl FnOnce(&mut CurrentThreadCore) -> R) -> R {
         let mut core = self.core.borrow_mut();
         f(core
             .as_mut()
@@ -348,8 +348,12 @@ impl Context {
     }
 }
 
-impl Handle {
-    pub(crate) fn spawn<F>(me: &Arc<Handle>, future: F, id: Id) -> JoinHandle<F::Output>
+impl CurrentThreadHandle {
+    pub(crate) fn spawn<F>(
+        me: &Arc<CurrentThreadHandle>,
+        future: F,
+        id: Id,
+    ) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
@@ -370,14 +374,14 @@ impl Handle {
     }
 }
 
-impl Schedule for Arc<Handle> {
+impl Schedule for Arc<CurrentThreadHandle> {
     fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
         self.owned.remove(task)
     }
 
     fn schedule(&self, task: Notified<Self>) {
         let task = context::with_scheduler(|cx| {
-            if let Some(scheduler::Context::CurrentThread(cx)) = cx {
+            if let Some(SchedulerContext::CurrentThread(cx)) = cx {
                 if Arc::ptr_eq(self, &cx.handle) {
                     if let Some(core) = cx.core.borrow_mut().as_mut() {
                         core.tasks.push_back(task);

@@ -25,30 +25,32 @@ pub(crate) use defer::Defer;
 
 use crate::loom::sync::Arc;
 use crate::rt::task::{Id, JoinHandle};
+use current_thread::{CurrentThreadContext, CurrentThreadHandle};
+use multi_thread::{MultiThreadHandle, WorkerContext};
 use std::future::Future;
 
 /// A handle to either scheduler: what `Handle::current()` finds in the thread-local context.
 #[derive(Clone)]
-pub(crate) enum Handle {
-    CurrentThread(Arc<current_thread::Handle>),
-    MultiThread(Arc<multi_thread::Handle>),
+pub(crate) enum SchedulerHandle {
+    CurrentThread(Arc<CurrentThreadHandle>),
+    MultiThread(Arc<MultiThreadHandle>),
 }
 
 /// The per-thread state of a thread that drives a scheduler.
-pub(crate) enum Context {
-    CurrentThread(current_thread::Context),
-    MultiThread(multi_thread::Context),
+pub(crate) enum SchedulerContext {
+    CurrentThread(CurrentThreadContext),
+    MultiThread(WorkerContext),
 }
 
-impl Handle {
+impl SchedulerHandle {
     pub(crate) fn spawn<F>(&self, future: F, id: Id) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
         match self {
-            Handle::CurrentThread(h) => current_thread::Handle::spawn(h, future, id),
-            Handle::MultiThread(h) => multi_thread::Handle::spawn(h, future, id),
+            SchedulerHandle::CurrentThread(h) => CurrentThreadHandle::spawn(h, future, id),
+            SchedulerHandle::MultiThread(h) => MultiThreadHandle::spawn(h, future, id),
         }
     }
 
@@ -60,10 +62,10 @@ impl Handle {
         self.blocking_spawner().spawn_blocking(self, f)
     }
 
-    pub(crate) fn driver(&self) -> &crate::rt::driver::Handle {
+    pub(crate) fn driver(&self) -> &crate::rt::driver::DriverHandle {
         match self {
-            Handle::CurrentThread(h) => &h.driver,
-            Handle::MultiThread(h) => &h.driver.handle,
+            SchedulerHandle::CurrentThread(h) => &h.driver,
+            SchedulerHandle::MultiThread(h) => &h.driver.handle,
         }
     }
 
@@ -72,7 +74,7 @@ impl Handle {
     /// # Panics
     /// If the runtime was built without `enable_io`, with Tokio's message.
     #[track_caller]
-    pub(crate) fn io_handle(&self) -> &crate::rt::reactor::Handle {
+    pub(crate) fn io_handle(&self) -> &crate::rt::reactor::IoHandle {
         self.driver().io.as_ref().expect(
             "A Tandem runtime was found, but IO is disabled. Call `enable_io` on the runtime \
              builder to enable IO.",
@@ -86,8 +88,8 @@ impl Handle {
 
     pub(crate) fn blocking_spawner(&self) -> &crate::rt::blocking::Spawner {
         match self {
-            Handle::CurrentThread(h) => &h.blocking_spawner,
-            Handle::MultiThread(h) => &h.blocking_spawner,
+            SchedulerHandle::CurrentThread(h) => &h.blocking_spawner,
+            SchedulerHandle::MultiThread(h) => &h.blocking_spawner,
         }
     }
 }
@@ -96,8 +98,8 @@ impl Handle {
 /// wakes it at once if no scheduler runs here (see `defer.rs`).
 pub(crate) fn defer_or_wake(waker: &std::task::Waker) {
     context::with_scheduler(|cx| match cx {
-        Some(Context::MultiThread(cx)) if cx.has_core() => cx.defer.defer(waker),
-        Some(Context::CurrentThread(cx)) => cx.defer.defer(waker),
+        Some(SchedulerContext::MultiThread(cx)) if cx.has_core() => cx.defer.defer(waker),
+        Some(SchedulerContext::CurrentThread(cx)) => cx.defer.defer(waker),
         _ => waker.wake_by_ref(),
     });
 }

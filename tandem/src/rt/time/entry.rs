@@ -8,7 +8,7 @@
 //! later poll with a waker that would not wake the registered one (the `Sleep` moved to
 //! another task) takes the entry out of the wheel and registers anew.
 
-use super::handle::{Handle, Insert, Reschedule, Slot, TimeRef};
+use super::handle::{Insert, Reschedule, Slot, TimeHandle, TimeRef};
 use std::fmt;
 use std::task::{Context, Poll, Waker};
 use std::time::Instant;
@@ -76,7 +76,7 @@ impl TimerEntry {
     }
 
     /// The time driver this timer registers with.
-    pub(crate) fn handle(&self) -> &Handle {
+    pub(crate) fn handle(&self) -> &TimeHandle {
         self.driver.get()
     }
 

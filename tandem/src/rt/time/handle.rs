@@ -17,7 +17,7 @@ const MAX_SHARDS: usize = 32;
 
 /// A runtime's time driver state. Cheap to clone (an `Arc`).
 #[derive(Clone)]
-pub(crate) struct Handle {
+pub(crate) struct TimeHandle {
     inner: Arc<Inner>,
 }
 
@@ -76,11 +76,11 @@ pub(crate) enum Reschedule {
     Gone,
 }
 
-impl Handle {
+impl TimeHandle {
     /// The time driver of a new runtime. `unpark` wakes whichever thread sleeps in the driver;
     /// it must be sticky (an unpark before the sleep makes the sleep return at once).
-    pub(crate) fn new(start_paused: bool, unpark: impl Fn() + Send + Sync + 'static) -> Handle {
-        Handle::with_unpark(start_paused, default_shards(), unpark)
+    pub(crate) fn new(start_paused: bool, unpark: impl Fn() + Send + Sync + 'static) -> TimeHandle {
+        TimeHandle::with_unpark(start_paused, default_shards(), unpark)
     }
 
     /// As `new`, with any unpark function and shard count (for tests).
@@ -88,7 +88,7 @@ impl Handle {
         start_paused: bool,
         shards: usize,
         unpark: impl Fn() + Send + Sync + 'static,
-    ) -> Handle {
+    ) -> TimeHandle {
         let clock = Clock::new(start_paused);
         let start = clock.now();
         let shards = (0..shards.max(1))
@@ -97,7 +97,7 @@ impl Handle {
                 next_tick: AtomicU64::new(NO_TICK),
             })
             .collect();
-        Handle {
+        TimeHandle {
             inner: Arc::new(Inner {
                 clock,
                 start,
@@ -494,7 +494,7 @@ pub(crate) fn deadline_after(from: Instant, after: Duration) -> Instant {
 }
 
 /// The current runtime's time driver, if there is a runtime and it has one.
-pub(crate) fn try_current() -> Option<Handle> {
+pub(crate) fn try_current() -> Option<TimeHandle> {
     let rt = crate::rt::context::try_current().ok()?;
     rt.time_handle().cloned()
 }
@@ -504,16 +504,16 @@ pub(crate) fn try_current() -> Option<Handle> {
 /// # Panics
 /// Outside a runtime, or if the runtime was built without `enable_time`, with Tokio's messages.
 #[track_caller]
-pub(crate) fn current() -> Handle {
+pub(crate) fn current() -> TimeHandle {
     TimeRef::current().get().clone()
 }
 
 /// How a timer reaches its time driver: the current runtime's, taken when the `Sleep` is made
 /// (one `Arc` clone per `Sleep`), or one a unit test made without a runtime.
 pub(crate) enum TimeRef {
-    Runtime(Handle),
+    Runtime(TimeHandle),
     #[cfg(test)]
-    Direct(Handle),
+    Direct(TimeHandle),
 }
 
 impl TimeRef {
@@ -534,7 +534,7 @@ impl TimeRef {
         TimeRef::Runtime(time.clone())
     }
 
-    pub(crate) fn get(&self) -> &Handle {
+    pub(crate) fn get(&self) -> &TimeHandle {
         match self {
             TimeRef::Runtime(handle) => handle,
             #[cfg(test)]
@@ -544,15 +544,15 @@ impl TimeRef {
 }
 
 #[cfg(test)]
-impl From<Handle> for TimeRef {
-    fn from(handle: Handle) -> TimeRef {
+impl From<TimeHandle> for TimeRef {
+    fn from(handle: TimeHandle) -> TimeRef {
         TimeRef::Direct(handle)
     }
 }
 
-impl fmt::Debug for Handle {
+impl fmt::Debug for TimeHandle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("time::Handle")
+        f.debug_struct("TimeHandle")
             .field("shards", &self.inner.shards.len())
             .field("is_shutdown", &self.is_shutdown())
             .finish_non_exhaustive()

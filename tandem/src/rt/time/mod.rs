@@ -18,4 +18,4 @@ mod tests;
 
 pub(crate) use clock::now;
 pub(crate) use entry::{Shutdown, TimerEntry};
-pub(crate) use handle::{current, deadline_after, far_future, Handle, TimeRef, FAR_FUTURE};
+pub(crate) use handle::{current, deadline_after, far_future, TimeHandle, TimeRef, FAR_FUTURE};

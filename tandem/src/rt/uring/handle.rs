@@ -21,7 +21,7 @@ const SQ_ENTRIES: u32 = 256;
 const CQ_ENTRIES: u32 = 1024;
 
 /// The runtime's io_uring handle, in the driver handle.
-pub(crate) struct Handle {
+pub(crate) struct UringHandle {
     mode: UringMode,
     backend: Backend,
     fallbacks: FallbackMetrics,
@@ -72,7 +72,7 @@ pub(crate) struct Uring {
     _private: (),
 }
 
-impl Handle {
+impl UringHandle {
     /// Sets up `worker_rings` rings plus a shared one, registered in the reactor's epoll.
     /// `epoll_fd`: `None` without an I/O driver.
     pub(crate) fn new(
@@ -80,8 +80,8 @@ impl Handle {
         nowait_first: bool,
         worker_rings: usize,
         epoll_fd: Option<RawFd>,
-    ) -> io::Result<Handle> {
-        let with = |backend| Handle {
+    ) -> io::Result<UringHandle> {
+        let with = |backend| UringHandle {
             mode,
             backend,
             fallbacks: FallbackMetrics::default(),
@@ -421,9 +421,9 @@ fn log_unsupported_once(opcode: u8) {
     }
 }
 
-impl std::fmt::Debug for Handle {
+impl std::fmt::Debug for UringHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("uring::Handle")
+        f.debug_struct("UringHandle")
             .field("mode", &self.mode)
             .field("enabled", &self.rings().is_some())
             .finish()

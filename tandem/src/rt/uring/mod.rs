@@ -14,7 +14,7 @@
 //! | `ring/` | one ring: submission, reaping and epoll arming, cancel routing (a file each) |
 //! | `host.rs` | the slot through which an operation reaches the calling worker's ring (the scheduler fills it) |
 //! | `reaper.rs` | the thread that reaps rings a shut-down runtime left operations on |
-//! | `handle.rs` | a runtime's rings and the per-opcode route |
+//! | `handle.rs` | `UringHandle`: a runtime's rings and the per-opcode route |
 //! | `op.rs` | an operation's future: push on the polling thread's ring, cancel on drop |
 //! | `ops/` | one opcode per file |
 //!
@@ -62,7 +62,7 @@ mod state;
 mod tests;
 
 pub(crate) use cell::{CqeResult, OpCode};
-pub(crate) use handle::{Handle, Route, Uring};
+pub(crate) use handle::{Route, Uring, UringHandle};
 pub(crate) use host::{set_host, with_local_ring, RingHost};
 pub use metrics::{FallbackCause, RingStats, UringStats};
 pub use mode::{ParseUringModeError, UringMode, URING_ENV_VAR};

@@ -3,18 +3,19 @@
 
 use super::idle::{self, Idle};
 use super::queue;
-use super::worker::{Context as WorkerContext, Core};
+use super::worker::{WorkerContext, WorkerCore};
 use crate::loom::sync::{Arc, Mutex};
 use crate::rt::blocking;
 use crate::rt::driver::{SharedDriver, WorkerUnparker};
 use crate::rt::scheduler::inject::Inject;
-use crate::rt::scheduler::{Config, Context as SchedulerContext};
+use crate::rt::scheduler::{Config, SchedulerContext};
 use crate::rt::task::list::OwnedTasks;
 use crate::rt::task::{Id, JoinHandle, Notified, Schedule, Task};
 use std::future::Future;
 
-/// Everything workers share. `Arc<Handle>` is the `Schedule` of every task on this runtime.
-pub(crate) struct Handle {
+/// Everything workers share. `Arc<MultiThreadHandle>` is the `Schedule` of every task on this
+/// runtime.
+pub(crate) struct MultiThreadHandle {
     pub(super) shared: Shared,
     pub(crate) blocking_spawner: blocking::Spawner,
     /// The I/O and time drivers, parked on by one idle worker at a time.
@@ -24,9 +25,9 @@ pub(crate) struct Handle {
 pub(crate) struct Shared {
     /// Per worker: the steal end of its queue and its unparker.
     pub(super) remotes: Box<[Remote]>,
-    pub(super) inject: Inject<Arc<Handle>>,
+    pub(super) inject: Inject<Arc<MultiThreadHandle>>,
     pub(super) idle: Idle,
-    pub(super) owned: OwnedTasks<Arc<Handle>>,
+    pub(super) owned: OwnedTasks<Arc<MultiThreadHandle>>,
     pub(super) synced: Mutex<Synced>,
     pub(super) config: Config,
 }
@@ -35,15 +36,15 @@ pub(crate) struct Synced {
     pub(super) idle: idle::Synced,
     /// Cores of workers that finished their part of shutdown.
     #[allow(clippy::vec_box)] // cores move between threads as boxes; unboxing would copy them
-    pub(super) shutdown_cores: Vec<Box<Core>>,
+    pub(super) shutdown_cores: Vec<Box<WorkerCore>>,
 }
 
 pub(super) struct Remote {
-    pub(super) steal: queue::Steal<Arc<Handle>>,
+    pub(super) steal: queue::Steal<Arc<MultiThreadHandle>>,
     pub(super) unpark: WorkerUnparker,
 }
 
-impl Handle {
+impl MultiThreadHandle {
     pub(super) fn new(
         remotes: Box<[Remote]>,
         idle: Idle,
@@ -51,9 +52,9 @@ impl Handle {
         config: Config,
         blocking_spawner: blocking::Spawner,
         driver: std::sync::Arc<SharedDriver>,
-    ) -> Handle {
+    ) -> MultiThreadHandle {
         let workers = remotes.len();
-        Handle {
+        MultiThreadHandle {
             shared: Shared {
                 remotes,
                 inject: Inject::new(),
@@ -70,7 +71,7 @@ impl Handle {
         }
     }
 
-    pub(crate) fn spawn<F>(me: &Arc<Handle>, future: F, id: Id) -> JoinHandle<F::Output>
+    pub(crate) fn spawn<F>(me: &Arc<MultiThreadHandle>, future: F, id: Id) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
@@ -96,7 +97,7 @@ impl Handle {
 
     /// Schedules `task`: into the current worker's LIFO slot or queue if this thread is one of
     /// our workers holding its core, else into the injection queue.
-    pub(super) fn schedule_task(&self, task: Notified<Arc<Handle>>, is_yield: bool) {
+    pub(super) fn schedule_task(&self, task: Notified<Arc<MultiThreadHandle>>, is_yield: bool) {
         let task = crate::rt::scheduler::context::with_scheduler(|cx| {
             if let Some(SchedulerContext::MultiThread(cx)) = cx {
                 if std::ptr::eq(self, &*cx.worker.handle) {
@@ -117,8 +118,8 @@ impl Handle {
     fn schedule_local(
         &self,
         _cx: &WorkerContext,
-        core: &mut Core,
-        task: Notified<Arc<Handle>>,
+        core: &mut WorkerCore,
+        task: Notified<Arc<MultiThreadHandle>>,
         is_yield: bool,
     ) {
         let should_notify = if is_yield || !core.lifo_enabled {
@@ -159,7 +160,7 @@ impl Handle {
         }
     }
 
-    pub(super) fn next_remote_task(&self) -> Option<Notified<Arc<Handle>>> {
+    pub(super) fn next_remote_task(&self) -> Option<Notified<Arc<MultiThreadHandle>>> {
         self.shared.inject.pop()
     }
 
@@ -168,9 +169,9 @@ impl Handle {
     /// returning the first to run now.
     pub(super) fn take_from_inject(
         &self,
-        run_queue: &mut queue::Local<Arc<Handle>>,
+        run_queue: &mut queue::Local<Arc<MultiThreadHandle>>,
         max: usize,
-    ) -> Option<Notified<Arc<Handle>>> {
+    ) -> Option<Notified<Arc<MultiThreadHandle>>> {
         let inject = &self.shared.inject;
         if inject.is_empty() {
             return None;
@@ -199,7 +200,7 @@ impl Handle {
 
     /// A worker hands in its core. The last one drains every queue (tasks were already cancelled
     /// through the owned list, so these are just references being dropped).
-    pub(super) fn shutdown_core(&self, core: Box<Core>) {
+    pub(super) fn shutdown_core(&self, core: Box<WorkerCore>) {
         let mut synced = self.shared.synced.lock();
         synced.shutdown_cores.push(core);
         if synced.shutdown_cores.len() != self.shared.remotes.len() {
@@ -227,7 +228,7 @@ impl Handle {
     }
 }
 
-impl Schedule for Arc<Handle> {
+impl Schedule for Arc<MultiThreadHandle> {
     fn release(&self, task: &Task<Self>) -> Option<Task<Self>> {
         self.shared.owned.remove(task)
     }

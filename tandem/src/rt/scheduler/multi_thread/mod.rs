@@ -23,15 +23,15 @@ mod worker;
 #[cfg(all(test, loom))]
 mod tests;
 
-pub(crate) use handle::Handle;
-pub(crate) use worker::Context;
+pub(crate) use handle::MultiThreadHandle;
+pub(crate) use worker::WorkerContext;
 
 use crate::loom::sync::Arc;
 use crate::rt::blocking;
-use crate::rt::scheduler::{self, Config};
+use crate::rt::scheduler::{Config, SchedulerHandle};
 use crate::util::atomic_cell::AtomicCell;
 use crate::util::rand::FastRand;
-use worker::{Core, Worker};
+use worker::{Worker, WorkerCore};
 
 /// Runs `f`, a closure that blocks, on the current worker thread after moving the worker's
 /// queue to another thread, so other tasks keep running.
@@ -72,8 +72,8 @@ impl MultiThread {
         config: Config,
         blocking_spawner: blocking::Spawner,
         driver: crate::rt::driver::Driver,
-        driver_handle: crate::rt::driver::Handle,
-    ) -> (MultiThread, Arc<Handle>) {
+        driver_handle: crate::rt::driver::DriverHandle,
+    ) -> (MultiThread, Arc<MultiThreadHandle>) {
         let shared_driver = crate::rt::driver::SharedDriver::new(driver, driver_handle);
         let seeds = FastRand::from_entropy();
         let mut cores = Vec::with_capacity(num_workers);
@@ -91,10 +91,10 @@ impl MultiThread {
                 unpark: park.unparker(),
             });
             let seed = u64::from(seeds.below(u32::MAX)) << 32 | u64::from(seeds.below(u32::MAX));
-            cores.push(Box::new(Core::new(run_queue, park, ring, seed)));
+            cores.push(Box::new(WorkerCore::new(run_queue, park, ring, seed)));
         }
         let (idle, idle_synced) = idle::Idle::new(num_workers);
-        let handle = Arc::new(Handle::new(
+        let handle = Arc::new(MultiThreadHandle::new(
             remotes.into_boxed_slice(),
             idle,
             idle_synced,
@@ -102,7 +102,7 @@ impl MultiThread {
             blocking_spawner,
             shared_driver,
         ));
-        let scheduler_handle = scheduler::Handle::MultiThread(handle.clone());
+        let scheduler_handle = SchedulerHandle::MultiThread(handle.clone());
         for (index, core) in cores.into_iter().enumerate() {
             let worker = Arc::new(Worker {
                 handle: handle.clone(),
@@ -121,7 +121,7 @@ impl MultiThread {
     }
 
     /// Starts shutdown; the blocking pool's shutdown then waits for the workers to finish it.
-    pub(crate) fn shutdown(&self, handle: &Handle) {
+    pub(crate) fn shutdown(&self, handle: &MultiThreadHandle) {
         handle.shutdown();
     }
 }

@@ -1,9 +1,9 @@
 //! A worker: the loop that runs tasks on one thread.
 //!
-//! A worker's mutable state is its `Core` (run queue, LIFO slot, parker, tick). The core is not
-//! tied to a thread: `block_in_place` hands it to a new thread so the queue keeps moving while
-//! this thread blocks. While a task is polled the core sits in the thread's `Context`, so code
-//! running inside the task (spawn, wake) can reach the local queue.
+//! A worker's mutable state is its `WorkerCore` (run queue, LIFO slot, parker, tick). The core is
+//! not tied to a thread: `block_in_place` hands it to a new thread so the queue keeps moving while
+//! this thread blocks. While a task is polled the core sits in the thread's `WorkerContext`, so
+//! code running inside the task (spawn, wake) can reach the local queue.
 //!
 //! # The loop
 //! 1. `tick`; reap the ring's completions (and push cancels queued from other threads). Every
@@ -23,17 +23,17 @@
 //! - The injection queue is checked first every `global_queue_interval` ticks.
 //!
 //! # Shutdown
-//! 1. `Handle::shutdown` closes the injection queue and unparks everyone.
+//! 1. `MultiThreadHandle::shutdown` closes the injection queue and unparks everyone.
 //! 2. Each worker notices (maintenance or after park), leaves the loop, cancels the tasks of the
 //!    owned list (all workers help, starting at different shards), and hands in its core.
 //! 3. The last core handed in drains every queue.
 
-use super::handle::Handle;
+use super::handle::MultiThreadHandle;
 use super::queue;
 use crate::loom::sync::Arc;
 use crate::rt::driver::WorkerParker;
 use crate::rt::scheduler;
-use crate::rt::scheduler::Defer;
+use crate::rt::scheduler::{Defer, SchedulerContext, SchedulerHandle};
 use crate::rt::task::Notified;
 use crate::rt::uring::{self, LocalRing};
 use crate::rt::{context, coop};
@@ -49,18 +49,18 @@ const INTERVAL_BATCH: usize = 32;
 
 /// A worker's identity: its handle, index and (when no thread runs it) its core.
 pub(crate) struct Worker {
-    pub(super) handle: Arc<Handle>,
+    pub(super) handle: Arc<MultiThreadHandle>,
     pub(super) index: usize,
     /// The core while no thread owns it (before launch, or during a `block_in_place` hand-off).
-    pub(super) core: AtomicCell<Core>,
+    pub(super) core: AtomicCell<WorkerCore>,
 }
 
 /// A worker's mutable state.
-pub(crate) struct Core {
+pub(crate) struct WorkerCore {
     tick: u32,
-    pub(super) lifo_slot: Option<Notified<Arc<Handle>>>,
+    pub(super) lifo_slot: Option<Notified<Arc<MultiThreadHandle>>>,
     pub(super) lifo_enabled: bool,
-    pub(super) run_queue: queue::Local<Arc<Handle>>,
+    pub(super) run_queue: queue::Local<Arc<MultiThreadHandle>>,
     is_searching: bool,
     is_shutdown: bool,
     /// Taken while the worker is parked.
@@ -71,9 +71,9 @@ pub(crate) struct Core {
 }
 
 /// The per-thread context of a running worker.
-pub(crate) struct Context {
+pub(crate) struct WorkerContext {
     pub(crate) worker: Arc<Worker>,
-    pub(crate) core: RefCell<Option<Box<Core>>>,
+    pub(crate) core: RefCell<Option<Box<WorkerCore>>>,
     /// Tasks that yielded, woken when the worker runs out of other work.
     pub(crate) defer: Defer,
 }
@@ -99,16 +99,16 @@ enum RingTurn {
 }
 
 /// `Err` means this thread no longer owns the core (handed off by `block_in_place`).
-type RunResult = Result<Box<Core>, ()>;
+type RunResult = Result<Box<WorkerCore>, ()>;
 
-impl Core {
+impl WorkerCore {
     pub(super) fn new(
-        run_queue: queue::Local<Arc<Handle>>,
+        run_queue: queue::Local<Arc<MultiThreadHandle>>,
         park: WorkerParker,
         ring: Option<LocalRing>,
         seed: u64,
-    ) -> Core {
-        Core {
+    ) -> WorkerCore {
+        WorkerCore {
             tick: 0,
             lifo_slot: None,
             lifo_enabled: true,
@@ -121,7 +121,7 @@ impl Core {
         }
     }
 
-    fn next_task(&mut self, worker: &Worker) -> Option<Notified<Arc<Handle>>> {
+    fn next_task(&mut self, worker: &Worker) -> Option<Notified<Arc<MultiThreadHandle>>> {
         if self.tick % worker.handle.shared.config.global_queue_interval == 0 {
             // Fairness: the injection queue goes first on this tick. A small batch rather than
             // one task, so that workers kept busy by local work (a task always in the LIFO slot)
@@ -140,11 +140,11 @@ impl Core {
             .take_from_inject(&mut self.run_queue, queue::CAPACITY / 2)
     }
 
-    fn next_local_task(&mut self) -> Option<Notified<Arc<Handle>>> {
+    fn next_local_task(&mut self) -> Option<Notified<Arc<MultiThreadHandle>>> {
         self.lifo_slot.take().or_else(|| self.run_queue.pop())
     }
 
-    fn steal_work(&mut self, worker: &Worker) -> Option<Notified<Arc<Handle>>> {
+    fn steal_work(&mut self, worker: &Worker) -> Option<Notified<Arc<MultiThreadHandle>>> {
         if !self.transition_to_searching(worker) {
             return None;
         }
@@ -254,15 +254,15 @@ pub(crate) fn run(worker: Arc<Worker>) {
     let Some(core) = worker.core.take() else {
         return;
     };
-    let handle = scheduler::Handle::MultiThread(worker.handle.clone());
+    let handle = SchedulerHandle::MultiThread(worker.handle.clone());
     let _enter = scheduler::context::enter_runtime(&handle, true);
-    let cx = scheduler::Context::MultiThread(Context {
+    let cx = SchedulerContext::MultiThread(WorkerContext {
         worker,
         core: RefCell::new(None),
         defer: Defer::default(),
     });
     scheduler::context::set_scheduler(&cx, || {
-        let scheduler::Context::MultiThread(cx) = &cx else {
+        let SchedulerContext::MultiThread(cx) = &cx else {
             unreachable!("just built as MultiThread")
         };
         // Operations started here reach the core's ring through the slot `uring` defines.
@@ -275,7 +275,7 @@ pub(crate) fn run(worker: Arc<Worker>) {
     });
 }
 
-impl uring::RingHost for Context {
+impl uring::RingHost for WorkerContext {
     /// Runs `f` with the core's ring, if this thread holds the core and the ring is in it.
     /// The flag: no task waits in this core's queue, its LIFO slot or the injection queue.
     fn with_ring(&self, f: &mut dyn FnMut(&mut LocalRing, bool)) {
@@ -294,13 +294,13 @@ impl uring::RingHost for Context {
     }
 }
 
-impl Context {
+impl WorkerContext {
     /// True while this thread holds the worker's core (so deferred tasks will be woken here).
     pub(crate) fn has_core(&self) -> bool {
         self.core.borrow().is_some()
     }
 
-    fn run(&self, mut core: Box<Core>) -> RunResult {
+    fn run(&self, mut core: Box<WorkerCore>) -> RunResult {
         while !core.is_shutdown {
             core.tick = core.tick.wrapping_add(1);
             if core.tick % self.worker.handle.shared.config.event_interval == 0 {
@@ -345,7 +345,11 @@ impl Context {
         Err(())
     }
 
-    fn run_task(&self, task: Notified<Arc<Handle>>, mut core: Box<Core>) -> RunResult {
+    fn run_task(
+        &self,
+        task: Notified<Arc<MultiThreadHandle>>,
+        mut core: Box<WorkerCore>,
+    ) -> RunResult {
         core.transition_from_searching(&self.worker);
         core.lifo_enabled = true;
         *self.core.borrow_mut() = Some(core);
@@ -378,7 +382,7 @@ impl Context {
 
     /// Works the ring with the core installed in the context, so completions wake their tasks
     /// into this worker's queue. Returns the number of completions reaped.
-    fn ring_turn(&self, mut core: Box<Core>, turn: RingTurn) -> (Box<Core>, usize) {
+    fn ring_turn(&self, mut core: Box<WorkerCore>, turn: RingTurn) -> (Box<WorkerCore>, usize) {
         // The common case, no io_uring work, costs two loads and moves nothing.
         let needed = core.ring.as_ref().is_some_and(|ring| match turn {
             RingTurn::Reap => ring.wants_tick(),
@@ -404,7 +408,7 @@ impl Context {
         (core, reaped)
     }
 
-    fn park(&self, mut core: Box<Core>) -> Box<Core> {
+    fn park(&self, mut core: Box<WorkerCore>) -> Box<WorkerCore> {
         if core.transition_to_parked(&self.worker) {
             while !core.is_shutdown {
                 core = self.park_on_driver(core, Park::Sleep);
@@ -426,7 +430,7 @@ impl Context {
         core
     }
 
-    fn park_on_driver(&self, mut core: Box<Core>, how: Park) -> Box<Core> {
+    fn park_on_driver(&self, mut core: Box<WorkerCore>, how: Park) -> Box<WorkerCore> {
         let mut park = core.park.take().expect("a worker's parker is present");
         // Tasks the driver wakes go into our queue: take no more events than it has room for
         // (a task woken while the LIFO slot is taken pushes the slot's task into the queue),
@@ -470,7 +474,7 @@ where
     impl Drop for Reset {
         fn drop(&mut self) {
             scheduler::context::with_scheduler(|cx| {
-                if let Some(scheduler::Context::MultiThread(cx)) = cx {
+                if let Some(SchedulerContext::MultiThread(cx)) = cx {
                     if let Some(core) = cx.worker.core.take() {
                         *cx.core.borrow_mut() = Some(core);
                     }
@@ -481,7 +485,7 @@ where
 
     let mut handed_off = false;
     scheduler::context::with_scheduler(|cx| match cx {
-        Some(scheduler::Context::MultiThread(cx)) => {
+        Some(SchedulerContext::MultiThread(cx)) => {
             let Some(mut core) = cx.core.borrow_mut().take() else {
                 // Already handed off (nested `block_in_place`): blocking is fine.
                 return;
@@ -493,12 +497,12 @@ where
             }
             cx.worker.core.set(core);
             let worker = cx.worker.clone();
-            let handle = scheduler::Handle::MultiThread(worker.handle.clone());
+            let handle = SchedulerHandle::MultiThread(worker.handle.clone());
             let spawner = worker.handle.blocking_spawner.clone();
             drop(spawner.spawn_mandatory(&handle, move || run(worker)));
             handed_off = true;
         }
-        Some(scheduler::Context::CurrentThread(_)) => {
+        Some(SchedulerContext::CurrentThread(_)) => {
             panic!("can call blocking only when running on the multi-threaded runtime")
         }
         None => {

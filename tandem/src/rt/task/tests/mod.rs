@@ -61,8 +61,8 @@ impl TestSched {
         }))
     }
 
-    /// Spawns `gate`'s future into shard `shard` of the owned list, as `Handle::spawn` does
-    /// (without scheduling it).
+    /// Spawns `gate`'s future into shard `shard` of the owned list, as `SchedulerHandle::spawn`
+    /// does (without scheduling it).
     pub(super) fn bind(
         &self,
         gate: &Arc<Gate>,

@@ -1,5 +1,5 @@
 use super::CountWaker;
-use crate::rt::time::Handle;
+use crate::rt::time::TimeHandle;
 use crate::rt::time::{Shutdown, TimerEntry};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Condvar, Mutex};
@@ -11,10 +11,10 @@ fn ms(n: u64) -> Duration {
 }
 
 /// A handle with a paused clock and `shards` shards, and a counter of its unparks.
-fn paused(shards: usize) -> (Handle, Arc<AtomicUsize>) {
+fn paused(shards: usize) -> (TimeHandle, Arc<AtomicUsize>) {
     let unparks = Arc::new(AtomicUsize::new(0));
     let count = unparks.clone();
-    let handle = Handle::with_unpark(true, shards, move || {
+    let handle = TimeHandle::with_unpark(true, shards, move || {
         count.fetch_add(1, SeqCst);
     });
     (handle, unparks)
@@ -29,7 +29,7 @@ fn is_ready_ok(p: Poll<Result<(), Shutdown>>) -> bool {
 }
 
 /// Advances the paused clock and fires what is due.
-fn advance(handle: &Handle, by: Duration) {
+fn advance(handle: &TimeHandle, by: Duration) {
     handle.clock().advance(by).unwrap();
     handle.process();
 }
@@ -221,7 +221,7 @@ fn auto_advance_jumps_to_the_exact_deadline() {
 fn only_an_earlier_deadline_unparks_the_driver() {
     let unparks = Arc::new(AtomicUsize::new(0));
     let count = unparks.clone();
-    let handle = Handle::with_unpark(false, 4, move || {
+    let handle = TimeHandle::with_unpark(false, 4, move || {
         count.fetch_add(1, SeqCst);
     });
     let (_, waker) = CountWaker::new();
@@ -270,7 +270,7 @@ fn stress_threads_and_a_real_driver() {
         condvar: Condvar::new(),
     });
     let unpark = park.clone();
-    let handle = Handle::with_unpark(false, 4, move || {
+    let handle = TimeHandle::with_unpark(false, 4, move || {
         *unpark.notified.lock().unwrap() = true;
         unpark.condvar.notify_one();
     });
@@ -356,7 +356,7 @@ fn stress_threads_and_a_real_driver() {
 #[test]
 fn known_due_entries_complete_at_the_first_poll() {
     // A running clock: the tick has certainly not been processed yet.
-    let handle = Handle::with_unpark(false, 1, || {});
+    let handle = TimeHandle::with_unpark(false, 1, || {});
     let (count, waker) = CountWaker::new();
     let mut entry = TimerEntry::new_due(handle.clone(), handle.now());
     assert!(!entry.is_elapsed(), "not before it is polled");

@@ -8,7 +8,7 @@
 use super::CountWaker;
 use crate::loom::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use crate::loom::sync::Arc;
-use crate::rt::time::Handle;
+use crate::rt::time::TimeHandle;
 use crate::rt::time::TimerEntry;
 use std::task::Context;
 use std::time::Duration;
@@ -25,7 +25,7 @@ enum Park {
 }
 
 /// The driver's idle park with a paused clock, as `driver/mod.rs::park_internal` does it.
-fn idle_park(handle: &Handle, unparked: &AtomicBool) -> Park {
+fn idle_park(handle: &TimeHandle, unparked: &AtomicBool) -> Park {
     // Step 1.
     if !handle.is_paused() {
         return Park::Sleeps;
@@ -44,10 +44,10 @@ fn idle_park(handle: &Handle, unparked: &AtomicBool) -> Park {
 
 /// A paused handle whose unpark sets the returned flag, with one timer pending (so the driver
 /// has somewhere to jump) and one blocking task inhibiting auto-advance.
-fn paused_with_blocking_task() -> (Handle, Arc<AtomicBool>, TimerEntry) {
+fn paused_with_blocking_task() -> (TimeHandle, Arc<AtomicBool>, TimerEntry) {
     let unparked = Arc::new(AtomicBool::new(false));
     let flag = unparked.clone();
-    let handle = Handle::with_unpark(true, 1, move || flag.store(true, SeqCst));
+    let handle = TimeHandle::with_unpark(true, 1, move || flag.store(true, SeqCst));
     let (_, waker) = CountWaker::new();
     let mut timer = TimerEntry::new(handle.clone(), handle.now() + Duration::from_secs(15));
     assert!(timer
@@ -123,7 +123,7 @@ fn loom_register_races_paused_idle_park() {
     loom::model(|| {
         let unparked = Arc::new(AtomicBool::new(false));
         let flag = unparked.clone();
-        let handle = Handle::with_unpark(true, 1, move || flag.store(true, SeqCst));
+        let handle = TimeHandle::with_unpark(true, 1, move || flag.store(true, SeqCst));
         let (_, waker) = CountWaker::new();
         let mut earlier = TimerEntry::new(handle.clone(), handle.now() + Duration::from_millis(1));
         assert!(earlier

@@ -3,7 +3,7 @@
 use super::CountWaker;
 use crate::loom::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use crate::loom::sync::Arc;
-use crate::rt::time::Handle;
+use crate::rt::time::TimeHandle;
 use crate::rt::time::{Shutdown, TimerEntry};
 use std::task::{Context, Poll, Waker};
 use std::time::Duration;
@@ -16,7 +16,7 @@ fn ms(n: u64) -> Duration {
 /// shard, a timer registered for 1 ms with a counting waker, and the clock moved to 1 ms. The
 /// caller starts `spawn_process` and races it.
 struct DueTimer {
-    handle: Handle,
+    handle: TimeHandle,
     start: std::time::Instant,
     entry: TimerEntry,
     count: std::sync::Arc<CountWaker>,
@@ -25,7 +25,7 @@ struct DueTimer {
 
 impl DueTimer {
     fn new() -> DueTimer {
-        let handle = Handle::with_unpark(true, 1, || {});
+        let handle = TimeHandle::with_unpark(true, 1, || {});
         let (count, waker) = CountWaker::new();
         let start = handle.now();
         let mut entry = TimerEntry::new(handle.clone(), start + ms(1));
@@ -112,7 +112,7 @@ fn loom_register_races_driver_sleep() {
     loom::model(|| {
         let unparked = Arc::new(AtomicBool::new(false));
         let flag = unparked.clone();
-        let handle = Handle::with_unpark(true, 1, move || flag.store(true, SeqCst));
+        let handle = TimeHandle::with_unpark(true, 1, move || flag.store(true, SeqCst));
         let (_, waker) = CountWaker::new();
         let mut earlier = TimerEntry::new(handle.clone(), handle.now() + ms(1));
         assert!(earlier

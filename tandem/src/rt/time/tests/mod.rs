@@ -1,5 +1,5 @@
 //! Tests of the time driver without a runtime: `TimerEntry`s polled by hand against a
-//! `Handle` whose driver the test runs itself.
+//! `TimeHandle` whose driver the test runs itself.
 //!
 //! - `handle`: registration, firing, cancel, reset, waker changes, shutdown, the paused clock
 //!   and the driver-wake protocol, on one thread; and a multi-thread stress test with a real

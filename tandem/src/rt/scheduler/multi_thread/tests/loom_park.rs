@@ -3,18 +3,19 @@
 //! - `Parker` (`driver/park.rs`, over the protocol in `driver/park_state.rs`): an `unpark`
 //!   racing `park` is never lost, in either order, and the parker is reusable after a wake.
 //! - The idle protocol (`idle.rs`, `handle.rs`, the park path of `worker.rs`): a spawner pushes a
-//!   task into the injection queue and calls the real notify path (`Handle::spawn` ->
+//!   task into the injection queue and calls the real notify path (`MultiThreadHandle::spawn` ->
 //!   `schedule_task` -> `notify_parked` -> `Idle::worker_to_notify` -> `Unparker::unpark`) while
-//!   both workers of a real `Handle` look for work, search and park. The task must always run (a
-//!   lost wake-up leaves every thread blocked, which loom reports as a deadlock), and shutdown
-//!   must wake every worker so the model terminates.
+//!   both workers of a real `MultiThreadHandle` look for work, search and park. The task must
+//!   always run (a lost wake-up leaves every thread blocked, which loom reports as a deadlock), and
+//!   shutdown must wake every worker so the model terminates.
 //!
-//! The `Handle` is the real one, built from its parts (`Handle::new`) so that no OS thread is
-//! spawned. The worker loop is re-implemented in [`TestWorker`] because `worker::Core` cannot be
-//! built or driven outside `worker.rs`; it mirrors `Context::run`/`Context::park` and the
-//! `Core::transition_*` methods line by line, minus the LIFO slot, the tick-based fairness and
-//! maintenance and the driver poll, and calls only the real `Idle`, `Handle`, queue and
-//! `WorkerParker` methods (over an I/O-less shared driver).
+//! The `MultiThreadHandle` is the real one, built from its parts (`MultiThreadHandle::new`) so that
+//! no OS thread is spawned. The worker loop is re-implemented in [`TestWorker`] because
+//! `WorkerCore` cannot be built or driven outside `worker.rs`; it mirrors
+//! `WorkerContext::run`/`WorkerContext::park` and the `WorkerCore::transition_*` methods line by
+//! line, minus the LIFO slot, the tick-based fairness and maintenance and the driver poll, and
+//! calls only the real `Idle`, `MultiThreadHandle`, queue and `WorkerParker` methods (over an
+//! I/O-less shared driver).
 
 use super::{model, shard_zero_id};
 use crate::loom::sync::atomic::{AtomicUsize, Ordering::SeqCst};
@@ -22,7 +23,7 @@ use crate::loom::sync::Arc;
 use crate::rt::blocking::BlockingPool;
 use crate::rt::blocking::ThreadHooks;
 use crate::rt::driver::{Parker, WorkerParker};
-use crate::rt::scheduler::multi_thread::handle::{Handle, Remote};
+use crate::rt::scheduler::multi_thread::handle::{MultiThreadHandle, Remote};
 use crate::rt::scheduler::multi_thread::idle::Idle;
 use crate::rt::scheduler::multi_thread::queue::{self, Local};
 use crate::rt::scheduler::Config;
@@ -67,7 +68,7 @@ fn loom_park_ping_pong() {
 const NUM_WORKERS: usize = 2;
 
 /// The real scheduler handle with `NUM_WORKERS` workers, and the workers' own parts.
-fn build() -> (Arc<Handle>, Vec<TestWorker>, BlockingPool) {
+fn build() -> (Arc<MultiThreadHandle>, Vec<TestWorker>, BlockingPool) {
     let mut remotes = Vec::new();
     let mut parts = Vec::new();
     let shared_driver = crate::rt::driver::tests::shared_driver();
@@ -94,7 +95,7 @@ fn build() -> (Arc<Handle>, Vec<TestWorker>, BlockingPool) {
         global_queue_interval: 61,
         event_interval: 61,
     };
-    let handle = Arc::new(Handle::new(
+    let handle = Arc::new(MultiThreadHandle::new(
         remotes.into_boxed_slice(),
         idle,
         idle_synced,
@@ -116,20 +117,20 @@ fn build() -> (Arc<Handle>, Vec<TestWorker>, BlockingPool) {
     (handle, workers, pool)
 }
 
-/// A worker: `worker::Core` and `worker::Context` reduced to what the idle protocol touches.
+/// A worker: `WorkerCore` and `WorkerContext` reduced to what the idle protocol touches.
 struct TestWorker {
-    handle: Arc<Handle>,
+    handle: Arc<MultiThreadHandle>,
     index: usize,
-    run_queue: Local<Arc<Handle>>,
+    run_queue: Local<Arc<MultiThreadHandle>>,
     park: WorkerParker,
     is_searching: bool,
     is_shutdown: bool,
 }
 
-type Task = Notified<Arc<Handle>>;
+type Task = Notified<Arc<MultiThreadHandle>>;
 
 impl TestWorker {
-    /// `Context::run`.
+    /// `WorkerContext::run`.
     fn run(mut self) {
         while !self.is_shutdown {
             if let Some(task) = self.next_task() {
@@ -144,9 +145,9 @@ impl TestWorker {
         }
     }
 
-    /// `Core::next_task` off the fairness tick: the local queue, then a fair share of the
-    /// injection queue (the real `Handle::take_from_inject`, which leaves the rest of the batch
-    /// in the local queue, where the other worker may steal it).
+    /// `WorkerCore::next_task` off the fairness tick: the local queue, then a fair share of the
+    /// injection queue (the real `MultiThreadHandle::take_from_inject`, which leaves the rest of
+    /// the batch in the local queue, where the other worker may steal it).
     fn next_task(&mut self) -> Option<Task> {
         if let Some(task) = self.run_queue.pop() {
             return Some(task);
@@ -155,13 +156,13 @@ impl TestWorker {
             .take_from_inject(&mut self.run_queue, queue::CAPACITY / 2)
     }
 
-    /// `Context::run_task`.
+    /// `WorkerContext::run_task`.
     fn run_task(&mut self, task: Task) {
         self.transition_from_searching();
         task.run();
     }
 
-    /// `Core::steal_work`.
+    /// `WorkerCore::steal_work`.
     fn steal_work(&mut self) -> Option<Task> {
         if !self.transition_to_searching() {
             return None;
@@ -178,7 +179,7 @@ impl TestWorker {
         self.handle.next_remote_task()
     }
 
-    /// `Core::transition_to_searching`.
+    /// `WorkerCore::transition_to_searching`.
     fn transition_to_searching(&mut self) -> bool {
         if !self.is_searching {
             self.is_searching = self.handle.shared.idle.transition_worker_to_searching();
@@ -186,7 +187,7 @@ impl TestWorker {
         self.is_searching
     }
 
-    /// `Core::transition_from_searching`.
+    /// `WorkerCore::transition_from_searching`.
     fn transition_from_searching(&mut self) {
         if !self.is_searching {
             return;
@@ -197,7 +198,7 @@ impl TestWorker {
         }
     }
 
-    /// `Core::transition_to_parked`.
+    /// `WorkerCore::transition_to_parked`.
     fn transition_to_parked(&mut self) -> bool {
         if !self.run_queue.is_empty() || self.is_shutdown {
             return false;
@@ -216,7 +217,7 @@ impl TestWorker {
         true
     }
 
-    /// `Core::transition_from_parked`.
+    /// `WorkerCore::transition_from_parked`.
     fn transition_from_parked(&mut self) -> bool {
         let shared = &self.handle.shared;
         let mut synced = shared.synced.lock();
@@ -233,7 +234,8 @@ impl TestWorker {
         true
     }
 
-    /// `Context::park`, with `Context::park_timeout(None)` and `Core::maintenance` inlined.
+    /// `WorkerContext::park`, with `WorkerContext::park_timeout(None)` and
+    /// `WorkerCore::maintenance` inlined.
     fn park(&mut self) {
         if self.transition_to_parked() {
             while !self.is_shutdown {
@@ -272,7 +274,7 @@ fn spawn_vs_park(before: usize, during: usize) {
                 }
             };
             // Detached: the handle's drop races the task's completion too.
-            drop(Handle::spawn(&handle, future, shard_zero_id()));
+            drop(MultiThreadHandle::spawn(&handle, future, shard_zero_id()));
         };
         for _ in 0..before {
             spawn();
