@@ -234,7 +234,7 @@ impl TestWorker {
         true
     }
 
-    /// `WorkerContext::park`, with `WorkerContext::park_timeout(None)` and
+    /// `WorkerContext::park`, with `WorkerContext::park_on_driver(core, Park::Sleep)` and
     /// `WorkerCore::maintenance` inlined.
     fn park(&mut self) {
         if self.transition_to_parked() {
