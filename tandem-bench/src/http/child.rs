@@ -8,6 +8,7 @@ use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
+use super::cpu::CpuTime;
 use super::server::READY_PREFIX;
 use super::Arch;
 
@@ -47,6 +48,11 @@ impl Server {
         server.addr = read_address(stdout, arch)?;
         wait_until_accepting(server.addr, &mut server.child, arch)?;
         Ok(server)
+    }
+
+    /// The CPU time the server process has used so far.
+    pub fn cpu_time(&self) -> io::Result<CpuTime> {
+        CpuTime::of_process(self.child.id())
     }
 
     /// Fails if the server has exited (it never does on its own: it crashed).

@@ -23,12 +23,14 @@
 //!    compared is measured seconds apart; a progress bar per server;
 //! 3. [`report`] prints each load's table (medians over the runs, their spread, each row's
 //!    ratio to the Tokio run of the same round), the error breakdown, how soon the last
-//!    connection got its first response after the first one did, and the range of the
+//!    connection got its first response after the first one did, the CPU time per response
+//!    of the server process and of the load generator ([`cpu`]), and the range of the
 //!    per-second figures; it writes the results as JSON (with every run's seconds) and as an
 //!    SVG chart ([`svg`]) under `target/tandem-bench/`, and [`timeline_svg`] draws the latency
 //!    second by second beside them.
 
 mod child;
+mod cpu;
 pub mod loadgen;
 mod options;
 pub mod report;

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
+use super::cpu::CpuTime;
 use super::loadgen::{Errors, FirstServed, Outcome, Second};
 use super::{Arch, Plan};
 use crate::stats::{fmt_count, fmt_ratio, fmt_spread, json_num, median, Stats};
@@ -33,6 +34,44 @@ pub struct Measurement {
     pub per_second: Vec<Second>,
     /// When the connections were first served (`None` with `wrk`, or without a response).
     pub first_served: Option<FirstServed>,
+    /// CPU time per response, in µs, over the whole run (connection set-up included).
+    pub cpu_us: CpuPerResponse,
+}
+
+/// CPU time per response of one run, in µs; NaN where unknown or without a response.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct CpuPerResponse {
+    /// The server process, in user space.
+    pub server_user: f64,
+    /// The server process, in the kernel.
+    pub server_system: f64,
+    /// The suite's process: the built-in load generator (NaN with `wrk`).
+    pub load_generator: f64,
+}
+
+impl CpuPerResponse {
+    pub const UNKNOWN: CpuPerResponse = CpuPerResponse {
+        server_user: f64::NAN,
+        server_system: f64::NAN,
+        load_generator: f64::NAN,
+    };
+
+    /// `server` and `load_generator` (if known) used over a run of `responses` responses.
+    pub fn of(server: CpuTime, load_generator: Option<CpuTime>, responses: u64) -> Self {
+        let per = |secs: f64| match responses {
+            0 => f64::NAN,
+            n => secs * 1e6 / n as f64,
+        };
+        CpuPerResponse {
+            server_user: per(server.user),
+            server_system: per(server.system),
+            load_generator: load_generator.map_or(f64::NAN, |t| per(t.total())),
+        }
+    }
+
+    pub fn server(&self) -> f64 {
+        self.server_user + self.server_system
+    }
 }
 
 impl Measurement {
@@ -51,6 +90,7 @@ impl Measurement {
             errors: outcome.errors,
             per_second: outcome.timeline.seconds(),
             first_served: outcome.first_served,
+            cpu_us: CpuPerResponse::UNKNOWN,
         }
     }
 
@@ -81,6 +121,8 @@ pub struct Summary {
     pub vs_tokio: Option<(f64, f64)>,
     /// Median over the runs of the first-served spread, in ms (NaN if unknown).
     pub first_served_spread_ms: f64,
+    /// Median over the runs of each CPU time per response.
+    pub cpu_us: CpuPerResponse,
 }
 
 impl Summary {
@@ -113,6 +155,11 @@ impl Summary {
             errors_total: errors_of(Errors::total),
             vs_tokio,
             first_served_spread_ms: median(runs.iter().map(Measurement::first_served_spread_ms)),
+            cpu_us: CpuPerResponse {
+                server_user: median(runs.iter().map(|m| m.cpu_us.server_user)),
+                server_system: median(runs.iter().map(|m| m.cpu_us.server_system)),
+                load_generator: median(runs.iter().map(|m| m.cpu_us.load_generator)),
+            },
             runs,
         }
     }
@@ -191,11 +238,33 @@ pub fn table(plan: &Plan, connections: usize, summaries: &[Summary]) -> String {
         }
     }
     for s in summaries {
+        if let Some(line) = fmt_cpu(&s.cpu_us) {
+            let _ = writeln!(out, "  {:<26} {line}", s.arch.label());
+        }
+    }
+    for s in summaries {
         if let Some(line) = fmt_seconds(&s.runs[s.median_run()].per_second) {
             let _ = writeln!(out, "  {:<26} {line}", s.arch.label());
         }
     }
     out
+}
+
+/// CPU time per response (medians of the runs), if the server's was measured.
+fn fmt_cpu(cpu: &CpuPerResponse) -> Option<String> {
+    if !cpu.server().is_finite() {
+        return None;
+    }
+    let load_generator = match cpu.load_generator.is_finite() {
+        true => format!(", load generator {:.1} µs", cpu.load_generator),
+        false => String::new(),
+    };
+    Some(format!(
+        "CPU per response: server {:.1} µs (user {:.1}, kernel {:.1}){load_generator}",
+        cpu.server(),
+        cpu.server_user,
+        cpu.server_system
+    ))
 }
 
 /// How soon the connections were first served: the median spread, and each run's.
@@ -320,6 +389,7 @@ pub fn to_json(plan: &Plan, connections: usize, summaries: &[Summary]) -> String
                     "errors": s.errors_total,
                     "error_breakdown": errors_json(&s.errors),
                     "first_response_spread_ms": json_num(s.first_served_spread_ms),
+                    "cpu_us_per_response": cpu_json(&s.cpu_us),
                 },
                 "req_per_sec": {
                     "min": json_num(s.rate.min),
@@ -371,6 +441,16 @@ fn run_json(m: &Measurement) -> Value {
             "spread": json_num(f.spread().as_secs_f64() * 1e3),
         })),
         "per_second": m.per_second.iter().map(second_json).collect::<Vec<_>>(),
+        "cpu_us_per_response": cpu_json(&m.cpu_us),
+    })
+}
+
+fn cpu_json(cpu: &CpuPerResponse) -> Value {
+    json!({
+        "server_user": json_num(cpu.server_user),
+        "server_kernel": json_num(cpu.server_system),
+        "server": json_num(cpu.server()),
+        "load_generator": json_num(cpu.load_generator),
     })
 }
 
@@ -412,6 +492,7 @@ mod tests {
             },
             per_second: Vec::new(),
             first_served: None,
+            cpu_us: CpuPerResponse::UNKNOWN,
         }
     }
 

@@ -8,8 +8,9 @@ use std::time::Duration;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use super::child::Server;
+use super::cpu::CpuTime;
 use super::loadgen::{self, Load};
-use super::report::{self, fmt_ms, fmt_secs, Measurement, Summary};
+use super::report::{self, fmt_ms, fmt_secs, CpuPerResponse, Measurement, Summary};
 use super::svg::{self, Bars};
 use super::timeline_svg::{self, Runs};
 use super::{server, wrk, Arch, LoadLevel, Plan};
@@ -185,7 +186,9 @@ fn measure(
         timeout: plan.timeout,
         max_opening: server::effective_backlog(),
     };
-    let measured = match wrk {
+    let server_cpu = server.cpu_time()?;
+    let own_cpu = CpuTime::of_self()?;
+    let mut measured = match wrk {
         Some(wrk) => wrk::run(wrk, &load, |elapsed| progress(elapsed, None))?,
         None => {
             let outcome = loadgen::run(&load, |elapsed, n| progress(elapsed, Some(n)))?;
@@ -193,6 +196,13 @@ fn measure(
         }
     };
     server.check_running(arch)?;
+    // With `wrk` the load runs in another process: only the server's CPU is known.
+    let load_generator = match wrk {
+        Some(_) => None,
+        None => Some(CpuTime::of_self()?.since(own_cpu)),
+    };
+    let server_cpu = server.cpu_time()?.since(server_cpu);
+    measured.cpu_us = CpuPerResponse::of(server_cpu, load_generator, measured.responses);
     Ok(measured)
 }
 

@@ -131,6 +131,8 @@ fn parse(report: &str) -> Result<Measurement, String> {
         // wrk reports neither.
         per_second: Vec::new(),
         first_served: None,
+        // The suite measures it around the run.
+        cpu_us: super::report::CpuPerResponse::UNKNOWN,
     })
 }
 
