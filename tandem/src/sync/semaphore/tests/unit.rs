@@ -222,3 +222,12 @@ fn blocking_acquire_inside_a_runtime_panics() {
             let _ = Semaphore::new(1).blocking_acquire();
         });
 }
+
+/// Tokio checks this on 32-bit targets only (where a `u32` count can exceed the maximum); the
+/// batch semaphore under `Mutex` and `RwLock` takes a `usize`, so check it here.
+#[test]
+#[should_panic(expected = "a semaphore may not have more than MAX_PERMITS permits")]
+fn asking_for_more_than_max_permits_panics() {
+    let sem = super::super::BatchSemaphore::new(0);
+    drop(sem.acquire(Semaphore::MAX_PERMITS + 1));
+}
