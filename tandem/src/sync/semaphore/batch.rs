@@ -19,6 +19,7 @@ use crate::sync::wait_list::{WaitKey, WaitList};
 use std::fmt;
 use std::task::Waker;
 
+/// Permits and the tasks waiting for them (see the module doc).
 pub(crate) struct BatchSemaphore {
     state: PermitState,
     waiters: Mutex<WaitList<Waiter>>,
@@ -115,6 +116,8 @@ impl BatchSemaphore {
         if n == 0 {
             return;
         }
+        // Before serving anybody: a panic half-way would leave served waiters unwoken.
+        state::assert_addable(n);
         match self.state.release_unqueued(n) {
             Release::Done => {}
             Release::MustServe => self.serve(self.waiters.lock(), n),

@@ -232,12 +232,17 @@ pub(super) fn assert_max(permits: usize) {
     );
 }
 
+/// Panics with Tokio's message if more than [`MAX_PERMITS`] are given back at once.
 #[track_caller]
-fn checked_sum(s: Snapshot, added: usize) -> usize {
+pub(super) fn assert_addable(added: usize) {
     assert!(
         added <= MAX_PERMITS,
         "cannot add more than MAX_PERMITS permits ({MAX_PERMITS})"
     );
+}
+
+/// The count after adding `added` (at most `MAX_PERMITS`, see `assert_addable`).
+fn checked_sum(s: Snapshot, added: usize) -> usize {
     let sum = s.permits() + added;
     assert!(
         sum <= MAX_PERMITS,
