@@ -27,8 +27,8 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
+use crate::sync::Mutex;
 use tokio::io::{AsyncRead, AsyncSeek, AsyncWrite, ReadBuf};
-use tokio::sync::Mutex;
 
 use self::state::{Inner, Operation};
 use super::backend;
@@ -238,6 +238,8 @@ impl File {
     ///
     /// # Errors
     /// Returns `self` while an operation (a background write, for instance) is in flight.
+    // Tokio's signature: the error gives the (large) file back.
+    #[allow(clippy::result_large_err)]
     pub fn try_into_std(mut self) -> Result<std::fs::File, File> {
         let idle = matches!(self.inner.get_mut().state, state::State::Idle(_));
         if !idle {

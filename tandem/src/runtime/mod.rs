@@ -24,7 +24,7 @@
 //! assert_eq!(answer, 42);
 //! ```
 
-mod block_on;
+pub(crate) mod block_on;
 pub(crate) mod builder;
 mod handle;
 mod metrics;

@@ -5,28 +5,33 @@
 //! | file | responsibility |
 //! |---|---|
 //! | `wait_list.rs` | a FIFO of waiters that any one can leave in O(1): the queue behind every primitive that makes tasks wait |
+//! | `semaphore/` | the batch semaphore (a lock-free fast path on one permit word, waiters in a `wait_list`), `Semaphore` and its permits |
+//! | `mutex/` | `Mutex`: one permit of a batch semaphore and the value it guards; its guards, mapped guards, `TryLockError` |
+//! | `rwlock/` | `RwLock`: a batch semaphore of `max_readers` permits (a writer takes all) and the value it guards; its read, write and mapped guards |
 //!
 //! Tandem is replacing Tokio's runtime-independent primitives with its own, one primitive at a
 //! time (so that they spend Tandem's cooperative budget, and so that Tandem depends on no
 //! `tokio` crate). Until a primitive's own module lands here, its line below re-exports Tokio's,
 //! unchanged: those work on any executor, Tandem included, but never yield for the budget.
 
-#[allow(dead_code)] // Its users land primitive by primitive.
+mod mutex;
+mod rwlock;
+pub(crate) mod semaphore;
 pub(crate) mod wait_list;
 
-pub use tokio::sync::futures;
-pub use tokio::sync::Notify;
-pub use tokio::sync::{broadcast, mpsc, oneshot, watch};
-pub use tokio::sync::{
-    AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError,
-};
-pub use tokio::sync::{Barrier, BarrierWaitResult};
-pub use tokio::sync::{
+pub use mutex::{
     MappedMutexGuard, Mutex, MutexGuard, OwnedMappedMutexGuard, OwnedMutexGuard, TryLockError,
 };
-pub use tokio::sync::{OnceCell, SetError};
-pub use tokio::sync::{
+pub use rwlock::{
     OwnedRwLockMappedWriteGuard, OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock,
     RwLockMappedWriteGuard, RwLockReadGuard, RwLockWriteGuard,
 };
+pub use semaphore::{
+    AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError,
+};
+pub use tokio::sync::futures;
+pub use tokio::sync::Notify;
+pub use tokio::sync::{broadcast, mpsc, oneshot, watch};
+pub use tokio::sync::{Barrier, BarrierWaitResult};
+pub use tokio::sync::{OnceCell, SetError};
 pub use tokio::sync::{SetOnce, SetOnceError};

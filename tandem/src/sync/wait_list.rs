@@ -65,6 +65,7 @@ impl<T> WaitList<T> {
     }
 
     /// How many wait.
+    #[allow(dead_code)] // For the primitives still re-exported from Tokio (see `sync/mod.rs`).
     pub(crate) fn len(&self) -> usize {
         self.len
     }
@@ -144,6 +145,7 @@ impl<T> WaitList<T> {
     }
 
     /// Takes every waiter, front first.
+    #[allow(dead_code)] // For the primitives still re-exported from Tokio (see `sync/mod.rs`).
     pub(crate) fn drain(&mut self) -> impl Iterator<Item = T> + '_ {
         std::iter::from_fn(move || self.pop_front())
     }
