@@ -5,7 +5,8 @@
 //!     budget, so another task on the same worker runs before the loop ends;
 //!   * `Sender::closed` wakes when the receiver drops on another task;
 //!   * `blocking_recv` works on a plain thread and in `spawn_blocking`, and panics with Tokio's
-//!     message on a thread that drives the runtime.
+//!     message on a thread that drives the runtime;
+//!   * the handles (and `Notify`'s futures, `Barrier`) have Tokio's auto traits.
 
 mod support;
 
@@ -145,4 +146,19 @@ fn blocking_recv_panics_on_a_runtime_thread() {
             "{message}"
         );
     });
+}
+
+#[test]
+fn handles_have_tokios_auto_traits() {
+    fn send_sync<T: Send + Sync>() {}
+    fn unpin<T: Unpin>() {}
+    // A `Cell` is `Send` but not `Sync`: Tokio's handles are both for any `T: Send`.
+    send_sync::<oneshot::Sender<std::cell::Cell<u8>>>();
+    send_sync::<oneshot::Receiver<std::cell::Cell<u8>>>();
+    unpin::<oneshot::Sender<std::marker::PhantomPinned>>();
+    unpin::<oneshot::Receiver<std::marker::PhantomPinned>>();
+    send_sync::<tandem::sync::futures::Notified<'static>>();
+    send_sync::<tandem::sync::futures::OwnedNotified>();
+    send_sync::<tandem::sync::Notify>();
+    send_sync::<tandem::sync::Barrier>();
 }

@@ -4,38 +4,34 @@
 //!
 //! | file | responsibility |
 //! |---|---|
+//! | `state.rs` | the state word (no permit, a permit, or waiters queued; and the `notify_waiters` count): its every transition |
 //! | `waiters.rs` | the queue of waiters, each keeping its slot until its future collects how it was notified |
-//! | `mod.rs` | the state word, `Notify`, `Notified`, `OwnedNotified` |
+//! | `mod.rs` | `Notify`, `Notified`, `OwnedNotified` |
 //! | `tests.rs` | the loom models |
 //!
 //! # The protocol
 //!
-//! One atomic word holds the state (EMPTY, WAITING or NOTIFIED, its low 2 bits) and, above it,
-//! the number of `notify_waiters` calls so far. The waiter queue sits behind a mutex.
+//! The state word (`state.rs`) says whether a permit is stored or waiters are queued, and
+//! counts `notify_waiters` calls; the queue (`waiters.rs`) sits behind a mutex.
 //!
-//! | state | meaning | left by |
-//! |---|---|---|
-//! | EMPTY | no permit, nobody queued | a `notify_one` without waiters (to NOTIFIED, CAS, no lock); the first waiter to queue (to WAITING, under the lock) |
-//! | NOTIFIED | one stored permit, nobody queued | a future consuming it (to EMPTY, CAS, lock or not) |
-//! | WAITING | the queue is not empty; no permit | only under the lock: the last waiter leaving or notified (to EMPTY) |
-//!
-//! - The `notify_waiters` count changes only under the lock. A `Notified` records it when
-//!   created; if it has changed when the future is first polled or enabled, the future is
-//!   complete (it was woken by that call), and leaves any permit for others. Once queued, a
-//!   waiter is notified by `notify_waiters` through the queue, under the same lock hold that
-//!   changes the count.
+//! - A notification without waiters stores the permit without the lock; a future finding the
+//!   permit on its first poll consumes it without the lock. Everything else takes the lock.
+//! - A `Notified` records the `notify_waiters` count when created; if the count has changed
+//!   when it is first polled or enabled, it is complete (woken by that call), and leaves any
+//!   permit to others. Once queued, it is notified through the queue: `notify_waiters` counts
+//!   the call and notifies the whole queue in one lock hold.
 //! - A waiter notified by `notify_one`/`notify_last` whose future is dropped before it collects
 //!   the notification passes it on (to the next waiter by the same strategy, else as a permit).
 //! - Wakers are woken, and the wakers a waiter replaces are dropped, after the lock is released.
 
+mod state;
 mod waiters;
 
 #[cfg(all(test, loom))]
 mod tests;
 
+use self::state::{Arrival, NotifyOne, StateCell};
 use self::waiters::{Notification, Polled, Strategy, WaiterKey, Waiters};
-use crate::loom::sync::atomic::AtomicUsize;
-use crate::loom::sync::atomic::Ordering::{AcqRel, Acquire, Release};
 use crate::loom::sync::Mutex;
 use pin_project_lite::pin_project;
 use std::fmt;
@@ -113,42 +109,15 @@ use std::task::{Context, Poll, Waker};
 /// }
 /// ```
 pub struct Notify {
-    /// The state (low [`STATE_BITS`]) and the number of `notify_waiters` calls (above them).
-    state: AtomicUsize,
+    state: StateCell,
     waiters: Mutex<Waiters>,
-}
-
-/// Bits of the state word that hold the state; the rest count `notify_waiters` calls.
-const STATE_BITS: u32 = 2;
-const STATE_MASK: usize = (1 << STATE_BITS) - 1;
-/// One `notify_waiters` call in the state word.
-const ONE_CALL: usize = 1 << STATE_BITS;
-
-/// No permit, nobody waiting.
-const EMPTY: usize = 0;
-/// The queue is not empty (then no permit is stored).
-const WAITING: usize = 1;
-/// A permit is stored (then nobody waits).
-const NOTIFIED: usize = 2;
-
-fn get_state(word: usize) -> usize {
-    word & STATE_MASK
-}
-
-fn set_state(word: usize, state: usize) -> usize {
-    (word & !STATE_MASK) | state
-}
-
-/// The `notify_waiters` calls counted in `word`.
-fn calls(word: usize) -> usize {
-    word >> STATE_BITS
 }
 
 impl Notify {
     /// Creates a `Notify` without a permit.
     pub fn new() -> Notify {
         Notify {
-            state: AtomicUsize::new(EMPTY),
+            state: StateCell::new(),
             waiters: Mutex::new(Waiters::new()),
         }
     }
@@ -163,7 +132,7 @@ impl Notify {
     #[cfg(not(loom))]
     pub const fn const_new() -> Notify {
         Notify {
-            state: AtomicUsize::new(EMPTY),
+            state: StateCell::new(),
             waiters: Mutex::new(Waiters::new()),
         }
     }
@@ -236,22 +205,11 @@ impl Notify {
     }
 
     fn notify_with(&self, strategy: Strategy) {
-        let mut curr = self.state.load(Acquire);
-        // Without waiters, store the permit without the lock. NOTIFIED -> NOTIFIED is a CAS too:
-        // it orders this call before the future that consumes the permit.
-        while let EMPTY | NOTIFIED = get_state(curr) {
-            match self
-                .state
-                .compare_exchange(curr, set_state(curr, NOTIFIED), AcqRel, Acquire)
-            {
-                Ok(_) => return,
-                Err(actual) => curr = actual,
-            }
+        if self.state.notify() == NotifyOne::PermitStored {
+            return;
         }
-        // WAITING: only the lock holder may leave it, so reload under the lock.
         let mut waiters = self.waiters.lock();
-        let curr = self.state.load(Acquire);
-        let waker = notify_locked(&mut waiters, &self.state, curr, strategy);
+        let waker = notify_locked(&mut waiters, &self.state, strategy);
         drop(waiters);
         if let Some(waker) = waker {
             waker.wake();
@@ -264,16 +222,9 @@ impl Notify {
     /// enabled, or neither. No permit is stored for futures created later.
     pub fn notify_waiters(&self) {
         let mut waiters = self.waiters.lock();
-        let curr = self.state.load(Acquire);
-        if let EMPTY | NOTIFIED = get_state(curr) {
-            // Nobody queued: count the call (the futures not yet polled see it) and keep the
-            // permit, if any.
-            self.state.fetch_add(ONE_CALL, AcqRel);
+        if !self.state.broadcast() {
             return;
         }
-        // WAITING: count the call and empty the queue in the same lock hold.
-        self.state
-            .store(set_state(curr.wrapping_add(ONE_CALL), EMPTY), Release);
         let mut wakers = Vec::new();
         waiters.notify_all(&mut wakers);
         drop(waiters);
@@ -283,37 +234,20 @@ impl Notify {
     }
 }
 
-/// Sends one notification by `strategy` with the lock held (`curr` loaded under it): to a
-/// waiter, whose waker is returned for waking after the lock is released, or as the permit.
-fn notify_locked(
-    waiters: &mut Waiters,
-    state: &AtomicUsize,
-    curr: usize,
-    strategy: Strategy,
-) -> Option<Waker> {
-    match get_state(curr) {
-        EMPTY | NOTIFIED => {
-            if let Err(actual) =
-                state.compare_exchange(curr, set_state(curr, NOTIFIED), AcqRel, Acquire)
-            {
-                // Only a lock-free permit store or consume raced us (the count changes under the
-                // lock only): the permit is ours to store.
-                assert!(matches!(get_state(actual), EMPTY | NOTIFIED));
-                state.store(set_state(actual, NOTIFIED), Release);
-            }
-            None
-        }
-        WAITING => {
+/// Sends one notification by `strategy`, with the lock held: to a waiter, whose waker is
+/// returned for waking after the lock is released, or as the permit.
+fn notify_locked(waiters: &mut Waiters, state: &StateCell, strategy: Strategy) -> Option<Waker> {
+    match state.notify() {
+        NotifyOne::PermitStored => None,
+        NotifyOne::NotifyWaiter => {
             let waker = waiters
                 .notify_one(strategy)
                 .expect("the state is WAITING only while a waiter is queued");
             if waiters.is_empty() {
-                // Leaving WAITING needs the lock, which we hold: a store suffices.
-                state.store(set_state(curr, EMPTY), Release);
+                state.queue_emptied();
             }
             waker
         }
-        _ => unreachable!("invalid Notify state"),
     }
 }
 
@@ -325,17 +259,9 @@ impl Default for Notify {
 
 impl fmt::Debug for Notify {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let word = self.state.load(Acquire);
-        let state = match get_state(word) {
-            EMPTY => "EMPTY",
-            WAITING => "WAITING",
-            NOTIFIED => "NOTIFIED",
-            _ => "?",
-        };
         f.debug_struct("Notify")
-            .field("state", &state)
-            .field("notify_waiters_calls", &calls(word))
-            .finish()
+            .field("state", &self.state)
+            .finish_non_exhaustive()
     }
 }
 
@@ -365,7 +291,7 @@ impl Waiter {
     fn new(notify: &Notify) -> Waiter {
         Waiter {
             stage: Stage::Init,
-            calls: calls(notify.state.load(Acquire)),
+            calls: notify.state.load().calls(),
         }
     }
 
@@ -373,58 +299,17 @@ impl Waiter {
     fn poll(&mut self, notify: &Notify, cx: Option<&mut Context<'_>>) -> Poll<()> {
         match &self.stage {
             Stage::Init => {
-                let curr = notify.state.load(Acquire);
-                if calls(curr) != self.calls {
-                    // Woken by a `notify_waiters`: leave the permit, if any, to others.
-                    self.stage = Stage::Done;
-                    return Poll::Ready(());
-                }
-                if notify
-                    .state
-                    .compare_exchange(
-                        set_state(curr, NOTIFIED),
-                        set_state(curr, EMPTY),
-                        AcqRel,
-                        Acquire,
-                    )
-                    .is_ok()
-                {
-                    self.stage = Stage::Done;
+                if self.arrive(notify.state.arrive_unlocked(self.calls)) {
                     return Poll::Ready(());
                 }
                 // Clone before locking: a waker's clone may run any code.
                 let waker = cx.map(|cx| cx.waker().clone());
                 let mut waiters = notify.waiters.lock();
-                let mut curr = notify.state.load(Acquire);
-                if calls(curr) != self.calls {
+                if self.arrive(notify.state.arrive_locked(self.calls)) {
                     drop(waiters);
-                    self.stage = Stage::Done;
                     return Poll::Ready(());
                 }
-                loop {
-                    let (from, to) = match get_state(curr) {
-                        EMPTY => (EMPTY, WAITING),
-                        WAITING => break,
-                        NOTIFIED => (NOTIFIED, EMPTY),
-                        _ => unreachable!("invalid Notify state"),
-                    };
-                    match notify.state.compare_exchange(
-                        set_state(curr, from),
-                        set_state(curr, to),
-                        AcqRel,
-                        Acquire,
-                    ) {
-                        Ok(_) if to == WAITING => break,
-                        Ok(_) => {
-                            // Consumed the permit.
-                            drop(waiters);
-                            self.stage = Stage::Done;
-                            return Poll::Ready(());
-                        }
-                        // A lock-free permit store or consume raced us.
-                        Err(actual) => curr = actual,
-                    }
-                }
+                // The state is WAITING: queue before releasing the lock.
                 self.stage = Stage::Waiting(waiters.push(waker));
                 Poll::Pending
             }
@@ -447,6 +332,17 @@ impl Waiter {
         }
     }
 
+    /// Completes the future if `arrival` says so.
+    fn arrive(&mut self, arrival: Arrival) -> bool {
+        match arrival {
+            Arrival::Broadcast | Arrival::ConsumedPermit => {
+                self.stage = Stage::Done;
+                true
+            }
+            Arrival::Wait => false,
+        }
+    }
+
     /// The future is dropped: leave the queue, passing on a `notify_one`/`notify_last` received
     /// but not returned.
     fn cancel(&mut self, notify: &Notify) {
@@ -455,14 +351,12 @@ impl Waiter {
         };
         let mut waiters = notify.waiters.lock();
         let (notification, old_waker) = waiters.remove(key);
-        let mut curr = notify.state.load(Acquire);
-        if waiters.is_empty() && get_state(curr) == WAITING {
-            curr = set_state(curr, EMPTY);
-            notify.state.store(curr, Release);
+        if waiters.is_empty() {
+            notify.state.queue_emptied();
         }
         let waker = match notification {
             Some(Notification::One(strategy)) => {
-                notify_locked(&mut waiters, &notify.state, curr, strategy)
+                notify_locked(&mut waiters, &notify.state, strategy)
             }
             Some(Notification::All) | None => None,
         };
