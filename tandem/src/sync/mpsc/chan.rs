@@ -188,7 +188,7 @@ impl<T> Chan<T> {
                 }
             },
             WaitState::Waiting(key) if shared.rx_closed => {
-                let held = shared.slots_mut().leave(key, n);
+                let held = shared.slots_mut().leave(key, n, &mut deferred.garbage);
                 shared.release_slots(held, &mut deferred);
                 Poll::Ready(Err(SendError(())))
             }
@@ -218,7 +218,7 @@ impl<T> Chan<T> {
         };
         let mut deferred = Deferred::new();
         let mut shared = self.shared.lock();
-        let held = shared.slots_mut().leave(key, n);
+        let held = shared.slots_mut().leave(key, n, &mut deferred.garbage);
         shared.release_slots(held, &mut deferred);
         drop(shared);
         deferred.run();
@@ -255,7 +255,10 @@ impl<T> Chan<T> {
         let mut shared = self.shared.lock();
         let poll = if shared.rx_closed {
             if let WaitState::Waiting(key) = *state {
-                shared.closed_waiters.remove(key);
+                // Normally gone already: the close drained the list.
+                deferred
+                    .garbage
+                    .extend(shared.closed_waiters.remove(key).flatten());
             }
             *state = WaitState::Done;
             Poll::Ready(())

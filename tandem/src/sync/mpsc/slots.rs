@@ -123,10 +123,15 @@ impl Slots {
 
     /// A queued caller gives up (cancelled, or the channel closed): how many slots it held, to
     /// be given back with [`release`](Self::release) or [`release_closed`](Self::release_closed).
-    /// `n` is what it asked for, all of which it holds if it was served already.
-    pub(super) fn leave(&mut self, key: WaitKey, n: usize) -> usize {
+    /// `n` is what it asked for, all of which it holds if it was served already. Its waker
+    /// goes to `garbage`: it may be the last handle on a task that owns a permit of this
+    /// channel, so it must not be dropped under the lock.
+    pub(super) fn leave(&mut self, key: WaitKey, n: usize, garbage: &mut Vec<Waker>) -> usize {
         match self.waiters.remove(key) {
-            Some(waiter) => waiter.assigned,
+            Some(waiter) => {
+                garbage.extend(waiter.waker);
+                waiter.assigned
+            }
             None => n,
         }
     }
@@ -205,8 +210,8 @@ mod tests {
         assert!(slots.poll_queued(first, waker, &mut Vec::new()), "served");
         assert!(!slots.poll_queued(second, waker, &mut Vec::new()));
         assert!(!slots.try_take(1), "no jumping the queue");
-        assert_eq!(slots.leave(second, 1), 0);
-        assert_eq!(slots.leave(first, 2), 2);
+        assert_eq!(slots.leave(second, 1, &mut Vec::new()), 0);
+        assert_eq!(slots.leave(first, 2, &mut Vec::new()), 2);
         slots.release(2, &mut wakers);
         assert!(slots.is_idle());
         wakers.wake();
@@ -221,7 +226,7 @@ mod tests {
             panic!("short")
         };
         assert_eq!(slots.available(), 0);
-        let back = slots.leave(key, 3);
+        let back = slots.leave(key, 3, &mut Vec::new());
         assert_eq!(back, 2);
         slots.release_closed(back + 1);
         assert!(slots.is_idle());

@@ -127,22 +127,48 @@ fn an_always_ready_recv_loop_yields_to_other_tasks() {
     rt.block_on(async {
         let other_ran = Arc::new(AtomicBool::new(false));
         let flag = other_ran.clone();
-        crate::spawn(async move { flag.store(true, Ordering::Relaxed) });
+        // Spawned first, so it runs first: the other task can only run once it yields.
         let drainer = crate::spawn(async move {
             let (tx, mut rx) = mpsc::unbounded_channel();
-            for round in 0.. {
+            const GIVE_UP: usize = 100_000;
+            for round in 0..GIVE_UP {
                 tx.send(round).unwrap();
                 assert_eq!(rx.recv().await, Some(round));
                 if other_ran.load(Ordering::Relaxed) {
                     return round;
                 }
             }
-            unreachable!("the loop only ends by returning")
+            GIVE_UP
         });
+        crate::spawn(async move { flag.store(true, Ordering::Relaxed) });
         let rounds = drainer.await.unwrap();
         assert!(
             rounds <= 256,
             "the drainer ran {rounds} rounds before yielding"
         );
     });
+}
+
+/// A waiting reservation whose waker is the last handle on a permit of the same channel is
+/// dropped: the waker (and so the permit) is dropped after the lock is released, not under it.
+#[test]
+fn a_cancelled_reservation_drops_its_waker_outside_the_lock() {
+    struct HoldsPermit {
+        _permit: mpsc::OwnedPermit<i32>,
+    }
+    impl std::task::Wake for HoldsPermit {
+        fn wake(self: Arc<Self>) {}
+    }
+    let (tx, _rx) = mpsc::channel(2);
+    let permit = tx.clone().try_reserve_owned().unwrap();
+    tx.try_send(1).unwrap();
+    let mut reserve = Box::pin(tx.reserve());
+    let waker = Waker::from(Arc::new(HoldsPermit { _permit: permit }));
+    assert!(reserve
+        .as_mut()
+        .poll(&mut Context::from_waker(&waker))
+        .is_pending());
+    drop(waker);
+    drop(reserve);
+    assert_eq!(tx.capacity(), 1, "the permit inside the waker was released");
 }
