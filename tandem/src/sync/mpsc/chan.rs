@@ -22,6 +22,9 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::task::{Context, Poll, Waker};
 
+/// Buffer capacity (in messages) kept once the buffer is empty again; above it, it is freed.
+const SHRINK_ABOVE: usize = 1024;
+
 pub(super) struct Chan<T> {
     shared: Mutex<Shared<T>>,
     senders: SenderCounts,
@@ -311,7 +314,7 @@ impl<T> Chan<T> {
     pub(super) fn poll_recv(&self, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let mut deferred = Deferred::new();
         let mut shared = self.shared.lock();
-        let poll = match shared.queue.pop_front() {
+        let poll = match shared.pop() {
             Some(value) => {
                 shared.release_slots(1, &mut deferred);
                 Poll::Ready(Some(value))
@@ -339,6 +342,7 @@ impl<T> Chan<T> {
         let k = limit.min(shared.queue.len());
         let poll = if k > 0 {
             buffer.extend(shared.queue.drain(..k));
+            shared.shrink_if_drained();
             shared.release_slots(k, &mut deferred);
             Poll::Ready(k)
         } else if shared.is_finished() {
@@ -355,7 +359,7 @@ impl<T> Chan<T> {
     pub(super) fn try_recv(&self) -> Result<T, TryRecvError> {
         let mut deferred = Deferred::new();
         let mut shared = self.shared.lock();
-        let result = match shared.queue.pop_front() {
+        let result = match shared.pop() {
             Some(value) => {
                 shared.release_slots(1, &mut deferred);
                 Ok(value)
@@ -422,6 +426,21 @@ impl<T> Shared<T> {
         }
     }
 
+    /// Takes the oldest message.
+    fn pop(&mut self) -> Option<T> {
+        let value = self.queue.pop_front();
+        self.shrink_if_drained();
+        value
+    }
+
+    /// Once a burst is drained, gives its memory back (an unbounded channel's buffer grows to
+    /// its largest backlog otherwise, and stays there).
+    fn shrink_if_drained(&mut self) {
+        if self.queue.is_empty() && self.queue.capacity() > SHRINK_ABOVE {
+            self.queue = VecDeque::new();
+        }
+    }
+
     /// `k` slots come back (a message was received, a permit dropped, a reservation
     /// abandoned). Unbounded channels have none. After the close, the receiver waits for the
     /// channel to go idle, and this may be what makes it so.
@@ -472,18 +491,17 @@ impl<T> Shared<T> {
 
 impl<T> fmt::Debug for Chan<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (buffered, waiting) = {
+        let (buffered, buffer_capacity, waiting) = {
             let shared = self.shared.lock();
-            (
-                shared.queue.len(),
-                shared.slots.as_ref().map(Slots::waiting),
-            )
+            let waiting = shared.slots.as_ref().map(Slots::waiting);
+            (shared.queue.len(), shared.queue.capacity(), waiting)
         };
         f.debug_struct("Chan")
             .field("bound", &self.bound)
             .field("senders", &self.senders)
             .field("rx_closed", &self.is_rx_closed())
             .field("buffered", &buffered)
+            .field("buffer_capacity", &buffer_capacity)
             .field("waiting_senders", &waiting)
             .finish()
     }

@@ -172,3 +172,20 @@ fn a_cancelled_reservation_drops_its_waker_outside_the_lock() {
     drop(reserve);
     assert_eq!(tx.capacity(), 1, "the permit inside the waker was released");
 }
+
+/// The memory of a drained burst is given back.
+#[test]
+fn a_drained_burst_gives_its_memory_back() {
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    for i in 0..10_000 {
+        tx.send(i).unwrap();
+    }
+    let mut buffer = Vec::new();
+    assert_eq!(rx.try_recv(), Ok(0));
+    while rx.try_recv().is_ok() {}
+    assert!(rx.is_empty());
+    assert!(format!("{rx:?}").contains("buffer_capacity: 0"), "{rx:?}");
+    tx.send(1).unwrap();
+    let mut recv_many = pin!(rx.recv_many(&mut buffer, 10));
+    assert_eq!(poll_once(recv_many.as_mut()), Poll::Ready(1));
+}
