@@ -11,6 +11,7 @@
 //! strong sender is gone (`tx_closed`), or the receiver closed the channel and it is idle (no
 //! permit or waiting sender still holds a slot that could become a message).
 
+use super::batch::shrink_if_drained;
 use super::error::{SendError, TryRecvError, TrySendError};
 use super::senders::{Release, SenderCounts};
 use super::slots::{Acquire, Slots};
@@ -21,9 +22,6 @@ use crate::sync::wait_list::{WaitKey, WaitList};
 use std::collections::VecDeque;
 use std::fmt;
 use std::task::{Context, Poll, Waker};
-
-/// Buffer capacity (in messages) kept once the buffer is empty again; above it, it is freed.
-const SHRINK_ABOVE: usize = 1024;
 
 pub(super) struct Chan<T> {
     shared: Mutex<Shared<T>>,
@@ -356,6 +354,51 @@ impl<T> Chan<T> {
         poll
     }
 
+    /// Unbounded only: moves every buffered message into the receiver's own buffer `local`
+    /// (empty), which it then pops without the lock; or registers the receiver's waker.
+    /// `Ready(false)` is the end of the stream. (A bounded channel's receiver takes one message
+    /// at a time, since each one frees a slot that a waiting sender may need at once.)
+    pub(super) fn poll_take_all(
+        &self,
+        cx: &mut Context<'_>,
+        local: &mut VecDeque<T>,
+    ) -> Poll<bool> {
+        debug_assert!(self.bound.is_none() && local.is_empty());
+        let mut deferred = Deferred::new();
+        let mut shared = self.shared.lock();
+        let poll = if !shared.queue.is_empty() {
+            // The receiver's empty buffer (and its memory) becomes the senders'.
+            std::mem::swap(&mut shared.queue, local);
+            Poll::Ready(true)
+        } else if shared.is_finished() {
+            Poll::Ready(false)
+        } else {
+            shared.register_rx(cx.waker(), &mut deferred);
+            Poll::Pending
+        };
+        drop(shared);
+        deferred.run();
+        poll
+    }
+
+    /// As [`poll_take_all`](Self::poll_take_all), without waiting.
+    pub(super) fn try_take_all(&self, local: &mut VecDeque<T>) -> Result<(), TryRecvError> {
+        debug_assert!(self.bound.is_none() && local.is_empty());
+        let mut shared = self.shared.lock();
+        if !shared.queue.is_empty() {
+            std::mem::swap(&mut shared.queue, local);
+            Ok(())
+        } else if shared.is_finished() {
+            Err(TryRecvError::Disconnected)
+        } else {
+            Err(TryRecvError::Empty)
+        }
+    }
+
+    pub(super) fn is_bounded(&self) -> bool {
+        self.bound.is_some()
+    }
+
     pub(super) fn try_recv(&self) -> Result<T, TryRecvError> {
         let mut deferred = Deferred::new();
         let mut shared = self.shared.lock();
@@ -433,12 +476,8 @@ impl<T> Shared<T> {
         value
     }
 
-    /// Once a burst is drained, gives its memory back (an unbounded channel's buffer grows to
-    /// its largest backlog otherwise, and stays there).
     fn shrink_if_drained(&mut self) {
-        if self.queue.is_empty() && self.queue.capacity() > SHRINK_ABOVE {
-            self.queue = VecDeque::new();
-        }
+        shrink_if_drained(&mut self.queue);
     }
 
     /// `k` slots come back (a message was received, a permit dropped, a reservation

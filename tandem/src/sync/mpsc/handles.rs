@@ -2,6 +2,7 @@
 //! (`Tx`), a weak one (`WeakTx`), and the receiver (`Rx`). `bounded.rs` and `unbounded.rs` wrap
 //! them in Tokio's public types.
 
+use super::batch::Batch;
 use super::blocking;
 use super::chan::Chan;
 use super::error::TryRecvError;
@@ -25,12 +26,20 @@ pub(super) struct WeakTx<T> {
 /// The receiver: dropping it closes the channel and drops what is buffered.
 pub(super) struct Rx<T> {
     chan: Arc<Chan<T>>,
+    /// Unbounded only: messages taken from the channel in one batch, older than any still in
+    /// the channel; popped without the lock.
+    local: Batch<T>,
 }
 
 /// A new channel's two ends (`bound` is `None` for an unbounded one).
 pub(super) fn pair<T>(bound: Option<usize>) -> (Tx<T>, Rx<T>) {
     let chan = Arc::new(Chan::new(bound));
-    (Tx { chan: chan.clone() }, Rx { chan })
+    let tx = Tx { chan: chan.clone() };
+    let rx = Rx {
+        chan,
+        local: Batch::new(),
+    };
+    (tx, rx)
 }
 
 impl<T> Tx<T> {
@@ -123,7 +132,12 @@ impl<T> Rx<T> {
     /// draining an always-full channel still yields to the others.
     pub(super) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let coop = ready!(coop::poll_proceed(cx));
-        let poll = self.chan.poll_recv(cx);
+        let poll = if self.chan.is_bounded() {
+            self.chan.poll_recv(cx)
+        } else {
+            self.poll_local(cx)
+                .map(|more| more.then(|| self.pop_local()))
+        };
         if poll.is_ready() {
             coop.made_progress();
         }
@@ -140,11 +154,34 @@ impl<T> Rx<T> {
             return Poll::Ready(0);
         }
         let coop = ready!(coop::poll_proceed(cx));
-        let poll = self.chan.poll_recv_many(cx, buffer, limit);
+        let poll = if self.chan.is_bounded() {
+            self.chan.poll_recv_many(cx, buffer, limit)
+        } else {
+            self.poll_local(cx).map(|more| {
+                if more {
+                    self.local.drain_into(buffer, limit)
+                } else {
+                    0
+                }
+            })
+        };
         if poll.is_ready() {
             coop.made_progress();
         }
         poll
+    }
+
+    /// Unbounded: makes sure `local` holds a message (`Ready(true)`), or sees the end.
+    fn poll_local(&mut self, cx: &mut Context<'_>) -> Poll<bool> {
+        if self.local.is_empty() {
+            self.chan.poll_take_all(cx, self.local.refill())
+        } else {
+            Poll::Ready(true)
+        }
+    }
+
+    fn pop_local(&mut self) -> T {
+        self.local.pop().expect("the batch holds a message")
     }
 
     pub(super) async fn recv(&mut self) -> Option<T> {
@@ -156,7 +193,13 @@ impl<T> Rx<T> {
     }
 
     pub(super) fn try_recv(&mut self) -> Result<T, TryRecvError> {
-        self.chan.try_recv()
+        if self.chan.is_bounded() {
+            return self.chan.try_recv();
+        }
+        if self.local.is_empty() {
+            self.chan.try_take_all(self.local.refill())?;
+        }
+        Ok(self.pop_local())
     }
 
     #[track_caller]
@@ -178,7 +221,7 @@ impl<T> Rx<T> {
     }
 
     pub(super) fn len(&self) -> usize {
-        self.chan.len()
+        self.local.len() + self.chan.len()
     }
 
     pub(super) fn sender_strong_count(&self) -> usize {
@@ -191,6 +234,8 @@ impl<T> Rx<T> {
 }
 
 impl<T> Drop for Rx<T> {
+    /// Closes the channel and drops what it buffers; `local`'s messages are dropped after, with
+    /// the field.
     fn drop(&mut self) {
         self.chan.drop_rx();
     }

@@ -10,6 +10,7 @@
 //! | `wakers.rs` | wakers taken under the lock, woken after it is released |
 //! | `senders.rs` | the strong and weak sender counts (atomics); the last sender ends the stream |
 //! | `slots.rs` | a bounded channel's capacity: free slots, and the senders waiting for some, in FIFO order |
+//! | `batch.rs` | the unbounded receiver's own batch of messages, popped without the lock; buffers give back a drained burst's memory |
 //! | `chan.rs` | the shared state under one lock: the buffer, the receiver's waker, the close flags, the capacity |
 //! | `waiting.rs` | the futures that wait in a queue (a reservation, `closed`) and leave it when dropped |
 //! | `blocking.rs` | `blocking_send`/`blocking_recv`: drive a future on a thread outside the runtime |
@@ -22,10 +23,13 @@
 //!
 //! Every operation is one short critical section on a `Mutex` over a `VecDeque` and the
 //! channel's small state (`chan.rs`): a send takes the lock once (to take a slot, push, and
-//! take the receiver's waker), a receive once (to pop, and hand the freed slot to the first
-//! waiting sender). Only the sender counts live outside it, in atomics, so that cloning and
-//! dropping senders and `Sender::is_closed` take no lock. The lock is never held while foreign
-//! code runs: wakers are taken under it and woken (or dropped) after.
+//! take the receiver's waker). A bounded receive takes it once per message (to pop, and hand
+//! the freed slot to the first waiting sender); an unbounded receive once per *batch*: it
+//! swaps the channel's whole buffer with its own empty one (`batch.rs`) and pops the rest
+//! without the lock, so under load the receiver hardly competes with the senders. Only the
+//! sender counts live outside the lock, in atomics, so that cloning and dropping senders and
+//! `Sender::is_closed` take no lock. The lock is never held while foreign code runs: wakers
+//! are taken under it and woken (or dropped) after.
 //!
 //! A lock-free block-linked list (Tokio's design) would spare a push the lock, but needs a
 //! separate semaphore for capacity and an atomic waker for the receiver, each with its own
@@ -59,6 +63,7 @@
 //! spend one unit of the task's budget when they complete, and yield when it is spent, so a
 //! task draining an always-full channel lets the others run.
 
+mod batch;
 mod blocking;
 mod bounded;
 mod chan;
