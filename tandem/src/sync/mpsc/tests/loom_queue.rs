@@ -53,3 +53,21 @@ fn upgrade_races_the_last_drop() {
         }
     });
 }
+
+/// The receiver closes while a sender sends: a send either fails, or its value is received
+/// (from the receiver's batch or from the channel); order holds; the stream ends.
+#[test]
+fn close_races_a_sender() {
+    model(|| {
+        let (tx, mut rx) = mpsc::unbounded_channel();
+        let sender = thread::spawn(move || (0..2).take_while(|&i| tx.send(i).is_ok()).count());
+        let first = rx.try_recv().ok();
+        rx.close();
+        let mut got: Vec<i32> = first.into_iter().collect();
+        while let Some(value) = block_on(rx.recv()) {
+            got.push(value);
+        }
+        let sent = sender.join().unwrap();
+        assert_eq!(got, (0..sent as i32).collect::<Vec<_>>());
+    });
+}
