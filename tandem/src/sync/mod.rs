@@ -11,6 +11,7 @@
 //! | `notify/` | `Notify` and its futures (`Notified`, `OwnedNotified`): one permit, a queue of waiters that keep their slot until they collect how they were notified |
 //! | `oneshot/` | the one-shot channel: one allocation holding a state word (which also counts the two handles), the value cell and a waker cell per side |
 //! | `barrier.rs` | `Barrier`: a count and a generation under a mutex, the waiting tasks in a `WaitList` |
+//! | `mpsc/` | the multi-producer, single-consumer channels, bounded and unbounded |
 //!
 //! Tandem is replacing Tokio's runtime-independent primitives with its own, one primitive at a
 //! time (so that they spend Tandem's cooperative budget, and so that Tandem depends on no
@@ -18,6 +19,7 @@
 //! unchanged: those work on any executor, Tandem included, but never yield for the budget.
 
 mod barrier;
+pub mod mpsc;
 mod mutex;
 mod notify;
 pub mod oneshot;
@@ -42,6 +44,6 @@ pub use rwlock::{
 pub use semaphore::{
     AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError,
 };
-pub use tokio::sync::{broadcast, mpsc, watch};
+pub use tokio::sync::{broadcast, watch};
 pub use tokio::sync::{OnceCell, SetError};
 pub use tokio::sync::{SetOnce, SetOnceError};
