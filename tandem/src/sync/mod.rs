@@ -5,18 +5,20 @@
 //! | file | responsibility |
 //! |---|---|
 //! | `wait_list.rs` | a FIFO of waiters that any one can leave in O(1): the queue behind every primitive that makes tasks wait |
+//! | `watch/` | `watch`: a channel that keeps only the last value, with versions and change notification |
 //!
 //! Tandem is replacing Tokio's runtime-independent primitives with its own, one primitive at a
 //! time (so that they spend Tandem's cooperative budget, and so that Tandem depends on no
 //! `tokio` crate). Until a primitive's own module lands here, its line below re-exports Tokio's,
 //! unchanged: those work on any executor, Tandem included, but never yield for the budget.
 
-#[allow(dead_code)] // Its users land primitive by primitive.
 pub(crate) mod wait_list;
 
 pub use tokio::sync::futures;
 pub use tokio::sync::Notify;
-pub use tokio::sync::{broadcast, mpsc, oneshot, watch};
+pub use tokio::sync::broadcast;
+pub use tokio::sync::{mpsc, oneshot};
+pub mod watch;
 pub use tokio::sync::{
     AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError,
 };
