@@ -5,6 +5,7 @@
 //! | file | responsibility |
 //! |---|---|
 //! | `wait_list.rs` | a FIFO of waiters that any one can leave in O(1): the queue behind every primitive that makes tasks wait |
+//! | `broadcast/` | `broadcast`: every receiver sees every value, in a ring of the last `capacity`, lagging receivers told how many they missed |
 //! | `watch/` | `watch`: a channel that keeps only the last value, with versions and change notification |
 //!
 //! Tandem is replacing Tokio's runtime-independent primitives with its own, one primitive at a
@@ -16,7 +17,7 @@ pub(crate) mod wait_list;
 
 pub use tokio::sync::futures;
 pub use tokio::sync::Notify;
-pub use tokio::sync::broadcast;
+pub mod broadcast;
 pub use tokio::sync::{mpsc, oneshot};
 pub mod watch;
 pub use tokio::sync::{
