@@ -6,6 +6,8 @@
 //! |---|---|
 //! | `wait_list.rs` | a FIFO of waiters that any one can leave in O(1): the queue behind every primitive that makes tasks wait |
 //! | `broadcast/` | `broadcast`: every receiver sees every value, in a ring of the last `capacity`, lagging receivers told how many they missed |
+//! | `once_cell/` | `OnceCell`: written once, by `set` or by one async initializer at a time; its write-once slot, shared with `SetOnce` |
+//! | `set_once.rs` | `SetOnce`: set at most once, awaited by any number of tasks |
 //! | `watch/` | `watch`: a channel that keeps only the last value, with versions and change notification |
 //!
 //! Tandem is replacing Tokio's runtime-independent primitives with its own, one primitive at a
@@ -27,9 +29,11 @@ pub use tokio::sync::{Barrier, BarrierWaitResult};
 pub use tokio::sync::{
     MappedMutexGuard, Mutex, MutexGuard, OwnedMappedMutexGuard, OwnedMutexGuard, TryLockError,
 };
-pub use tokio::sync::{OnceCell, SetError};
+mod once_cell;
+pub use once_cell::{OnceCell, SetError};
 pub use tokio::sync::{
     OwnedRwLockMappedWriteGuard, OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock,
     RwLockMappedWriteGuard, RwLockReadGuard, RwLockWriteGuard,
 };
-pub use tokio::sync::{SetOnce, SetOnceError};
+mod set_once;
+pub use set_once::{SetOnce, SetOnceError};
