@@ -86,7 +86,8 @@ struct Shared<T> {
 impl<T: fmt::Debug> fmt::Debug for Shared<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Shared")
-            .field("value", &*self.value.read())
+            // The lock's own `Debug` never blocks (it shows a write-locked value as locked).
+            .field("value", &self.value)
             .field("state", &self.state.load())
             .field("receivers", &self.receivers)
             .finish_non_exhaustive()
