@@ -17,13 +17,14 @@
 //! # Lagging
 //! The channel retains the last `capacity` values, `capacity` rounded up to a power of two.
 //! A send into a full ring overwrites the oldest value; a receiver that had not read it gets
-//! [`RecvError::Lagged`] with the number of values it missed, and its cursor moves to the
-//! oldest value retained, which its next receive returns. It stays subscribed.
+//! [`RecvError::Lagged`](error::RecvError::Lagged) with the number of values it missed, and
+//! its cursor moves to the oldest value retained, which its next receive returns. It stays
+//! subscribed.
 //!
 //! # Closing
 //! When every [`Sender`] is gone (weak senders do not count), a receiver first reads what is
-//! retained, then gets [`RecvError::Closed`]. When every receiver is gone, `send` fails and
-//! [`Sender::closed`] completes; `subscribe` reopens the channel.
+//! retained, then gets [`RecvError::Closed`](error::RecvError::Closed). When every receiver
+//! is gone, `send` fails and [`Sender::closed`] completes; `subscribe` reopens the channel.
 //!
 //! # Design
 //! One mutex guards the whole state (`ring.rs`). Receivers clone a value under it, except the

@@ -23,7 +23,7 @@
 //! The value sits under a reader-writer lock: a [`Ref`] holds the read lock, so keep it short
 //! and never across an `.await`. The version is an atomic word beside it (`state.rs`), so
 //! checking for a change takes no lock. Waiting receivers (and senders awaiting `closed`) queue
-//! in a [`WaitList`] each, announced as `wait_list::wait_until` describes.
+//! in a `WaitList` each, announced as `wait_list::wait_until` describes.
 //!
 //! ```
 //! # tandem::runtime::Runtime::new().unwrap().block_on(async {
