@@ -51,6 +51,35 @@ pub(crate) mod sync {
         }
     }
 
+    /// A reader-writer lock whose `read` and `write` ignore poisoning, as [`Mutex`] does: a
+    /// panic while a guard is held (a user closure under a `watch` sender's write lock) must not
+    /// wedge the other handles.
+    #[derive(Debug, Default)]
+    pub(crate) struct RwLock<T>(std::sync::RwLock<T>);
+
+    pub(crate) type RwLockReadGuard<'a, T> = std::sync::RwLockReadGuard<'a, T>;
+    pub(crate) type RwLockWriteGuard<'a, T> = std::sync::RwLockWriteGuard<'a, T>;
+
+    impl<T> RwLock<T> {
+        pub(crate) const fn new(t: T) -> RwLock<T> {
+            RwLock(std::sync::RwLock::new(t))
+        }
+
+        #[inline]
+        pub(crate) fn read(&self) -> RwLockReadGuard<'_, T> {
+            self.0
+                .read()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+        }
+
+        #[inline]
+        pub(crate) fn write(&self) -> RwLockWriteGuard<'_, T> {
+            self.0
+                .write()
+                .unwrap_or_else(|poisoned| poisoned.into_inner())
+        }
+    }
+
     /// A condition variable paired with [`Mutex`], ignoring poisoning likewise.
     #[derive(Debug, Default)]
     pub(crate) struct Condvar(std::sync::Condvar);

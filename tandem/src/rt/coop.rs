@@ -118,3 +118,17 @@ pub async fn consume_budget() {
     })
     .await
 }
+
+/// Runs `future` under the budget: each poll spends one unit first (yielding if none is left),
+/// refunded unless the poll completes. For futures that may be ready without waiting (a
+/// `watch` change already sent) yet know nothing of the budget themselves.
+pub(crate) async fn cooperative<F: std::future::Future>(future: F) -> F::Output {
+    let mut future = std::pin::pin!(future);
+    std::future::poll_fn(|cx| {
+        let coop = std::task::ready!(poll_proceed(cx));
+        let output = std::task::ready!(future.as_mut().poll(cx));
+        coop.made_progress();
+        Poll::Ready(output)
+    })
+    .await
+}

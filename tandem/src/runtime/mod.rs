@@ -33,6 +33,7 @@ mod runtime;
 
 pub use crate::rt::uring::{FallbackCause, RingStats, UringStats};
 pub use crate::rt::uring::{ParseUringModeError, UringMode, URING_ENV_VAR};
+pub(crate) use block_on::block_on_thread;
 pub use builder::Builder;
 pub use handle::{EnterGuard, Handle, TryCurrentError};
 pub use metrics::RuntimeMetrics;

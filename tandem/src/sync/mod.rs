@@ -12,20 +12,27 @@
 //! | `oneshot/` | the one-shot channel: one allocation holding a state word (which also counts the two handles), the value cell and a waker cell per side |
 //! | `barrier.rs` | `Barrier`: a count and a generation under a mutex, the waiting tasks in a `WaitList` |
 //! | `mpsc/` | the multi-producer, single-consumer channels, bounded and unbounded |
+//! | `broadcast/` | `broadcast`: every receiver sees every value, in a ring of the last `capacity`, lagging receivers told how many they missed |
+//! | `once_cell/` | `OnceCell`: written once, by `set` or by one async initializer at a time; its write-once slot, shared with `SetOnce` |
+//! | `set_once.rs` | `SetOnce`: set at most once, awaited by any number of tasks |
+//! | `watch/` | `watch`: a channel that keeps only the last value, with versions and change notification |
 //!
-//! Tandem is replacing Tokio's runtime-independent primitives with its own, one primitive at a
-//! time (so that they spend Tandem's cooperative budget, and so that Tandem depends on no
-//! `tokio` crate). Until a primitive's own module lands here, its line below re-exports Tokio's,
-//! unchanged: those work on any executor, Tandem included, but never yield for the budget.
+//! Every primitive is Tandem's own (none is Tokio's any more): each spends Tandem's cooperative
+//! budget where Tokio's spends Tokio's, and waits through a `WaitList` (or, `Notify`, a queue of
+//! its own) under a short lock, waking the tasks it collected only after releasing it.
 
 mod barrier;
+pub mod broadcast;
 pub mod mpsc;
 mod mutex;
 mod notify;
+mod once_cell;
 pub mod oneshot;
 mod rwlock;
 pub(crate) mod semaphore;
+mod set_once;
 pub(crate) mod wait_list;
+pub mod watch;
 
 /// Named future types.
 pub mod futures {
@@ -37,6 +44,7 @@ pub use mutex::{
     MappedMutexGuard, Mutex, MutexGuard, OwnedMappedMutexGuard, OwnedMutexGuard, TryLockError,
 };
 pub use notify::Notify;
+pub use once_cell::{OnceCell, SetError};
 pub use rwlock::{
     OwnedRwLockMappedWriteGuard, OwnedRwLockReadGuard, OwnedRwLockWriteGuard, RwLock,
     RwLockMappedWriteGuard, RwLockReadGuard, RwLockWriteGuard,
@@ -44,6 +52,4 @@ pub use rwlock::{
 pub use semaphore::{
     AcquireError, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError,
 };
-pub use tokio::sync::{broadcast, watch};
-pub use tokio::sync::{OnceCell, SetError};
-pub use tokio::sync::{SetOnce, SetOnceError};
+pub use set_once::{SetOnce, SetOnceError};

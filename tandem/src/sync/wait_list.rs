@@ -10,6 +10,10 @@
 //!
 //! Not synchronised: a primitive keeps its list under its own lock, with the state the waiters
 //! wait for, and wakes the wakers it took only after releasing that lock.
+//!
+//! For a list of `Waker`s, the end of the file adds `register` (queue or refresh a waiter) and
+//! `take_all`, and, for a list alone under a mutex, `wait_until` and `wake_all`: the wait and
+//! the announcement of an event published outside the lock (an atomic word, a write-once slot).
 
 /// One waiter's stay in a [`WaitList`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,7 +69,6 @@ impl<T> WaitList<T> {
     }
 
     /// How many wait.
-    #[allow(dead_code)] // For the primitives still re-exported from Tokio (see `sync/mod.rs`).
     pub(crate) fn len(&self) -> usize {
         self.len
     }
@@ -145,7 +148,6 @@ impl<T> WaitList<T> {
     }
 
     /// Takes every waiter, front first.
-    #[allow(dead_code)] // For the primitives still re-exported from Tokio (see `sync/mod.rs`).
     pub(crate) fn drain(&mut self) -> impl Iterator<Item = T> + '_ {
         std::iter::from_fn(move || self.pop_front())
     }
@@ -209,6 +211,115 @@ impl<T> WaitList<T> {
 
 /// Slots kept once the queue is empty again; above this many, an emptied queue frees them.
 const SHRINK_ABOVE: usize = 1024;
+
+/// A queue of tasks waiting for the same event: what most primitives keep under their lock.
+impl WaitList<std::task::Waker> {
+    /// Queues `waker` as the waiter of `key`, or refreshes the waker of `key`'s waiter if it is
+    /// still queued (a waiter that was served and woken since is queued anew, at the back).
+    /// Returns the waker that was replaced, for the caller to drop after releasing its lock (a
+    /// waker's drop may run user code that takes the same lock).
+    pub(crate) fn register(
+        &mut self,
+        key: &mut Option<WaitKey>,
+        waker: &std::task::Waker,
+    ) -> Option<std::task::Waker> {
+        if let Some(queued) = key.and_then(|key| self.get_mut(key)) {
+            if queued.will_wake(waker) {
+                return None;
+            }
+            return Some(std::mem::replace(queued, waker.clone()));
+        }
+        *key = Some(self.push_back(waker.clone()));
+        None
+    }
+
+    /// Takes every waker, to wake once the caller has released its lock.
+    pub(crate) fn take_all(&mut self) -> Vec<std::task::Waker> {
+        if self.is_empty() {
+            return Vec::new();
+        }
+        let mut wakers = Vec::with_capacity(self.len());
+        wakers.extend(self.drain());
+        wakers
+    }
+}
+
+/// Waits, queued in `waiters`, until `check` returns `Some`: the wait of a primitive whose
+/// event is published outside the lock (an atomic word) and announced under it.
+///
+/// The protocol, which needs no ordering stronger than the lock's own:
+/// 1. The announcer publishes the event (`check` will see it), then locks `waiters`, takes every
+///    waker with [`WaitList::take_all`], unlocks, and wakes them.
+/// 2. A waiter calls `check` (the fast path), then locks `waiters`, queues its waker, and calls
+///    `check` again before it unlocks. If it locked first, its waker is in the queue when the
+///    announcer takes them; if the announcer locked first, the publication happened before that
+///    lock, so the second `check` sees it. No wake-up is lost either way.
+///
+/// Dropped while queued, the future leaves the queue (cancel safe: it consumed nothing).
+pub(crate) fn wait_until<'a, R, F>(
+    waiters: &'a crate::loom::sync::Mutex<WaitList<std::task::Waker>>,
+    check: F,
+) -> WaitUntil<'a, F>
+where
+    F: FnMut() -> Option<R> + Unpin,
+{
+    WaitUntil {
+        waiters,
+        key: None,
+        check,
+    }
+}
+
+/// Wakes every task queued in `waiters` (step 1 of [`wait_until`]'s protocol, once the event is
+/// published), after releasing the lock.
+pub(crate) fn wake_all(waiters: &crate::loom::sync::Mutex<WaitList<std::task::Waker>>) {
+    let wakers = waiters.lock().take_all();
+    wakers.into_iter().for_each(std::task::Waker::wake);
+}
+
+/// The future of [`wait_until`].
+#[derive(Debug)]
+pub(crate) struct WaitUntil<'a, F> {
+    waiters: &'a crate::loom::sync::Mutex<WaitList<std::task::Waker>>,
+    key: Option<WaitKey>,
+    check: F,
+}
+
+impl<R, F> std::future::Future for WaitUntil<'_, F>
+where
+    F: FnMut() -> Option<R> + Unpin,
+{
+    type Output = R;
+
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<R> {
+        let this = self.get_mut();
+        if let Some(ready) = (this.check)() {
+            return std::task::Poll::Ready(ready);
+        }
+        let mut waiters = this.waiters.lock();
+        let replaced = waiters.register(&mut this.key, cx.waker());
+        let ready = (this.check)();
+        let left = match ready {
+            Some(_) => this.key.take().and_then(|key| waiters.remove(key)),
+            None => None,
+        };
+        drop(waiters);
+        drop((replaced, left));
+        match ready {
+            Some(ready) => std::task::Poll::Ready(ready),
+            None => std::task::Poll::Pending,
+        }
+    }
+}
+
+impl<F> Drop for WaitUntil<'_, F> {
+    fn drop(&mut self) {
+        if let Some(key) = self.key.take() {
+            let left = self.waiters.lock().remove(key);
+            drop(left);
+        }
+    }
+}
 
 #[cfg(all(test, not(loom)))]
 mod tests {
