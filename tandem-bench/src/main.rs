@@ -52,6 +52,12 @@ const SUITES: &[Suite] = &[
         kind: Kind::Workloads(suites::timer::workloads),
     },
     Suite {
+        name: "sync",
+        about: "each runtime's own sync primitives: mpsc, oneshot, Mutex, RwLock, Semaphore, \
+                Notify, broadcast, watch",
+        kind: Kind::Workloads(suites::sync::workloads),
+    },
+    Suite {
         name: "net",
         about: "TCP: 64-byte echo round trips over loopback, 1 and 100 connections",
         kind: Kind::Workloads(suites::net::workloads),

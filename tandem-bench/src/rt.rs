@@ -6,9 +6,11 @@
 //! each method onto the runtime's API of the same name, so what is measured is
 //! the runtime and not the wrapper (everything is statically dispatched).
 //!
-//! Channels are not part of the trait: workloads use `tokio::sync`, which is
-//! runtime-independent (Tandem re-exports it as `tandem::sync`). Likewise the
-//! I/O traits: both runtimes' TCP streams implement `tokio::io`'s
+//! Channels are not part of the trait: the scheduler, timer and network suites
+//! use `tokio::sync` on both runtimes (it runs on any executor), so that they
+//! compare schedulers and drivers with the same channel code on both sides; the
+//! `sync` suite compares each runtime's own primitives (`suites/sync.rs`).
+//! Likewise the I/O traits: both runtimes' TCP streams implement `tokio::io`'s
 //! `AsyncRead`/`AsyncWrite` (Tandem re-exports them as `tandem::io`).
 
 use std::future::Future;

@@ -3,4 +3,5 @@
 
 pub mod net;
 pub mod sched;
+pub mod sync;
 pub mod timer;
