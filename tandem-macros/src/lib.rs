@@ -1,7 +1,20 @@
-//! The `#[tandem::main]` and `#[tandem::test]` attributes.
+//! The `#[tandem::main]` and `#[tandem::test]` attributes, and the expansions behind
+//! `tandem::select!`, `tandem::join!` and `tandem::try_join!`.
 //!
 //! Use them through the `tandem` crate, which re-exports them; this crate is an
-//! implementation detail. Both accept the same arguments as their Tokio namesakes:
+//! implementation detail. Files:
+//!
+//! | file | responsibility |
+//! |---|---|
+//! | `config.rs`, `expand.rs` | `#[main]` and `#[test]`: their arguments, and the synchronous fn they make |
+//! | `select.rs` | `select_internal!`: the branches' futures polled together, the first match's handler run |
+//! | `join.rs` | `join_internal!`, `try_join_internal!`: the futures polled together to the last output (or first error) |
+//!
+//! The function-like macros here are hidden: each `tandem` macro is a `macro_rules!` front end
+//! that calls its helper with `($crate)` first, so the expansion finds Tandem's support items
+//! under whatever name the user's crate gives Tandem.
+//!
+//! `#[main]` and `#[test]` accept the same arguments as their Tokio namesakes:
 //!
 //! | argument | values | default |
 //! |---|---|---|
@@ -13,6 +26,8 @@
 
 mod config;
 mod expand;
+mod join;
+mod select;
 
 use config::Kind;
 use proc_macro::TokenStream;
@@ -92,4 +107,25 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
     expand::entry(Kind::Test, args.into(), item.into()).into()
+}
+
+/// The expansion of `tandem::select!` (which documents it); not for direct use.
+#[doc(hidden)]
+#[proc_macro]
+pub fn select_internal(input: TokenStream) -> TokenStream {
+    select::expand(input.into()).into()
+}
+
+/// The expansion of `tandem::join!` (which documents it); not for direct use.
+#[doc(hidden)]
+#[proc_macro]
+pub fn join_internal(input: TokenStream) -> TokenStream {
+    join::expand(join::Kind::Join, input.into()).into()
+}
+
+/// The expansion of `tandem::try_join!` (which documents it); not for direct use.
+#[doc(hidden)]
+#[proc_macro]
+pub fn try_join_internal(input: TokenStream) -> TokenStream {
+    join::expand(join::Kind::TryJoin, input.into()).into()
 }

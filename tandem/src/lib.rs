@@ -37,6 +37,11 @@ mod loom;
 mod rt;
 mod util;
 
+// `select!`, `join!`, `try_join!` and `pin!` are exported at the root; the module itself is
+// public only for the support items their expansions name.
+#[doc(hidden)]
+pub mod macros;
+
 pub mod fs;
 #[cfg(feature = "hyper")]
 pub mod hyper;
@@ -52,12 +57,3 @@ pub use runtime::spawn;
 
 #[cfg(feature = "macros")]
 pub use tandem_macros::{main, test};
-
-/// Awaits several futures concurrently, returning all their outputs (Tokio's `join!`).
-pub use tokio::join;
-/// Pins a value on the stack (Tokio's `pin!`).
-pub use tokio::pin;
-/// Waits on several branches at once and runs the first that completes (Tokio's `select!`).
-pub use tokio::select;
-/// Awaits several fallible futures concurrently, stopping at the first error (`try_join!`).
-pub use tokio::try_join;

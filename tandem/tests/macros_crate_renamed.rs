@@ -1,6 +1,7 @@
 //! The drop-in recipe works: a project that depends on Tandem renamed as `tokio`
 //! (`tokio = { package = "tandem", ... }`) builds and runs `#[tokio::main]` and `#[tokio::test]`,
-//! which only compiles if the macros find the crate under the name it is imported as.
+//! which only compiles if the macros find the crate under the name it is imported as; and
+//! `select!`, `join!`, `try_join!`, `pin!` and `task_local!` under that name.
 //!
 //! The test writes a throwaway project in a temporary directory and runs `cargo test` on it
 //! offline (every dependency is already in the local registry cache, since this workspace built
@@ -39,6 +40,20 @@ async fn renamed_test_macro() {
     let (tx, rx) = tokio::sync::oneshot::channel();
     tokio::spawn(async move { tx.send(7).unwrap() });
     assert_eq!(rx.await.unwrap(), 7);
+
+    // The function-like macros name their support items through `$crate`.
+    tokio::task_local! {
+        static KEY: u8;
+    }
+    let fut = async { 1 };
+    tokio::pin!(fut);
+    let picked = tokio::select! {
+        v = &mut fut => v,
+        else => 0,
+    };
+    let joined = tokio::join!(async { 2 }, KEY.scope(3, async { KEY.get() }));
+    let tried = tokio::try_join!(async { Ok::<_, ()>(4) });
+    assert_eq!((picked, joined, tried), (1, (2, 3), Ok((4,))));
 }
 "#,
     )

@@ -40,6 +40,17 @@ pub(crate) fn has_budget_remaining() -> bool {
     context::budget(|cell| !cell.get().is_exhausted()).unwrap_or(true)
 }
 
+/// `Pending` (after waking the task) if the running task's budget is spent, without spending
+/// any: `select!` checks it first, since a branch that is always ready would never yield.
+pub(crate) fn poll_budget_available(cx: &mut Context<'_>) -> Poll<()> {
+    if has_budget_remaining() {
+        Poll::Ready(())
+    } else {
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+}
+
 /// Spends one unit for a resource that was ready without being polled for it (a file read or
 /// open served inline). Nothing happens if the budget is spent already or unconstrained: the
 /// caller checked [`has_budget_remaining`] first, and took the slow path otherwise.

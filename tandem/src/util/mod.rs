@@ -4,7 +4,7 @@
 //!
 //! | file | responsibility |
 //! |---|---|
-//! | `rand.rs` | A small, fast, non-cryptographic generator for picking steal victims |
+//! | `rand.rs` | A small, fast, non-cryptographic generator for picking steal victims (and a thread-local one for `select!`) |
 //! | `atomic_cell.rs` | An `Option<Box<T>>` that can be swapped atomically between threads |
 //! | `try_lock.rs` | A lock that is only ever tried, never waited for: who holds the shared driver |
 //! | `drain_lock.rs` | a try-lock whose losers leave a note the holder must honour (who reaps an io_uring CQ) |

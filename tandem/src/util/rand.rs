@@ -1,4 +1,5 @@
-//! A small, fast, non-cryptographic generator for picking steal victims.
+//! A small, fast, non-cryptographic generator for picking steal victims and the branch
+//! `select!` polls first.
 
 use std::cell::Cell;
 
@@ -35,4 +36,17 @@ impl FastRand {
     pub(crate) fn below(&self, n: u32) -> u32 {
         (((self.next() >> 32) * n as u64) >> 32) as u32
     }
+}
+
+thread_local! {
+    /// This thread's generator for [`thread_rng_n`], seeded on first use.
+    static THREAD_RNG: FastRand = FastRand::from_entropy();
+}
+
+/// A number in `0..n` (n > 0) from this thread's generator: `select!`'s first branch.
+pub(crate) fn thread_rng_n(n: u32) -> u32 {
+    THREAD_RNG
+        .try_with(|rng| rng.below(n))
+        // During thread-local destruction any start will do.
+        .unwrap_or(0)
 }
