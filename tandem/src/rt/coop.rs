@@ -64,9 +64,11 @@ pub(crate) fn spend() {
     });
 }
 
-/// Spends one unit, or returns `Pending` (after waking the task) if none is left. The returned
-/// guard refunds the unit unless `made_progress` is called.
-pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
+/// Spends one unit of the running task's budget, or returns `Pending` (after waking the task)
+/// if none is left. The returned guard refunds the unit when dropped, unless
+/// [`made_progress`](RestoreOnPending::made_progress) was called: a resource takes the unit
+/// first, then calls it once it turned out ready.
+pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
     context::budget(|cell| {
         let mut budget = cell.get();
         match &mut budget.0 {
@@ -88,11 +90,15 @@ pub(crate) fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
     ))))
 }
 
-/// Refunds a unit of budget if the resource turned out not to be ready.
-pub(crate) struct RestoreOnPending(Cell<Budget>);
+/// The unit of budget [`poll_proceed`] took: refunded when dropped, unless the resource made
+/// progress.
+#[derive(Debug)]
+#[must_use]
+pub struct RestoreOnPending(Cell<Budget>);
 
 impl RestoreOnPending {
-    pub(crate) fn made_progress(&self) {
+    /// The resource was ready: the unit stays spent.
+    pub fn made_progress(&self) {
         self.0.set(Budget::unconstrained());
     }
 }

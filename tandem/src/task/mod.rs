@@ -8,6 +8,7 @@
 //! | `blocking.rs` | `spawn_blocking`: a closure on the blocking pool |
 //! | `yield_now.rs` | `yield_now`: back of the queue, the wake-up deferred until the worker is out of other work |
 //! | `join_set.rs` | `JoinSet`: a set of tasks awaited in completion order |
+//! | `coop.rs` | `task::coop`: the cooperative budget for code outside Tandem (`consume_budget`, `poll_proceed`, `has_budget_remaining`, `cooperative`, `unconstrained`) |
 //! | `task_local.rs` | `task_local!`, `LocalKey`, `TaskLocalFuture`: a value that travels with a future, set in a thread-local slot while it is polled |
 //!
 //! `spawn` is the runtime's; `JoinHandle`, `AbortHandle`, `JoinError`, `Id`, `id`, `try_id` the
@@ -15,15 +16,16 @@
 //! cooperative budget's (`rt/coop.rs`), re-exported here.
 
 mod blocking;
+pub mod coop;
 mod join_set;
 mod task_local;
 mod yield_now;
 
 pub use self::blocking::spawn_blocking;
+pub use self::coop::{consume_budget, unconstrained, Unconstrained};
 pub use self::join_set::JoinSet;
 pub use self::task_local::{AccessError, LocalKey};
 pub use self::yield_now::yield_now;
-pub use crate::rt::coop::consume_budget;
 pub use crate::rt::scheduler::multi_thread::block_in_place;
 pub use crate::rt::task::{id, try_id, AbortHandle, Id, JoinError, JoinHandle};
 pub use crate::runtime::spawn;
