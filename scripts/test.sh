@@ -162,6 +162,14 @@ need strace "uring_fallback_logged_once's io_uring_setup injection" || true
 cargo test --workspace --all-targets
 cargo test --workspace --doc
 
+step "Tokio 1.54.1's own integration tests against Tandem (scripts/tokio_suite.py)"
+# A ratchet: every file listed in scripts/tokio_suite_expected.txt must build and pass; its
+# comments say why each other file of the surface Tandem owns is not listed yet.
+if need python3 "Tokio's test suite"; then
+  mapfile -t tokio_files < <(grep -vE '^\s*(#|$)' scripts/tokio_suite_expected.txt)
+  python3 scripts/tokio_suite.py --timeout 120 "${tokio_files[@]}"
+fi
+
 step "fs tests with io_uring forced off: TANDEM_IO_URING=off, io_uring_setup EPERM, ENOSYS"
 # Builders the tests configure explicitly (`.io_uring(UringMode::Auto)`) still use io_uring under
 # TANDEM_IO_URING=off: the variable is only the default. strace's injection reaches every

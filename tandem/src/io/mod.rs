@@ -20,9 +20,9 @@ mod util;
 
 pub use crate::rt::reactor::{Interest, Ready};
 pub use tokio::io::{
-    copy, copy_bidirectional, copy_buf, duplex, join, simplex, split, AsyncBufRead,
-    AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncSeek, AsyncSeekExt, AsyncWrite, AsyncWriteExt,
-    BufReader, BufStream, BufWriter, DuplexStream, Join, Lines, ReadBuf, ReadHalf, SimplexStream,
-    Split, Take, WriteHalf,
+    copy, copy_bidirectional, copy_bidirectional_with_sizes, copy_buf, duplex, join, simplex,
+    split, AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncSeek, AsyncSeekExt,
+    AsyncWrite, AsyncWriteExt, BufReader, BufStream, BufWriter, Chain, DuplexStream, Join, Lines,
+    ReadBuf, ReadHalf, SimplexStream, Split, Take, WriteHalf,
 };
 pub use util::{empty, repeat, sink, Empty, Repeat, Sink};
