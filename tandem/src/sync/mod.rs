@@ -5,6 +5,7 @@
 //! | file | responsibility |
 //! |---|---|
 //! | `wait_list.rs` | a FIFO of waiters that any one can leave in O(1): the queue behind every primitive that makes tasks wait |
+//! | `blocking.rs` | the `blocking_*` methods' wait on the calling thread, and Tokio's panic when that thread drives a runtime |
 //! | `semaphore/` | the batch semaphore (a lock-free fast path on one permit word, waiters in a `wait_list`), `Semaphore` and its permits |
 //! | `mutex/` | `Mutex`: one permit of a batch semaphore and the value it guards; its guards, mapped guards, `TryLockError` |
 //! | `rwlock/` | `RwLock`: a batch semaphore of `max_readers` permits (a writer takes all) and the value it guards; its read, write and mapped guards |
@@ -22,6 +23,7 @@
 //! its own) under a short lock, waking the tasks it collected only after releasing it.
 
 mod barrier;
+mod blocking;
 pub mod broadcast;
 pub mod mpsc;
 mod mutex;

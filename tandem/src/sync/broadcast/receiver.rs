@@ -101,14 +101,7 @@ impl<T: Clone> Receiver<T> {
     /// If called from a thread that drives a runtime (inside a task or `block_on`).
     #[track_caller]
     pub fn blocking_recv(&mut self) -> Result<T, RecvError> {
-        if crate::rt::context::is_entered() {
-            panic!(
-                "Cannot block the current thread from within a runtime. This happens because \
-                 a function attempted to block the current thread while the thread is being \
-                 used to drive asynchronous tasks."
-            );
-        }
-        crate::runtime::block_on_thread(self.recv())
+        crate::sync::blocking::block_on(self.recv())
     }
 
     /// Reads the next value and clones it. With `waiter`, an empty channel queues it (or

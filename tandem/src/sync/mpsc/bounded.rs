@@ -1,10 +1,10 @@
 //! The bounded channel's public types: [`channel`], [`Sender`], [`WeakSender`], [`Receiver`].
 
-use super::blocking;
 use super::error::{SendError, SendTimeoutError, TryRecvError, TrySendError};
 use super::handles::{self, Rx, Tx, WeakTx};
 use super::permit::{OwnedPermit, Permit, PermitIterator};
 use super::waiting::Reserve;
+use crate::sync::blocking;
 use std::fmt;
 use std::task::{Context, Poll};
 use std::time::Duration;

@@ -3,12 +3,12 @@
 //! them in Tokio's public types.
 
 use super::batch::Batch;
-use super::blocking;
 use super::chan::Chan;
 use super::error::TryRecvError;
 use super::waiting::Closed;
 use crate::loom::sync::Arc;
 use crate::rt::coop;
+use crate::sync::blocking;
 use std::fmt;
 use std::future::poll_fn;
 use std::task::{ready, Context, Poll};

@@ -13,7 +13,6 @@
 //! | `batch.rs` | the unbounded receiver's own batch of messages, popped without the lock; buffers give back a drained burst's memory |
 //! | `chan.rs` | the shared state under one lock: the buffer, the receiver's waker, the close flags, the capacity |
 //! | `waiting.rs` | the futures that wait in a queue (a reservation, `closed`) and leave it when dropped |
-//! | `blocking.rs` | `blocking_send`/`blocking_recv`: drive a future on a thread outside the runtime |
 //! | `handles.rs` | the strong/weak sender and receiver handles both flavours share |
 //! | `permit.rs` | `Permit`, `PermitIterator`, `OwnedPermit`: reserved room |
 //! | `bounded.rs` | `channel`, `Sender`, `WeakSender`, `Receiver` |
@@ -64,7 +63,6 @@
 //! task draining an always-full channel lets the others run.
 
 mod batch;
-mod blocking;
 mod bounded;
 mod chan;
 pub mod error;

@@ -449,23 +449,7 @@ impl<T> Receiver<T> {
     /// If called on a thread that drives a runtime (inside an asynchronous context).
     #[track_caller]
     pub fn blocking_recv(self) -> Result<T, RecvError> {
-        if crate::rt::context::is_entered() {
-            panic!(
-                "Cannot block the current thread from within a runtime. This happens because a \
-                 function attempted to block the current thread while the thread is being used \
-                 to drive asynchronous tasks."
-            );
-        }
-        let mut rx = self;
-        let parker = crate::rt::driver::Parker::new();
-        let waker = parker.waker();
-        let mut cx = Context::from_waker(&waker);
-        loop {
-            if let Poll::Ready(result) = Pin::new(&mut rx).poll(&mut cx) {
-                return result;
-            }
-            parker.park_shared();
-        }
+        crate::sync::blocking::block_on(self)
     }
 
     /// Releases the block after the receiver yielded its result.

@@ -1,10 +1,10 @@
 //! `Semaphore`, the public counting semaphore, over the batch semaphore.
 
 use super::batch::BatchSemaphore;
-use super::blocking::block_on;
 use super::error::{AcquireError, TryAcquireError};
 use super::permit::{OwnedSemaphorePermit, SemaphorePermit};
 use super::state;
+use crate::sync::blocking::block_on;
 use std::fmt;
 use std::sync::Arc;
 

@@ -10,7 +10,6 @@
 //! | `wakers.rs` | wakers collected under the lock, woken after it |
 //! | `batch.rs` | `BatchSemaphore`: the wait list (FIFO, partial hand-out to the front), release, close, a waiter's poll and leave |
 //! | `acquire.rs` | `Acquire`, the future of a waiting acquisition: its stages, the cooperative budget, its give-back on drop |
-//! | `blocking.rs` | the `blocking_*` methods' wait on the calling thread (and their panic inside a runtime) |
 //! | `api.rs` | `Semaphore`, the public type |
 //! | `permit.rs` | `SemaphorePermit`, `OwnedSemaphorePermit` |
 //! | `tests/` | unit tests and the loom models |
@@ -22,7 +21,6 @@
 mod acquire;
 mod api;
 mod batch;
-mod blocking;
 mod error;
 mod permit;
 mod state;
@@ -31,8 +29,8 @@ mod wakers;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use super::blocking::block_on;
 pub use api::Semaphore;
 pub(crate) use batch::BatchSemaphore;
-pub(crate) use blocking::block_on;
 pub use error::{AcquireError, TryAcquireError};
 pub use permit::{OwnedSemaphorePermit, SemaphorePermit};

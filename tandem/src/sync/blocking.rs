@@ -1,5 +1,5 @@
-//! The `blocking_*` methods' common step: wait for a future on this thread, which must not be
-//! driving a runtime.
+//! The `blocking_*` methods' common step (`blocking_recv`, `blocking_send`, `blocking_lock`,
+//! ...): wait for a future on this thread, which must not be driving a runtime.
 
 use std::future::Future;
 
@@ -17,5 +17,5 @@ pub(crate) fn block_on<F: Future>(future: F) -> F::Output {
              drive asynchronous tasks."
         );
     }
-    crate::runtime::block_on::block_on_thread(future)
+    crate::runtime::block_on_thread(future)
 }
