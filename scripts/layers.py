@@ -42,10 +42,10 @@ LAYERS = [
     "task",
     "time",
     "signal",
+    "sync",
     "io",
     "fs",
     "net",
-    "sync",
     "hyper",
     "macros",
 ]
