@@ -2,7 +2,7 @@
 //! `tandem::sync` on Tandem, Tokio's `tokio::sync` on Tokio), the same workloads.
 //!
 //! The two crates give the primitives the same names and signatures, so every workload is
-//! written once, inside [`primitives_on!`], and instantiated twice: once with `tandem::sync`
+//! written once, inside `primitives_on!`, and instantiated twice: once with `tandem::sync`
 //! and Tandem, once with `tokio::sync` and Tokio. Every workload runs its tasks on a
 //! multi-thread runtime with the suite's worker count, from one task spawned per iteration.
 //!
