@@ -454,19 +454,23 @@ mod tests {
     #[test]
     fn selects_suites_and_workloads() {
         let all = select(&[]).unwrap();
-        assert_eq!(all.len(), 5);
+        assert_eq!(all.len(), 6);
         assert_eq!(all[0].1.len(), suites::sched::workloads().len());
         assert_eq!(all[1].1.len(), suites::timer::workloads().len());
         assert_eq!(all[1].0.name, "timer");
-        assert_eq!(all[2].0.name, "net");
-        assert_eq!((all[3].0.name, all[3].1.len()), ("http", 0));
+        assert_eq!(
+            (all[2].0.name, all[2].1.len()),
+            ("sync", suites::sync::workloads().len())
+        );
+        assert_eq!(all[3].0.name, "net");
+        assert_eq!((all[4].0.name, all[4].1.len()), ("http", 0));
         let some = select(&["sched/spawn_many".into(), "sched/ping".into()]).unwrap();
         assert_eq!(some.len(), 1);
         assert_eq!(some[0].1.len(), 5);
         assert_eq!(select(&["net".into()]).unwrap()[0].1.len(), 2);
         assert_eq!(select(&["http".into(), "http".into()]).unwrap().len(), 1);
         assert!(select(&["http/tandem".into()]).is_err());
-        assert_eq!((all[4].0.name, all[4].1.len()), ("fs", 0));
+        assert_eq!((all[5].0.name, all[5].1.len()), ("fs", 0));
         assert_eq!(select(&["fs/rand".into(), "fs".into()]).unwrap().len(), 1);
         assert_eq!(fs_filters(&["fs/rand".into(), "sched".into()]), ["rand"]);
         assert!(select(&["nope".into()]).is_err());
