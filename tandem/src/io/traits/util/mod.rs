@@ -1,0 +1,54 @@
+//! The extension traits, the futures they return, and the I/O utilities.
+//!
+//! Files, lowest layer first:
+//!
+//! | file | responsibility |
+//! |---|---|
+//! | `read.rs`, `read_buf.rs`, `read_exact.rs`, `read_to_end.rs`, `read_to_string.rs`, `read_int.rs` | the futures of `AsyncReadExt` |
+//! | `take.rs`, `chain.rs` | `Take` and `Chain`, the readers `AsyncReadExt` wraps |
+//! | `write.rs`, `write_buf.rs`, `write_all.rs`, `write_int.rs`, `flush.rs` | the futures of `AsyncWriteExt` |
+//! | `fill_buf.rs`, `read_until.rs`, `read_line.rs` | the futures of `AsyncBufReadExt` |
+//! | `lines.rs`, `split.rs` | `Lines` and `Split`, the streams `AsyncBufReadExt` makes |
+//! | `seek.rs` | the future of `AsyncSeekExt` |
+//! | `async_read_ext.rs`, `async_write_ext.rs`, `async_buf_read_ext.rs`, `async_seek_ext.rs` | the four extension traits, with each method's cancel safety |
+//!
+//! The futures are `Unpin` (Tokio's are `!Unpin`; any code written against Tokio's also works
+//! with these). They borrow their reader or writer; those that loop keep their progress in
+//! themselves, so a `Pending` loses nothing.
+
+mod async_buf_read_ext;
+mod async_read_ext;
+mod async_seek_ext;
+mod async_write_ext;
+mod chain;
+mod fill_buf;
+mod flush;
+mod lines;
+mod read;
+mod read_buf;
+mod read_exact;
+mod read_int;
+mod read_line;
+mod read_to_end;
+mod read_to_string;
+mod read_until;
+mod seek;
+mod split;
+mod take;
+mod write;
+mod write_all;
+mod write_buf;
+mod write_int;
+
+pub use async_buf_read_ext::AsyncBufReadExt;
+pub use async_read_ext::AsyncReadExt;
+pub use async_seek_ext::AsyncSeekExt;
+pub use async_write_ext::AsyncWriteExt;
+pub use chain::Chain;
+pub use lines::Lines;
+pub use seek::Seek;
+pub use split::Split;
+pub use take::Take;
+
+#[cfg(test)]
+mod tests;
