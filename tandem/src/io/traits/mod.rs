@@ -12,6 +12,8 @@
 //! | `async_write.rs` | `AsyncWrite`; impls for `Box`, `&mut`, `Pin`, `Vec<u8>` and the writable `io::Cursor`s |
 //! | `async_buf_read.rs` | `AsyncBufRead`; impls for `Box`, `&mut`, `Pin`, `&[u8]`, `io::Cursor` |
 //! | `async_seek.rs` | `AsyncSeek`; impls for `Box`, `&mut`, `Pin`, `io::Cursor` |
+//! | `split.rs` | `split`: a stream as a `ReadHalf` and a `WriteHalf` sharing it under a lock |
+//! | `join.rs` | `join`: a reader and a writer as one stream |
 //! | `util/` | the extension traits, the futures they return, and the utilities (buffers, copies, pipes, splits) |
 //!
 //! # Cancel safety
@@ -24,14 +26,21 @@ mod async_buf_read;
 mod async_read;
 mod async_seek;
 mod async_write;
+mod join;
 mod read_buf;
+mod split;
 mod util;
 
 pub use async_buf_read::AsyncBufRead;
 pub use async_read::AsyncRead;
 pub use async_seek::AsyncSeek;
 pub use async_write::AsyncWrite;
+pub use join::{join, Join};
 pub use read_buf::ReadBuf;
+pub use split::{split, ReadHalf, WriteHalf};
 pub use util::{
-    AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt, Chain, Lines, Seek, Split, Take,
+    copy, copy_bidirectional, copy_bidirectional_with_sizes, copy_buf, duplex, empty, repeat,
+    simplex, sink, AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufReader,
+    BufStream, BufWriter, Chain, DuplexStream, Empty, Lines, Repeat, Seek, SimplexStream, Sink,
+    Split, Take,
 };

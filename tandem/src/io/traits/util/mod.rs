@@ -11,6 +11,10 @@
 //! | `lines.rs`, `split.rs` | `Lines` and `Split`, the streams `AsyncBufReadExt` makes |
 //! | `seek.rs` | the future of `AsyncSeekExt` |
 //! | `async_read_ext.rs`, `async_write_ext.rs`, `async_buf_read_ext.rs`, `async_seek_ext.rs` | the four extension traits, with each method's cancel safety |
+//! | `empty.rs` | `empty`, `repeat`, `sink`: always ready, so they spend the cooperative budget |
+//! | `buf_reader.rs`, `buf_writer.rs`, `buf_stream.rs` | the buffered wrappers (8 KiB by default) |
+//! | `copy.rs` | `copy` and `CopyBuffer`, the read-write-flush loop it shares with `copy_bidirectional.rs`; `copy_buf.rs` copies through a reader's own buffer. All spend the cooperative budget |
+//! | `mem.rs` | `duplex` and `simplex`, the in-memory pipes (`simplex` splits with `../split.rs`) |
 //!
 //! The futures are `Unpin` (Tokio's are `!Unpin`; any code written against Tokio's also works
 //! with these). They borrow their reader or writer; those that loop keep their progress in
@@ -20,10 +24,18 @@ mod async_buf_read_ext;
 mod async_read_ext;
 mod async_seek_ext;
 mod async_write_ext;
+mod buf_reader;
+mod buf_stream;
+mod buf_writer;
 mod chain;
+mod copy;
+mod copy_bidirectional;
+mod copy_buf;
+mod empty;
 mod fill_buf;
 mod flush;
 mod lines;
+mod mem;
 mod read;
 mod read_buf;
 mod read_exact;
@@ -44,8 +56,16 @@ pub use async_buf_read_ext::AsyncBufReadExt;
 pub use async_read_ext::AsyncReadExt;
 pub use async_seek_ext::AsyncSeekExt;
 pub use async_write_ext::AsyncWriteExt;
+pub use buf_reader::BufReader;
+pub use buf_stream::BufStream;
+pub use buf_writer::BufWriter;
 pub use chain::Chain;
+pub use copy::copy;
+pub use copy_bidirectional::{copy_bidirectional, copy_bidirectional_with_sizes};
+pub use copy_buf::copy_buf;
+pub use empty::{empty, repeat, sink, Empty, Repeat, Sink};
 pub use lines::Lines;
+pub use mem::{duplex, simplex, DuplexStream, SimplexStream};
 pub use seek::Seek;
 pub use split::Split;
 pub use take::Take;
