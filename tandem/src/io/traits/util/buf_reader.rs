@@ -89,6 +89,26 @@ impl<R> BufReader<R> {
         &self.buf[self.pos..self.filled]
     }
 
+    /// Puts `inner` in place of the inner reader, keeping the buffer; returns the old reader
+    /// and the new `BufReader` (how `BufStream` turns a `BufWriter<BufReader<_>>` inside out).
+    pub(super) fn replace_inner<S>(self, inner: S) -> (R, BufReader<S>) {
+        let BufReader {
+            inner: old,
+            buf,
+            pos,
+            filled,
+            seek_state,
+        } = self;
+        let new = BufReader {
+            inner,
+            buf,
+            pos,
+            filled,
+            seek_state,
+        };
+        (old, new)
+    }
+
     /// Forgets the buffered bytes.
     fn discard_buffer(self: Pin<&mut Self>) {
         let me = self.project();

@@ -76,6 +76,17 @@ impl<RW> From<BufReader<BufWriter<RW>>> for BufStream<RW> {
     }
 }
 
+/// Turns the wrappers inside out, keeping both buffers' contents.
+impl<RW> From<BufWriter<BufReader<RW>>> for BufStream<RW> {
+    fn from(outer: BufWriter<BufReader<RW>>) -> Self {
+        let (reader, writer_shell) = outer.replace_inner(());
+        let (stream, reader_shell) = reader.replace_inner(());
+        let ((), writer) = writer_shell.replace_inner(stream);
+        let ((), inner) = reader_shell.replace_inner(writer);
+        BufStream { inner }
+    }
+}
+
 impl<RW: AsyncRead + AsyncWrite> AsyncWrite for BufStream<RW> {
     fn poll_write(
         self: Pin<&mut Self>,

@@ -93,6 +93,24 @@ impl<W> BufWriter<W> {
     pub fn buffer(&self) -> &[u8] {
         &self.buf[self.written..]
     }
+
+    /// Puts `inner` in place of the inner writer, keeping the buffer; returns the old writer
+    /// and the new `BufWriter` (how `BufStream` turns a `BufWriter<BufReader<_>>` inside out).
+    pub(super) fn replace_inner<S>(self, inner: S) -> (W, BufWriter<S>) {
+        let BufWriter {
+            inner: old,
+            buf,
+            written,
+            seek,
+        } = self;
+        let new = BufWriter {
+            inner,
+            buf,
+            written,
+            seek,
+        };
+        (old, new)
+    }
 }
 
 impl<W: AsyncWrite> AsyncWrite for BufWriter<W> {

@@ -121,6 +121,29 @@ fn buf_stream_over_a_duplex() {
 }
 
 #[test]
+fn buf_stream_from_either_nesting_keeps_both_buffers() {
+    let (near, mut far) = duplex(64);
+    block_on(async {
+        far.write_all(b"abc").await.unwrap();
+        let mut outer = BufWriter::new(BufReader::new(near));
+        assert_eq!(outer.read_u8().await.unwrap(), b'a');
+        outer.write_all(b"xyz").await.unwrap();
+        let mut stream = BufStream::from(outer);
+        assert_eq!(
+            stream.read_u8().await.unwrap(),
+            b'b',
+            "the read buffer survived"
+        );
+        stream.flush().await.unwrap();
+        let mut buf = [0; 3];
+        far.read_exact(&mut buf).await.unwrap();
+        assert_eq!(&buf, b"xyz", "the write buffer survived");
+        let nested = BufReader::new(BufWriter::new(stream.into_inner()));
+        let _ = BufStream::from(nested);
+    });
+}
+
+#[test]
 fn copy_moves_everything_then_flushes() {
     let mut reader = Trickle::new(&[b"abc", b"", b"def"]);
     let mut writer = BufWriter::new(Vec::new());
