@@ -41,6 +41,6 @@ pub use split::{split, ReadHalf, WriteHalf};
 pub use util::{
     copy, copy_bidirectional, copy_bidirectional_with_sizes, copy_buf, duplex, empty, repeat,
     simplex, sink, AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufReader,
-    BufStream, BufWriter, Chain, DuplexStream, Empty, Lines, Repeat, Seek, SimplexStream, Sink,
-    Split, Take,
+    BufStream, BufWriter, Chain, DuplexStream, Empty, Lines, Repeat, SimplexStream, Sink, Split,
+    Take,
 };

@@ -66,7 +66,6 @@ pub use copy_buf::copy_buf;
 pub use empty::{empty, repeat, sink, Empty, Repeat, Sink};
 pub use lines::Lines;
 pub use mem::{duplex, simplex, DuplexStream, SimplexStream};
-pub use seek::Seek;
 pub use split::Split;
 pub use take::Take;
 
