@@ -1,0 +1,46 @@
+//! Tandem's own asynchronous I/O traits and utilities, with Tokio 1.x's names, signatures and
+//! documented behaviour, written beside the re-exports of Tokio's that `io/mod.rs` still makes.
+//! At the switch (issue 12) `io/mod.rs` re-exports these instead and this folder's files move up
+//! into `io/`.
+//!
+//! Files, lowest layer first:
+//!
+//! | file | responsibility |
+//! |---|---|
+//! | `read_buf.rs` | `ReadBuf`: a borrowed buffer, its filled and initialized regions; its `bytes::BufMut` impl |
+//! | `async_read.rs` | `AsyncRead`; impls for `Box`, `&mut`, `Pin`, `&[u8]`, `io::Cursor` |
+//! | `async_write.rs` | `AsyncWrite`; impls for `Box`, `&mut`, `Pin`, `Vec<u8>` and the writable `io::Cursor`s |
+//! | `async_buf_read.rs` | `AsyncBufRead`; impls for `Box`, `&mut`, `Pin`, `&[u8]`, `io::Cursor` |
+//! | `async_seek.rs` | `AsyncSeek`; impls for `Box`, `&mut`, `Pin`, `io::Cursor` |
+//! | `split.rs` | `split`: a stream as a `ReadHalf` and a `WriteHalf` sharing it under a lock |
+//! | `join.rs` | `join`: a reader and a writer as one stream |
+//! | `util/` | the extension traits, the futures they return, and the utilities (buffers, copies, pipes, splits) |
+//!
+//! # Cancel safety
+//!
+//! The `poll_*` methods are cancel safe by construction: a poll that returns `Pending` has
+//! consumed nothing. The futures of the extension traits say, each in its method's doc, whether
+//! dropping them before completion can lose data.
+
+mod async_buf_read;
+mod async_read;
+mod async_seek;
+mod async_write;
+mod join;
+mod read_buf;
+mod split;
+mod util;
+
+pub use async_buf_read::AsyncBufRead;
+pub use async_read::AsyncRead;
+pub use async_seek::AsyncSeek;
+pub use async_write::AsyncWrite;
+pub use join::{join, Join};
+pub use read_buf::ReadBuf;
+pub use split::{split, ReadHalf, WriteHalf};
+pub use util::{
+    copy, copy_bidirectional, copy_bidirectional_with_sizes, copy_buf, duplex, empty, repeat,
+    simplex, sink, AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufReader,
+    BufStream, BufWriter, Chain, DuplexStream, Empty, Lines, Repeat, SimplexStream, Sink, Split,
+    Take,
+};
