@@ -9,7 +9,8 @@ PATTERN selects test files of Tokio's `tests/` folder by shell pattern on the fi
 task_local, coop_budget, duplex_stream, buffered.
 
 How: a scratch crate in target/tokio-suite/ takes the test files (and Tokio's `tests/support/`),
-Tokio's dev-dependencies, and Tandem under the name `tokio` (the drop-in recipe), declares every
+Tokio's dev-dependencies, and `tokio` patched to compat/tokio (the drop-in recipe: Tokio's
+dev-dependencies built on `tokio`, tokio-stream and tokio-test, run on Tandem too), declares every
 feature name Tokio's tests test for (`full` and the rest, on by default), and builds every
 file's test executable in one `cargo build --tests --keep-going`: a file that does not compile
 has no executable and is reported so, with its first error. Each executable then runs with a
@@ -114,7 +115,7 @@ def write_crate(tokio_dir, stems):
     targets = "\n".join(
         f'[[test]]\nname = "{stem}"\npath = "tests/{stem}.rs"\n' for stem in stems
     )
-    tandem = os.path.join(REPO, "tandem")
+    compat = os.path.join(REPO, "compat", "tokio")
     manifest = f"""\
 [package]
 name = "tokio-suite"
@@ -131,10 +132,13 @@ default = [{default}]
 {features}
 
 [dependencies]
-tokio = {{ package = "tandem", path = "{tandem}" }}
+tokio = "{TOKIO_VERSION}"
 
 [dev-dependencies]
 {DEV_DEPENDENCIES}
+[patch.crates-io]
+tokio = {{ path = "{compat}" }}
+
 {targets}"""
     with open(os.path.join(crate, "Cargo.toml"), "w") as f:
         f.write(manifest)

@@ -10,15 +10,14 @@
 //! use `tokio::sync` on both runtimes (it runs on any executor), so that they
 //! compare schedulers and drivers with the same channel code on both sides; the
 //! `sync` suite compares each runtime's own primitives (`suites/sync.rs`).
-//! Likewise the I/O traits: both runtimes' TCP streams implement `tokio::io`'s
-//! `AsyncRead`/`AsyncWrite` (Tandem re-exports them as `tandem::io`).
+//! The I/O traits are each runtime's own (`tandem::io` and `tokio::io` are distinct traits), so
+//! the trait reads and writes a stream through [`Rt::tcp_read_exact`] and [`Rt::tcp_write_all`].
 
 use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
 
 use std::time::Duration;
-use tokio::io::{AsyncRead, AsyncWrite};
 
 /// An async runtime under test, seen through the subset of the Tokio API the
 /// benchmarks need.
@@ -90,7 +89,7 @@ pub trait Rt: Sized + 'static {
     type TcpListener: Send + Sync + 'static;
 
     /// `net::TcpStream`.
-    type TcpStream: AsyncRead + AsyncWrite + Unpin + Send + 'static;
+    type TcpStream: Unpin + Send + 'static;
 
     /// `TcpListener::bind`, then `local_addr`.
     fn tcp_bind(
@@ -107,6 +106,18 @@ pub trait Rt: Sized + 'static {
 
     /// `TcpStream::set_nodelay`.
     fn tcp_set_nodelay(stream: &Self::TcpStream, nodelay: bool) -> io::Result<()>;
+
+    /// `AsyncReadExt::read_exact` on a stream.
+    fn tcp_read_exact<'a>(
+        stream: &'a mut Self::TcpStream,
+        buf: &'a mut [u8],
+    ) -> impl Future<Output = io::Result<usize>> + Send + 'a;
+
+    /// `AsyncWriteExt::write_all` on a stream.
+    fn tcp_write_all<'a>(
+        stream: &'a mut Self::TcpStream,
+        buf: &'a [u8],
+    ) -> impl Future<Output = io::Result<()>> + Send + 'a;
 }
 
 /// The runtime being developed in this workspace.
@@ -210,6 +221,20 @@ impl Rt for Tandem {
     fn tcp_set_nodelay(stream: &Self::TcpStream, nodelay: bool) -> io::Result<()> {
         stream.set_nodelay(nodelay)
     }
+
+    fn tcp_read_exact<'a>(
+        stream: &'a mut Self::TcpStream,
+        buf: &'a mut [u8],
+    ) -> impl Future<Output = io::Result<usize>> + Send + 'a {
+        tandem::io::AsyncReadExt::read_exact(stream, buf)
+    }
+
+    fn tcp_write_all<'a>(
+        stream: &'a mut Self::TcpStream,
+        buf: &'a [u8],
+    ) -> impl Future<Output = io::Result<()>> + Send + 'a {
+        tandem::io::AsyncWriteExt::write_all(stream, buf)
+    }
 }
 
 /// The reference: Tokio's multi-thread scheduler.
@@ -312,5 +337,19 @@ impl Rt for Tokio {
 
     fn tcp_set_nodelay(stream: &Self::TcpStream, nodelay: bool) -> io::Result<()> {
         stream.set_nodelay(nodelay)
+    }
+
+    fn tcp_read_exact<'a>(
+        stream: &'a mut Self::TcpStream,
+        buf: &'a mut [u8],
+    ) -> impl Future<Output = io::Result<usize>> + Send + 'a {
+        tokio::io::AsyncReadExt::read_exact(stream, buf)
+    }
+
+    fn tcp_write_all<'a>(
+        stream: &'a mut Self::TcpStream,
+        buf: &'a [u8],
+    ) -> impl Future<Output = io::Result<()>> + Send + 'a {
+        tokio::io::AsyncWriteExt::write_all(stream, buf)
     }
 }

@@ -164,14 +164,24 @@ fn last_stmt_span(body: &Group) -> (Span, Span) {
 }
 
 /// The path of the `tandem` crate as the calling crate sees it.
+///
+/// A direct dependency on `tandem` wins (renamed or not: `tokio = { package = "tandem", .. }`
+/// gives `::tokio`); otherwise the crate reaches Tandem through `compat/tokio`, the crate named
+/// `tokio` that re-exports it, and the path is that dependency's name.
 fn default_crate_path() -> Path {
-    match proc_macro_crate::crate_name("tandem") {
-        // A renamed dependency, e.g. `tokio = { package = "tandem", .. }` gives `::tokio`.
-        Ok(FoundCrate::Name(name)) => syn::parse_str(&format!("::{name}")).ok(),
+    let name = match proc_macro_crate::crate_name("tandem") {
+        Ok(FoundCrate::Name(name)) => Some(name),
         // `Itself` is reported for tandem's own tests and examples too, where `crate` would be
         // the test crate; `::tandem` works in both (tandem's lib needs `extern crate self as
         // tandem;` to use the macros internally).
-        Ok(FoundCrate::Itself) | Err(_) => None,
-    }
-    .unwrap_or_else(|| syn::parse_quote!(::tandem))
+        Ok(FoundCrate::Itself) => None,
+        Err(_) => match proc_macro_crate::crate_name("tokio") {
+            Ok(FoundCrate::Name(name)) => Some(name),
+            // compat/tokio's own tests: `tokio` is the crate under test.
+            Ok(FoundCrate::Itself) => Some("tokio".to_owned()),
+            Err(_) => None,
+        },
+    };
+    name.and_then(|name| syn::parse_str(&format!("::{name}")).ok())
+        .unwrap_or_else(|| syn::parse_quote!(::tandem))
 }

@@ -13,7 +13,6 @@
 use std::net::SocketAddr;
 use std::time::Instant;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::mpsc;
 
 use crate::harness::Workload;
@@ -112,8 +111,8 @@ async fn spawn_echo_server<R: Rt>() -> SocketAddr {
 /// Echoes 64-byte messages until the client goes away.
 async fn echo<R: Rt>(mut stream: R::TcpStream) {
     let mut buf = [0u8; MESSAGE];
-    while stream.read_exact(&mut buf).await.is_ok() {
-        if stream.write_all(&buf).await.is_err() {
+    while R::tcp_read_exact(&mut stream, &mut buf).await.is_ok() {
+        if R::tcp_write_all(&mut stream, &buf).await.is_err() {
             return;
         }
     }
@@ -130,12 +129,10 @@ async fn client<R: Rt>(
     while let Some(round_trips) = orders.recv().await {
         for i in 0..round_trips {
             msg[0] = i as u8;
-            stream
-                .write_all(&msg)
+            R::tcp_write_all(&mut stream, &msg)
                 .await
                 .expect("write to the echo server");
-            stream
-                .read_exact(&mut back)
+            R::tcp_read_exact(&mut stream, &mut back)
                 .await
                 .expect("read from the echo server");
             debug_assert_eq!(back, msg);

@@ -1,33 +1,54 @@
-//! Asynchronous I/O traits and helpers.
+//! Asynchronous I/O: the traits, their extension traits and utilities, and `AsyncFd`.
+//!
+//! Tokio 1.x's `io` module, with its names, signatures, trait definitions and documented
+//! behaviour, written here: a crate built on Tokio's traits (hyper's adapters, tokio-util, rustls
+//! wrappers) builds on these when `compat/tokio` stands in for Tokio, and every always-ready
+//! utility spends Tandem's cooperative budget, as Tokio's spend Tokio's.
 //!
 //! Files, lowest layer first:
 //!
 //! | file | responsibility |
 //! |---|---|
-//! | `util.rs` | `empty`, `repeat`, `sink`: always ready, so they spend Tandem's cooperative budget |
-//! | `traits/` | Tandem's own traits and utilities, to replace Tokio's re-exports below (issue 12) |
+//! | `read_buf.rs` | `ReadBuf`: a borrowed buffer, its filled and initialized regions; its `bytes::BufMut` impl |
+//! | `async_read.rs` | `AsyncRead`; impls for `Box`, `&mut`, `Pin`, `&[u8]`, `io::Cursor` |
+//! | `async_write.rs` | `AsyncWrite`; impls for `Box`, `&mut`, `Pin`, `Vec<u8>` and the writable `io::Cursor`s |
+//! | `async_buf_read.rs` | `AsyncBufRead`; impls for `Box`, `&mut`, `Pin`, `&[u8]`, `io::Cursor` |
+//! | `async_seek.rs` | `AsyncSeek`; impls for `Box`, `&mut`, `Pin`, `io::Cursor` |
+//! | `split.rs` | `split`: a stream as a `ReadHalf` and a `WriteHalf` sharing it under a lock |
+//! | `join.rs` | `join`: a reader and a writer as one stream |
+//! | `util/` | the extension traits, the futures they return, and the utilities (buffers, copies, pipes, splits) |
 //! | `unix/` | `AsyncFd` and its readiness guards |
-//! | `mod.rs` | the re-exports of Tokio's I/O traits and helpers; `Interest` and `Ready` (from the reactor) |
+//! | `mod.rs` | the re-exports; `Interest` and `Ready` come from the reactor |
 //!
-//! These are Tokio's runtime-independent I/O traits and utilities, re-exported unchanged, so
-//! every crate built on them (hyper's adapters, tokio-util, rustls wrappers) works with Tandem's
-//! types as it does with Tokio's; except `empty`, `repeat` and `sink`, which are always ready
-//! and so must spend Tandem's cooperative budget rather than Tokio's (`util.rs`).
+//! # Cancel safety
+//!
+//! The `poll_*` methods are cancel safe by construction: a poll that returns `Pending` has
+//! consumed nothing. The futures of the extension traits say, each in its method's doc, whether
+//! dropping them before completion can lose data.
 
 pub use std::io::{Error, ErrorKind, Result, SeekFrom};
 
-// Tandem's own traits and utilities, built beside the Tokio re-exports below and not yet
-// re-exported; this declaration and its `allow` go away at the switch (issue 12).
-#[allow(dead_code, unreachable_pub, unused_imports)]
-mod traits;
+mod async_buf_read;
+mod async_read;
+mod async_seek;
+mod async_write;
+mod join;
+mod read_buf;
+mod split;
 pub mod unix;
 mod util;
 
 pub use crate::rt::reactor::{Interest, Ready};
-pub use tokio::io::{
-    copy, copy_bidirectional, copy_bidirectional_with_sizes, copy_buf, duplex, join, simplex,
-    split, AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncSeek, AsyncSeekExt,
-    AsyncWrite, AsyncWriteExt, BufReader, BufStream, BufWriter, Chain, DuplexStream, Join, Lines,
-    ReadBuf, ReadHalf, SimplexStream, Split, Take, WriteHalf,
+pub use async_buf_read::AsyncBufRead;
+pub use async_read::AsyncRead;
+pub use async_seek::AsyncSeek;
+pub use async_write::AsyncWrite;
+pub use join::{join, Join};
+pub use read_buf::ReadBuf;
+pub use split::{split, ReadHalf, WriteHalf};
+pub use util::{
+    copy, copy_bidirectional, copy_bidirectional_with_sizes, copy_buf, duplex, empty, repeat,
+    simplex, sink, AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufReader,
+    BufStream, BufWriter, Chain, DuplexStream, Empty, Lines, Repeat, SimplexStream, Sink, Split,
+    Take,
 };
-pub use util::{empty, repeat, sink, Empty, Repeat, Sink};

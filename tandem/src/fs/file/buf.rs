@@ -6,7 +6,7 @@
 use std::cmp;
 use std::io::{self, IoSlice, SeekFrom};
 
-use tokio::io::ReadBuf;
+use crate::io::ReadBuf;
 
 use crate::rt::uring::buf::{IoBuf, IoBufMut};
 

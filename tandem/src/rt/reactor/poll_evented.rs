@@ -4,12 +4,12 @@
 
 use super::registration::Registration;
 use super::scheduled_io::Direction;
+use crate::io::ReadBuf;
 use crate::rt::reactor::Interest;
 use std::io;
 use std::ops::Deref;
 use std::os::fd::AsRawFd;
 use std::task::{Context, Poll};
-use tokio::io::ReadBuf;
 
 pub(crate) struct PollEvented<E: mio::event::Source> {
     /// `None` only after `into_inner`.

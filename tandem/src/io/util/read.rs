@@ -1,0 +1,33 @@
+//! `Read`: the future of `AsyncReadExt::read`.
+
+use crate::io::{AsyncRead, ReadBuf};
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+/// Reads once into a slice: see [`AsyncReadExt::read`](super::AsyncReadExt::read).
+#[derive(Debug)]
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct Read<'a, R: ?Sized> {
+    reader: &'a mut R,
+    buf: &'a mut [u8],
+}
+
+pub(super) fn read<'a, R: AsyncRead + Unpin + ?Sized>(
+    reader: &'a mut R,
+    buf: &'a mut [u8],
+) -> Read<'a, R> {
+    Read { reader, buf }
+}
+
+impl<R: AsyncRead + Unpin + ?Sized> Future for Read<'_, R> {
+    type Output = io::Result<usize>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        let me = self.get_mut();
+        let mut buf = ReadBuf::new(me.buf);
+        ready!(Pin::new(&mut *me.reader).poll_read(cx, &mut buf))?;
+        Poll::Ready(Ok(buf.filled().len()))
+    }
+}

@@ -1,0 +1,60 @@
+//! `ReadInt`: the future of `AsyncReadExt::read_u8` to `read_f64_le`, a number read whole.
+
+use crate::io::{AsyncRead, ReadBuf};
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+/// Reads a number's bytes, then decodes them: see
+/// [`AsyncReadExt::read_u16`](super::AsyncReadExt::read_u16) and its siblings.
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct ReadInt<R, T> {
+    reader: R,
+    /// The number's bytes; `..len` of them are used (16 for a `u128`).
+    buf: [u8; 16],
+    len: usize,
+    filled: usize,
+    decode: fn(&[u8]) -> T,
+}
+
+impl<R, T> ReadInt<R, T> {
+    pub(super) fn new(reader: R, len: usize, decode: fn(&[u8]) -> T) -> Self {
+        ReadInt {
+            reader,
+            buf: [0; 16],
+            len,
+            filled: 0,
+            decode,
+        }
+    }
+}
+
+impl<R: AsyncRead + Unpin, T> Future for ReadInt<R, T> {
+    type Output = io::Result<T>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<T>> {
+        let me = self.get_mut();
+        while me.filled < me.len {
+            let mut buf = ReadBuf::new(&mut me.buf[me.filled..me.len]);
+            ready!(Pin::new(&mut me.reader).poll_read(cx, &mut buf))?;
+            let n = buf.filled().len();
+            if n == 0 {
+                return Poll::Ready(Err(io::ErrorKind::UnexpectedEof.into()));
+            }
+            me.filled += n;
+        }
+        Poll::Ready(Ok((me.decode)(&me.buf[..me.len])))
+    }
+}
+
+impl<R: fmt::Debug, T> fmt::Debug for ReadInt<R, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReadInt")
+            .field("reader", &self.reader)
+            .field("len", &self.len)
+            .field("filled", &self.filled)
+            .finish()
+    }
+}

@@ -1,0 +1,40 @@
+//! `WriteAll`: the future of `AsyncWriteExt::write_all`.
+
+use crate::io::AsyncWrite;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+/// Writes until a slice is all written: see
+/// [`AsyncWriteExt::write_all`](super::AsyncWriteExt::write_all).
+#[derive(Debug)]
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct WriteAll<'a, W: ?Sized> {
+    writer: &'a mut W,
+    /// What is left to write.
+    buf: &'a [u8],
+}
+
+pub(super) fn write_all<'a, W: AsyncWrite + Unpin + ?Sized>(
+    writer: &'a mut W,
+    buf: &'a [u8],
+) -> WriteAll<'a, W> {
+    WriteAll { writer, buf }
+}
+
+impl<W: AsyncWrite + Unpin + ?Sized> Future for WriteAll<'_, W> {
+    type Output = io::Result<()>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let me = self.get_mut();
+        while !me.buf.is_empty() {
+            let n = ready!(Pin::new(&mut *me.writer).poll_write(cx, me.buf))?;
+            if n == 0 {
+                return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+            }
+            me.buf = &me.buf[n..];
+        }
+        Poll::Ready(Ok(()))
+    }
+}

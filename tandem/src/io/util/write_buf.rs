@@ -1,0 +1,89 @@
+//! `WriteBuf` and `WriteAllBuf`: the futures of `AsyncWriteExt::write_buf` and
+//! `write_all_buf`, writing from a `bytes::Buf` and advancing it.
+
+use crate::io::AsyncWrite;
+use bytes::Buf;
+use std::future::Future;
+use std::io::{self, IoSlice};
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+/// Writes once from a `Buf`, advancing it: see
+/// [`AsyncWriteExt::write_buf`](super::AsyncWriteExt::write_buf).
+#[derive(Debug)]
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct WriteBuf<'a, W, B> {
+    writer: &'a mut W,
+    buf: &'a mut B,
+}
+
+pub(super) fn write_buf<'a, W: AsyncWrite + Unpin, B: Buf>(
+    writer: &'a mut W,
+    buf: &'a mut B,
+) -> WriteBuf<'a, W, B> {
+    WriteBuf { writer, buf }
+}
+
+/// How many slices a vectored write gathers from a `Buf` at most.
+const MAX_VECTORED: usize = 64;
+
+/// One write of `buf`'s front (gathered into slices if the writer prefers), advancing `buf`.
+fn poll_write_from<W: AsyncWrite + Unpin, B: Buf>(
+    writer: &mut W,
+    cx: &mut Context<'_>,
+    buf: &mut B,
+) -> Poll<io::Result<usize>> {
+    let n = if writer.is_write_vectored() {
+        let mut slices = [IoSlice::new(&[]); MAX_VECTORED];
+        let count = buf.chunks_vectored(&mut slices);
+        ready!(Pin::new(writer).poll_write_vectored(cx, &slices[..count]))?
+    } else {
+        ready!(Pin::new(writer).poll_write(cx, buf.chunk()))?
+    };
+    buf.advance(n);
+    Poll::Ready(Ok(n))
+}
+
+impl<W: AsyncWrite + Unpin, B: Buf> Future for WriteBuf<'_, W, B> {
+    type Output = io::Result<usize>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
+        let me = self.get_mut();
+        if !me.buf.has_remaining() {
+            return Poll::Ready(Ok(0));
+        }
+        let n = ready!(Pin::new(&mut *me.writer).poll_write(cx, me.buf.chunk()))?;
+        me.buf.advance(n);
+        Poll::Ready(Ok(n))
+    }
+}
+
+/// Writes until a `Buf` is empty, advancing it: see
+/// [`AsyncWriteExt::write_all_buf`](super::AsyncWriteExt::write_all_buf).
+#[derive(Debug)]
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct WriteAllBuf<'a, W, B> {
+    writer: &'a mut W,
+    buf: &'a mut B,
+}
+
+pub(super) fn write_all_buf<'a, W: AsyncWrite + Unpin, B: Buf>(
+    writer: &'a mut W,
+    buf: &'a mut B,
+) -> WriteAllBuf<'a, W, B> {
+    WriteAllBuf { writer, buf }
+}
+
+impl<W: AsyncWrite + Unpin, B: Buf> Future for WriteAllBuf<'_, W, B> {
+    type Output = io::Result<()>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let me = self.get_mut();
+        while me.buf.has_remaining() {
+            if ready!(poll_write_from(&mut *me.writer, cx, &mut *me.buf))? == 0 {
+                return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+}
