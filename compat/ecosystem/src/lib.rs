@@ -1,0 +1,1 @@
+//! Nothing here: the programs are the integration tests under `tests/`.
