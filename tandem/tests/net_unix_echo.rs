@@ -250,3 +250,24 @@ fn listener_std_conversions_and_poll_accept() {
         });
     });
 }
+
+#[test]
+fn peer_credentials_are_this_process() {
+    each_flavor(|_, rt| {
+        rt.block_on(async {
+            let path = socket_path("cred");
+            let listener = UnixListener::bind(&path).unwrap();
+            let client = UnixStream::connect(&path).await.unwrap();
+            let (server, _) = listener.accept().await.unwrap();
+            // SAFETY: getuid, getgid and getpid take no arguments and cannot fail.
+            let (uid, gid, pid) = unsafe { (libc::getuid(), libc::getgid(), libc::getpid()) };
+            for stream in [&client, &server] {
+                let cred = stream.peer_cred().unwrap();
+                assert_eq!((cred.uid(), cred.gid(), cred.pid()), (uid, gid, Some(pid)));
+            }
+            let (a, _b) = UnixStream::pair().unwrap();
+            assert_eq!(a.peer_cred().unwrap().pid(), Some(pid));
+            std::fs::remove_file(&path).unwrap();
+        });
+    });
+}

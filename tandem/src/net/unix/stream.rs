@@ -104,6 +104,12 @@ impl UnixStream {
         self.io.peer_addr().map(SocketAddr)
     }
 
+    /// The credentials of the process at the other end, as the kernel recorded them at
+    /// `connect` (or `pair`).
+    pub fn peer_cred(&self) -> io::Result<super::UCred> {
+        super::ucred::peer_cred(self.io.as_fd())
+    }
+
     /// Takes the pending `SO_ERROR`, if any.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.io.take_error()
