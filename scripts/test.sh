@@ -3,7 +3,8 @@
 # tests with io_uring forced off three ways, io_uring_enter failures injected by strace,
 # valgrind on the cancellation storm, the loom models,
 # the whole test suite once more under AddressSanitizer,
-# the check that Tokio is used only for its runtime-independent parts, the layer rule's ratchet
+# the check that tandem depends on no tokio crate, the ecosystem matrix on compat/tokio (axum,
+# reqwest, tonic, hyper-util, tower, tokio-util, tokio-stream, tokio-rustls), the layer rule's ratchet
 # (scripts/layers.py), and a benchmark smoke run.
 # Usage: scripts/test.sh            (CI runs exactly this through .ci/run, with CI=true)
 #
@@ -136,16 +137,21 @@ cargo fmt --all -- --check
 step "cargo clippy --all-targets -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
-step "tandem's tokio dependency pulls in no Tokio runtime"
-# `cargo tree -e features` lists every feature of tokio that tandem enables.
-tokio_features=$(cargo tree -p tandem -e features -i tokio --prefix none --edges normal 2>/dev/null \
-  | grep -oE 'tokio feature "[a-z-]+"' | sort -u | sed 's/tokio feature //; s/"//g' | tr '\n' ' ')
-echo "tokio features enabled by tandem: $tokio_features"
-for forbidden in rt rt-multi-thread net fs time process signal; do
-  if [[ " $tokio_features " == *" $forbidden "* ]]; then
-    die "tandem enables tokio feature '$forbidden', which pulls in Tokio's runtime"
-  fi
-done
+step "tandem depends on no tokio crate"
+# Tandem is the whole surface a Tokio program uses, so that compat/tokio can stand in for Tokio.
+if cargo tree -p tandem -e normal --prefix none | grep -E '^tokio v'; then
+  die "tandem depends on a tokio crate (above)"
+fi
+if cargo tree --manifest-path compat/tokio/Cargo.toml -e normal --prefix none \
+  | grep -E '^tokio v' | grep -v '/compat/tokio)'; then
+  die "compat/tokio depends on a crates.io tokio (above)"
+fi
+# The optional hyper glue brings hyper, which depends on tokio itself (its `sync` feature):
+# hyper may, tandem may not.
+tokio_users=$(cargo tree -p tandem -e normal --features hyper -i tokio --prefix depth \
+  | sed -n 's/^1\([a-z0-9_-]*\) v.*/\1/p' | sort -u | tr '\n' ' ')
+echo "with the hyper feature, tokio is a dependency of: $tokio_users"
+[[ "$tokio_users" == "hyper " ]] || die "tokio is reached by something other than hyper: $tokio_users"
 
 step "the layer rule: imports that run up a layer, circles of modules (scripts/layers.py)"
 # A ratchet: the limits are today's counts (docs/ARCHITECTURE.md, "Layers"), and may only fall.
@@ -169,6 +175,22 @@ if need python3 "Tokio's test suite"; then
   mapfile -t tokio_files < <(grep -vE '^\s*(#|$)' scripts/tokio_suite_expected.txt)
   python3 scripts/tokio_suite.py --timeout 120 "${tokio_files[@]}"
 fi
+
+step "the ecosystem matrix on Tandem: axum, reqwest, tonic, hyper-util, tower, tokio-util, tokio-stream, tokio-rustls (scripts/ecosystem.sh)"
+# compat/ecosystem patches `tokio` to compat/tokio: every library in its graph runs on Tandem.
+# The patch must be in use (Cargo warns "Patch `tokio ...` was not used" when a dependent wants
+# a version it does not offer) and no crates.io Tokio may be left in the graph.
+eco_build=$(CARGO_TARGET_DIR=target/ecosystem cargo test --manifest-path compat/ecosystem/Cargo.toml \
+  --no-run 2>&1) || { echo "$eco_build" >&2; die "the ecosystem matrix does not build"; }
+if grep -i "was not used" <<<"$eco_build"; then
+  die "compat/ecosystem: the tokio patch was not used"
+fi
+eco_tokios=$(cargo tree --manifest-path compat/ecosystem/Cargo.toml -e all --prefix none \
+  | grep -E '^tokio v' | sed 's/ (\*)$//' | sort -u)
+echo "tokio in the ecosystem graph: $eco_tokios"
+[[ "$eco_tokios" == *"/compat/tokio)"* && "$(wc -l <<<"$eco_tokios")" == 1 ]] \
+  || die "the ecosystem graph holds a tokio that is not compat/tokio"
+scripts/ecosystem.sh
 
 step "fs tests with io_uring forced off: TANDEM_IO_URING=off, io_uring_setup EPERM, ENOSYS"
 # Builders the tests configure explicitly (`.io_uring(UringMode::Auto)`) still use io_uring under
