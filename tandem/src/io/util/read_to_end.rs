@@ -3,7 +3,7 @@
 //!
 //! The policy is Tokio's contract, which callers observe through the vector's capacity:
 //!
-//! - A read goes straight into the vector's spare capacity while at least [`PROBE`] bytes of
+//! - A read goes straight into the vector's spare capacity while at least `PROBE` (32) bytes of
 //!   it are free; with less free, the vector first grows by `Vec::reserve(PROBE)` (so doubles).
 //! - A vector that has filled the capacity it came with (if that was at least `PROBE`) is not
 //!   grown on speculation: a read into a small stack buffer probes first, and the vector grows
@@ -71,7 +71,7 @@ impl<V: BorrowMut<Vec<u8>>> Filling<V> {
         }
     }
 
-    /// The vector (no longer to be read into through this `Filling` if it is changed).
+    /// The vector, given back once the read is over.
     pub(super) fn into_inner(self) -> V {
         self.vec
     }
