@@ -10,6 +10,9 @@ use std::pin::Pin;
 
 /// The futures of reading from an [`AsyncBufRead`], as `tokio::io::AsyncBufReadExt`.
 /// Implemented for every `AsyncBufRead`.
+///
+/// `read_until`, `read_line`, and the streams `lines` and `split` retry a fill that fails with
+/// `ErrorKind::Interrupted`; `fill_buf` returns it.
 pub trait AsyncBufReadExt: AsyncBufRead {
     /// Reads up to and including `byte` (or to end of file), appending to `buf`; returns how
     /// many bytes were appended, 0 at end of file.

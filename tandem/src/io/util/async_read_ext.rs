@@ -41,6 +41,10 @@ macro_rules! not_cancel_safe_number {
 
 /// The futures of reading from an [`AsyncRead`], as `tokio::io::AsyncReadExt`. Implemented for
 /// every `AsyncRead`.
+///
+/// The futures that read until done (`read_exact`, `read_to_end`, `read_to_string` and the
+/// numbers) retry a read that fails with `ErrorKind::Interrupted`; `read` and `read_buf`, which
+/// read once, return it.
 pub trait AsyncReadExt: AsyncRead {
     /// A reader that reads all of `self`, then all of `next`.
     fn chain<R>(self, next: R) -> Chain<Self, R>

@@ -31,6 +31,9 @@ macro_rules! write_number {
 
 /// The futures of writing to an [`AsyncWrite`], as `tokio::io::AsyncWriteExt`. Implemented for
 /// every `AsyncWrite`.
+///
+/// The futures that write until done (`write_all`, `write_all_buf` and the numbers) retry a
+/// write that fails with `ErrorKind::Interrupted`; those that write once return it.
 pub trait AsyncWriteExt: AsyncWrite {
     /// Writes some of `src`, returning how many bytes were written. `Ok(0)` for a non-empty
     /// `src` means the writer takes no more.
@@ -59,8 +62,9 @@ pub trait AsyncWriteExt: AsyncWrite {
         write_vectored(self, bufs)
     }
 
-    /// Writes some of `src`'s front chunk and advances it, returning how many bytes were
-    /// written (`Ok(0)` if `src` is empty).
+    /// Writes some of `src` in one write and advances it, returning how many bytes were
+    /// written (`Ok(0)` if `src` is empty): a vectored write of up to 64 of its chunks if the
+    /// writer prefers vectored writes, else a write of its front chunk.
     ///
     /// # Cancel safety
     ///

@@ -68,6 +68,39 @@ impl<W: AsyncWrite> BufWriter<W> {
     }
 }
 
+impl<W: AsyncWrite> BufWriter<W> {
+    /// A vectored write over an inner writer that is not vectored. Writing the slices' total
+    /// through would cost one inner write per slice, so whole slices are buffered instead,
+    /// leading ones first, while they fit; what does not fit is left for the next call.
+    fn poll_write_slices(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let Some(start) = bufs.iter().position(|b| !b.is_empty()) else {
+            return Poll::Ready(Ok(0));
+        };
+        let bufs = &bufs[start..];
+        let first = bufs[0].len();
+        if first > self.buf.capacity() - self.buf.len() {
+            ready!(self.as_mut().flush_buf(cx))?;
+        }
+        let me = self.project();
+        if first >= me.buf.capacity() {
+            return me.inner.poll_write(cx, &bufs[0]);
+        }
+        let mut n = 0;
+        for b in bufs {
+            if b.len() > me.buf.capacity() - me.buf.len() {
+                break;
+            }
+            me.buf.extend_from_slice(b);
+            n += b.len();
+        }
+        Poll::Ready(Ok(n))
+    }
+}
+
 impl<W> BufWriter<W> {
     /// The inner writer.
     pub fn get_ref(&self) -> &W {
@@ -131,15 +164,22 @@ impl<W: AsyncWrite> AsyncWrite for BufWriter<W> {
         }
     }
 
+    /// Over a vectored inner writer, all the slices are buffered or all go through at once.
+    /// Over one that is not, slices go through one at a time: as many whole slices as fit are
+    /// buffered, and a first slice as large as the buffer is written directly, alone.
     fn poll_write_vectored(
         mut self: Pin<&mut Self>,
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
+        if !self.inner.is_write_vectored() {
+            return self.poll_write_slices(cx, bufs);
+        }
+        // Saturates at `usize::MAX`, which goes through directly like any large total.
         let total = bufs
             .iter()
             .fold(0usize, |sum, b| sum.saturating_add(b.len()));
-        if self.buf.len() + total > self.buf.capacity() {
+        if total > self.buf.capacity() - self.buf.len() {
             ready!(self.as_mut().flush_buf(cx))?;
         }
         let me = self.project();

@@ -25,9 +25,12 @@ pub(super) struct CopyBuffer {
 }
 
 impl CopyBuffer {
+    /// A buffer of `size` bytes; `size` must not be 0 (a read into no room would look like end
+    /// of file), which `copy_bidirectional_with_sizes` checks.
     pub(super) fn new(size: usize) -> CopyBuffer {
+        debug_assert!(size > 0, "a copy buffer of no bytes");
         CopyBuffer {
-            buf: vec![0; size.max(1)].into_boxed_slice(),
+            buf: vec![0; size].into_boxed_slice(),
             pos: 0,
             filled: 0,
             read_done: false,

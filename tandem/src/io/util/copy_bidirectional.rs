@@ -68,6 +68,11 @@ where
 
 /// [`copy_bidirectional`] with a buffer of `a_to_b_buf_size` bytes for the `a` to `b` direction
 /// and one of `b_to_a_buf_size` for the other.
+///
+/// # Panics
+///
+/// Panics (when first polled) if either size is zero, as Tokio's does: a read into an empty
+/// buffer could not tell end of file from no room.
 pub async fn copy_bidirectional_with_sizes<A, B>(
     a: &mut A,
     b: &mut B,
@@ -78,6 +83,14 @@ where
     A: AsyncRead + AsyncWrite + Unpin + ?Sized,
     B: AsyncRead + AsyncWrite + Unpin + ?Sized,
 {
+    assert!(
+        a_to_b_buf_size > 0,
+        "`a_to_b_buf_size` must be greater than 0"
+    );
+    assert!(
+        b_to_a_buf_size > 0,
+        "`b_to_a_buf_size` must be greater than 0"
+    );
     let mut a_to_b = Direction::Copying(CopyBuffer::new(a_to_b_buf_size));
     let mut b_to_a = Direction::Copying(CopyBuffer::new(b_to_a_buf_size));
     poll_fn(|cx| {

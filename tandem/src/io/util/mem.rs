@@ -6,6 +6,10 @@
 //! empty). Closing it (`shutdown`, or dropping an end of a `DuplexStream`) lets reads drain what
 //! is buffered and then report end of file, and makes writes fail with `BrokenPipe`. A
 //! `DuplexStream` is two of them, crossed.
+//!
+//! A read into no room and a write of no bytes complete at once with 0, whether the pipe is
+//! full or empty (a write to a closed pipe still fails). A waker that a new one replaces is
+//! dropped after the pipe's lock is released: it may own the other end, whose drop locks it.
 
 use crate::io::{split, AsyncRead, AsyncWrite, ReadBuf, ReadHalf, WriteHalf};
 use crate::loom::sync::{Arc, Mutex};
@@ -72,9 +76,12 @@ impl AsyncRead for DuplexStream {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let budget = ready!(coop::poll_proceed(cx));
-        // The guard is dropped at the end of the statement, before the wake.
-        let writer = ready!(self.read.lock().poll_take(cx, buf));
-        wake(writer);
+        let mut replaced = None;
+        // The guard is dropped at the end of the statement: before the replaced waker, whose
+        // drop may drop the other end (which locks this pipe), and before the wake.
+        let taken = self.read.lock().poll_take(cx, buf, &mut replaced);
+        drop(replaced);
+        wake(ready!(taken));
         budget.made_progress();
         Poll::Ready(Ok(()))
     }
@@ -95,8 +102,12 @@ impl AsyncWrite for DuplexStream {
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let budget = ready!(coop::poll_proceed(cx));
-        // The guard is dropped at the end of the statement, before the wake.
-        let (n, reader) = ready!(self.write.lock().poll_put(cx, bufs))?;
+        let mut replaced = None;
+        // The guard is dropped at the end of the statement: before the replaced waker, whose
+        // drop may drop the other end (which locks this pipe), and before the wake.
+        let put = self.write.lock().poll_put(cx, bufs, &mut replaced);
+        drop(replaced);
+        let (n, reader) = ready!(put)?;
         wake(reader);
         budget.made_progress();
         Poll::Ready(Ok(n))
@@ -129,11 +140,13 @@ impl Drop for DuplexStream {
     }
 }
 
-/// Keeps `cx`'s waker in `slot`, cloning only if it would not wake the same task.
-fn register(slot: &mut Option<Waker>, cx: &Context<'_>) {
+/// Keeps `cx`'s waker in `slot`, cloning only if it would not wake the same task. The waker
+/// it replaces goes to `replaced`, for the caller to drop once the pipe's lock is released:
+/// a waker may own anything, even the other end of this pipe, whose drop locks it.
+fn register(slot: &mut Option<Waker>, cx: &Context<'_>, replaced: &mut Option<Waker>) {
     match slot {
         Some(waker) if waker.will_wake(cx.waker()) => {}
-        _ => *slot = Some(cx.waker().clone()),
+        _ => *replaced = slot.replace(cx.waker().clone()),
     }
 }
 
@@ -171,9 +184,19 @@ impl SimplexStream {
         self.write_waker.take()
     }
 
-    /// Moves buffered bytes into `buf` (none at end of file); `Pending` while empty and open.
-    /// Returns the writer's waker, to wake, if room was made.
-    fn poll_take(&mut self, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<Option<Waker>> {
+    /// Moves buffered bytes into `buf` (none at end of file); `Pending` while empty and open
+    /// (a waker this replaces goes to `replaced`, to drop outside the lock). Returns the
+    /// writer's waker, to wake, if room was made.
+    fn poll_take(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+        replaced: &mut Option<Waker>,
+    ) -> Poll<Option<Waker>> {
+        // A read with no room has nothing to wait for, even from an empty pipe.
+        if buf.remaining() == 0 {
+            return Poll::Ready(None);
+        }
         if self.buffer.has_remaining() {
             let n = self.buffer.len().min(buf.remaining());
             buf.put_slice(&self.buffer[..n]);
@@ -182,24 +205,31 @@ impl SimplexStream {
         } else if self.is_closed {
             Poll::Ready(None)
         } else {
-            register(&mut self.read_waker, cx);
+            register(&mut self.read_waker, cx, replaced);
             Poll::Pending
         }
     }
 
-    /// Appends as much of `bufs` as there is room for; `Pending` while full, `BrokenPipe` once
-    /// closed. Returns the count and the reader's waker, to wake.
+    /// Appends as much of `bufs` as there is room for; `Pending` while full (a waker this
+    /// replaces goes to `replaced`, to drop outside the lock), `BrokenPipe` once closed.
+    /// Returns the count and the reader's waker, to wake.
     fn poll_put(
         &mut self,
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
+        replaced: &mut Option<Waker>,
     ) -> Poll<io::Result<(usize, Option<Waker>)>> {
         if self.is_closed {
             return Poll::Ready(Err(io::ErrorKind::BrokenPipe.into()));
         }
+        // A write of nothing has nothing to wait for, even into a full pipe (but a closed pipe
+        // fails it, above).
+        if bufs.iter().all(|b| b.is_empty()) {
+            return Poll::Ready(Ok((0, None)));
+        }
         let mut room = self.max_buf_size.saturating_sub(self.buffer.len());
         if room == 0 {
-            register(&mut self.write_waker, cx);
+            register(&mut self.write_waker, cx, replaced);
             return Poll::Pending;
         }
         let mut n = 0;
@@ -223,7 +253,8 @@ impl AsyncRead for SimplexStream {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let budget = ready!(coop::poll_proceed(cx));
-        wake(ready!(self.get_mut().poll_take(cx, buf)));
+        // Unshared, so no lock: the replaced waker may go at once.
+        wake(ready!(self.get_mut().poll_take(cx, buf, &mut None)));
         budget.made_progress();
         Poll::Ready(Ok(()))
     }
@@ -244,7 +275,7 @@ impl AsyncWrite for SimplexStream {
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         let budget = ready!(coop::poll_proceed(cx));
-        let (n, reader) = ready!(self.get_mut().poll_put(cx, bufs))?;
+        let (n, reader) = ready!(self.get_mut().poll_put(cx, bufs, &mut None))?;
         wake(reader);
         budget.made_progress();
         Poll::Ready(Ok(n))

@@ -4,7 +4,7 @@
 //!
 //! | file | responsibility |
 //! |---|---|
-//! | `read.rs`, `read_buf.rs`, `read_exact.rs`, `read_to_end.rs`, `read_to_string.rs`, `read_int.rs` | the futures of `AsyncReadExt` |
+//! | `read.rs`, `read_buf.rs`, `read_exact.rs`, `read_to_end.rs`, `read_to_string.rs`, `read_int.rs` | the futures of `AsyncReadExt`; `read_to_end.rs` also holds the vector-growth policy `read_to_string` shares |
 //! | `take.rs`, `chain.rs` | `Take` and `Chain`, the readers `AsyncReadExt` wraps |
 //! | `write.rs`, `write_buf.rs`, `write_all.rs`, `write_int.rs`, `flush.rs` | the futures of `AsyncWriteExt` |
 //! | `fill_buf.rs`, `read_until.rs`, `read_line.rs` | the futures of `AsyncBufReadExt` |
@@ -18,7 +18,8 @@
 //!
 //! The futures are `Unpin` (Tokio's are `!Unpin`; any code written against Tokio's also works
 //! with these). They borrow their reader or writer; those that loop keep their progress in
-//! themselves, so a `Pending` loses nothing.
+//! themselves, so a `Pending` loses nothing, and retry a step that fails with
+//! `ErrorKind::Interrupted` (as Tokio's do; a single read or write returns it).
 
 mod async_buf_read_ext;
 mod async_read_ext;

@@ -36,7 +36,12 @@ impl<R: AsyncRead + Unpin + ?Sized> Future for ReadExact<'_, R> {
         let me = self.get_mut();
         while me.buf.remaining() > 0 {
             let before = me.buf.remaining();
-            ready!(Pin::new(&mut *me.reader).poll_read(cx, &mut me.buf))?;
+            match ready!(Pin::new(&mut *me.reader).poll_read(cx, &mut me.buf)) {
+                Ok(()) => {}
+                // An interrupted read read nothing: try again, as Tokio's `read_exact` does.
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Poll::Ready(Err(e)),
+            }
             if me.buf.remaining() == before {
                 return Poll::Ready(Err(early_eof()));
             }

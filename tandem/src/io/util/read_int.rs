@@ -38,7 +38,12 @@ impl<R: AsyncRead + Unpin, T> Future for ReadInt<R, T> {
         let me = self.get_mut();
         while me.filled < me.len {
             let mut buf = ReadBuf::new(&mut me.buf[me.filled..me.len]);
-            ready!(Pin::new(&mut me.reader).poll_read(cx, &mut buf))?;
+            match ready!(Pin::new(&mut me.reader).poll_read(cx, &mut buf)) {
+                Ok(()) => {}
+                // An interrupted read read nothing: try again.
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Poll::Ready(Err(e)),
+            }
             let n = buf.filled().len();
             if n == 0 {
                 return Poll::Ready(Err(io::ErrorKind::UnexpectedEof.into()));

@@ -1,6 +1,6 @@
 //! `ReadToString`: the future of `AsyncReadExt::read_to_string`.
 
-use super::read_to_end::poll_read_to_end;
+use super::read_to_end::{poll_read_to_end, Filling};
 use crate::io::AsyncRead;
 use std::future::Future;
 use std::io;
@@ -15,7 +15,7 @@ pub struct ReadToString<'a, R: ?Sized> {
     reader: &'a mut R,
     output: &'a mut String,
     /// The bytes read so far; they reach `output` only if the whole read succeeds as UTF-8.
-    bytes: Vec<u8>,
+    bytes: Filling<Vec<u8>>,
     read: usize,
 }
 
@@ -26,7 +26,7 @@ pub(super) fn read_to_string<'a, R: AsyncRead + Unpin + ?Sized>(
     ReadToString {
         reader,
         output,
-        bytes: Vec::new(),
+        bytes: Filling::new(Vec::new()),
         read: 0,
     }
 }
@@ -36,14 +36,31 @@ pub(super) fn invalid_utf8(err: std::str::Utf8Error) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, err)
 }
 
-/// Appends `bytes` to `output` if they are UTF-8 (moving them when `output` is empty).
+/// Appends `bytes` to `output` if they are UTF-8 (moving them when `output` is empty); else
+/// leaves `output` as it was.
+///
+/// The error's `Utf8Error` counts from the start of `output`, as Tokio's does (its
+/// `valid_up_to` is where the string would stop being UTF-8), not from the start of `bytes`.
 pub(super) fn append_utf8(output: &mut String, bytes: Vec<u8>) -> io::Result<()> {
     if output.is_empty() {
         *output = String::from_utf8(bytes).map_err(|e| invalid_utf8(e.utf8_error()))?;
-    } else {
-        output.push_str(std::str::from_utf8(&bytes).map_err(invalid_utf8)?);
+        return Ok(());
     }
-    Ok(())
+    match std::str::from_utf8(&bytes) {
+        Ok(text) => {
+            output.push_str(text);
+            Ok(())
+        }
+        Err(_) => {
+            // Only a failure pays for this copy: it makes the error describe the whole string.
+            let mut whole = Vec::with_capacity(output.len() + bytes.len());
+            whole.extend_from_slice(output.as_bytes());
+            whole.extend_from_slice(&bytes);
+            Err(invalid_utf8(
+                std::str::from_utf8(&whole).expect_err("`bytes` are not UTF-8"),
+            ))
+        }
+    }
 }
 
 impl<R: AsyncRead + Unpin + ?Sized> Future for ReadToString<'_, R> {
@@ -57,7 +74,8 @@ impl<R: AsyncRead + Unpin + ?Sized> Future for ReadToString<'_, R> {
             &mut me.bytes,
             &mut me.read
         ))?;
-        append_utf8(me.output, std::mem::take(&mut me.bytes))?;
+        let bytes = std::mem::replace(&mut me.bytes, Filling::new(Vec::new()));
+        append_utf8(me.output, bytes.into_inner())?;
         Poll::Ready(Ok(n))
     }
 }

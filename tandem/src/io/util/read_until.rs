@@ -44,7 +44,12 @@ pub(super) fn poll_read_until<R: AsyncBufRead + ?Sized>(
 ) -> Poll<io::Result<usize>> {
     loop {
         let (found, used) = {
-            let available = ready!(reader.as_mut().poll_fill_buf(cx))?;
+            let available = match ready!(reader.as_mut().poll_fill_buf(cx)) {
+                Ok(available) => available,
+                // An interrupted fill moved nothing: try again, as Tokio's `read_until` does.
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Poll::Ready(Err(e)),
+            };
             let (found, used) = match available.iter().position(|&b| b == delimiter) {
                 Some(i) => (true, i + 1),
                 None => (available.is_empty(), available.len()),

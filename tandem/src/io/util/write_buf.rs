@@ -52,9 +52,7 @@ impl<W: AsyncWrite + Unpin, B: Buf> Future for WriteBuf<'_, W, B> {
         if !me.buf.has_remaining() {
             return Poll::Ready(Ok(0));
         }
-        let n = ready!(Pin::new(&mut *me.writer).poll_write(cx, me.buf.chunk()))?;
-        me.buf.advance(n);
-        Poll::Ready(Ok(n))
+        poll_write_from(&mut *me.writer, cx, &mut *me.buf)
     }
 }
 
@@ -80,8 +78,12 @@ impl<W: AsyncWrite + Unpin, B: Buf> Future for WriteAllBuf<'_, W, B> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let me = self.get_mut();
         while me.buf.has_remaining() {
-            if ready!(poll_write_from(&mut *me.writer, cx, &mut *me.buf))? == 0 {
-                return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+            match ready!(poll_write_from(&mut *me.writer, cx, &mut *me.buf)) {
+                Ok(0) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                Ok(_) => {}
+                // An interrupted write wrote nothing: try again.
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Poll::Ready(Err(e)),
             }
         }
         Poll::Ready(Ok(()))

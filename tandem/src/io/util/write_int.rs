@@ -39,7 +39,12 @@ impl<W: AsyncWrite + Unpin> Future for WriteInt<W> {
         let me = self.get_mut();
         while me.written < me.len {
             let rest = &me.buf[me.written..me.len];
-            let n = ready!(Pin::new(&mut me.writer).poll_write(cx, rest))?;
+            let n = match ready!(Pin::new(&mut me.writer).poll_write(cx, rest)) {
+                Ok(n) => n,
+                // An interrupted write wrote nothing: try again.
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => return Poll::Ready(Err(e)),
+            };
             if n == 0 {
                 return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
             }

@@ -1,12 +1,14 @@
 //! The extension traits and the futures they return.
 
-use super::{Narrow, Trickle};
+use super::{Interrupting, Narrow, Trickle};
 use crate::io::{
-    AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncSeekExt, AsyncWrite, AsyncWriteExt,
+    AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncSeekExt, AsyncWrite, AsyncWriteExt, BufWriter,
+    ReadBuf,
 };
 use futures::executor::block_on;
 use std::io::{Cursor, ErrorKind, IoSlice, SeekFrom};
 use std::pin::Pin;
+use std::task::{Context, Poll};
 
 #[test]
 fn read_from_a_slice_shortens_it() {
@@ -273,5 +275,220 @@ fn fill_buf_then_consume() {
         assert_eq!(src.fill_buf().await.unwrap(), b"de");
         src.consume(2);
         assert!(src.fill_buf().await.unwrap().is_empty());
+    });
+}
+
+#[test]
+fn looping_reads_retry_interrupted() {
+    block_on(async {
+        let mut src = Interrupting::new(Trickle::new(&[b"ab", b"cdef", b"gh"]));
+        let mut buf = [0; 3];
+        assert_eq!(src.read_exact(&mut buf).await.unwrap(), 3);
+        assert_eq!(&buf, b"abc");
+        assert_eq!(src.read_u16().await.unwrap(), u16::from_be_bytes(*b"de"));
+        let mut rest = Vec::new();
+        assert_eq!(src.read_to_end(&mut rest).await.unwrap(), 3);
+        assert_eq!(rest, b"fgh");
+
+        let mut text = String::new();
+        let mut src = Interrupting::new(Trickle::new(&[b"one ", b"two"]));
+        assert_eq!(src.read_to_string(&mut text).await.unwrap(), 7);
+        assert_eq!(text, "one two");
+
+        let mut src = Interrupting::new(Trickle::new(&[b"a", b"b;c", b"\nd"]));
+        let mut until = Vec::new();
+        assert_eq!(src.read_until(b';', &mut until).await.unwrap(), 3);
+        assert_eq!(until, b"ab;");
+        let mut line = String::new();
+        assert_eq!(src.read_line(&mut line).await.unwrap(), 2);
+        assert_eq!(line, "c\n");
+
+        // A real error still ends the read.
+        let mut short = Interrupting::new(&b"x"[..]);
+        let err = short.read_u32().await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::UnexpectedEof);
+    });
+}
+
+#[test]
+fn looping_writes_retry_interrupted() {
+    block_on(async {
+        let mut dst = Interrupting::new(Narrow::new(2, usize::MAX));
+        dst.write_all(b"hello").await.unwrap();
+        dst.write_u32(0x0102_0304).await.unwrap();
+        let mut chained = bytes::Buf::chain(&b"ab"[..], &b"cd"[..]);
+        dst.write_all_buf(&mut chained).await.unwrap();
+        assert_eq!(dst.inner.data, b"hello\x01\x02\x03\x04abcd");
+
+        // Over a vectored writer too.
+        let mut dst = Interrupting::new(Vec::new());
+        let mut chained = bytes::Buf::chain(&b"ab"[..], &b"cd"[..]);
+        dst.write_all_buf(&mut chained).await.unwrap();
+        assert_eq!(dst.inner, b"abcd");
+    });
+}
+
+/// Reads `data` in one read, then reports end of file; counts the reads.
+struct OneShot {
+    data: &'static [u8],
+    reads: usize,
+}
+
+impl AsyncRead for OneShot {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        self.reads += 1;
+        let n = self.data.len().min(buf.remaining());
+        buf.put_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        Poll::Ready(Ok(()))
+    }
+}
+
+#[test]
+fn read_to_end_probes_before_growing_a_vector_sized_for_the_input() {
+    block_on(async {
+        for (len, cap) in [(32, 32), (40, 64), (64, 64), (33, 100)] {
+            let data = &[7u8; 100][..len];
+            let mut buf = Vec::with_capacity(cap);
+            let cap = buf.capacity();
+            let mut src = OneShot { data, reads: 0 };
+            assert_eq!(src.read_to_end(&mut buf).await.unwrap(), len);
+            assert_eq!(buf, data);
+            assert_eq!(buf.capacity(), cap, "no growth to find end of file");
+        }
+        // A vector too small grows by `Vec::reserve`, once to take the rest, and once more
+        // for the read that finds end of file.
+        let data = &[1u8; 38][..];
+        let mut buf = Vec::with_capacity(34);
+        let mut src = OneShot { data, reads: 0 };
+        src.read_to_end(&mut buf).await.unwrap();
+        assert_eq!(buf, data);
+        assert_eq!(buf.capacity(), 34 * 4);
+    });
+}
+
+/// Initializes two bytes past what it fills, and checks it is handed back the initialized
+/// bytes it left, as initialized.
+struct Initializer {
+    left_initialized: usize,
+    reads: usize,
+}
+
+impl AsyncRead for Initializer {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let unfilled_init = buf.initialized().len() - buf.filled().len();
+        assert_eq!(unfilled_init, self.left_initialized, "read {}", self.reads);
+        self.reads += 1;
+        if self.reads <= 10 {
+            buf.initialize_unfilled_to(unfilled_init + 2);
+            buf.advance(1);
+            self.left_initialized = unfilled_init + 1;
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
+#[test]
+fn read_to_end_remembers_initialized_spare_capacity() {
+    let mut buf = Vec::with_capacity(64);
+    let mut src = Initializer {
+        left_initialized: 0,
+        reads: 0,
+    };
+    assert_eq!(block_on(src.read_to_end(&mut buf)).unwrap(), 10);
+    assert_eq!(src.reads, 11);
+}
+
+#[test]
+fn utf8_errors_count_from_the_start_of_the_string() {
+    block_on(async {
+        let mut text = String::from("abc");
+        let err = (&b"d\xff"[..]).read_to_string(&mut text).await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::InvalidData);
+        let utf8 = err.into_inner().unwrap();
+        let utf8 = utf8.downcast::<std::str::Utf8Error>().unwrap();
+        assert_eq!(utf8.valid_up_to(), 4);
+        assert_eq!(text, "abc");
+
+        let mut line = String::from("Foo");
+        let err = (&b"Hello Wor\xffld.\n"[..])
+            .read_line(&mut line)
+            .await
+            .unwrap_err();
+        let utf8 = err.into_inner().unwrap();
+        let utf8 = utf8.downcast::<std::str::Utf8Error>().unwrap();
+        assert_eq!(utf8.valid_up_to(), 12);
+        assert_eq!(line, "Foo");
+    });
+}
+
+/// A vectored writer that panics on a plain write; takes every slice.
+struct VectoredOnly(Vec<u8>);
+
+impl AsyncWrite for VectoredOnly {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        _buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        panic!("a vectored writer was written one slice at a time")
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<std::io::Result<usize>> {
+        let before = self.0.len();
+        bufs.iter().for_each(|b| self.0.extend_from_slice(b));
+        Poll::Ready(Ok(self.0.len() - before))
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+#[test]
+fn buf_writes_gather_slices_for_a_vectored_writer() {
+    block_on(async {
+        let mut dst = VectoredOnly(Vec::new());
+        let mut buf = bytes::Buf::chain(&b"hello"[..], &b" world"[..]);
+        assert_eq!(dst.write_buf(&mut buf).await.unwrap(), 11);
+        assert_eq!(dst.0, b"hello world");
+    });
+}
+
+#[test]
+fn buf_writer_buffers_whole_slices_over_a_plain_writer() {
+    block_on(async {
+        let msg = b"foo bar baz";
+        let slices = [
+            IoSlice::new(&msg[..4]),
+            IoSlice::new(&msg[4..8]),
+            IoSlice::new(&msg[8..]),
+        ];
+        let mut dst = BufWriter::with_capacity(8, Narrow::new(4, usize::MAX));
+        assert_eq!(dst.write_vectored(&slices).await.unwrap(), 8);
+        assert_eq!(dst.buffer(), &msg[..8]);
+        assert_eq!(dst.write_vectored(&slices[2..]).await.unwrap(), 3);
+        assert_eq!(dst.get_ref().data, &msg[..8]);
+        assert_eq!(dst.buffer(), &msg[8..]);
     });
 }

@@ -1,6 +1,7 @@
 //! Tests of the extension traits (`ext.rs`) and the utilities (`utilities.rs`), over in-memory
 //! readers and writers and over `Trickle` and `Narrow`, a reader and a writer that return
-//! `Pending` before every step and move a few bytes at a time.
+//! `Pending` before every step and move a few bytes at a time, and `Interrupting`, which fails
+//! every other step with `ErrorKind::Interrupted`.
 
 mod ext;
 mod utilities;
@@ -8,6 +9,7 @@ mod utilities;
 use crate::io::{AsyncBufRead, AsyncRead, AsyncWrite, ReadBuf};
 use std::collections::VecDeque;
 use std::io;
+use std::io::IoSlice;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -118,5 +120,86 @@ impl AsyncWrite for Narrow {
 
     fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Poll::Ready(Ok(()))
+    }
+}
+
+/// Wraps a reader or writer, failing every other read, fill or write (the first included) with
+/// `ErrorKind::Interrupted`, which a looping future must retry.
+struct Interrupting<T> {
+    inner: T,
+    interrupt: bool,
+}
+
+impl<T> Interrupting<T> {
+    fn new(inner: T) -> Interrupting<T> {
+        Interrupting {
+            inner,
+            interrupt: false,
+        }
+    }
+
+    /// `Err(Interrupted)` every other call.
+    fn interrupt(&mut self) -> Poll<io::Result<()>> {
+        self.interrupt = !self.interrupt;
+        if self.interrupt {
+            Poll::Ready(Err(io::ErrorKind::Interrupted.into()))
+        } else {
+            Poll::Ready(Ok(()))
+        }
+    }
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for Interrupting<T> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        std::task::ready!(self.interrupt())?;
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl<T: AsyncBufRead + Unpin> AsyncBufRead for Interrupting<T> {
+    fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+        let me = self.get_mut();
+        std::task::ready!(me.interrupt())?;
+        Pin::new(&mut me.inner).poll_fill_buf(cx)
+    }
+
+    fn consume(mut self: Pin<&mut Self>, amt: usize) {
+        Pin::new(&mut self.inner).consume(amt)
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for Interrupting<T> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        std::task::ready!(self.interrupt())?;
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        std::task::ready!(self.interrupt())?;
+        Pin::new(&mut self.inner).poll_write_vectored(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.inner.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }

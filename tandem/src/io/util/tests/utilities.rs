@@ -1,7 +1,7 @@
 //! The buffered wrappers, the copies, the pipes, `split` and `join`, and the cooperative budget
 //! the always-ready ones spend.
 
-use super::{Narrow, Trickle};
+use super::{Interrupting, Narrow, Trickle};
 use crate::io::{
     copy, copy_bidirectional, copy_bidirectional_with_sizes, copy_buf, duplex, empty, join, repeat,
     simplex, sink, split, AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWrite, AsyncWriteExt,
@@ -10,7 +10,9 @@ use crate::io::{
 use futures::executor::block_on;
 use std::io::{Cursor, ErrorKind, SeekFrom};
 use std::pin::pin;
-use std::task::{Context, Poll};
+use std::sync::{mpsc, Arc};
+use std::task::{Context, Poll, Wake, Waker};
+use std::time::Duration;
 
 /// Polls `future` once with a waker that does nothing.
 fn poll_once<F: std::future::Future>(future: F) -> Poll<F::Output> {
@@ -376,5 +378,121 @@ fn duplex_is_cooperative() {
             _ = spin => {}
             _ = crate::task::yield_now() => {}
         }
+    });
+}
+
+#[test]
+fn copies_retry_interrupted() {
+    let mut reader = Interrupting::new(BufReader::with_capacity(2, Trickle::new(&[b"abc", b"d"])));
+    let mut writer = Interrupting::new(Narrow::new(1, usize::MAX));
+    assert_eq!(block_on(copy_buf(&mut reader, &mut writer)).unwrap(), 4);
+    assert_eq!(writer.inner.data, b"abcd");
+
+    let mut reader = Interrupting::new(Trickle::new(&[b"abc", b"d"]));
+    let mut writer = Interrupting::new(Narrow::new(1, usize::MAX));
+    assert_eq!(block_on(copy(&mut reader, &mut writer)).unwrap(), 4);
+    assert_eq!(writer.inner.data, b"abcd");
+}
+
+/// Polls `future` with a waker that does nothing until it is ready, at most `polls` times.
+fn poll_at_most<F: std::future::Future>(future: F, polls: usize) -> Option<F::Output> {
+    let mut cx = Context::from_waker(futures::task::noop_waker_ref());
+    let mut future = pin!(future);
+    (0..polls).find_map(|_| match future.as_mut().poll(&mut cx) {
+        Poll::Ready(output) => Some(output),
+        Poll::Pending => None,
+    })
+}
+
+#[test]
+fn copy_buf_flushes_while_its_reader_waits() {
+    // The copy writes into a `BufWriter` over the pipe it reads from: the reader can only get
+    // more once the copy flushes what it wrote.
+    let (rd, mut wd) = duplex(64);
+    block_on(wd.write_all(&[1; 16])).unwrap();
+    let mut reader = BufReader::new(rd).take(64);
+    let mut writer = BufWriter::with_capacity(1024, wd);
+    let copied = poll_at_most(copy_buf(&mut reader, &mut writer), 100);
+    assert_eq!(copied.expect("the copy waits for itself").unwrap(), 64);
+}
+
+#[test]
+#[should_panic(expected = "`a_to_b_buf_size` must be greater than 0")]
+fn copy_bidirectional_of_a_zero_a_to_b_buffer_panics() {
+    let (mut a, mut b) = duplex(1);
+    let _ = poll_once(copy_bidirectional_with_sizes(&mut a, &mut b, 0, 1));
+}
+
+#[test]
+#[should_panic(expected = "`b_to_a_buf_size` must be greater than 0")]
+fn copy_bidirectional_of_a_zero_b_to_a_buffer_panics() {
+    let (mut a, mut b) = duplex(1);
+    let _ = poll_once(copy_bidirectional_with_sizes(&mut a, &mut b, 1, 0));
+}
+
+/// A waker that owns one end of a pipe (dropped with the waker) and does nothing.
+struct Owner {
+    _end: crate::io::DuplexStream,
+}
+
+impl Wake for Owner {
+    fn wake(self: Arc<Self>) {}
+}
+
+/// Polls `future` once with a waker owning `peer`, then twice with another: replacing the
+/// first waker drops `peer`, which closes the pipe, so the future must end. Fails (rather than
+/// hanging) if that deadlocks.
+fn check_replaced_waker_dropped_unlocked<F>(peer: crate::io::DuplexStream, future: F)
+where
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    let (done, finished) = mpsc::channel();
+    std::thread::spawn(move || {
+        let mut future = pin!(future);
+        let owner = Waker::from(Arc::new(Owner { _end: peer }));
+        assert!(future
+            .as_mut()
+            .poll(&mut Context::from_waker(&owner))
+            .is_pending());
+        drop(owner);
+        let mut cx = Context::from_waker(futures::task::noop_waker_ref());
+        assert!(future.as_mut().poll(&mut cx).is_pending());
+        assert!(future.as_mut().poll(&mut cx).is_ready());
+        done.send(()).unwrap();
+    });
+    finished
+        .recv_timeout(Duration::from_secs(10))
+        .expect("dropping the replaced waker deadlocked");
+}
+
+#[test]
+fn duplex_zero_length_operations_complete_at_once() {
+    let (mut one, two) = duplex(1);
+    assert!(matches!(poll_once(one.read(&mut [])), Poll::Ready(Ok(0))));
+    block_on(one.write_all(b"x")).unwrap();
+    assert!(
+        matches!(poll_once(one.write(&[])), Poll::Ready(Ok(0))),
+        "full"
+    );
+    let empty = [std::io::IoSlice::new(&[]), std::io::IoSlice::new(&[])];
+    assert!(matches!(
+        poll_once(one.write_vectored(&empty)),
+        Poll::Ready(Ok(0))
+    ));
+    drop(two);
+    let err = block_on(one.write(&[])).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::BrokenPipe, "closed");
+}
+
+#[test]
+fn duplex_drops_a_replaced_waker_outside_its_lock() {
+    let (mut reader, peer) = duplex(1);
+    check_replaced_waker_dropped_unlocked(peer, async move {
+        assert_eq!(reader.read(&mut [0; 1]).await.unwrap(), 0);
+    });
+    let (mut writer, peer) = duplex(1);
+    check_replaced_waker_dropped_unlocked(peer, async move {
+        let err = writer.write_all(b"xy").await.unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::BrokenPipe);
     });
 }
