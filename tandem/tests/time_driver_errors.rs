@@ -25,7 +25,7 @@ fn sleep_without_the_time_driver() {
         });
         assert_eq!(
             msg,
-            "A Tandem runtime was found, but the time driver is not enabled. Call \
+            "A Tokio 1.x context was found, but timers are disabled. Call \
              `enable_time` on the runtime builder to enable timers."
         );
     }
@@ -37,7 +37,7 @@ fn sleep_outside_a_runtime() {
         drop(sleep(Duration::from_millis(1)));
     });
     assert!(
-        msg.contains("must be called from the context of a Tandem runtime"),
+        msg.contains("must be called from the context of a Tokio 1.x runtime"),
         "{msg}"
     );
 }
@@ -57,7 +57,7 @@ fn sleep_polled_after_shutdown() {
                     std::future::Future::poll(s.as_mut(), cx)
                 }));
             });
-            assert_eq!(msg, "A Tandem runtime was found, but it is being shutdown.");
+            assert_eq!(msg, "A Tokio 1.x context was found, but it is being shutdown.");
         }
         // Dropping them afterwards is fine.
         drop(pending);

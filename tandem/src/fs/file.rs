@@ -42,7 +42,7 @@ const DEFAULT_MAX_BUF_SIZE: usize = 2 * 1024 * 1024;
 ///
 /// Reads and writes go through an internal buffer of at most [`max_buf_size`](Self::max_buf_size)
 /// bytes. A write returns as soon as the data is in the buffer, and the write to the kernel
-/// happens in the background: call [`flush`](tokio::io::AsyncWriteExt::flush) (or `sync_all`) to
+/// happens in the background: call [`flush`](crate::io::AsyncWriteExt::flush) (or `sync_all`) to
 /// wait for it and learn its error. A file dropped with a write in flight is closed when that
 /// write ends. A read runs only while the file is polled (no task of its own); dropping the file
 /// in the middle of one cancels it. A seek from the start or the current position is a direct

@@ -17,7 +17,7 @@ impl Drop for InhibitGuard {
 #[track_caller]
 fn clock_handle() -> TimeHandle {
     if crate::runtime::Handle::try_current().is_err() {
-        panic!("time cannot be frozen from outside the Tandem runtime");
+        panic!("time cannot be frozen from outside the Tokio runtime");
     }
     crate::rt::time::current()
 }
@@ -54,11 +54,12 @@ fn clock_handle() -> TimeHandle {
 #[track_caller]
 pub fn pause() {
     let rt = crate::runtime::Handle::try_current()
-        .unwrap_or_else(|_| panic!("time cannot be frozen from outside the Tandem runtime"));
+        .unwrap_or_else(|_| panic!("time cannot be frozen from outside the Tokio runtime"));
     if rt.runtime_flavor() != crate::runtime::RuntimeFlavor::CurrentThread {
+        // Tokio's words, unbalanced backtick and all: users' tests match on them.
         panic!(
-            "`time::pause()` requires the `current_thread` Tandem runtime. \
-             This is the default Runtime used by `#[tandem::test]`."
+            "`time::pause()` requires the `current_thread` Tokio runtime. \
+             This is the default Runtime used by `#[tokio::test]."
         );
     }
     let handle = clock_handle();

@@ -127,7 +127,7 @@
 //!
 //! 1. Set the shutdown flag (new registrations check it under the shard lock and fail).
 //! 2. For each shard: lock, drain the wheel, set `FIRED | SHUTDOWN` on every entry, unlock.
-//! 3. Wake them all. A `Sleep` polled afterwards panics ("A Tandem runtime was found, but it is
+//! 3. Wake them all. A `Sleep` polled afterwards panics ("A Tokio 1.x context was found, but it is
 //!    being shutdown."), as does one first polled after shutdown.
 
 mod clock;

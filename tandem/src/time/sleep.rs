@@ -154,7 +154,7 @@ impl Future for Sleep {
                 Poll::Ready(())
             }
             Poll::Ready(Err(Shutdown)) => {
-                panic!("A Tandem runtime was found, but it is being shutdown.")
+                panic!("A Tokio 1.x context was found, but it is being shutdown.")
             }
             Poll::Pending => Poll::Pending,
         }

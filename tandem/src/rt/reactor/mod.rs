@@ -334,7 +334,7 @@ impl IoHandle {
 }
 
 /// The error readiness futures return once the runtime is gone.
-pub(crate) const SHUTDOWN_MSG: &str = "A Tandem runtime was found, but it is being shutdown.";
+pub(crate) const SHUTDOWN_MSG: &str = "A Tokio 1.x context was found, but it is being shutdown.";
 
 impl std::fmt::Debug for IoHandle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {

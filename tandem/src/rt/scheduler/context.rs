@@ -66,7 +66,7 @@ impl fmt::Display for TryCurrentErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             TryCurrentErrorKind::NoContext => f.write_str(
-                "there is no reactor running, must be called from the context of a Tandem runtime",
+                "there is no reactor running, must be called from the context of a Tokio 1.x runtime",
             ),
             TryCurrentErrorKind::ThreadLocalDestroyed => {
                 f.write_str("the Tandem context thread-local variable has been destroyed")

@@ -76,7 +76,7 @@ impl SchedulerHandle {
     #[track_caller]
     pub(crate) fn io_handle(&self) -> &crate::rt::reactor::IoHandle {
         self.driver().io.as_ref().expect(
-            "A Tandem runtime was found, but IO is disabled. Call `enable_io` on the runtime \
+            "A Tokio 1.x context was found, but IO is disabled. Call `enable_io` on the runtime \
              builder to enable IO.",
         )
     }

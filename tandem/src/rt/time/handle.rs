@@ -527,7 +527,7 @@ impl TimeRef {
         let rt = crate::rt::context::current();
         let Some(time) = rt.time_handle() else {
             panic!(
-                "A Tandem runtime was found, but the time driver is not enabled. Call \
+                "A Tokio 1.x context was found, but timers are disabled. Call \
                  `enable_time` on the runtime builder to enable timers."
             );
         };
