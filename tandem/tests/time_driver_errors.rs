@@ -57,7 +57,10 @@ fn sleep_polled_after_shutdown() {
                     std::future::Future::poll(s.as_mut(), cx)
                 }));
             });
-            assert_eq!(msg, "A Tokio 1.x context was found, but it is being shutdown.");
+            assert_eq!(
+                msg,
+                "A Tokio 1.x context was found, but it is being shutdown."
+            );
         }
         // Dropping them afterwards is fine.
         drop(pending);

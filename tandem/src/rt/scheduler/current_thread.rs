@@ -255,10 +255,10 @@ impl CurrentThreadContext {
             }
             let mut ran_out = false;
             self.ring_turn(false);
+            // A batch of tasks between two polls of the root, even when the root is woken
+            // already: a root that is always ready (it wakes itself whenever its budget runs
+            // out) would otherwise starve every spawned task.
             for _ in 0..handle.config.event_interval {
-                if handle.root.woken.load(Ordering::Relaxed) {
-                    break;
-                }
                 let task = self.with_core(|core| {
                     core.tick = core.tick.wrapping_add(1);
                     if core.tick % handle.config.global_queue_interval == 0 {
