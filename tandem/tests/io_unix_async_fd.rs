@@ -221,6 +221,23 @@ fn registration_failure_returns_the_object() {
     });
 }
 
+#[test]
+fn register_is_new_under_tokio_1_54s_name() {
+    each_flavor(|_, rt| {
+        rt.block_on(async {
+            let (a, mut b) = nonblocking_pair();
+            // SAFETY: `a` is an open socket the AsyncFd owns for its whole life.
+            let fd = unsafe { AsyncFd::register_with_interest(a, Interest::READABLE) }.unwrap();
+            b.write_all(b"ping").unwrap();
+            assert_eq!(read_all_available(&fd).await, b"ping");
+            // SAFETY: a regular file, open for the AsyncFd's life (which ends at once).
+            let err = unsafe { AsyncFd::register(tempfile_in_target()) }.unwrap_err();
+            let (_file, cause) = err.into_parts();
+            assert_eq!(cause.raw_os_error(), Some(libc::EPERM), "{cause}");
+        });
+    });
+}
+
 fn tempfile_in_target() -> std::fs::File {
     let path = std::env::temp_dir().join(format!("tandem-asyncfd-{}", std::process::id()));
     let file = std::fs::File::create(&path).unwrap();

@@ -81,12 +81,45 @@ impl<T: AsRawFd> AsyncFd<T> {
         AsyncFd::try_with_interest(inner, interest).map_err(|e| e.cause)
     }
 
+    /// Registers `inner` for reading and writing with the current runtime's reactor, giving it
+    /// back on failure (Tokio 1.54's name for [`try_new`](AsyncFd::try_new)).
+    ///
+    /// # Safety
+    ///
+    /// Tokio requires `inner.as_raw_fd()` to stay open and name the same file description for
+    /// the `AsyncFd`'s whole life. Tandem registers a duplicate of the fd that it owns, so
+    /// nothing breaks if the caller's fd is closed early (readiness is then still reported for
+    /// the file description); the contract is kept so that code written for Tokio is unchanged.
+    ///
+    /// # Panics
+    /// Outside a runtime, or if the runtime's I/O driver is not enabled.
+    #[track_caller]
+    pub unsafe fn register(inner: T) -> Result<AsyncFd<T>, AsyncFdRegisterError<T>> {
+        AsyncFd::try_with_interest(inner, Interest::READABLE | Interest::WRITABLE)
+    }
+
+    /// As [`register`](AsyncFd::register), for `interest` only.
+    ///
+    /// # Safety
+    ///
+    /// As [`register`](AsyncFd::register): kept from Tokio; Tandem relies on none of it.
+    ///
+    /// # Panics
+    /// Outside a runtime, or if the runtime's I/O driver is not enabled.
+    #[track_caller]
+    pub unsafe fn register_with_interest(
+        inner: T,
+        interest: Interest,
+    ) -> Result<AsyncFd<T>, AsyncFdRegisterError<T>> {
+        AsyncFd::try_with_interest(inner, interest)
+    }
+
     /// As [`new`](AsyncFd::new), but gives `inner` back on failure.
     ///
     /// # Panics
     /// Outside a runtime, or if the runtime's I/O driver is not enabled.
     #[track_caller]
-    pub fn try_new(inner: T) -> Result<AsyncFd<T>, AsyncFdTryNewError<T>> {
+    pub fn try_new(inner: T) -> Result<AsyncFd<T>, AsyncFdRegisterError<T>> {
         AsyncFd::try_with_interest(inner, Interest::READABLE | Interest::WRITABLE)
     }
 
@@ -98,10 +131,10 @@ impl<T: AsRawFd> AsyncFd<T> {
     pub fn try_with_interest(
         inner: T,
         interest: Interest,
-    ) -> Result<AsyncFd<T>, AsyncFdTryNewError<T>> {
+    ) -> Result<AsyncFd<T>, AsyncFdRegisterError<T>> {
         let registered = match duplicate(inner.as_raw_fd()) {
             Ok(fd) => fd,
-            Err(cause) => return Err(AsyncFdTryNewError { inner, cause }),
+            Err(cause) => return Err(AsyncFdRegisterError { inner, cause }),
         };
         let raw = registered.as_raw_fd();
         match Registration::new(&mut SourceFd(&raw), interest) {
@@ -110,7 +143,7 @@ impl<T: AsRawFd> AsyncFd<T> {
                 registered,
                 inner: Some(inner),
             }),
-            Err(cause) => Err(AsyncFdTryNewError { inner, cause }),
+            Err(cause) => Err(AsyncFdRegisterError { inner, cause }),
         }
     }
 
@@ -303,40 +336,43 @@ impl<T: AsRawFd + fmt::Debug> fmt::Debug for AsyncFd<T> {
     }
 }
 
-/// The error of [`AsyncFd::try_new`] and [`AsyncFd::try_with_interest`]: the object that could
-/// not be registered, and why.
-pub struct AsyncFdTryNewError<T> {
+/// The error of [`AsyncFd::register`] and [`AsyncFd::try_new`] and their `_with_interest`
+/// forms: the object that could not be registered, and why.
+pub struct AsyncFdRegisterError<T> {
     inner: T,
     cause: io::Error,
 }
 
-impl<T> AsyncFdTryNewError<T> {
+/// The error's name before Tokio 1.54 (`try_new`'s), kept as Tokio keeps it.
+pub type AsyncFdTryNewError<T> = AsyncFdRegisterError<T>;
+
+impl<T> AsyncFdRegisterError<T> {
     /// The object passed in, and the error that kept it from being registered.
     pub fn into_parts(self) -> (T, io::Error) {
         (self.inner, self.cause)
     }
 }
 
-impl<T> fmt::Display for AsyncFdTryNewError<T> {
+impl<T> fmt::Display for AsyncFdRegisterError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Display::fmt(&self.cause, f)
     }
 }
 
-impl<T> fmt::Debug for AsyncFdTryNewError<T> {
+impl<T> fmt::Debug for AsyncFdRegisterError<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         fmt::Debug::fmt(&self.cause, f)
     }
 }
 
-impl<T> Error for AsyncFdTryNewError<T> {
+impl<T> Error for AsyncFdRegisterError<T> {
     fn source(&self) -> Option<&(dyn Error + 'static)> {
         Some(&self.cause)
     }
 }
 
-impl<T> From<AsyncFdTryNewError<T>> for io::Error {
-    fn from(e: AsyncFdTryNewError<T>) -> io::Error {
+impl<T> From<AsyncFdRegisterError<T>> for io::Error {
+    fn from(e: AsyncFdRegisterError<T>) -> io::Error {
         e.cause
     }
 }

@@ -10,5 +10,5 @@
 mod async_fd;
 mod ready_guard;
 
-pub use async_fd::{AsyncFd, AsyncFdTryNewError};
+pub use async_fd::{AsyncFd, AsyncFdRegisterError, AsyncFdTryNewError};
 pub use ready_guard::{AsyncFdReadyGuard, AsyncFdReadyMutGuard, TryIoError};
