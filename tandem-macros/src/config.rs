@@ -3,9 +3,9 @@
 use proc_macro2::TokenStream;
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
-use syn::{Expr, ExprLit, Lit, LitBool, LitInt, Meta, MetaNameValue, Path, Token};
+use syn::{Expr, ExprLit, Lit, LitBool, LitInt, LitStr, Meta, MetaNameValue, Path, Token};
 
-const VALID_KEYS: &str = "`flavor`, `worker_threads`, `start_paused`, `crate`";
+const VALID_KEYS: &str = "`flavor`, `worker_threads`, `start_paused`, `name`, `crate`";
 
 /// Which attribute is being expanded.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -36,6 +36,8 @@ pub(crate) struct Config {
     pub(crate) worker_threads: Option<LitInt>,
     /// Only set for the current-thread flavor.
     pub(crate) start_paused: Option<LitBool>,
+    /// `name = "..."`: the runtime's name (`Builder::name`), never empty.
+    pub(crate) name: Option<LitStr>,
     /// `crate = "..."`; `None` means "find the `tandem` dependency".
     pub(crate) krate: Option<Path>,
 }
@@ -50,6 +52,7 @@ impl Config {
             },
             worker_threads: None,
             start_paused: None,
+            name: None,
             krate: None,
         }
     }
@@ -61,6 +64,7 @@ impl Config {
         let mut flavor = None;
         let mut worker_threads = None;
         let mut start_paused = None;
+        let mut name = None;
         let mut krate = None;
         let mut errors = Errors::default();
 
@@ -81,6 +85,7 @@ impl Config {
                 Some("start_paused") => {
                     parse_bool(&nv).and_then(|v| set_once(&mut start_paused, v, &nv))
                 }
+                Some("name") => parse_name(&nv).and_then(|v| set_once(&mut name, v, &nv)),
                 Some("crate") => parse_crate(&nv).and_then(|v| set_once(&mut krate, v, &nv)),
                 _ => Err(syn::Error::new_spanned(
                     &nv.path,
@@ -124,6 +129,7 @@ impl Config {
             flavor,
             worker_threads: worker_threads.map(|(n, _)| n),
             start_paused: start_paused.map(|(b, _)| b),
+            name: name.map(|(n, _)| n),
             krate: krate.map(|(path, _)| path),
         })
     }
@@ -180,7 +186,7 @@ fn not_name_value(meta: &Meta) -> syn::Error {
         Some(flavor @ ("multi_thread" | "current_thread")) => {
             format!("the runtime flavor is set with `flavor = \"{flavor}\"`")
         }
-        Some(key @ ("flavor" | "worker_threads" | "start_paused" | "crate")) => {
+        Some(key @ ("flavor" | "worker_threads" | "start_paused" | "name" | "crate")) => {
             format!("`{key}` expects a value: `{key} = ...`")
         }
         _ => format!("unknown attribute argument, expected one of: {VALID_KEYS}"),
@@ -239,6 +245,17 @@ fn parse_bool(nv: &MetaNameValue) -> syn::Result<LitBool> {
             &nv.value,
             "`start_paused` expects `true` or `false`",
         )),
+    }
+}
+
+/// `name = "..."`: a non-empty string, checked here so that the mistake is a compile error
+/// (the builder would panic at run time).
+fn parse_name(nv: &MetaNameValue) -> syn::Result<LitStr> {
+    const EXPECTED: &str = "`name` expects a non-empty string, e.g. `name = \"my-runtime\"`";
+    match literal(nv) {
+        Some(Lit::Str(s)) if !s.value().trim().is_empty() => Ok(s.clone()),
+        Some(other) => Err(syn::Error::new_spanned(other, EXPECTED)),
+        None => Err(syn::Error::new_spanned(&nv.value, EXPECTED)),
     }
 }
 

@@ -115,6 +115,11 @@ fn expand(kind: Kind, config: &Config, func: AsyncFn) -> TokenStream {
         .filter(|paused| paused.value)
         .map(|paused| quote_spanned!(paused.span=> .start_paused(true)));
 
+    let name = config
+        .name
+        .as_ref()
+        .map(|name| quote_spanned!(name.span()=> .name(#name)));
+
     // The body goes into an `async` block unchanged, so errors in it keep pointing at user code.
     // The final `runtime.block_on(body)` gets the spans of the body's last statement: if the
     // body's type does not match the declared return type, that is where rustc reports it.
@@ -129,6 +134,7 @@ fn expand(kind: Kind, config: &Config, func: AsyncFn) -> TokenStream {
             let runtime = #krate::runtime::Builder::#new_builder()
                 #worker_threads
                 #start_paused
+                #name
                 .enable_all()
                 .build()
                 .expect("Failed building the Runtime");

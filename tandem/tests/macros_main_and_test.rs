@@ -150,3 +150,30 @@ fn main_attribute_runs_twice() {
     assert_eq!(main_default(), RuntimeFlavor::MultiThread);
     assert_eq!(main_default(), RuntimeFlavor::MultiThread);
 }
+
+#[tandem::test(
+    flavor = "multi_thread",
+    worker_threads = 1,
+    name = "named by the macro"
+)]
+async fn test_named_runtime() {
+    let handle = tandem::runtime::Handle::current();
+    assert_eq!(handle.name(), Some("named by the macro"));
+}
+
+#[test]
+fn builder_names_the_runtime_and_unnamed_has_none() {
+    let named = tandem::runtime::Builder::new_current_thread()
+        .name("by the builder")
+        .build()
+        .unwrap();
+    assert_eq!(named.handle().name(), Some("by the builder"));
+    let unnamed = tandem::runtime::Runtime::new().unwrap();
+    assert_eq!(unnamed.handle().name(), None);
+}
+
+#[test]
+#[should_panic = "runtime name shouldn't be empty"]
+fn an_empty_runtime_name_panics_with_tokios_message() {
+    tandem::runtime::Builder::new_multi_thread().name("  ");
+}

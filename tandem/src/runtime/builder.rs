@@ -35,6 +35,7 @@ pub struct Builder {
     keep_alive: Option<Duration>,
     global_queue_interval: Option<u32>,
     event_interval: u32,
+    name: Option<String>,
     enable_io: bool,
     enable_time: bool,
     start_paused: bool,
@@ -79,6 +80,7 @@ impl Builder {
             keep_alive: None,
             global_queue_interval: None,
             event_interval: DEFAULT_EVENT_INTERVAL,
+            name: None,
             enable_io: false,
             enable_time: false,
             start_paused: false,
@@ -246,6 +248,18 @@ impl Builder {
         self
     }
 
+    /// Names the runtime: [`Handle::name`](crate::runtime::Handle::name) returns it.
+    ///
+    /// # Panics
+    /// If `val` is empty or only whitespace (Tokio's message).
+    #[track_caller]
+    pub fn name(&mut self, val: impl Into<String>) -> &mut Self {
+        let val = val.into();
+        assert!(!val.trim().is_empty(), "runtime name shouldn't be empty");
+        self.name = Some(val);
+        self
+    }
+
     /// Ticks between polls of the I/O and time drivers (default 61).
     ///
     /// # Panics
@@ -297,6 +311,7 @@ impl Builder {
                 .global_queue_interval
                 .unwrap_or(DEFAULT_GLOBAL_QUEUE_INTERVAL),
             event_interval: self.event_interval,
+            name: self.name.as_deref().map(Into::into),
         };
         let (scheduler, handle) = match self.kind {
             Kind::CurrentThread => {

@@ -117,6 +117,12 @@ impl Handle {
         }
     }
 
+    /// The runtime's name, if the builder gave it one (`Builder::name`, or `name = "..."` in
+    /// `#[tandem::main]`/`#[tandem::test]`).
+    pub fn name(&self) -> Option<&str> {
+        self.inner.name()
+    }
+
     /// Counters describing the runtime.
     pub fn metrics(&self) -> super::RuntimeMetrics {
         super::RuntimeMetrics {

@@ -41,7 +41,7 @@ pub(crate) struct CurrentThreadHandle {
     inject: Inject<Arc<CurrentThreadHandle>>,
     owned: OwnedTasks<Arc<CurrentThreadHandle>>,
     root: std::sync::Arc<RootWaker>,
-    config: Config,
+    pub(crate) config: Config,
     pub(crate) blocking_spawner: blocking::Spawner,
     pub(crate) driver: DriverHandle,
 }

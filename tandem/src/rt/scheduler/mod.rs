@@ -62,6 +62,15 @@ impl SchedulerHandle {
         self.blocking_spawner().spawn_blocking(self, f)
     }
 
+    /// The name given with `Builder::name`, if any.
+    pub(crate) fn name(&self) -> Option<&str> {
+        let config = match self {
+            SchedulerHandle::CurrentThread(h) => &h.config,
+            SchedulerHandle::MultiThread(h) => &h.shared.config,
+        };
+        config.name.as_deref()
+    }
+
     pub(crate) fn driver(&self) -> &crate::rt::driver::DriverHandle {
         match self {
             SchedulerHandle::CurrentThread(h) => &h.driver,

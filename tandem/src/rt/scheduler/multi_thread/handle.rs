@@ -16,7 +16,7 @@ use std::future::Future;
 /// Everything workers share. `Arc<MultiThreadHandle>` is the `Schedule` of every task on this
 /// runtime.
 pub(crate) struct MultiThreadHandle {
-    pub(super) shared: Shared,
+    pub(crate) shared: Shared,
     pub(crate) blocking_spawner: blocking::Spawner,
     /// The I/O and time drivers, parked on by one idle worker at a time.
     pub(crate) driver: std::sync::Arc<SharedDriver>,
@@ -29,7 +29,7 @@ pub(crate) struct Shared {
     pub(super) idle: Idle,
     pub(super) owned: OwnedTasks<Arc<MultiThreadHandle>>,
     pub(super) synced: Mutex<Synced>,
-    pub(super) config: Config,
+    pub(crate) config: Config,
 }
 
 pub(crate) struct Synced {
