@@ -48,6 +48,10 @@ pub struct SimplexStream {
 ///
 /// Reads and writes are always ready while there is data or room, so they spend the task's
 /// cooperative budget.
+///
+/// # Panics
+/// If `max_buf_size` is 0 (no write could ever complete), with Tokio's message.
+#[track_caller]
 pub fn duplex(max_buf_size: usize) -> (DuplexStream, DuplexStream) {
     let one = Arc::new(Mutex::new(SimplexStream::new_unsplit(max_buf_size)));
     let two = Arc::new(Mutex::new(SimplexStream::new_unsplit(max_buf_size)));
@@ -65,6 +69,10 @@ pub fn duplex(max_buf_size: usize) -> (DuplexStream, DuplexStream) {
 
 /// A unidirectional in-memory pipe, split into its read and write ends, as
 /// `tokio::io::simplex`. It buffers up to `max_buf_size` bytes.
+///
+/// # Panics
+/// If `max_buf_size` is 0, with Tokio's message.
+#[track_caller]
 pub fn simplex(max_buf_size: usize) -> (ReadHalf<SimplexStream>, WriteHalf<SimplexStream>) {
     split(SimplexStream::new_unsplit(max_buf_size))
 }
@@ -160,7 +168,12 @@ fn wake(waker: Option<Waker>) {
 impl SimplexStream {
     /// A pipe whose one value both reads and writes, buffering up to `max_buf_size` bytes (see
     /// [`simplex`] for the split form).
+    ///
+    /// # Panics
+    /// If `max_buf_size` is 0 (no write could ever complete), with Tokio's message.
+    #[track_caller]
     pub fn new_unsplit(max_buf_size: usize) -> SimplexStream {
+        assert!(max_buf_size > 0, "`max_buf_size` must be greater than 0");
         SimplexStream {
             buffer: BytesMut::new(),
             is_closed: false,

@@ -496,3 +496,18 @@ fn duplex_drops_a_replaced_waker_outside_its_lock() {
         assert_eq!(err.kind(), ErrorKind::BrokenPipe);
     });
 }
+
+#[test]
+fn pipes_of_no_capacity_panic_at_the_callers_line() {
+    for make in [
+        || drop(crate::io::duplex(0)),
+        || drop(crate::io::simplex(0)),
+        || drop(crate::io::SimplexStream::new_unsplit(0)),
+    ] {
+        let panic = std::panic::catch_unwind(make).unwrap_err();
+        assert_eq!(
+            panic.downcast_ref::<&str>(),
+            Some(&"`max_buf_size` must be greater than 0")
+        );
+    }
+}
