@@ -9,7 +9,7 @@
 //!
 //! | file | responsibility |
 //! |---|---|
-//! | `read_buf.rs` | `ReadBuf`: a borrowed buffer, its filled and initialized regions; its `bytes::BufMut` impl |
+//! | (`util/read_buf.rs`) | `ReadBuf`: a borrowed buffer, its filled and initialized regions; its `bytes::BufMut` impl (in `util/`, below the engine that fills it) |
 //! | `async_read.rs` | `AsyncRead`; impls for `Box`, `&mut`, `Pin`, `&[u8]`, `io::Cursor` |
 //! | `async_write.rs` | `AsyncWrite`; impls for `Box`, `&mut`, `Pin`, `Vec<u8>` and the writable `io::Cursor`s |
 //! | `async_buf_read.rs` | `AsyncBufRead`; impls for `Box`, `&mut`, `Pin`, `&[u8]`, `io::Cursor` |
@@ -33,7 +33,6 @@ mod async_read;
 mod async_seek;
 mod async_write;
 mod join;
-mod read_buf;
 mod split;
 pub mod unix;
 mod util;
@@ -44,7 +43,8 @@ pub use async_read::AsyncRead;
 pub use async_seek::AsyncSeek;
 pub use async_write::AsyncWrite;
 pub use join::{join, Join};
-pub use read_buf::ReadBuf;
+// Below the engine, which fills it (`rt/reactor/poll_evented.rs`).
+pub use crate::util::read_buf::ReadBuf;
 pub use split::{split, ReadHalf, WriteHalf};
 pub use util::{
     copy, copy_bidirectional, copy_bidirectional_with_sizes, copy_buf, duplex, empty, repeat,

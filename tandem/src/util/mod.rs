@@ -7,9 +7,11 @@
 //! | `rand.rs` | A small, fast, non-cryptographic generator for picking steal victims (and a thread-local one for `select!`) |
 //! | `atomic_cell.rs` | An `Option<Box<T>>` that can be swapped atomically between threads |
 //! | `try_lock.rs` | A lock that is only ever tried, never waited for: who holds the shared driver |
+//! | `read_buf.rs` | `ReadBuf` (public as `io::ReadBuf`): a borrowed buffer with filled and initialized regions; the engine's reads fill it |
 //! | `drain_lock.rs` | a try-lock whose losers leave a note the holder must honour (who reaps an io_uring CQ) |
 
 pub(crate) mod atomic_cell;
 pub(crate) mod drain_lock;
 pub(crate) mod rand;
+pub(crate) mod read_buf;
 pub(crate) mod try_lock;

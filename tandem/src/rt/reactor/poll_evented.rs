@@ -4,7 +4,7 @@
 
 use super::registration::Registration;
 use super::scheduled_io::Direction;
-use crate::io::ReadBuf;
+use crate::util::read_buf::ReadBuf;
 use crate::rt::reactor::Interest;
 use std::io;
 use std::ops::Deref;
