@@ -33,6 +33,8 @@ mod child;
 mod cpu;
 pub mod loadgen;
 mod options;
+#[cfg(feature = "io-poll-delay")]
+pub mod poll_delay;
 pub mod report;
 pub mod server;
 mod suite;

@@ -19,6 +19,8 @@ use crate::stats::fmt_count;
 
 /// Runs `plan`, prints the table and writes the JSON and SVG files.
 pub fn run(plan: &Plan) -> Result<(), String> {
+    #[cfg(feature = "io-poll-delay")]
+    super::poll_delay::configure();
     let wrk = match plan.wrk {
         true => Some(wrk::find().ok_or("--wrk: there is no `wrk` on the PATH")?),
         false => None,
@@ -203,6 +205,13 @@ fn measure(
     };
     let server_cpu = server.cpu_time()?.since(server_cpu);
     measured.cpu_us = CpuPerResponse::of(server_cpu, load_generator, measured.responses);
+    #[cfg(feature = "io-poll-delay")]
+    if arch == Arch::Tandem {
+        match super::poll_delay::summary() {
+            Ok(line) => eprintln!("{line}"),
+            Err(e) => eprintln!("warning: no poll delays from the Tandem server: {e}"),
+        }
+    }
     Ok(measured)
 }
 

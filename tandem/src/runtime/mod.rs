@@ -31,6 +31,8 @@ mod metrics;
 #[allow(clippy::module_inception)]
 mod runtime;
 
+#[cfg(feature = "io-poll-delay")]
+pub use crate::rt::reactor::poll_delay::{io_poll_delay, IoPollDelay};
 pub use crate::rt::uring::{FallbackCause, RingStats, UringStats};
 pub use crate::rt::uring::{ParseUringModeError, UringMode, URING_ENV_VAR};
 pub(crate) use block_on::block_on_thread;

@@ -49,6 +49,8 @@ pub fn tandem(listener: TcpListener, workers: usize) -> io::Result<()> {
         .worker_threads(workers)
         .enable_all()
         .build()?;
+    #[cfg(feature = "io-poll-delay")]
+    crate::http::poll_delay::export();
     rt.block_on(async {
         let listener = tandem::net::TcpListener::from_std(listener)?;
         announce(listener.local_addr()?)?;

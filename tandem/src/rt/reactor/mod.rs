@@ -6,6 +6,7 @@
 //! | file | responsibility |
 //! |---|---|
 //! | `interest.rs`, `ready.rs` | `Interest` and `Ready` (re-exported by `tandem::io`) |
+//! | `poll_delay.rs` | feature `io-poll-delay`: the readable-to-polled delay histogram |
 //! | `scheduled_io.rs` | a resource's readiness word and its waiters |
 //! | `mod.rs` | `Driver` (the mio `Poll`, the capped `epoll_wait`), `IoHandle` (registry, registration set) |
 //! | `registration.rs` | a registered source's readiness loops |
@@ -46,6 +47,8 @@
 //! futures then return an error instead of waiting forever. New registrations are refused.
 
 mod interest;
+#[cfg(feature = "io-poll-delay")]
+pub(crate) mod poll_delay;
 pub(crate) mod poll_evented;
 mod ready;
 pub(crate) mod registration;

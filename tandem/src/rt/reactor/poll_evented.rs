@@ -4,8 +4,8 @@
 
 use super::registration::Registration;
 use super::scheduled_io::Direction;
-use crate::util::read_buf::ReadBuf;
 use crate::rt::reactor::Interest;
+use crate::util::read_buf::ReadBuf;
 use std::io;
 use std::ops::Deref;
 use std::os::fd::AsRawFd;

@@ -64,6 +64,10 @@ pub(crate) enum Tick {
 pub(crate) struct ScheduledIo {
     readiness: AtomicUsize,
     waiters: Mutex<Waiters>,
+    /// When `wake` last woke a waiting reader (`poll_delay::stamp`), 0 when the reader has
+    /// since seen the readiness (feature `io-poll-delay`).
+    #[cfg(feature = "io-poll-delay")]
+    reader_woken_at: std::sync::atomic::AtomicU64,
 }
 
 #[derive(Default)]
@@ -85,6 +89,8 @@ impl ScheduledIo {
         ScheduledIo {
             readiness: AtomicUsize::new(0),
             waiters: Mutex::new(Waiters::default()),
+            #[cfg(feature = "io-poll-delay")]
+            reader_woken_at: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -173,6 +179,11 @@ impl ScheduledIo {
         };
         // Woken outside the lock.
         if let Some(waker) = reader {
+            #[cfg(feature = "io-poll-delay")]
+            self.reader_woken_at.store(
+                super::poll_delay::stamp(),
+                std::sync::atomic::Ordering::Relaxed,
+            );
             waker.wake();
         }
         if let Some(waker) = writer {
@@ -192,6 +203,15 @@ impl ScheduledIo {
         let mask = direction.mask();
         let event = Self::event(self.snapshot(), mask);
         if event.is_shutdown || !event.ready.is_empty() {
+            #[cfg(feature = "io-poll-delay")]
+            if direction == Direction::Read {
+                let woken = self
+                    .reader_woken_at
+                    .swap(0, std::sync::atomic::Ordering::Relaxed);
+                if woken != 0 {
+                    super::poll_delay::record(woken);
+                }
+            }
             return Poll::Ready(event);
         }
         let mut waiters = self.waiters.lock();
