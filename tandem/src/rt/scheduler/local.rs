@@ -105,6 +105,7 @@ loom::thread_local! {
 
 /// Restores the previously entered local scheduler (and its `polling` flag) when dropped.
 pub(crate) struct LocalEnterGuard {
+    _no_block_in_place: crate::rt::context::AllowBlockInPlaceGuard,
     cx: Rc<LocalContext>,
     prev: Option<Rc<LocalContext>>,
     prev_polling: bool,
@@ -192,6 +193,8 @@ impl LocalScheduler {
     /// future dropped here. Idempotent.
     pub(crate) fn close(&self) {
         let _runtime = self.runtime.as_ref().map(context::set_current);
+        // Task destructors run here, on this thread: they cannot hand the worker off.
+        let _no_block_in_place = crate::rt::context::disallow_block_in_place();
         let shared = &self.cx.shared;
         let (queue, waker) = {
             let mut remote = shared.remote.lock();
@@ -244,6 +247,7 @@ impl LocalContext {
     fn enter(self: &Rc<Self>, polling: bool) -> LocalEnterGuard {
         let prev = CURRENT.with(|cur| cur.borrow_mut().replace(self.clone()));
         LocalEnterGuard {
+            _no_block_in_place: crate::rt::context::disallow_block_in_place(),
             cx: self.clone(),
             prev,
             prev_polling: self.polling.replace(polling),
