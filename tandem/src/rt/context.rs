@@ -113,6 +113,27 @@ pub(crate) fn is_entered() -> bool {
     CONTEXT.try_with(|ctx| ctx.entered.get()).unwrap_or(false)
 }
 
+/// Restores whether `block_in_place` may be called here when dropped.
+pub(crate) struct AllowBlockInPlaceGuard(Option<bool>);
+
+/// Forbids `block_in_place` here until the guard drops: a `LocalSet` runs on this thread, and
+/// its tasks cannot move to the worker's replacement thread.
+pub(crate) fn disallow_block_in_place() -> AllowBlockInPlaceGuard {
+    AllowBlockInPlaceGuard(
+        CONTEXT
+            .try_with(|ctx| ctx.allow_block_in_place.replace(false))
+            .ok(),
+    )
+}
+
+impl Drop for AllowBlockInPlaceGuard {
+    fn drop(&mut self) {
+        if let Some(prev) = self.0 {
+            let _ = CONTEXT.try_with(|ctx| ctx.allow_block_in_place.set(prev));
+        }
+    }
+}
+
 pub(crate) fn allows_block_in_place() -> bool {
     CONTEXT
         .try_with(|ctx| ctx.allow_block_in_place.get())

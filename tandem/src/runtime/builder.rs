@@ -339,6 +339,33 @@ impl Builder {
     }
 }
 
+impl Builder {
+    /// Builds a [`LocalRuntime`](super::LocalRuntime): a current-thread runtime that also runs
+    /// `!Send` tasks.
+    ///
+    /// ```
+    /// use tandem::runtime::{Builder, LocalOptions};
+    ///
+    /// let rt = Builder::new_current_thread()
+    ///     .enable_all()
+    ///     .build_local(LocalOptions::default())
+    ///     .unwrap();
+    /// let rc = std::rc::Rc::new(3);
+    /// assert_eq!(rt.block_on(async move { *rc }), 3);
+    /// ```
+    ///
+    /// # Panics
+    /// On a multi-thread builder (Tokio's message).
+    pub fn build_local(&mut self, options: super::LocalOptions) -> io::Result<super::LocalRuntime> {
+        let _ = options;
+        assert!(
+            self.kind == Kind::CurrentThread,
+            "multi_thread is not supported for LocalRuntime"
+        );
+        self.build().map(super::LocalRuntime::from_runtime)
+    }
+}
+
 /// The blocking pool's view of the runtime it serves: its threads enter the runtime (as the
 /// current one, not driving it) and its tasks hold back the runtime's paused clock.
 impl blocking::RuntimeHandle for SchedulerHandle {

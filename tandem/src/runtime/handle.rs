@@ -27,8 +27,10 @@ pub struct Handle {
 /// Returned by [`Handle::enter`]: the runtime stays current until it is dropped.
 #[must_use = "dropping the guard leaves the runtime at once"]
 pub struct EnterGuard<'a> {
-    _guard: context::SetCurrentGuard,
-    _handle: PhantomData<&'a Handle>,
+    // Dropped first: a `LocalRuntime`'s local scheduler was entered last.
+    pub(super) _local: Option<crate::rt::scheduler::local::LocalEnterGuard>,
+    pub(super) _guard: context::SetCurrentGuard,
+    pub(super) _handle: PhantomData<&'a Handle>,
 }
 
 /// There is no current runtime.
@@ -61,6 +63,7 @@ impl Handle {
     /// reverse order of creation.
     pub fn enter(&self) -> EnterGuard<'_> {
         EnterGuard {
+            _local: None,
             _guard: context::set_current(&self.inner),
             _handle: PhantomData,
         }

@@ -8,6 +8,7 @@
 //! | `block_on.rs` | a thread polls a future and sleeps between wake-ups (`block_on` outside a current-thread runtime's own) |
 //! | `handle.rs` | `Handle`: the cloneable reference to a runtime (`current`, `spawn`, `block_on`, `enter`) |
 //! | `runtime.rs` | `Runtime`: owns the scheduler and the blocking pool; shutdown on drop |
+//! | `local_runtime.rs` | `LocalRuntime`, `LocalOptions`: a current-thread runtime that also runs `!Send` tasks |
 //! | `builder.rs` | `Builder`: flavour, workers, drivers, io_uring mode, thread hooks; builds the engine |
 //!
 //! A `Runtime` owns a scheduler (current-thread or multi-thread) and a blocking pool. Dropping it
@@ -27,6 +28,7 @@
 pub(crate) mod block_on;
 pub(crate) mod builder;
 mod handle;
+mod local_runtime;
 mod metrics;
 #[allow(clippy::module_inception)]
 mod runtime;
@@ -38,6 +40,7 @@ pub use crate::rt::uring::{ParseUringModeError, UringMode, URING_ENV_VAR};
 pub(crate) use block_on::block_on_thread;
 pub use builder::Builder;
 pub use handle::{EnterGuard, Handle, TryCurrentError};
+pub use local_runtime::{LocalOptions, LocalRuntime};
 pub use metrics::RuntimeMetrics;
 pub use runtime::{Runtime, RuntimeFlavor};
 

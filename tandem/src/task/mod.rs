@@ -9,6 +9,7 @@
 //! | `yield_now.rs` | `yield_now`: back of the queue, the wake-up deferred until the worker is out of other work |
 //! | `join_set.rs` | `JoinSet`: a set of tasks awaited in completion order |
 //! | `coop.rs` | `task::coop`: the cooperative budget for code outside Tandem (`consume_budget`, `poll_proceed`, `has_budget_remaining`, `cooperative`, `unconstrained`) |
+//! | `local.rs` | `LocalSet`, `spawn_local`: `!Send` tasks run on the thread that drives the set (the engine's local scheduler, `rt/scheduler/local.rs`) |
 //! | `task_local.rs` | `task_local!`, `LocalKey`, `TaskLocalFuture`: a value that travels with a future, set in a thread-local slot while it is polled |
 //!
 //! `spawn` is the runtime's; `JoinHandle`, `AbortHandle`, `JoinError`, `Id`, `id`, `try_id` the
@@ -18,12 +19,14 @@
 mod blocking;
 pub mod coop;
 mod join_set;
+mod local;
 mod task_local;
 mod yield_now;
 
 pub use self::blocking::spawn_blocking;
 pub use self::coop::{consume_budget, unconstrained, Unconstrained};
 pub use self::join_set::JoinSet;
+pub use self::local::{spawn_local, LocalEnterGuard, LocalSet};
 pub use self::task_local::{AccessError, LocalKey};
 pub use self::yield_now::yield_now;
 pub use crate::rt::scheduler::multi_thread::block_in_place;

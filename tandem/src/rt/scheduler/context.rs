@@ -81,12 +81,19 @@ pub(crate) struct SetCurrentGuard {
     depth: usize,
 }
 
+/// During thread-local destruction (a runtime kept in a `thread_local!`), the slot may be gone:
+/// the guard then sets and restores nothing.
 pub(crate) fn set_current(handle: &SchedulerHandle) -> SetCurrentGuard {
-    SLOT.with(|slot| {
+    SLOT.try_with(|slot| {
         let prev = slot.current.borrow_mut().replace(handle.clone());
         let depth = slot.depth.get() + 1;
         slot.depth.set(depth);
         SetCurrentGuard { prev, depth }
+    })
+    // Lazily: an unused guard would still run its `Drop`.
+    .unwrap_or_else(|_| SetCurrentGuard {
+        prev: None,
+        depth: 0,
     })
 }
 

@@ -10,6 +10,7 @@
 //! | `config.rs` | the loop's tick intervals, from the builder, the same for both flavours |
 //! | `inject.rs` | the injection queue: tasks scheduled from outside a worker (intrusive FIFO behind a mutex) |
 //! | `defer.rs` | the wakers of tasks that yielded, woken once the thread has nothing else to run and at every driver check |
+//! | `local.rs` | the local scheduler of `LocalSet` and `LocalRuntime`: `!Send` tasks polled on their owner thread, woken from any |
 //! | `current_thread.rs` | the scheduler driven by the thread in `block_on` |
 //! | `multi_thread/` | the work-stealing workers: local queues, idle registry, the worker loop |
 
@@ -18,6 +19,7 @@ pub(crate) mod context;
 pub(crate) mod current_thread;
 mod defer;
 pub(crate) mod inject;
+pub(crate) mod local;
 pub(crate) mod multi_thread;
 
 pub(crate) use config::Config;

@@ -11,7 +11,7 @@
 //! 3. Each drained task is shut down outside the lock (its completion may call `remove`).
 
 use super::core::Header;
-use super::{new_task, Id, JoinHandle, Notified, Schedule, Task};
+use super::{new_local_task, new_task, Id, JoinHandle, Notified, Schedule, Task};
 use crate::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use crate::loom::sync::Mutex;
 use std::future::Future;
@@ -60,6 +60,34 @@ impl<S: Schedule> OwnedTasks<S> {
         T::Output: Send + 'static,
     {
         let (task, notified, join) = new_task(future, scheduler, id);
+        let notified = self.link(task, notified, id);
+        (join, notified)
+    }
+
+    /// As `bind`, for a local task (a future or output that need not be `Send`). On a closed
+    /// list the future is dropped here, on the calling thread.
+    ///
+    /// # Safety
+    /// As [`new_local_task`]: the caller is the owner thread, and `scheduler` and this list's
+    /// owner uphold its rules.
+    pub(crate) unsafe fn bind_local<T>(
+        &self,
+        future: T,
+        scheduler: S,
+        id: Id,
+    ) -> (JoinHandle<T::Output>, Option<Notified<S>>)
+    where
+        T: Future + 'static,
+        T::Output: 'static,
+    {
+        // SAFETY: forwarded contract.
+        let (task, notified, join) = unsafe { new_local_task(future, scheduler, id) };
+        let notified = self.link(task, notified, id);
+        (join, notified)
+    }
+
+    /// Links a new task, or cancels it in place if the list is closed.
+    fn link(&self, task: Task<S>, notified: Notified<S>, id: Id) -> Option<Notified<S>> {
         let shard = &self.shards[self.shard_index(id)];
         let mut guard = shard.lock();
         // Relaxed: both writers of `closed` and this reader hold a shard lock around the access
@@ -68,12 +96,12 @@ impl<S: Schedule> OwnedTasks<S> {
             drop(guard);
             drop(notified);
             task.shutdown();
-            return (join, None);
+            return None;
         }
         // SAFETY: we hold the shard lock, and the task is not in any list.
         unsafe { guard.push_front(task.into_raw().header_ptr()) };
         self.len.fetch_add(1, Ordering::Relaxed);
-        (join, Some(notified))
+        Some(notified)
     }
 
     /// Unlinks a task if it is still listed, returning the list's reference.

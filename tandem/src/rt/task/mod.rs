@@ -96,8 +96,11 @@ pub(crate) struct UnownedTask<S: 'static> {
     _scheduler: PhantomData<S>,
 }
 
-// SAFETY: tasks are created only from `Send` futures and outputs, and every access to the cell's
-// contents is synchronised by the state word (see `state.rs`).
+// SAFETY: tasks are created from `Send` futures and outputs, or (`new_local_task`) from any
+// futures whose stage only their owner thread touches; every access to the cell's contents is
+// synchronised by the state word (see `state.rs`). A handle that crosses threads for a local task
+// only moves through a queue or gives its reference up, which never touches the stage there
+// (`rt/scheduler/local.rs` states why).
 unsafe impl<S> Send for Task<S> {}
 // SAFETY: as above; shared access goes through the atomic state word.
 unsafe impl<S> Sync for Task<S> {}
@@ -117,6 +120,35 @@ pub(crate) fn new_task<T, S>(
 where
     T: Future + Send + 'static,
     T::Output: Send + 'static,
+    S: Schedule,
+{
+    let raw = RawTask::new(core::Cell::new(future, scheduler, 3, id));
+    let task = Task::from_raw(raw);
+    let notified = Notified(Task::from_raw(raw));
+    let join = JoinHandle::new(raw);
+    (task, notified, join)
+}
+
+/// As [`new_task`], for a future or output that need not be `Send`: a local task.
+///
+/// # Safety
+/// The future and its output must only ever be polled or dropped on the thread that calls this
+/// (the owner thread):
+/// - `scheduler` hands every notification, from any thread, to a queue that only the owner
+///   thread runs, and only the owner thread calls `Task::shutdown`; so RUNNING, and with it the
+///   stage, is only ever claimed there;
+/// - the owned reference (`Task`) is kept (in a list) until the task completed or was shut down,
+///   so the last reference, which may be given up on any thread, never finds a future in the
+///   stage; and an output that is not `Send` is only read or dropped by the `JoinHandle`, which
+///   is then `!Send` too, or by the completing poll on the owner thread.
+pub(crate) unsafe fn new_local_task<T, S>(
+    future: T,
+    scheduler: S,
+    id: Id,
+) -> (Task<S>, Notified<S>, JoinHandle<T::Output>)
+where
+    T: Future + 'static,
+    T::Output: 'static,
     S: Schedule,
 {
     let raw = RawTask::new(core::Cell::new(future, scheduler, 3, id));

@@ -486,6 +486,10 @@ where
     let mut handed_off = false;
     scheduler::context::with_scheduler(|cx| match cx {
         Some(SchedulerContext::MultiThread(cx)) => {
+            // A `LocalSet` running on this worker forbids it: its tasks cannot move threads.
+            if !context::allows_block_in_place() {
+                panic!("can call blocking only when running on the multi-threaded runtime");
+            }
             let Some(mut core) = cx.core.borrow_mut().take() else {
                 // Already handed off (nested `block_in_place`): blocking is fine.
                 return;
