@@ -1,6 +1,7 @@
 //! tokio-util 0.7: `Framed` codecs over a TCP pair (`LinesCodec`, `LengthDelimitedCodec`),
-//! `DelayQueue` (its own timer wheel driven by `tokio::time::Sleep`), `CancellationToken` trees
-//! and `TaskTracker`.
+//! `DelayQueue` (its own timer wheel driven by `tokio::time::Sleep`), `CancellationToken` trees,
+//! `TaskTracker` (also `spawn_local` in a `LocalSet`), `JoinMap`, and `LocalPoolHandle` (threads
+//! each running a `LocalRuntime`, fed `!Send` futures).
 
 mod common;
 
@@ -14,7 +15,7 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio_util::codec::{Framed, LengthDelimitedCodec, LinesCodec};
 use tokio_util::sync::CancellationToken;
-use tokio_util::task::TaskTracker;
+use tokio_util::task::{JoinMap, LocalPoolHandle, TaskTracker};
 use tokio_util::time::DelayQueue;
 
 async fn tcp_pair() -> (TcpStream, TcpStream) {
@@ -211,5 +212,78 @@ fn task_tracker() {
         tracker.wait().await;
         assert_eq!(done.load(Ordering::SeqCst), 11);
         assert!(tracker.is_empty());
+    });
+}
+
+#[test]
+fn task_tracker_spawn_local() {
+    on_both_flavours("tokio-util task_tracker spawn_local", || async {
+        let tracker = TaskTracker::new();
+        let local = tokio::task::LocalSet::new();
+        let seen = std::rc::Rc::new(std::cell::Cell::new(0));
+        local
+            .run_until(async {
+                for i in 1..=5 {
+                    let seen = seen.clone();
+                    // An `Rc` in the future: it could not be `tokio::spawn`ed.
+                    tracker.spawn_local(async move {
+                        tokio::time::sleep(Duration::from_millis(i)).await;
+                        seen.set(seen.get() + i);
+                    });
+                }
+                tracker.close();
+                tracker.wait().await;
+            })
+            .await;
+        assert_eq!(seen.get(), 15);
+    });
+}
+
+#[test]
+fn join_map() {
+    on_both_flavours("tokio-util join_map", || async {
+        let mut map = JoinMap::new();
+        for (key, delay) in [("slow", 40u64), ("fast", 5), ("aborted", 10_000)] {
+            map.spawn(key, async move {
+                tokio::time::sleep(Duration::from_millis(delay)).await;
+                delay
+            });
+        }
+        assert!(map.abort(&"aborted"));
+        let mut done = Vec::new();
+        while let Some((key, result)) = map.join_next().await {
+            match result {
+                Ok(delay) => done.push((key, delay)),
+                Err(e) => {
+                    assert_eq!(key, "aborted");
+                    assert!(e.is_cancelled(), "{e}");
+                }
+            }
+        }
+        assert_eq!(done, [("fast", 5), ("slow", 40)]);
+        assert!(map.is_empty());
+    });
+}
+
+#[test]
+fn local_pool_handle() {
+    on_both_flavours("tokio-util local_pool_handle", || async {
+        let pool = LocalPoolHandle::new(2);
+        let mut answers = Vec::new();
+        for i in 0..6u64 {
+            answers.push(pool.spawn_pinned(move || async move {
+                // `!Send` state across an await, on the pool's LocalRuntime.
+                let cell = std::rc::Rc::new(std::cell::Cell::new(i));
+                tokio::task::yield_now().await;
+                tokio::time::sleep(Duration::from_millis(1)).await;
+                cell.get() * 10
+            }));
+        }
+        let mut sum = 0;
+        for answer in answers {
+            sum += answer.await.unwrap();
+        }
+        assert_eq!(sum, 150);
+        drop(pool);
     });
 }

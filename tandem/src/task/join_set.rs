@@ -6,7 +6,7 @@
 //! A key on the ready list may be stale (its member was joined and the slot reused): polling the
 //! new occupant once more is harmless.
 
-use super::{AbortHandle, JoinError, JoinHandle};
+use super::{AbortHandle, Id, JoinError, JoinHandle};
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::{poll_fn, Future};
@@ -56,9 +56,12 @@ struct SharedInner {
     owner: Option<Waker>,
 }
 
+/// A joined member: its task's id, and its output or why it has none.
+type Joined<T> = (Id, Result<T, JoinError>);
+
 /// What a pass over the ready list found.
 enum Scan<T> {
-    Completed(Result<T, JoinError>),
+    Completed(Joined<T>),
     /// The task's cooperative budget ran out before a member completed.
     BudgetSpent,
     NoneReady,
@@ -152,6 +155,20 @@ impl<T> JoinSet<T> {
 
     /// Polls for the next completed task.
     pub fn poll_join_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<Result<T, JoinError>>> {
+        self.poll_next_joined(cx)
+            .map(|joined| joined.map(|(_, res)| res))
+    }
+
+    /// As [`poll_join_next`](JoinSet::poll_join_next), with the completed task's id.
+    pub fn poll_join_next_with_id(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<(Id, T), JoinError>>> {
+        self.poll_next_joined(cx)
+            .map(|joined| joined.map(|(id, res)| res.map(|out| (id, out))))
+    }
+
+    fn poll_next_joined(&mut self, cx: &mut Context<'_>) -> Poll<Option<Joined<T>>> {
         if self.members.is_empty() {
             return Poll::Ready(None);
         }
@@ -164,7 +181,7 @@ impl<T> JoinSet<T> {
             inner.ready.len()
         };
         match self.poll_ready_members(budget) {
-            Scan::Completed(res) => Poll::Ready(Some(res)),
+            Scan::Completed(joined) => Poll::Ready(Some(joined)),
             Scan::BudgetSpent => {
                 cx.waker().wake_by_ref();
                 Poll::Pending
@@ -180,13 +197,46 @@ impl<T> JoinSet<T> {
         poll_fn(|cx| self.poll_join_next(cx)).await
     }
 
+    /// As [`join_next`](JoinSet::join_next), with the completed task's id (a failed task's id is
+    /// in its `JoinError`). Cancel safe.
+    pub async fn join_next_with_id(&mut self) -> Option<Result<(Id, T), JoinError>> {
+        poll_fn(|cx| self.poll_join_next_with_id(cx)).await
+    }
+
     /// Returns the output of a task that already completed, if any, without waiting.
     pub fn try_join_next(&mut self) -> Option<Result<T, JoinError>> {
+        self.try_next_joined().map(|(_, res)| res)
+    }
+
+    /// As [`try_join_next`](JoinSet::try_join_next), with the completed task's id.
+    pub fn try_join_next_with_id(&mut self) -> Option<Result<(Id, T), JoinError>> {
+        self.try_next_joined()
+            .map(|(id, res)| res.map(|out| (id, out)))
+    }
+
+    fn try_next_joined(&mut self) -> Option<Joined<T>> {
         let budget = self.shared.lock().ready.len();
         match self.poll_ready_members(budget) {
-            Scan::Completed(res) => Some(res),
+            Scan::Completed(joined) => Some(joined),
             Scan::BudgetSpent | Scan::NoneReady => None,
         }
+    }
+
+    /// Waits for every task and returns their outputs, in the order they completed.
+    ///
+    /// # Panics
+    /// If a task failed: a panic is resumed here, a cancellation panics with its `JoinError`;
+    /// the tasks still in the set are aborted as it drops (Tokio's behaviour).
+    pub async fn join_all(mut self) -> Vec<T> {
+        let mut outputs = Vec::with_capacity(self.len());
+        while let Some(res) = self.join_next().await {
+            match res {
+                Ok(out) => outputs.push(out),
+                Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+                Err(e) => panic!("{e}"),
+            }
+        }
+        outputs
     }
 
     /// Polls up to `budget` members from the ready list (the list's length when the caller
@@ -203,8 +253,8 @@ impl<T> JoinSet<T> {
             let Some(key) = self.shared.lock().ready.pop_front() else {
                 break;
             };
-            if let Poll::Ready(res) = self.poll_member(key) {
-                return Scan::Completed(res);
+            if let Poll::Ready(joined) = self.poll_member(key) {
+                return Scan::Completed(joined);
             }
         }
         Scan::NoneReady
@@ -218,17 +268,16 @@ impl<T> JoinSet<T> {
 
     /// Polls one member with its own waker (so a pending member stays registered); removes it
     /// when its task is done.
-    fn poll_member(&mut self, key: usize) -> Poll<Result<T, JoinError>> {
+    fn poll_member(&mut self, key: usize) -> Poll<Joined<T>> {
         let Some(member) = self.members.get_mut(key) else {
             return Poll::Pending;
         };
         member.queued.queued.store(false, Ordering::Release);
         let mut cx = Context::from_waker(&member.waker);
-        let res = Pin::new(&mut member.handle).poll(&mut cx);
-        if res.is_ready() {
-            self.members.remove(key);
-        }
-        res
+        let res = std::task::ready!(Pin::new(&mut member.handle).poll(&mut cx));
+        let id = member.handle.id();
+        self.members.remove(key);
+        Poll::Ready((id, res))
     }
 }
 
@@ -260,6 +309,66 @@ impl<T: Send + 'static> JoinSet<T> {
         F: FnOnce() -> T + Send + 'static,
     {
         self.insert(crate::task::spawn_blocking(f))
+    }
+
+    /// Runs a blocking closure on `handle`'s blocking pool, as a member of the set.
+    #[track_caller]
+    pub fn spawn_blocking_on<F>(&mut self, f: F, handle: &crate::runtime::Handle) -> AbortHandle
+    where
+        F: FnOnce() -> T + Send + 'static,
+    {
+        self.insert(handle.spawn_blocking(f))
+    }
+}
+
+impl<T: 'static> JoinSet<T> {
+    /// Spawns a `!Send` task into the set, on the `LocalSet` (or `LocalRuntime`) running on this
+    /// thread.
+    ///
+    /// # Panics
+    /// Outside a `LocalSet` or `LocalRuntime`, as [`spawn_local`](crate::task::spawn_local).
+    #[track_caller]
+    pub fn spawn_local<F>(&mut self, task: F) -> AbortHandle
+    where
+        F: Future<Output = T> + 'static,
+    {
+        self.insert(crate::task::spawn_local(task))
+    }
+
+    /// Spawns a `!Send` task into the set, on `local_set` (which runs it when it is driven).
+    pub fn spawn_local_on<F>(&mut self, task: F, local_set: &crate::task::LocalSet) -> AbortHandle
+    where
+        F: Future<Output = T> + 'static,
+    {
+        self.insert(local_set.spawn_local(task))
+    }
+}
+
+/// Spawns every future of the iterator into a new set (as [`JoinSet::spawn`]).
+impl<T, F> FromIterator<F> for JoinSet<T>
+where
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    #[track_caller]
+    fn from_iter<I: IntoIterator<Item = F>>(iter: I) -> JoinSet<T> {
+        let mut set = JoinSet::new();
+        set.extend(iter);
+        set
+    }
+}
+
+/// Spawns every future of the iterator into the set (as [`JoinSet::spawn`]).
+impl<T, F> Extend<F> for JoinSet<T>
+where
+    F: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    #[track_caller]
+    fn extend<I: IntoIterator<Item = F>>(&mut self, iter: I) {
+        for future in iter {
+            self.spawn(future);
+        }
     }
 }
 
