@@ -167,6 +167,8 @@ step "cargo test (unit, integration and doc tests)"
 need strace "uring_fallback_logged_once's io_uring_setup injection" || true
 cargo test --workspace --all-targets
 cargo test --workspace --doc
+# The diagnosis feature (readable -> polled histogram) is off in every build above.
+cargo test -p tandem --features io-poll-delay --lib poll_delay
 
 step "Tokio 1.54.1's own integration tests against Tandem (scripts/tokio_suite.py)"
 # A ratchet: every file listed in scripts/tokio_suite_expected.txt must build and pass; its
