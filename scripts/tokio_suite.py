@@ -55,6 +55,7 @@ async-stream = "0.3"
 futures = { version = "0.3.0", features = ["async-await"] }
 futures-concurrency = "7.6.3"
 futures-test = "0.3.31"
+pin-project-lite = "0.2"
 mockall = "0.13.0"
 tokio-stream = "0.1"
 tokio-test = "0.4.0"
