@@ -46,6 +46,7 @@ LAYERS = [
     "io",
     "fs",
     "net",
+    "process",
     "hyper",
     "macros",
 ]
