@@ -309,6 +309,38 @@ fn a_child_spawned_in_one_runtime_is_waited_for_in_another() {
 }
 
 #[test]
+fn a_child_dropped_after_its_runtime_is_reaped_by_a_later_spawn() {
+    each_flavor(|flavor, rt| {
+        let child = rt.block_on(async { Command::new("sleep").arg("0.2").spawn().unwrap() });
+        let pid = child.id().unwrap();
+        drop(rt);
+        // Outside any runtime, and the spawning one is gone: no task can watch it.
+        drop(child);
+        std::thread::sleep(Duration::from_millis(400));
+        let rt = flavor.build();
+        rt.block_on(async {
+            Command::new("true").status().await.unwrap();
+            let gone = support::wait_until_async(LIMIT, || !process_exists(pid)).await;
+            assert!(gone, "orphan {pid} was not reaped by a later spawn");
+        });
+    });
+}
+
+#[test]
+fn waiting_outside_any_runtime_is_an_error_not_a_hang() {
+    let rt = support::Flavor::CURRENT_THREAD.build();
+    let mut child = rt.block_on(async { Command::new("sleep").arg("100").spawn().unwrap() });
+    drop(rt);
+    let err = futures::executor::block_on(child.wait()).unwrap_err();
+    assert!(err.to_string().contains("no running runtime"), "{err}");
+    // Killing needs no runtime; the kill's wait does, and says so.
+    child.start_kill().unwrap();
+    let rt = support::Flavor::MULTI_2.build();
+    let status = rt.block_on(async { child.wait().await.unwrap() });
+    assert_eq!(status.signal(), Some(libc::SIGKILL));
+}
+
+#[test]
 fn spawn_outside_a_runtime_panics_with_tokios_message() {
     let res = std::panic::catch_unwind(|| {
         let _ = Command::new("true").spawn();
@@ -318,4 +350,26 @@ fn spawn_outside_a_runtime_panics_with_tokios_message() {
         msg,
         "there is no reactor running, must be called from the context of a Tokio 1.x runtime"
     );
+}
+
+#[test]
+fn the_types_are_send_and_sync_and_their_futures_send() {
+    fn send_sync<T: Send + Sync + 'static>() {}
+    fn send<T: Send>(_: &T) {}
+    send_sync::<Command>();
+    send_sync::<tandem::process::Child>();
+    send_sync::<tandem::process::ChildStdin>();
+    send_sync::<tandem::process::ChildStdout>();
+    send_sync::<tandem::process::ChildStderr>();
+    let rt = support::Flavor::CURRENT_THREAD.build();
+    rt.block_on(async {
+        let mut cmd = Command::new("true");
+        send(&cmd.status());
+        send(&cmd.output());
+        let mut child = cmd.spawn().unwrap();
+        send(&child.wait());
+        send(&child.kill());
+        child.wait().await.unwrap();
+        send(&child.wait_with_output());
+    });
 }

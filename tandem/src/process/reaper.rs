@@ -100,9 +100,7 @@ impl Reaper {
     /// signal stream of a runtime that has shut down would never fire again. (A pidfd watch
     /// notices that on its own: its registration reports the shutdown.)
     pub(super) fn refresh(&mut self) {
-        if self.watch.as_ref().is_some_and(Watch::is_sigchld)
-            && crate::runtime::Handle::try_current().is_ok()
-        {
+        if self.watch.as_ref().is_some_and(Watch::is_sigchld) && current_has_io() {
             self.watch = None;
         }
     }
@@ -114,7 +112,7 @@ impl Reaper {
         let mut remade = false;
         loop {
             if self.watch.is_none() {
-                if remade || crate::runtime::Handle::try_current().is_err() {
+                if remade || !current_has_io() {
                     return Poll::Ready(Err(no_runtime()));
                 }
                 remade = true;
@@ -147,6 +145,11 @@ impl Reaper {
             }
         }
     }
+}
+
+/// Whether this thread is in a runtime whose I/O driver can watch a child.
+fn current_has_io() -> bool {
+    crate::runtime::Handle::try_current().is_ok_and(|h| h.inner.driver().io.is_some())
 }
 
 fn no_runtime() -> io::Error {
