@@ -327,6 +327,43 @@ fn a_child_dropped_after_its_runtime_is_reaped_by_a_later_spawn() {
 }
 
 #[test]
+fn a_runtime_shutting_down_drops_the_tasks_waiting_for_children() {
+    each_flavor(|flavor, rt| {
+        let (pid_tx, pid_rx) = std::sync::mpsc::channel();
+        for kill_on_drop in [true, false] {
+            let pid_tx = pid_tx.clone();
+            rt.spawn(async move {
+                let mut child = Command::new("sleep")
+                    .arg(if kill_on_drop { "100" } else { "0.2" })
+                    .kill_on_drop(kill_on_drop)
+                    .spawn()
+                    .unwrap();
+                pid_tx.send(child.id().unwrap()).unwrap();
+                child.wait().await.unwrap();
+                unreachable!("the runtime shuts down first");
+            });
+        }
+        // (A current-thread runtime runs its tasks only inside `block_on`.)
+        rt.block_on(async { tandem::time::sleep(Duration::from_millis(100)).await });
+        let pids: Vec<u32> = (0..2)
+            .map(|_| pid_rx.recv_timeout(LIMIT).unwrap())
+            .collect();
+        // Dropping the runtime drops both tasks, and with them the children (the shutdown
+        // cannot host a reaper task any more): the orphan queue takes them.
+        drop(rt);
+        std::thread::sleep(Duration::from_millis(400));
+        let rt = flavor.build();
+        rt.block_on(async {
+            Command::new("true").status().await.unwrap();
+            for pid in pids {
+                let gone = support::wait_until_async(LIMIT, || !process_exists(pid)).await;
+                assert!(gone, "child {pid} of a shut-down runtime was not reaped");
+            }
+        });
+    });
+}
+
+#[test]
 fn waiting_outside_any_runtime_is_an_error_not_a_hang() {
     let rt = support::Flavor::CURRENT_THREAD.build();
     let mut child = rt.block_on(async { Command::new("sleep").arg("100").spawn().unwrap() });
@@ -371,5 +408,38 @@ fn the_types_are_send_and_sync_and_their_futures_send() {
         send(&child.kill());
         child.wait().await.unwrap();
         send(&child.wait_with_output());
+    });
+}
+
+#[test]
+fn into_owned_fd_hands_back_a_blocking_pipe() {
+    use std::io::Read;
+    use std::os::fd::{AsFd, AsRawFd};
+    fn nonblocking(fd: std::os::fd::BorrowedFd<'_>) -> bool {
+        // SAFETY: F_GETFL on a descriptor borrowed for the call.
+        let flags = unsafe { libc::fcntl(fd.as_raw_fd(), libc::F_GETFL) };
+        assert!(flags >= 0);
+        flags & libc::O_NONBLOCK != 0
+    }
+    each_flavor(|_, rt| {
+        rt.block_on(async {
+            let mut child = Command::new("sh")
+                .args(["-c", "echo piped"])
+                .stdout(Stdio::piped())
+                .spawn()
+                .unwrap();
+            let stdout = child.stdout.take().unwrap();
+            assert!(
+                nonblocking(stdout.as_fd()),
+                "registered pipes are non-blocking"
+            );
+            assert_eq!(stdout.as_raw_fd(), stdout.as_fd().as_raw_fd());
+            let fd = stdout.into_owned_fd().unwrap();
+            assert!(!nonblocking(fd.as_fd()), "an owned fd is blocking again");
+            let mut text = String::new();
+            std::fs::File::from(fd).read_to_string(&mut text).unwrap();
+            assert_eq!(text, "piped\n");
+            assert!(child.wait().await.unwrap().success());
+        });
     });
 }
