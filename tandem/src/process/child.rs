@@ -206,7 +206,7 @@ impl Drop for Child {
         // it does. A runtime that has shut down drops the task, whose `Reaper` then goes to the
         // orphan queue.
         let State::Running(mut reaper) =
-            std::mem::replace(&mut self.state, State::Done(placeholder_status()))
+            std::mem::replace(&mut self.state, State::Done(ExitStatus::default()))
         else {
             unreachable!("checked above");
         };
@@ -216,10 +216,4 @@ impl Drop for Child {
             let _ = poll_fn(|cx| reaper.poll_wait(cx)).await;
         }));
     }
-}
-
-/// An exit status to leave behind in a `Child` that is being dropped (never observed).
-fn placeholder_status() -> ExitStatus {
-    use std::os::unix::process::ExitStatusExt;
-    ExitStatus::from_raw(0)
 }

@@ -132,15 +132,20 @@ impl Reaper {
                 Poll::Ready(Err(_)) => self.watch = None,
                 // A SIGCHLD: perhaps ours; the loop's `try_wait` tells.
                 Poll::Ready(Ok(None)) => {}
-                Poll::Ready(Ok(Some(event))) => {
+                Poll::Ready(Ok(Some(_))) => {
                     if let Some(status) = self.try_wait()? {
                         return Poll::Ready(Ok(status));
                     }
-                    // Readable but not waitable: not an exit (which cannot happen for a
-                    // child's pidfd); wait for the next edge.
-                    if let Some(Watch::Pidfd(fd)) = &self.watch {
-                        fd.registration().clear_readiness(event);
+                    // Readable but not waitable: the kernel says the process ended, `waitpid`
+                    // does not see it yet. A pidfd gives no second edge, so clearing its
+                    // readiness could wait forever; SIGCHLD comes with every change of a
+                    // child's state, so it is the watch from here on.
+                    // (Outside any runtime there is no signal driver: poll again instead.)
+                    if !current_has_io() {
+                        cx.waker().wake_by_ref();
+                        return Poll::Pending;
                     }
+                    self.watch = Some(Watch::Sigchld(signal(SignalKind::child())?));
                 }
             }
         }
