@@ -277,6 +277,7 @@ fn tcp_socket_options_listen_and_connect() {
             let client = TcpSocket::new_v4().unwrap();
             client.set_nodelay(true).unwrap();
             assert!(client.nodelay().unwrap());
+            #[allow(deprecated)] // Tokio's name, deprecated there too
             client.set_linger(Some(Duration::from_secs(1))).unwrap();
             assert_eq!(client.linger().unwrap(), Some(Duration::from_secs(1)));
             let stream = client.connect(addr).await.unwrap();

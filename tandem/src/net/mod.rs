@@ -7,10 +7,11 @@
 //! | `addr.rs` | `ToSocketAddrs`: what `bind`, `connect`, `send_to` and `lookup_host` accept |
 //! | `lookup_host.rs` | `lookup_host`: name resolution on the blocking pool |
 //! | `send.rs` | Stream writes that cannot raise SIGPIPE |
+//! | `buf_mut.rs` | Reads into a `bytes::BufMut`'s spare capacity, for the `*_buf` methods |
 //! | `accept_backoff.rs` | The pause a listener takes after `accept(2)` failed for lack of resources |
 //! | `udp.rs` | `UdpSocket`: UDP datagrams |
 //! | `tcp/` | TCP: `TcpSocket`, `TcpStream` and its halves, `TcpListener` |
-//! | `unix/` | Unix-domain sockets: `SocketAddr`, `UnixStream` and its halves, `UnixListener`, `UnixDatagram` |
+//! | `unix/` | Unix-domain sockets: `SocketAddr`, `UnixSocket`, `UnixStream` and its halves, `UnixListener`, `UnixDatagram`; Unix pipes (`unix::pipe`) |
 //!
 //! Every type here owns a non-blocking socket registered with the reactor of the runtime it was
 //! created in (a `PollEvented`), and offers two styles of I/O, as Tokio does:
@@ -39,6 +40,7 @@
 
 mod accept_backoff;
 mod addr;
+mod buf_mut;
 mod lookup_host;
 mod send;
 pub mod tcp;
@@ -53,6 +55,7 @@ pub use tcp::stream::TcpStream;
 pub use udp::UdpSocket;
 pub use unix::datagram::UnixDatagram;
 pub use unix::listener::UnixListener;
+pub use unix::socket::UnixSocket;
 pub use unix::stream::UnixStream;
 
 pub(crate) use addr::to_socket_addrs;

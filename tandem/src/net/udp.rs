@@ -1,8 +1,9 @@
 //! `UdpSocket`: UDP datagrams.
 
 use crate::io::{Interest, ReadBuf, Ready};
-use crate::net::{each_addr, to_socket_addrs, ToSocketAddrs};
+use crate::net::{buf_mut, each_addr, to_socket_addrs, ToSocketAddrs};
 use crate::rt::reactor::{Direction, PollEvented};
+use bytes::BufMut;
 use socket2::SockRef;
 use std::fmt;
 use std::io;
@@ -34,6 +35,11 @@ pub struct UdpSocket {
     io: PollEvented<mio::net::UdpSocket>,
 }
 
+/// What the receiving futures wait for: a datagram, or an error (as Tokio). An ICMP error (port
+/// unreachable, ...) raises only `EPOLLERR`, never `EPOLLIN`: a `recv` waiting for readability
+/// alone would never see the `ConnectionRefused` the socket holds.
+const RECV: Interest = Interest::READABLE.add(Interest::ERROR);
+
 impl UdpSocket {
     /// Binds a socket to `addr`, trying each address it resolves to until one succeeds.
     ///
@@ -47,6 +53,7 @@ impl UdpSocket {
         .await
     }
 
+    #[track_caller]
     fn new(socket: mio::net::UdpSocket) -> io::Result<UdpSocket> {
         Ok(UdpSocket {
             io: PollEvented::new(socket)?,
@@ -133,8 +140,7 @@ impl UdpSocket {
     /// Receives a datagram from the connected peer into `buf`; the excess of a datagram
     /// larger than `buf` is discarded.
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.async_io(Interest::READABLE, || self.io.recv(buf))
-            .await
+        self.async_io(RECV, || self.io.recv(buf)).await
     }
 
     /// Polls to receive a datagram from the connected peer.
@@ -149,6 +155,18 @@ impl UdpSocket {
     /// Receives a datagram from the connected peer if one is queued, else `WouldBlock`.
     pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.try_io(Interest::READABLE, || self.io.recv(buf))
+    }
+
+    /// Receives a datagram from the connected peer into `buf`'s spare capacity (which need not
+    /// be initialised); returns its length. The excess of a datagram larger than the spare
+    /// capacity is discarded.
+    pub async fn recv_buf<B: BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        self.async_io(RECV, || buf_mut::recv(&*self.io, buf)).await
+    }
+
+    /// As [`recv_buf`](UdpSocket::recv_buf) if a datagram is queued, else `WouldBlock`.
+    pub fn try_recv_buf<B: BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        self.try_io(Interest::READABLE, || buf_mut::recv(&*self.io, buf))
     }
 
     /// Sends `buf` to `target` (the first address it resolves to).
@@ -183,8 +201,7 @@ impl UdpSocket {
 
     /// Receives a datagram and its sender's address.
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.async_io(Interest::READABLE, || self.io.recv_from(buf))
-            .await
+        self.async_io(RECV, || self.io.recv_from(buf)).await
     }
 
     /// Polls to receive a datagram; returns its sender's address.
@@ -205,10 +222,29 @@ impl UdpSocket {
         self.try_io(Interest::READABLE, || self.io.recv_from(buf))
     }
 
+    /// Receives a datagram into `buf`'s spare capacity (which need not be initialised);
+    /// returns its length and its sender's address.
+    pub async fn recv_buf_from<B: BufMut>(&self, buf: &mut B) -> io::Result<(usize, SocketAddr)> {
+        self.async_io(RECV, || self.recv_buf_from_now(buf)).await
+    }
+
+    /// As [`recv_buf_from`](UdpSocket::recv_buf_from) if a datagram is queued, else
+    /// `WouldBlock`.
+    pub fn try_recv_buf_from<B: BufMut>(&self, buf: &mut B) -> io::Result<(usize, SocketAddr)> {
+        self.try_io(Interest::READABLE, || self.recv_buf_from_now(buf))
+    }
+
+    fn recv_buf_from_now<B: BufMut>(&self, buf: &mut B) -> io::Result<(usize, SocketAddr)> {
+        let (n, addr) = buf_mut::recv_from(&*self.io, buf)?;
+        let addr = addr.as_socket().ok_or_else(|| {
+            io::Error::new(io::ErrorKind::InvalidData, "sender is not an IP address")
+        })?;
+        Ok((n, addr))
+    }
+
     /// Receives the next datagram from the connected peer without removing it from the queue.
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.async_io(Interest::READABLE, || self.io.peek(buf))
-            .await
+        self.async_io(RECV, || self.io.peek(buf)).await
     }
 
     /// Polls to peek at the next datagram from the connected peer.
@@ -228,8 +264,7 @@ impl UdpSocket {
     /// Receives the next datagram and its sender's address without removing it from the
     /// queue.
     pub async fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.async_io(Interest::READABLE, || self.io.peek_from(buf))
-            .await
+        self.async_io(RECV, || self.io.peek_from(buf)).await
     }
 
     /// Polls to peek at the next datagram; returns its sender's address.
@@ -253,8 +288,7 @@ impl UdpSocket {
 
     /// The sender of the next datagram, without removing it from the queue.
     pub async fn peek_sender(&self) -> io::Result<SocketAddr> {
-        self.async_io(Interest::READABLE, || self.peek_sender_now())
-            .await
+        self.async_io(RECV, || self.peek_sender_now()).await
     }
 
     /// Polls for the sender of the next datagram.
@@ -344,6 +378,55 @@ impl UdpSocket {
     /// Sets `IP_TTL`.
     pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
         self.io.set_ttl(ttl)
+    }
+
+    /// The IPv6 traffic class (`IPV6_TCLASS`) of outgoing packets.
+    pub fn tclass_v6(&self) -> io::Result<u32> {
+        SockRef::from(self).tclass_v6()
+    }
+
+    /// Sets `IPV6_TCLASS`, the traffic class of outgoing packets (IPv6 sockets only).
+    pub fn set_tclass_v6(&self, tclass: u32) -> io::Result<()> {
+        SockRef::from(self).set_tclass_v6(tclass)
+    }
+
+    /// The IPv4 type-of-service field (`IP_TOS`) of outgoing packets.
+    pub fn tos_v4(&self) -> io::Result<u32> {
+        SockRef::from(self).tos_v4()
+    }
+
+    /// Sets `IP_TOS`, the type-of-service field of outgoing packets (IPv4 sockets only).
+    pub fn set_tos_v4(&self, tos: u32) -> io::Result<()> {
+        SockRef::from(self).set_tos_v4(tos)
+    }
+
+    /// Deprecated name of [`tos_v4`](UdpSocket::tos_v4), kept as in Tokio.
+    #[deprecated(
+        note = "`tos` related methods have been renamed `tos_v4` since they are IPv4-specific."
+    )]
+    #[doc(hidden)]
+    pub fn tos(&self) -> io::Result<u32> {
+        self.tos_v4()
+    }
+
+    /// Deprecated name of [`set_tos_v4`](UdpSocket::set_tos_v4), kept as in Tokio.
+    #[deprecated(
+        note = "`tos` related methods have been renamed `tos_v4` since they are IPv4-specific."
+    )]
+    #[doc(hidden)]
+    pub fn set_tos(&self, tos: u32) -> io::Result<()> {
+        self.set_tos_v4(tos)
+    }
+
+    /// The interface the socket is bound to (`SO_BINDTODEVICE`), if any.
+    pub fn device(&self) -> io::Result<Option<Vec<u8>>> {
+        SockRef::from(self).device()
+    }
+
+    /// Binds the socket to the interface named `interface` (`SO_BINDTODEVICE`), or unbinds it
+    /// with `None`. Binding usually needs `CAP_NET_RAW`.
+    pub fn bind_device(&self, interface: Option<&[u8]>) -> io::Result<()> {
+        SockRef::from(self).bind_device(interface)
     }
 
     /// Joins the IPv4 multicast group `multiaddr` on `interface`.

@@ -75,6 +75,7 @@ impl TcpListener {
         TcpListener::new(mio::net::TcpListener::from_std(std))
     }
 
+    #[track_caller]
     pub(crate) fn new(listener: mio::net::TcpListener) -> io::Result<TcpListener> {
         Ok(TcpListener {
             io: PollEvented::new_with_interest(listener, Interest::READABLE)?,
@@ -115,7 +116,7 @@ impl TcpListener {
     ) -> io::Result<(TcpStream, SocketAddr)> {
         self.backoff.record(&res);
         let (stream, addr) = res?;
-        Ok((TcpStream::new(stream)?, addr))
+        Ok((TcpStream::new_accepted(stream)?, addr))
     }
 
     /// Wraps a standard library listener, putting it in non-blocking mode.

@@ -5,7 +5,7 @@ use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 use std::fmt;
 use std::io;
 use std::net::SocketAddr;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, FromRawFd, IntoRawFd, OwnedFd, RawFd};
 use std::time::Duration;
 
 /// A TCP socket that has not yet become a [`TcpStream`] or a [`TcpListener`].
@@ -107,6 +107,11 @@ impl TcpSocket {
     }
 
     /// Sets `SO_LINGER`.
+    ///
+    /// Deprecated as in Tokio: a non-zero linger makes `close(2)`, hence dropping the socket or
+    /// the stream it becomes, block the thread until the data is sent or the time is up. Use
+    /// [`set_zero_linger`](TcpSocket::set_zero_linger) to reset on close.
+    #[deprecated = "`SO_LINGER` causes the socket to block the thread on drop"]
     pub fn set_linger(&self, dur: Option<Duration>) -> io::Result<()> {
         self.inner.set_linger(dur)
     }
@@ -129,6 +134,56 @@ impl TcpSocket {
     /// Whether `TCP_NODELAY` is set.
     pub fn nodelay(&self) -> io::Result<bool> {
         self.inner.tcp_nodelay()
+    }
+
+    /// The IPv6 traffic class (`IPV6_TCLASS`) of outgoing packets.
+    pub fn tclass_v6(&self) -> io::Result<u32> {
+        self.inner.tclass_v6()
+    }
+
+    /// Sets `IPV6_TCLASS`, the traffic class of outgoing packets (IPv6 sockets only).
+    pub fn set_tclass_v6(&self, tclass: u32) -> io::Result<()> {
+        self.inner.set_tclass_v6(tclass)
+    }
+
+    /// The IPv4 type-of-service field (`IP_TOS`) of outgoing packets.
+    pub fn tos_v4(&self) -> io::Result<u32> {
+        self.inner.tos_v4()
+    }
+
+    /// Sets `IP_TOS`, the type-of-service field of outgoing packets (IPv4 sockets only).
+    pub fn set_tos_v4(&self, tos: u32) -> io::Result<()> {
+        self.inner.set_tos_v4(tos)
+    }
+
+    /// Deprecated name of [`tos_v4`](TcpSocket::tos_v4), kept as in Tokio.
+    #[deprecated(
+        note = "`tos` related methods have been renamed `tos_v4` since they are IPv4-specific."
+    )]
+    #[doc(hidden)]
+    pub fn tos(&self) -> io::Result<u32> {
+        self.tos_v4()
+    }
+
+    /// Deprecated name of [`set_tos_v4`](TcpSocket::set_tos_v4), kept as in Tokio.
+    #[deprecated(
+        note = "`tos` related methods have been renamed `tos_v4` since they are IPv4-specific."
+    )]
+    #[doc(hidden)]
+    pub fn set_tos(&self, tos: u32) -> io::Result<()> {
+        self.set_tos_v4(tos)
+    }
+
+    /// The interface the socket is bound to (`SO_BINDTODEVICE`), if any.
+    pub fn device(&self) -> io::Result<Option<Vec<u8>>> {
+        self.inner.device()
+    }
+
+    /// Binds the socket to the interface named `interface` (`SO_BINDTODEVICE`), or unbinds it
+    /// with `None`: only packets from that interface are then processed. Binding usually needs
+    /// `CAP_NET_RAW`.
+    pub fn bind_device(&self, interface: Option<&[u8]>) -> io::Result<()> {
+        self.inner.bind_device(interface)
     }
 
     /// The address the socket is bound to.
@@ -201,6 +256,41 @@ impl AsRawFd for TcpSocket {
 impl AsFd for TcpSocket {
     fn as_fd(&self) -> BorrowedFd<'_> {
         self.inner.as_fd()
+    }
+}
+
+impl FromRawFd for TcpSocket {
+    /// Wraps a TCP socket descriptor; it should be non-blocking (the streams and listeners it
+    /// becomes rely on it).
+    ///
+    /// # Safety
+    /// `fd` must be an open socket descriptor that nothing else owns.
+    unsafe fn from_raw_fd(fd: RawFd) -> TcpSocket {
+        TcpSocket {
+            // SAFETY: the caller passes an open descriptor it gives up ownership of.
+            inner: unsafe { Socket::from_raw_fd(fd) },
+        }
+    }
+}
+
+impl IntoRawFd for TcpSocket {
+    fn into_raw_fd(self) -> RawFd {
+        self.inner.into_raw_fd()
+    }
+}
+
+impl From<OwnedFd> for TcpSocket {
+    /// Wraps an owned TCP socket descriptor; it should be non-blocking.
+    fn from(fd: OwnedFd) -> TcpSocket {
+        TcpSocket {
+            inner: Socket::from(fd),
+        }
+    }
+}
+
+impl From<TcpSocket> for OwnedFd {
+    fn from(socket: TcpSocket) -> OwnedFd {
+        socket.inner.into()
     }
 }
 

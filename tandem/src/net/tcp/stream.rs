@@ -3,8 +3,9 @@
 use super::split::{split, ReadHalf, WriteHalf};
 use super::split_owned::{split_owned, OwnedReadHalf, OwnedWriteHalf};
 use crate::io::{AsyncRead, AsyncWrite, Interest, ReadBuf, Ready};
-use crate::net::{send, to_socket_addrs, ToSocketAddrs};
+use crate::net::{buf_mut, send, to_socket_addrs, ToSocketAddrs};
 use crate::rt::reactor::{Direction, PollEvented};
+use bytes::BufMut;
 use socket2::SockRef;
 use std::fmt;
 use std::io::{self, IoSlice, IoSliceMut, Read};
@@ -86,6 +87,18 @@ impl TcpStream {
         }
     }
 
+    /// A stream `accept` returned: assumed readable and writable before the driver's first
+    /// event (data may already be queued), as in Tokio; a read that finds nothing clears it.
+    pub(crate) fn new_accepted(stream: mio::net::TcpStream) -> io::Result<TcpStream> {
+        let stream = TcpStream::new(stream)?;
+        stream
+            .io
+            .registration()
+            .assume_ready(Ready::READABLE | Ready::WRITABLE);
+        Ok(stream)
+    }
+
+    #[track_caller]
     pub(crate) fn new(stream: mio::net::TcpStream) -> io::Result<TcpStream> {
         Ok(TcpStream {
             io: PollEvented::new(stream)?,
@@ -158,6 +171,14 @@ impl TcpStream {
         self.io
             .registration()
             .try_io(Interest::READABLE, || (&*self.io).read(buf))
+    }
+
+    /// As [`try_read`](TcpStream::try_read), appending to `buf`'s spare capacity (which need not
+    /// be initialised); returns the bytes read.
+    pub fn try_read_buf<B: BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        self.io
+            .registration()
+            .try_io(Interest::READABLE, || buf_mut::recv(&*self.io, buf))
     }
 
     /// As [`try_read`](TcpStream::try_read), scattering into several buffers.
@@ -251,6 +272,11 @@ impl TcpStream {
     }
 
     /// Sets `SO_LINGER`. With `Some(Duration::ZERO)` closing resets the connection.
+    ///
+    /// Deprecated as in Tokio: a non-zero linger makes dropping the stream block the thread
+    /// until the data is sent or the time is up. Use
+    /// [`set_zero_linger`](TcpStream::set_zero_linger) to reset on close.
+    #[deprecated = "`SO_LINGER` causes the socket to block the thread on drop"]
     pub fn set_linger(&self, dur: Option<Duration>) -> io::Result<()> {
         SockRef::from(self).set_linger(dur)
     }
@@ -258,7 +284,7 @@ impl TcpStream {
     /// Sets a zero `SO_LINGER`: closing the stream resets the connection (the peer gets
     /// `ConnectionReset`) instead of a graceful close.
     pub fn set_zero_linger(&self) -> io::Result<()> {
-        self.set_linger(Some(Duration::ZERO))
+        SockRef::from(self).set_linger(Some(Duration::ZERO))
     }
 
     /// The `IP_TTL` of outgoing packets.

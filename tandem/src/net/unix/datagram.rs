@@ -2,7 +2,9 @@
 
 use super::SocketAddr;
 use crate::io::{Interest, ReadBuf, Ready};
+use crate::net::buf_mut;
 use crate::rt::reactor::{Direction, PollEvented};
+use bytes::BufMut;
 use std::fmt;
 use std::io;
 use std::net::Shutdown;
@@ -33,7 +35,7 @@ pub struct UnixDatagram {
 
 impl UnixDatagram {
     #[track_caller]
-    fn new(socket: mio::net::UnixDatagram) -> io::Result<UnixDatagram> {
+    pub(crate) fn new(socket: mio::net::UnixDatagram) -> io::Result<UnixDatagram> {
         Ok(UnixDatagram {
             io: PollEvented::new(socket)?,
         })
@@ -65,7 +67,12 @@ impl UnixDatagram {
     #[track_caller]
     pub fn pair() -> io::Result<(UnixDatagram, UnixDatagram)> {
         let (a, b) = mio::net::UnixDatagram::pair()?;
-        Ok((UnixDatagram::new(a)?, UnixDatagram::new(b)?))
+        let (a, b) = (UnixDatagram::new(a)?, UnixDatagram::new(b)?);
+        // A fresh pair can send at once: say so before the driver's first event does, so a
+        // `poll_send_ready` right after `pair()` is ready (as in Tokio).
+        a.io.registration().assume_ready(Ready::WRITABLE);
+        b.io.registration().assume_ready(Ready::WRITABLE);
+        Ok((a, b))
     }
 
     /// Wraps a standard library socket, putting it in non-blocking mode.
@@ -180,6 +187,36 @@ impl UnixDatagram {
     /// Receives a datagram from the connected peer if one is queued, else `WouldBlock`.
     pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
         self.try_io(Interest::READABLE, || self.io.recv(buf))
+    }
+
+    /// Receives a datagram from the connected peer into `buf`'s spare capacity (which need not
+    /// be initialised); returns its length.
+    pub async fn recv_buf<B: BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        self.async_io(Interest::READABLE, || buf_mut::recv(&*self.io, buf))
+            .await
+    }
+
+    /// As [`recv_buf`](UnixDatagram::recv_buf) if a datagram is queued, else `WouldBlock`.
+    pub fn try_recv_buf<B: BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        self.try_io(Interest::READABLE, || buf_mut::recv(&*self.io, buf))
+    }
+
+    /// Receives a datagram into `buf`'s spare capacity (which need not be initialised);
+    /// returns its length and its sender's address.
+    pub async fn recv_buf_from<B: BufMut>(&self, buf: &mut B) -> io::Result<(usize, SocketAddr)> {
+        self.async_io(Interest::READABLE, || self.recv_buf_from_now(buf))
+            .await
+    }
+
+    /// As [`recv_buf_from`](UnixDatagram::recv_buf_from) if a datagram is queued, else
+    /// `WouldBlock`.
+    pub fn try_recv_buf_from<B: BufMut>(&self, buf: &mut B) -> io::Result<(usize, SocketAddr)> {
+        self.try_io(Interest::READABLE, || self.recv_buf_from_now(buf))
+    }
+
+    fn recv_buf_from_now<B: BufMut>(&self, buf: &mut B) -> io::Result<(usize, SocketAddr)> {
+        let (n, addr) = buf_mut::recv_from(&*self.io, buf)?;
+        Ok((n, SocketAddr(buf_mut::unix_addr(&addr)?)))
     }
 
     /// Receives a datagram and its sender's address.

@@ -1,6 +1,7 @@
 //! `UnixListener`: accepts Unix-domain stream connections.
 
 use crate::net::accept_backoff::AcceptBackoff;
+use crate::net::unix::socketaddr;
 use crate::net::unix::SocketAddr;
 use crate::net::UnixStream;
 use crate::rt::reactor::Interest;
@@ -49,17 +50,36 @@ impl UnixListener {
     ///
     /// # Panics
     /// Outside a runtime, or if the runtime's I/O driver is not enabled.
+    ///
+    /// A path whose first byte is NUL names the rest in the abstract namespace (Linux).
     #[track_caller]
     pub fn bind<P: AsRef<Path>>(path: P) -> io::Result<UnixListener> {
+        UnixListener::bind_sockaddr(&SockAddr::unix(path)?)
+    }
+
+    /// Binds a listener to `addr` (a path, or an abstract name), with a backlog of 1024.
+    ///
+    /// # Errors
+    /// `InvalidInput` for an unnamed address, and those of `bind(2)`/`listen(2)`.
+    ///
+    /// # Panics
+    /// Outside a runtime, or if the runtime's I/O driver is not enabled.
+    #[track_caller]
+    pub fn bind_addr(addr: &SocketAddr) -> io::Result<UnixListener> {
+        UnixListener::bind_sockaddr(&socketaddr::to_sockaddr(&addr.0)?)
+    }
+
+    #[track_caller]
+    fn bind_sockaddr(addr: &SockAddr) -> io::Result<UnixListener> {
         let socket = Socket::new(Domain::UNIX, Type::STREAM.nonblocking(), None)?;
-        socket.bind(&SockAddr::unix(path)?)?;
+        socket.bind(addr)?;
         socket.listen(DEFAULT_BACKLOG)?;
         let std = std::os::unix::net::UnixListener::from(socket);
         UnixListener::new(mio::net::UnixListener::from_std(std))
     }
 
     #[track_caller]
-    fn new(listener: mio::net::UnixListener) -> io::Result<UnixListener> {
+    pub(crate) fn new(listener: mio::net::UnixListener) -> io::Result<UnixListener> {
         Ok(UnixListener {
             io: PollEvented::new_with_interest(listener, Interest::READABLE)?,
             backoff: AcceptBackoff::new(),
@@ -123,7 +143,7 @@ impl UnixListener {
     ) -> io::Result<(UnixStream, SocketAddr)> {
         self.backoff.record(&res);
         let (stream, addr) = res?;
-        Ok((UnixStream::new(stream)?, SocketAddr(addr)))
+        Ok((UnixStream::new_accepted(stream)?, SocketAddr(addr)))
     }
 }
 

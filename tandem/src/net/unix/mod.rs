@@ -1,5 +1,5 @@
-//! Unix-domain sockets: the halves a [`UnixStream`](crate::net::UnixStream) splits into, and
-//! [`SocketAddr`].
+//! Unix-domain sockets: the halves a [`UnixStream`](crate::net::UnixStream) splits into,
+//! [`SocketAddr`], and Unix pipes ([`pipe`]).
 //!
 //! Files, lowest layer first:
 //!
@@ -12,12 +12,17 @@
 //! | `split_owned.rs` | `UnixStream::into_split`: owned halves that can move to different tasks |
 //! | `listener.rs` | `UnixListener`: accepts Unix-domain stream connections |
 //! | `datagram.rs` | `UnixDatagram`: Unix-domain datagrams |
+//! | `socket.rs` | `UnixSocket`: a socket to bind before it listens, connects or becomes a datagram socket |
+//! | `pipe.rs` | `pipe`: anonymous pipes and FIFOs, `Sender`/`Receiver`/`OpenOptions` |
 //!
-//! [`UnixListener`](crate::net::UnixListener), [`UnixStream`](crate::net::UnixStream) and
-//! [`UnixDatagram`](crate::net::UnixDatagram) live in [`crate::net`], as in Tokio.
+//! [`UnixListener`](crate::net::UnixListener), [`UnixStream`](crate::net::UnixStream),
+//! [`UnixDatagram`](crate::net::UnixDatagram) and [`UnixSocket`](crate::net::UnixSocket) live in
+//! [`crate::net`], as in Tokio.
 
 pub(crate) mod datagram;
 pub(crate) mod listener;
+pub mod pipe;
+pub(crate) mod socket;
 mod socketaddr;
 mod split;
 mod split_owned;

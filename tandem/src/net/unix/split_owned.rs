@@ -86,6 +86,11 @@ impl OwnedReadHalf {
         self.inner.try_read(buf)
     }
 
+    /// As [`UnixStream::try_read_buf`].
+    pub fn try_read_buf<B: bytes::BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        self.inner.try_read_buf(buf)
+    }
+
     /// As [`UnixStream::try_read_vectored`].
     pub fn try_read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
         self.inner.try_read_vectored(bufs)

@@ -2,10 +2,11 @@
 
 use super::split::{split, ReadHalf, WriteHalf};
 use super::split_owned::{split_owned, OwnedReadHalf, OwnedWriteHalf};
-use super::SocketAddr;
+use super::{socketaddr, SocketAddr};
 use crate::io::{AsyncRead, AsyncWrite, Interest, ReadBuf, Ready};
-use crate::net::send;
+use crate::net::{buf_mut, send};
 use crate::rt::reactor::{Direction, PollEvented};
+use bytes::BufMut;
 use std::fmt;
 use std::io::{self, IoSlice, IoSliceMut, Read};
 use std::net::Shutdown;
@@ -40,12 +41,35 @@ pub struct UnixStream {
 }
 
 impl UnixStream {
-    /// Connects to the socket bound at `path`.
+    /// Connects to the socket bound at `path`. A path whose first byte is NUL names the rest
+    /// in the abstract namespace (Linux).
     ///
     /// # Panics
     /// Outside a runtime, or if the runtime's I/O driver is not enabled.
     pub async fn connect<P: AsRef<Path>>(path: P) -> io::Result<UnixStream> {
-        let stream = mio::net::UnixStream::connect(path)?;
+        let addr = socketaddr::from_path(path.as_ref())?;
+        UnixStream::connect_std_addr(&addr).await
+    }
+
+    /// Connects to the socket bound at `addr` (a path, or an abstract name).
+    ///
+    /// # Errors
+    /// `InvalidInput` for an unnamed address, and those of `connect(2)`.
+    ///
+    /// # Panics
+    /// Outside a runtime, or if the runtime's I/O driver is not enabled.
+    pub async fn connect_addr(addr: &SocketAddr) -> io::Result<UnixStream> {
+        UnixStream::connect_std_addr(&addr.0).await
+    }
+
+    async fn connect_std_addr(addr: &std::os::unix::net::SocketAddr) -> io::Result<UnixStream> {
+        let stream = mio::net::UnixStream::connect_addr(addr)?;
+        UnixStream::connect_mio(stream).await
+    }
+
+    /// Registers a stream whose non-blocking `connect(2)` has started, and waits for it to
+    /// complete.
+    pub(crate) async fn connect_mio(stream: mio::net::UnixStream) -> io::Result<UnixStream> {
         let stream = UnixStream::new(stream)?;
         // A Unix-domain connect completes or fails at once, but wait for writability as the
         // non-blocking connect contract says, and report a late error.
@@ -60,6 +84,7 @@ impl UnixStream {
         Ok(stream)
     }
 
+    #[track_caller]
     pub(crate) fn new(stream: mio::net::UnixStream) -> io::Result<UnixStream> {
         Ok(UnixStream {
             io: PollEvented::new(stream)?,
@@ -73,7 +98,22 @@ impl UnixStream {
     #[track_caller]
     pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
         let (a, b) = mio::net::UnixStream::pair()?;
-        Ok((UnixStream::new(a)?, UnixStream::new(b)?))
+        let (a, b) = (UnixStream::new(a)?, UnixStream::new(b)?);
+        // A fresh pair can write at once: say so before the driver's first event does.
+        a.io.registration().assume_ready(Ready::WRITABLE);
+        b.io.registration().assume_ready(Ready::WRITABLE);
+        Ok((a, b))
+    }
+
+    /// A stream `accept` returned: assumed readable and writable before the driver's first
+    /// event (data may already be queued), as in Tokio; a read that finds nothing clears it.
+    pub(crate) fn new_accepted(stream: mio::net::UnixStream) -> io::Result<UnixStream> {
+        let stream = UnixStream::new(stream)?;
+        stream
+            .io
+            .registration()
+            .assume_ready(Ready::READABLE | Ready::WRITABLE);
+        Ok(stream)
     }
 
     /// Wraps a standard library stream, putting it in non-blocking mode.
@@ -146,6 +186,14 @@ impl UnixStream {
         self.io
             .registration()
             .try_io(Interest::READABLE, || (&*self.io).read(buf))
+    }
+
+    /// As [`try_read`](UnixStream::try_read), appending to `buf`'s spare capacity (which need not
+    /// be initialised); returns the bytes read.
+    pub fn try_read_buf<B: BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        self.io
+            .registration()
+            .try_io(Interest::READABLE, || buf_mut::recv(&*self.io, buf))
     }
 
     /// As [`try_read`](UnixStream::try_read), scattering into several buffers.

@@ -40,6 +40,11 @@ impl Registration {
             .deregister_source(&self.shared, self.key, source)
     }
 
+    /// Marks the resource ready before the driver reports it (`ScheduledIo::assume_ready`).
+    pub(crate) fn assume_ready(&self, ready: crate::rt::reactor::Ready) {
+        self.shared.assume_ready(ready);
+    }
+
     pub(crate) fn clear_readiness(&self, event: ReadyEvent) {
         self.shared.clear_readiness(event);
     }
@@ -122,13 +127,13 @@ impl Registration {
             shared: &self.shared,
             id: None,
         };
+        // No cooperative budget here, as in Tokio: a readiness wait that finds the resource
+        // ready is not itself progress (`async_io` spends budget for the operation), and a
+        // loop polling `writable()` between `try_write`s must keep seeing the readiness.
         let event = poll_fn(|cx| {
-            let coop = ready!(coop::poll_proceed(cx));
-            let event = ready!(entry
+            entry
                 .shared
-                .poll_list_readiness(cx, interest, &mut entry.id));
-            coop.made_progress();
-            Poll::Ready(event)
+                .poll_list_readiness(cx, interest, &mut entry.id)
         })
         .await;
         if event.is_shutdown {
@@ -145,9 +150,13 @@ impl Registration {
     ) -> io::Result<R> {
         loop {
             let event = self.readiness(interest).await?;
+            let coop = poll_fn(coop::poll_proceed).await;
             match f() {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.clear_readiness(event),
-                res => return res,
+                res => {
+                    coop.made_progress();
+                    return res;
+                }
             }
         }
     }

@@ -119,6 +119,21 @@ impl ScheduledIo {
         }
     }
 
+    /// Marks the resource ready for `ready` without an event from the driver (a fresh socket
+    /// pair is writable; an accepted connection may already hold data). A false positive costs
+    /// one `WouldBlock`, which clears it as usual. Keeps the tick (a task's clear of an older
+    /// event still applies to it); does nothing after shutdown.
+    pub(crate) fn assume_ready(&self, ready: Ready) {
+        let mut curr = self.readiness.load(Acquire);
+        while curr & SHUTDOWN == 0 {
+            let next = curr | ready.as_usize();
+            match self.readiness.compare_exchange(curr, next, AcqRel, Acquire) {
+                Ok(_) => return,
+                Err(actual) => curr = actual,
+            }
+        }
+    }
+
     /// Clears the readiness a task acted on, unless newer readiness arrived meanwhile.
     pub(crate) fn clear_readiness(&self, event: ReadyEvent) {
         // Closed states stay set: once closed, a side never reopens.
