@@ -144,6 +144,16 @@ pub(crate) async fn open(path: PathBuf, options: OpenFlags) -> io::Result<std::f
     Ok(opened.file)
 }
 
+/// Opens `path` with std's `options` on the blocking pool (options made from a
+/// `std::fs::OpenOptions`, whose flags cannot be read back). std's `open` waits for a FIFO's peer
+/// itself.
+pub(crate) async fn open_std(
+    path: PathBuf,
+    options: std::fs::OpenOptions,
+) -> io::Result<std::fs::File> {
+    blocking(move || options.open(path)).await
+}
+
 /// [`open`], then the file's size and type (`statx`), as `fs::read` starts. `None` if the size
 /// query failed (std ignores that too). The type answers [`open`]'s FIFO question for free.
 pub(crate) async fn open_sized(

@@ -265,7 +265,7 @@ impl File {
     ///
     /// # Errors
     /// As [`std::fs::File::set_times`].
-    pub async fn set_times(&self, times: std::fs::FileTimes) -> io::Result<()> {
+    pub async fn set_times(&self, times: super::FileTimes) -> io::Result<()> {
         let std = Arc::clone(&self.std);
         backend::blocking(move || std.set_times(times)).await
     }
@@ -395,8 +395,10 @@ impl FromRawFd for File {
 }
 
 impl fmt::Debug for File {
+    /// Tokio's format, name included (`tokio::fs::File { std: File { fd: .. } }`): code that
+    /// moved from Tokio, and Tokio's own tests, match on it.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("tandem::fs::File")
+        f.debug_struct("tokio::fs::File")
             .field("std", &self.std)
             .finish()
     }

@@ -79,3 +79,6 @@ pub use self::read::{read, read_to_string};
 pub use self::read_dir::{read_dir, DirEntry, ReadDir};
 pub use self::write::write;
 pub use crate::rt::uring::buf::{IoBuf, IoBufMut};
+/// The times [`File::set_times`] sets: std's type, whose builder (`new`, `set_accessed`,
+/// `set_modified`) Tokio's `FileTimes` mirrors.
+pub use std::fs::FileTimes;

@@ -2,8 +2,13 @@
 //!
 //! The options are kept as plain fields (std's cannot be read back) and turned into `open(2)`
 //! flags with std's rules, so the same options give the same file or the same error.
+//!
+//! Options made from a `std::fs::OpenOptions` (`From`) keep it: what it was set to cannot be
+//! read, so later setters change both, and `open` hands the path to std's `open` on the
+//! blocking pool (`backend::open_std`) instead of computing flags.
 
 use std::io;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
 use super::backend::{self, OpenFlags};
@@ -36,6 +41,8 @@ pub struct OpenOptions {
     create_new: bool,
     mode: u32,
     custom_flags: i32,
+    /// The std options these were made from, if any (see the module's doc).
+    std: Option<std::fs::OpenOptions>,
 }
 
 impl OpenOptions {
@@ -51,36 +58,52 @@ impl OpenOptions {
             create_new: false,
             mode: 0o666,
             custom_flags: 0,
+            std: None,
         }
     }
 
     /// Open for reading.
     pub fn read(&mut self, read: bool) -> &mut OpenOptions {
         self.read = read;
+        if let Some(std) = &mut self.std {
+            std.read(read);
+        }
         self
     }
 
     /// Open for writing.
     pub fn write(&mut self, write: bool) -> &mut OpenOptions {
         self.write = write;
+        if let Some(std) = &mut self.std {
+            std.write(write);
+        }
         self
     }
 
     /// Open for appending: every write goes to the end of the file (implies writing).
     pub fn append(&mut self, append: bool) -> &mut OpenOptions {
         self.append = append;
+        if let Some(std) = &mut self.std {
+            std.append(append);
+        }
         self
     }
 
     /// Truncate an existing file to length 0 (needs `write`).
     pub fn truncate(&mut self, truncate: bool) -> &mut OpenOptions {
         self.truncate = truncate;
+        if let Some(std) = &mut self.std {
+            std.truncate(truncate);
+        }
         self
     }
 
     /// Create the file if it does not exist (needs `write` or `append`).
     pub fn create(&mut self, create: bool) -> &mut OpenOptions {
         self.create = create;
+        if let Some(std) = &mut self.std {
+            std.create(create);
+        }
         self
     }
 
@@ -88,12 +111,18 @@ impl OpenOptions {
     /// `truncate` are then ignored).
     pub fn create_new(&mut self, create_new: bool) -> &mut OpenOptions {
         self.create_new = create_new;
+        if let Some(std) = &mut self.std {
+            std.create_new(create_new);
+        }
         self
     }
 
     /// Permission bits of a created file (before the umask); `0o666` by default.
     pub fn mode(&mut self, mode: u32) -> &mut OpenOptions {
         self.mode = mode;
+        if let Some(std) = &mut self.std {
+            std.mode(mode);
+        }
         self
     }
 
@@ -101,6 +130,9 @@ impl OpenOptions {
     /// `O_CLOEXEC` is always set.
     pub fn custom_flags(&mut self, flags: i32) -> &mut OpenOptions {
         self.custom_flags = flags;
+        if let Some(std) = &mut self.std {
+            std.custom_flags(flags);
+        }
         self
     }
 
@@ -110,6 +142,10 @@ impl OpenOptions {
     /// As [`std::fs::OpenOptions::open`]: `InvalidInput` for contradictory options,
     /// and whatever `open(2)` reports (`NotFound`, `AlreadyExists`, ...).
     pub async fn open(&self, path: impl AsRef<Path>) -> io::Result<File> {
+        if let Some(std) = &self.std {
+            let std = backend::open_std(path.as_ref().to_owned(), std.clone()).await?;
+            return Ok(File::from_std(std));
+        }
         let flags = self.open_flags()?;
         let std = backend::open(path.as_ref().to_owned(), flags).await?;
         Ok(File::opened(std, flags.flags))
@@ -132,7 +168,6 @@ impl OpenOptions {
     /// makes any system call, so opening the empty path asks it for just that error (its message
     /// has changed between Rust releases; its kind is `InvalidInput`).
     fn std_error(&self) -> io::Error {
-        use std::os::unix::fs::OpenOptionsExt;
         let mut std = std::fs::OpenOptions::new();
         std.read(self.read)
             .write(self.write)
@@ -181,6 +216,18 @@ impl OpenOptions {
             (true, true, false) => libc::O_CREAT | libc::O_TRUNC,
             (_, _, true) => libc::O_CREAT | libc::O_EXCL,
         })
+    }
+}
+
+impl From<std::fs::OpenOptions> for OpenOptions {
+    /// Options that open as `std` does (flags set through std's extension traits included);
+    /// setters called afterwards apply on top. Such options open on the blocking pool, with
+    /// std's `open`.
+    fn from(std: std::fs::OpenOptions) -> OpenOptions {
+        OpenOptions {
+            std: Some(std),
+            ..OpenOptions::new()
+        }
     }
 }
 

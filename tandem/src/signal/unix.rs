@@ -23,7 +23,7 @@ impl SignalKind {
     }
 
     /// The signal's number.
-    pub const fn as_raw_value(self) -> i32 {
+    pub const fn as_raw_value(&self) -> std::os::raw::c_int {
         self.0
     }
 
@@ -73,6 +73,20 @@ impl SignalKind {
     }
 }
 
+impl From<std::os::raw::c_int> for SignalKind {
+    /// As [`SignalKind::from_raw`].
+    fn from(signum: std::os::raw::c_int) -> SignalKind {
+        SignalKind::from_raw(signum)
+    }
+}
+
+impl From<SignalKind> for std::os::raw::c_int {
+    /// As [`SignalKind::as_raw_value`].
+    fn from(kind: SignalKind) -> std::os::raw::c_int {
+        kind.as_raw_value()
+    }
+}
+
 /// A stream of deliveries of one signal, from [`signal`].
 #[derive(Debug)]
 pub struct Signal {
@@ -105,11 +119,11 @@ pub struct Signal {
 #[track_caller]
 pub fn signal(kind: SignalKind) -> io::Result<Signal> {
     let handle = crate::runtime::Handle::current();
+    // The I/O driver first, as Tokio: a runtime without it panics (at the caller's line) even
+    // for a signal number that would be refused.
+    let io = handle.inner.io_handle();
     let seen = registry::register(kind.0)?;
-    handle
-        .inner
-        .io_handle()
-        .ensure_signal_registered(registry::receiver_for_reactor)?;
+    io.ensure_signal_registered(registry::receiver_for_reactor)?;
     Ok(Signal {
         signum: kind.0,
         seen,
