@@ -4,6 +4,7 @@
 //! A fresh `pair()` is writable at once; an accepted stream is assumed readable and writable
 //! (a read that finds nothing clears it); and `writable()` polled many times in one task poll
 //! (between `try_write`s) keeps answering ready, as in Tokio: only operations spend budget.
+//! Also: `TcpStream`/`UnixStream` are `AsRef` of themselves, as their halves are.
 
 mod support;
 
@@ -84,6 +85,28 @@ fn readiness_waits_spend_no_budget() {
             })
             .await;
             assert!(all_ready);
+        });
+    });
+}
+
+#[test]
+fn streams_are_as_ref_of_themselves() {
+    fn peer<S: AsRef<UnixStream>>(s: S) -> bool {
+        s.as_ref().peer_addr().unwrap().is_unnamed()
+    }
+    fn tcp_peer<S: AsRef<TcpStream>>(s: S) -> std::net::SocketAddr {
+        s.as_ref().peer_addr().unwrap()
+    }
+    each_flavor(|_, rt| {
+        rt.block_on(async {
+            let (a, _b) = UnixStream::pair().unwrap();
+            assert!(peer(&a));
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let client = TcpStream::connect(addr).await.unwrap();
+            assert_eq!(tcp_peer(&client), addr);
+            let (r, _w) = client.into_split();
+            assert_eq!(tcp_peer(&r), addr);
         });
     });
 }

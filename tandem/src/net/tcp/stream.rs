@@ -404,6 +404,13 @@ impl TryFrom<std::net::TcpStream> for TcpStream {
     }
 }
 
+/// Lets a function take a stream or any of its halves (`impl AsRef<TcpStream>`), as in Tokio.
+impl AsRef<TcpStream> for TcpStream {
+    fn as_ref(&self) -> &TcpStream {
+        self
+    }
+}
+
 impl AsRawFd for TcpStream {
     fn as_raw_fd(&self) -> RawFd {
         self.io.as_raw_fd()

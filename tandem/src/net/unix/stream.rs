@@ -340,6 +340,13 @@ impl TryFrom<std::os::unix::net::UnixStream> for UnixStream {
     }
 }
 
+/// Lets a function take a stream or any of its halves (`impl AsRef<UnixStream>`), as in Tokio.
+impl AsRef<UnixStream> for UnixStream {
+    fn as_ref(&self) -> &UnixStream {
+        self
+    }
+}
+
 impl AsRawFd for UnixStream {
     fn as_raw_fd(&self) -> RawFd {
         self.io.as_raw_fd()
