@@ -271,3 +271,21 @@ fn into_fds_deregister_and_set_the_mode() {
         });
     });
 }
+
+#[test]
+fn ends_and_their_futures_are_send_and_sync() {
+    fn send_sync_unpin<T: Send + Sync + Unpin>(_: &T) {}
+    fn send_sync<T: Send + Sync>(_: &T) {}
+    each_flavor(|_, rt| {
+        rt.block_on(async {
+            let (tx, rx) = pipe::pipe().unwrap();
+            send_sync_unpin(&tx);
+            send_sync_unpin(&rx);
+            send_sync_unpin(&pipe::OpenOptions::new());
+            send_sync(&tx.writable());
+            send_sync(&tx.ready(Interest::WRITABLE));
+            send_sync(&rx.readable());
+            send_sync(&rx.ready(Interest::READABLE));
+        });
+    });
+}
