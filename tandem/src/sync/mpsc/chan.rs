@@ -1,6 +1,7 @@
-//! The state both halves share: the buffered messages, the receiver's waker, the close flags,
-//! the bounded capacity (`slots.rs`) and the tasks waiting in `Sender::closed`, all under one
-//! short lock; and the sender counts (`senders.rs`) beside it, in atomics.
+//! The state both halves share: the buffered messages, the receiver's waker, the close flags
+//! and the tasks waiting in `Sender::closed`, all under one short lock; beside it, the sender
+//! counts (`senders.rs`) in atomics and a bounded channel's capacity in a batch semaphore
+//! (`sync/semaphore`), whose lock-free permit word reserves and frees slots without the lock.
 //!
 //! Every operation is one critical section: take the lock, update the state, take the wakers
 //! it must wake (and any waker it replaces), release the lock, then wake (and drop). Nothing
@@ -10,14 +11,20 @@
 //! The end of the stream: `recv` returns `None` once nothing is buffered and either every
 //! strong sender is gone (`tx_closed`), or the receiver closed the channel and it is idle (no
 //! permit or waiting sender still holds a slot that could become a message).
+//!
+//! Idle after the close, without a lost wake-up: the receiver closes the semaphore (an RMW on
+//! its word), and checks for idleness under the lock by reading that word. Whoever gives a slot
+//! back after the close (`give_back`) reads the word *after* its own give-back RMW: if it does
+//! not see `CLOSED`, the close comes later in the word's modification order, so the receiver's
+//! later read sees the give-back; if it does, it takes the lock and wakes a receiver waiting
+//! for the channel to go idle. One word, so coherence alone orders the two.
 
-use super::batch::shrink_if_drained;
 use super::error::{SendError, TryRecvError, TrySendError};
 use super::senders::{Release, SenderCounts};
-use super::slots::{Acquire, Slots};
 use super::wakers::Wakers;
 use crate::loom::sync::atomic::{AtomicBool, Ordering};
 use crate::loom::sync::Mutex;
+use crate::sync::semaphore::{BatchSemaphore, TryAcquireError};
 use crate::sync::wait_list::{WaitKey, WaitList};
 use std::collections::VecDeque;
 use std::fmt;
@@ -30,6 +37,10 @@ pub(super) struct Chan<T> {
     rx_closed: AtomicBool,
     /// The capacity of a bounded channel; `None` for an unbounded one.
     bound: Option<usize>,
+    /// A bounded channel's slots: each of the `bound` permits is free, held by a permit or a
+    /// waiting sender, or by a message (buffered, or in the receiver's batch until `recv`
+    /// returns it). Closed when the receiver closes.
+    slots: Option<BatchSemaphore>,
 }
 
 struct Shared<T> {
@@ -42,13 +53,11 @@ struct Shared<T> {
     rx_dropped: bool,
     /// Every strong sender is gone. Never unset.
     tx_closed: bool,
-    /// A bounded channel's capacity; `None` when unbounded.
-    slots: Option<Slots>,
     /// Tasks in `Sender::closed`, woken when the receiver closes.
     closed_waiters: WaitList<Option<Waker>>,
 }
 
-/// Where a waiting operation stands (a reservation, or a wait for the close).
+/// Where a wait for the close stands.
 #[derive(Debug, Clone, Copy)]
 pub(super) enum WaitState {
     /// Not asked yet.
@@ -93,12 +102,12 @@ impl<T> Chan<T> {
                 rx_closed: false,
                 rx_dropped: false,
                 tx_closed: false,
-                slots: bound.map(Slots::new),
                 closed_waiters: WaitList::new(),
             }),
             senders: SenderCounts::new(),
             rx_closed: AtomicBool::new(false),
             bound,
+            slots: bound.map(BatchSemaphore::new),
         }
     }
 
@@ -109,6 +118,11 @@ impl<T> Chan<T> {
     /// The capacity of a bounded channel.
     pub(super) fn bound(&self) -> usize {
         self.bound.expect("only bounded channels have a capacity")
+    }
+
+    /// A bounded channel's slots.
+    pub(super) fn slots(&self) -> &BatchSemaphore {
+        self.slots.as_ref().expect("a bounded channel's operation")
     }
 
     // ----- sending -----
@@ -131,115 +145,79 @@ impl<T> Chan<T> {
     pub(super) fn send_reserved(&self, value: T) {
         let mut deferred = Deferred::new();
         let mut shared = self.shared.lock();
-        if shared.rx_dropped {
+        let dropped = shared.rx_dropped;
+        if dropped {
             deferred.message = Some(value);
-            shared.release_slots(1, &mut deferred);
         } else {
             shared.push(value, &mut deferred);
         }
         drop(shared);
         deferred.run();
+        if dropped {
+            self.give_back(1);
+        }
     }
 
     /// Takes a slot and buffers `value` if one is free now.
     pub(super) fn try_send(&self, value: T) -> Result<(), TrySendError<T>> {
-        let mut deferred = Deferred::new();
-        let mut shared = self.shared.lock();
-        if shared.rx_closed {
-            return Err(TrySendError::Closed(value));
+        match self.try_reserve(1) {
+            Ok(()) => {
+                self.send_reserved(value);
+                Ok(())
+            }
+            Err(TrySendError::Full(())) => Err(TrySendError::Full(value)),
+            Err(TrySendError::Closed(())) => Err(TrySendError::Closed(value)),
         }
-        if !shared.slots_mut().try_take(1) {
-            return Err(TrySendError::Full(value));
-        }
-        shared.push(value, &mut deferred);
-        drop(shared);
-        deferred.run();
-        Ok(())
     }
 
-    /// Takes `n` slots if they are free now.
+    /// Takes `n` slots if they are free now (lock-free: one CAS on the semaphore's word).
     pub(super) fn try_reserve(&self, n: usize) -> Result<(), TrySendError<()>> {
-        let mut shared = self.shared.lock();
-        if shared.rx_closed {
-            return Err(TrySendError::Closed(()));
+        if n > self.bound() {
+            // The semaphore is closed exactly when the receiver is.
+            return Err(match self.slots().is_closed() {
+                true => TrySendError::Closed(()),
+                false => TrySendError::Full(()),
+            });
         }
-        if n > shared.slots_mut().bound() || !shared.slots_mut().try_take(n) {
-            return Err(TrySendError::Full(()));
+        match self.slots().try_acquire(n) {
+            Ok(()) => Ok(()),
+            Err(TryAcquireError::Closed) => Err(TrySendError::Closed(())),
+            Err(TryAcquireError::NoPermits) => Err(TrySendError::Full(())),
         }
-        Ok(())
     }
 
-    /// Polls for `n` slots (`n <= bound`), queueing in FIFO order when they are short. Ready
-    /// with an error once the receiver closed (giving back what the caller held).
-    pub(super) fn poll_reserve(
-        &self,
-        cx: &mut Context<'_>,
-        n: usize,
-        state: &mut WaitState,
-    ) -> Poll<Result<(), SendError<()>>> {
-        let mut deferred = Deferred::new();
-        let mut shared = self.shared.lock();
-        let poll = match *state {
-            WaitState::Idle if shared.rx_closed => Poll::Ready(Err(SendError(()))),
-            WaitState::Idle => match shared.slots_mut().acquire(n, cx.waker()) {
-                Acquire::Taken => Poll::Ready(Ok(())),
-                Acquire::Queued(key) => {
-                    *state = WaitState::Waiting(key);
-                    Poll::Pending
-                }
-            },
-            WaitState::Waiting(key) if shared.rx_closed => {
-                let held = shared.slots_mut().leave(key, n, &mut deferred.garbage);
-                shared.release_slots(held, &mut deferred);
-                Poll::Ready(Err(SendError(())))
-            }
-            WaitState::Waiting(key) => {
-                let slots = shared.slots.as_mut().expect("bounded");
-                if slots.poll_queued(key, cx.waker(), &mut deferred.garbage) {
-                    Poll::Ready(Ok(()))
-                } else {
-                    Poll::Pending
-                }
-            }
-            WaitState::Done => panic!("a reservation polled after it completed"),
-        };
-        if poll.is_ready() {
-            *state = WaitState::Done;
+    /// Gives back `n` slots (a permit unused, a message received, a reservation abandoned):
+    /// to the senders waiting for room first, in order. After the close, this may be what
+    /// makes the channel idle: then the receiver, waiting for that, is woken (see the module
+    /// doc for why reading the word after the give-back loses no wake-up).
+    pub(super) fn give_back(&self, n: usize) {
+        if n > 0 {
+            self.slots().release(n);
         }
-        drop(shared);
-        deferred.run();
-        poll
+        self.wake_rx_if_idle();
     }
 
-    /// A reservation is dropped before it completed: it leaves the queue, giving back what it
-    /// held (to the next waiters).
-    pub(super) fn cancel_reserve(&self, n: usize, state: WaitState) {
-        let WaitState::Waiting(key) = state else {
-            return;
-        };
-        let mut deferred = Deferred::new();
-        let mut shared = self.shared.lock();
-        let held = shared.slots_mut().leave(key, n, &mut deferred.garbage);
-        shared.release_slots(held, &mut deferred);
-        drop(shared);
-        deferred.run();
-    }
-
-    /// Gives back `n` slots held by permits that were not used.
-    pub(super) fn release(&self, n: usize) {
-        if n == 0 {
+    /// After slots came back (here, or inside a reservation that saw the close): wakes the
+    /// receiver if the channel is closed and now idle.
+    pub(super) fn wake_rx_if_idle(&self) {
+        let slots = self.slots();
+        if !slots.is_closed() {
             return;
         }
-        let mut deferred = Deferred::new();
         let mut shared = self.shared.lock();
-        shared.release_slots(n, &mut deferred);
+        let waker = match shared.queue.is_empty() && slots.available_permits() == self.bound() {
+            true => shared.rx_waker.take(),
+            false => None,
+        };
         drop(shared);
-        deferred.run();
+        if let Some(waker) = waker {
+            waker.wake();
+        }
     }
 
     /// Free slots now.
     pub(super) fn capacity(&self) -> usize {
-        self.shared.lock().slots_mut().available()
+        self.slots().available_permits()
     }
 
     /// True once the receiver closed the channel or was dropped.
@@ -307,70 +285,24 @@ impl<T> Chan<T> {
 
     // ----- receiving -----
 
-    /// Takes the next message, or registers the receiver's waker. The caller spends the
-    /// cooperative budget.
-    pub(super) fn poll_recv(&self, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        let mut deferred = Deferred::new();
-        let mut shared = self.shared.lock();
-        let poll = match shared.pop() {
-            Some(value) => {
-                shared.release_slots(1, &mut deferred);
-                Poll::Ready(Some(value))
-            }
-            None if shared.is_finished() => Poll::Ready(None),
-            None => {
-                shared.register_rx(cx.waker(), &mut deferred);
-                Poll::Pending
-            }
-        };
-        drop(shared);
-        deferred.run();
-        poll
-    }
-
-    /// Moves up to `limit` (> 0) messages into `buffer`; `Ready(0)` is the end of the stream.
-    pub(super) fn poll_recv_many(
-        &self,
-        cx: &mut Context<'_>,
-        buffer: &mut Vec<T>,
-        limit: usize,
-    ) -> Poll<usize> {
-        let mut deferred = Deferred::new();
-        let mut shared = self.shared.lock();
-        let k = limit.min(shared.queue.len());
-        let poll = if k > 0 {
-            buffer.extend(shared.queue.drain(..k));
-            shared.shrink_if_drained();
-            shared.release_slots(k, &mut deferred);
-            Poll::Ready(k)
-        } else if shared.is_finished() {
-            Poll::Ready(0)
-        } else {
-            shared.register_rx(cx.waker(), &mut deferred);
-            Poll::Pending
-        };
-        drop(shared);
-        deferred.run();
-        poll
-    }
-
-    /// Unbounded only: moves every buffered message into the receiver's own buffer `local`
-    /// (empty), which it then pops without the lock; or registers the receiver's waker.
-    /// `Ready(false)` is the end of the stream. (A bounded channel's receiver takes one message
-    /// at a time, since each one frees a slot that a waiting sender may need at once.)
+    /// Moves every buffered message into the receiver's own buffer `local` (empty), which it
+    /// then pops without the lock; or registers the receiver's waker. `Ready(false)` is the end
+    /// of the stream. In a bounded channel the messages keep their slots until the receiver
+    /// hands each one out (then it gives the slot back, lock-free unless senders wait), so the
+    /// capacity is what it would be had they stayed in the channel.
     pub(super) fn poll_take_all(
         &self,
         cx: &mut Context<'_>,
         local: &mut VecDeque<T>,
     ) -> Poll<bool> {
-        debug_assert!(self.bound.is_none() && local.is_empty());
+        debug_assert!(local.is_empty());
         let mut deferred = Deferred::new();
         let mut shared = self.shared.lock();
         let poll = if !shared.queue.is_empty() {
             // The receiver's empty buffer (and its memory) becomes the senders'.
             std::mem::swap(&mut shared.queue, local);
             Poll::Ready(true)
-        } else if shared.is_finished() {
+        } else if shared.is_finished(|| self.is_idle()) {
             Poll::Ready(false)
         } else {
             shared.register_rx(cx.waker(), &mut deferred);
@@ -383,12 +315,12 @@ impl<T> Chan<T> {
 
     /// As [`poll_take_all`](Self::poll_take_all), without waiting.
     pub(super) fn try_take_all(&self, local: &mut VecDeque<T>) -> Result<(), TryRecvError> {
-        debug_assert!(self.bound.is_none() && local.is_empty());
+        debug_assert!(local.is_empty());
         let mut shared = self.shared.lock();
         if !shared.queue.is_empty() {
             std::mem::swap(&mut shared.queue, local);
             Ok(())
-        } else if shared.is_finished() {
+        } else if shared.is_finished(|| self.is_idle()) {
             Err(TryRecvError::Disconnected)
         } else {
             Err(TryRecvError::Empty)
@@ -399,20 +331,11 @@ impl<T> Chan<T> {
         self.bound.is_some()
     }
 
-    pub(super) fn try_recv(&self) -> Result<T, TryRecvError> {
-        let mut deferred = Deferred::new();
-        let mut shared = self.shared.lock();
-        let result = match shared.pop() {
-            Some(value) => {
-                shared.release_slots(1, &mut deferred);
-                Ok(value)
-            }
-            None if shared.is_finished() => Err(TryRecvError::Disconnected),
-            None => Err(TryRecvError::Empty),
-        };
-        drop(shared);
-        deferred.run();
-        result
+    /// Every slot of a bounded channel is free (an unbounded one has none).
+    fn is_idle(&self) -> bool {
+        self.slots
+            .as_ref()
+            .is_none_or(|slots| slots.available_permits() == self.bound())
     }
 
     /// Messages buffered now.
@@ -434,12 +357,18 @@ impl<T> Chan<T> {
         // Release: pairs with the Acquire in `is_rx_closed`.
         self.rx_closed.store(true, Ordering::Release);
         drop(shared);
+        // After the lock: closing wakes the waiting senders (they fail, giving back what they
+        // were assigned).
+        if let Some(slots) = &self.slots {
+            slots.close();
+        }
         deferred.run();
     }
 
     /// The receiver is dropped: closes, forgets its waker, and drops every buffered message
     /// (after the lock is released; if one's `drop` panics, the rest are still dropped).
-    pub(super) fn drop_rx(&self) {
+    /// `in_batch` messages of the receiver's own batch hold slots too: they come back as well.
+    pub(super) fn drop_rx(&self, in_batch: usize) {
         let mut deferred = Deferred::<T>::new();
         let mut shared = self.shared.lock();
         shared.close(&mut deferred);
@@ -447,19 +376,17 @@ impl<T> Chan<T> {
         shared.rx_dropped = true;
         deferred.garbage.extend(shared.rx_waker.take());
         let messages = std::mem::take(&mut shared.queue);
-        let n = messages.len();
-        shared.release_slots(n, &mut deferred);
         drop(shared);
+        if let Some(slots) = &self.slots {
+            slots.close();
+            slots.release(messages.len() + in_batch);
+        }
         deferred.run();
         drop(messages);
     }
 }
 
 impl<T> Shared<T> {
-    fn slots_mut(&mut self) -> &mut Slots {
-        self.slots.as_mut().expect("a bounded channel's operation")
-    }
-
     /// Buffers a message whose slot (if bounded) is already taken, and takes the receiver's
     /// waker.
     fn push(&mut self, value: T, deferred: &mut Deferred<T>) {
@@ -469,40 +396,11 @@ impl<T> Shared<T> {
         }
     }
 
-    /// Takes the oldest message.
-    fn pop(&mut self) -> Option<T> {
-        let value = self.queue.pop_front();
-        self.shrink_if_drained();
-        value
-    }
-
-    fn shrink_if_drained(&mut self) {
-        shrink_if_drained(&mut self.queue);
-    }
-
-    /// `k` slots come back (a message was received, a permit dropped, a reservation
-    /// abandoned). Unbounded channels have none. After the close, the receiver waits for the
-    /// channel to go idle, and this may be what makes it so.
-    fn release_slots(&mut self, k: usize, deferred: &mut Deferred<T>) {
-        let Some(slots) = self.slots.as_mut() else {
-            return;
-        };
-        if self.rx_closed {
-            slots.release_closed(k);
-            if slots.is_idle() && self.queue.is_empty() {
-                if let Some(waker) = self.rx_waker.take() {
-                    deferred.wakers.push(waker);
-                }
-            }
-        } else {
-            slots.release(k, &mut deferred.wakers);
-        }
-    }
-
-    /// Nothing is buffered, and nothing will be.
-    fn is_finished(&self) -> bool {
+    /// Nothing is buffered, and nothing will be. `idle`: every slot is free (read from the
+    /// semaphore's word under the lock; see the module doc).
+    fn is_finished(&self, idle: impl FnOnce() -> bool) -> bool {
         debug_assert!(self.queue.is_empty());
-        self.tx_closed || (self.rx_closed && self.slots.as_ref().is_none_or(Slots::is_idle))
+        self.tx_closed || (self.rx_closed && idle())
     }
 
     fn register_rx(&mut self, waker: &Waker, deferred: &mut Deferred<T>) {
@@ -519,9 +417,6 @@ impl<T> Shared<T> {
             return;
         }
         self.rx_closed = true;
-        if let Some(slots) = self.slots.as_mut() {
-            slots.wake_all(&mut deferred.wakers);
-        }
         for waker in self.closed_waiters.drain().flatten() {
             deferred.wakers.push(waker);
         }
@@ -530,10 +425,9 @@ impl<T> Shared<T> {
 
 impl<T> fmt::Debug for Chan<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let (buffered, buffer_capacity, waiting) = {
+        let (buffered, buffer_capacity) = {
             let shared = self.shared.lock();
-            let waiting = shared.slots.as_ref().map(Slots::waiting);
-            (shared.queue.len(), shared.queue.capacity(), waiting)
+            (shared.queue.len(), shared.queue.capacity())
         };
         f.debug_struct("Chan")
             .field("bound", &self.bound)
@@ -541,7 +435,7 @@ impl<T> fmt::Debug for Chan<T> {
             .field("rx_closed", &self.is_rx_closed())
             .field("buffered", &buffered)
             .field("buffer_capacity", &buffer_capacity)
-            .field("waiting_senders", &waiting)
+            .field("slots", &self.slots)
             .finish()
     }
 }

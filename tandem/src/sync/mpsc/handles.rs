@@ -26,8 +26,8 @@ pub(super) struct WeakTx<T> {
 /// The receiver: dropping it closes the channel and drops what is buffered.
 pub(super) struct Rx<T> {
     chan: Arc<Chan<T>>,
-    /// Unbounded only: messages taken from the channel in one batch, older than any still in
-    /// the channel; popped without the lock.
+    /// Messages taken from the channel in one batch, older than any still in the channel;
+    /// popped without the lock. In a bounded channel each keeps its slot until popped.
     local: Batch<T>,
 }
 
@@ -132,12 +132,9 @@ impl<T> Rx<T> {
     /// draining an always-full channel still yields to the others.
     pub(super) fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let coop = ready!(coop::poll_proceed(cx));
-        let poll = if self.chan.is_bounded() {
-            self.chan.poll_recv(cx)
-        } else {
-            self.poll_local(cx)
-                .map(|more| more.then(|| self.pop_local()))
-        };
+        let poll = self
+            .poll_local(cx)
+            .map(|more| more.then(|| self.pop_local()));
         if poll.is_ready() {
             coop.made_progress();
         }
@@ -154,24 +151,21 @@ impl<T> Rx<T> {
             return Poll::Ready(0);
         }
         let coop = ready!(coop::poll_proceed(cx));
-        let poll = if self.chan.is_bounded() {
-            self.chan.poll_recv_many(cx, buffer, limit)
-        } else {
-            self.poll_local(cx).map(|more| {
-                if more {
-                    self.local.drain_into(buffer, limit)
-                } else {
-                    0
-                }
-            })
-        };
+        let poll = self.poll_local(cx).map(|more| {
+            if !more {
+                return 0;
+            }
+            let k = self.local.drain_into(buffer, limit);
+            self.freed(k);
+            k
+        });
         if poll.is_ready() {
             coop.made_progress();
         }
         poll
     }
 
-    /// Unbounded: makes sure `local` holds a message (`Ready(true)`), or sees the end.
+    /// Makes sure `local` holds a message (`Ready(true)`), or sees the end.
     fn poll_local(&mut self, cx: &mut Context<'_>) -> Poll<bool> {
         if self.local.is_empty() {
             self.chan.poll_take_all(cx, self.local.refill())
@@ -181,7 +175,16 @@ impl<T> Rx<T> {
     }
 
     fn pop_local(&mut self) -> T {
-        self.local.pop().expect("the batch holds a message")
+        let value = self.local.pop().expect("the batch holds a message");
+        self.freed(1);
+        value
+    }
+
+    /// `k` messages left the receiver's batch: a bounded channel's slots they held are free.
+    fn freed(&mut self, k: usize) {
+        if self.chan.is_bounded() {
+            self.chan.give_back(k);
+        }
     }
 
     pub(super) async fn recv(&mut self) -> Option<T> {
@@ -193,9 +196,6 @@ impl<T> Rx<T> {
     }
 
     pub(super) fn try_recv(&mut self) -> Result<T, TryRecvError> {
-        if self.chan.is_bounded() {
-            return self.chan.try_recv();
-        }
         if self.local.is_empty() {
             self.chan.try_take_all(self.local.refill())?;
         }
@@ -237,7 +237,7 @@ impl<T> Drop for Rx<T> {
     /// Closes the channel and drops what it buffers; `local`'s messages are dropped after, with
     /// the field.
     fn drop(&mut self) {
-        self.chan.drop_rx();
+        self.chan.drop_rx(self.local.len());
     }
 }
 

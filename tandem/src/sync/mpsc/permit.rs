@@ -1,5 +1,6 @@
 //! Reserved room in a bounded channel: [`Permit`], [`PermitIterator`], [`OwnedPermit`]. Each
-//! holds slots of the channel (see `slots.rs`); sending uses one, dropping gives them back.
+//! holds slots of the channel (permits of its semaphore, see `chan.rs`); sending uses one,
+//! dropping gives them back.
 
 use super::bounded::Sender;
 use super::chan::Chan;
@@ -43,7 +44,7 @@ impl<'a, T> Permit<'a, T> {
 
 impl<T> Drop for Permit<'_, T> {
     fn drop(&mut self) {
-        self.chan.release(1);
+        self.chan.give_back(1);
     }
 }
 
@@ -81,7 +82,7 @@ impl<T> std::iter::FusedIterator for PermitIterator<'_, T> {}
 
 impl<T> Drop for PermitIterator<'_, T> {
     fn drop(&mut self) {
-        self.chan.release(self.n);
+        self.chan.give_back(self.n);
     }
 }
 
@@ -117,7 +118,7 @@ impl<T> OwnedPermit<T> {
     /// Gives the room back without sending, and returns the sender.
     pub fn release(mut self) -> Sender<T> {
         let sender = self.take();
-        sender.tx().chan().release(1);
+        sender.tx().chan().give_back(1);
         sender
     }
 
@@ -140,7 +141,7 @@ impl<T> OwnedPermit<T> {
 impl<T> Drop for OwnedPermit<T> {
     fn drop(&mut self) {
         if let Some(sender) = self.sender.take() {
-            sender.tx().chan().release(1);
+            sender.tx().chan().give_back(1);
         }
     }
 }

@@ -5,24 +5,25 @@
 
 use super::chan::{Chan, WaitState};
 use super::error::SendError;
-use crate::rt::coop;
+use crate::sync::semaphore::Acquire;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-/// Waits for `n` slots of a bounded channel.
+/// Waits for `n` slots of a bounded channel: an acquisition of `n` permits of its semaphore
+/// (FIFO, the cooperative budget spent once they are its own), and, if that fails because the
+/// receiver closed, the check that what it gave back made the channel idle.
 pub(super) struct Reserve<'a, T> {
     chan: &'a Chan<T>,
-    n: usize,
-    state: WaitState,
+    /// `None` once finished (or failed).
+    acquire: Option<Acquire<'a>>,
 }
 
 impl<'a, T> Reserve<'a, T> {
     pub(super) fn new(chan: &'a Chan<T>, n: usize) -> Reserve<'a, T> {
         Reserve {
             chan,
-            n,
-            state: WaitState::Idle,
+            acquire: Some(chan.slots().acquire(n)),
         }
     }
 }
@@ -32,18 +33,31 @@ impl<T> Future for Reserve<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let coop = ready!(coop::poll_proceed(cx));
-        let poll = this.chan.poll_reserve(cx, this.n, &mut this.state);
-        if poll.is_ready() {
-            coop.made_progress();
+        let acquire = this
+            .acquire
+            .as_mut()
+            .expect("a reservation polled after it completed");
+        let result = ready!(Pin::new(acquire).poll(cx));
+        this.acquire = None;
+        match result {
+            Ok(()) => Poll::Ready(Ok(())),
+            Err(_closed) => {
+                // It may have given back slots it had been assigned before the close.
+                this.chan.wake_rx_if_idle();
+                Poll::Ready(Err(SendError(())))
+            }
         }
-        poll
     }
 }
 
 impl<T> Drop for Reserve<'_, T> {
     fn drop(&mut self) {
-        self.chan.cancel_reserve(self.n, self.state);
+        if let Some(acquire) = self.acquire.take() {
+            // Leaves the queue, giving back what it was assigned; after the close, that may
+            // make the channel idle.
+            drop(acquire);
+            self.chan.wake_rx_if_idle();
+        }
     }
 }
 

@@ -6,8 +6,10 @@
 //! once the list is empty do permits go back to the count. A waiter that leaves (its future
 //! dropped) gives back whatever it had collected, to the next in line.
 //!
-//! `close` wakes every waiter and takes back what they had collected; their futures then find
-//! the semaphore closed, leave the list, and fail. Wakers are always collected under the lock
+//! `close` wakes every waiter; their futures then find the semaphore closed, leave the list,
+//! give back what they had collected, and fail. (As Tokio's: until a waiter leaves, its partial
+//! grant stays out of the count, so a bounded channel built on this one is not idle while a
+//! failed reservation still holds slots.) Wakers are always collected under the lock
 //! and woken (or dropped) after it is released.
 
 use super::acquire::Acquire;
@@ -214,31 +216,28 @@ impl BatchSemaphore {
         drop(waker);
     }
 
-    /// Leaving once closed: `close` took back what the waiter had been given, unless it had
-    /// been served in full before (it is no longer in the list), in which case it holds `n`.
+    /// Leaving once closed: the waiter gives back what it had been given (all `n` if it had
+    /// been served in full before, and is no longer in the list). Closed, the word is never
+    /// `QUEUED`: the give-back goes straight to the count.
     fn leave_closed(&self, mut waiters: MutexGuard<'_, WaitList<Waiter>>, key: WaitKey, n: usize) {
         let left = waiters.remove(key);
         drop(waiters);
         match left {
-            Some(waiter) => drop(waiter.waker),
+            Some(waiter) => {
+                drop(waiter.waker);
+                self.release(waiter.requested - waiter.needed);
+            }
             None => self.release(n),
         }
     }
 
-    /// Closes the semaphore: no more permits are issued; waiters are woken (and fail), and the
-    /// permits they had been given go back to the count.
+    /// Closes the semaphore: no more permits are issued; waiters are woken, and fail, each
+    /// giving back the permits it had been given as it leaves the list.
     pub(crate) fn close(&self) {
         let mut waiters = self.waiters.lock();
         self.state.close();
         let mut wakers = Wakers::default();
-        let mut taken_back = 0;
-        waiters.for_each_mut(|waiter| {
-            taken_back += waiter.requested - waiter.needed;
-            waiter.needed = waiter.requested;
-            wakers.extend(waiter.waker.take());
-        });
-        // `QUEUED` is clear now: this only adds.
-        self.state.add_and_unqueue(taken_back);
+        waiters.for_each_mut(|waiter| wakers.extend(waiter.waker.take()));
         drop(waiters);
         wakers.wake_all();
     }

@@ -30,6 +30,7 @@ mod wakers;
 mod tests;
 
 pub(crate) use super::blocking::block_on;
+pub(crate) use acquire::Acquire;
 pub use api::Semaphore;
 pub(crate) use batch::BatchSemaphore;
 pub use error::{AcquireError, TryAcquireError};

@@ -61,3 +61,24 @@ fn close_waits_for_an_outstanding_permit() {
         permit_holder.join().unwrap();
     });
 }
+
+/// The receiver closes while another thread drops an unused permit: the give-back reads the
+/// semaphore's word after its own update, the receiver reads it under the lock after the
+/// close, so one of them sees the other and `recv` ends (no lost wake-up).
+#[test]
+fn a_permit_dropped_unused_after_the_close_ends_the_stream() {
+    model(|| {
+        let (tx, mut rx) = mpsc::channel::<u8>(2);
+        // A sender stays: only the channel going idle can end the stream.
+        let _kept = tx.clone();
+        let permit_holder = thread::spawn(move || {
+            // Fails if the close came first.
+            drop(tx.try_reserve());
+            let _ = tx.try_send(1);
+        });
+        rx.close();
+        while block_on(rx.recv()).is_some() {}
+        assert_eq!(rx.capacity(), 2, "every slot came back");
+        permit_holder.join().unwrap();
+    });
+}

@@ -133,14 +133,19 @@ fn a_waiter_in_the_middle_leaves_without_disturbing_the_queue() {
 }
 
 #[test]
-fn close_fails_waiters_and_takes_back_what_they_collected() {
+fn close_fails_waiters_and_they_give_back_what_they_collected() {
     let sem = Semaphore::new(1);
     let mut waiter = Task::new(sem.acquire_many(2));
     assert!(waiter.poll().is_pending());
     sem.close();
     assert!(waiter.woken());
-    assert_eq!(sem.available_permits(), 1, "the waiter's share is back");
+    assert_eq!(
+        sem.available_permits(),
+        0,
+        "the waiter holds its share until it leaves"
+    );
     assert!(matches!(waiter.poll(), Poll::Ready(Err(AcquireError(())))));
+    assert_eq!(sem.available_permits(), 1, "the waiter's share is back");
     sem.add_permits(1);
     assert_eq!(sem.available_permits(), 2);
     assert_eq!(sem.try_acquire().err(), Some(TryAcquireError::Closed));
