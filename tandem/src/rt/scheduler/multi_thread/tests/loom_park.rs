@@ -94,6 +94,7 @@ fn build() -> (Arc<MultiThreadHandle>, Vec<TestWorker>, BlockingPool) {
     let config = Config {
         global_queue_interval: 61,
         event_interval: 61,
+        name: None,
     };
     let handle = Arc::new(MultiThreadHandle::new(
         remotes.into_boxed_slice(),
