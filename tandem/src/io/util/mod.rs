@@ -70,5 +70,5 @@ pub use mem::{duplex, simplex, DuplexStream, SimplexStream};
 pub use split::Split;
 pub use take::Take;
 
-#[cfg(test)]
+#[cfg(all(test, not(loom)))]
 mod tests;
