@@ -27,6 +27,9 @@ impl Kind {
 pub(crate) enum Flavor {
     MultiThread,
     CurrentThread,
+    /// A `LocalRuntime` (a current-thread runtime that also runs `!Send` tasks): the body may
+    /// `spawn_local`.
+    Local,
 }
 
 /// The validated arguments of one macro invocation.
@@ -98,7 +101,7 @@ impl Config {
         let explicit_flavor = flavor.is_some();
         let flavor = flavor.map_or(Config::default_for(kind).flavor, |(f, _)| f);
 
-        if let (Some((_, nv)), Flavor::CurrentThread) = (&worker_threads, flavor) {
+        if let (Some((_, nv)), Flavor::CurrentThread | Flavor::Local) = (&worker_threads, flavor) {
             let hint = if explicit_flavor {
                 String::new()
             } else {
@@ -183,7 +186,7 @@ fn set_once<T>(
 fn not_name_value(meta: &Meta) -> syn::Error {
     let key = meta.path().get_ident().map(ToString::to_string);
     let msg = match key.as_deref() {
-        Some(flavor @ ("multi_thread" | "current_thread")) => {
+        Some(flavor @ ("multi_thread" | "current_thread" | "local")) => {
             format!("the runtime flavor is set with `flavor = \"{flavor}\"`")
         }
         Some(key @ ("flavor" | "worker_threads" | "start_paused" | "name" | "crate")) => {
@@ -203,11 +206,13 @@ fn literal(nv: &MetaNameValue) -> Option<&Lit> {
 }
 
 fn parse_flavor(nv: &MetaNameValue) -> syn::Result<Flavor> {
-    const EXPECTED: &str = "expected `flavor = \"multi_thread\"` or `flavor = \"current_thread\"`";
+    const EXPECTED: &str = "expected `flavor = \"multi_thread\"`, `flavor = \"current_thread\"` \
+                            or `flavor = \"local\"`";
     match literal(nv) {
         Some(Lit::Str(s)) => match s.value().as_str() {
             "multi_thread" => Ok(Flavor::MultiThread),
             "current_thread" => Ok(Flavor::CurrentThread),
+            "local" => Ok(Flavor::Local),
             other => Err(syn::Error::new_spanned(
                 s,
                 format!("unknown runtime flavor `{other}`, {EXPECTED}"),

@@ -102,7 +102,12 @@ fn expand(kind: Kind, config: &Config, func: AsyncFn) -> TokenStream {
     let krate = config.krate.clone().unwrap_or_else(default_crate_path);
     let new_builder = match config.flavor {
         Flavor::MultiThread => quote!(new_multi_thread),
-        Flavor::CurrentThread => quote!(new_current_thread),
+        Flavor::CurrentThread | Flavor::Local => quote!(new_current_thread),
+    };
+    // A `LocalRuntime` for `flavor = "local"`, so the body may `spawn_local`.
+    let build = match config.flavor {
+        Flavor::Local => quote!(build_local(::core::default::Default::default())),
+        Flavor::MultiThread | Flavor::CurrentThread => quote!(build()),
     };
     // Spanned at the user's arguments, so errors about them point there.
     let worker_threads = config
@@ -136,7 +141,7 @@ fn expand(kind: Kind, config: &Config, func: AsyncFn) -> TokenStream {
                 #start_paused
                 #name
                 .enable_all()
-                .build()
+                .#build
                 .expect("Failed building the Runtime");
             #runtime #block_on
         }

@@ -18,9 +18,9 @@
 //!
 //! | argument | values | default |
 //! |---|---|---|
-//! | `flavor` | `"multi_thread"`, `"current_thread"` | `main`: `"multi_thread"`, `test`: `"current_thread"` |
+//! | `flavor` | `"multi_thread"`, `"current_thread"`, `"local"` (a `LocalRuntime`: the body may `spawn_local`) | `main`: `"multi_thread"`, `test`: `"current_thread"` |
 //! | `worker_threads` | an integer `>= 1`, only with `"multi_thread"` | the runtime's default |
-//! | `start_paused` | `true` or `false`, only with `"current_thread"` | `false` |
+//! | `start_paused` | `true` or `false`, only with `"current_thread"` or `"local"` | `false` |
 //! | `crate` | a path in a string, e.g. `"::my_tandem"` | the `tandem` dependency, under whatever name it has |
 #![warn(missing_docs)]
 

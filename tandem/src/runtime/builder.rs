@@ -32,9 +32,13 @@ pub struct Builder {
     thread_stack_size: Option<usize>,
     on_thread_start: Option<Callback>,
     on_thread_stop: Option<Callback>,
+    on_thread_park: Option<Callback>,
+    on_thread_unpark: Option<Callback>,
     keep_alive: Option<Duration>,
     global_queue_interval: Option<u32>,
     event_interval: u32,
+    max_io_events_per_tick: usize,
+    max_io_events_per_busy_tick: Option<usize>,
     name: Option<String>,
     enable_io: bool,
     enable_time: bool,
@@ -56,6 +60,8 @@ const DEFAULT_KEEP_ALIVE: Duration = Duration::from_secs(10);
 const DEFAULT_GLOBAL_QUEUE_INTERVAL: u32 = 61;
 /// Ticks between driver polls and shutdown checks.
 const DEFAULT_EVENT_INTERVAL: u32 = 61;
+/// I/O events one turn of the driver dispatches at most (Tokio's default).
+const DEFAULT_MAX_IO_EVENTS_PER_TICK: usize = 1024;
 
 impl Builder {
     /// A builder for the current-thread scheduler: all tasks run on the thread in `block_on`.
@@ -77,9 +83,13 @@ impl Builder {
             thread_stack_size: None,
             on_thread_start: None,
             on_thread_stop: None,
+            on_thread_park: None,
+            on_thread_unpark: None,
             keep_alive: None,
             global_queue_interval: None,
             event_interval: DEFAULT_EVENT_INTERVAL,
+            max_io_events_per_tick: DEFAULT_MAX_IO_EVENTS_PER_TICK,
+            max_io_events_per_busy_tick: None,
             name: None,
             enable_io: false,
             enable_time: false,
@@ -231,6 +241,77 @@ impl Builder {
         self
     }
 
+    /// Runs `f` on a scheduler thread (a worker, or the thread in a current-thread runtime's
+    /// `block_on`) each time it is about to sleep for want of work.
+    ///
+    /// On a current-thread runtime the thread does not sleep if `f` made work (spawned a task,
+    /// woke the `block_on` future). On a multi-thread runtime `f` runs outside the worker's
+    /// queue: what it spawns goes to the injection queue.
+    ///
+    /// ```
+    /// use std::sync::atomic::{AtomicUsize, Ordering};
+    /// use std::sync::Arc;
+    ///
+    /// let parks = Arc::new(AtomicUsize::new(0));
+    /// let counter = parks.clone();
+    /// let rt = tandem::runtime::Builder::new_current_thread()
+    ///     .enable_all()
+    ///     .on_thread_park(move || {
+    ///         counter.fetch_add(1, Ordering::Relaxed);
+    ///     })
+    ///     .build()
+    ///     .unwrap();
+    /// rt.block_on(tandem::time::sleep(std::time::Duration::from_millis(1)));
+    /// assert!(parks.load(Ordering::Relaxed) >= 1);
+    /// ```
+    pub fn on_thread_park<F>(&mut self, f: F) -> &mut Self
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        self.on_thread_park = Some(Arc::new(f));
+        self
+    }
+
+    /// Runs `f` on a scheduler thread each time it wakes up after [`on_thread_park`]'s hook
+    /// ran (whether it slept or not).
+    ///
+    /// [`on_thread_park`]: Builder::on_thread_park
+    pub fn on_thread_unpark<F>(&mut self, f: F) -> &mut Self
+    where
+        F: Fn() + Send + Sync + 'static,
+    {
+        self.on_thread_unpark = Some(Arc::new(f));
+        self
+    }
+
+    /// The most I/O events one turn of the driver dispatches (default 1024); the rest stay
+    /// in the kernel's ready list for the next turn. A multi-thread worker also takes no more
+    /// than its run queue has room for.
+    ///
+    /// # Panics
+    /// If `capacity` is 0.
+    #[track_caller]
+    pub fn max_io_events_per_tick(&mut self, capacity: usize) -> &mut Self {
+        assert!(capacity > 0, "max_io_events_per_tick must be non-zero");
+        self.max_io_events_per_tick = capacity;
+        self
+    }
+
+    /// The most I/O events a turn of the driver dispatches when the thread still has tasks to
+    /// run (so the turn does not wait; default: [`max_io_events_per_tick`]). A small batch keeps
+    /// a busy worker's queue from overflowing; the rest wait in the kernel.
+    ///
+    /// [`max_io_events_per_tick`]: Builder::max_io_events_per_tick
+    ///
+    /// # Panics
+    /// If `capacity` is 0.
+    #[track_caller]
+    pub fn max_io_events_per_busy_tick(&mut self, capacity: usize) -> &mut Self {
+        assert!(capacity > 0, "max_io_events_per_busy_tick must be non-zero");
+        self.max_io_events_per_busy_tick = Some(capacity);
+        self
+    }
+
     /// How long an idle blocking thread waits for work before exiting (default 10 s).
     pub fn thread_keep_alive(&mut self, duration: Duration) -> &mut Self {
         self.keep_alive = Some(duration);
@@ -277,6 +358,11 @@ impl Builder {
     /// (epoll, its eventfd), or, with `UringMode::Required`, if io_uring cannot be set up or the
     /// I/O driver is off.
     pub fn build(&mut self) -> io::Result<Runtime> {
+        self.build_runtime(None)
+    }
+
+    /// `build`, for a `LocalRuntime` owned by `local_owner` if that is set.
+    fn build_runtime(&mut self, local_owner: Option<std::thread::ThreadId>) -> io::Result<Runtime> {
         let uring_mode = self.uring_mode()?;
         let workers = match self.kind {
             Kind::CurrentThread => 0,
@@ -311,7 +397,15 @@ impl Builder {
                 .global_queue_interval
                 .unwrap_or(DEFAULT_GLOBAL_QUEUE_INTERVAL),
             event_interval: self.event_interval,
+            max_io_events_per_tick: self.max_io_events_per_tick,
+            max_io_events_per_busy_tick: self
+                .max_io_events_per_busy_tick
+                .unwrap_or(self.max_io_events_per_tick),
+            before_park: self.on_thread_park.clone(),
+            after_unpark: self.on_thread_unpark.clone(),
             name: self.name.as_deref().map(Into::into),
+            id: super::id::Id::next().as_u64(),
+            local_owner,
         };
         let (scheduler, handle) = match self.kind {
             Kind::CurrentThread => {
@@ -362,7 +456,8 @@ impl Builder {
             self.kind == Kind::CurrentThread,
             "multi_thread is not supported for LocalRuntime"
         );
-        self.build().map(super::LocalRuntime::from_runtime)
+        self.build_runtime(Some(std::thread::current().id()))
+            .map(super::LocalRuntime::from_runtime)
     }
 }
 

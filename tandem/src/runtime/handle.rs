@@ -126,6 +126,11 @@ impl Handle {
         self.inner.name()
     }
 
+    /// The runtime's id: the same for every handle of one runtime, different between runtimes.
+    pub fn id(&self) -> super::Id {
+        super::Id::from_u64(self.inner.config().id)
+    }
+
     /// Counters describing the runtime.
     pub fn metrics(&self) -> super::RuntimeMetrics {
         super::RuntimeMetrics {

@@ -138,6 +138,11 @@ impl LocalRuntime {
     }
 }
 
+// Unwind-safe as Tokio's and as `Runtime`: a local task's panic is caught by its harness, and
+// the local scheduler's cells (its queue, the entered flag) are restored by guards on unwind.
+impl std::panic::UnwindSafe for LocalRuntime {}
+impl std::panic::RefUnwindSafe for LocalRuntime {}
+
 impl fmt::Debug for LocalRuntime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("LocalRuntime")

@@ -23,6 +23,36 @@ impl RuntimeMetrics {
         }
     }
 
+    /// How many times worker `worker` (`0..num_workers()`) went to sleep for want of work.
+    ///
+    /// # Panics
+    /// If `worker` is not a worker's index.
+    #[track_caller]
+    pub fn worker_park_count(&self, worker: usize) -> u64 {
+        self.handle.worker_metrics(worker).park_count()
+    }
+
+    /// How many times worker `worker` went to sleep or woke up: odd while it sleeps, even while
+    /// it works. Two reads that differ tell that it slept (or woke) in between.
+    ///
+    /// # Panics
+    /// If `worker` is not a worker's index.
+    #[track_caller]
+    pub fn worker_park_unpark_count(&self, worker: usize) -> u64 {
+        self.handle.worker_metrics(worker).park_unpark_count()
+    }
+
+    /// How long worker `worker` has been busy (not asleep waiting for work), counted each time
+    /// it goes to sleep, and when it stops (a current-thread runtime's worker: whenever its
+    /// `block_on` returns).
+    ///
+    /// # Panics
+    /// If `worker` is not a worker's index.
+    #[track_caller]
+    pub fn worker_total_busy_duration(&self, worker: usize) -> std::time::Duration {
+        self.handle.worker_metrics(worker).busy_duration()
+    }
+
     /// The io_uring backend's counters: per ring (operations submitted, completed, cancelled,
     /// `io_uring_enter` calls) and operations sent to the blocking pool, by cause.
     ///

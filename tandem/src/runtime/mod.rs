@@ -4,10 +4,11 @@
 //!
 //! | file | responsibility |
 //! |---|---|
-//! | `metrics.rs` | `RuntimeMetrics`: worker count, alive tasks, injection queue depth, io_uring counts |
+//! | `id.rs` | `Id`: what tells runtimes apart (`Handle::id`) |
+//! | `metrics.rs` | `RuntimeMetrics`: worker count, alive tasks, injection queue depth, parks, busy time, io_uring counts |
 //! | `block_on.rs` | a thread polls a future and sleeps between wake-ups (`block_on` outside a current-thread runtime's own) |
 //! | `handle.rs` | `Handle`: the cloneable reference to a runtime (`current`, `spawn`, `block_on`, `enter`) |
-//! | `runtime.rs` | `Runtime`: owns the scheduler and the blocking pool; shutdown on drop |
+//! | `runtime.rs` | `Runtime`: owns the scheduler and the blocking pool; shutdown on drop; `is_rt_shutdown_err` |
 //! | `local_runtime.rs` | `LocalRuntime`, `LocalOptions`: a current-thread runtime that also runs `!Send` tasks |
 //! | `builder.rs` | `Builder`: flavour, workers, drivers, io_uring mode, thread hooks; builds the engine |
 //!
@@ -28,6 +29,7 @@
 pub(crate) mod block_on;
 pub(crate) mod builder;
 mod handle;
+mod id;
 mod local_runtime;
 mod metrics;
 #[allow(clippy::module_inception)]
@@ -40,9 +42,10 @@ pub use crate::rt::uring::{ParseUringModeError, UringMode, URING_ENV_VAR};
 pub(crate) use block_on::block_on_thread;
 pub use builder::Builder;
 pub use handle::{EnterGuard, Handle, TryCurrentError};
+pub use id::Id;
 pub use local_runtime::{LocalOptions, LocalRuntime};
 pub use metrics::RuntimeMetrics;
-pub use runtime::{Runtime, RuntimeFlavor};
+pub use runtime::{is_rt_shutdown_err, Runtime, RuntimeFlavor};
 
 use crate::rt::task::JoinHandle;
 use std::future::Future;
@@ -68,4 +71,18 @@ where
     F::Output: Send + 'static,
 {
     Handle::current().spawn(future)
+}
+
+/// The index of the runtime worker this code runs on, if it runs on one: `0..num_workers` on a
+/// multi-thread runtime's workers (the index [`RuntimeMetrics`]' per-worker counters take), `0`
+/// on the thread driving a current-thread runtime (inside its `block_on`). `None` elsewhere:
+/// outside a runtime, on a blocking thread, in a multi-thread runtime's `block_on`.
+///
+/// ```
+/// let rt = tandem::runtime::Builder::new_current_thread().build().unwrap();
+/// assert_eq!(rt.block_on(async { tandem::runtime::worker_index() }), Some(0));
+/// assert_eq!(tandem::runtime::worker_index(), None);
+/// ```
+pub fn worker_index() -> Option<usize> {
+    crate::rt::scheduler::worker_index()
 }

@@ -28,6 +28,8 @@ pub struct Runtime {
     scheduler: Scheduler,
     handle: Handle,
     blocking_pool: BlockingPool,
+    /// Set by `shutdown_timeout`: the drop that follows has nothing left to wait for.
+    pool_shut_down: bool,
 }
 
 pub(super) enum Scheduler {
@@ -55,6 +57,7 @@ impl Runtime {
             scheduler,
             handle,
             blocking_pool,
+            pool_shut_down: false,
         }
     }
 
@@ -138,7 +141,32 @@ impl Runtime {
             .uring
             .limit_shutdown_drain(duration);
         self.shutdown_scheduler();
-        self.blocking_pool.shutdown(Some(duration));
+        self.shutdown_blocking_pool(Some(duration));
+    }
+
+    /// Shuts the blocking pool down, waiting for its threads at most `timeout`.
+    ///
+    /// # Panics
+    /// If that could wait (`timeout` is not zero) on a thread that drives a runtime (a task,
+    /// `block_on`): it would stall that runtime's tasks, or deadlock. Tokio refuses with this
+    /// panic (not while already panicking); the pool's threads are then left to finish on their
+    /// own, as after `shutdown_background`. The scheduler was shut down first, as in Tokio.
+    #[track_caller]
+    fn shutdown_blocking_pool(&mut self, timeout: Option<Duration>) {
+        if std::mem::replace(&mut self.pool_shut_down, true) {
+            return;
+        }
+        if timeout != Some(Duration::ZERO)
+            && crate::rt::context::is_entered()
+            && !std::thread::panicking()
+        {
+            self.blocking_pool.shutdown(Some(Duration::ZERO));
+            panic!(
+                "Cannot drop a runtime in a context where blocking is not allowed. \
+                 This happens when a runtime is dropped from within an asynchronous context."
+            );
+        }
+        self.blocking_pool.shutdown(timeout);
     }
 
     /// Shuts down without waiting for blocking tasks (as `shutdown_timeout(Duration::ZERO)`).
@@ -170,9 +198,41 @@ impl Drop for Runtime {
     fn drop(&mut self) {
         self.shutdown_scheduler();
         // Waits for the workers (which finish cancelling tasks) and blocking tasks.
-        self.blocking_pool.shutdown(None);
+        self.shutdown_blocking_pool(None);
     }
 }
+
+/// True if `err` is the error an I/O resource returns because the runtime it was registered
+/// with has shut down (Tokio's message, kind `Other`, no source): the resource is unusable, and
+/// the caller may want to tell that apart from a failure of the operation itself.
+///
+/// ```
+/// use tandem::net::TcpListener;
+///
+/// let rt1 = tandem::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+/// let rt2 = tandem::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+/// let listener = rt1.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
+/// drop(rt1);
+/// rt2.block_on(async {
+///     let err = listener.accept().await.unwrap_err();
+///     assert!(tandem::runtime::is_rt_shutdown_err(&err));
+/// });
+/// assert!(!tandem::runtime::is_rt_shutdown_err(&std::io::Error::other("other")));
+/// ```
+pub fn is_rt_shutdown_err(err: &io::Error) -> bool {
+    let Some(inner) = err.get_ref() else {
+        return false;
+    };
+    err.kind() == io::ErrorKind::Other
+        && inner.source().is_none()
+        && inner.to_string() == crate::rt::reactor::SHUTDOWN_MSG
+}
+
+// Unwind-safe as Tokio's: the runtime is robust to panics (see `SchedulerHandle`'s impls in
+// `rt/scheduler/mod.rs`); the scheduler's and the blocking pool's own cells are behind the same
+// guards.
+impl std::panic::UnwindSafe for Runtime {}
+impl std::panic::RefUnwindSafe for Runtime {}
 
 impl fmt::Debug for Runtime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

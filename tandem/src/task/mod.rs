@@ -33,6 +33,15 @@ pub use crate::rt::scheduler::multi_thread::block_in_place;
 pub use crate::rt::task::{id, try_id, AbortHandle, Id, JoinError, JoinHandle};
 pub use crate::runtime::spawn;
 
+// A `JoinHandle` reaches the raw task, whose header has cells (the owned list's links, the join
+// waker) that only the protocol of its atomic state word guards. A panic cannot leave them
+// half-updated for an observer: a task's poll panicking is caught by its harness and stored as
+// the task's output, and the links are changed under the owned list's lock, which a panic
+// releases with the list consistent (no user code runs under it). As Tokio's, and as
+// `AbortHandle`'s beside it, the handle is therefore unwind-safe.
+impl<T> std::panic::UnwindSafe for JoinHandle<T> {}
+impl<T> std::panic::RefUnwindSafe for JoinHandle<T> {}
+
 /// Futures of the task module (as `tokio::task::futures`).
 pub mod futures {
     pub use super::task_local::TaskLocalFuture;

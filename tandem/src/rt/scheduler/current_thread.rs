@@ -17,6 +17,7 @@ use crate::rt::coop;
 use crate::rt::driver::{Driver, DriverHandle, DriverUnpark};
 use crate::rt::scheduler::context;
 use crate::rt::scheduler::inject::Inject;
+use crate::rt::scheduler::metrics::{BusyClock, WorkerMetrics};
 use crate::rt::scheduler::{Config, Defer, SchedulerContext, SchedulerHandle};
 use crate::rt::task::list::OwnedTasks;
 use crate::rt::task::{Id, JoinHandle, Notified, Schedule, Task};
@@ -44,6 +45,8 @@ pub(crate) struct CurrentThreadHandle {
     pub(crate) config: Config,
     pub(crate) blocking_spawner: blocking::Spawner,
     pub(crate) driver: DriverHandle,
+    /// The one worker's counters (the thread in `block_on` is the worker).
+    pub(crate) metrics: WorkerMetrics,
 }
 
 /// The `block_on` future's waker: flags the root future and unparks the thread.
@@ -72,6 +75,7 @@ pub(crate) struct CurrentThreadCore {
     driver: Option<Driver>,
     /// The runtime's one worker ring (`None` without io_uring). Taken while it is reaped.
     ring: Option<crate::rt::uring::LocalRing>,
+    busy: BusyClock,
 }
 
 /// The per-thread context while a thread drives the scheduler.
@@ -99,6 +103,7 @@ impl CurrentThread {
             config,
             blocking_spawner,
             driver: driver_handle,
+            metrics: WorkerMetrics::default(),
         });
         // The core's holder sleeps in the driver: a cancel from another thread wakes it there.
         let unpark = handle.driver.unpark.clone();
@@ -108,6 +113,7 @@ impl CurrentThread {
             tick: 0,
             driver: Some(driver),
             ring,
+            busy: BusyClock::start(),
         });
         let scheduler = CurrentThread {
             core: AtomicCell::new(Some(core)),
@@ -198,7 +204,9 @@ impl CoreGuard<'_> {
         handle: &Arc<CurrentThreadHandle>,
         mut future: std::pin::Pin<&mut F>,
     ) -> F::Output {
-        let core = self.core.take().expect("core present");
+        let mut core = self.core.take().expect("core present");
+        // Busy from now until the thread parks or gives the core back.
+        core.busy = BusyClock::start();
         let cx = SchedulerContext::CurrentThread(CurrentThreadContext {
             handle: handle.clone(),
             core: RefCell::new(Some(core)),
@@ -215,6 +223,9 @@ impl CoreGuard<'_> {
             unreachable!()
         };
         self.core = cx.core.into_inner();
+        if let Some(core) = &self.core {
+            handle.metrics.end_busy(&core.busy);
+        }
         out
     }
 }
@@ -337,14 +348,54 @@ impl CurrentThreadContext {
             || !self.defer.is_empty();
         // The core stays in the context while we sleep: tasks woken by I/O events or timers are
         // pushed straight into its queue.
-        // The run queue is unbounded (nothing overflows): every event the reactor takes.
+        // The run queue is unbounded (nothing overflows): the caps are the builder's only.
+        let config = &self.handle.config;
         if block && !has_work {
-            driver.park(&self.handle.driver, usize::MAX);
+            let slept = self.park_with_hooks(&mut driver);
+            if !slept {
+                // The hook made work (woke the root future, spawned a task): do not sleep, but
+                // still turn the driver, or a runtime driven by short `block_on` calls whose
+                // hook always wakes its future would never see its timers (Tokio's #8212).
+                driver.park_timeout(
+                    &self.handle.driver,
+                    std::time::Duration::ZERO,
+                    config.max_io_events_per_busy_tick,
+                );
+            }
+            if let Some(after_unpark) = &config.after_unpark {
+                after_unpark();
+            }
         } else {
-            driver.park_timeout(&self.handle.driver, std::time::Duration::ZERO, usize::MAX);
+            driver.park_timeout(
+                &self.handle.driver,
+                std::time::Duration::ZERO,
+                config.max_io_events_per_busy_tick,
+            );
         }
         self.with_core(|core| core.driver = Some(driver));
         self.defer.wake();
+    }
+
+    /// Runs the `on_thread_park` hook, then sleeps in the driver unless the hook made work.
+    /// Returns whether it slept.
+    fn park_with_hooks(&self, driver: &mut Driver) -> bool {
+        let config = &self.handle.config;
+        if let Some(before_park) = &config.before_park {
+            // The core is in the context: what the hook spawns lands in its queue.
+            before_park();
+            let has_work = self.with_core(|core| !core.tasks.is_empty())
+                || !self.handle.inject.is_empty()
+                || !self.defer.is_empty()
+                || self.handle.root.woken.load(Ordering::Acquire);
+            if has_work {
+                return false;
+            }
+        }
+        let metrics = &self.handle.metrics;
+        self.with_core(|core| metrics.about_to_park(&core.busy));
+        driver.park(&self.handle.driver, config.max_io_events_per_tick);
+        self.with_core(|core| metrics.unparked(&mut core.busy));
+        true
     }
 }
 

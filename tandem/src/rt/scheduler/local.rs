@@ -60,6 +60,11 @@ pub(crate) const REMOTE_INTERVAL: u32 = 31;
 const NO_LOCAL_SET: &str =
     "`spawn_local` called from outside of a `task::LocalSet` or `runtime::LocalRuntime`";
 
+/// The panic message of `task::spawn_local` in a `LocalRuntime` entered (through its handle) on
+/// another thread than the one that built it (Tokio's text).
+const NOT_LOCAL_OWNER: &str =
+    "Local tasks can only be spawned on a LocalRuntime from the thread the runtime was created on";
+
 /// The owner's handle: spawns, polls, closes. `!Send` and `!Sync` through the `Rc`.
 pub(crate) struct LocalScheduler {
     cx: Rc<LocalContext>,
@@ -239,7 +244,15 @@ where
     let cx = CURRENT.try_with(|cur| cur.borrow().clone()).ok().flatten();
     match cx {
         Some(cx) => cx.spawn(future),
-        None => panic!("{NO_LOCAL_SET}"),
+        None => {
+            // The current runtime may be a `LocalRuntime` entered through its handle: from
+            // another thread its local tasks are out of reach, and Tokio says so.
+            let owner = context::with_current(|rt| rt.and_then(|rt| rt.config().local_owner));
+            if owner.is_some_and(|owner| owner != std::thread::current().id()) {
+                panic!("{NOT_LOCAL_OWNER}");
+            }
+            panic!("{NO_LOCAL_SET}")
+        }
     }
 }
 

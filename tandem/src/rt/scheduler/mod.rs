@@ -7,7 +7,8 @@
 //! | file | responsibility |
 //! |---|---|
 //! | `context.rs` | the thread-local slot: the runtime this thread is in, the scheduler context running here |
-//! | `config.rs` | the loop's tick intervals, from the builder, the same for both flavours |
+//! | `config.rs` | the loop's tick intervals, I/O event caps and park hooks, from the builder, the same for both flavours |
+//! | `metrics.rs` | per-worker counters (parks, unparks, busy time) behind `RuntimeMetrics` |
 //! | `inject.rs` | the injection queue: tasks scheduled from outside a worker (intrusive FIFO behind a mutex) |
 //! | `defer.rs` | the wakers of tasks that yielded, woken once the thread has nothing else to run and at every driver check |
 //! | `local.rs` | the local scheduler of `LocalSet` and `LocalRuntime`: `!Send` tasks polled on their owner thread, woken from any |
@@ -20,6 +21,7 @@ pub(crate) mod current_thread;
 mod defer;
 pub(crate) mod inject;
 pub(crate) mod local;
+pub(crate) mod metrics;
 pub(crate) mod multi_thread;
 
 pub(crate) use config::Config;
@@ -37,6 +39,16 @@ pub(crate) enum SchedulerHandle {
     CurrentThread(Arc<CurrentThreadHandle>),
     MultiThread(Arc<MultiThreadHandle>),
 }
+
+// A runtime is robust to panics by design, as Tokio's: a panicking task is caught by its harness
+// (its `JoinHandle` gets the panic), a panicking `block_on` future or hook unwinds through guards
+// that give the core back and restore the thread's context, and the interior mutability a handle
+// reaches (the queues' cells, the driver's `TryLock`, the task list's links, the thread-name and
+// hook closures, which are only called) is guarded by locks and atomic protocols that a panic
+// elsewhere cannot leave half-done. So a handle observed after a caught panic is in a valid state,
+// which is what `UnwindSafe` promises; `Handle` and `RuntimeMetrics` get it from here.
+impl std::panic::UnwindSafe for SchedulerHandle {}
+impl std::panic::RefUnwindSafe for SchedulerHandle {}
 
 /// The per-thread state of a thread that drives a scheduler.
 pub(crate) enum SchedulerContext {
@@ -66,11 +78,29 @@ impl SchedulerHandle {
 
     /// The name given with `Builder::name`, if any.
     pub(crate) fn name(&self) -> Option<&str> {
-        let config = match self {
+        self.config().name.as_deref()
+    }
+
+    pub(crate) fn config(&self) -> &Config {
+        match self {
             SchedulerHandle::CurrentThread(h) => &h.config,
             SchedulerHandle::MultiThread(h) => &h.shared.config,
-        };
-        config.name.as_deref()
+        }
+    }
+
+    /// The counters of worker `index`.
+    ///
+    /// # Panics
+    /// If there is no such worker.
+    #[track_caller]
+    pub(crate) fn worker_metrics(&self, index: usize) -> &metrics::WorkerMetrics {
+        match self {
+            SchedulerHandle::CurrentThread(h) => {
+                assert_eq!(index, 0, "a current-thread runtime has one worker, 0");
+                &h.metrics
+            }
+            SchedulerHandle::MultiThread(h) => &h.shared.worker_metrics[index],
+        }
     }
 
     pub(crate) fn driver(&self) -> &crate::rt::driver::DriverHandle {
@@ -113,4 +143,15 @@ pub(crate) fn defer_or_wake(waker: &std::task::Waker) {
         Some(SchedulerContext::CurrentThread(cx)) => cx.defer.defer(waker),
         _ => waker.wake_by_ref(),
     });
+}
+
+/// The index of the worker running on this thread: a multi-thread worker's, or 0 on the thread
+/// that drives a current-thread runtime (in its `block_on`). `None` elsewhere (a blocking
+/// thread, a multi-thread runtime's `block_on`, a `block_on` waiting for another thread's).
+pub(crate) fn worker_index() -> Option<usize> {
+    context::with_scheduler(|cx| match cx {
+        Some(SchedulerContext::MultiThread(cx)) => Some(cx.worker.index),
+        Some(SchedulerContext::CurrentThread(_)) => Some(0),
+        None => None,
+    })
 }

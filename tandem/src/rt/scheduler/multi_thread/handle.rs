@@ -8,6 +8,7 @@ use crate::loom::sync::{Arc, Mutex};
 use crate::rt::blocking;
 use crate::rt::driver::{SharedDriver, WorkerUnparker};
 use crate::rt::scheduler::inject::Inject;
+use crate::rt::scheduler::metrics::WorkerMetrics;
 use crate::rt::scheduler::{Config, SchedulerContext};
 use crate::rt::task::list::OwnedTasks;
 use crate::rt::task::{Id, JoinHandle, Notified, Schedule, Task};
@@ -30,6 +31,8 @@ pub(crate) struct Shared {
     pub(super) owned: OwnedTasks<Arc<MultiThreadHandle>>,
     pub(super) synced: Mutex<Synced>,
     pub(crate) config: Config,
+    /// Per worker: its counters (`RuntimeMetrics`).
+    pub(crate) worker_metrics: Box<[WorkerMetrics]>,
 }
 
 pub(crate) struct Synced {
@@ -65,6 +68,7 @@ impl MultiThreadHandle {
                     shutdown_cores: Vec::with_capacity(workers),
                 }),
                 config,
+                worker_metrics: (0..workers).map(|_| WorkerMetrics::default()).collect(),
             },
             blocking_spawner,
             driver,

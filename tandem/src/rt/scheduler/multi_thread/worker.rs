@@ -33,6 +33,7 @@ use super::queue;
 use crate::loom::sync::Arc;
 use crate::rt::driver::WorkerParker;
 use crate::rt::scheduler;
+use crate::rt::scheduler::metrics::BusyClock;
 use crate::rt::scheduler::{Defer, SchedulerContext, SchedulerHandle};
 use crate::rt::task::Notified;
 use crate::rt::uring::{self, LocalRing};
@@ -50,7 +51,7 @@ const INTERVAL_BATCH: usize = 32;
 /// A worker's identity: its handle, index and (when no thread runs it) its core.
 pub(crate) struct Worker {
     pub(super) handle: Arc<MultiThreadHandle>,
-    pub(super) index: usize,
+    pub(crate) index: usize,
     /// The core while no thread owns it (before launch, or during a `block_in_place` hand-off).
     pub(super) core: AtomicCell<WorkerCore>,
 }
@@ -68,6 +69,8 @@ pub(crate) struct WorkerCore {
     /// This worker's io_uring ring (`None` without io_uring). Taken while it is reaped.
     pub(super) ring: Option<LocalRing>,
     rand: FastRand,
+    /// Since when the worker has been busy (`RuntimeMetrics::worker_total_busy_duration`).
+    busy: BusyClock,
 }
 
 /// The per-thread context of a running worker.
@@ -118,6 +121,7 @@ impl WorkerCore {
             park: Some(park),
             ring,
             rand: FastRand::new(seed),
+            busy: BusyClock::start(),
         }
     }
 
@@ -337,6 +341,7 @@ impl WorkerContext {
         }
         // Shutdown: help cancel every task, then hand in the core.
         let handle = &self.worker.handle;
+        handle.shared.worker_metrics[self.worker.index].end_busy(&core.busy);
         handle
             .shared
             .owned
@@ -409,9 +414,18 @@ impl WorkerContext {
     }
 
     fn park(&self, mut core: Box<WorkerCore>) -> Box<WorkerCore> {
+        let config = &self.worker.handle.shared.config;
+        // Without the core in the context: what the hook spawns goes to the injection queue and
+        // wakes a sleeper (or us, through the last searcher's check before parking).
+        if let Some(before_park) = &config.before_park {
+            before_park();
+        }
+        let metrics = &self.worker.handle.shared.worker_metrics[self.worker.index];
         if core.transition_to_parked(&self.worker) {
             while !core.is_shutdown {
+                metrics.about_to_park(&core.busy);
                 core = self.park_on_driver(core, Park::Sleep);
+                metrics.unparked(&mut core.busy);
                 core.maintenance(&self.worker);
                 // A thread that dropped an operation of this worker's ring queued its cancel
                 // and unparked us to push it (`IORING_OP_ASYNC_CANCEL` only reaches requests
@@ -426,6 +440,9 @@ impl WorkerContext {
                     break;
                 }
             }
+        }
+        if let Some(after_unpark) = &config.after_unpark {
+            after_unpark();
         }
         core
     }
@@ -442,7 +459,12 @@ impl WorkerContext {
         // (A full queue with the LIFO slot taken has no room: saturate, never wrap.)
         let taken = usize::from(core.lifo_slot.is_some()) + INTERVAL_BATCH;
         let room = core.run_queue.remaining_slots().saturating_sub(taken);
-        park.set_max_events(room.max(1));
+        let config = &self.worker.handle.shared.config;
+        let cap = match how {
+            Park::PollOnly => config.max_io_events_per_busy_tick,
+            Park::Sleep => config.max_io_events_per_tick,
+        };
+        park.set_max_events(room.min(cap).max(1));
         // The core stays reachable while we sleep, for schedulers that run on this thread.
         *self.core.borrow_mut() = Some(core);
         match how {
@@ -517,5 +539,9 @@ where
     });
     let _reset = handed_off.then_some(Reset);
     let _exit = context::exit_runtime();
-    f()
+    // A blocking section is not a task poll: the budget of the task (or of `block_on`'s future)
+    // that called us must not constrain it. A future driven to completion in `f` by another
+    // executor would otherwise see every budgeted resource return `Pending` once the budget is
+    // spent, and, woken at once each time, spin forever (Tokio: `coop::stop` here too).
+    coop::with_unconstrained(f)
 }

@@ -91,11 +91,7 @@ fn build() -> (Arc<MultiThreadHandle>, Vec<TestWorker>, BlockingPool) {
     };
     // Never spawns a thread: nothing is submitted to it.
     let pool = BlockingPool::new(hooks, 1, Duration::from_secs(1));
-    let config = Config {
-        global_queue_interval: 61,
-        event_interval: 61,
-        name: None,
-    };
+    let config = Config::for_tests();
     let handle = Arc::new(MultiThreadHandle::new(
         remotes.into_boxed_slice(),
         idle,
