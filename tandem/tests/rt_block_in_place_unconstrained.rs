@@ -7,7 +7,9 @@
 //!     resources than one budget allows (a channel of 200 messages; the budget is 128): before
 //!     the fix the 129th `recv` returned `Pending` forever and the test hung;
 //!   * dropping a runtime inside a task or `block_on` panics with "Cannot drop a runtime ...",
-//!     while `shutdown_background` and `shutdown_timeout(ZERO)` there do not.
+//!     while `shutdown_background` and `shutdown_timeout(ZERO)` there do not;
+//!   * `block_in_place` in a current-thread runtime's `Handle::block_on` runs its closure, and a
+//!     nested `block_on` panics with Tokio's whole message.
 
 #[path = "support/hang_guard.rs"]
 mod hang_guard;
@@ -111,4 +113,32 @@ fn shutting_down_without_waiting_in_a_runtime_is_allowed() {
             .unwrap()
             .shutdown_timeout(Duration::ZERO);
     });
+}
+
+#[test]
+fn block_in_place_in_handle_block_on_of_a_current_thread_runtime_runs_the_closure() {
+    // `Handle::block_on` on a current-thread runtime only polls its future: blocking there
+    // stalls no task, so `block_in_place` runs its closure (it panicked before).
+    let rt = Builder::new_current_thread().enable_all().build().unwrap();
+    let out = rt.handle().block_on(async {
+        tandem::task::block_in_place(|| {
+            tandem::runtime::Handle::current().block_on(tandem::task::yield_now());
+            7
+        })
+    });
+    assert_eq!(out, 7);
+}
+
+#[test]
+fn nested_block_on_names_the_fix() {
+    let rt = Builder::new_current_thread().enable_all().build().unwrap();
+    let err = catch_unwind(AssertUnwindSafe(|| {
+        rt.block_on(async {
+            tandem::runtime::Handle::current().block_on(async {});
+        })
+    }))
+    .expect_err("nested block_on panics");
+    assert!(panic_text(err).ends_with(
+        "If you are in an async function, use `.await` on the future instead of blocking on it."
+    ));
 }

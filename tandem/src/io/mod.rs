@@ -18,6 +18,7 @@
 //! | `join.rs` | `join`: a reader and a writer as one stream |
 //! | `util/` | the extension traits, the futures they return, and the utilities (buffers, copies, pipes, splits) |
 //! | `unix/` | `AsyncFd` and its readiness guards |
+//! | `stdio/` | `stdin`, `stdout`, `stderr`: the standard streams, each call a blocking one on the runtime's blocking pool |
 //! | `mod.rs` | the re-exports; `Interest` and `Ready` come from the reactor |
 //!
 //! # Cancel safety
@@ -34,6 +35,7 @@ mod async_seek;
 mod async_write;
 mod join;
 mod split;
+mod stdio;
 pub mod unix;
 mod util;
 
@@ -46,6 +48,7 @@ pub use join::{join, Join};
 // Below the engine, which fills it (`rt/reactor/poll_evented.rs`).
 pub use crate::util::read_buf::ReadBuf;
 pub use split::{split, ReadHalf, WriteHalf};
+pub use stdio::{stderr, stdin, stdout, Stderr, Stdin, Stdout};
 pub use util::{
     copy, copy_bidirectional, copy_bidirectional_with_sizes, copy_buf, duplex, empty, repeat,
     simplex, sink, AsyncBufReadExt, AsyncReadExt, AsyncSeekExt, AsyncWriteExt, BufReader,

@@ -73,7 +73,8 @@ pub(crate) fn enter_runtime(allow_block_in_place: bool) -> EnteredGuard {
         panic!(
             "Cannot start a runtime from within a runtime. This happens because a function \
              (like `block_on`) attempted to block the current thread while the thread is \
-             being used to drive asynchronous tasks."
+             being used to drive asynchronous tasks. If you are in an async function, use \
+             `.await` on the future instead of blocking on it."
         );
     }
     CONTEXT.with(|ctx| EnteredGuard {

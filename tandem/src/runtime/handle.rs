@@ -105,8 +105,10 @@ impl Handle {
                 // Without the `CurrentThread` (owned by the `Runtime`) this thread cannot run
                 // tasks; it polls the future while the runtime's own `block_on`, if any, runs
                 // them. Its file operations go to the shared ring, which no driver reaps while
-                // nobody is in `Runtime::block_on`: it reaps them itself.
-                let _enter = context::enter_runtime(&self.inner, false);
+                // nobody is in `Runtime::block_on`: it reaps them itself. It drives no scheduler,
+                // so blocking here stalls no task: `block_in_place` may just run its closure
+                // (as in Tokio).
+                let _enter = context::enter_runtime(&self.inner, true);
                 super::block_on::block_on_thread_reaping(future, Some(&handle.driver.uring))
             }
         }
