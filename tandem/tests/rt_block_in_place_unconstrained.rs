@@ -9,11 +9,15 @@
 //!   * dropping a runtime inside a task or `block_on` panics with "Cannot drop a runtime ...",
 //!     while `shutdown_background` and `shutdown_timeout(ZERO)` there do not;
 //!   * `block_in_place` in a current-thread runtime's `Handle::block_on` runs its closure, and a
-//!     nested `block_on` panics with Tokio's whole message.
+//!     nested `block_on` panics with Tokio's whole message;
+//!   * `block_in_place` on a worker wakes the tasks that yielded there before it blocks;
+//!   * `shutdown_timeout(Duration::MAX)` waits without bound instead of overflowing, and a
+//!     task whose poll panics has its future dropped while the panic unwinds.
 
 #[path = "support/hang_guard.rs"]
 mod hang_guard;
 
+use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::time::Duration;
 use tandem::runtime::{Builder, Runtime};
@@ -141,4 +145,92 @@ fn nested_block_on_names_the_fix() {
     assert!(panic_text(err).ends_with(
         "If you are in an async function, use `.await` on the future instead of blocking on it."
     ));
+}
+
+#[test]
+fn block_in_place_wakes_the_tasks_that_yielded_first() {
+    // A future that yielded on the worker is deferred until the worker runs dry; the worker
+    // blocking in `block_in_place` must wake it before, or it waits for the whole section.
+    hang_guard::within(LIMIT, "yielded task during block_in_place", || {
+        let rt = Builder::new_multi_thread()
+            .worker_threads(1)
+            .build()
+            .unwrap();
+        let (started_tx, started_rx) = std::sync::mpsc::channel();
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        let woken = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = woken.clone();
+        let task = rt.spawn(async move {
+            let waker = std::sync::Arc::new(FlagWaker(flag)).into();
+            let mut cx = std::task::Context::from_waker(&waker);
+            let mut yielded = Box::pin(tandem::task::yield_now());
+            assert!(yielded.as_mut().poll(&mut cx).is_pending());
+            tandem::task::block_in_place(move || {
+                started_tx.send(()).unwrap();
+                release_rx.recv().unwrap();
+            });
+        });
+        started_rx.recv().unwrap();
+        let was_woken = woken.load(std::sync::atomic::Ordering::SeqCst);
+        release_tx.send(()).unwrap();
+        rt.block_on(task).unwrap();
+        assert!(
+            was_woken,
+            "the yielded task was woken before the blocking section"
+        );
+    });
+}
+
+struct FlagWaker(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl std::task::Wake for FlagWaker {
+    fn wake(self: std::sync::Arc<Self>) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+#[test]
+fn shutdown_timeout_accepts_the_largest_duration() {
+    // Its deadline overflows `Instant`: it used to panic ("overflow when adding duration").
+    for rt in [
+        Builder::new_current_thread().enable_all().build().unwrap(),
+        Builder::new_multi_thread()
+            .worker_threads(1)
+            .build()
+            .unwrap(),
+    ] {
+        rt.shutdown_timeout(Duration::MAX);
+    }
+}
+
+#[test]
+fn a_task_that_panics_is_dropped_while_the_panic_unwinds() {
+    // As Tokio: the future's destructor runs during the unwinding (`thread::panicking()`).
+    struct Boom(Option<std::sync::mpsc::Sender<bool>>);
+    impl Future for Boom {
+        type Output = ();
+        fn poll(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<()> {
+            panic!("[expected test panic] boom");
+        }
+    }
+    impl Drop for Boom {
+        fn drop(&mut self) {
+            let _ = self.0.take().unwrap().send(std::thread::panicking());
+        }
+    }
+    for rt in [
+        Builder::new_current_thread().build().unwrap(),
+        Builder::new_multi_thread()
+            .worker_threads(2)
+            .build()
+            .unwrap(),
+    ] {
+        let (tx, rx) = std::sync::mpsc::channel();
+        let res = rt.block_on(rt.spawn(Boom(Some(tx))));
+        assert!(res.unwrap_err().is_panic());
+        assert!(rx.recv().unwrap(), "dropped during the unwinding");
+    }
 }

@@ -11,6 +11,8 @@ use std::num::NonZeroU64;
 
 /// The hub: the current runtime's handle, for the layers below the scheduler.
 pub(crate) use crate::rt::scheduler::context::{current, try_current, with_current};
+/// The hub: a wake-up deferred until the scheduler running here has polled its driver.
+pub(crate) use crate::rt::scheduler::defer_or_wake;
 
 /// Units per task poll: as Tokio, enough to amortise a reschedule, small enough for fairness.
 pub(crate) const INITIAL: u8 = 128;

@@ -4,8 +4,9 @@
 //! future). Runtime resources spend one unit each time they are ready: join handles (and
 //! `JoinSet`), socket and `AsyncFd` readiness, timers, io_uring operations, file reads served
 //! inline, `io::empty`/`repeat`/`sink`, and `task::consume_budget`.
-//! When the budget is spent they return `Pending` and wake the task at once, so it goes to the
-//! back of the run queue and other tasks get the worker.
+//! When the budget is spent they return `Pending` and wake the task once the scheduler has
+//! polled its driver (a deferred wake-up, as `yield_now`'s; at once off a scheduler thread), so
+//! it goes to the back of the run queue and other tasks, and new I/O events, get the worker.
 
 use super::context::{self, Budget};
 use std::cell::Cell;
@@ -46,7 +47,7 @@ pub(crate) fn poll_budget_available(cx: &mut Context<'_>) -> Poll<()> {
     if has_budget_remaining() {
         Poll::Ready(())
     } else {
-        cx.waker().wake_by_ref();
+        context::defer_or_wake(cx.waker());
         Poll::Pending
     }
 }
@@ -73,7 +74,10 @@ pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
         let mut budget = cell.get();
         match &mut budget.0 {
             Some(0) => {
-                cx.waker().wake_by_ref();
+                // As Tokio: the task runs again only after the scheduler has polled its driver
+                // (a task that spends its budget in a loop waiting for I/O would otherwise get
+                // the thread back before the I/O it waits for is ever seen).
+                context::defer_or_wake(cx.waker());
                 Poll::Pending
             }
             Some(n) => {

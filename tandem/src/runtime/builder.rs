@@ -261,7 +261,7 @@ impl Builder {
     ///     })
     ///     .build()
     ///     .unwrap();
-    /// rt.block_on(tandem::time::sleep(std::time::Duration::from_millis(1)));
+    /// rt.block_on(async { tandem::time::sleep(std::time::Duration::from_millis(1)).await });
     /// assert!(parks.load(Ordering::Relaxed) >= 1);
     /// ```
     pub fn on_thread_park<F>(&mut self, f: F) -> &mut Self

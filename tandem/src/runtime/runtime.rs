@@ -166,6 +166,8 @@ impl Runtime {
                  This happens when a runtime is dropped from within an asynchronous context."
             );
         }
+        // A limit too far out for a deadline (`Duration::MAX`) is no limit.
+        let timeout = timeout.filter(|t| std::time::Instant::now().checked_add(*t).is_some());
         self.blocking_pool.shutdown(timeout);
     }
 

@@ -122,6 +122,7 @@ impl CurrentThread {
         (scheduler, handle)
     }
 
+    #[track_caller]
     pub(crate) fn block_on<F: Future>(&self, sched: &SchedulerHandle, future: F) -> F::Output {
         let SchedulerHandle::CurrentThread(handle) = sched else {
             unreachable!("a current-thread runtime has a current-thread handle")

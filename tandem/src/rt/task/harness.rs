@@ -17,6 +17,21 @@ pub(super) struct Harness<T: Future, S: 'static> {
     cell: NonNull<Cell<T, S>>,
 }
 
+/// Drops a task's stage if the poll it guards unwinds (see `Harness::poll_future`).
+struct DropStageOnUnwind<'a, T: Future, S: 'static> {
+    core: &'a Core<T, S>,
+    id: super::Id,
+}
+
+impl<T: Future, S: 'static> Drop for DropStageOnUnwind<'_, T, S> {
+    fn drop(&mut self) {
+        // SAFETY: the guard lives only across a poll, which holds RUNNING: this thread owns the
+        // stage (`drop_stage` leaves it `Consumed`, so the later drop in `drop_future_then` is
+        // a no-op).
+        unsafe { self.core.drop_stage(self.id) };
+    }
+}
+
 impl<T: Future, S: Schedule> Harness<T, S> {
     /// # Safety
     /// `ptr` is the header of a live `Cell<T, S>`.
@@ -76,8 +91,16 @@ impl<T: Future, S: Schedule> Harness<T, S> {
     fn poll_future(&self, cx: &mut Context<'_>) -> Poll<Result<T::Output, JoinError>> {
         let id = self.header().id;
         let core = self.core();
-        // SAFETY: we hold RUNNING and the stage is `Running` (only completion changes it).
-        let res = catch_unwind(AssertUnwindSafe(|| unsafe { core.poll(id, cx) }));
+        let res = catch_unwind(AssertUnwindSafe(|| {
+            // A poll that panics drops its future while the panic unwinds, as Tokio's: the
+            // future's destructor sees `thread::panicking()` (and a second panic there aborts,
+            // as anywhere during unwinding). `drop_future_then` below then finds it consumed.
+            let guard = DropStageOnUnwind { core, id };
+            // SAFETY: we hold RUNNING and the stage is `Running` (only completion changes it).
+            let res = unsafe { core.poll(id, cx) };
+            std::mem::forget(guard);
+            res
+        }));
         let output = match res {
             Ok(Poll::Pending) => return Poll::Pending,
             Ok(Poll::Ready(output)) => Ok(output),

@@ -487,6 +487,7 @@ impl WorkerContext {
 }
 
 /// Hands the current worker's core to a new thread so that `f` may block this one.
+#[track_caller]
 pub(crate) fn block_in_place<F, R>(f: F) -> R
 where
     F: FnOnce() -> R,
@@ -505,16 +506,29 @@ where
         }
     }
 
-    let mut handed_off = false;
-    scheduler::context::with_scheduler(|cx| match cx {
+    /// Whether this thread may block, as the context below says. The panic is raised outside
+    /// that closure so `#[track_caller]` names the caller of `block_in_place`.
+    #[derive(PartialEq)]
+    enum Verdict {
+        Block,
+        HandedOff,
+        Refused,
+    }
+    let verdict = scheduler::context::with_scheduler(|cx| match cx {
         Some(SchedulerContext::MultiThread(cx)) => {
             // A `LocalSet` running on this worker forbids it: its tasks cannot move threads.
             if !context::allows_block_in_place() {
-                panic!("can call blocking only when running on the multi-threaded runtime");
+                return Verdict::Refused;
             }
-            let Some(mut core) = cx.core.borrow_mut().take() else {
+            if !cx.has_core() {
                 // Already handed off (nested `block_in_place`): blocking is fine.
-                return;
+                return Verdict::Block;
+            }
+            // Tasks that yielded wait for this thread to run out of work, which it will not
+            // for as long as `f` blocks: wake them now, into the queue the new thread takes.
+            cx.defer.wake();
+            let Some(mut core) = cx.core.borrow_mut().take() else {
+                unreachable!("checked above; waking does not take the core")
             };
             // The LIFO task must not wait for us.
             if let Some(task) = core.lifo_slot.take() {
@@ -526,18 +540,16 @@ where
             let handle = SchedulerHandle::MultiThread(worker.handle.clone());
             let spawner = worker.handle.blocking_spawner.clone();
             drop(spawner.spawn_mandatory(&handle, move || run(worker)));
-            handed_off = true;
+            Verdict::HandedOff
         }
-        Some(SchedulerContext::CurrentThread(_)) => {
-            panic!("can call blocking only when running on the multi-threaded runtime")
-        }
-        None => {
-            if context::is_entered() && !context::allows_block_in_place() {
-                panic!("can call blocking only when running on the multi-threaded runtime");
-            }
-        }
+        Some(SchedulerContext::CurrentThread(_)) => Verdict::Refused,
+        None if context::is_entered() && !context::allows_block_in_place() => Verdict::Refused,
+        None => Verdict::Block,
     });
-    let _reset = handed_off.then_some(Reset);
+    if verdict == Verdict::Refused {
+        panic!("can call blocking only when running on the multi-threaded runtime");
+    }
+    let _reset = (verdict == Verdict::HandedOff).then_some(Reset);
     let _exit = context::exit_runtime();
     // A blocking section is not a task poll: the budget of the task (or of `block_on`'s future)
     // that called us must not constrain it. A future driven to completion in `f` by another
