@@ -172,13 +172,15 @@ impl<T> JoinSet<T> {
         if self.members.is_empty() {
             return Poll::Ready(None);
         }
-        let budget = {
+        // The waker replaced is dropped after the lock is released: its destructor is user code
+        // (it may drive a runtime that completes a member, whose wake-up takes this lock).
+        let (budget, _replaced) = {
             let mut inner = self.shared.lock();
-            match &inner.owner {
-                Some(owner) if owner.will_wake(cx.waker()) => {}
-                _ => inner.owner = Some(cx.waker().clone()),
-            }
-            inner.ready.len()
+            let replaced = match &inner.owner {
+                Some(owner) if owner.will_wake(cx.waker()) => None,
+                _ => inner.owner.replace(cx.waker().clone()),
+            };
+            (inner.ready.len(), replaced)
         };
         match self.poll_ready_members(budget) {
             Scan::Completed(joined) => Poll::Ready(Some(joined)),
@@ -216,7 +218,9 @@ impl<T> JoinSet<T> {
 
     fn try_next_joined(&mut self) -> Option<Joined<T>> {
         let budget = self.shared.lock().ready.len();
-        match self.poll_ready_members(budget) {
+        // Not a poll: the caller cannot yield, so the running task's cooperative budget must not
+        // make a finished member look unfinished (Tokio disables it here too).
+        match crate::rt::coop::with_unconstrained(|| self.poll_ready_members(budget)) {
             Scan::Completed(joined) => Some(joined),
             Scan::BudgetSpent | Scan::NoneReady => None,
         }
