@@ -62,7 +62,7 @@ pub(crate) enum Pending {
     Task(JoinHandle<(Operation, Buf)>),
     /// A read, polled in place. Dropping it (with the file) cancels it; the buffer then stays
     /// with the operation until the kernel has let go of it (`backend`'s contract, point 2).
-    Local(Pin<Box<dyn Future<Output = (Operation, Buf)> + Send>>),
+    Local(Pin<Box<dyn Future<Output = (Operation, Buf)> + Send + Sync>>),
 }
 
 impl Pending {

@@ -49,8 +49,13 @@ impl CqeResult {
         }
     }
 
-    /// The result as an `io::Result`: a negative value is `-errno`.
+    /// The result as an `io::Result`: a negative value is `-errno`. A refused entry (its
+    /// runtime shut down) reports what Tokio reports for a blocking job its pool refused: kind
+    /// `Other`, "background task failed" (users and Tokio's tests match on it).
     pub(crate) fn into_io(self) -> std::io::Result<u32> {
+        if self.refused {
+            return Err(std::io::Error::other("background task failed"));
+        }
         if self.res < 0 {
             Err(std::io::Error::from_raw_os_error(-self.res))
         } else {
