@@ -58,6 +58,15 @@ SKIPPED = {
     },
 }
 
+# Files that do not pass, each with its reason, printed when selected: {file stem: reason}.
+EXCEPTIONS = {
+    "async_send_sync": "asserts Tokio's negative auto traits as well: Tandem's `Sleep`, `Timeout` "
+                       "and io extension futures are `Unpin` where Tokio's are `!Unpin`, and "
+                       "`task::coop::RestoreOnPending` is `Send + Sync` where Tokio's is neither "
+                       "(more permissive: code written for Tokio compiles; the positive "
+                       "Send/Sync/Unpin assertions hold)",
+}
+
 # Tokio's own dependencies its tests name (`bytes`), then its dev-dependencies.
 DEV_DEPENDENCIES = """\
 bytes = "1"
@@ -275,6 +284,12 @@ def main():
         print("\nskipped:")
         for stem, name, why in skipped:
             print(f"  {stem}::{name}: {why}")
+    excepted = [(stem, EXCEPTIONS[stem]) for stem in stems
+                if stem in EXCEPTIONS and results[stem]["status"] != "ok"]
+    if excepted:
+        print("\nexceptions (files that do not pass, and why):")
+        for stem, why in excepted:
+            print(f"  {stem}: {why}")
     files_ok = sum(r["status"] == "ok" for r in results.values())
     passed = sum(r["passed"] for r in results.values())
     failed = sum(r["failed"] for r in results.values())

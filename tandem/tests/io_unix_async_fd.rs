@@ -7,6 +7,7 @@ mod support;
 use std::future::poll_fn;
 use std::io::{self, Read, Write};
 use std::os::unix::net::UnixStream;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
 use support::each_flavor;
 use tandem::io::unix::AsyncFd;
@@ -239,7 +240,10 @@ fn register_is_new_under_tokio_1_54s_name() {
 }
 
 fn tempfile_in_target() -> std::fs::File {
-    let path = std::env::temp_dir().join(format!("tandem-asyncfd-{}", std::process::id()));
+    // A name per call: the tests of this binary run in parallel, and two of them make one.
+    static CALLS: AtomicUsize = AtomicUsize::new(0);
+    let n = CALLS.fetch_add(1, Relaxed);
+    let path = std::env::temp_dir().join(format!("tandem-asyncfd-{}-{n}", std::process::id()));
     let file = std::fs::File::create(&path).unwrap();
     std::fs::remove_file(&path).unwrap();
     file

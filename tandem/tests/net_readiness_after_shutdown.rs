@@ -58,6 +58,30 @@ fn waits_after_runtime_drop_return_errors() {
 }
 
 #[test]
+fn data_already_received_is_read_after_runtime_drop() {
+    each_flavor(|_, rt| {
+        let (mut server, _client) = rt.block_on(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let mut client = TcpStream::connect(listener.local_addr().unwrap())
+                .await
+                .unwrap();
+            let (server, _) = listener.accept().await.unwrap();
+            client.write_all(b"hello").await.unwrap();
+            server.readable().await.unwrap();
+            (server, client)
+        });
+        drop(rt);
+        // The bytes are in the socket: a try_read still gets them (Tokio's contract)...
+        let mut buf = [0u8; 8];
+        assert_eq!(server.try_read(&mut buf).unwrap(), 5);
+        assert_eq!(&buf[..5], b"hello");
+        // ...and once it is empty, reads say the runtime is gone instead of waiting.
+        assert_gone("try_read of an empty socket", server.try_read(&mut buf));
+        assert_gone("read", block_on(server.read(&mut buf)));
+    });
+}
+
+#[test]
 fn pending_waits_wake_with_an_error_when_the_runtime_drops() {
     each_flavor(|_, rt| {
         let (a, b) = rt.block_on(async { UnixStream::pair().unwrap() });

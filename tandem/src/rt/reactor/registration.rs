@@ -97,7 +97,13 @@ impl Registration {
     ) -> io::Result<R> {
         let event = self.shared.ready_event(interest);
         if event.is_shutdown {
-            return Err(gone());
+            // The driver is gone and no event will ever come, but what the socket already holds
+            // can still be read (Tokio's contract): try once, and report the shutdown where the
+            // operation would otherwise wait.
+            return match f() {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => Err(gone()),
+                res => res,
+            };
         }
         if event.ready.is_empty() {
             return Err(io::ErrorKind::WouldBlock.into());
