@@ -10,6 +10,7 @@
 
 use super::context::{self, Budget};
 use std::cell::Cell;
+use std::marker::PhantomData;
 use std::task::{Context, Poll};
 
 /// Runs `f` (a task poll) with a fresh budget.
@@ -82,25 +83,30 @@ pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<RestoreOnPending> {
             }
             Some(n) => {
                 *n -= 1;
-                let restore = RestoreOnPending(Cell::new(cell.get()));
+                let restore = RestoreOnPending::new(cell.get());
                 cell.set(budget);
                 Poll::Ready(restore)
             }
-            None => Poll::Ready(RestoreOnPending(Cell::new(budget))),
+            None => Poll::Ready(RestoreOnPending::new(budget)),
         }
     })
-    .unwrap_or(Poll::Ready(RestoreOnPending(Cell::new(
-        Budget::unconstrained(),
-    ))))
+    .unwrap_or(Poll::Ready(RestoreOnPending::new(Budget::unconstrained())))
 }
 
 /// The unit of budget [`poll_proceed`] took: refunded when dropped, unless the resource made
 /// progress.
+///
+/// `!Send` and `!Sync`, as Tokio's: the budget it refunds is the current thread's, so it must be
+/// dropped on the thread that took it.
 #[derive(Debug)]
 #[must_use]
-pub struct RestoreOnPending(Cell<Budget>);
+pub struct RestoreOnPending(Cell<Budget>, PhantomData<*const ()>);
 
 impl RestoreOnPending {
+    fn new(budget: Budget) -> RestoreOnPending {
+        RestoreOnPending(Cell::new(budget), PhantomData)
+    }
+
     /// The resource was ready: the unit stays spent.
     pub fn made_progress(&self) {
         self.0.set(Budget::unconstrained());

@@ -100,7 +100,9 @@ impl MissedTickBehavior {
 /// one's scheduled instant, adjusted by the [`MissedTickBehavior`] when ticks are missed.
 #[derive(Debug)]
 pub struct Interval {
-    delay: Sleep,
+    /// Boxed: `Sleep` is `!Unpin` (as Tokio's), and `Interval` is `Unpin` (as Tokio's), so that
+    /// `poll_tick` can take `&mut self`.
+    delay: Pin<Box<Sleep>>,
     period: Duration,
     missed_tick_behavior: MissedTickBehavior,
 }
@@ -108,7 +110,7 @@ pub struct Interval {
 impl Interval {
     fn new(delay: Sleep, period: Duration) -> Interval {
         Interval {
-            delay,
+            delay: Box::pin(delay),
             // As Tokio: a period past about 30 years is 30 years, so that a tick's deadline
             // (the last one plus a period) never overflows the clock.
             period: period.min(FAR_FUTURE),
@@ -126,7 +128,7 @@ impl Interval {
     /// Polls for the next tick: `Ready(scheduled instant)` once it is due. A `Pending` result
     /// wakes the task of `cx` when the tick is due.
     pub fn poll_tick(&mut self, cx: &mut Context<'_>) -> Poll<Instant> {
-        ready!(Pin::new(&mut self.delay).poll(cx));
+        ready!(self.delay.as_mut().poll(cx));
         let scheduled = self.delay.deadline();
         let now = self.delay.now();
         let missed = scheduled
@@ -141,31 +143,31 @@ impl Interval {
                 .unwrap_or_else(Instant::far_future)
         };
         // Registered at the next poll, which is when it is needed.
-        self.delay.reset_without_reregister(next);
+        self.delay.as_mut().reset_without_reregister(next);
         Poll::Ready(scheduled)
     }
 
     /// Restarts the schedule: the next tick is due a period from now.
     pub fn reset(&mut self) {
         let next = self.delay.now().add_capped(self.period);
-        Pin::new(&mut self.delay).reset(next);
+        self.delay.as_mut().reset(next);
     }
 
     /// Restarts the schedule: the next tick is due now.
     pub fn reset_immediately(&mut self) {
-        self.delay.reset_to_now();
+        self.delay.as_mut().reset_to_now();
     }
 
     /// Restarts the schedule: the next tick is due `after` from now (at most about 30 years
     /// from now, as Tokio's).
     pub fn reset_after(&mut self, after: Duration) {
         let next = self.delay.now().add_capped(after);
-        Pin::new(&mut self.delay).reset(next);
+        self.delay.as_mut().reset(next);
     }
 
     /// Restarts the schedule: the next tick is due at `deadline`.
     pub fn reset_at(&mut self, deadline: Instant) {
-        Pin::new(&mut self.delay).reset(deadline);
+        self.delay.as_mut().reset(deadline);
     }
 
     /// How missed ticks are handled.

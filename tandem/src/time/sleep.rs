@@ -3,8 +3,10 @@
 use super::Instant;
 use crate::rt::coop;
 use crate::rt::time::{self as handle, Shutdown, TimeRef, TimerEntry};
+use pin_project_lite::pin_project;
 use std::fmt;
 use std::future::Future;
+use std::marker::PhantomPinned;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
@@ -41,7 +43,7 @@ pub fn sleep(duration: Duration) -> Sleep {
     } else {
         TimerEntry::new(driver, deadline)
     };
-    Sleep { entry }
+    Sleep::with_entry(entry)
 }
 
 /// Waits until `deadline` is reached. A deadline in the past completes as soon as the runtime
@@ -63,36 +65,48 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// ```
 #[track_caller]
 pub fn sleep_until(deadline: Instant) -> Sleep {
-    Sleep {
-        entry: TimerEntry::new(TimeRef::current(), deadline.into_std()),
+    Sleep::with_entry(TimerEntry::new(TimeRef::current(), deadline.into_std()))
+}
+
+pin_project! {
+    /// The future returned by [`sleep`] and [`sleep_until`]: completes at its deadline.
+    ///
+    /// It registers with the runtime's timer wheel at its first poll, and leaves it when dropped
+    /// (in constant time). It is `!Unpin`, as Tokio's: poll it pinned (`tandem::pin!`,
+    /// `std::pin::pin!` or `Box::pin`).
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use tandem::time::{sleep, Instant};
+    ///
+    /// # tandem::runtime::Runtime::new().unwrap().block_on(async {
+    /// let sleep = sleep(Duration::from_millis(10));
+    /// tandem::pin!(sleep);
+    /// // Extend the deadline before it passes.
+    /// sleep.as_mut().reset(Instant::now() + Duration::from_millis(20));
+    /// sleep.as_mut().await;
+    /// assert!(sleep.is_elapsed());
+    /// # });
+    /// ```
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct Sleep {
+        entry: TimerEntry,
+        // `!Unpin`, as Tokio's: code that asserts it (Tokio's tests do) sees the same type.
+        // Nothing here needs the fixed address: the wheel holds a waker clone in an arena
+        // slot, never a pointer to the `Sleep`.
+        #[pin]
+        _pinned: PhantomPinned,
     }
 }
 
-/// The future returned by [`sleep`] and [`sleep_until`]: completes at its deadline.
-///
-/// It registers with the runtime's timer wheel at its first poll, and leaves it when dropped
-/// (in constant time). Unlike Tokio's, it is `Unpin`, so it can be polled as `&mut sleep`
-/// without pinning; `reset` still takes `Pin<&mut Self>` for compatibility.
-///
-/// ```
-/// use std::time::Duration;
-/// use tandem::time::{sleep, Instant};
-///
-/// # tandem::runtime::Runtime::new().unwrap().block_on(async {
-/// let sleep = sleep(Duration::from_millis(10));
-/// tandem::pin!(sleep);
-/// // Extend the deadline before it passes.
-/// sleep.as_mut().reset(Instant::now() + Duration::from_millis(20));
-/// sleep.as_mut().await;
-/// assert!(sleep.is_elapsed());
-/// # });
-/// ```
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct Sleep {
-    entry: TimerEntry,
-}
-
 impl Sleep {
+    fn with_entry(entry: TimerEntry) -> Sleep {
+        Sleep {
+            entry,
+            _pinned: PhantomPinned,
+        }
+    }
+
     /// A sleep that completes at `deadline`, on the current runtime.
     #[track_caller]
     pub(crate) fn new_timeout(deadline: Instant) -> Sleep {
@@ -104,9 +118,7 @@ impl Sleep {
     pub(crate) fn far_future() -> Sleep {
         let driver = TimeRef::current();
         let deadline = handle::far_future(driver.get().now());
-        Sleep {
-            entry: TimerEntry::new(driver, deadline),
-        }
+        Sleep::with_entry(TimerEntry::new(driver, deadline))
     }
 
     /// The instant at which the future completes.
@@ -123,18 +135,19 @@ impl Sleep {
     /// again at the new deadline. A pending sleep moves at once, so its task is woken at the new
     /// deadline even if it does not poll the sleep in between.
     pub fn reset(self: Pin<&mut Self>, deadline: Instant) {
-        self.get_mut().entry.reset(deadline.into_std(), true);
+        self.project().entry.reset(deadline.into_std(), true);
     }
 
     /// Moves the deadline; the new one is registered by the next poll (for `Interval`).
-    pub(crate) fn reset_without_reregister(&mut self, deadline: Instant) {
-        self.entry.reset(deadline.into_std(), false);
+    pub(crate) fn reset_without_reregister(self: Pin<&mut Self>, deadline: Instant) {
+        self.project().entry.reset(deadline.into_std(), false);
     }
 
     /// Moves the deadline to now: the next poll completes (for `Interval::reset_immediately`).
-    pub(crate) fn reset_to_now(&mut self) {
-        let now = self.entry.handle().now();
-        self.entry.reset_due(now);
+    pub(crate) fn reset_to_now(self: Pin<&mut Self>) {
+        let entry = self.project().entry;
+        let now = entry.handle().now();
+        entry.reset_due(now);
     }
 
     /// The runtime's clock reading, through this sleep's time driver.
@@ -148,7 +161,7 @@ impl Future for Sleep {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         let coop = ready!(coop::poll_proceed(cx));
-        match self.get_mut().entry.poll_elapsed(cx) {
+        match self.project().entry.poll_elapsed(cx) {
             Poll::Ready(Ok(())) => {
                 coop.made_progress();
                 Poll::Ready(())

@@ -56,6 +56,8 @@ pin_project! {
     pub struct Timeout<T> {
         #[pin]
         value: T,
+        // Pinned, so `Timeout` is `!Unpin` (as Tokio's) whatever `T` is.
+        #[pin]
         delay: Sleep,
     }
 }
@@ -85,16 +87,12 @@ impl<T: Future> Future for Timeout<T> {
     type Output = Result<T::Output, Elapsed>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let me = self.project();
+        let mut me = self.project();
         let had_budget = coop::has_budget_remaining();
         if let Poll::Ready(output) = me.value.poll(cx) {
             return Poll::Ready(Ok(output));
         }
-        let mut poll_delay = || {
-            Pin::new(&mut *me.delay)
-                .poll(cx)
-                .map(|()| Err(Elapsed::new()))
-        };
+        let mut poll_delay = || me.delay.as_mut().poll(cx).map(|()| Err(Elapsed::new()));
         if had_budget && !coop::has_budget_remaining() {
             // The inner future spent the last of the budget: the timer must still be able to
             // fire, or a future that is always ready would never time out.

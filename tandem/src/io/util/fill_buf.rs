@@ -1,23 +1,31 @@
 //! `FillBuf`: the future of `AsyncBufReadExt::fill_buf`.
 
 use crate::io::AsyncBufRead;
+use pin_project_lite::pin_project;
 use std::future::Future;
 use std::io;
+use std::marker::PhantomPinned;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-/// Returns a buffered reader's contents, filling it first if empty: see
-/// [`AsyncBufReadExt::fill_buf`](super::AsyncBufReadExt::fill_buf).
-#[derive(Debug)]
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct FillBuf<'a, R: ?Sized> {
-    /// Taken when the future completes: the slice it returns borrows the reader for `'a`.
-    reader: Option<&'a mut R>,
+pin_project! {
+    /// Returns a buffered reader's contents, filling it first if empty: see
+    /// [`AsyncBufReadExt::fill_buf`](super::AsyncBufReadExt::fill_buf).
+    #[derive(Debug)]
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct FillBuf<'a, R: ?Sized> {
+        // Taken when the future completes: the slice it returns borrows the reader for `'a`.
+        reader: Option<&'a mut R>,
+        // `!Unpin`, as Tokio's: code that asserts it (Tokio's tests do) sees the same type.
+        #[pin]
+        _pinned: PhantomPinned,
+    }
 }
 
 pub(super) fn fill_buf<R: AsyncBufRead + Unpin + ?Sized>(reader: &mut R) -> FillBuf<'_, R> {
     FillBuf {
         reader: Some(reader),
+        _pinned: PhantomPinned,
     }
 }
 
@@ -25,7 +33,7 @@ impl<'a, R: AsyncBufRead + Unpin + ?Sized> Future for FillBuf<'a, R> {
     type Output = io::Result<&'a [u8]>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&'a [u8]>> {
-        let me = self.get_mut();
+        let me = self.project();
         let reader: *mut R = me.reader.take().expect("FillBuf polled after completion");
         // SAFETY: `reader` came from the `&'a mut R` just taken out of `me.reader`, so it is
         // valid and unaliased for `'a`. Exactly one reference made from it outlives this match:
@@ -38,7 +46,7 @@ impl<'a, R: AsyncBufRead + Unpin + ?Sized> Future for FillBuf<'a, R> {
             Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
             Poll::Pending => {
                 // SAFETY: the poll above returned no borrow of the reader (see above).
-                me.reader = Some(unsafe { &mut *reader });
+                *me.reader = Some(unsafe { &mut *reader });
                 Poll::Pending
             }
         }

@@ -2,18 +2,25 @@
 
 use crate::io::{self as tio, AsyncRead};
 use bytes::BufMut;
+use pin_project_lite::pin_project;
 use std::future::Future;
 use std::io;
+use std::marker::PhantomPinned;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-/// Reads once into a `BufMut`, advancing it: see
-/// [`AsyncReadExt::read_buf`](super::AsyncReadExt::read_buf).
-#[derive(Debug)]
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct ReadBuf<'a, R: ?Sized, B: ?Sized> {
-    reader: &'a mut R,
-    buf: &'a mut B,
+pin_project! {
+    /// Reads once into a `BufMut`, advancing it: see
+    /// [`AsyncReadExt::read_buf`](super::AsyncReadExt::read_buf).
+    #[derive(Debug)]
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct ReadBuf<'a, R: ?Sized, B: ?Sized> {
+        reader: &'a mut R,
+        buf: &'a mut B,
+        // `!Unpin`, as Tokio's: code that asserts it (Tokio's tests do) sees the same type.
+        #[pin]
+        _pinned: PhantomPinned,
+    }
 }
 
 pub(super) fn read_buf<'a, R, B>(reader: &'a mut R, buf: &'a mut B) -> ReadBuf<'a, R, B>
@@ -21,7 +28,11 @@ where
     R: AsyncRead + Unpin + ?Sized,
     B: BufMut + ?Sized,
 {
-    ReadBuf { reader, buf }
+    ReadBuf {
+        reader,
+        buf,
+        _pinned: PhantomPinned,
+    }
 }
 
 impl<R, B> Future for ReadBuf<'_, R, B>
@@ -32,8 +43,8 @@ where
     type Output = io::Result<usize>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        let me = self.get_mut();
-        poll_read_buf(Pin::new(&mut *me.reader), cx, &mut *me.buf)
+        let me = self.project();
+        poll_read_buf(Pin::new(&mut **me.reader), cx, &mut **me.buf)
     }
 }
 

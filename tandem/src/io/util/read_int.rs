@@ -1,22 +1,29 @@
 //! `ReadInt`: the future of `AsyncReadExt::read_u8` to `read_f64_le`, a number read whole.
 
 use crate::io::{AsyncRead, ReadBuf};
+use pin_project_lite::pin_project;
 use std::fmt;
 use std::future::Future;
 use std::io;
+use std::marker::PhantomPinned;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-/// Reads a number's bytes, then decodes them: see
-/// [`AsyncReadExt::read_u16`](super::AsyncReadExt::read_u16) and its siblings.
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct ReadInt<R, T> {
-    reader: R,
-    /// The number's bytes; `..len` of them are used (16 for a `u128`).
-    buf: [u8; 16],
-    len: usize,
-    filled: usize,
-    decode: fn(&[u8]) -> T,
+pin_project! {
+    /// Reads a number's bytes, then decodes them: see
+    /// [`AsyncReadExt::read_u16`](super::AsyncReadExt::read_u16) and its siblings.
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct ReadInt<R, T> {
+        reader: R,
+        // The number's bytes; `..len` of them are used (16 for a `u128`).
+        buf: [u8; 16],
+        len: usize,
+        filled: usize,
+        decode: fn(&[u8]) -> T,
+        // `!Unpin`, as Tokio's: code that asserts it (Tokio's tests do) sees the same type.
+        #[pin]
+        _pinned: PhantomPinned,
+    }
 }
 
 impl<R, T> ReadInt<R, T> {
@@ -27,6 +34,7 @@ impl<R, T> ReadInt<R, T> {
             len,
             filled: 0,
             decode,
+            _pinned: PhantomPinned,
         }
     }
 }
@@ -35,10 +43,10 @@ impl<R: AsyncRead + Unpin, T> Future for ReadInt<R, T> {
     type Output = io::Result<T>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<T>> {
-        let me = self.get_mut();
-        while me.filled < me.len {
-            let mut buf = ReadBuf::new(&mut me.buf[me.filled..me.len]);
-            match ready!(Pin::new(&mut me.reader).poll_read(cx, &mut buf)) {
+        let me = self.project();
+        while *me.filled < *me.len {
+            let mut buf = ReadBuf::new(&mut me.buf[*me.filled..*me.len]);
+            match ready!(Pin::new(&mut *me.reader).poll_read(cx, &mut buf)) {
                 Ok(()) => {}
                 // An interrupted read read nothing: try again.
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -48,9 +56,9 @@ impl<R: AsyncRead + Unpin, T> Future for ReadInt<R, T> {
             if n == 0 {
                 return Poll::Ready(Err(io::ErrorKind::UnexpectedEof.into()));
             }
-            me.filled += n;
+            *me.filled += n;
         }
-        Poll::Ready(Ok((me.decode)(&me.buf[..me.len])))
+        Poll::Ready(Ok((me.decode)(&me.buf[..*me.len])))
     }
 }
 

@@ -15,22 +15,29 @@
 //! - An `Interrupted` read is retried.
 
 use crate::io::{AsyncRead, ReadBuf};
+use pin_project_lite::pin_project;
 use std::borrow::BorrowMut;
 use std::future::Future;
 use std::io;
+use std::marker::PhantomPinned;
 use std::mem::{self, MaybeUninit};
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-/// Reads to end of file, appending to a vector: see
-/// [`AsyncReadExt::read_to_end`](super::AsyncReadExt::read_to_end).
-#[derive(Debug)]
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct ReadToEnd<'a, R: ?Sized> {
-    reader: &'a mut R,
-    buf: Filling<&'a mut Vec<u8>>,
-    /// Bytes appended by this call so far.
-    read: usize,
+pin_project! {
+    /// Reads to end of file, appending to a vector: see
+    /// [`AsyncReadExt::read_to_end`](super::AsyncReadExt::read_to_end).
+    #[derive(Debug)]
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct ReadToEnd<'a, R: ?Sized> {
+        reader: &'a mut R,
+        buf: Filling<&'a mut Vec<u8>>,
+        // Bytes appended by this call so far.
+        read: usize,
+        // `!Unpin`, as Tokio's: code that asserts it (Tokio's tests do) sees the same type.
+        #[pin]
+        _pinned: PhantomPinned,
+    }
 }
 
 pub(super) fn read_to_end<'a, R: AsyncRead + Unpin + ?Sized>(
@@ -41,6 +48,7 @@ pub(super) fn read_to_end<'a, R: AsyncRead + Unpin + ?Sized>(
         reader,
         buf: Filling::new(buf),
         read: 0,
+        _pinned: PhantomPinned,
     }
 }
 
@@ -176,7 +184,7 @@ impl<R: AsyncRead + Unpin + ?Sized> Future for ReadToEnd<'_, R> {
     type Output = io::Result<usize>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        let me = self.get_mut();
-        poll_read_to_end(Pin::new(&mut *me.reader), cx, &mut me.buf, &mut me.read)
+        let me = self.project();
+        poll_read_to_end(Pin::new(&mut **me.reader), cx, me.buf, me.read)
     }
 }

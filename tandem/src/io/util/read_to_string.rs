@@ -2,21 +2,28 @@
 
 use super::read_to_end::{poll_read_to_end, Filling};
 use crate::io::AsyncRead;
+use pin_project_lite::pin_project;
 use std::future::Future;
 use std::io;
+use std::marker::PhantomPinned;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-/// Reads to end of file, appending to a string: see
-/// [`AsyncReadExt::read_to_string`](super::AsyncReadExt::read_to_string).
-#[derive(Debug)]
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct ReadToString<'a, R: ?Sized> {
-    reader: &'a mut R,
-    output: &'a mut String,
-    /// The bytes read so far; they reach `output` only if the whole read succeeds as UTF-8.
-    bytes: Filling<Vec<u8>>,
-    read: usize,
+pin_project! {
+    /// Reads to end of file, appending to a string: see
+    /// [`AsyncReadExt::read_to_string`](super::AsyncReadExt::read_to_string).
+    #[derive(Debug)]
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct ReadToString<'a, R: ?Sized> {
+        reader: &'a mut R,
+        output: &'a mut String,
+        // The bytes read so far; they reach `output` only if the whole read succeeds as UTF-8.
+        bytes: Filling<Vec<u8>>,
+        read: usize,
+        // `!Unpin`, as Tokio's: code that asserts it (Tokio's tests do) sees the same type.
+        #[pin]
+        _pinned: PhantomPinned,
+    }
 }
 
 pub(super) fn read_to_string<'a, R: AsyncRead + Unpin + ?Sized>(
@@ -28,6 +35,7 @@ pub(super) fn read_to_string<'a, R: AsyncRead + Unpin + ?Sized>(
         output,
         bytes: Filling::new(Vec::new()),
         read: 0,
+        _pinned: PhantomPinned,
     }
 }
 
@@ -67,14 +75,14 @@ impl<R: AsyncRead + Unpin + ?Sized> Future for ReadToString<'_, R> {
     type Output = io::Result<usize>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        let me = self.get_mut();
+        let me = self.project();
         let n = ready!(poll_read_to_end(
-            Pin::new(&mut *me.reader),
+            Pin::new(&mut **me.reader),
             cx,
-            &mut me.bytes,
-            &mut me.read
+            me.bytes,
+            me.read
         ))?;
-        let bytes = std::mem::replace(&mut me.bytes, Filling::new(Vec::new()));
+        let bytes = std::mem::replace(me.bytes, Filling::new(Vec::new()));
         append_utf8(me.output, bytes.into_inner())?;
         Poll::Ready(Ok(n))
     }

@@ -3,25 +3,36 @@
 
 use crate::io::AsyncWrite;
 use bytes::Buf;
+use pin_project_lite::pin_project;
 use std::future::Future;
 use std::io::{self, IoSlice};
+use std::marker::PhantomPinned;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-/// Writes once from a `Buf`, advancing it: see
-/// [`AsyncWriteExt::write_buf`](super::AsyncWriteExt::write_buf).
-#[derive(Debug)]
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct WriteBuf<'a, W, B> {
-    writer: &'a mut W,
-    buf: &'a mut B,
+pin_project! {
+    /// Writes once from a `Buf`, advancing it: see
+    /// [`AsyncWriteExt::write_buf`](super::AsyncWriteExt::write_buf).
+    #[derive(Debug)]
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct WriteBuf<'a, W, B> {
+        writer: &'a mut W,
+        buf: &'a mut B,
+        // `!Unpin`, as Tokio's: code that asserts it (Tokio's tests do) sees the same type.
+        #[pin]
+        _pinned: PhantomPinned,
+    }
 }
 
 pub(super) fn write_buf<'a, W: AsyncWrite + Unpin, B: Buf>(
     writer: &'a mut W,
     buf: &'a mut B,
 ) -> WriteBuf<'a, W, B> {
-    WriteBuf { writer, buf }
+    WriteBuf {
+        writer,
+        buf,
+        _pinned: PhantomPinned,
+    }
 }
 
 /// How many slices a vectored write gathers from a `Buf` at most.
@@ -48,37 +59,46 @@ impl<W: AsyncWrite + Unpin, B: Buf> Future for WriteBuf<'_, W, B> {
     type Output = io::Result<usize>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
-        let me = self.get_mut();
+        let me = self.project();
         if !me.buf.has_remaining() {
             return Poll::Ready(Ok(0));
         }
-        poll_write_from(&mut *me.writer, cx, &mut *me.buf)
+        poll_write_from(&mut **me.writer, cx, &mut **me.buf)
     }
 }
 
-/// Writes until a `Buf` is empty, advancing it: see
-/// [`AsyncWriteExt::write_all_buf`](super::AsyncWriteExt::write_all_buf).
-#[derive(Debug)]
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct WriteAllBuf<'a, W, B> {
-    writer: &'a mut W,
-    buf: &'a mut B,
+pin_project! {
+    /// Writes until a `Buf` is empty, advancing it: see
+    /// [`AsyncWriteExt::write_all_buf`](super::AsyncWriteExt::write_all_buf).
+    #[derive(Debug)]
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct WriteAllBuf<'a, W, B> {
+        writer: &'a mut W,
+        buf: &'a mut B,
+        // `!Unpin`, as Tokio's: code that asserts it (Tokio's tests do) sees the same type.
+        #[pin]
+        _pinned: PhantomPinned,
+    }
 }
 
 pub(super) fn write_all_buf<'a, W: AsyncWrite + Unpin, B: Buf>(
     writer: &'a mut W,
     buf: &'a mut B,
 ) -> WriteAllBuf<'a, W, B> {
-    WriteAllBuf { writer, buf }
+    WriteAllBuf {
+        writer,
+        buf,
+        _pinned: PhantomPinned,
+    }
 }
 
 impl<W: AsyncWrite + Unpin, B: Buf> Future for WriteAllBuf<'_, W, B> {
     type Output = io::Result<()>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let me = self.get_mut();
+        let me = self.project();
         while me.buf.has_remaining() {
-            match ready!(poll_write_from(&mut *me.writer, cx, &mut *me.buf)) {
+            match ready!(poll_write_from(&mut **me.writer, cx, &mut **me.buf)) {
                 Ok(0) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
                 Ok(_) => {}
                 // An interrupted write wrote nothing: try again.

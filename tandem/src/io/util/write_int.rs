@@ -2,21 +2,28 @@
 //! whole.
 
 use crate::io::AsyncWrite;
+use pin_project_lite::pin_project;
 use std::fmt;
 use std::future::Future;
 use std::io;
+use std::marker::PhantomPinned;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
-/// Writes a number's encoded bytes: see
-/// [`AsyncWriteExt::write_u16`](super::AsyncWriteExt::write_u16) and its siblings.
-#[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct WriteInt<W> {
-    writer: W,
-    /// The encoded number; `written..len` is left to write (16 bytes for a `u128`).
-    buf: [u8; 16],
-    len: usize,
-    written: usize,
+pin_project! {
+    /// Writes a number's encoded bytes: see
+    /// [`AsyncWriteExt::write_u16`](super::AsyncWriteExt::write_u16) and its siblings.
+    #[must_use = "futures do nothing unless you `.await` or poll them"]
+    pub struct WriteInt<W> {
+        writer: W,
+        // The encoded number; `written..len` is left to write (16 bytes for a `u128`).
+        buf: [u8; 16],
+        len: usize,
+        written: usize,
+        // `!Unpin`, as Tokio's: code that asserts it (Tokio's tests do) sees the same type.
+        #[pin]
+        _pinned: PhantomPinned,
+    }
 }
 
 impl<W> WriteInt<W> {
@@ -28,6 +35,7 @@ impl<W> WriteInt<W> {
             buf,
             len: bytes.len(),
             written: 0,
+            _pinned: PhantomPinned,
         }
     }
 }
@@ -36,10 +44,10 @@ impl<W: AsyncWrite + Unpin> Future for WriteInt<W> {
     type Output = io::Result<()>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let me = self.get_mut();
-        while me.written < me.len {
-            let rest = &me.buf[me.written..me.len];
-            let n = match ready!(Pin::new(&mut me.writer).poll_write(cx, rest)) {
+        let me = self.project();
+        while *me.written < *me.len {
+            let rest = &me.buf[*me.written..*me.len];
+            let n = match ready!(Pin::new(&mut *me.writer).poll_write(cx, rest)) {
                 Ok(n) => n,
                 // An interrupted write wrote nothing: try again.
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
@@ -48,7 +56,7 @@ impl<W: AsyncWrite + Unpin> Future for WriteInt<W> {
             if n == 0 {
                 return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
             }
-            me.written += n;
+            *me.written += n;
         }
         Poll::Ready(Ok(()))
     }
