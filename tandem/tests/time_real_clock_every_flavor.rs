@@ -74,7 +74,7 @@ fn interval_ticks_a_period_apart() {
 fn zero_sleeps_are_ready_at_once() {
     each_flavor(|_, rt| {
         rt.block_on(async {
-            assert!(futures::poll!(sleep(Duration::ZERO)).is_ready());
+            assert!(futures::poll!(std::pin::pin!(sleep(Duration::ZERO))).is_ready());
             let mut i = interval(ms(1000));
             // Polls for a tick once, returning whether it was ready.
             async fn poll_once(i: &mut tandem::time::Interval) -> bool {
