@@ -59,13 +59,7 @@ SKIPPED = {
 }
 
 # Files that do not pass, each with its reason, printed when selected: {file stem: reason}.
-EXCEPTIONS = {
-    "async_send_sync": "asserts Tokio's negative auto traits as well: Tandem's `Sleep`, `Timeout` "
-                       "and io extension futures are `Unpin` where Tokio's are `!Unpin`, and "
-                       "`task::coop::RestoreOnPending` is `Send + Sync` where Tokio's is neither "
-                       "(more permissive: code written for Tokio compiles; the positive "
-                       "Send/Sync/Unpin assertions hold)",
-}
+EXCEPTIONS: dict[str, str] = {}
 
 # Tokio's own dependencies its tests name (`bytes`), then its dev-dependencies.
 DEV_DEPENDENCIES = """\

@@ -16,8 +16,8 @@
 //! | `copy.rs` | `copy` and `CopyBuffer`, the read-write-flush loop it shares with `copy_bidirectional.rs`; `copy_buf.rs` copies through a reader's own buffer. All spend the cooperative budget |
 //! | `mem.rs` | `duplex` and `simplex`, the in-memory pipes (`simplex` splits with `../split.rs`) |
 //!
-//! The futures are `Unpin` (Tokio's are `!Unpin`; any code written against Tokio's also works
-//! with these). They borrow their reader or writer; those that loop keep their progress in
+//! The futures are `!Unpin`, as Tokio's (a `PhantomPinned` each: code that asserts the auto
+//! traits, as Tokio's tests do, sees the same types; poll them pinned). They borrow their reader or writer; those that loop keep their progress in
 //! themselves, so a `Pending` loses nothing, and retry a step that fails with
 //! `ErrorKind::Interrupted` (as Tokio's do; a single read or write returns it).
 
