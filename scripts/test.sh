@@ -172,7 +172,7 @@ cargo test -p tandem --features io-poll-delay --lib poll_delay
 
 step "Tokio 1.54.1's own integration tests against Tandem (scripts/tokio_suite.py)"
 # A ratchet: every file listed in scripts/tokio_suite_expected.txt (all 187 of Tokio's) must
-# build and pass; its comments say why the other one is not listed.
+# build and pass.
 if need python3 "Tokio's test suite"; then
   mapfile -t tokio_files < <(grep -vE '^\s*(#|$)' scripts/tokio_suite_expected.txt)
   python3 scripts/tokio_suite.py --timeout 120 "${tokio_files[@]}"
