@@ -139,7 +139,13 @@ impl SchedulerHandle {
 /// wakes it at once if no scheduler runs here (see `defer.rs`).
 pub(crate) fn defer_or_wake(waker: &std::task::Waker) {
     context::with_scheduler(|cx| match cx {
-        Some(SchedulerContext::MultiThread(cx)) if cx.has_core() => cx.defer.defer(waker),
+        Some(SchedulerContext::MultiThread(cx)) if cx.has_core() => {
+            if cx.request_yield(waker) {
+                waker.wake_by_ref();
+            } else {
+                cx.defer.defer(waker);
+            }
+        }
         Some(SchedulerContext::CurrentThread(cx)) => cx.defer.defer(waker),
         _ => waker.wake_by_ref(),
     });

@@ -48,6 +48,7 @@ pub(crate) mod list;
 mod raw;
 mod state;
 mod waker;
+pub(crate) use self::waker::is_waker_of;
 
 #[cfg(all(test, loom))]
 mod tests;
@@ -218,6 +219,11 @@ impl<S: 'static> Task<S> {
 }
 
 impl<S: 'static> Notified<S> {
+    /// The task's header: what its wakers point at (see `waker::is_waker_of`).
+    pub(crate) fn header_ptr(&self) -> NonNull<Header> {
+        self.0.header_ptr()
+    }
+
     /// Runs the task once (poll, or cancel if asked). Consumes the notification's reference.
     pub(crate) fn run(self) {
         let raw = self.0.into_raw();

@@ -35,6 +35,13 @@ fn raw_waker(header: NonNull<Header>) -> RawWaker {
     RawWaker::new(header.as_ptr() as *const (), &WAKER_VTABLE)
 }
 
+/// Whether `waker` is a waker of the task whose header is at `header` (not a waker that a
+/// combinator or a nested executor made for a part of it). Compares pointers only: `header`
+/// may name a task that is gone.
+pub(crate) fn is_waker_of(waker: &Waker, header: *const ()) -> bool {
+    std::ptr::eq(waker.data(), header) && std::ptr::eq(waker.vtable(), &WAKER_VTABLE)
+}
+
 static WAKER_VTABLE: RawWakerVTable =
     RawWakerVTable::new(clone_waker, wake_by_val, wake_by_ref, drop_waker);
 

@@ -106,6 +106,7 @@ impl MultiThreadHandle {
             if let Some(SchedulerContext::MultiThread(cx)) = cx {
                 if std::ptr::eq(self, &*cx.worker.handle) {
                     if let Some(core) = cx.core.borrow_mut().as_mut() {
+                        let task = if is_yield { cx.take_yield(task)? } else { task };
                         self.schedule_local(cx, core, task, is_yield);
                         return None;
                     }

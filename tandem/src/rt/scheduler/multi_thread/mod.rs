@@ -91,7 +91,9 @@ impl MultiThread {
                 unpark: park.unparker(),
             });
             let seed = u64::from(seeds.below(u32::MAX)) << 32 | u64::from(seeds.below(u32::MAX));
-            cores.push(Box::new(WorkerCore::new(run_queue, park, ring, seed)));
+            cores.push(Box::new(WorkerCore::new(
+                run_queue, park, ring, seed, &config,
+            )));
         }
         let (idle, idle_synced) = idle::Idle::new(num_workers);
         let handle = Arc::new(MultiThreadHandle::new(

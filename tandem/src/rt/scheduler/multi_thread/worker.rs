@@ -1,6 +1,6 @@
 //! A worker: the loop that runs tasks on one thread.
 //!
-//! A worker's mutable state is its `WorkerCore` (run queue, LIFO slot, parker, tick). The core is
+//! A worker's mutable state is its `WorkerCore` (run queue, LIFO slot, parker, tick countdowns). The core is
 //! not tied to a thread: `block_in_place` hands it to a new thread so the queue keeps moving while
 //! this thread blocks. While a task is polled the core sits in the thread's `WorkerContext`, so
 //! code running inside the task (spawn, wake) can reach the local queue.
@@ -17,7 +17,10 @@
 //!    `idle.rs` for why no wake-up is lost).
 //!
 //! # Fairness
-//! - Tasks woken while running (and `yield_now`) go to the back of the queue, not the LIFO slot.
+//! - Tasks woken while running go to the back of the queue, not the LIFO slot.
+//! - A task that calls `yield_now` waits in `yielded` (its own notification, no waker involved)
+//!   until the worker has nothing else to run or visits the driver, like the wakers in `defer`;
+//!   then it goes to the back of the queue.
 //! - At most `MAX_LIFO_POLLS_PER_TICK` tasks run through the LIFO slot per tick, and only while
 //!   the cooperative budget lasts; then the LIFO slot is disabled until the next tick.
 //! - The injection queue is checked first every `global_queue_interval` ticks.
@@ -40,7 +43,7 @@ use crate::rt::uring::{self, LocalRing};
 use crate::rt::{context, coop};
 use crate::util::atomic_cell::AtomicCell;
 use crate::util::rand::FastRand;
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 
 /// LIFO-slot polls per tick before the slot is bypassed: bounds ping-pong starvation.
 const MAX_LIFO_POLLS_PER_TICK: usize = 3;
@@ -58,7 +61,10 @@ pub(crate) struct Worker {
 
 /// A worker's mutable state.
 pub(crate) struct WorkerCore {
-    tick: u32,
+    /// Ticks until the next driver check (`event_interval`)...
+    event_countdown: Countdown,
+    /// ...and until the next fairness tick (`global_queue_interval`).
+    inject_countdown: Countdown,
     pub(super) lifo_slot: Option<Notified<Arc<MultiThreadHandle>>>,
     pub(super) lifo_enabled: bool,
     pub(super) run_queue: queue::Local<Arc<MultiThreadHandle>>,
@@ -77,8 +83,18 @@ pub(crate) struct WorkerCore {
 pub(crate) struct WorkerContext {
     pub(crate) worker: Arc<Worker>,
     pub(crate) core: RefCell<Option<Box<WorkerCore>>>,
-    /// Tasks that yielded, woken when the worker runs out of other work.
+    /// Wakers deferred by `yield_now` (of tasks other than the one running here, e.g. a
+    /// `LocalSet`'s), woken when the worker runs out of other work.
     pub(crate) defer: Defer,
+    /// Tasks of this runtime that yielded, in the same role as `defer` but without a waker:
+    /// `yield_now` marks the running task notified and asks for it to land here (see
+    /// `request_yield`), which saves the waker's clone, its wake and its drop.
+    yielded: RefCell<Vec<Notified<Arc<MultiThreadHandle>>>>,
+    /// The header of the task being polled on this thread, for `request_yield`.
+    running: Cell<*const ()>,
+    /// Set by `request_yield` during the poll of `running`; consumed when its notification
+    /// is scheduled.
+    yield_requested: Cell<bool>,
 }
 
 /// How a worker visits the driver.
@@ -101,6 +117,28 @@ enum RingTurn {
     BeforePark,
 }
 
+/// Says yes once every `n` calls: the worker's periodic checks without a division per tick.
+struct Countdown {
+    left: u32,
+    every: u32,
+}
+
+impl Countdown {
+    fn every(n: u32) -> Countdown {
+        let every = n.max(1);
+        Countdown { left: every, every }
+    }
+
+    fn tick(&mut self) -> bool {
+        self.left -= 1;
+        if self.left == 0 {
+            self.left = self.every;
+            return true;
+        }
+        false
+    }
+}
+
 /// `Err` means this thread no longer owns the core (handed off by `block_in_place`).
 type RunResult = Result<Box<WorkerCore>, ()>;
 
@@ -110,9 +148,11 @@ impl WorkerCore {
         park: WorkerParker,
         ring: Option<LocalRing>,
         seed: u64,
+        config: &crate::rt::scheduler::Config,
     ) -> WorkerCore {
         WorkerCore {
-            tick: 0,
+            event_countdown: Countdown::every(config.event_interval),
+            inject_countdown: Countdown::every(config.global_queue_interval),
             lifo_slot: None,
             lifo_enabled: true,
             run_queue,
@@ -126,7 +166,7 @@ impl WorkerCore {
     }
 
     fn next_task(&mut self, worker: &Worker) -> Option<Notified<Arc<MultiThreadHandle>>> {
-        if self.tick % worker.handle.shared.config.global_queue_interval == 0 {
+        if self.inject_countdown.tick() {
             // Fairness: the injection queue goes first on this tick. A small batch rather than
             // one task, so that workers kept busy by local work (a task always in the LIFO slot)
             // still admit remote tasks at a useful rate.
@@ -264,6 +304,9 @@ pub(crate) fn run(worker: Arc<Worker>) {
         worker,
         core: RefCell::new(None),
         defer: Defer::default(),
+        yielded: RefCell::new(Vec::new()),
+        running: Cell::new(std::ptr::null()),
+        yield_requested: Cell::new(false),
     });
     scheduler::context::set_scheduler(&cx, || {
         let SchedulerContext::MultiThread(cx) = &cx else {
@@ -274,7 +317,7 @@ pub(crate) fn run(worker: Arc<Worker>) {
             // `Err` when the loop ends: shutdown handed the core in, or `block_in_place` took it.
             let _ = cx.run(core);
             // Tasks that yielded just before the core left this thread still need their wake-up.
-            cx.defer.wake();
+            cx.wake_deferred();
         });
     });
 }
@@ -306,13 +349,13 @@ impl WorkerContext {
 
     fn run(&self, mut core: Box<WorkerCore>) -> RunResult {
         while !core.is_shutdown {
-            core.tick = core.tick.wrapping_add(1);
-            if core.tick % self.worker.handle.shared.config.event_interval == 0 {
+            if core.event_countdown.tick() {
                 core = self.ring_turn(core, RingTurn::Submit).0;
                 core = self.park_on_driver(core, Park::PollOnly);
                 core.maintenance(&self.worker);
-            } else {
+            } else if core.ring.as_ref().is_some_and(LocalRing::wants_tick) {
                 // Completions are reaped on every tick: no syscall, and no other thread woken.
+                // (Checked here, inline: this runs once per task, and usually finds nothing.)
                 core = self.ring_turn(core, RingTurn::Reap).0;
             }
             if let Some(task) = core.next_task(&self.worker) {
@@ -328,7 +371,7 @@ impl WorkerContext {
             }
             if let Some(task) = core.steal_work(&self.worker) {
                 core = self.run_task(task, core)?;
-            } else if !self.defer.is_empty() {
+            } else if self.has_deferred() {
                 // Only yielded tasks are left: wake them rather than sleep.
                 core = self.park_on_driver(core, Park::PollOnly);
             } else {
@@ -359,7 +402,7 @@ impl WorkerContext {
         core.lifo_enabled = true;
         *self.core.borrow_mut() = Some(core);
         coop::budget(|| {
-            task.run();
+            self.run_one(task);
             let mut lifo_polls = 0;
             loop {
                 // `None`: a `block_in_place` inside the task handed our core to another thread.
@@ -380,9 +423,79 @@ impl WorkerContext {
                     core.lifo_enabled = false;
                 }
                 *self.core.borrow_mut() = Some(core);
-                task.run();
+                self.run_one(task);
             }
         })
+    }
+
+    fn run_one(&self, task: Notified<Arc<MultiThreadHandle>>) {
+        self.running.set(task.header_ptr().as_ptr() as *const ());
+        self.yield_requested.set(false);
+        task.run();
+    }
+
+    /// `yield_now` in the task running here, with its waker: if that is this task's own waker,
+    /// its coming notification is to wait in `yielded` (the caller then wakes it by reference,
+    /// which only marks the running task notified). False for any other waker (a `LocalSet`'s
+    /// task, a combinator's or a nested executor's waker): those go through `defer`.
+    pub(crate) fn request_yield(&self, waker: &std::task::Waker) -> bool {
+        let running = self.running.get();
+        if running.is_null() || !crate::rt::task::is_waker_of(waker, running) {
+            return false;
+        }
+        self.yield_requested.set(true);
+        true
+    }
+
+    /// Takes the notification of the running task if it asked to yield (see `request_yield`).
+    pub(super) fn take_yield(
+        &self,
+        task: Notified<Arc<MultiThreadHandle>>,
+    ) -> Option<Notified<Arc<MultiThreadHandle>>> {
+        if self.yield_requested.replace(false)
+            && std::ptr::eq(task.header_ptr().as_ptr() as *const (), self.running.get())
+        {
+            self.yielded.borrow_mut().push(task);
+            None
+        } else {
+            Some(task)
+        }
+    }
+
+    fn has_deferred(&self) -> bool {
+        !self.defer.is_empty() || !self.yielded.borrow().is_empty()
+    }
+
+    /// Wakes the deferred wakers and queues the tasks that yielded: into this worker's queue if
+    /// the core is here, else into the injection queue.
+    pub(crate) fn wake_deferred(&self) {
+        self.defer.wake();
+        let mut yielded = self.yielded.take();
+        if yielded.is_empty() {
+            return;
+        }
+        let handle = &self.worker.handle;
+        match self.core.borrow_mut().as_mut() {
+            Some(core) => {
+                for task in yielded.drain(..) {
+                    core.run_queue
+                        .push_back_or_overflow(task, &handle.shared.inject);
+                }
+            }
+            None => {
+                for task in yielded.drain(..) {
+                    handle.shared.inject.push(task);
+                }
+                handle.notify_parked();
+            }
+        }
+        // Keep the vector's capacity for the next batch.
+        let mut slot = self.yielded.borrow_mut();
+        if slot.is_empty() {
+            *slot = yielded;
+        } else {
+            drop(slot);
+        }
     }
 
     /// Works the ring with the core installed in the context, so completions wake their tasks
@@ -471,7 +584,7 @@ impl WorkerContext {
             Park::PollOnly => park.poll_driver(),
             Park::Sleep => park.park(),
         }
-        self.defer.wake();
+        self.wake_deferred();
         let mut core = self
             .core
             .borrow_mut()
@@ -526,7 +639,7 @@ where
             }
             // Tasks that yielded wait for this thread to run out of work, which it will not
             // for as long as `f` blocks: wake them now, into the queue the new thread takes.
-            cx.defer.wake();
+            cx.wake_deferred();
             let Some(mut core) = cx.core.borrow_mut().take() else {
                 unreachable!("checked above; waking does not take the core")
             };

@@ -174,6 +174,7 @@ impl LocalRing {
 
     /// True if every entry pushed and not yet reaped is still ours to submit: the kernel holds
     /// none of this ring's work, so no completion can be waiting.
+    #[inline]
     pub(crate) fn nothing_in_kernel(&self) -> bool {
         let queued = self.sq.unsubmitted + self.sq.backlog.len();
         self.ring.in_flight() <= queued

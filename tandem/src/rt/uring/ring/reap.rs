@@ -199,6 +199,7 @@ impl Ring {
 impl LocalRing {
     /// True if a `tick` could find something: a remote cancel to push, or an operation that
     /// reached the kernel and may have completed. Two loads; the worker asks on every tick.
+    #[inline]
     pub(crate) fn wants_tick(&self) -> bool {
         // Acquire (a plain load on x86): pairs with the Release store in `Ring::cancel`.
         self.ring.has_remote.load(Ordering::Acquire) || !self.nothing_in_kernel()

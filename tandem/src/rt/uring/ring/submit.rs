@@ -65,6 +65,7 @@ impl Ring {
 
 impl LocalRing {
     /// True if a `submit_and_reap` has something to submit.
+    #[inline]
     pub(crate) fn wants_submit(&self) -> bool {
         self.sq.unsubmitted > 0
             || !self.sq.backlog.is_empty()
