@@ -32,20 +32,40 @@ use std::task::{Context, Poll, Waker};
 pub(crate) struct CqeResult {
     pub(crate) res: i32,
     pub(crate) flags: u32,
-    /// The entry never reached a kernel: a ring whose runtime shut down refused it, or the
-    /// future was polled outside a runtime with rings. `res` is then `-ECANCELED`. Kept apart
-    /// from a kernel's `-ECANCELED` (which a file system may also return, from a flush at
-    /// close, say): only a refused entry's resources are still untouched.
-    pub(crate) refused: bool,
+    /// The entry never reached a kernel, and why. `res` is then `-ECANCELED`. Kept apart from
+    /// a kernel's `-ECANCELED` (which a file system may also return, from a flush at close,
+    /// say): only a refused entry's resources are still untouched.
+    pub(crate) refused: Option<Refused>,
+}
+
+/// Why an entry never reached a kernel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Refused {
+    /// A ring whose runtime shut down refused it, or the future was polled outside a runtime
+    /// with rings.
+    ShutDown,
+    /// Its batch (`op::OpBatch`) was not submitted: the runtime sends one of its opcodes to no
+    /// ring (`UringHandle::check`).
+    Unsupported,
+    /// Its batch broke a rule of `tandem::uring::Batch` (a flag it does not allow, a link out
+    /// of the batch, too many entries).
+    InvalidBatch,
+    /// Its batch was dropped without being submitted.
+    BatchDropped,
 }
 
 impl CqeResult {
-    /// The result of an entry that never reached a kernel.
+    /// The result of an entry that a shut-down ring refused.
     pub(crate) fn refused() -> CqeResult {
+        CqeResult::refused_for(Refused::ShutDown)
+    }
+
+    /// The result of an entry that never reached a kernel, for `why`.
+    pub(crate) fn refused_for(why: Refused) -> CqeResult {
         CqeResult {
             res: -libc::ECANCELED,
             flags: 0,
-            refused: true,
+            refused: Some(why),
         }
     }
 
@@ -53,7 +73,7 @@ impl CqeResult {
     /// runtime shut down) reports what Tokio reports for a blocking job its pool refused: kind
     /// `Other`, "background task failed" (users and Tokio's tests match on it).
     pub(crate) fn into_io(self) -> std::io::Result<u32> {
-        if self.refused {
+        if self.refused.is_some() {
             return Err(std::io::Error::other("background task failed"));
         }
         if self.res < 0 {

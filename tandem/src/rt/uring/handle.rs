@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// SQ entries per ring: room for a tick's worth of submissions from many tasks.
-const SQ_ENTRIES: u32 = 256;
+pub(crate) const SQ_ENTRIES: u32 = 256;
 /// CQ entries per ring: completions of several ticks before an overflow (which loses nothing,
 /// but costs an extra `io_uring_enter` to flush).
 const CQ_ENTRIES: u32 = 1024;
@@ -151,11 +151,7 @@ impl UringHandle {
     pub(crate) fn route(&self, opcode: u8) -> Route {
         match &self.backend {
             Backend::Rings(_) => {
-                let supported = match &probe::support().rings {
-                    Ok(opcodes) => opcodes.supports(opcode),
-                    Err(_) => false,
-                };
-                if supported {
+                if probe::kernel_supports(opcode) {
                     return Route::Uring(Uring { _private: () });
                 }
                 log_unsupported_once(opcode);
@@ -166,6 +162,23 @@ impl UringHandle {
                 self.fallbacks.record(*cause);
                 Route::Blocking
             }
+        }
+    }
+
+    /// Whether `tandem::uring` may submit an operation with `opcode` on this runtime: the proof,
+    /// or why not (kind `Unsupported`). Unlike `route`, counts and logs nothing: there is no
+    /// fallback to count, the caller gets the error and chooses.
+    pub(crate) fn check(&self, opcode: u8) -> io::Result<Uring> {
+        match &self.backend {
+            Backend::Rings(_) if probe::kernel_supports(opcode) => Ok(Uring { _private: () }),
+            Backend::Rings(_) => Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                format!("the kernel lacks io_uring opcode {opcode}"),
+            )),
+            Backend::Blocking { reason, .. } => Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                format!("this runtime does not use io_uring ({reason})"),
+            )),
         }
     }
 
@@ -360,6 +373,56 @@ impl Rings {
             return self.shared.clone();
         }
         // Buffered I/O on cached pages completes during the enter: deliver it now.
+        self.shared.reap();
+        self.shared.clone()
+    }
+}
+
+impl Rings {
+    /// Pushes a batch's entries (`user_data` set, each the reference of its cell) on the calling
+    /// thread's ring, as `push` pushes one, but as one unit (`Submitter::push_batch`): contiguous
+    /// in the SQ, in order, in one `io_uring_enter`. At most `Ring::sq_capacity` entries.
+    /// Returns the ring, which the operations keep for cancellation.
+    pub(crate) fn push_batch(&self, entries: Box<[squeue::Entry]>) -> Arc<Ring> {
+        let id = self.id;
+        let mut entries = Some(entries);
+        let local = super::with_local_ring(|local, idle| {
+            if local.ring().rings_id != id {
+                return None;
+            }
+            let eager = local.submits_alone(idle);
+            let mut sub = local.submitter();
+            sub.push_batch(entries.take().expect("pushed once"));
+            if eager {
+                // Entries the kernel refuses for now stay queued for the worker's next flush.
+                let _ = sub.flush();
+            }
+            Some((local.ring().clone(), eager))
+        })
+        .flatten();
+        if let Some((ring, submitted)) = local {
+            if submitted {
+                // Outside the core's borrow: completions wake tasks into this core's queue.
+                ring.reap();
+            }
+            return ring;
+        }
+        let entries = entries.expect("not pushed on a worker ring");
+        let user_data: Vec<u64> = entries.iter().map(|e| e.get_user_data()).collect();
+        let mut entries = Some(entries);
+        let pushed = self
+            .shared
+            .submit_shared(|sub| sub.push_batch(entries.take().expect("pushed once")));
+        if !pushed {
+            // The runtime shut down: as in `push`, fail the operations.
+            for user_data in user_data {
+                // SAFETY: each user_data is the reference its cell gave up for this entry,
+                // never submitted, so it is taken back exactly once, here.
+                let op = unsafe { RawOp::from_user_data(user_data) };
+                op.complete(super::CqeResult::refused());
+            }
+            return self.shared.clone();
+        }
         self.shared.reap();
         self.shared.clone()
     }

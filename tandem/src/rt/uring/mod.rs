@@ -15,7 +15,9 @@
 //! | `host.rs` | the slot through which an operation reaches the calling worker's ring (the scheduler fills it) |
 //! | `reaper.rs` | the thread that reaps rings a shut-down runtime left operations on |
 //! | `handle.rs` | `UringHandle`: a runtime's rings and the per-opcode route |
-//! | `op.rs` | an operation's future: push on the polling thread's ring, cancel on drop |
+//! | `op.rs` | an operation's future: push on the polling thread's ring, cancel on drop; `OpBatch`, operations pushed together |
+//! | `operation.rs` | `Operation` (public as `tandem::uring::Operation`): the contract of a one-shot operation, bridged to `OpCode` |
+//! | `op_future.rs` | `OpFuture`, `submit`, `is_supported` (public in `tandem::uring`): an `Operation`'s future |
 //! | `ops/` | one opcode per file |
 //!
 //! # Responsibilities
@@ -52,6 +54,8 @@ mod host;
 mod metrics;
 mod mode;
 pub(crate) mod op;
+mod op_future;
+mod operation;
 pub(crate) mod ops;
 mod probe;
 mod reaper;
@@ -61,12 +65,16 @@ mod state;
 #[cfg(all(test, loom))]
 mod tests;
 
-pub(crate) use cell::{CqeResult, OpCode};
-pub(crate) use handle::{Route, Uring, UringHandle};
+pub(crate) use cell::{CqeResult, OpCode, Refused};
+pub(crate) use handle::{Route, Uring, UringHandle, SQ_ENTRIES};
 pub(crate) use host::{set_host, with_local_ring, RingHost};
 pub use metrics::{FallbackCause, RingStats, UringStats};
 pub use mode::{ParseUringModeError, UringMode, URING_ENV_VAR};
-pub(crate) use op::Op;
+pub(crate) use op::{Op, OpBatch};
+pub(crate) use op_future::with_uring;
+pub use op_future::{is_supported, submit, OpFuture};
+pub(crate) use operation::Bridge;
+pub use operation::{Completion, Operation};
 pub(crate) use ring::{thread_has_submitted, InlineCall, LocalRing};
 
 /// How long runtime shutdown waits for operations in flight before handing them to the reaper,

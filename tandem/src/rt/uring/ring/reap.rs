@@ -136,7 +136,7 @@ impl Ring {
                 CqeResult {
                     res: cqe.result(),
                     flags: cqe.flags(),
-                    refused: false,
+                    refused: None,
                 },
             );
             n += 1;
