@@ -27,7 +27,7 @@ use std::io;
 ///
 /// ```no_run
 /// # async fn example(write: impl tandem::uring::Operation, fsync: impl tandem::uring::Operation) -> std::io::Result<()> {
-/// use io_uring::squeue::Flags;
+/// use tandem::uring::io_uring::squeue::Flags;
 /// let mut batch = tandem::uring::Batch::new();
 /// let written = batch.push_with(write, Flags::IO_LINK);
 /// let synced = batch.push(fsync);

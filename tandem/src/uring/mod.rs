@@ -31,7 +31,7 @@
 //! | `batch.rs` | `Batch`: operations pushed together, with links and drains |
 //!
 //! ```no_run
-//! use io_uring::{opcode, squeue, types};
+//! use tandem::uring::io_uring::{opcode, squeue, types};
 //! use std::os::fd::{AsRawFd, OwnedFd};
 //!
 //! /// `fadvise(2)` on a file the operation owns.
@@ -64,3 +64,7 @@ mod batch;
 
 pub use crate::rt::uring::{is_supported, submit, Completion, OpFuture, Operation};
 pub use batch::Batch;
+
+/// The `io-uring` crate Tandem builds entries with: an [`Operation`]'s entry must be this
+/// version's `squeue::Entry` (its opcodes, `types`, flags).
+pub use io_uring;
