@@ -33,6 +33,10 @@
 //! - `cell.rs` + `state.rs` + `op.rs`: an operation owns what the kernel touches from push to CQE,
 //!   whatever happens to its future; `docs/URING-OPS.md` walks through the protocol.
 //! - `ops/`: one opcode per file, each with what its completion creates and how to release it.
+//! - `operation.rs` + `op_future.rs`: the public face (`tandem::uring`): an `Operation` from
+//!   outside Tandem is bridged to an `OpCode` and runs through `Op`, under the same protocol; the
+//!   one-shot `ops/` implement it too. `OpBatch` (`op.rs`) pushes several entries as one unit
+//!   (`ring/submit.rs`: never split, so link chains stay whole).
 //!
 //! # Shutdown
 //! 1. The scheduler drops every task: futures of operations in flight hand them to their rings
