@@ -18,7 +18,7 @@ use support::{flavors, run_flavor, wait_until, Flavor};
 use tandem::runtime::{Runtime, UringMode};
 use tandem::uring::io_uring::{opcode, squeue::Flags};
 use tandem::uring::{is_supported, submit, Batch, OpFuture};
-use uring_ops::{pipe, Counters, Fsync, Nop, Read, SkipSuccessNop, TempDir, Write};
+use uring_ops::{pipe, Counters, Fsync, Nop, PanickyRead, Read, SkipSuccessNop, TempDir, Write};
 
 /// A runtime of `flavor` with rings; `None` (the test has nothing to check) where io_uring is
 /// unavailable.
@@ -75,13 +75,17 @@ fn an_operation_completes_with_its_result_and_output() {
     });
 }
 
-/// Flags an op sets in its own entry are cleared: a SKIP_SUCCESS NOP still completes, and its
-/// IO_LINK does not reach the next entry.
+/// Flags an op sets in its own entry are cleared: a SKIP_SUCCESS NOP still completes (else it
+/// would never post a CQE: the bound turns that hang into a failure), and its IO_LINK does not
+/// reach the next entry.
 #[test]
 fn flags_set_by_the_entry_are_cleared() {
     each_ring_flavor(|_, rt| {
         rt.block_on(async {
-            let (first, second) = tandem::join!(submit(SkipSuccessNop), submit(Nop));
+            let both = async { tandem::join!(submit(SkipSuccessNop), submit(Nop)) };
+            let (first, second) = tandem::time::timeout(Duration::from_secs(10), both)
+                .await
+                .expect("the SKIP_SUCCESS entry never completed: its flags were kept");
             assert_eq!((first.unwrap(), second.unwrap()), (0, 0));
         });
     });
@@ -416,5 +420,35 @@ fn a_read_completes_when_its_pipe_is_fed_from_another_thread() {
         writer.join().unwrap();
         assert_eq!(bytes, b"late");
         assert!(wait_until(Duration::from_secs(5), || counters.get() == (1, 0, 1)));
+    });
+}
+
+/// A `release` that panics runs on whichever thread reaps the ring: the panic is caught there,
+/// and the runtime goes on.
+#[test]
+fn a_panicking_release_does_not_unwind_through_the_ring() {
+    support::silence_expected_panics();
+    each_ring_flavor(|_, rt| {
+        let counters = Arc::new(Counters::default());
+        let (rx, _tx) = pipe();
+        rt.block_on(async {
+            let mut read = submit(PanickyRead(Read::new(&rx, 8, &counters)));
+            let pending = std::future::poll_fn(|cx: &mut Context<'_>| {
+                Poll::Ready(Pin::new(&mut read).poll(cx).is_pending())
+            })
+            .await;
+            assert!(pending, "a read of an empty pipe completed");
+            drop(read);
+            for _ in 0..10_000 {
+                if counters.get() == (0, 1, 1) {
+                    break;
+                }
+                tandem::time::sleep(Duration::from_millis(1)).await;
+            }
+            assert_eq!(counters.get(), (0, 1, 1), "released once, then dropped");
+            // The runtime still runs operations and tasks.
+            assert_eq!(submit(Nop).await.unwrap(), 0);
+            assert_eq!(tandem::spawn(submit(Nop)).await.unwrap().unwrap(), 0);
+        });
     });
 }

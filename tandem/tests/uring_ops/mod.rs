@@ -200,3 +200,25 @@ impl Drop for TempDir {
         let _ = std::fs::remove_dir_all(&self.0);
     }
 }
+
+/// A read whose `release` panics (after counting), as a buggy operation's might.
+pub struct PanickyRead(pub Read);
+
+// SAFETY: as `Read`'s: the entry is the inner read's.
+unsafe impl Operation for PanickyRead {
+    const OPCODE: u8 = opcode::Read::CODE;
+    type Output = io::Result<Vec<u8>>;
+
+    fn entry(&mut self) -> squeue::Entry {
+        self.0.entry()
+    }
+
+    fn complete(self, completion: Completion) -> io::Result<Vec<u8>> {
+        self.0.complete(completion)
+    }
+
+    fn release(&mut self, completion: Completion) {
+        self.0.release(completion);
+        panic!("{} release", crate::support::EXPECTED_PANIC);
+    }
+}

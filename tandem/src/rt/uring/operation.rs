@@ -76,6 +76,10 @@ pub unsafe trait Operation: Send + 'static {
     /// accept, returns a buffer to a pool. Called instead of `complete` when the future was
     /// dropped, once the kernel has answered (see the trait docs for the thread); `self` is
     /// dropped right after. The default does nothing (dropping `self` frees its memory).
+    ///
+    /// It runs on a runtime thread: it must not block. A panic in it is caught (the panic hook
+    /// reports it) so that it does not unwind through the ring; the operation is still dropped.
+    /// The operation's own `Drop` runs there too and must not panic.
     fn release(&mut self, completion: Completion) {
         let _ = completion;
     }
@@ -131,9 +135,16 @@ unsafe impl<T: Operation> OpCode for Bridge<T> {
 
     fn release(&mut self, result: CqeResult) {
         // A refused entry never reached a kernel: nothing was created (point 4).
-        if result.refused.is_none() {
-            self.0.release(Completion::from(result));
+        if result.refused.is_some() {
+            return;
         }
+        // `release` is the caller's code running on a runtime thread (the one reaping the
+        // ring), in the middle of a batch of completions: a panic must not unwind through the
+        // ring. The panic hook has reported it by the time it is caught.
+        let released = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            self.0.release(Completion::from(result));
+        }));
+        drop(released);
     }
 
     const CANCEL_ON_DROP: bool = T::CANCEL_ON_DROP;
