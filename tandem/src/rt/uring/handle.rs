@@ -4,7 +4,7 @@
 use super::cell::{tag, RawOp};
 use super::metrics::{FallbackCause, FallbackMetrics, UringStats};
 use super::probe;
-use super::ring::{Arming, InlineCall, LocalRing, Ring};
+use super::ring::{Arming, InlineCall, LocalRing, Queued, Ring};
 use crate::loom::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use crate::loom::sync::Mutex;
 use crate::rt::uring::UringMode;
@@ -334,15 +334,26 @@ impl Rings {
     /// nobody awaits).
     pub(crate) fn push(&self, entry: squeue::Entry, op: RawOp, eager: bool) -> Arc<Ring> {
         let entry = entry.user_data(op.into_user_data(tag::OP));
+        self.push_unit(Queued::One(entry), eager)
+    }
+
+    /// Pushes a batch's entries (`user_data` set, each the reference of its cell) as `push`
+    /// pushes one, but as one unit (`Submitter::push_ops`): contiguous in the SQ, in order, in
+    /// one `io_uring_enter`. At most `Ring::sq_capacity` entries.
+    pub(crate) fn push_batch(&self, entries: Box<[squeue::Entry]>) -> Arc<Ring> {
+        self.push_unit(Queued::Batch(entries), true)
+    }
+
+    fn push_unit(&self, unit: Queued, eager: bool) -> Arc<Ring> {
         let id = self.id;
-        let mut entry = Some(entry);
+        let mut unit = Some(unit);
         let local = super::with_local_ring(|local, idle| {
             if local.ring().rings_id != id {
                 return None;
             }
             let eager = eager && local.submits_alone(idle);
             let mut sub = local.submitter();
-            sub.push(entry.take().expect("pushed once"));
+            sub.push_ops(unit.take().expect("pushed once"));
             if eager {
                 // Entries the kernel refuses for now stay queued for the worker's next flush.
                 let _ = sub.flush();
@@ -357,72 +368,22 @@ impl Rings {
             }
             return ring;
         }
-        let entry = entry.expect("not pushed on a worker ring");
-        let user_data = entry.get_user_data();
-        let mut entry = Some(entry);
         let pushed = self
             .shared
-            .submit_shared(|sub| sub.push(entry.take().expect("pushed once")));
+            .submit_shared(|sub| sub.push_ops(unit.take().expect("pushed once")));
         if !pushed {
-            // The runtime shut down: nobody would reap a completion. Fail the operation instead
-            // (it never reached the kernel, so its data is the future's again).
-            // SAFETY: the entry's user_data is the reference `into_user_data` gave up above,
-            // never submitted, so it is taken back exactly once, here.
-            let op = unsafe { RawOp::from_user_data(user_data) };
-            op.complete(super::CqeResult::refused());
-            return self.shared.clone();
-        }
-        // Buffered I/O on cached pages completes during the enter: deliver it now.
-        self.shared.reap();
-        self.shared.clone()
-    }
-}
-
-impl Rings {
-    /// Pushes a batch's entries (`user_data` set, each the reference of its cell) on the calling
-    /// thread's ring, as `push` pushes one, but as one unit (`Submitter::push_batch`): contiguous
-    /// in the SQ, in order, in one `io_uring_enter`. At most `Ring::sq_capacity` entries.
-    /// Returns the ring, which the operations keep for cancellation.
-    pub(crate) fn push_batch(&self, entries: Box<[squeue::Entry]>) -> Arc<Ring> {
-        let id = self.id;
-        let mut entries = Some(entries);
-        let local = super::with_local_ring(|local, idle| {
-            if local.ring().rings_id != id {
-                return None;
-            }
-            let eager = local.submits_alone(idle);
-            let mut sub = local.submitter();
-            sub.push_batch(entries.take().expect("pushed once"));
-            if eager {
-                // Entries the kernel refuses for now stay queued for the worker's next flush.
-                let _ = sub.flush();
-            }
-            Some((local.ring().clone(), eager))
-        })
-        .flatten();
-        if let Some((ring, submitted)) = local {
-            if submitted {
-                // Outside the core's borrow: completions wake tasks into this core's queue.
-                ring.reap();
-            }
-            return ring;
-        }
-        let entries = entries.expect("not pushed on a worker ring");
-        let user_data: Vec<u64> = entries.iter().map(|e| e.get_user_data()).collect();
-        let mut entries = Some(entries);
-        let pushed = self
-            .shared
-            .submit_shared(|sub| sub.push_batch(entries.take().expect("pushed once")));
-        if !pushed {
-            // The runtime shut down: as in `push`, fail the operations.
-            for user_data in user_data {
-                // SAFETY: each user_data is the reference its cell gave up for this entry,
-                // never submitted, so it is taken back exactly once, here.
-                let op = unsafe { RawOp::from_user_data(user_data) };
+            // The runtime shut down: nobody would reap a completion. Fail the operations instead
+            // (they never reached the kernel, so their data is their futures' again).
+            let unit = unit.expect("a closed ring took nothing");
+            for entry in unit.entries() {
+                // SAFETY: the entry's user_data is the reference its cell gave up for it, never
+                // submitted, so it is taken back exactly once, here.
+                let op = unsafe { RawOp::from_user_data(entry.get_user_data()) };
                 op.complete(super::CqeResult::refused());
             }
             return self.shared.clone();
         }
+        // Buffered I/O on cached pages completes during the enter: deliver it now.
         self.shared.reap();
         self.shared.clone()
     }

@@ -155,7 +155,7 @@ impl<T: OpCode> fmt::Debug for Op<T> {
 }
 
 /// Operations to push on one ring together: their entries reach the SQ contiguous and in order,
-/// and the kernel in one `io_uring_enter` (`Submitter::push_batch`), so a link chain among them
+/// and the kernel in one `io_uring_enter` (`Submitter::push_ops`), so a link chain among them
 /// is never cut.
 pub(crate) struct OpBatch {
     /// Each entry's `user_data` holds its cell's ring reference (tag `OP`).

@@ -95,14 +95,14 @@ pub(crate) struct SqState {
 /// A unit of the backlog: what must reach the SQ in one piece.
 pub(crate) enum Queued {
     One(squeue::Entry),
-    /// A batch (`Submitter::push_batch`): its entries go into the SQ together, contiguous and in
+    /// A batch (`Submitter::push_ops`): its entries go into the SQ together, contiguous and in
     /// order, so one `io_uring_enter` takes them all. The kernel ends a link chain at the end of
     /// a submission: a chain split between two enters would run as two.
     Batch(Box<[squeue::Entry]>),
 }
 
 impl Queued {
-    fn entries(&self) -> &[squeue::Entry] {
+    pub(crate) fn entries(&self) -> &[squeue::Entry] {
         match self {
             Queued::One(entry) => std::slice::from_ref(entry),
             Queued::Batch(entries) => entries,
@@ -166,7 +166,7 @@ impl Ring {
     /// Entries pushed and not yet reaped. Never an underestimate of the moment `reaped` is read
     /// (an entry is pushed before it is reaped, and `pushed` is read after `reaped`): a caller
     /// deciding whether to arm or to wait can only err towards doing so.
-    /// How many entries the SQ holds: the most one batch may have (`Submitter::push_batch`).
+    /// How many entries the SQ holds: the most one batch may have (`Submitter::push_ops`).
     pub(crate) fn sq_capacity(&self) -> usize {
         self.uring.params().sq_entries() as usize
     }

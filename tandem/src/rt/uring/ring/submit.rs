@@ -6,9 +6,10 @@
 //! when the worker runs out of tasks, before it parks, every `event_interval` ticks, and at once
 //! when the SQ is full. Entries that do not fit (the kernel refused them with EBUSY while its
 //! completion queue overflows) wait in `backlog`, in order: a pushed entry is never dropped.
-//! A batch (`push_batch`, `tandem::uring::Batch`) is one unit everywhere: into the SQ all at
-//! once or into the backlog all at once, and out of the backlog only whole, so its entries are
-//! contiguous in the SQ and go to the kernel in one enter (a link chain is never cut).
+//! A batch (`push_ops` with `Queued::Batch`, from `tandem::uring::Batch`) is one unit
+//! everywhere: into the SQ all at once or into the backlog all at once, and out of the backlog
+//! only whole, so its entries are contiguous in the SQ and go to the kernel in one enter (a link
+//! chain is never cut).
 //! Threads that are not workers use the runtime's shared ring, whose `LocalRing` sits behind a
 //! mutex and submits at once.
 
@@ -161,27 +162,21 @@ impl Backoff {
 }
 
 impl Submitter<'_> {
-    /// Queues `entry` (its `user_data` already set); it reaches the kernel at the next flush.
-    pub(crate) fn push(&mut self, entry: squeue::Entry) {
-        count(&self.ring.pushed, 1);
-        count64(&self.ring.metrics.submitted, 1);
-        self.push_entry(entry);
-    }
-
-    /// Queues `entries` (their `user_data` already set) as one unit: they reach the SQ together,
-    /// contiguous and in the given order, and so the kernel in one `io_uring_enter`, with no
-    /// other entry in between. A link chain (`IOSQE_IO_LINK`) needs this: the kernel ends a
-    /// chain at the end of a submission. If the SQ has no room for all of them, even after a
-    /// flush, they wait in the backlog together. At most `Ring::sq_capacity` entries (more
-    /// would never fit).
-    pub(crate) fn push_batch(&mut self, entries: Box<[squeue::Entry]>) {
+    /// Queues operations' entries (their `user_data` already set: one entry, or a batch) as one
+    /// unit, for the next flush. A unit reaches the SQ whole, its entries contiguous and in
+    /// order, and so the kernel in one `io_uring_enter` with no other entry in between. A link
+    /// chain (`IOSQE_IO_LINK`) needs this: the kernel ends a chain at the end of a submission.
+    /// If the SQ has no room for all of it, even after a flush, it waits in the backlog whole.
+    /// At most `Ring::sq_capacity` entries (more would never fit).
+    pub(crate) fn push_ops(&mut self, unit: Queued) {
+        let n = unit.entries().len();
         assert!(
-            entries.len() <= self.ring.sq_capacity(),
+            n <= self.ring.sq_capacity(),
             "a batch larger than the SQ would never fit"
         );
-        count(&self.ring.pushed, entries.len());
-        count64(&self.ring.metrics.submitted, entries.len() as u64);
-        self.push_unit(Queued::Batch(entries));
+        count(&self.ring.pushed, n);
+        count64(&self.ring.metrics.submitted, n as u64);
+        self.push_unit(unit);
     }
 
     pub(super) fn push_entry(&mut self, entry: squeue::Entry) {
@@ -304,7 +299,7 @@ pub(crate) fn thread_has_submitted() -> bool {
 
 #[cfg(all(test, not(loom)))]
 mod tests {
-    use super::{LocalRing, Ring};
+    use super::{LocalRing, Queued, Ring};
     use crate::rt::uring::cell::{tag, CqeResult, OpCell, OpCode};
     use io_uring::{opcode, squeue, types, IoUring};
     use std::cell::RefCell;
@@ -355,7 +350,7 @@ mod tests {
     fn a_refused_enter_before_parking_is_retried() {
         for errno in [libc::EAGAIN, libc::EBUSY, libc::EINTR] {
             let mut local = LocalRing::new(ring(false));
-            local.submitter().push(nop());
+            local.submitter().push_ops(Queued::One(nop()));
             refuse_next_enters(&[errno, errno]);
             let reaped = local.before_park();
             assert!(
@@ -376,7 +371,7 @@ mod tests {
     fn a_refused_enter_on_the_shared_ring_is_retried() {
         let ring = ring(true);
         refuse_next_enters(&[libc::EBUSY, libc::EAGAIN, libc::EINTR]);
-        assert!(ring.submit_shared(|sub| sub.push(nop())));
+        assert!(ring.submit_shared(|sub| sub.push_ops(Queued::One(nop()))));
         assert!(!ring.with_shared(|sub| sub.has_unsubmitted()).unwrap());
         assert!(completes(&ring), "the entry never completed");
         assert!(injected_refusal().is_none(), "every refusal was used");
@@ -405,37 +400,53 @@ mod tests {
         }
     }
 
-    /// A batch that finds the SQ without room for all of it, and an enter that cannot make
-    /// room, waits in the backlog whole and reaches the SQ whole: its link chain stays one
-    /// chain. Split, the second entry would run on its own and succeed; in one chain it is
-    /// cancelled by the first one's failure.
-    #[test]
-    fn a_batch_reaches_the_sq_whole_through_the_backlog() {
+    /// A ring whose SQ has one free slot, and a batch of two linked entries whose first fails
+    /// (a read of fd -1: EBADF), with the cells that report their results. In one chain, the
+    /// second is cancelled by the first one's failure; split across two enters, it would run on
+    /// its own and succeed.
+    fn full_sq_and_a_failing_chain() -> (
+        LocalRing,
+        Queued,
+        Arc<OpCell<Tracked>>,
+        Arc<OpCell<Tracked>>,
+    ) {
         let mut local = LocalRing::new(ring(false));
         let capacity = local.ring().sq_capacity();
         for _ in 0..capacity - 1 {
-            local.submitter().push(nop());
+            local.submitter().push_ops(Queued::One(nop()));
         }
-        // A read of fd -1 fails (EBADF); the NOP linked after it must then be cancelled.
         let (failing, first) = tracked(
             opcode::Read::new(types::Fd(-1), std::ptr::null_mut(), 0)
                 .build()
                 .flags(squeue::Flags::IO_LINK),
         );
         let (linked, second) = tracked(opcode::Nop::new().build());
-        // The SQ has one free slot: the batch needs a flush, which the kernel refuses once.
-        refuse_next_enters(&[libc::EBUSY]);
-        local.submitter().push_batch(Box::new([failing, linked]));
-        assert_eq!(local.sq.backlog.len(), 1, "the batch waits whole");
-        assert_eq!(local.sq.backlog_entries, 2);
+        let batch = Queued::Batch(Box::new([failing, linked]));
+        (local, batch, first, second)
+    }
+
+    /// Submits everything and checks that the chain ran as one.
+    fn assert_chain_whole(mut local: LocalRing, first: &OpCell<Tracked>, second: &OpCell<Tracked>) {
         local.before_park();
         assert!(completes(local.ring()), "the entries never completed");
-        assert_eq!(result_of(&first).res, -libc::EBADF);
+        assert_eq!(result_of(first).res, -libc::EBADF);
         assert_eq!(
-            result_of(&second).res,
+            result_of(second).res,
             -libc::ECANCELED,
             "the chain was split: the linked entry ran on its own"
         );
+    }
+
+    /// A batch that finds the SQ without room for all of it, and an enter that cannot make
+    /// room (EBUSY), waits in the backlog whole and reaches the SQ whole.
+    #[test]
+    fn a_batch_reaches_the_sq_whole_through_the_backlog() {
+        let (mut local, batch, first, second) = full_sq_and_a_failing_chain();
+        refuse_next_enters(&[libc::EBUSY]);
+        local.submitter().push_ops(batch);
+        assert_eq!(local.sq.backlog.len(), 1, "the batch waits whole");
+        assert_eq!(local.sq.backlog_entries, 2);
+        assert_chain_whole(local, &first, &second);
         assert!(injected_refusal().is_none(), "every refusal was used");
     }
 
@@ -443,23 +454,10 @@ mod tests {
     /// is submitted first, then the whole batch goes in.
     #[test]
     fn a_batch_that_does_not_fit_is_pushed_after_a_flush() {
-        let mut local = LocalRing::new(ring(false));
-        let capacity = local.ring().sq_capacity();
-        for _ in 0..capacity - 1 {
-            local.submitter().push(nop());
-        }
-        let (failing, first) = tracked(
-            opcode::Read::new(types::Fd(-1), std::ptr::null_mut(), 0)
-                .build()
-                .flags(squeue::Flags::IO_LINK),
-        );
-        let (linked, second) = tracked(opcode::Nop::new().build());
-        local.submitter().push_batch(Box::new([failing, linked]));
+        let (mut local, batch, first, second) = full_sq_and_a_failing_chain();
+        local.submitter().push_ops(batch);
         assert!(local.sq.backlog.is_empty(), "the flush made room");
         assert_eq!(local.sq.unsubmitted, 2, "the batch is in the SQ whole");
-        local.before_park();
-        assert!(completes(local.ring()), "the entries never completed");
-        assert_eq!(result_of(&first).res, -libc::EBADF);
-        assert_eq!(result_of(&second).res, -libc::ECANCELED);
+        assert_chain_whole(local, &first, &second);
     }
 }
