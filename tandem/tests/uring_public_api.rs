@@ -18,22 +18,14 @@ use support::{flavors, run_flavor, wait_until, Flavor};
 use tandem::runtime::{Runtime, UringMode};
 use tandem::uring::io_uring::{opcode, squeue::Flags};
 use tandem::uring::{is_supported, submit, Batch, OpFuture};
-use uring_ops::{pipe, Counters, Fsync, Nop, PanickyRead, Read, SkipSuccessNop, TempDir, Write};
+use uring_ops::{
+    each_ring_flavor, pipe, Counters, Fsync, Nop, PanickyRead, Read, SkipSuccessNop, TempDir, Write,
+};
 
 /// A runtime of `flavor` with rings; `None` (the test has nothing to check) where io_uring is
 /// unavailable.
 fn ring_runtime(flavor: Flavor) -> Option<Runtime> {
     support::ring_runtime(&mut flavor.builder())
-}
-
-fn each_ring_flavor(f: impl Fn(Flavor, Runtime)) {
-    for flavor in flavors() {
-        run_flavor(flavor, |flavor| {
-            if let Some(rt) = ring_runtime(flavor) {
-                f(flavor, rt);
-            }
-        });
-    }
 }
 
 fn write_op(fd: &Arc<OwnedFd>, bytes: &[u8]) -> Write {

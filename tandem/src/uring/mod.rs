@@ -4,8 +4,10 @@
 //! operations on those rings. This module lets code outside Tandem submit its own: implement
 //! [`Operation`] (build the entry from data the operation owns, turn the completion into an
 //! output, release what a completion nobody waits for created), then [`submit`] it, or add
-//! several to a [`Batch`] to push them together, linked or drained. [`is_supported`] says
-//! beforehand whether an opcode would reach the kernel.
+//! several to a [`Batch`] to push them together, linked or drained. A multishot request (one
+//! entry, a completion per event) implements [`MultishotOperation`] and becomes a stream of
+//! items through [`submit_multishot`]. [`is_supported`] says beforehand whether an opcode would
+//! reach the kernel.
 //!
 //! The futures are `Send` and may move between workers (work stealing): an operation stays on
 //! the ring it was pushed on, its completion wakes the task wherever it runs, and dropping the
@@ -28,6 +30,7 @@
 //! |---|---|
 //! | `rt/uring/operation.rs` | the `Operation` contract, `Completion`, and the bridge to the runtime's operations |
 //! | `rt/uring/op_future.rs` | `submit`, `OpFuture`, `is_supported` |
+//! | `rt/uring/multishot.rs` | `MultishotOperation`, `OpStream`, `submit_multishot` |
 //! | `batch.rs` | `Batch`: operations pushed together, with links and drains |
 //!
 //! ```no_run
@@ -62,7 +65,10 @@
 
 mod batch;
 
-pub use crate::rt::uring::{is_supported, submit, Completion, OpFuture, Operation};
+pub use crate::rt::uring::{
+    is_supported, submit, submit_multishot, Completion, MultishotOperation, OpFuture, OpStream,
+    Operation,
+};
 pub use batch::Batch;
 
 /// The `io-uring` crate Tandem builds entries with: an [`Operation`]'s entry must be this

@@ -12,6 +12,18 @@ use std::thread::ThreadId;
 use tandem::uring::io_uring::{opcode, squeue, types};
 use tandem::uring::{Completion, Operation};
 
+/// Runs `f` on each flavour with a runtime that has rings; skips (saying so) where io_uring is
+/// unavailable.
+pub fn each_ring_flavor(f: impl Fn(crate::support::Flavor, tandem::runtime::Runtime)) {
+    for flavor in crate::support::flavors() {
+        crate::support::run_flavor(flavor, |flavor| {
+            if let Some(rt) = crate::support::ring_runtime(&mut flavor.builder()) {
+                f(flavor, rt);
+            }
+        });
+    }
+}
+
 /// What happened to one operation value.
 #[derive(Default, Debug)]
 pub struct Counters {
@@ -220,5 +232,58 @@ unsafe impl Operation for PanickyRead {
     fn release(&mut self, completion: Completion) {
         self.0.release(completion);
         panic!("{} release", crate::support::EXPECTED_PANIC);
+    }
+}
+
+/// A multishot timeout: a CQE (`-ETIME`) every `interval`, `count` times (0: until cancelled).
+/// The timespec the kernel reads is boxed: it lives in the op's heap data.
+pub struct Ticks {
+    pub ts: Box<types::Timespec>,
+    pub count: u32,
+    pub counters: Arc<Counters>,
+}
+
+impl Ticks {
+    pub fn new(interval: std::time::Duration, count: u32, counters: &Arc<Counters>) -> Ticks {
+        Ticks {
+            ts: Box::new(
+                types::Timespec::new()
+                    .sec(interval.as_secs())
+                    .nsec(interval.subsec_nanos()),
+            ),
+            count,
+            counters: counters.clone(),
+        }
+    }
+}
+
+// SAFETY: the entry points at the boxed timespec the op owns; it names no fd; it is one
+// multishot timeout, whose every CQE but the last carries F_MORE.
+unsafe impl tandem::uring::MultishotOperation for Ticks {
+    const OPCODE: u8 = opcode::Timeout::CODE;
+    type Item = i32;
+
+    fn entry(&mut self) -> squeue::Entry {
+        opcode::Timeout::new(&*self.ts)
+            .count(self.count)
+            .flags(types::TimeoutFlags::MULTISHOT)
+            .build()
+    }
+
+    fn item(&mut self, completion: Completion) -> i32 {
+        self.counters.completed.fetch_add(1, Ordering::SeqCst);
+        completion.result()
+    }
+
+    fn release(&mut self, completion: Completion) {
+        self.counters.released.fetch_add(1, Ordering::SeqCst);
+        let result = completion.result();
+        self.counters.release_results.lock().unwrap().push(result);
+    }
+}
+
+impl Drop for Ticks {
+    fn drop(&mut self) {
+        self.counters.dropped.fetch_add(1, Ordering::SeqCst);
     }
 }

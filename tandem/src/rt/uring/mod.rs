@@ -18,6 +18,7 @@
 //! | `op.rs` | an operation's future: push on the polling thread's ring, cancel on drop; `OpBatch`, operations pushed together |
 //! | `operation.rs` | `Operation` (public as `tandem::uring::Operation`): the contract of a one-shot operation, bridged to `OpCode` |
 //! | `op_future.rs` | `OpFuture`, `submit`, `is_supported` (public in `tandem::uring`): an `Operation`'s future |
+//! | `multishot.rs` | `MultishotOperation`, `OpStream`, `submit_multishot` (public in `tandem::uring`): one entry, many CQEs, as a stream; its cell keeps its state under a mutex |
 //! | `ops/` | one opcode per file |
 //!
 //! # Responsibilities
@@ -57,6 +58,7 @@ mod handle;
 mod host;
 mod metrics;
 mod mode;
+mod multishot;
 pub(crate) mod op;
 mod op_future;
 mod operation;
@@ -74,6 +76,7 @@ pub(crate) use handle::{Route, Uring, UringHandle, SQ_ENTRIES};
 pub(crate) use host::{set_host, with_local_ring, RingHost};
 pub use metrics::{FallbackCause, RingStats, UringStats};
 pub use mode::{ParseUringModeError, UringMode, URING_ENV_VAR};
+pub use multishot::{submit_multishot, MultishotOperation, OpStream};
 pub(crate) use op::{Op, OpBatch};
 pub(crate) use op_future::with_uring;
 pub use op_future::{is_supported, submit, OpFuture};

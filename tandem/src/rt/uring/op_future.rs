@@ -114,7 +114,7 @@ impl<T: Operation> fmt::Debug for OpFuture<T> {
 }
 
 /// The error of an operation whose entry never reached a kernel.
-fn refusal_error(why: Refused) -> io::Error {
+pub(super) fn refusal_error(why: Refused) -> io::Error {
     match why {
         // What `tandem::fs` reports after a shutdown (and Tokio for a refused blocking job).
         Refused::ShutDown => io::Error::other("background task failed"),
