@@ -53,6 +53,7 @@ pub mod signal;
 pub mod sync;
 pub mod task;
 pub mod time;
+pub mod uring;
 
 pub use runtime::spawn;
 

@@ -32,20 +32,40 @@ use std::task::{Context, Poll, Waker};
 pub(crate) struct CqeResult {
     pub(crate) res: i32,
     pub(crate) flags: u32,
-    /// The entry never reached a kernel: a ring whose runtime shut down refused it, or the
-    /// future was polled outside a runtime with rings. `res` is then `-ECANCELED`. Kept apart
-    /// from a kernel's `-ECANCELED` (which a file system may also return, from a flush at
-    /// close, say): only a refused entry's resources are still untouched.
-    pub(crate) refused: bool,
+    /// The entry never reached a kernel, and why. `res` is then `-ECANCELED`. Kept apart from
+    /// a kernel's `-ECANCELED` (which a file system may also return, from a flush at close,
+    /// say): only a refused entry's resources are still untouched.
+    pub(crate) refused: Option<Refused>,
+}
+
+/// Why an entry never reached a kernel.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Refused {
+    /// A ring whose runtime shut down refused it, or the future was polled outside a runtime
+    /// with rings.
+    ShutDown,
+    /// Its batch (`op::OpBatch`) was not submitted: the runtime sends one of its opcodes to no
+    /// ring (`UringHandle::check`).
+    Unsupported,
+    /// Its batch broke a rule of `tandem::uring::Batch` (a flag it does not allow, a link out
+    /// of the batch, too many entries).
+    InvalidBatch,
+    /// Its batch was dropped without being submitted.
+    BatchDropped,
 }
 
 impl CqeResult {
-    /// The result of an entry that never reached a kernel.
+    /// The result of an entry that a shut-down ring refused.
     pub(crate) fn refused() -> CqeResult {
+        CqeResult::refused_for(Refused::ShutDown)
+    }
+
+    /// The result of an entry that never reached a kernel, for `why`.
+    pub(crate) fn refused_for(why: Refused) -> CqeResult {
         CqeResult {
             res: -libc::ECANCELED,
             flags: 0,
-            refused: true,
+            refused: Some(why),
         }
     }
 
@@ -53,7 +73,7 @@ impl CqeResult {
     /// runtime shut down) reports what Tokio reports for a blocking job its pool refused: kind
     /// `Other`, "background task failed" (users and Tokio's tests match on it).
     pub(crate) fn into_io(self) -> std::io::Result<u32> {
-        if self.refused {
+        if self.refused.is_some() {
             return Err(std::io::Error::other("background task failed"));
         }
         if self.res < 0 {
@@ -94,25 +114,37 @@ pub(crate) mod tag {
     pub(crate) const MASK: u64 = 0b111;
 }
 
-/// The type-erased part of a cell, at its start so a `user_data` pointer reaches it.
+/// The type-erased part of a cell, at its start so a `user_data` pointer reaches it: how the
+/// ring calls the cell, whatever its kind.
 #[repr(C)]
 pub(crate) struct Header {
     vtable: &'static Vtable,
-    state: State,
-    waker: UnsafeCell<Option<Waker>>,
-    result: UnsafeCell<CqeResult>,
 }
 
-struct Vtable {
-    /// Consumes the ring's reference: stores the result and wakes or cleans up.
-    complete: unsafe fn(*const Header, CqeResult),
+/// What the ring calls on a cell, whatever its kind (a one-shot `OpCell`, or a multishot cell,
+/// `multishot.rs`).
+pub(super) struct Vtable {
+    /// Consumes the ring's reference: stores the (final) result and wakes or cleans up.
+    pub(super) complete: unsafe fn(*const Header, CqeResult),
+    /// Delivers a CQE flagged `IORING_CQE_F_MORE`: more will follow, and the ring keeps its
+    /// reference. Only multishot cells take these.
+    pub(super) more: unsafe fn(*const Header, CqeResult),
     /// Drops one reference (a cancel request's).
-    drop_ref: unsafe fn(*const Header),
+    pub(super) drop_ref: unsafe fn(*const Header),
+}
+
+impl Header {
+    pub(super) fn new(vtable: &'static Vtable) -> Header {
+        Header { vtable }
+    }
 }
 
 #[repr(C)]
 pub(crate) struct OpCell<T> {
     header: Header,
+    state: State,
+    waker: UnsafeCell<Option<Waker>>,
+    result: UnsafeCell<CqeResult>,
     /// Reached only through the lifecycle protocol (`state.rs`); the future (`op.rs`) takes it
     /// before the cell is shared and when its entry was refused.
     pub(super) data: UnsafeCell<Option<T>>,
@@ -153,6 +185,27 @@ impl RawOp {
         RawOp((user_data & !tag::MASK) as *const Header)
     }
 
+    /// A reference to a cell of another kind (`multishot.rs`).
+    ///
+    /// # Safety
+    /// `ptr` is the address of a `repr(C)` cell that starts with a `Header`, from `Arc::into_raw`
+    /// of that cell, and its reference is given to the `RawOp`.
+    pub(super) unsafe fn from_raw(ptr: *const Header) -> RawOp {
+        RawOp(ptr)
+    }
+
+    /// Delivers a CQE flagged `IORING_CQE_F_MORE` for `user_data`'s cell: the ring keeps its
+    /// reference (the final CQE will consume it).
+    ///
+    /// # Safety
+    /// `user_data` came from `into_user_data` and its final CQE has not been delivered: the
+    /// ring's reference keeps the cell alive.
+    pub(crate) unsafe fn deliver_more(user_data: u64, result: CqeResult) {
+        let ptr = (user_data & !tag::MASK) as *const Header;
+        // SAFETY: the ring's reference keeps the cell alive (the caller's contract).
+        unsafe { ((*ptr).vtable.more)(ptr, result) }
+    }
+
     /// Delivers the operation's CQE, consuming the ring's reference.
     pub(crate) fn complete(self, result: CqeResult) {
         let ptr = self.0;
@@ -172,19 +225,25 @@ impl Drop for RawOp {
 impl<T: OpCode> OpCell<T> {
     const VTABLE: Vtable = Vtable {
         complete: Self::complete_raw,
+        more: Self::more_raw,
         drop_ref: Self::drop_ref_raw,
     };
 
     pub(crate) fn new(data: T) -> Arc<OpCell<T>> {
         Arc::new(OpCell {
-            header: Header {
-                vtable: &Self::VTABLE,
-                state: State::new(),
-                waker: UnsafeCell::new(None),
-                result: UnsafeCell::new(CqeResult::default()),
-            },
+            header: Header::new(&Self::VTABLE),
+            state: State::new(),
+            waker: UnsafeCell::new(None),
+            result: UnsafeCell::new(CqeResult::default()),
             data: UnsafeCell::new(Some(data)),
         })
+    }
+
+    /// A one-shot operation posts one CQE: one flagged `F_MORE` means its entry broke
+    /// `OpCode`'s contract (a multishot request). Loudly, as an unknown tag: the cell would be
+    /// freed at a CQE the kernel does not end with.
+    unsafe fn more_raw(_ptr: *const Header, result: CqeResult) {
+        panic!("a one-shot io_uring operation posted a CQE flagged IORING_CQE_F_MORE ({result:?})");
     }
 
     /// # Safety
@@ -210,11 +269,9 @@ impl<T: OpCode> OpCell<T> {
     /// The ring's side: store the result, then wake the future or clean up for it.
     fn complete(&self, result: CqeResult) {
         // SAFETY: until COMPLETE is set, only the ring touches the result slot (protocol step 2).
-        self.header
-            .result
-            .with_mut(|slot| unsafe { *slot = result });
-        match self.header.state.transition_to_complete() {
-            Completed::Wake => self.header.waker.with(|waker| {
+        self.result.with_mut(|slot| unsafe { *slot = result });
+        match self.state.transition_to_complete() {
+            Completed::Wake => self.waker.with(|waker| {
                 // SAFETY: WAKER was set, so the slot is the ring's and the future no longer
                 // writes it (`state.rs`); the future may only read it concurrently.
                 let waker = unsafe { (*waker).as_ref() };
@@ -236,11 +293,10 @@ impl<T: OpCode> OpCell<T> {
 impl<T: OpCode> OpCell<T> {
     /// The future's side: the result and data once COMPLETE, else register `cx`'s waker.
     pub(crate) fn poll_complete(&self, cx: &mut Context<'_>) -> Poll<(CqeResult, T)> {
-        let header = &self.header;
-        let mut state = header.state.load();
+        let mut state = self.state.load();
         if !state.is_complete() {
             if state.has_waker() {
-                let same = header.waker.with(|waker| {
+                let same = self.waker.with(|waker| {
                     // SAFETY: reading the slot is allowed while WAKER is set: the ring only
                     // reads it too (`wake_by_ref`).
                     unsafe { (*waker).as_ref() }.is_some_and(|w| w.will_wake(cx.waker()))
@@ -248,16 +304,15 @@ impl<T: OpCode> OpCell<T> {
                 if same {
                     return Poll::Pending;
                 }
-                if let Err(now) = header.state.unset_waker() {
+                if let Err(now) = self.state.unset_waker() {
                     state = now;
                 }
             }
             if !state.is_complete() {
                 // SAFETY: WAKER is unset (never set, or just unset), so the slot is ours.
-                header
-                    .waker
+                self.waker
                     .with_mut(|waker| unsafe { *waker = Some(cx.waker().clone()) });
-                match header.state.set_waker() {
+                match self.state.set_waker() {
                     Ok(()) => return Poll::Pending,
                     Err(now) => debug_assert!(now.is_complete()),
                 }
@@ -266,7 +321,7 @@ impl<T: OpCode> OpCell<T> {
         // SAFETY: COMPLETE is set and DROPPED is not (the future is alive): the result and the
         // data are the future's (`state.rs`). The Acquire load in `State` orders these reads
         // after the ring's writes.
-        let result = header.result.with(|r| unsafe { *r });
+        let result = self.result.with(|r| unsafe { *r });
         // SAFETY: as above.
         let data = self.data.with_mut(|d| unsafe { (*d).take() });
         Poll::Ready((result, data.expect("a completed cell still holds its data")))
@@ -275,10 +330,10 @@ impl<T: OpCode> OpCell<T> {
     /// The future is dropped while in flight. Returns the reference a cancel request should
     /// carry, if the operation is still in flight (the ring then owns everything).
     pub(crate) fn drop_future(self: &Arc<Self>) -> Option<RawOp> {
-        match self.header.state.transition_to_dropped() {
+        match self.state.transition_to_dropped() {
             Dropped::OwnsResult => {
                 // SAFETY: COMPLETE was set before DROPPED: the result and data are ours.
-                let result = self.header.result.with(|r| unsafe { *r });
+                let result = self.result.with(|r| unsafe { *r });
                 // SAFETY: as above.
                 if let Some(mut data) = self.data.with_mut(|d| unsafe { (*d).take() }) {
                     data.release(result);
@@ -289,7 +344,7 @@ impl<T: OpCode> OpCell<T> {
                 if took_waker {
                     // SAFETY: WAKER was cleared while not COMPLETE, so the slot is ours
                     // (`state.rs`): the ring will not read it any more.
-                    drop(self.header.waker.with_mut(|w| unsafe { (*w).take() }));
+                    drop(self.waker.with_mut(|w| unsafe { (*w).take() }));
                 }
                 Some(self.raw())
             }

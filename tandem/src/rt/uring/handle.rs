@@ -4,7 +4,7 @@
 use super::cell::{tag, RawOp};
 use super::metrics::{FallbackCause, FallbackMetrics, UringStats};
 use super::probe;
-use super::ring::{Arming, InlineCall, LocalRing, Ring};
+use super::ring::{Arming, InlineCall, LocalRing, Queued, Ring};
 use crate::loom::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use crate::loom::sync::Mutex;
 use crate::rt::uring::UringMode;
@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// SQ entries per ring: room for a tick's worth of submissions from many tasks.
-const SQ_ENTRIES: u32 = 256;
+pub(crate) const SQ_ENTRIES: u32 = 256;
 /// CQ entries per ring: completions of several ticks before an overflow (which loses nothing,
 /// but costs an extra `io_uring_enter` to flush).
 const CQ_ENTRIES: u32 = 1024;
@@ -151,11 +151,7 @@ impl UringHandle {
     pub(crate) fn route(&self, opcode: u8) -> Route {
         match &self.backend {
             Backend::Rings(_) => {
-                let supported = match &probe::support().rings {
-                    Ok(opcodes) => opcodes.supports(opcode),
-                    Err(_) => false,
-                };
-                if supported {
+                if probe::kernel_supports(opcode) {
                     return Route::Uring(Uring { _private: () });
                 }
                 log_unsupported_once(opcode);
@@ -166,6 +162,23 @@ impl UringHandle {
                 self.fallbacks.record(*cause);
                 Route::Blocking
             }
+        }
+    }
+
+    /// Whether `tandem::uring` may submit an operation with `opcode` on this runtime: the proof,
+    /// or why not (kind `Unsupported`). Unlike `route`, counts and logs nothing: there is no
+    /// fallback to count, the caller gets the error and chooses.
+    pub(crate) fn check(&self, opcode: u8) -> io::Result<Uring> {
+        match &self.backend {
+            Backend::Rings(_) if probe::kernel_supports(opcode) => Ok(Uring { _private: () }),
+            Backend::Rings(_) => Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                format!("the kernel lacks io_uring opcode {opcode}"),
+            )),
+            Backend::Blocking { reason, .. } => Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                format!("this runtime does not use io_uring ({reason})"),
+            )),
         }
     }
 
@@ -321,15 +334,26 @@ impl Rings {
     /// nobody awaits).
     pub(crate) fn push(&self, entry: squeue::Entry, op: RawOp, eager: bool) -> Arc<Ring> {
         let entry = entry.user_data(op.into_user_data(tag::OP));
+        self.push_unit(Queued::One(entry), eager)
+    }
+
+    /// Pushes a batch's entries (`user_data` set, each the reference of its cell) as `push`
+    /// pushes one, but as one unit (`Submitter::push_ops`): contiguous in the SQ, in order, in
+    /// one `io_uring_enter`. At most `Ring::sq_capacity` entries.
+    pub(crate) fn push_batch(&self, entries: Box<[squeue::Entry]>) -> Arc<Ring> {
+        self.push_unit(Queued::Batch(entries), true)
+    }
+
+    fn push_unit(&self, unit: Queued, eager: bool) -> Arc<Ring> {
         let id = self.id;
-        let mut entry = Some(entry);
+        let mut unit = Some(unit);
         let local = super::with_local_ring(|local, idle| {
             if local.ring().rings_id != id {
                 return None;
             }
             let eager = eager && local.submits_alone(idle);
             let mut sub = local.submitter();
-            sub.push(entry.take().expect("pushed once"));
+            sub.push_ops(unit.take().expect("pushed once"));
             if eager {
                 // Entries the kernel refuses for now stay queued for the worker's next flush.
                 let _ = sub.flush();
@@ -344,19 +368,19 @@ impl Rings {
             }
             return ring;
         }
-        let entry = entry.expect("not pushed on a worker ring");
-        let user_data = entry.get_user_data();
-        let mut entry = Some(entry);
         let pushed = self
             .shared
-            .submit_shared(|sub| sub.push(entry.take().expect("pushed once")));
+            .submit_shared(|sub| sub.push_ops(unit.take().expect("pushed once")));
         if !pushed {
-            // The runtime shut down: nobody would reap a completion. Fail the operation instead
-            // (it never reached the kernel, so its data is the future's again).
-            // SAFETY: the entry's user_data is the reference `into_user_data` gave up above,
-            // never submitted, so it is taken back exactly once, here.
-            let op = unsafe { RawOp::from_user_data(user_data) };
-            op.complete(super::CqeResult::refused());
+            // The runtime shut down: nobody would reap a completion. Fail the operations instead
+            // (they never reached the kernel, so their data is their futures' again).
+            let unit = unit.expect("a closed ring took nothing");
+            for entry in unit.entries() {
+                // SAFETY: the entry's user_data is the reference its cell gave up for it, never
+                // submitted, so it is taken back exactly once, here.
+                let op = unsafe { RawOp::from_user_data(entry.get_user_data()) };
+                op.complete(super::CqeResult::refused());
+            }
             return self.shared.clone();
         }
         // Buffered I/O on cached pages completes during the enter: deliver it now.

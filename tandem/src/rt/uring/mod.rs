@@ -16,7 +16,10 @@
 //! | `host.rs` | the slot through which an operation reaches the calling worker's ring (the scheduler fills it) |
 //! | `reaper.rs` | the thread that reaps rings a shut-down runtime left operations on |
 //! | `handle.rs` | `UringHandle`: a runtime's rings and the per-opcode route |
-//! | `op.rs` | an operation's future: push on the polling thread's ring, cancel on drop |
+//! | `op.rs` | an operation's future: push on the polling thread's ring, cancel on drop; `OpBatch`, operations pushed together |
+//! | `operation.rs` | `Operation` (public as `tandem::uring::Operation`): the contract of a one-shot operation, bridged to `OpCode` |
+//! | `op_future.rs` | `OpFuture`, `submit`, `is_supported` (public in `tandem::uring`): an `Operation`'s future |
+//! | `multishot.rs` | `MultishotOperation`, `OpStream`, `submit_multishot` (public in `tandem::uring`): one entry, many CQEs, as a stream; its cell keeps its state under a mutex |
 //! | `ops/` | one opcode per file |
 //!
 //! # Responsibilities
@@ -32,6 +35,10 @@
 //! - `cell.rs` + `state.rs` + `op.rs`: an operation owns what the kernel touches from push to CQE,
 //!   whatever happens to its future; `docs/URING-OPS.md` walks through the protocol.
 //! - `ops/`: one opcode per file, each with what its completion creates and how to release it.
+//! - `operation.rs` + `op_future.rs`: the public face (`tandem::uring`): an `Operation` from
+//!   outside Tandem is bridged to an `OpCode` and runs through `Op`, under the same protocol; the
+//!   one-shot `ops/` implement it too. `OpBatch` (`op.rs`) pushes several entries as one unit
+//!   (`ring/submit.rs`: never split, so link chains stay whole).
 //!
 //! # Shutdown
 //! 1. The scheduler drops every task: futures of operations in flight hand them to their rings
@@ -56,7 +63,10 @@ mod handle;
 mod host;
 mod metrics;
 mod mode;
+mod multishot;
 pub(crate) mod op;
+mod op_future;
+mod operation;
 pub(crate) mod ops;
 mod probe;
 mod reaper;
@@ -66,12 +76,17 @@ mod state;
 #[cfg(all(test, loom))]
 mod tests;
 
-pub(crate) use cell::{CqeResult, OpCode};
-pub(crate) use handle::{Route, Uring, UringHandle};
+pub(crate) use cell::{CqeResult, OpCode, Refused};
+pub(crate) use handle::{Route, Uring, UringHandle, SQ_ENTRIES};
 pub(crate) use host::{set_host, with_local_ring, RingHost};
 pub use metrics::{FallbackCause, RingStats, UringStats};
 pub use mode::{ParseUringModeError, UringMode, URING_ENV_VAR};
-pub(crate) use op::Op;
+pub use multishot::{submit_multishot, MultishotOperation, OpStream};
+pub(crate) use op::{Op, OpBatch};
+pub(crate) use op_future::with_uring;
+pub use op_future::{is_supported, submit, OpFuture};
+pub(crate) use operation::Bridge;
+pub use operation::{Completion, Operation};
 pub(crate) use ring::{thread_has_submitted, InlineCall, LocalRing};
 
 /// How long runtime shutdown waits for operations in flight before handing them to the reaper,

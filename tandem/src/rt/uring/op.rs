@@ -1,13 +1,20 @@
 //! The future of one io_uring operation: it builds the entry from the data it owns, pushes it on
 //! the ring of the thread that polls (steps 1 and 3 of the protocol in `cell.rs`), keeps a handle
 //! to that ring, and on drop hands the operation to the ring and asks it to cancel (step 4).
+//!
+//! A batch (`OpBatch`, behind `tandem::uring::Batch`) builds its operations' cells and entries
+//! up front, hands out their futures at once, and pushes all the entries together when it is
+//! submitted; its futures learn the ring then, through a slot they share. Nothing else differs:
+//! the cells follow the same protocol, and a batch that is never pushed completes each cell as
+//! refused (`CqeResult::refused_for`), as a shut-down ring does.
 
-use super::cell::{CqeResult, OpCell, OpCode};
+use super::cell::{tag, CqeResult, OpCell, OpCode, Refused};
 use super::ring::Ring;
+use io_uring::squeue;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll, Waker};
 
 /// The future of one operation. Output: the result and the data, handed back.
@@ -21,11 +28,34 @@ pub(crate) struct Op<T: OpCode> {
 
 enum Stage<T: OpCode> {
     Unsubmitted(T),
-    InFlight {
-        cell: Arc<OpCell<T>>,
-        ring: Arc<Ring>,
-    },
+    InFlight { cell: Arc<OpCell<T>>, ring: RingRef },
     Done,
+}
+
+/// The ring an operation in flight was pushed on, for its cancel.
+enum RingRef {
+    Pushed(Arc<Ring>),
+    /// Set when the operation's batch is pushed; empty before (and for a batch never pushed).
+    Batch(Arc<OnceLock<Arc<Ring>>>),
+}
+
+impl RingRef {
+    fn get(&self) -> Option<&Arc<Ring>> {
+        match self {
+            RingRef::Pushed(ring) => Some(ring),
+            RingRef::Batch(slot) => slot.get(),
+        }
+    }
+}
+
+/// Builds the entry of a new cell's data, in its final place.
+fn build_entry<T: OpCode>(cell: &mut Arc<OpCell<T>>) -> squeue::Entry {
+    let cell = Arc::get_mut(cell).expect("a new cell is unique");
+    cell.data.with_mut(|data| {
+        // SAFETY: the cell is not shared yet: this is the only access.
+        let data = unsafe { (*data).as_mut() };
+        data.expect("a new cell holds its data").entry()
+    })
 }
 
 impl<T: OpCode> Op<T> {
@@ -67,14 +97,7 @@ impl<T: OpCode> Future for Op<T> {
                 unreachable!("just matched Unsubmitted")
             };
             let mut cell = OpCell::new(data);
-            let entry = {
-                let cell = Arc::get_mut(&mut cell).expect("a new cell is unique");
-                cell.data.with_mut(|data| {
-                    // SAFETY: the cell is not shared yet: this is the only access.
-                    let data = unsafe { (*data).as_mut() };
-                    data.expect("a new cell holds its data").entry()
-                })
-            };
+            let entry = build_entry(&mut cell);
             let raw = cell.raw();
             let pushed = crate::rt::context::with_current(|handle| {
                 let rings = handle?.driver().uring.rings()?;
@@ -90,7 +113,10 @@ impl<T: OpCode> Future for Op<T> {
                 coop.made_progress();
                 return Poll::Ready((CqeResult::refused(), data));
             };
-            this.stage = Stage::InFlight { cell, ring };
+            this.stage = Stage::InFlight {
+                cell,
+                ring: RingRef::Pushed(ring),
+            };
         }
         let Stage::InFlight { cell, .. } = &this.stage else {
             panic!("`Op` polled after completion");
@@ -108,7 +134,9 @@ impl<T: OpCode> Drop for Op<T> {
             return;
         };
         if let Some(op) = cell.drop_future() {
-            if T::CANCEL_ON_DROP {
+            // A batch not pushed yet has no ring to cancel on: its operation runs when it is
+            // pushed, and is released at its completion (the cancel is best effort anyway).
+            if let (true, Some(ring)) = (T::CANCEL_ON_DROP, ring.get()) {
                 ring.cancel(op);
             }
         }
@@ -123,5 +151,93 @@ impl<T: OpCode> fmt::Debug for Op<T> {
             Stage::Done => "done",
         };
         f.debug_struct("Op").field("stage", &stage).finish()
+    }
+}
+
+/// Operations to push on one ring together: their entries reach the SQ contiguous and in order,
+/// and the kernel in one `io_uring_enter` (`Submitter::push_ops`), so a link chain among them
+/// is never cut.
+pub(crate) struct OpBatch {
+    /// Each entry's `user_data` holds its cell's ring reference (tag `OP`).
+    entries: Vec<squeue::Entry>,
+    ring: Arc<OnceLock<Arc<Ring>>>,
+}
+
+impl OpBatch {
+    pub(crate) fn new() -> OpBatch {
+        OpBatch {
+            entries: Vec::new(),
+            ring: Arc::new(OnceLock::new()),
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Adds `data`'s operation, its entry built now with `flags` added, and returns its future,
+    /// which completes once the batch is pushed and the kernel answers, or the batch is refused.
+    pub(crate) fn add<T: OpCode>(&mut self, data: T, flags: squeue::Flags) -> Op<T> {
+        let mut cell = OpCell::new(data);
+        let entry = build_entry(&mut cell).flags(flags);
+        let user_data = cell.raw().into_user_data(tag::OP);
+        self.entries.push(entry.user_data(user_data));
+        Op {
+            stage: Stage::InFlight {
+                cell,
+                ring: RingRef::Batch(self.ring.clone()),
+            },
+            eager: true,
+        }
+    }
+
+    /// Pushes every entry on the calling thread's ring of the current runtime (`_uring`: its
+    /// route said io_uring for each opcode). At most `Ring::sq_capacity` entries.
+    pub(crate) fn push(mut self, _uring: super::Uring) {
+        let entries = std::mem::take(&mut self.entries).into_boxed_slice();
+        if entries.is_empty() {
+            return;
+        }
+        let mut entries = Some(entries);
+        let ring = crate::rt::context::with_current(|handle| {
+            let rings = handle?.driver().uring.rings()?;
+            Some(rings.push_batch(entries.take().expect("pushed once")))
+        });
+        match ring {
+            Some(ring) => {
+                let _ = self.ring.set(ring);
+            }
+            None => {
+                // Not on the runtime that gave the proof: as `Op::poll` outside a runtime.
+                self.entries = entries.expect("not pushed").into_vec();
+                self.refuse(Refused::ShutDown);
+            }
+        }
+    }
+
+    /// Completes every operation not pushed yet as refused for `why`: its future fails, or, if
+    /// the future is gone, its data is dropped (it never reached a kernel).
+    pub(crate) fn refuse(&mut self, why: Refused) {
+        for entry in self.entries.drain(..) {
+            // SAFETY: the entry's user_data is the reference its cell gave up in `add`, never
+            // pushed, so it is taken back exactly once, here.
+            let op = unsafe { super::cell::RawOp::from_user_data(entry.get_user_data()) };
+            op.complete(CqeResult::refused_for(why));
+        }
+    }
+}
+
+impl Drop for OpBatch {
+    fn drop(&mut self) {
+        self.refuse(Refused::BatchDropped);
+    }
+}
+
+impl fmt::Debug for OpBatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OpBatch")
+            .field("len", &self.entries.len())
+            .field("pushed", &self.ring.get().is_some())
+            .finish()
     }
 }

@@ -38,6 +38,14 @@ impl Opcodes {
 
 static SUPPORT: OnceLock<Support> = OnceLock::new();
 
+/// True if rings can be set up here and the kernel has `opcode` (probing on the first call).
+pub(crate) fn kernel_supports(opcode: u8) -> bool {
+    support()
+        .rings
+        .as_ref()
+        .is_ok_and(|opcodes| opcodes.supports(opcode))
+}
+
 /// The probe's result, probing (and logging) on the first call.
 pub(crate) fn support() -> &'static Support {
     SUPPORT.get_or_init(|| {

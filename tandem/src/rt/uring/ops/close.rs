@@ -19,7 +19,7 @@ struct Close {
 
 impl Close {
     fn close_unsubmitted(&mut self, result: crate::rt::uring::CqeResult) {
-        if result.refused && self.raw >= 0 {
+        if result.refused.is_some() && self.raw >= 0 {
             // SAFETY: the fd was given up by `entry` and never reached the kernel: it is still
             // ours, and this is its only close.
             drop(unsafe { <OwnedFd as std::os::fd::FromRawFd>::from_raw_fd(self.raw) });

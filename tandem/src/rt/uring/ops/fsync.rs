@@ -1,7 +1,7 @@
 //! `IORING_OP_FSYNC`: `sync_all` and (with DATASYNC) `sync_data`.
 
 use super::Call;
-use crate::rt::uring::{Op, OpCode, Uring};
+use crate::rt::uring::{Completion, OpFuture, Operation, Uring};
 use io_uring::{opcode, squeue, types};
 use std::fs::File;
 use std::io;
@@ -20,8 +20,7 @@ impl Call for Fsync {
     type Output = ();
 
     async fn via_uring(self, uring: Uring) -> io::Result<()> {
-        let (result, _op) = Op::new(uring, self).await;
-        result.into_io().map(drop)
+        OpFuture::routed(uring, self).await?
     }
 
     fn blocking(self) -> io::Result<()> {
@@ -34,7 +33,14 @@ impl Call for Fsync {
 }
 
 // SAFETY: the entry names `file`'s fd, which the op keeps open; it points at no memory.
-unsafe impl OpCode for Fsync {
+unsafe impl Operation for Fsync {
+    const OPCODE: u8 = opcode::Fsync::CODE;
+    type Output = io::Result<()>;
+
+    fn complete(self, completion: Completion) -> io::Result<()> {
+        completion.io_result().map(drop)
+    }
+
     fn entry(&mut self) -> squeue::Entry {
         let mut flags = types::FsyncFlags::empty();
         if self.data_only {

@@ -1,7 +1,7 @@
 //! `IORING_OP_FTRUNCATE` (Linux 6.9): `set_len`.
 
 use super::Call;
-use crate::rt::uring::{Op, OpCode, Uring};
+use crate::rt::uring::{Completion, OpFuture, Operation, Uring};
 use io_uring::{opcode, squeue, types};
 use std::fs::File;
 use std::io;
@@ -20,8 +20,7 @@ impl Call for Ftruncate {
     type Output = ();
 
     async fn via_uring(self, uring: Uring) -> io::Result<()> {
-        let (result, _op) = Op::new(uring, self).await;
-        result.into_io().map(drop)
+        OpFuture::routed(uring, self).await?
     }
 
     fn blocking(self) -> io::Result<()> {
@@ -30,7 +29,14 @@ impl Call for Ftruncate {
 }
 
 // SAFETY: the entry names `file`'s fd, which the op keeps open; it points at no memory.
-unsafe impl OpCode for Ftruncate {
+unsafe impl Operation for Ftruncate {
+    const OPCODE: u8 = opcode::Ftruncate::CODE;
+    type Output = io::Result<()>;
+
+    fn complete(self, completion: Completion) -> io::Result<()> {
+        completion.io_result().map(drop)
+    }
+
     fn entry(&mut self) -> squeue::Entry {
         opcode::Ftruncate::new(types::Fd(self.file.as_raw_fd()), self.len).build()
     }

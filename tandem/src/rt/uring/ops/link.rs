@@ -1,7 +1,7 @@
 //! `IORING_OP_LINKAT`: `hard_link`.
 
 use super::Call;
-use crate::rt::uring::{Op, OpCode, Uring};
+use crate::rt::uring::{Completion, OpFuture, Operation, Uring};
 use io_uring::{opcode, squeue, types};
 use std::ffi::CString;
 use std::io;
@@ -22,8 +22,7 @@ impl Call for Link {
             src: super::cstring(&self.src)?,
             dst: super::cstring(&self.dst)?,
         };
-        let (result, _op) = Op::new(uring, op).await;
-        result.into_io().map(drop)
+        OpFuture::routed(uring, op).await?
     }
 
     fn blocking(self) -> io::Result<()> {
@@ -38,7 +37,14 @@ struct LinkAt {
 }
 
 // SAFETY: the entry points at the two heap C strings the op owns.
-unsafe impl OpCode for LinkAt {
+unsafe impl Operation for LinkAt {
+    const OPCODE: u8 = opcode::LinkAt::CODE;
+    type Output = io::Result<()>;
+
+    fn complete(self, completion: Completion) -> io::Result<()> {
+        completion.io_result().map(drop)
+    }
+
     fn entry(&mut self) -> squeue::Entry {
         let cwd = types::Fd(libc::AT_FDCWD);
         opcode::LinkAt::new(cwd, self.src.as_ptr(), cwd, self.dst.as_ptr()).build()

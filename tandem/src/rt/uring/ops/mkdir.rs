@@ -1,7 +1,7 @@
 //! `IORING_OP_MKDIRAT`: `create_dir`.
 
 use super::Call;
-use crate::rt::uring::{Op, OpCode, Uring};
+use crate::rt::uring::{Completion, OpFuture, Operation, Uring};
 use io_uring::{opcode, squeue, types};
 use std::ffi::CString;
 use std::io;
@@ -22,8 +22,7 @@ impl Call for MkDir {
             path: super::cstring(&self.path)?,
             mode: self.mode,
         };
-        let (result, _op) = Op::new(uring, op).await;
-        result.into_io().map(drop)
+        OpFuture::routed(uring, op).await?
     }
 
     fn blocking(self) -> io::Result<()> {
@@ -39,7 +38,14 @@ struct MkDirAt {
 }
 
 // SAFETY: the entry points at the heap C string the op owns.
-unsafe impl OpCode for MkDirAt {
+unsafe impl Operation for MkDirAt {
+    const OPCODE: u8 = opcode::MkDirAt::CODE;
+    type Output = io::Result<()>;
+
+    fn complete(self, completion: Completion) -> io::Result<()> {
+        completion.io_result().map(drop)
+    }
+
     fn entry(&mut self) -> squeue::Entry {
         opcode::MkDirAt::new(types::Fd(libc::AT_FDCWD), self.path.as_ptr())
             .mode(self.mode)

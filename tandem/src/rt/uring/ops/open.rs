@@ -1,7 +1,7 @@
 //! `IORING_OP_OPENAT`: open a path; a cancelled open closes the fd it produced.
 
 use super::Call;
-use crate::rt::uring::{CqeResult, Op, OpCode, Uring};
+use crate::rt::uring::{Completion, OpFuture, Operation, Uring};
 use io_uring::{opcode, squeue, types};
 use std::ffi::CString;
 use std::fs::File;
@@ -27,10 +27,7 @@ impl Call for Open {
             flags: self.flags,
             mode: self.mode,
         };
-        let (result, _op) = Op::new(uring, op).await;
-        let fd = result.into_io()?;
-        // SAFETY: a successful open's result is a new fd, handed to us alone.
-        Ok(File::from(unsafe { OwnedFd::from_raw_fd(fd as i32) }))
+        OpFuture::routed(uring, op).await?
     }
 
     /// Retried on `EINTR`, as std does.
@@ -55,7 +52,16 @@ struct OpenAt {
 }
 
 // SAFETY: the entry points at `path`, a heap C string the op owns.
-unsafe impl OpCode for OpenAt {
+unsafe impl Operation for OpenAt {
+    const OPCODE: u8 = opcode::OpenAt::CODE;
+    type Output = io::Result<File>;
+
+    fn complete(self, completion: Completion) -> io::Result<File> {
+        let fd = completion.io_result()?;
+        // SAFETY: a successful open's result is a new fd, handed to us alone.
+        Ok(File::from(unsafe { OwnedFd::from_raw_fd(fd as i32) }))
+    }
+
     fn entry(&mut self) -> squeue::Entry {
         opcode::OpenAt::new(types::Fd(libc::AT_FDCWD), self.path.as_ptr())
             .flags(self.flags | libc::O_CLOEXEC)
@@ -63,10 +69,10 @@ unsafe impl OpCode for OpenAt {
             .build()
     }
 
-    fn release(&mut self, result: CqeResult) {
-        if result.res >= 0 {
+    fn release(&mut self, completion: Completion) {
+        if completion.result() >= 0 {
             // SAFETY: a successful open's result is a new fd that nobody else has seen.
-            drop(unsafe { OwnedFd::from_raw_fd(result.res) });
+            drop(unsafe { OwnedFd::from_raw_fd(completion.result()) });
         }
     }
 }

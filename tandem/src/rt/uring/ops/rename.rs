@@ -1,7 +1,7 @@
 //! `IORING_OP_RENAMEAT`: `fs::rename`.
 
 use super::Call;
-use crate::rt::uring::{Op, OpCode, Uring};
+use crate::rt::uring::{Completion, OpFuture, Operation, Uring};
 use io_uring::{opcode, squeue, types};
 use std::ffi::CString;
 use std::io;
@@ -22,8 +22,7 @@ impl Call for Rename {
             from: super::cstring(&self.from)?,
             to: super::cstring(&self.to)?,
         };
-        let (result, _op) = Op::new(uring, op).await;
-        result.into_io().map(drop)
+        OpFuture::routed(uring, op).await?
     }
 
     fn blocking(self) -> io::Result<()> {
@@ -38,7 +37,14 @@ struct RenameAt {
 }
 
 // SAFETY: the entry points at the two heap C strings the op owns.
-unsafe impl OpCode for RenameAt {
+unsafe impl Operation for RenameAt {
+    const OPCODE: u8 = opcode::RenameAt::CODE;
+    type Output = io::Result<()>;
+
+    fn complete(self, completion: Completion) -> io::Result<()> {
+        completion.io_result().map(drop)
+    }
+
     fn entry(&mut self) -> squeue::Entry {
         let cwd = types::Fd(libc::AT_FDCWD);
         opcode::RenameAt::new(cwd, self.from.as_ptr(), cwd, self.to.as_ptr()).build()

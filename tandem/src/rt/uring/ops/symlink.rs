@@ -1,7 +1,7 @@
 //! `IORING_OP_SYMLINKAT`: `symlink`.
 
 use super::Call;
-use crate::rt::uring::{Op, OpCode, Uring};
+use crate::rt::uring::{Completion, OpFuture, Operation, Uring};
 use io_uring::{opcode, squeue, types};
 use std::ffi::CString;
 use std::io;
@@ -22,8 +22,7 @@ impl Call for Symlink {
             target: super::cstring(&self.target)?,
             link: super::cstring(&self.link)?,
         };
-        let (result, _op) = Op::new(uring, op).await;
-        result.into_io().map(drop)
+        OpFuture::routed(uring, op).await?
     }
 
     fn blocking(self) -> io::Result<()> {
@@ -38,7 +37,14 @@ struct SymlinkAt {
 }
 
 // SAFETY: the entry points at the two heap C strings the op owns.
-unsafe impl OpCode for SymlinkAt {
+unsafe impl Operation for SymlinkAt {
+    const OPCODE: u8 = opcode::SymlinkAt::CODE;
+    type Output = io::Result<()>;
+
+    fn complete(self, completion: Completion) -> io::Result<()> {
+        completion.io_result().map(drop)
+    }
+
     fn entry(&mut self) -> squeue::Entry {
         opcode::SymlinkAt::new(
             types::Fd(libc::AT_FDCWD),

@@ -1,7 +1,7 @@
 //! `IORING_OP_UNLINKAT`: `remove_file`, and `remove_dir` with AT_REMOVEDIR.
 
 use super::Call;
-use crate::rt::uring::{Op, OpCode, Uring};
+use crate::rt::uring::{Completion, OpFuture, Operation, Uring};
 use io_uring::{opcode, squeue, types};
 use std::ffi::CString;
 use std::io;
@@ -22,8 +22,7 @@ impl Call for Unlink {
             path: super::cstring(&self.path)?,
             dir: self.dir,
         };
-        let (result, _op) = Op::new(uring, op).await;
-        result.into_io().map(drop)
+        OpFuture::routed(uring, op).await?
     }
 
     fn blocking(self) -> io::Result<()> {
@@ -42,7 +41,14 @@ struct UnlinkAt {
 }
 
 // SAFETY: the entry points at the heap C string the op owns.
-unsafe impl OpCode for UnlinkAt {
+unsafe impl Operation for UnlinkAt {
+    const OPCODE: u8 = opcode::UnlinkAt::CODE;
+    type Output = io::Result<()>;
+
+    fn complete(self, completion: Completion) -> io::Result<()> {
+        completion.io_result().map(drop)
+    }
+
     fn entry(&mut self) -> squeue::Entry {
         let flags = if self.dir { libc::AT_REMOVEDIR } else { 0 };
         opcode::UnlinkAt::new(types::Fd(libc::AT_FDCWD), self.path.as_ptr())

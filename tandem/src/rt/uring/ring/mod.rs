@@ -83,10 +83,31 @@ pub(crate) struct LocalRing {
 /// What the submitting thread keeps about the SQ.
 #[derive(Default)]
 pub(crate) struct SqState {
-    /// Entries that found the SQ full, in push order.
-    backlog: VecDeque<squeue::Entry>,
+    /// Entries that found the SQ full, in push order, as the units they were pushed in: a batch
+    /// waits whole and reaches the SQ whole (`Queued`).
+    backlog: VecDeque<Queued>,
+    /// Entries in `backlog` (a batch counts each of its entries).
+    backlog_entries: usize,
     /// Entries pushed into the SQ since the last `io_uring_enter`.
     unsubmitted: usize,
+}
+
+/// A unit of the backlog: what must reach the SQ in one piece.
+pub(crate) enum Queued {
+    One(squeue::Entry),
+    /// A batch (`Submitter::push_ops`): its entries go into the SQ together, contiguous and in
+    /// order, so one `io_uring_enter` takes them all. The kernel ends a link chain at the end of
+    /// a submission: a chain split between two enters would run as two.
+    Batch(Box<[squeue::Entry]>),
+}
+
+impl Queued {
+    pub(crate) fn entries(&self) -> &[squeue::Entry] {
+        match self {
+            Queued::One(entry) => std::slice::from_ref(entry),
+            Queued::Batch(entries) => entries,
+        }
+    }
 }
 
 /// Exclusive access to a ring's submission side.
@@ -145,6 +166,11 @@ impl Ring {
     /// Entries pushed and not yet reaped. Never an underestimate of the moment `reaped` is read
     /// (an entry is pushed before it is reaped, and `pushed` is read after `reaped`): a caller
     /// deciding whether to arm or to wait can only err towards doing so.
+    /// How many entries the SQ holds: the most one batch may have (`Submitter::push_ops`).
+    pub(crate) fn sq_capacity(&self) -> usize {
+        self.uring.params().sq_entries() as usize
+    }
+
     pub(crate) fn in_flight(&self) -> usize {
         // Acquire: pairs with the Release stores in `count`.
         let reaped = self.reaped.load(Ordering::Acquire);
@@ -176,7 +202,7 @@ impl LocalRing {
     /// none of this ring's work, so no completion can be waiting.
     #[inline]
     pub(crate) fn nothing_in_kernel(&self) -> bool {
-        let queued = self.sq.unsubmitted + self.sq.backlog.len();
+        let queued = self.sq.unsubmitted + self.sq.backlog_entries;
         self.ring.in_flight() <= queued
     }
 

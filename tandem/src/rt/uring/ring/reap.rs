@@ -23,6 +23,12 @@ use std::time::Duration;
 /// `IORING_ENTER_GETEVENTS` (the io-uring crate keeps its `sys` constants private).
 const IORING_ENTER_GETEVENTS: u32 = 1;
 
+/// True if `result`'s CQE is not its request's last (`IORING_CQE_F_MORE`: a multishot
+/// operation will post more).
+fn more_follows(result: &CqeResult) -> bool {
+    io_uring::cqueue::more(result.flags)
+}
+
 /// CQEs copied out per lock acquisition.
 const REAP_BATCH: usize = 64;
 
@@ -136,7 +142,7 @@ impl Ring {
                 CqeResult {
                     res: cqe.result(),
                     flags: cqe.flags(),
-                    refused: false,
+                    refused: None,
                 },
             );
             n += 1;
@@ -147,9 +153,12 @@ impl Ring {
         let more = !cq.is_empty() || n == REAP_BATCH;
         drop(cq);
         // Counted here, under the lock, where there is one writer; delivered after unlocking.
-        count(&self.reaped, n);
-        let ops = batch[..n]
+        // A CQE flagged F_MORE (a multishot operation's) ends no entry: only its last one does.
+        let ended = batch[..n]
             .iter()
+            .filter(|(_, result)| !more_follows(result));
+        count(&self.reaped, ended.clone().count());
+        let ops = ended
             .filter(|(user_data, _)| user_data & tag::MASK == tag::OP)
             .count();
         count64(&self.metrics.completed, ops as u64);
@@ -181,9 +190,14 @@ impl Ring {
 
     fn dispatch(&self, user_data: u64, result: CqeResult) {
         match user_data & tag::MASK {
+            tag::OP if more_follows(&result) => {
+                // SAFETY: an OP-tagged user_data is the reference the operation gave the ring
+                // at push, kept until its final CQE (one without F_MORE), which comes later.
+                unsafe { RawOp::deliver_more(user_data, result) };
+            }
             tag::OP => {
                 // SAFETY: an OP-tagged user_data is the reference `Op` gave the ring at push;
-                // each CQE is reaped exactly once (under the CQ lock).
+                // each CQE is reaped exactly once (under the CQ lock), and this is its last.
                 unsafe { RawOp::from_user_data(user_data) }.complete(result);
             }
             tag::CANCEL => {

@@ -6,10 +6,14 @@
 //! when the worker runs out of tasks, before it parks, every `event_interval` ticks, and at once
 //! when the SQ is full. Entries that do not fit (the kernel refused them with EBUSY while its
 //! completion queue overflows) wait in `backlog`, in order: a pushed entry is never dropped.
+//! A batch (`push_ops` with `Queued::Batch`, from `tandem::uring::Batch`) is one unit
+//! everywhere: into the SQ all at once or into the backlog all at once, and out of the backlog
+//! only whole, so its entries are contiguous in the SQ and go to the kernel in one enter (a link
+//! chain is never cut).
 //! Threads that are not workers use the runtime's shared ring, whose `LocalRing` sits behind a
 //! mutex and submits at once.
 
-use super::{count, count64, LocalRing, Ring, Submitter};
+use super::{count, count64, LocalRing, Queued, Ring, Submitter};
 use crate::loom::sync::atomic::Ordering;
 use io_uring::squeue;
 use std::io;
@@ -159,32 +163,54 @@ impl Backoff {
 }
 
 impl Submitter<'_> {
-    /// Queues `entry` (its `user_data` already set); it reaches the kernel at the next flush.
-    pub(crate) fn push(&mut self, entry: squeue::Entry) {
-        count(&self.ring.pushed, 1);
-        count64(&self.ring.metrics.submitted, 1);
-        self.push_entry(entry);
+    /// Queues operations' entries (their `user_data` already set: one entry, or a batch) as one
+    /// unit, for the next flush. A unit reaches the SQ whole, its entries contiguous and in
+    /// order, and so the kernel in one `io_uring_enter` with no other entry in between. A link
+    /// chain (`IOSQE_IO_LINK`) needs this: the kernel ends a chain at the end of a submission.
+    /// If the SQ has no room for all of it, even after a flush, it waits in the backlog whole.
+    /// At most `Ring::sq_capacity` entries (more would never fit).
+    pub(crate) fn push_ops(&mut self, unit: Queued) {
+        let n = unit.entries().len();
+        assert!(
+            n <= self.ring.sq_capacity(),
+            "a batch larger than the SQ would never fit"
+        );
+        count(&self.ring.pushed, n);
+        count64(&self.ring.metrics.submitted, n as u64);
+        self.push_unit(unit);
     }
 
     pub(super) fn push_entry(&mut self, entry: squeue::Entry) {
-        if self.sq.backlog.is_empty() && self.try_push(&entry) {
+        self.push_unit(Queued::One(entry));
+    }
+
+    fn push_unit(&mut self, unit: Queued) {
+        if self.sq.backlog.is_empty() && self.try_push(unit.entries()) {
             return;
         }
         // SQ full: submit what is there, then try again; park it in order if still no room.
         let _ = self.flush();
-        if !(self.sq.backlog.is_empty() && self.try_push(&entry)) {
-            self.sq.backlog.push_back(entry);
+        if !(self.sq.backlog.is_empty() && self.try_push(unit.entries())) {
+            self.sq.backlog_entries += unit.entries().len();
+            self.sq.backlog.push_back(unit);
         }
     }
 
-    fn try_push(&mut self, entry: &squeue::Entry) -> bool {
+    /// Pushes all of `entries` into the SQ, or none if it has no room for all.
+    fn try_push(&mut self, entries: &[squeue::Entry]) -> bool {
         // SAFETY: only a `Submitter` touches the SQ, and it borrows the ring's one `SqState`
         // mutably (owned by a worker core, or behind the shared ring's mutex): one thread at a
-        // time. The entry's pointers stay valid until its CQE: they point into an operation cell
-        // the kernel's reference keeps alive (`OpCode`'s contract).
-        let pushed = unsafe { self.ring.uring.submission_shared().push(entry).is_ok() };
+        // time. The entries' pointers stay valid until their CQEs: they point into operation
+        // cells the kernel's references keep alive (`OpCode`'s contract).
+        let pushed = unsafe {
+            self.ring
+                .uring
+                .submission_shared()
+                .push_multiple(entries)
+                .is_ok()
+        };
         if pushed {
-            self.sq.unsubmitted += 1;
+            self.sq.unsubmitted += entries.len();
         }
         pushed
     }
@@ -205,12 +231,13 @@ impl Submitter<'_> {
     /// `Ring::submit_shared`).
     pub(crate) fn flush(&mut self) -> bool {
         loop {
-            while let Some(entry) = self.sq.backlog.front() {
-                let entry = entry.clone();
-                if !self.try_push(&entry) {
+            // Whole units only, in order: a batch that does not fit waits for the next round.
+            while let Some(unit) = self.sq.backlog.pop_front() {
+                if !self.try_push(unit.entries()) {
+                    self.sq.backlog.push_front(unit);
                     break;
                 }
-                self.sq.backlog.pop_front();
+                self.sq.backlog_entries -= unit.entries().len();
             }
             if self.sq.unsubmitted == 0 {
                 return self.sq.backlog.is_empty();
@@ -273,11 +300,12 @@ pub(crate) fn thread_has_submitted() -> bool {
 
 #[cfg(all(test, not(loom)))]
 mod tests {
-    use super::{LocalRing, Ring};
-    use crate::rt::uring::cell::tag;
-    use io_uring::{opcode, IoUring};
+    use super::{LocalRing, Queued, Ring};
+    use crate::rt::uring::cell::{tag, CqeResult, OpCell, OpCode};
+    use io_uring::{opcode, squeue, types, IoUring};
     use std::cell::RefCell;
     use std::sync::Arc;
+    use std::task::{Context, Poll, Waker};
     use std::time::{Duration, Instant};
 
     std::thread_local! {
@@ -323,7 +351,7 @@ mod tests {
     fn a_refused_enter_before_parking_is_retried() {
         for errno in [libc::EAGAIN, libc::EBUSY, libc::EINTR] {
             let mut local = LocalRing::new(ring(false));
-            local.submitter().push(nop());
+            local.submitter().push_ops(Queued::One(nop()));
             refuse_next_enters(&[errno, errno]);
             let reaped = local.before_park();
             assert!(
@@ -344,9 +372,93 @@ mod tests {
     fn a_refused_enter_on_the_shared_ring_is_retried() {
         let ring = ring(true);
         refuse_next_enters(&[libc::EBUSY, libc::EAGAIN, libc::EINTR]);
-        assert!(ring.submit_shared(|sub| sub.push(nop())));
+        assert!(ring.submit_shared(|sub| sub.push_ops(Queued::One(nop()))));
         assert!(!ring.with_shared(|sub| sub.has_unsubmitted()).unwrap());
         assert!(completes(&ring), "the entry never completed");
         assert!(injected_refusal().is_none(), "every refusal was used");
+    }
+
+    /// A cell for an entry the test builds itself, to read the entry's result.
+    struct Tracked;
+
+    // SAFETY: the entries of these cells are built by the tests and point at no memory.
+    unsafe impl OpCode for Tracked {
+        fn entry(&mut self) -> squeue::Entry {
+            opcode::Nop::new().build()
+        }
+    }
+
+    fn tracked(entry: squeue::Entry) -> (squeue::Entry, Arc<OpCell<Tracked>>) {
+        let cell = OpCell::new(Tracked);
+        let user_data = cell.raw().into_user_data(tag::OP);
+        (entry.user_data(user_data), cell)
+    }
+
+    fn result_of(cell: &OpCell<Tracked>) -> CqeResult {
+        match cell.poll_complete(&mut Context::from_waker(Waker::noop())) {
+            Poll::Ready((result, _)) => result,
+            Poll::Pending => panic!("the entry has not completed"),
+        }
+    }
+
+    /// A ring whose SQ has one free slot, and a batch of two linked entries whose first fails
+    /// (a read of fd -1: EBADF), with the cells that report their results. In one chain, the
+    /// second is cancelled by the first one's failure; split across two enters, it would run on
+    /// its own and succeed.
+    fn full_sq_and_a_failing_chain() -> (
+        LocalRing,
+        Queued,
+        Arc<OpCell<Tracked>>,
+        Arc<OpCell<Tracked>>,
+    ) {
+        let mut local = LocalRing::new(ring(false));
+        let capacity = local.ring().sq_capacity();
+        for _ in 0..capacity - 1 {
+            local.submitter().push_ops(Queued::One(nop()));
+        }
+        let (failing, first) = tracked(
+            opcode::Read::new(types::Fd(-1), std::ptr::null_mut(), 0)
+                .build()
+                .flags(squeue::Flags::IO_LINK),
+        );
+        let (linked, second) = tracked(opcode::Nop::new().build());
+        let batch = Queued::Batch(Box::new([failing, linked]));
+        (local, batch, first, second)
+    }
+
+    /// Submits everything and checks that the chain ran as one.
+    fn assert_chain_whole(mut local: LocalRing, first: &OpCell<Tracked>, second: &OpCell<Tracked>) {
+        local.before_park();
+        assert!(completes(local.ring()), "the entries never completed");
+        assert_eq!(result_of(first).res, -libc::EBADF);
+        assert_eq!(
+            result_of(second).res,
+            -libc::ECANCELED,
+            "the chain was split: the linked entry ran on its own"
+        );
+    }
+
+    /// A batch that finds the SQ without room for all of it, and an enter that cannot make
+    /// room (EBUSY), waits in the backlog whole and reaches the SQ whole.
+    #[test]
+    fn a_batch_reaches_the_sq_whole_through_the_backlog() {
+        let (mut local, batch, first, second) = full_sq_and_a_failing_chain();
+        refuse_next_enters(&[libc::EBUSY]);
+        local.submitter().push_ops(batch);
+        assert_eq!(local.sq.backlog.len(), 1, "the batch waits whole");
+        assert_eq!(local.sq.backlog_entries, 2);
+        assert_chain_whole(local, &first, &second);
+        assert!(injected_refusal().is_none(), "every refusal was used");
+    }
+
+    /// A batch never shares the SQ with a partial chain: when it does not fit, what is there
+    /// is submitted first, then the whole batch goes in.
+    #[test]
+    fn a_batch_that_does_not_fit_is_pushed_after_a_flush() {
+        let (mut local, batch, first, second) = full_sq_and_a_failing_chain();
+        local.submitter().push_ops(batch);
+        assert!(local.sq.backlog.is_empty(), "the flush made room");
+        assert_eq!(local.sq.unsubmitted, 2, "the batch is in the SQ whole");
+        assert_chain_whole(local, &first, &second);
     }
 }

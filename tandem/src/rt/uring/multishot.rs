@@ -1,0 +1,342 @@
+//! Multishot operations: one entry, many CQEs (each flagged `IORING_CQE_F_MORE` but the last),
+//! as a stream (`OpStream`, public in `tandem::uring` with `MultishotOperation`).
+//!
+//! The cell (`MultiCell`) starts with the same `Header` as a one-shot cell, so the ring treats
+//! both alike (`user_data`, the ring's reference, cancel requests), but keeps its state under
+//! one mutex instead of the lifecycle word: a queue of CQEs not yet taken, whether the final CQE
+//! came (`ended`), whether the stream is gone (`dropped`), the stream's waker, and the
+//! operation's data.
+//!
+//! # Protocol
+//! 1. First poll: the stream moves the operation into a new cell, builds the entry from it,
+//!    gives one reference to the ring and pushes the entry on the polling thread's ring, whose
+//!    handle it keeps (as `op.rs`).
+//! 2. A CQE with `F_MORE` (`Vtable::more`; the ring keeps its reference) or the final one
+//!    (`Vtable::complete`; the ring's reference is dropped after): under the lock, if the stream
+//!    is alive the CQE joins the queue and the waker is taken (cloned) to be woken after the
+//!    lock is released; if the stream is gone, the operation's `release` gets the CQE at once
+//!    (a multishot accept's fd is closed).
+//! 3. The stream, under the lock, takes the queue's oldest CQE and turns it into an item (the
+//!    operation's `item`); with the queue empty and `ended` set, the stream ends; else it leaves
+//!    its waker. Items, the waker and `ended` change only under the lock, so no CQE is missed.
+//! 4. Dropping the stream: under the lock, `dropped` is set, the CQEs it did not take are
+//!    released, and the waker is taken out (dropped after the lock). If the final CQE has not
+//!    come, the stream asks the ring to cancel the operation (a multishot request never ends
+//!    by itself); the cell, and the memory the kernel may still write, live until the final CQE.
+//! 5. The operation itself is dropped with the cell, after the final CQE and the stream are
+//!    both gone, on whichever thread lets the last reference go.
+
+use super::cell::{CqeResult, Header, RawOp, Refused, Vtable};
+use super::op_future::{refusal_error, with_uring};
+use super::operation::Completion;
+use super::ring::Ring;
+use crate::loom::sync::Mutex;
+use io_uring::squeue;
+use std::collections::VecDeque;
+use std::fmt;
+use std::io;
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+
+/// A multishot io_uring operation: one submission entry, a completion for each event (an
+/// accepted connection, a received message, a timer tick, a readiness change), the last
+/// without `IORING_CQE_F_MORE`. [`submit_multishot`] gives its [`OpStream`] of items.
+///
+/// Ownership and cancellation are [`Operation`](super::Operation)'s: the operation lives in a
+/// heap cell until the final completion, whatever happens to the stream; dropping the stream
+/// cancels the request on its ring (from any thread), and completions that come after the
+/// drop, or that the stream had not taken, go to [`release`](MultishotOperation::release), on
+/// the thread that reaps the ring (or in the drop, on the dropping thread, for those already
+/// queued). The final completion also ends the stream when the kernel ends the request by
+/// itself (an error, a multishot timeout's last tick, a full CQ): re-submit to go on.
+///
+/// # Safety
+/// As [`Operation`](super::Operation)'s points 1, 2 and 4: every pointer in the entry points
+/// into heap or static memory `self` owns, valid until `self` is dropped; every fd it names is
+/// owned by `self`; building it gives up nothing. Point 3 differs: the entry is one multishot
+/// request of [`OPCODE`](MultishotOperation::OPCODE), whose every completion but the last
+/// carries `IORING_CQE_F_MORE`.
+pub unsafe trait MultishotOperation: Send + 'static {
+    /// The `IORING_OP_*` code of the entry.
+    const OPCODE: u8;
+
+    /// What the stream yields for each completion.
+    type Item;
+
+    /// Builds the submission entry (with its multishot flag) from the data `self` owns. Called
+    /// once. Flags set on the entry itself are cleared, as for [`Operation`](super::Operation).
+    fn entry(&mut self) -> squeue::Entry;
+
+    /// Turns one completion (the last one too) into an item, on the thread polling the stream.
+    /// Runs under the stream's lock: keep it short.
+    fn item(&mut self, completion: Completion) -> Self::Item;
+
+    /// Releases what a completion nobody will take created (an accepted fd). Runs under the
+    /// stream's lock on a runtime thread; a panic in it is caught. The default does nothing.
+    fn release(&mut self, completion: Completion) {
+        let _ = completion;
+    }
+}
+
+/// Submits `op` on the current runtime, as [`submit`](super::submit) does, and returns the
+/// stream of its completions: [`OpStream::next`] (or `poll_next`) yields an item per
+/// completion, then `None` after the final one.
+///
+/// # Errors
+/// The stream's first item is an error, and the stream ends, if the entry never reaches a
+/// kernel: kind `Unsupported` (no io_uring on this runtime, or the kernel lacks the opcode),
+/// or `Other`, "background task failed" (the runtime shut down).
+///
+/// # Panics
+/// At the first poll outside a runtime, as [`submit`](super::submit).
+pub fn submit_multishot<T: MultishotOperation>(op: T) -> OpStream<T> {
+    OpStream {
+        stage: Stage::Start(op),
+    }
+}
+
+/// The stream of a [`MultishotOperation`]'s completions. `Send`; dropping it cancels the
+/// operation.
+#[must_use = "streams do nothing unless polled"]
+pub struct OpStream<T: MultishotOperation> {
+    stage: Stage<T>,
+}
+
+enum Stage<T: MultishotOperation> {
+    Start(T),
+    Running {
+        cell: Arc<MultiCell<T>>,
+        ring: Arc<Ring>,
+    },
+    /// Ended: the final completion was taken, or the entry never reached a kernel.
+    Done,
+}
+
+/// The cell of one multishot operation (see the module docs).
+#[repr(C)]
+pub(super) struct MultiCell<T: MultishotOperation> {
+    /// The ring's way in.
+    header: Header,
+    inner: Mutex<Inner<T>>,
+}
+
+struct Inner<T> {
+    /// The operation; taken out (to be dropped) once the stream and the final CQE are gone.
+    data: Option<T>,
+    /// CQEs the stream has not taken, oldest first.
+    queue: VecDeque<CqeResult>,
+    /// The final CQE was delivered (it may still be in `queue`).
+    ended: bool,
+    /// The stream was dropped: CQEs go to `release` as they come.
+    dropped: bool,
+    waker: Option<Waker>,
+}
+
+impl<T: MultishotOperation> MultiCell<T> {
+    const VTABLE: Vtable = Vtable {
+        complete: Self::complete_raw,
+        more: Self::more_raw,
+        drop_ref: Self::drop_ref_raw,
+    };
+
+    pub(super) fn new(data: T) -> Arc<MultiCell<T>> {
+        Arc::new(MultiCell {
+            header: Header::new(&Self::VTABLE),
+            inner: Mutex::new(Inner {
+                data: Some(data),
+                queue: VecDeque::new(),
+                ended: false,
+                dropped: false,
+                waker: None,
+            }),
+        })
+    }
+
+    pub(super) fn raw(self: &Arc<Self>) -> RawOp {
+        let ptr = Arc::into_raw(self.clone()).cast::<Header>();
+        // SAFETY: the cell is `repr(C)` and starts with its `Header`; the reference just made is
+        // handed to the `RawOp`.
+        unsafe { RawOp::from_raw(ptr) }
+    }
+
+    /// # Safety
+    /// `ptr` is a reference from `raw` of a `MultiCell<T>`, given up to this call.
+    unsafe fn complete_raw(ptr: *const Header, result: CqeResult) {
+        // SAFETY: `Header` is the first field of the `repr(C)` cell, so the pointer is the
+        // cell's; the caller hands us its reference, dropped at the end of this call.
+        let cell = unsafe { Arc::from_raw(ptr.cast::<MultiCell<T>>()) };
+        cell.deliver(result, true);
+    }
+
+    /// # Safety
+    /// `ptr` is a cell the ring holds a reference to, kept by the ring.
+    unsafe fn more_raw(ptr: *const Header, result: CqeResult) {
+        // SAFETY: as in `complete_raw`, but borrowed: the ring keeps its reference.
+        let cell = unsafe { &*ptr.cast::<MultiCell<T>>() };
+        cell.deliver(result, false);
+    }
+
+    /// # Safety
+    /// As `complete_raw`.
+    unsafe fn drop_ref_raw(ptr: *const Header) {
+        // SAFETY: as in `complete_raw`; the reference is dropped here.
+        drop(unsafe { Arc::from_raw(ptr.cast::<MultiCell<T>>()) });
+    }
+
+    /// The ring's side (protocol step 2).
+    fn deliver(&self, result: CqeResult, last: bool) {
+        let mut inner = self.inner.lock();
+        assert!(
+            !inner.ended,
+            "a multishot operation completed after its final CQE"
+        );
+        inner.ended = last;
+        if inner.dropped {
+            let data = inner
+                .data
+                .as_mut()
+                .expect("the data outlives the final CQE");
+            release(data, result);
+            let data = if last { inner.data.take() } else { None };
+            drop(inner);
+            drop(data);
+            return;
+        }
+        inner.queue.push_back(result);
+        let waker = inner.waker.clone();
+        drop(inner);
+        // Woken after the lock is released.
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+    }
+
+    /// The stream's side (protocol step 3): the next CQE, made an item, or `None` once the final
+    /// one was taken; else registers `cx`'s waker.
+    pub(super) fn poll_next(&self, cx: &mut Context<'_>) -> Poll<Option<Result<T::Item, Refused>>> {
+        let mut inner = self.inner.lock();
+        if let Some(result) = inner.queue.pop_front() {
+            if let Some(why) = result.refused {
+                return Poll::Ready(Some(Err(why)));
+            }
+            let data = inner.data.as_mut().expect("the stream's data is alive");
+            return Poll::Ready(Some(Ok(data.item(Completion::from(result)))));
+        }
+        if inner.ended {
+            return Poll::Ready(None);
+        }
+        match &mut inner.waker {
+            Some(waker) if waker.will_wake(cx.waker()) => {}
+            slot => *slot = Some(cx.waker().clone()),
+        }
+        Poll::Pending
+    }
+
+    /// The stream is dropped (protocol step 4). True if the final CQE has not come: the caller
+    /// asks the ring to cancel.
+    pub(super) fn drop_stream(&self) -> bool {
+        let mut inner = self.inner.lock();
+        inner.dropped = true;
+        let waker = inner.waker.take();
+        let queued = std::mem::take(&mut inner.queue);
+        if let Some(data) = inner.data.as_mut() {
+            for result in queued {
+                release(data, result);
+            }
+        }
+        let ended = inner.ended;
+        let data = if ended { inner.data.take() } else { None };
+        drop(inner);
+        drop(waker);
+        drop(data);
+        !ended
+    }
+}
+
+/// `release`, for a CQE that reached a kernel (a refused entry created nothing); a panic is
+/// caught, as for one-shot operations (`operation.rs`), so it never unwinds through the ring.
+fn release<T: MultishotOperation>(data: &mut T, result: CqeResult) {
+    if result.refused.is_some() {
+        return;
+    }
+    let released = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        data.release(Completion::from(result));
+    }));
+    drop(released);
+}
+
+impl<T: MultishotOperation> OpStream<T> {
+    /// The next item: `Some` per completion, `None` after the final one.
+    pub fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<io::Result<T::Item>>> {
+        let coop = std::task::ready!(crate::rt::coop::poll_proceed(cx));
+        if let Stage::Start(_) = self.stage {
+            let Stage::Start(op) = std::mem::replace(&mut self.stage, Stage::Done) else {
+                unreachable!("just matched Start")
+            };
+            if let Err(e) = with_uring(|uring| uring.check(T::OPCODE)) {
+                coop.made_progress();
+                return Poll::Ready(Some(Err(e)));
+            }
+            let cell = MultiCell::new(op);
+            let entry = {
+                let mut inner = cell.inner.lock();
+                let data = inner.data.as_mut().expect("a new cell holds its data");
+                data.entry().clear_flags()
+            };
+            let raw = cell.raw();
+            let ring = crate::rt::context::with_current(|handle| {
+                let rings = handle?.driver().uring.rings()?;
+                Some(rings.push(entry, raw, true))
+            });
+            let Some(ring) = ring else {
+                // `check` found rings on this thread's runtime a moment ago: unreachable, but
+                // the entry (dropped with the closure) never reached a ring, so end cleanly.
+                coop.made_progress();
+                return Poll::Ready(Some(Err(refusal_error(Refused::ShutDown))));
+            };
+            self.stage = Stage::Running { cell, ring };
+        }
+        let Stage::Running { cell, .. } = &self.stage else {
+            return Poll::Ready(None);
+        };
+        let next = std::task::ready!(cell.poll_next(cx));
+        coop.made_progress();
+        Poll::Ready(match next {
+            Some(Ok(item)) => Some(Ok(item)),
+            Some(Err(why)) => Some(Err(refusal_error(why))),
+            None => {
+                self.stage = Stage::Done;
+                None
+            }
+        })
+    }
+
+    /// The next item, as [`poll_next`](OpStream::poll_next).
+    pub async fn next(&mut self) -> Option<io::Result<T::Item>> {
+        std::future::poll_fn(|cx| self.poll_next(cx)).await
+    }
+}
+
+impl<T: MultishotOperation> Drop for OpStream<T> {
+    fn drop(&mut self) {
+        if let Stage::Running { cell, ring } = std::mem::replace(&mut self.stage, Stage::Done) {
+            if cell.drop_stream() {
+                ring.cancel(cell.raw());
+            }
+        }
+    }
+}
+
+impl<T: MultishotOperation> fmt::Debug for OpStream<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let stage = match &self.stage {
+            Stage::Start(_) => "not polled",
+            Stage::Running { .. } => "running",
+            Stage::Done => "done",
+        };
+        f.debug_struct("OpStream")
+            .field("opcode", &T::OPCODE)
+            .field("stage", &stage)
+            .finish()
+    }
+}
