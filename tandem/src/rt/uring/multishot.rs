@@ -51,9 +51,10 @@ use std::task::{Context, Poll, Waker};
 /// itself (an error, a multishot timeout's last tick, a full CQ): re-submit to go on.
 ///
 /// # Safety
-/// As [`Operation`](super::Operation)'s points 1, 2 and 4: every pointer in the entry points
+/// As [`Operation`](super::Operation)'s points 1, 2, 4 and 5: every pointer in the entry points
 /// into heap or static memory `self` owns, valid until `self` is dropped; every fd it names is
-/// owned by `self`; building it gives up nothing. Point 3 differs: the entry is one multishot
+/// owned by `self`; building it gives up nothing; it posts to no other ring and cancels no
+/// other request. Point 3 differs: the entry is one multishot
 /// request of [`OPCODE`](MultishotOperation::OPCODE), whose every completion but the last
 /// carries `IORING_CQE_F_MORE`.
 pub unsafe trait MultishotOperation: Send + 'static {

@@ -49,6 +49,10 @@ use std::io;
 /// 4. `entry` gives up nothing `self` owns: if the entry never reaches a kernel, dropping
 ///    `self` must release everything (an fd handed to a kernel close would otherwise be closed
 ///    twice).
+/// 5. It touches no other request and no other ring: no `IORING_OP_MSG_RING` (a completion
+///    posted on one of the runtime's rings carries a `user_data` the ring takes for one of its
+///    operations' cells), and no cancel, poll or timeout removal aimed at a `user_data` it did
+///    not get from its own entry (the runtime sets and owns every `user_data`).
 ///
 /// `complete` and `release` may then assume the kernel is done with the memory and fds.
 pub unsafe trait Operation: Send + 'static {
