@@ -44,6 +44,7 @@ LAYERS = [
     "signal",
     "sync",
     "io",
+    "uring",
     "fs",
     "net",
     "process",
