@@ -140,9 +140,9 @@ impl SchedulerHandle {
 pub(crate) fn defer_or_wake(waker: &std::task::Waker) {
     context::with_scheduler(|cx| match cx {
         Some(SchedulerContext::MultiThread(cx)) if cx.has_core() => {
-            if cx.request_yield(waker) {
-                waker.wake_by_ref();
-            } else {
+            // The running task's own waker: the harness notifies it as the poll ends (no
+            // wake here); any other waker waits in `defer`.
+            if !cx.request_yield(waker) {
                 cx.defer.defer(waker);
             }
         }

@@ -66,13 +66,19 @@ impl<T: Future, S: Schedule> Harness<T, S> {
                     self.finish(output);
                     return;
                 }
-                match self.header().state.transition_to_idle() {
+                let yielded = self.core().scheduler.take_yield_request(header_ptr);
+                match self.header().state.transition_to_idle(yielded) {
                     TransitionToIdle::Ok => {}
                     TransitionToIdle::OkNotified => {
                         // The poll reference becomes the new notification. A task woken while it
-                        // ran goes to the back of the queue, so it cannot monopolise the worker.
+                        // ran goes to the back of the queue, so it cannot monopolise the worker;
+                        // one that yielded waits for the scheduler's deferred wake-ups.
                         let notified = Notified(Task::from_raw(self.raw()));
-                        self.core().scheduler.yield_now(notified);
+                        if yielded {
+                            self.core().scheduler.defer_yield(notified);
+                        } else {
+                            self.core().scheduler.yield_now(notified);
+                        }
                     }
                     // SAFETY: no reference is left.
                     TransitionToIdle::OkDealloc => unsafe { self.raw().dealloc() },

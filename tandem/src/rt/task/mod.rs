@@ -80,6 +80,20 @@ pub(crate) trait Schedule: Send + Sync + Sized + 'static {
     fn yield_now(&self, task: Notified<Self>) {
         self.schedule(task);
     }
+
+    /// After a poll of the task at `header` returned `Pending`: whether the poll asked, through
+    /// `yield_now` with the task's own waker, to run again once the scheduler has run the rest
+    /// (the harness then makes the task notified as it goes idle, in the same transition, and
+    /// hands the notification to `defer_yield`). Takes the request.
+    fn take_yield_request(&self, header: NonNull<Header>) -> bool {
+        let _ = header;
+        false
+    }
+
+    /// Schedules a task that yielded (see `take_yield_request`).
+    fn defer_yield(&self, task: Notified<Self>) {
+        self.yield_now(task);
+    }
 }
 
 /// The owned-list's reference to a task.

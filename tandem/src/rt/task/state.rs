@@ -130,8 +130,9 @@ impl State {
         })
     }
 
-    /// The poll returned `Pending`: release the future.
-    pub(crate) fn transition_to_idle(&self) -> TransitionToIdle {
+    /// The poll returned `Pending`: release the future. With `notify`, the task is notified in
+    /// the same step (it yielded), and the poll's reference becomes the notification.
+    pub(crate) fn transition_to_idle(&self, notify: bool) -> TransitionToIdle {
         self.fetch_update_action(|mut next| {
             assert!(
                 next.is_running(),
@@ -141,6 +142,11 @@ impl State {
                 return (TransitionToIdle::Cancelled, None);
             }
             next.0 &= !RUNNING;
+            if notify {
+                // The poll asked to run again (`yield_now`): as a wake by reference during the
+                // poll would, in the same read-modify-write.
+                next.0 |= NOTIFIED;
+            }
             if next.is_notified() {
                 // The poll's reference is handed to the new notification.
                 return (TransitionToIdle::OkNotified, Some(next));

@@ -106,7 +106,6 @@ impl MultiThreadHandle {
             if let Some(SchedulerContext::MultiThread(cx)) = cx {
                 if std::ptr::eq(self, &*cx.worker.handle) {
                     if let Some(core) = cx.core.borrow_mut().as_mut() {
-                        let task = if is_yield { cx.take_yield(task)? } else { task };
                         self.schedule_local(cx, core, task, is_yield);
                         return None;
                     }
@@ -244,5 +243,29 @@ impl Schedule for Arc<MultiThreadHandle> {
 
     fn yield_now(&self, task: Notified<Self>) {
         self.schedule_task(task, true);
+    }
+
+    fn take_yield_request(&self, header: std::ptr::NonNull<crate::rt::task::Header>) -> bool {
+        crate::rt::scheduler::context::with_scheduler(|cx| match cx {
+            Some(SchedulerContext::MultiThread(cx)) => cx.take_yield_request(header),
+            _ => false,
+        })
+    }
+
+    fn defer_yield(&self, task: Notified<Self>) {
+        let task = crate::rt::scheduler::context::with_scheduler(|cx| {
+            if let Some(SchedulerContext::MultiThread(cx)) = cx {
+                if Arc::ptr_eq(self, &cx.worker.handle) && cx.has_core() {
+                    cx.push_yielded(task);
+                    return None;
+                }
+            }
+            Some(task)
+        });
+        if let Some(task) = task {
+            // Not on one of our workers holding its core any more (`block_in_place` handed it
+            // off during the poll): behind the others, from the injection queue.
+            self.schedule_task(task, true);
+        }
     }
 }

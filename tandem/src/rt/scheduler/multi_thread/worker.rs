@@ -18,9 +18,9 @@
 //!
 //! # Fairness
 //! - Tasks woken while running go to the back of the queue, not the LIFO slot.
-//! - A task that calls `yield_now` waits in `yielded` (its own notification, no waker involved)
-//!   until the worker has nothing else to run or visits the driver, like the wakers in `defer`;
-//!   then it goes to the back of the queue.
+//! - A task that calls `yield_now` waits in `yielded` (the notification its harness makes as the
+//!   poll ends: no waker involved) until the worker has nothing else to run or visits the
+//!   driver, like the wakers in `defer`; then it goes to the back of the queue.
 //! - At most `MAX_LIFO_POLLS_PER_TICK` tasks run through the LIFO slot per tick, and only while
 //!   the cooperative budget lasts; then the LIFO slot is disabled until the next tick.
 //! - The injection queue is checked first every `global_queue_interval` ticks.
@@ -87,8 +87,8 @@ pub(crate) struct WorkerContext {
     /// `LocalSet`'s), woken when the worker runs out of other work.
     pub(crate) defer: Defer,
     /// Tasks of this runtime that yielded, in the same role as `defer` but without a waker:
-    /// `yield_now` marks the running task notified and asks for it to land here (see
-    /// `request_yield`), which saves the waker's clone, its wake and its drop.
+    /// `yield_now` notes a request that the task's harness turns into its notification as the
+    /// poll ends (see `request_yield`), which saves the waker's clone, its wake and its drop.
     yielded: RefCell<Vec<Notified<Arc<MultiThreadHandle>>>>,
     /// The header of the task being polled on this thread, for `request_yield`.
     running: Cell<*const ()>,
@@ -432,12 +432,16 @@ impl WorkerContext {
         self.running.set(task.header_ptr().as_ptr() as *const ());
         self.yield_requested.set(false);
         task.run();
+        // Outside a poll (a park hook, a waker run by the driver) no yield request may be
+        // noted: nothing would turn it into a notification.
+        self.running.set(std::ptr::null());
     }
 
     /// `yield_now` in the task running here, with its waker: if that is this task's own waker,
-    /// its coming notification is to wait in `yielded` (the caller then wakes it by reference,
-    /// which only marks the running task notified). False for any other waker (a `LocalSet`'s
-    /// task, a combinator's or a nested executor's waker): those go through `defer`.
+    /// the request is noted for the harness, which notifies the task as its poll ends
+    /// (`take_yield_request`) and hands the notification to `push_yielded`: no wake-up, no
+    /// waker clone. False for any other waker (a combinator's, a nested executor's): those go
+    /// through `defer`.
     pub(crate) fn request_yield(&self, waker: &std::task::Waker) -> bool {
         let running = self.running.get();
         if running.is_null() || !crate::rt::task::is_waker_of(waker, running) {
@@ -447,19 +451,19 @@ impl WorkerContext {
         true
     }
 
-    /// Takes the notification of the running task if it asked to yield (see `request_yield`).
-    pub(super) fn take_yield(
+    /// The harness of the task at `header`, its poll just returned `Pending`: takes the task's
+    /// yield request, if it made one.
+    pub(super) fn take_yield_request(
         &self,
-        task: Notified<Arc<MultiThreadHandle>>,
-    ) -> Option<Notified<Arc<MultiThreadHandle>>> {
-        if self.yield_requested.replace(false)
-            && std::ptr::eq(task.header_ptr().as_ptr() as *const (), self.running.get())
-        {
-            self.yielded.borrow_mut().push(task);
-            None
-        } else {
-            Some(task)
-        }
+        header: std::ptr::NonNull<crate::rt::task::Header>,
+    ) -> bool {
+        self.yield_requested.replace(false)
+            && std::ptr::eq(header.as_ptr() as *const (), self.running.get())
+    }
+
+    /// A task that yielded waits here until the worker runs dry or visits the driver.
+    pub(super) fn push_yielded(&self, task: Notified<Arc<MultiThreadHandle>>) {
+        self.yielded.borrow_mut().push(task);
     }
 
     fn has_deferred(&self) -> bool {

@@ -45,6 +45,79 @@ fn loom_task_poll_vs_wake_by_ref() {
     poll_vs_wake(false);
 }
 
+/// (a') As (a), but the poll yields (`yield_now` with the task's own waker: the harness notifies
+/// the task as it goes idle, in the same transition): the yield's notification and the wake's
+/// make one run, or two in turn, never a lost or a doubled reference.
+fn yield_vs_wake(by_val: bool) {
+    model(move || {
+        let sched = TestSched::new(1);
+        sched.yield_next_polls(1);
+        let gate = Gate::new(false);
+        let (join, notified) = sched.spawn(&gate);
+        let waker_gate = gate.clone();
+        let th = thread::spawn(move || waker_gate.open(by_val));
+        notified.run();
+        sched.run_queued();
+        th.join().unwrap();
+        sched.run_queued();
+        assert!(join.is_finished(), "lost wake-up");
+        assert!(check_result(block_on(join), false));
+        sched.assert_idle();
+        gate.finish();
+    });
+}
+
+/// (a'') A poll that yields with no waker registered anywhere: the harness's notification is the
+/// only thing that runs the task again, and it does, once.
+#[test]
+fn loom_task_yield_alone() {
+    model(|| {
+        let sched = TestSched::new(1);
+        sched.yield_next_polls(1);
+        let gate = Gate::yielding(true);
+        let (join, notified) = sched.spawn(&gate);
+        notified.run();
+        assert_eq!(sched.run_queued(), 1, "the yield's notification");
+        assert!(join.is_finished(), "the yield's notification was lost");
+        assert!(check_result(block_on(join), false));
+        sched.assert_idle();
+        gate.finish();
+    });
+}
+
+/// (a''') The same poll that yields with no waker registered anywhere: only the harness's notification
+/// runs the task again, racing an abort from another thread; the task ends exactly once,
+/// cancelled or with its output.
+#[test]
+fn loom_task_yield_alone_vs_abort() {
+    model(|| {
+        let sched = TestSched::new(1);
+        sched.yield_next_polls(1);
+        let gate = Gate::yielding(true);
+        let (join, notified) = sched.spawn(&gate);
+        let abort = join.abort_handle();
+        let th = thread::spawn(move || abort.abort());
+        notified.run();
+        sched.run_queued();
+        th.join().unwrap();
+        sched.run_queued();
+        assert!(join.is_finished(), "the yield's notification was lost");
+        let _ = block_on(join);
+        sched.assert_idle();
+        gate.finish();
+    });
+}
+
+#[test]
+fn loom_task_yield_vs_wake_by_val() {
+    yield_vs_wake(true);
+}
+
+#[test]
+fn loom_task_yield_vs_wake_by_ref() {
+    yield_vs_wake(false);
+}
+
 /// (b) The completing poll races the `JoinHandle`'s drop: whoever comes second drops the output,
 /// exactly once. With `register`, the handle first polls (storing a join waker, unless the task
 /// already completed), so the drop also races the completion's read and release of the waker

@@ -39,6 +39,8 @@ pub(super) struct SchedInner {
     owned: OwnedTasks<TestSched>,
     shards: usize,
     queue: Mutex<VecDeque<Notified<TestSched>>>,
+    /// Polls still to report as yields (`take_yield_request`), as `yield_now` on a worker does.
+    yields: AtomicUsize,
 }
 
 impl Schedule for TestSched {
@@ -49,6 +51,16 @@ impl Schedule for TestSched {
     fn schedule(&self, task: Notified<Self>) {
         self.0.queue.lock().push_back(task);
     }
+
+    fn take_yield_request(&self, _header: std::ptr::NonNull<super::Header>) -> bool {
+        // Only the polling thread reads and writes it: a model of a thread-local flag.
+        let left = self.0.yields.load(SeqCst);
+        if left == 0 {
+            return false;
+        }
+        self.0.yields.store(left - 1, SeqCst);
+        true
+    }
 }
 
 impl TestSched {
@@ -58,7 +70,13 @@ impl TestSched {
             owned: OwnedTasks::new(shards),
             shards,
             queue: Mutex::new(VecDeque::new()),
+            yields: AtomicUsize::new(0),
         }))
+    }
+
+    /// The next `n` polls that return `Pending` report a yield (`take_yield_request`).
+    pub(super) fn yield_next_polls(&self, n: usize) {
+        self.0.yields.store(n, SeqCst);
     }
 
     /// Spawns `gate`'s future into shard `shard` of the owned list, as `SchedulerHandle::spawn`
@@ -110,6 +128,9 @@ impl TestSched {
 /// The shared state of one test future: its gate, waker slot and drop counters.
 pub(super) struct Gate {
     open: AtomicBool,
+    /// The first poll returns `Pending` without registering a waker: a `yield_now` whose only
+    /// wake-up is the harness's (`TestSched::yield_next_polls`).
+    yield_first: AtomicBool,
     waker: Mutex<Option<Waker>>,
     future_drops: AtomicUsize,
     outputs_made: AtomicUsize,
@@ -126,11 +147,19 @@ impl Gate {
     pub(super) fn new(open: bool) -> Arc<Gate> {
         Arc::new(Gate {
             open: AtomicBool::new(open),
+            yield_first: AtomicBool::new(false),
             waker: Mutex::new(None),
             future_drops: AtomicUsize::new(0),
             outputs_made: AtomicUsize::new(0),
             outputs_dropped: AtomicUsize::new(0),
         })
+    }
+
+    /// As `new`, but the first poll yields (see `yield_first`).
+    pub(super) fn yielding(open: bool) -> Arc<Gate> {
+        let gate = Gate::new(open);
+        gate.yield_first.store(true, SeqCst);
+        gate
     }
 
     /// Opens the gate and wakes the registered waker, if any, by value or by reference.
@@ -180,6 +209,9 @@ impl Future for GatedFuture {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Output> {
         let gate = &self.0;
+        if gate.yield_first.swap(false, SeqCst) {
+            return Poll::Pending;
+        }
         // The lock orders this check against `open`, so no wake-up falls between them.
         let mut slot = gate.waker.lock();
         if gate.open.load(SeqCst) {
