@@ -16,10 +16,16 @@ use std::task::Poll;
 /// (a) The first poll races a wake that comes before it (the poll sees the gate open), during it
 /// (the wake marks the running task NOTIFIED and the poll reschedules it through `yield_now`) or
 /// after it (the wake schedules the idle task). The queued notifications run on the polling
-/// thread while the wake may still be in progress.
-fn poll_vs_wake(by_val: bool) {
+/// thread while the wake may still be in progress. With `yields`, the poll also yields
+/// (`yield_now` with the task's own waker: the harness notifies the task as it goes idle, in
+/// the same transition): the yield's notification and the wake's make one run, or two in
+/// turn, never a lost or a doubled reference.
+fn poll_vs_wake(by_val: bool, yields: bool) {
     model(move || {
         let sched = TestSched::new(1);
+        if yields {
+            sched.yield_next_polls(1);
+        }
         let gate = Gate::new(false);
         let (join, notified) = sched.spawn(&gate);
         let waker_gate = gate.clone();
@@ -37,34 +43,22 @@ fn poll_vs_wake(by_val: bool) {
 
 #[test]
 fn loom_task_poll_vs_wake_by_val() {
-    poll_vs_wake(true);
+    poll_vs_wake(true, false);
 }
 
 #[test]
 fn loom_task_poll_vs_wake_by_ref() {
-    poll_vs_wake(false);
+    poll_vs_wake(false, false);
 }
 
-/// (a') As (a), but the poll yields (`yield_now` with the task's own waker: the harness notifies
-/// the task as it goes idle, in the same transition): the yield's notification and the wake's
-/// make one run, or two in turn, never a lost or a doubled reference.
-fn yield_vs_wake(by_val: bool) {
-    model(move || {
-        let sched = TestSched::new(1);
-        sched.yield_next_polls(1);
-        let gate = Gate::new(false);
-        let (join, notified) = sched.spawn(&gate);
-        let waker_gate = gate.clone();
-        let th = thread::spawn(move || waker_gate.open(by_val));
-        notified.run();
-        sched.run_queued();
-        th.join().unwrap();
-        sched.run_queued();
-        assert!(join.is_finished(), "lost wake-up");
-        assert!(check_result(block_on(join), false));
-        sched.assert_idle();
-        gate.finish();
-    });
+#[test]
+fn loom_task_yield_vs_wake_by_val() {
+    poll_vs_wake(true, true);
+}
+
+#[test]
+fn loom_task_yield_vs_wake_by_ref() {
+    poll_vs_wake(false, true);
 }
 
 /// (a'') A poll that yields with no waker registered anywhere: the harness's notification is the
@@ -85,9 +79,9 @@ fn loom_task_yield_alone() {
     });
 }
 
-/// (a''') The same poll that yields with no waker registered anywhere: only the harness's notification
-/// runs the task again, racing an abort from another thread; the task ends exactly once,
-/// cancelled or with its output.
+/// (a''') The same yielding poll, racing an abort from another thread: the task ends exactly
+/// once, cancelled or with its output, and the yield's notification is neither lost nor run
+/// twice.
 #[test]
 fn loom_task_yield_alone_vs_abort() {
     model(|| {
@@ -106,16 +100,6 @@ fn loom_task_yield_alone_vs_abort() {
         sched.assert_idle();
         gate.finish();
     });
-}
-
-#[test]
-fn loom_task_yield_vs_wake_by_val() {
-    yield_vs_wake(true);
-}
-
-#[test]
-fn loom_task_yield_vs_wake_by_ref() {
-    yield_vs_wake(false);
 }
 
 /// (b) The completing poll races the `JoinHandle`'s drop: whoever comes second drops the output,
