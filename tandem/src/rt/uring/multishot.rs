@@ -11,11 +11,14 @@
 //! 1. First poll: the stream moves the operation into a new cell, builds the entry from it,
 //!    gives one reference to the ring and pushes the entry on the polling thread's ring, whose
 //!    handle it keeps (as `op.rs`).
-//! 2. A CQE with `F_MORE` (`Vtable::more`; the ring keeps its reference) or the final one
-//!    (`Vtable::complete`; the ring's reference is dropped after): under the lock, if the stream
-//!    is alive the CQE joins the queue and the waker is taken (cloned) to be woken after the
-//!    lock is released; if the stream is gone, the operation's `release` gets the CQE at once
-//!    (a multishot accept's fd is closed).
+//! 2. A CQE with `F_MORE` or the final one: the reaper, still holding the CQ's lock, calls
+//!    `Vtable::enqueue`, so one request's CQEs reach the cell in the CQ's order whichever
+//!    thread reaps which batch (`ring/reap.rs`). Under the cell's lock, if the stream is alive
+//!    the CQE joins the queue and the waker is taken (cloned) to be woken after the CQ's lock
+//!    is released; if the stream is gone, the operation's `release` gets the CQE at once (a
+//!    multishot accept's fd is closed). After the final CQE the ring's reference is dropped
+//!    once the CQ's lock is released. (`Vtable::more` and `complete` do the same with the wake
+//!    at once, for callers that hold no CQ lock: the loom models.)
 //! 3. The stream, under the lock, takes the queue's oldest CQE and turns it into an item (the
 //!    operation's `item`); with the queue empty and `ended` set, the stream ends; else it leaves
 //!    its waker. Items, the waker and `ended` change only under the lock, so no CQE is missed.
@@ -138,6 +141,7 @@ impl<T: MultishotOperation> MultiCell<T> {
         complete: Self::complete_raw,
         more: Self::more_raw,
         drop_ref: Self::drop_ref_raw,
+        enqueue: Some(Self::enqueue_raw),
     };
 
     pub(super) fn new(data: T) -> Arc<MultiCell<T>> {
@@ -178,14 +182,32 @@ impl<T: MultishotOperation> MultiCell<T> {
     }
 
     /// # Safety
+    /// `ptr` is a cell the ring holds a reference to, kept by the ring (also for the final
+    /// CQE: the reaper drops it after its lock).
+    unsafe fn enqueue_raw(ptr: *const Header, result: CqeResult) -> Option<Waker> {
+        // SAFETY: as in `more_raw`.
+        let cell = unsafe { &*ptr.cast::<MultiCell<T>>() };
+        let last = !io_uring::cqueue::more(result.flags);
+        cell.enqueue(result, last)
+    }
+
+    /// # Safety
     /// As `complete_raw`.
     unsafe fn drop_ref_raw(ptr: *const Header) {
         // SAFETY: as in `complete_raw`; the reference is dropped here.
         drop(unsafe { Arc::from_raw(ptr.cast::<MultiCell<T>>()) });
     }
 
-    /// The ring's side (protocol step 2).
+    /// The ring's side (protocol step 2), waking after the cell's lock is released.
     fn deliver(&self, result: CqeResult, last: bool) {
+        // Woken after the lock is released.
+        if let Some(waker) = self.enqueue(result, last) {
+            waker.wake();
+        }
+    }
+
+    /// Queues (or releases) one CQE under the cell's lock; returns the waker to wake.
+    fn enqueue(&self, result: CqeResult, last: bool) -> Option<Waker> {
         let mut inner = self.inner.lock();
         assert!(
             !inner.ended,
@@ -201,15 +223,10 @@ impl<T: MultishotOperation> MultiCell<T> {
             let data = if last { inner.data.take() } else { None };
             drop(inner);
             drop(data);
-            return;
+            return None;
         }
         inner.queue.push_back(result);
-        let waker = inner.waker.clone();
-        drop(inner);
-        // Woken after the lock is released.
-        if let Some(waker) = waker {
-            waker.wake();
-        }
+        inner.waker.clone()
     }
 
     /// The stream's side (protocol step 3): the next CQE, made an item, or `None` once the final
