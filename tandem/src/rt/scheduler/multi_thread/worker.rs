@@ -1,9 +1,9 @@
 //! A worker: the loop that runs tasks on one thread.
 //!
-//! A worker's mutable state is its `WorkerCore` (run queue, LIFO slot, parker, tick countdowns). The core is
-//! not tied to a thread: `block_in_place` hands it to a new thread so the queue keeps moving while
-//! this thread blocks. While a task is polled the core sits in the thread's `WorkerContext`, so
-//! code running inside the task (spawn, wake) can reach the local queue.
+//! A worker's mutable state is its `WorkerCore` (run queue, LIFO slot, parker, tick countdowns).
+//! The core is not tied to a thread: `block_in_place` hands it to a new thread so the queue keeps
+//! moving while this thread blocks. While a task is polled the core sits in the thread's
+//! `WorkerContext`, so code running inside the task (spawn, wake) can reach the local queue.
 //!
 //! # The loop
 //! 1. `tick`; reap the ring's completions (and push cancels queued from other threads). Every
@@ -471,10 +471,12 @@ impl WorkerContext {
     }
 
     /// Wakes the deferred wakers and queues the tasks that yielded: into this worker's queue if
-    /// the core is here, else into the injection queue.
+    /// the core is here, else into the injection queue. (The wakers run first and with no
+    /// borrow held: they may defer again. Queueing runs no foreign code, so the list stays
+    /// borrowed, and keeps its capacity, while it drains.)
     pub(crate) fn wake_deferred(&self) {
         self.defer.wake();
-        let mut yielded = self.yielded.take();
+        let mut yielded = self.yielded.borrow_mut();
         if yielded.is_empty() {
             return;
         }
@@ -487,18 +489,9 @@ impl WorkerContext {
                 }
             }
             None => {
-                for task in yielded.drain(..) {
-                    handle.shared.inject.push(task);
-                }
+                handle.shared.inject.push_batch(yielded.drain(..));
                 handle.notify_parked();
             }
-        }
-        // Keep the vector's capacity for the next batch.
-        let mut slot = self.yielded.borrow_mut();
-        if slot.is_empty() {
-            *slot = yielded;
-        } else {
-            drop(slot);
         }
     }
 
