@@ -302,10 +302,7 @@ impl<T: MultishotOperation> OpStream<T> {
                 data.entry().clear_flags()
             };
             let raw = cell.raw();
-            let ring = crate::rt::context::with_current(|handle| {
-                let rings = handle?.driver().uring.rings()?;
-                Some(rings.push(entry, raw, true))
-            });
+            let ring = super::op::with_current_rings(|rings| rings.push(entry, raw, true));
             let Some(ring) = ring else {
                 // `check` found rings on this thread's runtime a moment ago: unreachable, but
                 // the entry (dropped with the closure) never reached a ring, so end cleanly.

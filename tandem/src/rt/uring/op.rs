@@ -81,6 +81,13 @@ impl<T: OpCode> Op<T> {
     }
 }
 
+/// Runs `f` with the rings of the runtime this thread is in, if it is in one that has rings.
+/// `None` (and `f` dropped unrun, with what it captured) otherwise: the caller's entry never
+/// reached a ring.
+pub(super) fn with_current_rings<R>(f: impl FnOnce(&super::handle::Rings) -> R) -> Option<R> {
+    crate::rt::context::with_current(|handle| Some(f(handle?.driver().uring.rings()?)))
+}
+
 impl<T: OpCode> Unpin for Op<T> {}
 
 impl<T: OpCode> Future for Op<T> {
@@ -99,10 +106,7 @@ impl<T: OpCode> Future for Op<T> {
             let mut cell = OpCell::new(data);
             let entry = build_entry(&mut cell);
             let raw = cell.raw();
-            let pushed = crate::rt::context::with_current(|handle| {
-                let rings = handle?.driver().uring.rings()?;
-                Some(rings.push(entry, raw, this.eager))
-            });
+            let pushed = with_current_rings(|rings| rings.push(entry, raw, this.eager));
             let Some(ring) = pushed else {
                 // Polled outside the runtime that routed it here (or one without rings): the
                 // entry never reached a ring (its reference was dropped with the closure), so the
@@ -199,10 +203,8 @@ impl OpBatch {
             return;
         }
         let mut entries = Some(entries);
-        let ring = crate::rt::context::with_current(|handle| {
-            let rings = handle?.driver().uring.rings()?;
-            Some(rings.push_batch(entries.take().expect("pushed once")))
-        });
+        let ring =
+            with_current_rings(|rings| rings.push_batch(entries.take().expect("pushed once")));
         match ring {
             Some(ring) => {
                 let _ = self.ring.set(ring);
