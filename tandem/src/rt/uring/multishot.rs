@@ -26,10 +26,10 @@
 //! 5. The operation itself is dropped with the cell, after the final CQE and the stream are
 //!    both gone, on whichever thread lets the last reference go.
 
-use super::cell::{CqeResult, Header, RawOp, Refused, Vtable};
+use super::cell::{tag, CqeResult, Header, RawOp, Refused, Vtable};
 use super::op_future::{refusal_error, with_uring};
 use super::operation::Completion;
-use super::ring::Ring;
+use super::ring::{LocalRing, Queued, Ring};
 use crate::loom::sync::Mutex;
 use io_uring::squeue;
 use std::collections::VecDeque;
@@ -94,6 +94,35 @@ pub fn submit_multishot<T: MultishotOperation>(op: T) -> OpStream<T> {
     OpStream {
         stage: Stage::Start(op),
     }
+}
+
+/// For Tandem's own multishot operations that need the ring they run on (a receive names the
+/// ring's buffer group): on a worker holding its core, `make` builds the operation from the
+/// worker's ring, and its entry is pushed there (submitted with the tick's flush); `None`, with
+/// nothing pushed, on any other thread or when `make` declines. Unlike `submit_multishot`, the
+/// entry's flags are kept (`IOSQE_BUFFER_SELECT`): the operation is crate code, and must set no
+/// flag but that one.
+pub(crate) fn submit_multishot_local<T: MultishotOperation>(
+    make: impl FnOnce(&LocalRing) -> Option<T>,
+) -> Option<OpStream<T>> {
+    super::with_local_ring(|local, _idle| {
+        let op = make(local)?;
+        let cell = MultiCell::new(op);
+        let entry = {
+            let mut inner = cell.inner.lock();
+            let data = inner.data.as_mut().expect("a new cell holds its data");
+            data.entry()
+        };
+        let entry = entry.user_data(cell.raw().into_user_data(tag::OP));
+        local.submitter().push_ops(Queued::One(entry));
+        Some(OpStream {
+            stage: Stage::Running {
+                cell,
+                ring: local.ring().clone(),
+            },
+        })
+    })
+    .flatten()
 }
 
 /// The stream of a [`MultishotOperation`]'s completions. `Send`; dropping it cancels the
@@ -310,6 +339,40 @@ impl<T: MultishotOperation> OpStream<T> {
                 None
             }
         })
+    }
+
+    /// The next item if one is queued, without registering a waker (so a task waiting in
+    /// `poll_next` keeps its wake-up): `Poll::Pending` if none is there yet, `Ready(None)`
+    /// once the stream has ended. Spends no cooperative budget.
+    pub(crate) fn try_next(&mut self) -> Poll<Option<io::Result<T::Item>>> {
+        let Stage::Running { cell, .. } = &self.stage else {
+            return Poll::Ready(None);
+        };
+        let mut inner = cell.inner.lock();
+        let next = match inner.queue.pop_front() {
+            Some(result) => match result.refused {
+                Some(why) => Some(Err(refusal_error(why))),
+                None => {
+                    let data = inner.data.as_mut().expect("the stream's data is alive");
+                    Some(Ok(data.item(Completion::from(result))))
+                }
+            },
+            None if inner.ended => None,
+            None => return Poll::Pending,
+        };
+        drop(inner);
+        if next.is_none() {
+            self.stage = Stage::Done;
+        }
+        Poll::Ready(next)
+    }
+
+    /// The ring the operation was pushed on, once it was.
+    pub(crate) fn ring(&self) -> Option<&Arc<Ring>> {
+        match &self.stage {
+            Stage::Running { ring, .. } => Some(ring),
+            _ => None,
+        }
     }
 
     /// The next item, as [`poll_next`](OpStream::poll_next).
