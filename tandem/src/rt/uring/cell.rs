@@ -131,6 +131,32 @@ pub(super) struct Vtable {
     pub(super) more: unsafe fn(*const Header, CqeResult),
     /// Drops one reference (a cancel request's).
     pub(super) drop_ref: unsafe fn(*const Header),
+    /// Cells whose CQEs must reach them in the CQ's order (multishot: a stream of chunks),
+    /// `None` for one-shot cells. Called by the reaper under the CQ's lock: queues the CQE in
+    /// the cell at once and returns the waker to wake once the lock is released. Without this,
+    /// two threads reaping consecutive batches (each delivers after unlocking) could deliver a
+    /// later CQE of a request before an earlier one. Does not consume the ring's reference,
+    /// even for the final CQE (the reaper drops it after the lock).
+    pub(super) enqueue: Option<unsafe fn(*const Header, CqeResult) -> Option<Waker>>,
+}
+
+/// A CQE already queued in its cell under the CQ's lock (`RawOp::enqueue_in_order`): what is
+/// left to do once the lock is released.
+pub(crate) struct Enqueued {
+    waker: Option<Waker>,
+    /// The ring's reference, after the request's final CQE.
+    reference: Option<RawOp>,
+}
+
+impl Enqueued {
+    /// Wakes the stream, then lets the ring's reference go if this was the final CQE.
+    pub(crate) fn finish(self) {
+        let Enqueued { waker, reference } = self;
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        drop(reference);
+    }
 }
 
 impl Header {
@@ -206,6 +232,28 @@ impl RawOp {
         unsafe { ((*ptr).vtable.more)(ptr, result) }
     }
 
+    /// Under the CQ's lock: queues the CQE in `user_data`'s cell if its kind wants CQEs in the
+    /// CQ's order (`Vtable::enqueue`), and returns what is left for after the lock. `None` for
+    /// other cells (nothing was done: deliver as usual).
+    ///
+    /// # Safety
+    /// `user_data` came from `into_user_data` with tag `OP`, its final CQE has not been
+    /// delivered, and this is one of its CQEs, reaped once; if it is the final one (no
+    /// `F_MORE`) and `Some` is returned, the ring's reference passes into the `Enqueued`.
+    pub(crate) unsafe fn enqueue_in_order(user_data: u64, result: CqeResult) -> Option<Enqueued> {
+        let ptr = (user_data & !tag::MASK) as *const Header;
+        // SAFETY: the ring's reference keeps the cell alive (the caller's contract).
+        let enqueue = unsafe { (*ptr).vtable.enqueue }?;
+        // SAFETY: as above; `enqueue` keeps no reference.
+        let waker = unsafe { enqueue(ptr, result) };
+        let last = !io_uring::cqueue::more(result.flags);
+        Some(Enqueued {
+            waker,
+            // SAFETY: the final CQE: the ring's reference is the caller's to give up, here.
+            reference: last.then(|| unsafe { RawOp::from_user_data(user_data) }),
+        })
+    }
+
     /// Delivers the operation's CQE, consuming the ring's reference.
     pub(crate) fn complete(self, result: CqeResult) {
         let ptr = self.0;
@@ -227,6 +275,7 @@ impl<T: OpCode> OpCell<T> {
         complete: Self::complete_raw,
         more: Self::more_raw,
         drop_ref: Self::drop_ref_raw,
+        enqueue: None,
     };
 
     pub(crate) fn new(data: T) -> Arc<OpCell<T>> {

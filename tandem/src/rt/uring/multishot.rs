@@ -167,6 +167,7 @@ impl<T: MultishotOperation> MultiCell<T> {
         complete: Self::complete_raw,
         more: Self::more_raw,
         drop_ref: Self::drop_ref_raw,
+        enqueue: Some(Self::enqueue_raw),
     };
 
     pub(super) fn new(data: T) -> Arc<MultiCell<T>> {
@@ -207,14 +208,32 @@ impl<T: MultishotOperation> MultiCell<T> {
     }
 
     /// # Safety
+    /// `ptr` is a cell the ring holds a reference to, kept by the ring (also for the final
+    /// CQE: the reaper drops it after its lock).
+    unsafe fn enqueue_raw(ptr: *const Header, result: CqeResult) -> Option<Waker> {
+        // SAFETY: as in `more_raw`.
+        let cell = unsafe { &*ptr.cast::<MultiCell<T>>() };
+        let last = !io_uring::cqueue::more(result.flags);
+        cell.enqueue(result, last)
+    }
+
+    /// # Safety
     /// As `complete_raw`.
     unsafe fn drop_ref_raw(ptr: *const Header) {
         // SAFETY: as in `complete_raw`; the reference is dropped here.
         drop(unsafe { Arc::from_raw(ptr.cast::<MultiCell<T>>()) });
     }
 
-    /// The ring's side (protocol step 2).
+    /// The ring's side (protocol step 2), waking after the cell's lock is released.
     fn deliver(&self, result: CqeResult, last: bool) {
+        // Woken after the lock is released.
+        if let Some(waker) = self.enqueue(result, last) {
+            waker.wake();
+        }
+    }
+
+    /// Queues (or releases) one CQE under the cell's lock; returns the waker to wake.
+    fn enqueue(&self, result: CqeResult, last: bool) -> Option<Waker> {
         let mut inner = self.inner.lock();
         assert!(
             !inner.ended,
@@ -230,15 +249,10 @@ impl<T: MultishotOperation> MultiCell<T> {
             let data = if last { inner.data.take() } else { None };
             drop(inner);
             drop(data);
-            return;
+            return None;
         }
         inner.queue.push_back(result);
-        let waker = inner.waker.clone();
-        drop(inner);
-        // Woken after the lock is released.
-        if let Some(waker) = waker {
-            waker.wake();
-        }
+        inner.waker.clone()
     }
 
     /// The stream's side (protocol step 3): the next CQE, made an item, or `None` once the final

@@ -16,7 +16,7 @@
 
 use super::{count, count64, LocalRing, Ring};
 use crate::loom::sync::atomic::Ordering;
-use crate::rt::uring::cell::{tag, CqeResult, RawOp};
+use crate::rt::uring::cell::{tag, CqeResult, Enqueued, RawOp};
 use std::io;
 use std::time::Duration;
 
@@ -105,10 +105,20 @@ impl Ring {
         } else {
             self.cq.try_lock()
         };
+        // CQEs of multishot cells, queued in their cells under the lock: what is left to do
+        // after it (no allocation unless there are some).
+        let mut enqueued = Vec::new();
         while let Some(held) = guard {
             let mut batch = [(0u64, CqeResult::default()); REAP_BATCH];
-            let (n, more) = self.copy_out(&mut batch);
+            let (n, more) = self.copy_out(&mut batch, &mut enqueued, &mut panicked);
             let noted = held.unlock();
+            for done in enqueued.drain(..) {
+                let finished =
+                    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| done.finish()));
+                if let Err(panic) = finished {
+                    panicked.get_or_insert(panic);
+                }
+            }
             // Completions are delivered (futures woken) with the lock released.
             for &(user_data, result) in &batch[..n] {
                 let delivered = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -131,7 +141,18 @@ impl Ring {
     }
 
     /// Under the CQ lock: copies out up to a batch of CQEs. `more`: call again.
-    fn copy_out(&self, batch: &mut [(u64, CqeResult); REAP_BATCH]) -> (usize, bool) {
+    ///
+    /// CQEs of multishot cells are queued in their cells here, under the lock (their wakers and
+    /// final references go to `enqueued`, for after it), and left in `batch` as `INTERNAL`: two
+    /// threads that reap consecutive batches deliver them after unlocking, in either order, and
+    /// a stream's chunks must keep the CQ's order (a later chunk, or the final CQE, delivered
+    /// before an earlier chunk would reorder the bytes or reach a freed cell).
+    fn copy_out(
+        &self,
+        batch: &mut [(u64, CqeResult); REAP_BATCH],
+        enqueued: &mut Vec<Enqueued>,
+        panicked: &mut Option<Box<dyn std::any::Any + Send>>,
+    ) -> (usize, bool) {
         // SAFETY: the CQ head only moves under the CQ's `DrainLock`, which we hold.
         let mut cq = unsafe { self.uring.completion_shared() };
         let was_full = cq.is_full();
@@ -162,6 +183,31 @@ impl Ring {
             .filter(|(user_data, _)| user_data & tag::MASK == tag::OP)
             .count();
         count64(&self.metrics.completed, ops as u64);
+        for (user_data, result) in &mut batch[..n] {
+            if *user_data & tag::MASK != tag::OP {
+                continue;
+            }
+            let queued = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                // SAFETY: an OP-tagged user_data is the reference the operation gave the ring
+                // at push, kept until its final CQE; each CQE is reaped once (under this lock),
+                // and if this is the final one, the reference goes into the `Enqueued` and the
+                // entry is turned INTERNAL below, so `dispatch` does not take it again.
+                unsafe { RawOp::enqueue_in_order(*user_data, *result) }
+            }));
+            match queued {
+                Ok(Some(done)) => {
+                    enqueued.push(done);
+                    *user_data = tag::INTERNAL;
+                }
+                Ok(None) => {}
+                Err(panic) => {
+                    // A broken kernel contract (a CQE after the final one): reported once all
+                    // else is delivered; the CQE is not delivered again.
+                    panicked.get_or_insert(panic);
+                    *user_data = tag::INTERNAL;
+                }
+            }
+        }
         if was_full {
             count64(&self.metrics.cq_full, 1);
             self.cq_overflow_suspected.store(true, Ordering::Relaxed);
