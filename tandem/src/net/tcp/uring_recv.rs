@@ -90,7 +90,7 @@ impl UringRecv {
         }
         let mut state = self.state.lock();
         match std::task::ready!(state.poll_head(Some(cx), Some(fd))) {
-            Head::Ready => Poll::Ready(state.read_head(buf, true)),
+            Head::Ready => Poll::Ready(state.read_queued(buf)),
             Head::Epoll => {
                 let filled = buf.filled().len();
                 let res = std::task::ready!(epoll_read(cx, buf));
@@ -108,7 +108,7 @@ impl UringRecv {
     pub(crate) fn try_read(&self, buf: &mut ReadBuf<'_>) -> Option<io::Result<()>> {
         let mut state = self.state.lock();
         match state.poll_head(None, None) {
-            Poll::Ready(Head::Ready) => Some(state.read_head(buf, true)),
+            Poll::Ready(Head::Ready) => Some(state.read_queued(buf)),
             Poll::Ready(Head::Epoll) => None,
             Poll::Pending => Some(Err(io::ErrorKind::WouldBlock.into())),
         }
@@ -192,6 +192,26 @@ impl State {
                 Event::Ended => self.receive = None,
             }
         }
+    }
+
+    /// Reads the head (`poll_head` returned `Head::Ready`), then the chunks queued behind it
+    /// while `buf` has room, as a socket's read returns all that has arrived: a read that
+    /// returned one chunk of a larger message would make an echo write it back in pieces, and
+    /// the second piece then waits for the peer's delayed ACK (Nagle), 40 ms. An error or
+    /// end-of-file behind data waits for the next read.
+    fn read_queued(&mut self, buf: &mut ReadBuf<'_>) -> io::Result<()> {
+        let had_data = self.chunk.is_some();
+        self.read_head(buf, true)?;
+        if !had_data {
+            return Ok(());
+        }
+        while buf.remaining() > 0 {
+            match self.poll_head(None, None) {
+                Poll::Ready(Head::Ready) if self.chunk.is_some() => self.read_head(buf, true)?,
+                _ => break,
+            }
+        }
+        Ok(())
     }
 
     /// Copies the head into `buf` (`poll_head` returned `Head::Ready`); `consume`: advance past
