@@ -11,11 +11,14 @@
 //! 1. First poll: the stream moves the operation into a new cell, builds the entry from it,
 //!    gives one reference to the ring and pushes the entry on the polling thread's ring, whose
 //!    handle it keeps (as `op.rs`).
-//! 2. A CQE with `F_MORE` (`Vtable::more`; the ring keeps its reference) or the final one
-//!    (`Vtable::complete`; the ring's reference is dropped after): under the lock, if the stream
-//!    is alive the CQE joins the queue and the waker is taken (cloned) to be woken after the
-//!    lock is released; if the stream is gone, the operation's `release` gets the CQE at once
-//!    (a multishot accept's fd is closed).
+//! 2. A CQE with `F_MORE` or the final one: the reaper, still holding the CQ's lock, calls
+//!    `Vtable::enqueue`, so one request's CQEs reach the cell in the CQ's order whichever
+//!    thread reaps which batch (`ring/reap.rs`). Under the cell's lock, if the stream is alive
+//!    the CQE joins the queue and the waker is taken (cloned) to be woken after the CQ's lock
+//!    is released; if the stream is gone, the operation's `release` gets the CQE at once (a
+//!    multishot accept's fd is closed). After the final CQE the ring's reference is dropped
+//!    once the CQ's lock is released. (`Vtable::more` and `complete` do the same with the wake
+//!    at once, for callers that hold no CQ lock: the loom models.)
 //! 3. The stream, under the lock, takes the queue's oldest CQE and turns it into an item (the
 //!    operation's `item`); with the queue empty and `ended` set, the stream ends; else it leaves
 //!    its waker. Items, the waker and `ended` change only under the lock, so no CQE is missed.

@@ -4,7 +4,9 @@
 //! The CQ head may only move under the CQ's `DrainLock`. A thread that learns of new CQEs (the
 //! ring's fd turned readable in epoll) takes the lock or, if it is held, leaves a note that the
 //! holder reads when it unlocks, and reaps again (`util/drain_lock.rs`). CQEs are copied out under
-//! the lock and dispatched (results stored, futures woken) after it is released.
+//! the lock and dispatched (results stored, futures woken) after it is released, except
+//! multishot CQEs, which are queued in their cells under the lock (only their wakes wait): two
+//! threads reaping consecutive batches would otherwise deliver a request's CQEs out of order.
 //!
 //! # Waking a parked owner
 //! A worker ring's fd is in epoll with `EPOLLONESHOT`, disarmed while its owner runs (the owner

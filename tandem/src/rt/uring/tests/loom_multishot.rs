@@ -172,3 +172,59 @@ fn drop_races_the_cqes() {
         }
     });
 }
+
+/// Two reapers drain a CQ holding CQEs 1 and 2 (F_MORE) and the final 3, one per lock hold, as
+/// `ring/reap.rs` does: each CQE is queued in the cell under the CQ's lock
+/// (`RawOp::enqueue_in_order`) and its waker woken after. Whichever reaper holds the lock for
+/// which CQE, the stream gets 1, 2, 3 in that order, and the operation is dropped once. (Had
+/// the reapers queued the CQEs after unlocking, as one-shot completions are delivered, one
+/// could queue 3 before the other queued 2.)
+#[test]
+fn cqes_reaped_by_two_threads_keep_their_order() {
+    use crate::loom::sync::Mutex;
+    use crate::util::drain_lock::DrainLock;
+    use std::collections::VecDeque;
+
+    crate::loom::model::model(|| {
+        let (cell, events, buffer) = setup();
+        // SAFETY: the kernel's write, before any CQE is posted.
+        buffer.0.with_mut(|b| unsafe { *b = 42 });
+        let user_data = cell.raw().into_user_data(tag::OP);
+        let cq = LoomArc::new((
+            DrainLock::new(),
+            Mutex::new(VecDeque::from([cqe(1, true), cqe(2, true), cqe(3, false)])),
+        ));
+        let reapers: Vec<_> = (0..2)
+            .map(|_| {
+                let cq = cq.clone();
+                thread::spawn(move || {
+                    while let Some(held) = cq.0.try_lock() {
+                        let next = cq.1.lock().pop_front();
+                        // SAFETY: each CQE is popped once, under the CQ lock; the ring's
+                        // reference lives until the final one, which hands it over.
+                        let queued =
+                            next.map(|result| unsafe { RawOp::enqueue_in_order(user_data, result) });
+                        held.unlock();
+                        match queued {
+                            Some(Some(done)) => done.finish(),
+                            Some(None) => unreachable!("a multishot cell queues its CQEs"),
+                            None => break,
+                        }
+                    }
+                })
+            })
+            .collect();
+        for reaper in reapers {
+            reaper.join().unwrap();
+        }
+        // A reaper that found the lock held left the rest to the holder: all three are in.
+        assert!(cq.1.lock().is_empty());
+        let mut items = Vec::new();
+        while let Poll::Ready(Some(item)) = poll(&cell, &events) {
+            items.push(item);
+        }
+        assert_eq!(items, [1, 2, 3]);
+        drop(cell);
+        assert_eq!(events.dropped.load(SeqCst), 1);
+    });
+}
