@@ -454,3 +454,27 @@ fn switch_off_reads_through_epoll() {
         );
     }
 }
+
+#[test]
+fn a_stream_armed_when_its_runtime_shuts_down() {
+    for flavor in FLAVORS {
+        let rt = runtime(flavor, true);
+        let (mut client, mut server) = run(&rt, async {
+            let (mut client, mut server) = pair().await;
+            server.write_all(b"x").await.unwrap();
+            let mut buf = [0; 1];
+            client.read_exact(&mut buf).await.unwrap();
+            (client, server)
+        });
+        // The receive is armed; the runtime's shutdown cancels it.
+        drop(rt);
+        let other = runtime(flavor, true);
+        other.block_on(async {
+            // Read from another runtime's thread: the old receive ended; whatever the read
+            // finds, it neither hangs nor panics.
+            let _ = tandem::time::timeout(Duration::from_millis(20), client.read(&mut [0; 8])).await;
+            let _ = server.write_all(b"y").await;
+        });
+        drop((client, server));
+    }
+}

@@ -151,3 +151,65 @@ impl Receive {
         }
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::{Chunk, RecvMulti};
+    use crate::rt::uring::buf_group::BufGroupOwner;
+    use crate::rt::uring::multishot::MultishotOperation;
+    use crate::rt::uring::Completion;
+    use io_uring::IoUring;
+    use std::io::Write;
+    use std::os::fd::AsFd;
+    use std::os::unix::net::UnixStream;
+
+    /// The operation on a plain ring (no runtime): its entry receives into the group, `item`
+    /// turns completions into chunks and end-of-file, and `release` gives an untaken chunk's
+    /// buffer back.
+    #[test]
+    fn items_and_release_of_a_real_receive() {
+        let Ok(mut uring) = IoUring::new(8) else {
+            return; // no io_uring here
+        };
+        let Ok(mut owner) = BufGroupOwner::register(&uring, 5, 4, 16) else {
+            return; // no buffer rings (before 5.19)
+        };
+        let (mut tx, rx) = UnixStream::pair().unwrap();
+        let mut op = RecvMulti {
+            fd: rx.as_fd().try_clone_to_owned().unwrap(),
+            group: owner.group().clone(),
+        };
+        let entry = op.entry().user_data(7);
+        // SAFETY: the entry names `op`'s fd and the group, both alive until the ring is
+        // dropped at the end of this test (after its last completion is reaped).
+        unsafe { uring.submission().push(&entry).unwrap() };
+        tx.write_all(b"hello").unwrap();
+        uring.submit_and_wait(1).unwrap();
+        let cqes: Vec<_> = uring
+            .completion()
+            .map(|c| Completion::new(c.result(), c.flags()))
+            .collect();
+        let Chunk::Data(buf) = op.item(cqes[0]) else {
+            panic!("a chunk expected: {cqes:?}");
+        };
+        assert_eq!(&*buf, b"hello");
+        // A chunk nobody takes goes back to the group.
+        tx.write_all(b"lost").unwrap();
+        uring.submit_and_wait(1).unwrap();
+        let cqe = uring.completion().next().unwrap();
+        op.release(Completion::new(cqe.result(), cqe.flags()));
+        assert_eq!(owner.republish(), 1);
+        drop(buf);
+        assert_eq!(owner.republish(), 1);
+        // End-of-file ends the receive.
+        drop(tx);
+        uring.submit_and_wait(1).unwrap();
+        let cqe = uring.completion().next().unwrap();
+        assert!(!io_uring::cqueue::more(cqe.flags()));
+        assert!(matches!(
+            op.item(Completion::new(cqe.result(), cqe.flags())),
+            Chunk::Eof
+        ));
+        drop(uring);
+    }
+}
