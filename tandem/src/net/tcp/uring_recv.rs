@@ -21,10 +21,10 @@
 //!    it had not handed over go back to the group, and the duplicated fd it owns closes at the
 //!    final completion (`rt/uring/ops/recv_multi.rs`).
 //!
-//! TODO (decision 4): no per-stream cap yet. A stream whose reader lags holds as many chunks
-//! as arrive, up to the whole group of its ring; others on that ring then take the `ENOBUFS`
-//! path above until buffers come back (nothing is lost, but TCP flow control does not apply to
-//! the lagging stream).
+//! 6. The per-stream cap (decision 4): a receive that has 4 chunks queued and untaken is
+//!    cancelled by its reaper (`ops/recv_multi.rs`, `QUEUE_CAP`); the stream reads them, sees
+//!    the end, and re-arms at its next read (step 4's "ended otherwise"). The kernel keeps
+//!    filling buffers until the cancel lands at the owner's next tick.
 
 use crate::loom::sync::Mutex;
 use crate::rt::uring::buf_group::TakenBuf;

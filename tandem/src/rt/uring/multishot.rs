@@ -105,12 +105,20 @@ pub fn submit_multishot<T: MultishotOperation>(op: T) -> OpStream<T> {
 /// nothing pushed, on any other thread or when `make` declines. Unlike `submit_multishot`, the
 /// entry's flags are kept (`IOSQE_BUFFER_SELECT`): the operation is crate code, and must set no
 /// flag but that one.
+///
+/// `cap`: once the stream leaves this many CQEs untaken, the request is cancelled (by the
+/// reaper, through the ring's remote cancels): a stream whose reader lags stops taking from
+/// the kernel, which keeps the rest (a socket's bytes stay in its buffer, and TCP flow control
+/// applies). The stream ends after the CQEs already queued; the caller submits again when it
+/// has caught up.
 pub(crate) fn submit_multishot_local<T: MultishotOperation>(
+    cap: usize,
     make: impl FnOnce(&LocalRing) -> Option<T>,
 ) -> Option<OpStream<T>> {
     super::with_local_ring(|local, _idle| {
         let op = make(local)?;
         let cell = MultiCell::new(op);
+        cell.inner.lock().cap = cap;
         let entry = {
             let mut inner = cell.inner.lock();
             let data = inner.data.as_mut().expect("a new cell holds its data");
@@ -163,6 +171,10 @@ struct Inner<T> {
     /// The stream was dropped: CQEs go to `release` as they come.
     dropped: bool,
     waker: Option<Waker>,
+    /// Untaken CQEs at which the reaper cancels the request (`submit_multishot_local`).
+    cap: usize,
+    /// The cap's cancel was requested (once).
+    capped: bool,
 }
 
 impl<T: MultishotOperation> MultiCell<T> {
@@ -182,6 +194,8 @@ impl<T: MultishotOperation> MultiCell<T> {
                 ended: false,
                 dropped: false,
                 waker: None,
+                cap: usize::MAX,
+                capped: false,
             }),
         })
     }
@@ -213,11 +227,20 @@ impl<T: MultishotOperation> MultiCell<T> {
     /// # Safety
     /// `ptr` is a cell the ring holds a reference to, kept by the ring (also for the final
     /// CQE: the reaper drops it after its lock).
-    unsafe fn enqueue_raw(ptr: *const Header, result: CqeResult) -> Option<Waker> {
+    unsafe fn enqueue_raw(ptr: *const Header, result: CqeResult) -> (Option<Waker>, Option<RawOp>) {
         // SAFETY: as in `more_raw`.
         let cell = unsafe { &*ptr.cast::<MultiCell<T>>() };
         let last = !io_uring::cqueue::more(result.flags);
-        cell.enqueue(result, last)
+        let (waker, cancel) = cell.enqueue(result, last);
+        let cancel = cancel.then(|| {
+            // SAFETY: the cell is alive (the ring's reference); a new reference for the
+            // cancel request, which drops it at the cancel's CQE.
+            unsafe {
+                Arc::increment_strong_count(ptr.cast::<MultiCell<T>>());
+                RawOp::from_raw(ptr)
+            }
+        });
+        (waker, cancel)
     }
 
     /// # Safety
@@ -229,14 +252,16 @@ impl<T: MultishotOperation> MultiCell<T> {
 
     /// The ring's side (protocol step 2), waking after the cell's lock is released.
     fn deliver(&self, result: CqeResult, last: bool) {
-        // Woken after the lock is released.
-        if let Some(waker) = self.enqueue(result, last) {
+        // Woken after the lock is released. (No cap here: only `submit_multishot_local` sets
+        // one, and its cells are reaped through `enqueue_raw`.)
+        if let (Some(waker), _) = self.enqueue(result, last) {
             waker.wake();
         }
     }
 
-    /// Queues (or releases) one CQE under the cell's lock; returns the waker to wake.
-    fn enqueue(&self, result: CqeResult, last: bool) -> Option<Waker> {
+    /// Queues (or releases) one CQE under the cell's lock; returns the waker to wake, and
+    /// whether the queue just reached the cap (cancel the request, once).
+    fn enqueue(&self, result: CqeResult, last: bool) -> (Option<Waker>, bool) {
         let mut inner = self.inner.lock();
         assert!(
             !inner.ended,
@@ -252,10 +277,12 @@ impl<T: MultishotOperation> MultiCell<T> {
             let data = if last { inner.data.take() } else { None };
             drop(inner);
             drop(data);
-            return None;
+            return (None, false);
         }
         inner.queue.push_back(result);
-        inner.waker.clone()
+        let cancel = !last && !inner.capped && inner.queue.len() >= inner.cap;
+        inner.capped |= cancel;
+        (inner.waker.clone(), cancel)
     }
 
     /// The stream's side (protocol step 3): the next CQE, made an item, or `None` once the final

@@ -20,6 +20,12 @@ use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
+/// Chunks a stream may leave queued before its receive is cancelled (`docs/URING-NET.md`,
+/// decision 4): a lagging reader then holds at most this many of its ring's buffers (plus the
+/// one it reads from, and those the kernel fills before the cancel lands), and the rest waits
+/// in the socket, under TCP flow control. The next read after the queue drains re-arms.
+const QUEUE_CAP: usize = 4;
+
 /// The operation: the socket (a duplicate fd) and the group its buffers come from.
 pub(crate) struct RecvMulti {
     fd: OwnedFd,
@@ -98,7 +104,7 @@ impl Receive {
     /// not be duplicated (`EMFILE`).
     pub(crate) fn arm(fd: BorrowedFd<'_>) -> Option<io::Result<Receive>> {
         let mut dup_error = None;
-        let stream = submit_multishot_local(|local| {
+        let stream = submit_multishot_local(QUEUE_CAP, |local| {
             let group = local.buf_group()?.clone();
             match fd.try_clone_to_owned() {
                 Ok(fd) => {

@@ -117,8 +117,12 @@ impl Ring {
             for done in enqueued.drain(..) {
                 let finished =
                     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| done.finish()));
-                if let Err(panic) = finished {
-                    panicked.get_or_insert(panic);
+                match finished {
+                    Ok(Some(cancel)) => self.queue_cancel(cancel),
+                    Ok(None) => {}
+                    Err(panic) => {
+                        panicked.get_or_insert(panic);
+                    }
                 }
             }
             // Completions are delivered (futures woken) with the lock released.

@@ -202,8 +202,8 @@ fn cqes_reaped_by_two_threads_keep_their_order() {
                         let next = cq.1.lock().pop_front();
                         // SAFETY: each CQE is popped once, under the CQ lock; the ring's
                         // reference lives until the final one, which hands it over.
-                        let queued =
-                            next.map(|result| unsafe { RawOp::enqueue_in_order(user_data, result) });
+                        let queued = next
+                            .map(|result| unsafe { RawOp::enqueue_in_order(user_data, result) });
                         held.unlock();
                         match queued {
                             Some(Some(done)) => done.finish(),
