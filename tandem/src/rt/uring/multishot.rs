@@ -250,6 +250,12 @@ impl<T: MultishotOperation> MultiCell<T> {
         drop(unsafe { Arc::from_raw(ptr.cast::<MultiCell<T>>()) });
     }
 
+    /// Sets the cap of untaken CQEs (`submit_multishot_local`), for the loom models.
+    #[cfg(all(test, loom))]
+    pub(super) fn set_cap(&self, cap: usize) {
+        self.inner.lock().cap = cap;
+    }
+
     /// The ring's side (protocol step 2), waking after the cell's lock is released.
     fn deliver(&self, result: CqeResult, last: bool) {
         // Woken after the lock is released. (No cap here: only `submit_multishot_local` sets
