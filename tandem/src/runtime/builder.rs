@@ -188,7 +188,10 @@ impl Builder {
     /// Once a stream's receive is armed, [`TcpStream::readable`](crate::net::TcpStream::readable),
     /// `ready`, `poll_read_ready`, `try_read*`, `peek` and `poll_peek` read the received chunks;
     /// `try_io` and `async_io` with `Interest::READABLE` still act on the socket, which the
-    /// receive drains, and `into_std` drops what was received but not read.
+    /// receive drains, and `into_std` drops what was received but not read. The receive owns a
+    /// duplicate of the socket's fd, so the socket closes (its FIN or, with a zero linger, its
+    /// reset goes out) when the receive's cancel completes, at the next tick of the worker it
+    /// was armed on, rather than at the stream's drop.
     pub fn net_io_uring(&mut self, enabled: bool) -> &mut Self {
         self.net_io_uring = Some(enabled);
         self

@@ -123,7 +123,9 @@ impl TcpStream {
 
     /// Deregisters the stream and returns it as a standard library stream, still in
     /// non-blocking mode. (Under [`Builder::net_io_uring`](crate::runtime::Builder::net_io_uring),
-    /// bytes a receive took from the socket and no read returned yet are dropped.)
+    /// once a read has armed the stream's receive: bytes it took from the socket and no read
+    /// returned yet are dropped, and so are bytes that arrive before its cancel reaches its
+    /// ring, at that worker's next tick.)
     pub fn into_std(self) -> io::Result<std::net::TcpStream> {
         let TcpStream { io, recv } = self;
         drop(recv);
