@@ -46,7 +46,15 @@ pub struct Builder {
     /// `None`: `TANDEM_IO_URING`, else `Auto`.
     io_uring: Option<UringMode>,
     fs_nowait_first: bool,
+    /// `None`: `TANDEM_NET_IO_URING`, else off.
+    net_io_uring: Option<bool>,
+    /// The worker rings' buffer groups when `net_io_uring` is on.
+    net_bufs: crate::rt::uring::NetBufs,
 }
+
+/// The environment variable that turns TCP receives over io_uring on (`1`) when the builder was
+/// not told ([`Builder::net_io_uring`]). Read by each `build`.
+pub const NET_URING_ENV_VAR: &str = "TANDEM_NET_IO_URING";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Kind {
@@ -96,6 +104,8 @@ impl Builder {
             start_paused: false,
             io_uring: None,
             fs_nowait_first: true,
+            net_io_uring: None,
+            net_bufs: crate::rt::uring::NetBufs::DEFAULT,
         }
     }
 
@@ -166,6 +176,44 @@ impl Builder {
     pub fn fs_nowait_first(&mut self, enabled: bool) -> &mut Self {
         self.fs_nowait_first = enabled;
         self
+    }
+
+    /// Whether TCP streams receive through io_uring (default: off, or `TANDEM_NET_IO_URING=1`).
+    /// Experimental (`docs/URING-NET.md`): with it, each worker ring gets a group of provided
+    /// buffers, and a stream's first `poll_read` on a worker arms a multishot receive on that
+    /// worker's ring; later reads take the received chunks from any thread. Writes, accepts and
+    /// connects stay on epoll. Without io_uring (kernel, [`UringMode::Off`], no buffer rings)
+    /// it changes nothing.
+    ///
+    /// Once a stream's receive is armed, [`TcpStream::readable`](crate::net::TcpStream::readable),
+    /// `ready`, `poll_read_ready`, `try_read*`, `peek` and `poll_peek` read the received chunks;
+    /// `try_io` and `async_io` with `Interest::READABLE` still act on the socket, which the
+    /// receive drains, and `into_std` drops what was received but not read. The receive owns a
+    /// duplicate of the socket's fd, so the socket closes (its FIN or, with a zero linger, its
+    /// reset goes out) when the receive's cancel completes, at the next tick of the worker it
+    /// was armed on, rather than at the stream's drop.
+    pub fn net_io_uring(&mut self, enabled: bool) -> &mut Self {
+        self.net_io_uring = Some(enabled);
+        self
+    }
+
+    /// For tests: the size of each worker ring's buffer group under
+    /// [`net_io_uring`](Builder::net_io_uring) (`count`, a power of two up to 32,768, buffers of
+    /// `len` bytes; default 1,024 x 4 KiB).
+    #[doc(hidden)]
+    pub fn net_io_uring_buffers(&mut self, count: u16, len: u32) -> &mut Self {
+        assert!(
+            count.is_power_of_two() && count <= 1 << 15 && len > 0,
+            "a power of two of buffers, at most 32,768, of at least one byte"
+        );
+        self.net_bufs = crate::rt::uring::NetBufs { count, len };
+        self
+    }
+
+    fn net_io_uring_on(&self) -> bool {
+        self.net_io_uring.unwrap_or_else(|| {
+            std::env::var_os(NET_URING_ENV_VAR).is_some_and(|v| v == "1" || v == "true")
+        })
     }
 
     /// The io_uring mode `build` uses: the explicit one, else the environment's, else `Auto`.
@@ -391,6 +439,7 @@ impl Builder {
             uring_mode,
             fs_nowait_first: self.fs_nowait_first,
             worker_rings: workers.max(1),
+            net_bufs: self.net_io_uring_on().then_some(self.net_bufs),
         })?;
         let config = scheduler::Config {
             global_queue_interval: self
@@ -499,6 +548,7 @@ impl fmt::Debug for Builder {
             .field("enable_time", &self.enable_time)
             .field("io_uring", &self.io_uring)
             .field("fs_nowait_first", &self.fs_nowait_first)
+            .field("net_io_uring", &self.net_io_uring)
             .finish_non_exhaustive()
     }
 }

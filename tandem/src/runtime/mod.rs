@@ -40,7 +40,7 @@ pub use crate::rt::reactor::poll_delay::{io_poll_delay, IoPollDelay};
 pub use crate::rt::uring::{FallbackCause, RingStats, UringStats};
 pub use crate::rt::uring::{ParseUringModeError, UringMode, URING_ENV_VAR};
 pub(crate) use block_on::block_on_thread;
-pub use builder::Builder;
+pub use builder::{Builder, NET_URING_ENV_VAR};
 pub use handle::{EnterGuard, Handle, TryCurrentError};
 pub use id::Id;
 pub use local_runtime::{LocalOptions, LocalRuntime};

@@ -5,6 +5,7 @@
 //! | file | responsibility |
 //! |---|---|
 //! | `socket.rs` | `TcpSocket`: a TCP socket to configure before it connects or listens |
+//! | `uring_recv.rs` | a stream's receive over io_uring (`Builder::net_io_uring`): the chunk held between reads, arming, re-arming, the readiness answers |
 //! | `stream.rs` | `TcpStream`: a TCP connection |
 //! | `split.rs` | `TcpStream::split`: borrowed halves, for reading and writing concurrently in one task |
 //! | `split_owned.rs` | `TcpStream::into_split`: owned halves that can move to different tasks |
@@ -18,6 +19,7 @@ pub(crate) mod socket;
 mod split;
 mod split_owned;
 pub(crate) mod stream;
+mod uring_recv;
 
 pub use split::{ReadHalf, WriteHalf};
 pub use split_owned::{OwnedReadHalf, OwnedWriteHalf, ReuniteError};

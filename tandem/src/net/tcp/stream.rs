@@ -2,6 +2,7 @@
 
 use super::split::{split, ReadHalf, WriteHalf};
 use super::split_owned::{split_owned, OwnedReadHalf, OwnedWriteHalf};
+use super::uring_recv::{Head, UringRecv};
 use crate::io::{AsyncRead, AsyncWrite, Interest, ReadBuf, Ready};
 use crate::net::{buf_mut, send, to_socket_addrs, ToSocketAddrs};
 use crate::rt::reactor::{Direction, PollEvented};
@@ -47,6 +48,10 @@ use std::time::Duration;
 /// ```
 pub struct TcpStream {
     io: PollEvented<mio::net::TcpStream>,
+    /// The receive over io_uring (`Builder::net_io_uring`); `None` when reads use epoll.
+    /// Declared after `io`: dropped after the socket's fd closes, its receive (which owns a
+    /// duplicate fd) keeps the socket open until the cancel's completion.
+    recv: Option<Box<UringRecv>>,
 }
 
 impl TcpStream {
@@ -102,6 +107,7 @@ impl TcpStream {
     pub(crate) fn new(stream: mio::net::TcpStream) -> io::Result<TcpStream> {
         Ok(TcpStream {
             io: PollEvented::new(stream)?,
+            recv: UringRecv::for_current_runtime(),
         })
     }
 
@@ -116,9 +122,20 @@ impl TcpStream {
     }
 
     /// Deregisters the stream and returns it as a standard library stream, still in
-    /// non-blocking mode.
+    /// non-blocking mode. (Under [`Builder::net_io_uring`](crate::runtime::Builder::net_io_uring),
+    /// once a read has armed the stream's receive: bytes it took from the socket and no read
+    /// returned yet are dropped, and so are bytes that arrive before its cancel reaches its
+    /// ring, at that worker's next tick.)
     pub fn into_std(self) -> io::Result<std::net::TcpStream> {
-        self.io.into_inner().map(std::net::TcpStream::from)
+        let TcpStream { io, recv } = self;
+        drop(recv);
+        io.into_inner().map(std::net::TcpStream::from)
+    }
+
+    /// The receive over io_uring, if this stream's has been armed (or holds something): the
+    /// readiness methods answer from it.
+    fn active_recv(&self) -> Option<&UringRecv> {
+        self.recv.as_deref().filter(|recv| recv.is_active())
     }
 
     /// The local address of this connection.
@@ -140,8 +157,38 @@ impl TcpStream {
     ///
     /// The readiness stays set until an operation on the stream returns `WouldBlock`.
     pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
+        if interest.is_readable() {
+            if let Some(recv) = self.active_recv() {
+                return std::future::poll_fn(|cx| self.poll_ready_uring(cx, recv, interest)).await;
+            }
+        }
         let event = self.io.registration().readiness(interest).await?;
         Ok(event.ready)
+    }
+
+    /// `ready` with a receive armed: readable from the receive's queue, writable (if asked)
+    /// from epoll.
+    fn poll_ready_uring(
+        &self,
+        cx: &mut Context<'_>,
+        recv: &UringRecv,
+        interest: Interest,
+    ) -> Poll<io::Result<Ready>> {
+        match recv.poll_ready(cx) {
+            Poll::Ready(Head::Ready) => return Poll::Ready(Ok(Ready::READABLE)),
+            Poll::Ready(Head::Epoll) => {
+                if let Poll::Ready(event) = self.io.registration().poll_read_ready(cx) {
+                    return Poll::Ready(event.map(|event| event.ready));
+                }
+            }
+            Poll::Pending => {}
+        }
+        if interest.is_writable() {
+            if let Poll::Ready(event) = self.io.registration().poll_write_ready(cx) {
+                return Poll::Ready(event.map(|event| event.ready));
+            }
+        }
+        Poll::Pending
     }
 
     /// Waits until the stream is readable (data, end-of-file, or an error to report).
@@ -151,6 +198,11 @@ impl TcpStream {
 
     /// Polls for read readiness. Only the last task to call this (or `poll_read`) is woken.
     pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if let Some(recv) = self.active_recv() {
+            return self
+                .poll_ready_uring(cx, recv, Interest::READABLE)
+                .map_ok(drop);
+        }
         self.io.registration().poll_read_ready(cx).map_ok(drop)
     }
 
@@ -168,6 +220,17 @@ impl TcpStream {
     ///
     /// `Ok(0)` means end-of-file (or an empty `buf`).
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(recv) = self.active_recv() {
+            let mut buf = ReadBuf::new(buf);
+            if let Some(res) = recv.try_read(&mut buf) {
+                return res.map(|()| buf.filled().len());
+            }
+            let buf = buf.initialize_unfilled();
+            return self
+                .io
+                .registration()
+                .try_io(Interest::READABLE, || (&*self.io).read(buf));
+        }
         self.io
             .registration()
             .try_io(Interest::READABLE, || (&*self.io).read(buf))
@@ -176,6 +239,18 @@ impl TcpStream {
     /// As [`try_read`](TcpStream::try_read), appending to `buf`'s spare capacity (which need not
     /// be initialised); returns the bytes read.
     pub fn try_read_buf<B: BufMut>(&self, buf: &mut B) -> io::Result<usize> {
+        if let Some(recv) = self.active_recv() {
+            let from_recv = buf_mut::read_into(buf, |dst| {
+                let mut dst = ReadBuf::uninit(dst);
+                match recv.try_read(&mut dst) {
+                    Some(res) => res.map(|()| (dst.filled().len(), true)),
+                    None => Ok((0, false)),
+                }
+            })?;
+            if from_recv.1 {
+                return Ok(from_recv.0);
+            }
+        }
         self.io
             .registration()
             .try_io(Interest::READABLE, || buf_mut::recv(&*self.io, buf))
@@ -183,6 +258,13 @@ impl TcpStream {
 
     /// As [`try_read`](TcpStream::try_read), scattering into several buffers.
     pub fn try_read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
+        if self.active_recv().is_some() {
+            // One chunk's worth, into the first non-empty slice.
+            return match bufs.iter_mut().find(|buf| !buf.is_empty()) {
+                Some(buf) => self.try_read(buf),
+                None => Ok(0),
+            };
+        }
         self.io
             .registration()
             .try_io(Interest::READABLE, || (&*self.io).read_vectored(bufs))
@@ -225,6 +307,10 @@ impl TcpStream {
 
     /// Receives data without removing it from the queue; waits until some is available.
     pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.active_recv().is_some() {
+            let mut buf = ReadBuf::new(buf);
+            return std::future::poll_fn(|cx| self.poll_peek(cx, &mut buf)).await;
+        }
         self.io
             .registration()
             .async_io(Interest::READABLE, || self.io.peek(buf))
@@ -239,6 +325,12 @@ impl TcpStream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<usize>> {
+        if let Some(recv) = self.active_recv() {
+            let before = buf.filled().len();
+            if let Some(res) = ready!(recv.poll_peek(cx, buf)) {
+                return Poll::Ready(res.map(|()| buf.filled().len() - before));
+            }
+        }
         let n = ready!(self.io.registration().poll_io(cx, Direction::Read, || self
             .io
             .peek(buf.initialize_unfilled())))?;
@@ -318,7 +410,12 @@ impl TcpStream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        self.io.poll_read(cx, buf)
+        match &self.recv {
+            None => self.io.poll_read(cx, buf),
+            Some(recv) => recv.poll_read(cx, self.io.as_fd(), buf, |cx, buf| {
+                self.io.poll_read(cx, buf)
+            }),
+        }
     }
 
     pub(crate) fn poll_write_priv(

@@ -79,6 +79,8 @@ pub(crate) struct Cfg {
     pub(crate) fs_nowait_first: bool,
     /// Rings to set up for workers (one per worker; one for a current-thread runtime).
     pub(crate) worker_rings: usize,
+    /// TCP receives on io_uring (`Builder::net_io_uring`): each worker ring's buffer group.
+    pub(crate) net_bufs: Option<crate::rt::uring::NetBufs>,
 }
 
 impl Driver {
@@ -105,6 +107,7 @@ impl Driver {
             cfg.fs_nowait_first,
             cfg.worker_rings,
             io.as_ref().map(reactor::IoHandle::epoll_fd),
+            cfg.net_bufs,
         )?;
         let driver = Driver {
             inner,

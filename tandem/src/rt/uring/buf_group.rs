@@ -1,6 +1,8 @@
 //! A provided-buffer group (`IORING_REGISTER_PBUF_RING`): fixed-size buffers that a ring's
 //! multishot receives fill, the kernel choosing one per completion (`docs/URING-NET.md`,
-//! decisions 3 and 4). Built beside the epoll reactor; the networking that will use it is next.
+//! decisions 3 and 4). Each worker ring registers one when networking runs on io_uring
+//! (`handle.rs`); its owner republishes on every tick (`LocalRing::tick`, `before_park`), and
+//! `ops/recv_multi.rs` takes the buffers its completions name.
 //!
 //! # Who owns a buffer
 //! - **Published** (its entry is in the buffer ring, before the tail): the kernel's, which may
@@ -153,6 +155,14 @@ impl BufGroupOwner {
         &self.group
     }
 
+    /// True if buffers may have come back since the last `republish`: the owner's per-tick
+    /// check, one load.
+    #[inline]
+    pub(crate) fn has_returned(&self) -> bool {
+        // Relaxed: a hint only; `republish`'s Acquire swap is what pairs with `give_back`.
+        self.group.has_returned.load(Ordering::Relaxed)
+    }
+
     /// Writes buffer `bid`'s entry at the tail (the kernel sees it after `publish`).
     fn push(&mut self, bid: u16) {
         let group = &*self.group;
@@ -259,6 +269,7 @@ impl BufGroup {
 
 impl TakenBuf {
     /// The buffer's id in its group.
+    #[cfg(test)]
     pub(crate) fn id(&self) -> u16 {
         self.id
     }

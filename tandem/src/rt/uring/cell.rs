@@ -136,8 +136,12 @@ pub(super) struct Vtable {
     /// the cell at once and returns the waker to wake once the lock is released. Without this,
     /// two threads reaping consecutive batches (each delivers after unlocking) could deliver a
     /// later CQE of a request before an earlier one. Does not consume the ring's reference,
-    /// even for the final CQE (the reaper drops it after the lock).
-    pub(super) enqueue: Option<unsafe fn(*const Header, CqeResult) -> Option<Waker>>,
+    /// even for the final CQE (the reaper drops it after the lock). Also returns a reference
+    /// for a cancel request if the cell asks for its request to be cancelled (a multishot
+    /// stream's cap, `multishot.rs`).
+    #[allow(clippy::type_complexity)]
+    pub(super) enqueue:
+        Option<unsafe fn(*const Header, CqeResult) -> (Option<Waker>, Option<RawOp>)>,
 }
 
 /// A CQE already queued in its cell under the CQ's lock (`RawOp::enqueue_in_order`): what is
@@ -146,16 +150,25 @@ pub(crate) struct Enqueued {
     waker: Option<Waker>,
     /// The ring's reference, after the request's final CQE.
     reference: Option<RawOp>,
+    /// A reference for a cancel request the cell asked for.
+    cancel: Option<RawOp>,
 }
 
 impl Enqueued {
-    /// Wakes the stream, then lets the ring's reference go if this was the final CQE.
-    pub(crate) fn finish(self) {
-        let Enqueued { waker, reference } = self;
+    /// Wakes the stream, then lets the ring's reference go if this was the final CQE; returns
+    /// the reference of a cancel request to queue on the ring, if the cell asked for one.
+    #[must_use = "a cancel the cell asked for must reach the ring"]
+    pub(crate) fn finish(self) -> Option<RawOp> {
+        let Enqueued {
+            waker,
+            reference,
+            cancel,
+        } = self;
         if let Some(waker) = waker {
             waker.wake();
         }
         drop(reference);
+        cancel
     }
 }
 
@@ -245,10 +258,11 @@ impl RawOp {
         // SAFETY: the ring's reference keeps the cell alive (the caller's contract).
         let enqueue = unsafe { (*ptr).vtable.enqueue }?;
         // SAFETY: as above; `enqueue` keeps no reference.
-        let waker = unsafe { enqueue(ptr, result) };
+        let (waker, cancel) = unsafe { enqueue(ptr, result) };
         let last = !io_uring::cqueue::more(result.flags);
         Some(Enqueued {
             waker,
+            cancel,
             // SAFETY: the final CQE: the ring's reference is the caller's to give up, here.
             reference: last.then(|| unsafe { RawOp::from_user_data(user_data) }),
         })

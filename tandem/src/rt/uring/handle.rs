@@ -1,6 +1,7 @@
 //! A runtime's io_uring state: its rings (one per worker plus one shared), or why it has none,
 //! and the per-opcode choice between io_uring and the blocking pool.
 
+use super::buf_group::BufGroupOwner;
 use super::cell::{tag, RawOp};
 use super::metrics::{FallbackCause, FallbackMetrics, UringStats};
 use super::probe;
@@ -19,6 +20,31 @@ pub(crate) const SQ_ENTRIES: u32 = 256;
 /// CQ entries per ring: completions of several ticks before an overflow (which loses nothing,
 /// but costs an extra `io_uring_enter` to flush).
 const CQ_ENTRIES: u32 = 1024;
+
+/// The provided-buffer group of each worker ring when networking runs on io_uring
+/// (`docs/URING-NET.md`, decision 4): buffers the kernel fills for multishot receives.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct NetBufs {
+    /// Buffers per worker ring (a power of two, at most 32,768).
+    pub(crate) count: u16,
+    /// Bytes per buffer.
+    pub(crate) len: u32,
+}
+
+impl NetBufs {
+    /// 1,024 buffers of 4 KiB per worker ring: 4 MiB of address space per worker, touched
+    /// only as the kernel fills buffers. 1,024 chunks in flight between the kernel and the
+    /// readers of one worker before a receive runs dry (`ENOBUFS`, then that stream reads
+    /// through epoll once and re-arms); 4 KiB holds a typical request whole. The probe in
+    /// `URING-NET.md` used 4,096 x 2 KiB on one thread; these are a first guess to measure.
+    pub(crate) const DEFAULT: NetBufs = NetBufs {
+        count: 1024,
+        len: 4096,
+    };
+}
+
+/// The group id of every worker ring's buffer group (ids are per ring).
+pub(crate) const NET_BUF_GROUP: u16 = 0;
 
 /// The runtime's io_uring handle, in the driver handle.
 pub(crate) struct UringHandle {
@@ -55,6 +81,8 @@ pub(crate) struct Rings {
     shared: Arc<Ring>,
     /// The workers' submission sides, until their cores take them.
     locals: Mutex<Vec<Option<LocalRing>>>,
+    /// Some worker ring has a buffer group: TCP receives go through the rings.
+    net_recv: bool,
 }
 
 /// Where an operation runs.
@@ -80,6 +108,7 @@ impl UringHandle {
         nowait_first: bool,
         worker_rings: usize,
         epoll_fd: Option<RawFd>,
+        net: Option<NetBufs>,
     ) -> io::Result<UringHandle> {
         let with = |backend| UringHandle {
             mode,
@@ -119,7 +148,7 @@ impl UringHandle {
             }
             return Ok(blocking(FallbackCause::Unavailable, &unavailable.reason));
         }
-        match Rings::new(worker_rings, epoll_fd) {
+        match Rings::new(worker_rings, epoll_fd, net) {
             Ok(rings) => Ok(with(Backend::Rings(rings))),
             Err(e) => {
                 let unavailable = probe::explain(&e);
@@ -137,6 +166,12 @@ impl UringHandle {
             Backend::Rings(rings) => Some(rings),
             Backend::Blocking { .. } => None,
         }
+    }
+
+    /// Whether TCP streams receive through multishot receives on the worker rings: networking
+    /// on io_uring was asked for and at least one worker ring has its buffer group.
+    pub(crate) fn net_recv(&self) -> bool {
+        self.rings().is_some_and(|rings| rings.net_recv)
     }
 
     /// Whether file reads (and opens submitted alone) first try to complete on the calling
@@ -286,35 +321,45 @@ impl UringHandle {
 }
 
 impl Rings {
-    fn new(worker_rings: usize, epoll_fd: RawFd) -> io::Result<Arc<Rings>> {
+    fn new(worker_rings: usize, epoll_fd: RawFd, net: Option<NetBufs>) -> io::Result<Arc<Rings>> {
         // std's atomic, not the shim's: a process-wide counter in a static (loom's atomics
         // cannot be built in a const context), part of no cross-thread protocol.
         static NEXT_ID: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
-        let make = |index: usize, shared: bool| -> io::Result<Arc<Ring>> {
+        let make = |index: usize, shared: bool| -> io::Result<(Arc<Ring>, Option<BufGroupOwner>)> {
             let uring = IoUring::builder()
                 .setup_cqsize(CQ_ENTRIES)
                 .setup_clamp()
                 .build(SQ_ENTRIES)?;
-            let ring = Ring::new(uring, id, shared);
+            // Worker rings only: the shared ring's submitters have no tick to republish on,
+            // and a receive armed there would have no owner to give its buffers back to.
+            let owner = match net {
+                Some(bufs) if !shared => register_buf_group(&uring, bufs),
+                _ => None,
+            };
+            let group = owner.as_ref().map(|owner| owner.group().clone());
+            let ring = Ring::with_bufs(uring, id, shared, group);
             register(&ring, epoll_fd, index, shared)?;
-            Ok(ring)
+            Ok((ring, owner))
         };
         // A failure half-way drops the rings made so far; closing their fds removes them from
         // epoll.
-        let workers = (0..worker_rings)
+        let made = (0..worker_rings)
             .map(|i| make(i, false))
             .collect::<io::Result<Vec<_>>>()?;
-        let shared = make(worker_rings, true)?;
-        let locals = workers
-            .iter()
-            .map(|ring| Some(LocalRing::new(ring.clone())))
+        let (shared, _) = make(worker_rings, true)?;
+        let net_recv = made.iter().any(|(_, owner)| owner.is_some());
+        let workers = made.iter().map(|(ring, _)| ring.clone()).collect();
+        let locals = made
+            .into_iter()
+            .map(|(ring, owner)| Some(LocalRing::with_bufs(ring, owner)))
             .collect();
         Ok(Arc::new(Rings {
             id,
             workers,
             shared,
             locals: Mutex::new(locals),
+            net_recv,
         }))
     }
 
@@ -386,6 +431,25 @@ impl Rings {
         // Buffered I/O on cached pages completes during the enter: deliver it now.
         self.shared.reap();
         self.shared.clone()
+    }
+}
+
+/// Registers a worker ring's buffer group, or says once per process why networking stays on
+/// epoll (a kernel before 5.19 has no buffer rings; the memory lock limit; `mmap`).
+fn register_buf_group(uring: &IoUring, bufs: NetBufs) -> Option<BufGroupOwner> {
+    match BufGroupOwner::register(uring, NET_BUF_GROUP, bufs.count, bufs.len) {
+        Ok(owner) => Some(owner),
+        Err(e) => {
+            static LOGGED: std::sync::atomic::AtomicBool =
+                std::sync::atomic::AtomicBool::new(false);
+            if !LOGGED.swap(true, Ordering::Relaxed) {
+                eprintln!(
+                    "tandem: io_uring provided-buffer rings unavailable ({e}); TCP streams \
+                     receive through epoll"
+                );
+            }
+            None
+        }
     }
 }
 

@@ -12,6 +12,8 @@ pub(crate) struct RingMetrics {
     pub(crate) cq_full: AtomicU64,
     pub(crate) inline_reads: AtomicU64,
     pub(crate) inline_opens: AtomicU64,
+    pub(crate) recv_arms: AtomicU64,
+    pub(crate) recv_enobufs: AtomicU64,
 }
 
 /// A snapshot of one ring's counters, from [`RuntimeMetrics::io_uring`].
@@ -38,6 +40,12 @@ pub struct RingStats {
     /// File opens that completed on this ring's thread without a submission: the path was in
     /// the dentry cache and nothing else would have shared the enter (`Builder::fs_nowait_first`).
     pub inline_opens: u64,
+    /// Multishot TCP receives armed on this ring (`Builder::net_io_uring`): one per stream
+    /// read, plus one per re-arm after a receive ended (empty buffer group, a full CQ).
+    pub recv_arms: u64,
+    /// Receives on this ring that its buffer group's running dry ended (`ENOBUFS`): each
+    /// such stream read once through epoll and re-armed.
+    pub recv_enobufs: u64,
 }
 
 impl RingMetrics {
@@ -50,6 +58,8 @@ impl RingMetrics {
             cq_full: self.cq_full.load(Relaxed),
             inline_reads: self.inline_reads.load(Relaxed),
             inline_opens: self.inline_opens.load(Relaxed),
+            recv_arms: self.recv_arms.load(Relaxed),
+            recv_enobufs: self.recv_enobufs.load(Relaxed),
         }
     }
 }
@@ -122,6 +132,8 @@ impl UringStats {
                 cq_full: a.cq_full + r.cq_full,
                 inline_reads: a.inline_reads + r.inline_reads,
                 inline_opens: a.inline_opens + r.inline_opens,
+                recv_arms: a.recv_arms + r.recv_arms,
+                recv_enobufs: a.recv_enobufs + r.recv_enobufs,
             })
     }
 

@@ -9,7 +9,7 @@
 //! | `probe.rs` | can this process set up rings, and which opcodes the kernel has (once) |
 //! | `metrics.rs` | `UringStats`, `RingStats`, `FallbackCause` |
 //! | `buf.rs` | `IoBuf`/`IoBufMut`: owned buffers |
-//! | `buf_group.rs` | a provided-buffer group: buffers the kernel picks for multishot receives, given back from any thread (not used yet: `docs/URING-NET.md`) |
+//! | `buf_group.rs` | a provided-buffer group: buffers the kernel picks for multishot receives, given back from any thread; one per worker ring when networking runs on io_uring (`docs/URING-NET.md`) |
 //! | `state.rs` | an operation's lifecycle word |
 //! | `cell.rs` | an operation's type-erased cell: what the kernel touches, the result, the waker; `RawOp`, the ring's reference |
 //! | `ring/` | one ring: submission, reaping and epoll arming, cancel routing (a file each) |
@@ -54,10 +54,7 @@
 //! child would share the rings' memory).
 
 pub(crate) mod buf;
-// The receive path of networking over io_uring uses it (docs/URING-NET.md); until that lands
-// only its tests do.
-#[cfg_attr(not(test), allow(dead_code))]
-mod buf_group;
+pub(crate) mod buf_group;
 mod cell;
 mod handle;
 mod host;
@@ -77,7 +74,7 @@ mod state;
 mod tests;
 
 pub(crate) use cell::{CqeResult, OpCode, Refused};
-pub(crate) use handle::{Route, Uring, UringHandle, SQ_ENTRIES};
+pub(crate) use handle::{NetBufs, Route, Uring, UringHandle, SQ_ENTRIES};
 pub(crate) use host::{set_host, with_local_ring, RingHost};
 pub use metrics::{FallbackCause, RingStats, UringStats};
 pub use mode::{ParseUringModeError, UringMode, URING_ENV_VAR};

@@ -29,10 +29,10 @@
 //! 5. The operation itself is dropped with the cell, after the final CQE and the stream are
 //!    both gone, on whichever thread lets the last reference go.
 
-use super::cell::{CqeResult, Header, RawOp, Refused, Vtable};
+use super::cell::{tag, CqeResult, Header, RawOp, Refused, Vtable};
 use super::op_future::{refusal_error, with_uring};
 use super::operation::Completion;
-use super::ring::Ring;
+use super::ring::{LocalRing, Queued, Ring};
 use crate::loom::sync::Mutex;
 use io_uring::squeue;
 use std::collections::VecDeque;
@@ -99,6 +99,43 @@ pub fn submit_multishot<T: MultishotOperation>(op: T) -> OpStream<T> {
     }
 }
 
+/// For Tandem's own multishot operations that need the ring they run on (a receive names the
+/// ring's buffer group): on a worker holding its core, `make` builds the operation from the
+/// worker's ring, and its entry is pushed there (submitted with the tick's flush); `None`, with
+/// nothing pushed, on any other thread or when `make` declines. Unlike `submit_multishot`, the
+/// entry's flags are kept (`IOSQE_BUFFER_SELECT`): the operation is crate code, and must set no
+/// flag but that one.
+///
+/// `cap`: once the stream leaves this many CQEs untaken, the request is cancelled (by the
+/// reaper, through the ring's remote cancels): a stream whose reader lags stops taking from
+/// the kernel, which keeps the rest (a socket's bytes stay in its buffer, and TCP flow control
+/// applies). The stream ends after the CQEs already queued; the caller submits again when it
+/// has caught up.
+pub(crate) fn submit_multishot_local<T: MultishotOperation>(
+    cap: usize,
+    make: impl FnOnce(&LocalRing) -> Option<T>,
+) -> Option<OpStream<T>> {
+    super::with_local_ring(|local, _idle| {
+        let op = make(local)?;
+        let cell = MultiCell::new(op);
+        cell.inner.lock().cap = cap;
+        let entry = {
+            let mut inner = cell.inner.lock();
+            let data = inner.data.as_mut().expect("a new cell holds its data");
+            data.entry()
+        };
+        let entry = entry.user_data(cell.raw().into_user_data(tag::OP));
+        local.submitter().push_ops(Queued::One(entry));
+        Some(OpStream {
+            stage: Stage::Running {
+                cell,
+                ring: local.ring().clone(),
+            },
+        })
+    })
+    .flatten()
+}
+
 /// The stream of a [`MultishotOperation`]'s completions. `Send`; dropping it cancels the
 /// operation.
 #[must_use = "streams do nothing unless polled"]
@@ -134,6 +171,10 @@ struct Inner<T> {
     /// The stream was dropped: CQEs go to `release` as they come.
     dropped: bool,
     waker: Option<Waker>,
+    /// Untaken CQEs at which the reaper cancels the request (`submit_multishot_local`).
+    cap: usize,
+    /// The cap's cancel was requested (once).
+    capped: bool,
 }
 
 impl<T: MultishotOperation> MultiCell<T> {
@@ -153,6 +194,8 @@ impl<T: MultishotOperation> MultiCell<T> {
                 ended: false,
                 dropped: false,
                 waker: None,
+                cap: usize::MAX,
+                capped: false,
             }),
         })
     }
@@ -184,11 +227,20 @@ impl<T: MultishotOperation> MultiCell<T> {
     /// # Safety
     /// `ptr` is a cell the ring holds a reference to, kept by the ring (also for the final
     /// CQE: the reaper drops it after its lock).
-    unsafe fn enqueue_raw(ptr: *const Header, result: CqeResult) -> Option<Waker> {
+    unsafe fn enqueue_raw(ptr: *const Header, result: CqeResult) -> (Option<Waker>, Option<RawOp>) {
         // SAFETY: as in `more_raw`.
         let cell = unsafe { &*ptr.cast::<MultiCell<T>>() };
         let last = !io_uring::cqueue::more(result.flags);
-        cell.enqueue(result, last)
+        let (waker, cancel) = cell.enqueue(result, last);
+        let cancel = cancel.then(|| {
+            // SAFETY: the cell is alive (the ring's reference); a new reference for the
+            // cancel request, which drops it at the cancel's CQE.
+            unsafe {
+                Arc::increment_strong_count(ptr.cast::<MultiCell<T>>());
+                RawOp::from_raw(ptr)
+            }
+        });
+        (waker, cancel)
     }
 
     /// # Safety
@@ -198,16 +250,24 @@ impl<T: MultishotOperation> MultiCell<T> {
         drop(unsafe { Arc::from_raw(ptr.cast::<MultiCell<T>>()) });
     }
 
+    /// Sets the cap of untaken CQEs (`submit_multishot_local`), for the loom models.
+    #[cfg(all(test, loom))]
+    pub(super) fn set_cap(&self, cap: usize) {
+        self.inner.lock().cap = cap;
+    }
+
     /// The ring's side (protocol step 2), waking after the cell's lock is released.
     fn deliver(&self, result: CqeResult, last: bool) {
-        // Woken after the lock is released.
-        if let Some(waker) = self.enqueue(result, last) {
+        // Woken after the lock is released. (No cap here: only `submit_multishot_local` sets
+        // one, and its cells are reaped through `enqueue_raw`.)
+        if let (Some(waker), _) = self.enqueue(result, last) {
             waker.wake();
         }
     }
 
-    /// Queues (or releases) one CQE under the cell's lock; returns the waker to wake.
-    fn enqueue(&self, result: CqeResult, last: bool) -> Option<Waker> {
+    /// Queues (or releases) one CQE under the cell's lock; returns the waker to wake, and
+    /// whether the queue just reached the cap (cancel the request, once).
+    fn enqueue(&self, result: CqeResult, last: bool) -> (Option<Waker>, bool) {
         let mut inner = self.inner.lock();
         assert!(
             !inner.ended,
@@ -223,10 +283,12 @@ impl<T: MultishotOperation> MultiCell<T> {
             let data = if last { inner.data.take() } else { None };
             drop(inner);
             drop(data);
-            return None;
+            return (None, false);
         }
         inner.queue.push_back(result);
-        inner.waker.clone()
+        let cancel = !last && !inner.capped && inner.queue.len() >= inner.cap;
+        inner.capped |= cancel;
+        (inner.waker.clone(), cancel)
     }
 
     /// The stream's side (protocol step 3): the next CQE, made an item, or `None` once the final
@@ -302,7 +364,10 @@ impl<T: MultishotOperation> OpStream<T> {
                 data.entry().clear_flags()
             };
             let raw = cell.raw();
-            let ring = super::op::with_current_rings(|rings| rings.push(entry, raw, true));
+            let ring = crate::rt::context::with_current(|handle| {
+                let rings = handle?.driver().uring.rings()?;
+                Some(rings.push(entry, raw, true))
+            });
             let Some(ring) = ring else {
                 // `check` found rings on this thread's runtime a moment ago: unreachable, but
                 // the entry (dropped with the closure) never reached a ring, so end cleanly.
@@ -324,6 +389,40 @@ impl<T: MultishotOperation> OpStream<T> {
                 None
             }
         })
+    }
+
+    /// The next item if one is queued, without registering a waker (so a task waiting in
+    /// `poll_next` keeps its wake-up): `Poll::Pending` if none is there yet, `Ready(None)`
+    /// once the stream has ended. Spends no cooperative budget.
+    pub(crate) fn try_next(&mut self) -> Poll<Option<io::Result<T::Item>>> {
+        let Stage::Running { cell, .. } = &self.stage else {
+            return Poll::Ready(None);
+        };
+        let mut inner = cell.inner.lock();
+        let next = match inner.queue.pop_front() {
+            Some(result) => match result.refused {
+                Some(why) => Some(Err(refusal_error(why))),
+                None => {
+                    let data = inner.data.as_mut().expect("the stream's data is alive");
+                    Some(Ok(data.item(Completion::from(result))))
+                }
+            },
+            None if inner.ended => None,
+            None => return Poll::Pending,
+        };
+        drop(inner);
+        if next.is_none() {
+            self.stage = Stage::Done;
+        }
+        Poll::Ready(next)
+    }
+
+    /// The ring the operation was pushed on, once it was.
+    pub(crate) fn ring(&self) -> Option<&Arc<Ring>> {
+        match &self.stage {
+            Stage::Running { ring, .. } => Some(ring),
+            _ => None,
+        }
     }
 
     /// The next item, as [`poll_next`](OpStream::poll_next).

@@ -16,6 +16,7 @@ pub(crate) fn shared_driver() -> std::sync::Arc<SharedDriver> {
         uring_mode: crate::rt::uring::UringMode::Off,
         fs_nowait_first: false,
         worker_rings: 0,
+        net_bufs: None,
     })
     .expect("an I/O-less driver cannot fail");
     SharedDriver::new(driver, handle)

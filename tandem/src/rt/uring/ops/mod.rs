@@ -18,6 +18,7 @@
 //! | `mkdir.rs` | `IORING_OP_MKDIRAT`: `create_dir` |
 //! | `open.rs` | `IORING_OP_OPENAT`: open a path; a cancelled open closes the fd it produced |
 //! | `read.rs` | `IORING_OP_READ`: read into an owned buffer, at an offset or at the file position |
+//! | `recv_multi.rs` | `IORING_OP_RECV`, multishot, into the worker ring's provided buffers: a TCP stream's receive (`docs/URING-NET.md`); a chunk nobody takes goes back to its group. Not a `Call`: `net/tcp/uring_recv.rs` falls back to epoll itself |
 //! | `rename.rs` | `IORING_OP_RENAMEAT`: `fs::rename` |
 //! | `statx.rs` | the size query, routed by `IORING_OP_STATX` (which the kernel always punts, so never submitted): its answer, and the pool's half |
 //! | `symlink.rs` | `IORING_OP_SYMLINKAT`: `symlink` |
@@ -34,6 +35,7 @@ pub(crate) mod link;
 pub(crate) mod mkdir;
 pub(crate) mod open;
 pub(crate) mod read;
+pub(crate) mod recv_multi;
 pub(crate) mod rename;
 pub(crate) mod statx;
 pub(crate) mod symlink;

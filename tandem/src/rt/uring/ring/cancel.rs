@@ -43,6 +43,29 @@ impl Ring {
             self.submit_shared(|sub| sub.push_cancel(op.take().expect("pushed once")));
             return;
         }
+        self.queue_remote(op);
+    }
+
+    /// A cancel asked for by a reaper (a multishot stream's cap, `multishot.rs`): always through
+    /// the remote list, which the owner drains on its next tick (the reaper may be the owner
+    /// in the middle of its ring turn, its submission side out of reach).
+    pub(crate) fn queue_cancel(&self, op: RawOp) {
+        self.metrics.cancelled.fetch_add(1, Ordering::Relaxed);
+        if self.closed.load(Ordering::Acquire) {
+            return;
+        }
+        if self.shared_sq.is_some() {
+            // No multishot stream with a cap runs on the shared ring; its owner-less queue
+            // takes the cancel at once all the same.
+            let mut op = Some(op);
+            self.submit_shared(|sub| sub.push_cancel(op.take().expect("pushed once")));
+            return;
+        }
+        self.queue_remote(op);
+    }
+
+    /// Queues a cancel for the owner of this worker ring and wakes it.
+    fn queue_remote(&self, op: RawOp) {
         {
             let mut remote = self.remote.lock();
             // Checked again under the lock `close` drains the list under: a cancel that lost the

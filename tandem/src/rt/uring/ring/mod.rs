@@ -19,6 +19,7 @@ mod submit;
 
 pub(crate) use submit::thread_has_submitted;
 
+use super::buf_group::{BufGroup, BufGroupOwner};
 use super::cell::RawOp;
 use super::metrics::RingMetrics;
 use crate::loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -39,6 +40,11 @@ pub(crate) struct Arming {
 
 pub(crate) struct Ring {
     uring: IoUring,
+    /// The provided-buffer group registered with `uring` (worker rings, when networking runs on
+    /// io_uring: `docs/URING-NET.md`). Declared after `uring`, so dropped after it: the ring's
+    /// fd closes (unregistering the group) before this `Arc` lets the memory go
+    /// (`buf_group.rs`, "Memory").
+    bufs: Option<Arc<BufGroup>>,
     /// Identifies the runtime (`Rings`) this ring belongs to.
     pub(crate) rings_id: usize,
     /// Whoever moves the CQ head holds this (`util/drain_lock.rs`: no CQE left behind).
@@ -78,6 +84,8 @@ pub(crate) enum InlineCall {
 pub(crate) struct LocalRing {
     ring: Arc<Ring>,
     sq: SqState,
+    /// The owner's side of the ring's buffer group (`Ring::bufs`): republished on its ticks.
+    bufs: Option<BufGroupOwner>,
 }
 
 /// What the submitting thread keeps about the SQ.
@@ -118,10 +126,22 @@ pub(crate) struct Submitter<'a> {
 
 impl Ring {
     /// A ring; `shared`: submitted to by any thread, under a mutex.
+    #[cfg(test)]
     pub(crate) fn new(uring: IoUring, rings_id: usize, shared: bool) -> Arc<Ring> {
+        Ring::with_bufs(uring, rings_id, shared, None)
+    }
+
+    /// A ring with `bufs`, a buffer group registered with `uring` (`BufGroupOwner::register`).
+    pub(crate) fn with_bufs(
+        uring: IoUring,
+        rings_id: usize,
+        shared: bool,
+        bufs: Option<Arc<BufGroup>>,
+    ) -> Arc<Ring> {
         Arc::new(Ring {
             shared_sq: shared.then(|| Mutex::new(SqState::default())),
             uring,
+            bufs,
             rings_id,
             cq: DrainLock::new(),
             pushed: AtomicUsize::new(0),
@@ -181,9 +201,34 @@ impl Ring {
 
 impl LocalRing {
     pub(crate) fn new(ring: Arc<Ring>) -> LocalRing {
+        LocalRing::with_bufs(ring, None)
+    }
+
+    /// The submission side of `ring`, with the owner's side of its buffer group (the group
+    /// `ring` holds, `Ring::with_bufs`).
+    pub(crate) fn with_bufs(ring: Arc<Ring>, bufs: Option<BufGroupOwner>) -> LocalRing {
+        debug_assert_eq!(
+            bufs.as_ref().map(|owner| Arc::as_ptr(owner.group())),
+            ring.bufs.as_ref().map(Arc::as_ptr),
+            "the owner's group is the ring's"
+        );
         LocalRing {
             ring,
             sq: SqState::default(),
+            bufs,
+        }
+    }
+
+    /// This ring's buffer group, if it has one (multishot receives name it).
+    pub(crate) fn buf_group(&self) -> Option<&Arc<BufGroup>> {
+        self.bufs.as_ref().map(BufGroupOwner::group)
+    }
+
+    /// Puts buffers given back since the last call into the ring's group again (one load when
+    /// none came back).
+    fn republish_bufs(&mut self) {
+        if let Some(owner) = self.bufs.as_mut() {
+            owner.republish();
         }
     }
 

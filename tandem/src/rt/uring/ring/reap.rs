@@ -117,8 +117,12 @@ impl Ring {
             for done in enqueued.drain(..) {
                 let finished =
                     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| done.finish()));
-                if let Err(panic) = finished {
-                    panicked.get_or_insert(panic);
+                match finished {
+                    Ok(Some(cancel)) => self.queue_cancel(cancel),
+                    Ok(None) => {}
+                    Err(panic) => {
+                        panicked.get_or_insert(panic);
+                    }
                 }
             }
             // Completions are delivered (futures woken) with the lock released.
@@ -259,17 +263,22 @@ impl Ring {
 }
 
 impl LocalRing {
-    /// True if a `tick` could find something: a remote cancel to push, or an operation that
-    /// reached the kernel and may have completed. Two loads; the worker asks on every tick.
+    /// True if a `tick` could find something: a remote cancel to push, an operation that
+    /// reached the kernel and may have completed, or buffers given back to the ring's group.
+    /// Two loads (three with a buffer group); the worker asks on every tick.
     #[inline]
     pub(crate) fn wants_tick(&self) -> bool {
         // Acquire (a plain load on x86): pairs with the Release store in `Ring::cancel`.
-        self.ring.has_remote.load(Ordering::Acquire) || !self.nothing_in_kernel()
+        self.ring.has_remote.load(Ordering::Acquire)
+            || !self.nothing_in_kernel()
+            || self.bufs.as_ref().is_some_and(|owner| owner.has_returned())
     }
 
-    /// The owner's per-tick work: queued remote cancels, then completions (no syscall). Skips
-    /// the CQ when every operation in flight is still in our SQ (nothing can have completed).
+    /// The owner's per-tick work: buffers given back, queued remote cancels, then completions
+    /// (no syscall). Skips the CQ when every operation in flight is still in our SQ (nothing
+    /// can have completed).
     pub(crate) fn tick(&mut self) -> usize {
+        self.republish_bufs();
         self.submitter().drain_remote();
         if self.nothing_in_kernel() {
             return 0;

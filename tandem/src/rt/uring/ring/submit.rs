@@ -99,6 +99,9 @@ impl LocalRing {
     /// Before the owner parks: submit, reap, and arm the fd while anything is in flight.
     /// Returns the number of completions reaped (if any, the owner has work and should not park).
     pub(crate) fn before_park(&mut self) -> usize {
+        // Buffers given back by readers on other threads: in the group before we sleep, so an
+        // armed receive on this ring does not run dry while we do.
+        self.republish_bufs();
         let n = self.submit_all();
         if n == 0 && self.ring.in_flight() > 0 {
             self.ring.arm();

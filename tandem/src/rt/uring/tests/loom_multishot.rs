@@ -206,7 +206,10 @@ fn cqes_reaped_by_two_threads_keep_their_order() {
                             .map(|result| unsafe { RawOp::enqueue_in_order(user_data, result) });
                         held.unlock();
                         match queued {
-                            Some(Some(done)) => done.finish(),
+                            Some(Some(done)) => {
+                                // No cap on this cell: no cancel asked for.
+                                assert!(done.finish().is_none());
+                            }
                             Some(None) => unreachable!("a multishot cell queues its CQEs"),
                             None => break,
                         }
@@ -223,6 +226,48 @@ fn cqes_reaped_by_two_threads_keep_their_order() {
         while let Poll::Ready(Some(item)) = poll(&cell, &events) {
             items.push(item);
         }
+        assert_eq!(items, [1, 2, 3]);
+        drop(cell);
+        assert_eq!(events.dropped.load(SeqCst), 1);
+    });
+}
+
+/// A cell with a cap of 2 untaken CQEs: the reaper queues CQEs 1 and 2 (F_MORE) and the final
+/// 3 while the stream takes items. However they interleave, the cell asks for at most one
+/// cancel, and only if 2 CQEs were untaken at once; the stream still gets 1, 2, 3 in order, and
+/// the operation is dropped once, after the cancel's reference and the ring's are gone.
+#[test]
+fn the_cap_asks_for_one_cancel_at_most() {
+    crate::loom::model::model(|| {
+        let (cell, events, buffer) = setup();
+        cell.set_cap(2);
+        // SAFETY: the kernel's write, before any CQE is posted.
+        buffer.0.with_mut(|b| unsafe { *b = 42 });
+        let user_data = cell.raw().into_user_data(tag::OP);
+        let reaper = thread::spawn(move || {
+            let mut cancels = Vec::new();
+            for (res, more) in [(1, true), (2, true), (3, false)] {
+                // SAFETY: one CQE at a time, in order, as under the CQ lock; the ring's
+                // reference is handed over with the final one.
+                let done = unsafe { RawOp::enqueue_in_order(user_data, cqe(res, more)) }
+                    .expect("a multishot cell queues its CQEs");
+                cancels.extend(done.finish());
+            }
+            let asked = cancels.len();
+            // The cancel request's reference, dropped at its CQE.
+            drop(cancels);
+            asked
+        });
+        let mut items = Vec::new();
+        loop {
+            match poll(&cell, &events) {
+                Poll::Ready(Some(item)) => items.push(item),
+                Poll::Ready(None) => break,
+                Poll::Pending => thread::yield_now(),
+            }
+        }
+        let asked = reaper.join().unwrap();
+        assert!(asked <= 1, "{asked} cancels asked for");
         assert_eq!(items, [1, 2, 3]);
         drop(cell);
         assert_eq!(events.dropped.load(SeqCst), 1);

@@ -1,0 +1,249 @@
+//! A TCP stream's receive over io_uring (`Builder::net_io_uring`, `docs/URING-NET.md`): the
+//! state a stream keeps between reads, and the reads and readiness answers made from it.
+//!
+//! # Protocol
+//! 1. The first `poll_read` on a worker (holding its core) arms a multishot receive on that
+//!    worker's ring (`Receive::arm`). Until then, and on threads that are not workers, reads go
+//!    through epoll as before (`Head::Epoll`); the readiness methods never arm.
+//! 2. The receive's completions queue in its cell, reaped by whoever reaps that ring; a read
+//!    on any thread takes them in order (decision 1). A taken chunk that does not fit the
+//!    caller's buffer stays here, with its offset, for the next read: a read future dropped
+//!    at any point loses nothing (decision 5), since a chunk leaves the queue only into this
+//!    state, under its lock.
+//! 3. End-of-file is remembered: every later read returns 0 bytes. An error is handed to the
+//!    next read (or `try_read`) once; the read after arms again.
+//! 4. A receive ended by an empty buffer group (`ENOBUFS`, counted per ring) is followed by
+//!    one read through epoll (the bytes wait in the socket), then re-armed: a reader never
+//!    spins on an empty group. One ended otherwise (the kernel stops a multishot request on a
+//!    full CQ) is re-armed at once. A kernel without multishot receives (`EINVAL`) makes this
+//!    stream read through epoll for good.
+//! 5. Dropping the stream drops the receive: its cell cancels the request on its ring, chunks
+//!    it had not handed over go back to the group, and the duplicated fd it owns closes at the
+//!    final completion (`rt/uring/ops/recv_multi.rs`).
+//!
+//! 6. The per-stream cap (decision 4): a receive that has 4 chunks queued and untaken is
+//!    cancelled by its reaper (`ops/recv_multi.rs`, `QUEUE_CAP`); the stream reads them, sees
+//!    the end, and re-arms at its next read (step 4's "ended otherwise"). The kernel keeps
+//!    filling buffers until the cancel lands at the owner's next tick.
+
+use crate::loom::sync::Mutex;
+use crate::rt::uring::buf_group::TakenBuf;
+use crate::rt::uring::ops::recv_multi::{Event, Receive};
+use crate::util::read_buf::ReadBuf;
+use std::io;
+use std::os::fd::BorrowedFd;
+use std::task::{Context, Poll};
+
+/// A stream's receive state; `None` in the stream when its runtime receives through epoll.
+pub(crate) struct UringRecv {
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    /// A chunk taken from the receive and not yet all read, and how much of it was read.
+    chunk: Option<(TakenBuf, usize)>,
+    /// The armed receive, if any.
+    receive: Option<Receive>,
+    /// An error for the next read.
+    error: Option<io::Error>,
+    /// The peer shut down: every read returns 0 bytes.
+    eof: bool,
+    /// The next read goes through epoll (after `ENOBUFS`).
+    epoll_once: bool,
+    /// Every read goes through epoll (no multishot receives in this kernel).
+    epoll_only: bool,
+}
+
+/// What waits at the head of the stream.
+pub(crate) enum Head {
+    /// A chunk, an error or end-of-file: a read returns at once.
+    Ready,
+    /// Nothing here: ask the socket (through epoll), as without io_uring.
+    Epoll,
+}
+
+impl UringRecv {
+    /// The state for a new stream, if the current runtime receives TCP through io_uring.
+    pub(crate) fn for_current_runtime() -> Option<Box<UringRecv>> {
+        let on = crate::rt::context::with_current(|handle| {
+            handle.is_some_and(|handle| handle.driver().uring.net_recv())
+        });
+        on.then(|| {
+            Box::new(UringRecv {
+                state: Mutex::new(State::default()),
+            })
+        })
+    }
+
+    /// Reads into `buf`: from the chunk held, else from the receive (armed here on a worker's
+    /// first read), else through `epoll_read`.
+    pub(crate) fn poll_read(
+        &self,
+        cx: &mut Context<'_>,
+        fd: BorrowedFd<'_>,
+        buf: &mut ReadBuf<'_>,
+        epoll_read: impl FnOnce(&mut Context<'_>, &mut ReadBuf<'_>) -> Poll<io::Result<()>>,
+    ) -> Poll<io::Result<()>> {
+        if buf.remaining() == 0 {
+            return Poll::Ready(Ok(()));
+        }
+        let mut state = self.state.lock();
+        match std::task::ready!(state.poll_head(Some(cx), Some(fd))) {
+            Head::Ready => Poll::Ready(state.read_queued(buf)),
+            Head::Epoll => {
+                let filled = buf.filled().len();
+                let res = std::task::ready!(epoll_read(cx, buf));
+                state.epoll_once = false;
+                if res.is_ok() && buf.filled().len() == filled {
+                    state.eof = true;
+                }
+                Poll::Ready(res)
+            }
+        }
+    }
+
+    /// `try_read`: from the chunk held or queued; `None`: not armed, or drained after a
+    /// receive that ended, ask the socket. `WouldBlock` while the armed receive has nothing.
+    pub(crate) fn try_read(&self, buf: &mut ReadBuf<'_>) -> Option<io::Result<()>> {
+        let mut state = self.state.lock();
+        match state.poll_head(None, None) {
+            Poll::Ready(Head::Ready) => Some(state.read_queued(buf)),
+            Poll::Ready(Head::Epoll) => None,
+            Poll::Pending => Some(Err(io::ErrorKind::WouldBlock.into())),
+        }
+    }
+
+    /// `peek`: copies from the head without consuming it (an error is still consumed, as a
+    /// socket's would be).
+    pub(crate) fn poll_peek(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<Option<io::Result<()>>> {
+        let mut state = self.state.lock();
+        match std::task::ready!(state.poll_head(Some(cx), None)) {
+            Head::Ready => Poll::Ready(Some(state.read_head(buf, false))),
+            Head::Epoll => Poll::Ready(None),
+        }
+    }
+
+    /// Readiness: `Ready(Head::Ready)` when a read would return at once from what the receive
+    /// delivered; `Ready(Head::Epoll)` when the socket's readiness answers (not armed).
+    pub(crate) fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<Head> {
+        self.state.lock().poll_head(Some(cx), None)
+    }
+
+    /// True if the receive is armed or holds something: the readiness methods must consult it.
+    pub(crate) fn is_active(&self) -> bool {
+        let state = self.state.lock();
+        state.receive.is_some() || state.chunk.is_some() || state.error.is_some() || state.eof
+    }
+}
+
+impl State {
+    /// Finds what a read would return. `cx`: register a wake-up (else `Pending` means nothing
+    /// is queued now). `arm`: arm a receive of this fd on the calling worker if none is armed.
+    fn poll_head(
+        &mut self,
+        mut cx: Option<&mut Context<'_>>,
+        arm: Option<BorrowedFd<'_>>,
+    ) -> Poll<Head> {
+        loop {
+            if self.chunk.is_some() || self.error.is_some() || self.eof {
+                return Poll::Ready(Head::Ready);
+            }
+            let Some(receive) = self.receive.as_mut() else {
+                if self.epoll_once || self.epoll_only {
+                    return Poll::Ready(Head::Epoll);
+                }
+                let Some(fd) = arm else {
+                    return Poll::Ready(Head::Epoll);
+                };
+                match Receive::arm(fd) {
+                    Some(Ok(receive)) => self.receive = Some(receive),
+                    // No fd for the receive (EMFILE): this read goes through epoll.
+                    Some(Err(_)) | None => return Poll::Ready(Head::Epoll),
+                }
+                continue;
+            };
+            let event = match cx.as_deref_mut() {
+                Some(cx) => std::task::ready!(receive.poll_next(cx)),
+                None => std::task::ready!(receive.try_next()),
+            };
+            match event {
+                Event::Data(buf) => self.chunk = Some((buf, 0)),
+                Event::Eof => {
+                    self.receive = None;
+                    self.eof = true;
+                }
+                Event::Error(e) => {
+                    self.receive = None;
+                    self.error = Some(e);
+                }
+                Event::NoBuffers => {
+                    self.receive = None;
+                    self.epoll_once = true;
+                }
+                Event::Unsupported => {
+                    self.receive = None;
+                    self.epoll_only = true;
+                }
+                Event::Ended => self.receive = None,
+            }
+        }
+    }
+
+    /// Reads the head (`poll_head` returned `Head::Ready`), then the chunks queued behind it
+    /// while `buf` has room, as a socket's read returns all that has arrived: a read that
+    /// returned one chunk of a larger message would make an echo write it back in pieces, and
+    /// the second piece then waits for the peer's delayed ACK (Nagle), 40 ms. An error or
+    /// end-of-file behind data waits for the next read.
+    fn read_queued(&mut self, buf: &mut ReadBuf<'_>) -> io::Result<()> {
+        let had_data = self.chunk.is_some();
+        self.read_head(buf, true)?;
+        if !had_data {
+            return Ok(());
+        }
+        while buf.remaining() > 0 {
+            match self.poll_head(None, None) {
+                Poll::Ready(Head::Ready) if self.chunk.is_some() => self.read_head(buf, true)?,
+                _ => break,
+            }
+        }
+        Ok(())
+    }
+
+    /// Copies the head into `buf` (`poll_head` returned `Head::Ready`); `consume`: advance past
+    /// what was copied.
+    fn read_head(&mut self, buf: &mut ReadBuf<'_>, consume: bool) -> io::Result<()> {
+        if let Some((chunk, offset)) = self.chunk.as_mut() {
+            let n = buf.remaining().min(chunk.len() - *offset);
+            buf.put_slice(&chunk[*offset..*offset + n]);
+            if consume {
+                *offset += n;
+                if *offset == chunk.len() {
+                    // Back to its group (republished by the ring's owner).
+                    self.chunk = None;
+                }
+            }
+            return Ok(());
+        }
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        debug_assert!(self.eof, "read_head with nothing at the head");
+        Ok(())
+    }
+}
+
+impl std::fmt::Debug for UringRecv {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = self.state.lock();
+        f.debug_struct("UringRecv")
+            .field("armed", &state.receive.is_some())
+            .field("held", &state.chunk.as_ref().map(|(c, o)| c.len() - o))
+            .field("eof", &state.eof)
+            .finish_non_exhaustive()
+    }
+}
