@@ -33,7 +33,7 @@ fn read_response(reader: &mut BufReader<TcpStream>) -> (String, Vec<u8>) {
 
 #[test]
 fn every_server_keeps_alive_and_exits_with_its_stdin() {
-    for arch in ["single", "thread", "tandem", "tokio"] {
+    for arch in ["single", "thread", "tandem", "tandem-uring", "tokio"] {
         let mut child = Command::new(BIN)
             .args([
                 "serve",
@@ -85,7 +85,12 @@ fn every_server_keeps_alive_and_exits_with_its_stdin() {
 fn a_tiny_run_prints_the_table_and_writes_its_files() {
     let output = Command::new(BIN)
         .args(["http", "--quick", "--threads", "2", "--connections", "7"])
-        .args(["--duration", "300ms", "--servers", "thread,tandem,tokio"])
+        .args([
+            "--duration",
+            "300ms",
+            "--servers",
+            "thread,tandem,tandem-uring,tokio",
+        ])
         .output()
         .unwrap();
     let stdout = String::from_utf8_lossy(&output.stdout);
@@ -94,7 +99,12 @@ fn a_tiny_run_prints_the_table_and_writes_its_files() {
         stdout.contains("| Architecture | Req/sec | p50 | p75 | p90 | p99 | Errors |"),
         "{stdout}"
     );
-    for row in ["| One-thread-per-connection |", "| Tandem |", "| Tokio |"] {
+    for row in [
+        "| One-thread-per-connection |",
+        "| Tandem (epoll) |",
+        "| Tandem (io_uring) |",
+        "| Tokio |",
+    ] {
         assert!(stdout.contains(row), "{stdout}");
     }
     assert!(!stdout.contains("| Single-threaded |"), "{stdout}");

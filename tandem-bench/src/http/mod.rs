@@ -8,7 +8,8 @@
 //! |---|---|---|
 //! | `single` | Single-threaded | blocking std, one connection at a time |
 //! | `thread` | One-thread-per-connection | blocking std, a thread per connection |
-//! | `tandem` | Tandem | hyper on Tandem, `--workers` workers |
+//! | `tandem` | Tandem (epoll) | hyper on Tandem, `--workers` workers, networking on the epoll reactor |
+//! | `tandem-uring` | Tandem (io_uring) | the same, with `Builder::net_io_uring(true)` |
 //! | `tokio` | Tokio | hyper on Tokio (hyper-util's `TokioIo`), `--workers` workers |
 //!
 //! Each is loaded by [`loadgen`] (`wrk` rebuilt on threads and mio, depending on neither
@@ -53,15 +54,28 @@ pub enum Arch {
     Single,
     /// Blocking std, a thread per connection.
     Thread,
-    /// hyper on Tandem.
+    /// hyper on Tandem, networking on the epoll reactor.
     Tandem,
+    /// hyper on Tandem, networking over io_uring (`Builder::net_io_uring(true)`).
+    TandemUring,
     /// hyper on Tokio.
     Tokio,
 }
 
 impl Arch {
     /// Every architecture, in the order of the published table.
-    pub const ALL: [Arch; 4] = [Arch::Single, Arch::Thread, Arch::Tandem, Arch::Tokio];
+    pub const ALL: [Arch; 5] = [
+        Arch::Single,
+        Arch::Thread,
+        Arch::Tandem,
+        Arch::TandemUring,
+        Arch::Tokio,
+    ];
+
+    /// The async runtimes' servers (every architecture but the blocking baselines).
+    pub fn is_runtime(self) -> bool {
+        matches!(self, Arch::Tandem | Arch::TandemUring | Arch::Tokio)
+    }
 
     /// The name used on the command line and in JSON.
     pub fn name(self) -> &'static str {
@@ -69,6 +83,7 @@ impl Arch {
             Arch::Single => "single",
             Arch::Thread => "thread",
             Arch::Tandem => "tandem",
+            Arch::TandemUring => "tandem-uring",
             Arch::Tokio => "tokio",
         }
     }
@@ -78,7 +93,8 @@ impl Arch {
         match self {
             Arch::Single => "Single-threaded",
             Arch::Thread => "One-thread-per-connection",
-            Arch::Tandem => "Tandem",
+            Arch::Tandem => "Tandem (epoll)",
+            Arch::TandemUring => "Tandem (io_uring)",
             Arch::Tokio => "Tokio",
         }
     }
@@ -88,7 +104,8 @@ impl Arch {
         match self {
             Arch::Single => "Single",
             Arch::Thread => "Thread/conn",
-            Arch::Tandem => "Tandem",
+            Arch::Tandem => "Tandem-epoll",
+            Arch::TandemUring => "Tandem-uring",
             Arch::Tokio => "Tokio",
         }
     }

@@ -47,22 +47,26 @@ pub enum Mode {
     Quick,
 }
 
-/// Connections of the default loads: the published table's, then ten times as many, to see
-/// how the tail latency holds up; `--quick`'s.
+/// Connections of the default loads: the published table's, then a light load (with
+/// [`FEW_THREADS`] load generator threads, `-t2 -c100`), then ten times the published one, to
+/// see how the tail latency holds up; `--quick`'s.
 const CONNECTIONS: usize = 1000;
+const FEW_CONNECTIONS: usize = 100;
+const FEW_THREADS: usize = 2;
 const MANY_CONNECTIONS: usize = 10_000;
 const QUICK_CONNECTIONS: usize = 50;
 
-/// The servers measured at [`MANY_CONNECTIONS`] unless `--servers` says otherwise: the two
-/// runtimes. The blocking servers are the published table's baselines at `-c1000`, and cannot
-/// hold 10,000 connections anyway (one serves a single connection at a time, the other caps
-/// its threads at 4,096); leaving them out keeps the main job within a minute more.
-const MANY_CONNECTIONS_SERVERS: [Arch; 2] = [Arch::Tandem, Arch::Tokio];
+/// The servers measured at [`FEW_CONNECTIONS`] and [`MANY_CONNECTIONS`] unless `--servers` says
+/// otherwise: the runtimes' (Tandem's two networking back ends and Tokio). The blocking
+/// servers are the published table's baselines at `-c1000`, and one of them cannot hold
+/// 10,000 connections anyway (one serves a single connection at a time, the other caps its
+/// threads at 4,096); leaving them out keeps the main job within a minute more.
+const RUNTIME_SERVERS: [Arch; 3] = [Arch::Tandem, Arch::TandemUring, Arch::Tokio];
 
 /// What the suite will do.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Plan {
-    /// Load generator threads.
+    /// Load generator threads of the loads that do not set their own (`--threads`, or 4).
     pub threads: usize,
     /// The loads, measured one after the other, each with a table and files of its own.
     pub loads: Vec<LoadLevel>,
@@ -81,6 +85,8 @@ pub struct Plan {
 /// One load of a plan.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LoadLevel {
+    /// Load generator threads.
+    pub threads: usize,
     /// Connections in all.
     pub connections: usize,
     /// The servers, in the order of the published table.
@@ -93,7 +99,8 @@ impl Plan {
         self.loads.iter().map(|load| self.estimate_load(load)).sum()
     }
 
-    /// The servers at each load, in a few words: `4 servers at 1,000 connections, 2 at 10,000`.
+    /// The servers at each load, in a few words: `5 servers at 1,000 connections, 3 at 100 (2
+    /// threads), 3 at 10,000`.
     pub fn outline(&self) -> String {
         let loads: Vec<String> = self
             .loads
@@ -105,7 +112,10 @@ impl Plan {
                     (0, n) => format!("{n} servers"),
                     (_, n) => n.to_string(),
                 };
-                let connections = fmt_count(load.connections as u64);
+                let mut connections = fmt_count(load.connections as u64);
+                if load.threads != self.threads {
+                    connections += &format!(" ({} threads)", load.threads);
+                }
                 match i {
                     0 => format!("{servers} at {connections} connections"),
                     _ => format!("{servers} at {connections}"),
@@ -168,20 +178,27 @@ impl Options {
             Mode::EverySuite => (4, Duration::from_secs(5), 3),
             Mode::Quick => (2, Duration::from_secs(1), 1),
         };
-        let level = |connections: usize, servers: &[Arch]| LoadLevel {
+        let threads = self.threads.unwrap_or(threads);
+        let level = |threads: usize, connections: usize, servers: &[Arch]| LoadLevel {
+            threads,
             connections,
             servers: self.servers.clone().unwrap_or_else(|| servers.to_vec()),
         };
         let loads = match (self.connections, mode) {
-            (Some(connections), _) => vec![level(connections, &Arch::ALL)],
-            (None, Mode::Quick) => vec![level(QUICK_CONNECTIONS, &Arch::ALL)],
+            (Some(connections), _) => vec![level(threads, connections, &Arch::ALL)],
+            (None, Mode::Quick) => vec![level(threads, QUICK_CONNECTIONS, &Arch::ALL)],
             (None, Mode::Selected | Mode::EverySuite) => vec![
-                level(CONNECTIONS, &Arch::ALL),
-                level(MANY_CONNECTIONS, &MANY_CONNECTIONS_SERVERS),
+                level(threads, CONNECTIONS, &Arch::ALL),
+                level(
+                    self.threads.unwrap_or(FEW_THREADS),
+                    FEW_CONNECTIONS,
+                    &RUNTIME_SERVERS,
+                ),
+                level(threads, MANY_CONNECTIONS, &RUNTIME_SERVERS),
             ],
         };
         Plan {
-            threads: self.threads.unwrap_or(threads),
+            threads,
             loads,
             duration: self.duration.unwrap_or(duration),
             runs: self.runs.unwrap_or(runs),
@@ -249,13 +266,16 @@ mod tests {
     fn defaults_follow_the_mode_and_flags_override_them() {
         let plan = Options::default().plan(Mode::Selected, 2);
         assert_eq!((plan.threads, plan.runs, plan.workers), (4, 3, 2));
-        assert_eq!(connections(&plan), [1000, 10_000]);
+        assert_eq!(connections(&plan), [1000, 100, 10_000]);
+        let threads: Vec<usize> = plan.loads.iter().map(|l| l.threads).collect();
+        assert_eq!(threads, [4, 2, 4]);
         assert_eq!(plan.duration, Duration::from_secs(10));
         assert_eq!(plan.loads[0].servers, Arch::ALL);
-        assert_eq!(plan.loads[1].servers, [Arch::Tandem, Arch::Tokio]);
+        assert_eq!(plan.loads[1].servers, RUNTIME_SERVERS);
+        assert_eq!(plan.loads[2].servers, RUNTIME_SERVERS);
         let every_suite = Options::default().plan(Mode::EverySuite, 2);
         assert!(every_suite.duration < plan.duration);
-        assert_eq!(connections(&every_suite), [1000, 10_000]);
+        assert_eq!(connections(&every_suite), [1000, 100, 10_000]);
         let quick = Options::default().plan(Mode::Quick, 2);
         assert_eq!((quick.runs, connections(&quick)), (1, vec![50]));
 
@@ -280,9 +300,11 @@ mod tests {
         assert_eq!(connections(&plan), [10_000]);
         assert_eq!(plan.loads[0].servers, Arch::ALL);
         // --servers: those servers at every load.
-        let two = options(&[("--servers", "thread,tokio")]).unwrap();
+        let two = options(&[("--servers", "thread,tokio"), ("--threads", "3")]).unwrap();
         let plan = two.plan(Mode::Selected, 2);
-        assert_eq!(connections(&plan), [1000, 10_000]);
+        assert_eq!(connections(&plan), [1000, 100, 10_000]);
+        // --threads: at every load.
+        assert!(plan.loads.iter().all(|l| l.threads == 3));
         assert!(plan
             .loads
             .iter()
@@ -290,17 +312,20 @@ mod tests {
     }
 
     #[test]
-    fn the_second_load_adds_about_thirty_five_seconds_to_the_main_job() {
+    fn the_runtime_loads_add_about_a_minute_and_a_half_to_the_main_job() {
         let plan = Options::default().plan(Mode::EverySuite, 2);
-        let [first, second] = [&plan.loads[0], &plan.loads[1]].map(|l| plan.estimate_load(l));
-        // 4 servers x 3 runs x (5 s + 0.6 s), then 2 servers x 3 runs x (5 s + 0.96 s).
+        let [first, second, third] =
+            [&plan.loads[0], &plan.loads[1], &plan.loads[2]].map(|l| plan.estimate_load(l));
+        // 5 servers x 3 runs x (5 s + 0.6 s), then 3 x 3 x (5 s + 0.564 s), then 3 x 3 x (5 s
+        // + 0.96 s).
         assert_eq!(
             plan.outline(),
-            "4 servers at 1,000 connections, 2 at 10,000"
+            "5 servers at 1,000 connections, 3 at 100 (2 threads), 3 at 10,000"
         );
-        assert_eq!(first, Duration::from_millis(12 * 5600));
-        assert_eq!(second, Duration::from_millis(6 * 5960));
-        assert_eq!(plan.estimate(), first + second);
+        assert_eq!(first, Duration::from_millis(15 * 5600));
+        assert_eq!(second, Duration::from_millis(9 * 5564));
+        assert_eq!(third, Duration::from_millis(9 * 5960));
+        assert_eq!(plan.estimate(), first + second + third);
     }
 
     #[test]

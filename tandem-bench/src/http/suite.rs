@@ -66,6 +66,11 @@ pub fn run(plan: &Plan) -> Result<(), String> {
 
 /// Runs every server of `load` `plan.runs` times, prints the table and writes the files.
 fn run_load(plan: &Plan, load: &LoadLevel, wrk: Option<&Path>) -> Result<(), String> {
+    // Everything below reads the load generator's threads from the plan.
+    let plan = &Plan {
+        threads: load.threads,
+        ..plan.clone()
+    };
     println!();
     println!(
         "-t{} -c{}: {} servers; roughly {}.",
@@ -158,14 +163,18 @@ fn run_load(plan: &Plan, load: &LoadLevel, wrk: Option<&Path>) -> Result<(), Str
     Ok(())
 }
 
-/// The order of the servers in `round`: as planned, but Tandem and Tokio swap places every
-/// other round, so neither always runs right after the other (ABBA).
+/// The order of the servers in `round`: as planned, but the runtimes' servers (Tandem's and
+/// Tokio's) run in reverse order every other round, so none always runs right after another
+/// (ABBA for a pair).
 fn round_order(servers: &[Arch], round: usize) -> Vec<usize> {
     let mut order: Vec<usize> = (0..servers.len()).collect();
-    let tandem = servers.iter().position(|&a| a == Arch::Tandem);
-    let tokio = servers.iter().position(|&a| a == Arch::Tokio);
-    if let (Some(a), Some(b), 1) = (tandem, tokio, round % 2) {
-        order.swap(a, b);
+    if round % 2 == 1 {
+        let runtimes: Vec<usize> = (0..servers.len())
+            .filter(|&i| servers[i].is_runtime())
+            .collect();
+        for (&slot, &server) in runtimes.iter().zip(runtimes.iter().rev()) {
+            order[slot] = server;
+        }
     }
     order
 }
@@ -333,9 +342,11 @@ mod tests {
     #[test]
     fn tandem_and_tokio_swap_every_other_round() {
         let all = Arch::ALL;
-        assert_eq!(round_order(&all, 0), [0, 1, 2, 3]);
-        assert_eq!(round_order(&all, 1), [0, 1, 3, 2]);
-        assert_eq!(round_order(&all, 2), [0, 1, 2, 3]);
+        assert_eq!(round_order(&all, 0), [0, 1, 2, 3, 4]);
+        assert_eq!(round_order(&all, 1), [0, 1, 4, 3, 2]);
+        assert_eq!(round_order(&all, 2), [0, 1, 2, 3, 4]);
+        let pair = [Arch::Tandem, Arch::Tokio];
+        assert_eq!(round_order(&pair, 1), [1, 0]);
         assert_eq!(round_order(&[Arch::Tandem], 1), [0]);
         assert_eq!(round_order(&[Arch::Thread, Arch::Tokio], 1), [0, 1]);
     }

@@ -35,6 +35,7 @@ pub(super) fn colour(arch: Arch) -> &'static str {
         Arch::Single => "#9e9e9e",
         Arch::Thread => "#c98a3b",
         Arch::Tandem => "#2f7ec1",
+        Arch::TandemUring => "#17457a",
         Arch::Tokio => "#6a9f3a",
     }
 }

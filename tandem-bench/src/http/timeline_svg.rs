@@ -406,7 +406,7 @@ mod tests {
         assert!(!svg.contains("NaN"), "{svg}");
         // Three runs: three latency lines and one requests line each; the stalled run's
         // latency lines break into a line and a dot, its requests line does not break.
-        for run in ["Tandem run 1", "Tokio run 1"] {
+        for run in ["Tandem (epoll) run 1", "Tokio run 1"] {
             for what in ["p50 per second", "p99 per second", "max per second"] {
                 assert_eq!(
                     svg.matches(&format!("{run}: {what}")).count(),
@@ -416,19 +416,22 @@ mod tests {
             }
             assert_eq!(svg.matches(&format!("{run}: requests")).count(), 1);
         }
-        assert_eq!(svg.matches("Tandem run 2: p99 per second").count(), 2);
-        assert_eq!(svg.matches("Tandem run 2: requests").count(), 1);
-        assert!(svg.contains("Tandem run 2: max per second, highest 3000ms"));
-        assert!(svg.contains("Tandem run 2: requests per second, lowest 0"));
+        assert_eq!(
+            svg.matches("Tandem (epoll) run 2: p99 per second").count(),
+            2
+        );
+        assert_eq!(svg.matches("Tandem (epoll) run 2: requests").count(), 1);
+        assert!(svg.contains("Tandem (epoll) run 2: max per second, highest 3000ms"));
+        assert!(svg.contains("Tandem (epoll) run 2: requests per second, lowest 0"));
         // The faint run is drawn faint, before the median one.
-        let faint = svg.find("Tandem run 1: p50").unwrap();
-        let bold = svg.find("Tandem run 2: p50").unwrap();
+        let faint = svg.find("Tandem (epoll) run 1: p50").unwrap();
+        let bold = svg.find("Tandem (epoll) run 2: p50").unwrap();
         assert!(faint < bold);
         // One error mark: the median run's second 4.
         assert_eq!(svg.matches("errors in second").count(), 1);
-        assert!(svg.contains("Tandem: 5 errors in second 4"));
+        assert!(svg.contains("Tandem (epoll): 5 errors in second 4"));
         assert_eq!(svg.matches("first served at").count(), 1);
-        assert!(svg.contains("Tandem: the last connection first served at 2.50 s"));
+        assert!(svg.contains("Tandem (epoll): the last connection first served at 2.50 s"));
         // The time axis runs to the longest run's end.
         assert!(svg.contains(">4</text>") && !svg.contains(">5</text>"));
     }

@@ -7,6 +7,12 @@
 //! in its runtime's `TcpListener::from_std`, sets `TCP_NODELAY` on every connection as the
 //! blocking servers do, and lets hyper close a connection whose request head takes longer
 //! than [`HEADER_READ_TIMEOUT`] to arrive, with that runtime's timer.
+//!
+//! Two diagnostics for the Tandem servers, read from the environment (the suite's servers
+//! inherit it): `TANDEM_BENCH_RING_STATS=FILE` rewrites FILE every 100 ms with the injection
+//! queue's depth so far (one figure per 100 ms) and the rings' counters
+//! (`RuntimeMetrics::io_uring`); `TANDEM_BENCH_NET_BUFS=N` gives each worker ring N receive
+//! buffers of 4 KiB (`Builder::net_io_uring_buffers`) instead of the default.
 
 use std::convert::Infallible;
 use std::io;
@@ -41,16 +47,37 @@ fn http1_builder(timer: impl hyper::rt::Timer + Send + Sync + 'static) -> http1:
     builder
 }
 
-/// hyper on Tandem's multi-thread runtime with `workers` workers.
-pub fn tandem(listener: TcpListener, workers: usize) -> io::Result<()> {
+/// hyper on Tandem's multi-thread runtime with `workers` workers; `net_io_uring`: its
+/// networking over io_uring rather than the epoll reactor (set either way, so that
+/// `TANDEM_NET_IO_URING` in the environment changes neither row).
+pub fn tandem(listener: TcpListener, workers: usize, net_io_uring: bool) -> io::Result<()> {
     use tandem::hyper::{TandemIo, TandemTimer};
 
-    let rt = tandem::runtime::Builder::new_multi_thread()
-        .worker_threads(workers)
-        .enable_all()
-        .build()?;
+    let mut builder = tandem::runtime::Builder::new_multi_thread();
+    builder.worker_threads(workers).net_io_uring(net_io_uring);
+    if let Some(count) = std::env::var("TANDEM_BENCH_NET_BUFS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        builder.net_io_uring_buffers(count, 4096);
+    }
+    let rt = builder.enable_all().build()?;
     #[cfg(feature = "io-poll-delay")]
     crate::http::poll_delay::export();
+    if let Some(path) = std::env::var_os("TANDEM_BENCH_RING_STATS") {
+        let metrics = rt.metrics();
+        std::thread::spawn(move || {
+            let mut depths = Vec::new();
+            loop {
+                std::thread::sleep(std::time::Duration::from_millis(100));
+                depths.push(metrics.global_queue_depth());
+                let _ = std::fs::write(
+                    &path,
+                    format!("inject depths {depths:?}\n{:#?}\n", metrics.io_uring()),
+                );
+            }
+        });
+    }
     rt.block_on(async {
         let listener = tandem::net::TcpListener::from_std(listener)?;
         announce(listener.local_addr()?)?;

@@ -5,7 +5,7 @@
 //! load generator or with each other:
 //!
 //! ```text
-//! tandem-bench serve --arch <single|thread|tandem|tokio> --addr 127.0.0.1:0 --workers N
+//! tandem-bench serve --arch <single|thread|tandem|tandem-uring|tokio> --addr 127.0.0.1:0 --workers N
 //! ```
 //!
 //! Every architecture answers every request with the same 13-byte `Hello, World!`
@@ -14,8 +14,9 @@
 //! - `single`: blocking std, one connection at a time: serves a connection until the client
 //!   closes it, then accepts the next ([`blocking`]);
 //! - `thread`: blocking std, a thread per connection ([`blocking`]);
-//! - `tandem` and `tokio`: hyper 1.x's `server::conn::http1` on each runtime's multi-thread
-//!   scheduler with `--workers` workers, a task per connection ([`hyper_server`]).
+//! - `tandem`, `tandem-uring` and `tokio`: hyper 1.x's `server::conn::http1` on each runtime's
+//!   multi-thread scheduler with `--workers` workers, a task per connection ([`hyper_server`]);
+//!   `tandem` with its networking on the epoll reactor, `tandem-uring` over io_uring.
 //!
 //! Every server listens on a socket made by [`bind`], so all four have the same backlog:
 //! [`BACKLOG`], 4096, the most Linux grants by default (`net.core.somaxconn`, 4096 since 5.4).
@@ -117,7 +118,8 @@ pub fn main(args: impl Iterator<Item = String>) -> ExitCode {
     let served = bind(args.addr).and_then(|listener| match args.arch {
         Arch::Single => blocking::single(listener),
         Arch::Thread => blocking::per_thread(listener),
-        Arch::Tandem => hyper_server::tandem(listener, args.workers),
+        Arch::Tandem => hyper_server::tandem(listener, args.workers, false),
+        Arch::TandemUring => hyper_server::tandem(listener, args.workers, true),
         Arch::Tokio => hyper_server::tokio(listener, args.workers),
     });
     match served {

@@ -20,6 +20,11 @@ pub(crate) const SQ_ENTRIES: u32 = 256;
 /// CQ entries per ring: completions of several ticks before an overflow (which loses nothing,
 /// but costs an extra `io_uring_enter` to flush).
 const CQ_ENTRIES: u32 = 1024;
+/// CQ entries per worker ring when networking runs on io_uring: a completion per received
+/// chunk, which wait in the CQ while the worker's queue is full (`LocalRing::reap_limit`); a
+/// multishot receive whose CQE finds the CQ full is ended by the kernel and must be armed
+/// again. 16,384 entries of 16 bytes: 256 KiB per worker ring.
+const CQ_ENTRIES_NET: u32 = 16_384;
 
 /// The provided-buffer group of each worker ring when networking runs on io_uring
 /// (`docs/URING-NET.md`, decision 4): buffers the kernel fills for multishot receives.
@@ -327,8 +332,12 @@ impl Rings {
         static NEXT_ID: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(1);
         let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
         let make = |index: usize, shared: bool| -> io::Result<(Arc<Ring>, Option<BufGroupOwner>)> {
+            let cq_entries = match net {
+                Some(_) if !shared => CQ_ENTRIES_NET,
+                _ => CQ_ENTRIES,
+            };
             let uring = IoUring::builder()
-                .setup_cqsize(CQ_ENTRIES)
+                .setup_cqsize(cq_entries)
                 .setup_clamp()
                 .build(SQ_ENTRIES)?;
             // Worker rings only: the shared ring's submitters have no tick to republish on,

@@ -143,6 +143,20 @@ impl Countdown {
 type RunResult = Result<Box<WorkerCore>, ()>;
 
 impl WorkerCore {
+    /// How many tasks I/O (the driver's events, the ring's completions) may wake into this
+    /// queue now: its free slots, less one if the LIFO slot is taken (a task woken then pushes
+    /// the slot's task into the queue), less the room the next fairness tick needs for its
+    /// batch from the injection queue. Without that reserve, a queue kept full by I/O admits one
+    /// injected task per `global_queue_interval` ticks, and connections spawned outside the
+    /// workers (by an accept loop in `block_on`) wait long for their first response
+    /// (BENCHMARKS.md, HTTP at c10000). What I/O has beyond this waits in the kernel (events)
+    /// or the CQ (completions) for a later turn, rather than overflowing into the injection
+    /// queue. (A full queue with the LIFO slot taken has no room: saturate, never wrap.)
+    fn io_room(&self) -> usize {
+        let taken = usize::from(self.lifo_slot.is_some()) + INTERVAL_BATCH;
+        self.run_queue.remaining_slots().saturating_sub(taken)
+    }
+
     pub(super) fn new(
         run_queue: queue::Local<Arc<MultiThreadHandle>>,
         park: WorkerParker,
@@ -508,6 +522,13 @@ impl WorkerContext {
             return (core, 0);
         }
         let mut ring = core.ring.take().expect("checked above");
+        // Each completion may wake a task into our queue: reap no more than it has room for,
+        // and into the back of the queue, not the LIFO slot. (The ring is reaped on every tick
+        // that finds completions: with networking on io_uring, a LIFO slot filled by each reap
+        // would run the newest request's task every tick, and the queue behind it would starve.
+        // `run_task` enables the slot again for wakes from the next task.)
+        ring.set_reap_limit(core.io_room());
+        core.lifo_enabled = false;
         *self.core.borrow_mut() = Some(core);
         let reaped = match turn {
             RingTurn::Reap => ring.tick(),
@@ -559,16 +580,8 @@ impl WorkerContext {
 
     fn park_on_driver(&self, mut core: Box<WorkerCore>, how: Park) -> Box<WorkerCore> {
         let mut park = core.park.take().expect("a worker's parker is present");
-        // Tasks the driver wakes go into our queue: take no more events than it has room for
-        // (a task woken while the LIFO slot is taken pushes the slot's task into the queue),
-        // less the room the next fairness tick needs for its batch from the injection queue.
-        // Without that reserve, a queue kept full by I/O admits one injected task per
-        // `global_queue_interval` ticks, and connections spawned outside the workers (by an
-        // accept loop in `block_on`) wait long for their first response (BENCHMARKS.md, HTTP at
-        // c10000).
-        // (A full queue with the LIFO slot taken has no room: saturate, never wrap.)
-        let taken = usize::from(core.lifo_slot.is_some()) + INTERVAL_BATCH;
-        let room = core.run_queue.remaining_slots().saturating_sub(taken);
+        // Tasks the driver wakes go into our queue: take no more events than it has room for.
+        let room = core.io_room();
         let config = &self.worker.handle.shared.config;
         let cap = match how {
             Park::PollOnly => config.max_io_events_per_busy_tick,

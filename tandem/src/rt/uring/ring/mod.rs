@@ -86,6 +86,13 @@ pub(crate) struct LocalRing {
     sq: SqState,
     /// The owner's side of the ring's buffer group (`Ring::bufs`): republished on its ticks.
     bufs: Option<BufGroupOwner>,
+    /// The most completions the owner's next reap (`tick`, `submit_and_reap`, `submit_all`)
+    /// takes: what its run queue has room for (`set_reap_limit`). The rest wait in the CQ for a
+    /// later tick, as I/O events wait in the kernel for the driver's next turn: every
+    /// completion wakes a task into the reaping worker's queue, and a reap that took them all
+    /// would overflow the queue into the injection queue, where the tasks wait many ticks
+    /// (with networking on io_uring, each received request is a completion).
+    reap_limit: usize,
 }
 
 /// What the submitting thread keeps about the SQ.
@@ -216,7 +223,14 @@ impl LocalRing {
             ring,
             sq: SqState::default(),
             bufs,
+            reap_limit: usize::MAX,
         }
+    }
+
+    /// Caps what the owner's reaps take from now on (`reap_limit`): at least one completion,
+    /// so that a reap that returns 0 still means the CQ was empty (the owner parks on that).
+    pub(crate) fn set_reap_limit(&mut self, limit: usize) {
+        self.reap_limit = limit.max(1);
     }
 
     /// This ring's buffer group, if it has one (multishot receives name it).

@@ -60,7 +60,7 @@ impl Ring {
 
     /// Reaps after the ring's fd was reported readable (or a cancel landed): never loses a CQE.
     pub(crate) fn reap_after_event(&self) -> usize {
-        let n = self.reap_loop(true);
+        let n = self.reap_loop(true, usize::MAX);
         if self.in_flight() > 0 {
             self.arm();
         }
@@ -93,10 +93,18 @@ impl Ring {
     /// Reaps if nobody else is reaping (the owner's per-tick check: if another thread holds the
     /// lock, it is reaping what we would have).
     pub(crate) fn reap(&self) -> usize {
-        self.reap_loop(false)
+        self.reap_loop(false, usize::MAX)
     }
 
-    fn reap_loop(&self, announced: bool) -> usize {
+    /// As `reap`, taking at most `limit` completions (at least one); the rest stay in the CQ.
+    /// Only for the ring's owner, which reaps again at its next tick (`LocalRing::reap_limit`):
+    /// a reaper woken by the ring's fd reaps all, or its event would be spent with completions
+    /// left behind.
+    pub(crate) fn reap_at_most(&self, limit: usize) -> usize {
+        self.reap_loop(false, limit.max(1))
+    }
+
+    fn reap_loop(&self, announced: bool, limit: usize) -> usize {
         let mut total = 0;
         // A waker that panics must not cost the rest of the batch its delivery: every CQE
         // copied out of the ring exists nowhere else. The first panic is resumed once all are
@@ -112,7 +120,8 @@ impl Ring {
         let mut enqueued = Vec::new();
         while let Some(held) = guard {
             let mut batch = [(0u64, CqeResult::default()); REAP_BATCH];
-            let (n, more) = self.copy_out(&mut batch, &mut enqueued, &mut panicked);
+            let max = (limit - total).min(REAP_BATCH);
+            let (n, more) = self.copy_out(&mut batch[..max], &mut enqueued, &mut panicked);
             let noted = held.unlock();
             for done in enqueued.drain(..) {
                 let finished =
@@ -135,7 +144,9 @@ impl Ring {
                 }
             }
             total += n;
-            if !more && !noted {
+            // At the limit with more in the CQ (or noted by another thread, whose event then
+            // re-armed the fd, `reap_after_event`): the owner takes the rest at its next tick.
+            if (!more && !noted) || total == limit {
                 break;
             }
             guard = self.cq.try_lock();
@@ -146,7 +157,7 @@ impl Ring {
         total
     }
 
-    /// Under the CQ lock: copies out up to a batch of CQEs. `more`: call again.
+    /// Under the CQ lock: copies out up to `batch.len()` CQEs. `more`: call again.
     ///
     /// CQEs of multishot cells are queued in their cells here, under the lock (their wakers and
     /// final references go to `enqueued`, for after it), and left in `batch` as `INTERNAL`: two
@@ -155,7 +166,7 @@ impl Ring {
     /// before an earlier chunk would reorder the bytes or reach a freed cell).
     fn copy_out(
         &self,
-        batch: &mut [(u64, CqeResult); REAP_BATCH],
+        batch: &mut [(u64, CqeResult)],
         enqueued: &mut Vec<Enqueued>,
         panicked: &mut Option<Box<dyn std::any::Any + Send>>,
     ) -> (usize, bool) {
@@ -173,11 +184,11 @@ impl Ring {
                 },
             );
             n += 1;
-            if n == REAP_BATCH {
+            if n == batch.len() {
                 break;
             }
         }
-        let more = !cq.is_empty() || n == REAP_BATCH;
+        let more = !cq.is_empty() || n == batch.len();
         drop(cq);
         // Counted here, under the lock, where there is one writer; delivered after unlocking.
         // A CQE flagged F_MORE (a multishot operation's) ends no entry: only its last one does.
@@ -283,6 +294,6 @@ impl LocalRing {
         if self.nothing_in_kernel() {
             return 0;
         }
-        self.ring.reap()
+        self.ring.reap_at_most(self.reap_limit)
     }
 }

@@ -78,10 +78,14 @@ impl LocalRing {
     }
 
     /// True if an entry pushed now would have an `io_uring_enter` to itself: `idle` (the
-    /// worker has no other task queued) and none of this ring's work in the kernel. `Rings::push`
-    /// then submits it at once, and `fs` tries an open inline instead.
+    /// worker has no other task queued) and nothing else pushed on this ring and not yet
+    /// reaped, in the kernel or still in our SQ. `Rings::push` then submits it at once and
+    /// reaps inside the pushing task's poll, and `fs` tries an open inline instead. (Entries
+    /// other tasks pushed this tick wait for the worker's flush when it runs out of tasks: an
+    /// inline reap of their completions would wake those tasks from inside this poll, into
+    /// the LIFO slot, out of their completion order.)
     pub(crate) fn submits_alone(&self, idle: bool) -> bool {
-        idle && self.nothing_in_kernel()
+        idle && self.is_drained()
     }
 
     /// When the owner has run out of tasks: submit, then reap what completed inline.
@@ -93,7 +97,7 @@ impl LocalRing {
         }
         // Entries the kernel refuses for now stay queued: `before_park` insists.
         let _ = sub.flush();
-        self.ring.reap()
+        self.ring.reap_at_most(self.reap_limit)
     }
 
     /// Before the owner parks: submit, reap, and arm the fd while anything is in flight.
@@ -134,7 +138,7 @@ impl LocalRing {
         let mut backoff = Backoff::default();
         loop {
             let all_in = self.submitter().flush();
-            let n = self.ring.reap();
+            let n = self.ring.reap_at_most(self.reap_limit);
             if n > 0 {
                 // Tasks to run; entries still queued go with the next flush.
                 return n;
@@ -367,6 +371,43 @@ mod tests {
             );
             assert!(injected_refusal().is_none(), "every refusal was used");
         }
+    }
+
+    /// The owner's reaps take at most its limit (what its run queue has room for); the rest
+    /// wait in the CQ, in order, for the next reap; a limit of 0 still reaps one (a reap that
+    /// returns 0 means the CQ was empty).
+    #[test]
+    fn reaps_take_at_most_the_limit_and_leave_the_rest_in_order() {
+        let mut local = LocalRing::new(ring(false));
+        let cells: Vec<_> = (0..6)
+            .map(|_| {
+                let (entry, cell) = tracked(opcode::Nop::new().build());
+                local.submitter().push_ops(Queued::One(entry));
+                cell
+            })
+            .collect();
+        // Which cells have completed (a completed cell is polled once: it hands its data over).
+        let mut ready = [false; 6];
+        let mut done = |cells: &[Arc<OpCell<Tracked>>]| {
+            for (cell, ready) in cells.iter().zip(&mut ready) {
+                *ready = *ready
+                    || cell
+                        .poll_complete(&mut Context::from_waker(Waker::noop()))
+                        .is_ready();
+            }
+            ready
+        };
+        local.set_reap_limit(2);
+        // NOPs complete within their enter: all six are in the CQ when it returns.
+        assert_eq!(local.submit_and_reap(), 2);
+        assert_eq!(done(&cells), [true, true, false, false, false, false]);
+        local.set_reap_limit(0);
+        assert_eq!(local.tick(), 1);
+        assert_eq!(done(&cells), [true, true, true, false, false, false]);
+        local.set_reap_limit(usize::MAX);
+        assert_eq!(local.tick(), 3);
+        assert_eq!(local.tick(), 0);
+        assert_eq!(done(&cells), [true; 6]);
     }
 
     /// The shared ring has no owner that would submit later: `submit_shared` returns only once
