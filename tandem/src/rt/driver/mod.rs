@@ -183,7 +183,9 @@ impl Driver {
                 let io = handle.io.as_ref().expect("an I/O driver has an I/O handle");
                 let arrived = driver.turn(io, timeout, max_events);
                 for ring in driver.take_ring_events() {
-                    handle.uring.on_ring_event(ring);
+                    // Each completion may wake a task into the caller's queue, as each
+                    // event may: the same bound.
+                    handle.uring.on_ring_event(ring, max_events);
                 }
                 if driver.take_signal_ready() {
                     crate::rt::signal::dispatch();

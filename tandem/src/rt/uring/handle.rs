@@ -237,12 +237,13 @@ impl UringHandle {
     }
 
     /// The reactor reported ring `index`'s fd readable.
-    pub(crate) fn on_ring_event(&self, index: usize) {
+    /// Reaps at most `limit` of a worker ring's completions (`Ring::reap_after_event`).
+    pub(crate) fn on_ring_event(&self, index: usize, limit: usize) {
         if let Some(rings) = self.rings() {
             if let Some(ring) = rings.workers.get(index) {
-                ring.reap_after_event();
+                ring.reap_after_event(limit);
             } else if index == rings.workers.len() {
-                rings.shared.reap_after_event();
+                rings.shared.reap_after_event(limit);
             }
         }
     }

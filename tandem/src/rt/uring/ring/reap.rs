@@ -59,8 +59,15 @@ impl Ring {
     }
 
     /// Reaps after the ring's fd was reported readable (or a cancel landed): never loses a CQE.
-    pub(crate) fn reap_after_event(&self) -> usize {
-        let n = self.reap_loop(true, usize::MAX);
+    /// Takes at most `limit` completions from a worker ring (the reaping thread's run queue has
+    /// room for that many tasks): its fd is registered one-shot and armed again here while
+    /// anything is in flight, and arming a fd whose CQ still holds entries reports it again at
+    /// once, so the rest wait for the next turn, not for a new completion. The shared ring's fd
+    /// is edge-triggered without re-arming: it is reaped whole.
+    pub(crate) fn reap_after_event(&self, limit: usize) -> usize {
+        let oneshot = self.arming.get().is_some_and(|arming| arming.oneshot);
+        let limit = if oneshot { limit.max(1) } else { usize::MAX };
+        let n = self.reap_loop(true, limit);
         if self.in_flight() > 0 {
             self.arm();
         }
@@ -97,9 +104,8 @@ impl Ring {
     }
 
     /// As `reap`, taking at most `limit` completions (at least one); the rest stay in the CQ.
-    /// Only for the ring's owner, which reaps again at its next tick (`LocalRing::reap_limit`):
-    /// a reaper woken by the ring's fd reaps all, or its event would be spent with completions
-    /// left behind.
+    /// For the ring's owner, which reaps again at its next tick (`LocalRing::reap_limit`); a
+    /// reaper woken by the ring's fd re-arms it instead (`reap_after_event`).
     pub(crate) fn reap_at_most(&self, limit: usize) -> usize {
         self.reap_loop(false, limit.max(1))
     }
