@@ -4,10 +4,12 @@
 //!
 //! # Protocol
 //! 1. A write copies its bytes into the queue (`SendQueue::write`). If no send is in flight, it
-//!    pushes one send entry of those bytes on the calling worker's ring (no enter: the worker
-//!    submits its SQ once per tick, when it runs out of tasks or parks); on a thread that is
-//!    not a worker holding its core it copies nothing and the caller writes through the socket
-//!    (`Written::Direct`). While a send is in flight, bytes are appended to `pending`, up to
+//!    pushes one send entry of those bytes on the calling worker's ring. No enter of its own
+//!    while anything else of the ring is in the kernel (an armed receive, another send) or
+//!    the worker has other tasks queued: the worker submits its SQ once per tick, when it runs
+//!    out of tasks, and before it parks. Otherwise (an idle ring, as for `Op`) it is submitted
+//!    at once and its inline completion reaped. On a thread that is not a worker holding its
+//!    core it copies nothing and the caller writes through the socket (`Written::Direct`). While a send is in flight, bytes are appended to `pending`, up to
 //!    `SEND_BOUND` unsent bytes in all; above it a write waits.
 //! 2. The send's completion, reaped on its ring by whichever thread reaps it, runs the
 //!    operation's `release` (nobody awaits a send: its cell is orphaned from the start):
@@ -114,10 +116,18 @@ impl SendQueue {
         }
         if !state.sending {
             debug_assert!(state.pending.is_empty(), "bytes pending with no send");
-            return match self.start(&mut state, fd, bufs, total) {
-                Some(n) => Written::Queued(Poll::Ready(Ok(n))),
-                None => Written::Direct,
+            let Some((n, submitted)) = self.start(&mut state, fd, bufs, total) else {
+                return Written::Direct;
             };
+            drop(state);
+            if let Some(ring) = submitted {
+                // Submitted at once (as `Op` is, when nothing else would share the enter): the
+                // kernel sends inline when the socket has room, so reap that completion now,
+                // with the queue's lock released (its `release` takes it); the next write then
+                // finds no send in flight instead of appending behind a finished one.
+                ring.reap();
+            }
+            return Written::Queued(Poll::Ready(Ok(n)));
         }
         let room = SEND_BOUND.saturating_sub(state.in_flight + state.pending.len());
         if room == 0 {
@@ -131,15 +141,18 @@ impl SendQueue {
     }
 
     /// Pushes the first send (of up to `SEND_BOUND` bytes of `bufs`) on the calling worker's
-    /// ring. `None`: not on a worker holding its core, or no fd for the send (`EMFILE`).
+    /// ring; returns the bytes taken, and the ring if the entry was submitted at once (the
+    /// ring's rule for `Op`s: the worker has no other task queued and none of the ring's work
+    /// is in the kernel, so no batch would form; `LocalRing::submits_alone`). `None`: not on a
+    /// worker holding its core, or no fd for the send (`EMFILE`).
     fn start(
         &self,
         state: &mut State,
         fd: BorrowedFd<'_>,
         bufs: &[IoSlice<'_>],
         total: usize,
-    ) -> Option<usize> {
-        crate::rt::uring::with_local_ring(|local, _idle| {
+    ) -> Option<(usize, Option<Arc<Ring>>)> {
+        crate::rt::uring::with_local_ring(|local, idle| {
             if state.fd.is_none() {
                 state.fd = Some(fd.try_clone_to_owned().ok()?);
             }
@@ -155,8 +168,14 @@ impl SendQueue {
                 start: 0,
                 ring: local.ring().clone(),
             };
+            let alone = local.submits_alone(idle);
             push_local(local, op);
-            Some(n)
+            if alone {
+                // Entries the kernel refuses for now stay queued for the worker's next flush.
+                let _ = local.submitter().flush();
+                return Some((n, Some(local.ring().clone())));
+            }
+            Some((n, None))
         })
         .flatten()
     }
