@@ -389,8 +389,109 @@ unsafe impl OpCode for SendOp {
 
 #[cfg(all(test, not(loom)))]
 mod tests {
-    use super::gather;
-    use std::io::IoSlice;
+    use super::{gather, SendOp, SendQueue, Shared, State};
+    use crate::loom::sync::Mutex;
+    use crate::rt::uring::cell::{CqeResult, OpCode};
+    use crate::rt::uring::ring::Ring;
+    use io_uring::IoUring;
+    use std::io::{self, IoSlice};
+    use std::sync::Arc;
+
+    /// A queue with one send of `sent` in flight on a plain ring, and `pending` appended.
+    fn in_flight(sent: &[u8], pending: &[u8]) -> Option<(SendQueue, SendOp)> {
+        let ring = Ring::new(IoUring::new(8).ok()?, 0, false);
+        let queue = SendQueue {
+            shared: Arc::new(Shared {
+                state: Mutex::new(State {
+                    pending: pending.to_vec(),
+                    in_flight: sent.len(),
+                    sending: true,
+                    ..State::default()
+                }),
+            }),
+        };
+        let op = SendOp {
+            queue: queue.shared.clone(),
+            fd: -1,
+            buf: sent.to_vec(),
+            start: 0,
+            ring,
+        };
+        Some((queue, op))
+    }
+
+    fn ok(n: usize) -> io::Result<usize> {
+        Ok(n)
+    }
+
+    /// A short send sends the rest of its buffer next, before what was appended; a full one
+    /// sends what was appended; the last leaves the queue idle.
+    #[test]
+    fn completions_send_the_rest_first_then_what_was_appended() {
+        let Some((queue, mut op)) = in_flight(b"abcdef", b"gh") else {
+            return; // no io_uring here
+        };
+        let mut state = queue.shared.state.lock();
+        let mut next = state
+            .complete(&mut op, ok(4))
+            .expect("the rest of a short send");
+        assert_eq!(&next.buf[next.start..], b"ef");
+        assert_eq!(state.in_flight, 2);
+        assert_eq!(state.pending, b"gh", "appended bytes wait for the rest");
+        let mut next = state
+            .complete(&mut next, ok(2))
+            .expect("the appended bytes");
+        assert_eq!(&next.buf[next.start..], b"gh");
+        assert!(state.pending.is_empty());
+        assert!(state.complete(&mut next, ok(2)).is_none());
+        assert!(!state.sending);
+        assert_eq!(
+            next.ring
+                .metrics
+                .short_sends
+                .load(std::sync::atomic::Ordering::Relaxed),
+            1
+        );
+    }
+
+    /// An error completion drops the unsent bytes and waits for the next write, once.
+    #[test]
+    fn an_error_is_kept_for_the_next_write_once() {
+        let Some((queue, mut op)) = in_flight(b"abc", b"def") else {
+            return;
+        };
+        {
+            let mut state = queue.shared.state.lock();
+            let err = io::Error::from_raw_os_error(libc::EPIPE);
+            assert!(state.complete(&mut op, Err(err)).is_none());
+            assert!(!state.sending && state.pending.is_empty());
+        }
+        let waker = std::task::Waker::noop();
+        let mut cx = std::task::Context::from_waker(waker);
+        let std::task::Poll::Ready(Err(e)) = queue.poll_flush(&mut cx) else {
+            panic!("the error is reported");
+        };
+        assert_eq!(e.raw_os_error(), Some(libc::EPIPE));
+        assert!(queue.poll_flush(&mut cx).is_ready(), "reported once");
+    }
+
+    /// A next send queued on a ring that has closed (the runtime shut down) completes as
+    /// refused: the queue ends with an error instead of waiting for a send that never comes.
+    #[test]
+    fn a_next_send_on_a_closed_ring_is_refused() {
+        let Some((queue, mut op)) = in_flight(b"abc", b"def") else {
+            return;
+        };
+        op.ring.close();
+        // As the ring would: the completion of the first send, which pushes the next.
+        op.release(CqeResult {
+            res: 3,
+            ..CqeResult::default()
+        });
+        let state = queue.shared.state.lock();
+        assert!(!state.sending, "the refused send ended the queue");
+        assert!(state.error.is_some());
+    }
 
     #[test]
     fn gather_takes_at_most_max_in_order() {
