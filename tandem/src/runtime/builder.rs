@@ -178,12 +178,23 @@ impl Builder {
         self
     }
 
-    /// Whether TCP streams receive through io_uring (default: off, or `TANDEM_NET_IO_URING=1`).
-    /// Experimental (`docs/URING-NET.md`): with it, each worker ring gets a group of provided
-    /// buffers, and a stream's first `poll_read` on a worker arms a multishot receive on that
-    /// worker's ring; later reads take the received chunks from any thread. Writes, accepts and
-    /// connects stay on epoll. Without io_uring (kernel, [`UringMode::Off`], no buffer rings)
-    /// it changes nothing.
+    /// Whether TCP streams receive and send through io_uring (default: off, or
+    /// `TANDEM_NET_IO_URING=1`). Experimental (`docs/URING-NET.md`): with it, each worker ring
+    /// gets a group of provided buffers, and a stream's first `poll_read` on a worker arms a
+    /// multishot receive on that worker's ring; later reads take the received chunks from any
+    /// thread. Accepts and connects stay on epoll. Without io_uring (kernel,
+    /// [`UringMode::Off`], no buffer rings) it changes nothing.
+    ///
+    /// Writes are buffered: a write on a worker copies its bytes into the stream's send buffer
+    /// (up to 64 KiB unsent; above that it waits) and returns at once, and send entries on one
+    /// worker's ring carry them out in order; off the workers, with nothing buffered, a write
+    /// goes to the socket as without this. So an error from the peer (a reset) is returned by
+    /// the next write, `flush` or `shutdown`, not by the write whose bytes failed;
+    /// [`AsyncWrite::poll_flush`](crate::io::AsyncWrite::poll_flush) waits until every byte
+    /// was sent and `poll_shutdown` waits for them before it shuts down. Bytes still buffered
+    /// when the runtime shuts down are dropped: flush first. A stream dropped with bytes
+    /// buffered still sends them (its sends hold a duplicate of the socket's fd until the
+    /// last one completes).
     ///
     /// Once a stream's receive is armed, [`TcpStream::readable`](crate::net::TcpStream::readable),
     /// `ready`, `poll_read_ready`, `try_read*`, `peek` and `poll_peek` read the received chunks;

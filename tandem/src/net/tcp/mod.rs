@@ -6,7 +6,7 @@
 //! |---|---|
 //! | `socket.rs` | `TcpSocket`: a TCP socket to configure before it connects or listens |
 //! | `uring_recv.rs` | a stream's receive over io_uring (`Builder::net_io_uring`): the chunk held between reads, arming, re-arming, the readiness answers |
-//! | `stream.rs` | `TcpStream`: a TCP connection |
+//! | `stream.rs` | `TcpStream`: a TCP connection; under `Builder::net_io_uring` its writes go through a send queue (`rt/uring/ops/send.rs`: a bounded buffer, one send in flight on a worker ring, `write(2)` off the workers when none is) |
 //! | `split.rs` | `TcpStream::split`: borrowed halves, for reading and writing concurrently in one task |
 //! | `split_owned.rs` | `TcpStream::into_split`: owned halves that can move to different tasks |
 //! | `listener.rs` | `TcpListener`: accepts TCP connections |

@@ -9,10 +9,10 @@ use crate::net::TcpStream;
 use std::error::Error;
 use std::fmt;
 use std::io::{self, IoSlice, IoSliceMut};
-use std::net::{Shutdown, SocketAddr};
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 
 /// The owned read half of a [`TcpStream`], from [`TcpStream::into_split`].
 #[derive(Debug)]
@@ -165,8 +165,8 @@ impl OwnedWriteHalf {
 impl Drop for OwnedWriteHalf {
     fn drop(&mut self) {
         if self.shutdown_on_drop {
-            // The peer may be gone already (ENOTCONN): nothing left to tell it.
-            let _ = self.inner.shutdown_std(Shutdown::Write);
+            // Now, or after the sends in flight (over io_uring).
+            self.inner.shutdown_on_drop();
         }
     }
 }
@@ -202,12 +202,12 @@ impl AsyncWrite for OwnedWriteHalf {
         true
     }
 
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.inner.poll_flush_priv(cx)
     }
 
-    fn poll_shutdown(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let res = self.inner.shutdown_std(Shutdown::Write);
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let res = ready!(self.inner.poll_shutdown_priv(cx));
         if res.is_ok() {
             // Done once; the drop need not repeat it.
             self.shutdown_on_drop = false;

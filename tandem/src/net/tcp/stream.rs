@@ -6,6 +6,7 @@ use super::uring_recv::{Head, UringRecv};
 use crate::io::{AsyncRead, AsyncWrite, Interest, ReadBuf, Ready};
 use crate::net::{buf_mut, send, to_socket_addrs, ToSocketAddrs};
 use crate::rt::reactor::{Direction, PollEvented};
+use crate::rt::uring::ops::send::{SendQueue, Written};
 use bytes::BufMut;
 use socket2::SockRef;
 use std::fmt;
@@ -52,6 +53,9 @@ pub struct TcpStream {
     /// Declared after `io`: dropped after the socket's fd closes, its receive (which owns a
     /// duplicate fd) keeps the socket open until the cancel's completion.
     recv: Option<Box<UringRecv>>,
+    /// The send queue over io_uring (`Builder::net_io_uring`); `None` when writes use epoll.
+    /// Its sends own a duplicate fd: the socket stays open until the last send's completion.
+    send: Option<SendQueue>,
 }
 
 impl TcpStream {
@@ -108,6 +112,7 @@ impl TcpStream {
         Ok(TcpStream {
             io: PollEvented::new(stream)?,
             recv: UringRecv::for_current_runtime(),
+            send: SendQueue::for_current_runtime(),
         })
     }
 
@@ -125,10 +130,12 @@ impl TcpStream {
     /// non-blocking mode. (Under [`Builder::net_io_uring`](crate::runtime::Builder::net_io_uring),
     /// once a read has armed the stream's receive: bytes it took from the socket and no read
     /// returned yet are dropped, and so are bytes that arrive before its cancel reaches its
-    /// ring, at that worker's next tick.)
+    /// ring, at that worker's next tick. Bytes taken by writes and not yet sent still go out,
+    /// before those written to the returned stream only if they went out first: flush first.)
     pub fn into_std(self) -> io::Result<std::net::TcpStream> {
-        let TcpStream { io, recv } = self;
+        let TcpStream { io, recv, send } = self;
         drop(recv);
+        drop(send);
         io.into_inner().map(std::net::TcpStream::from)
     }
 
@@ -157,38 +164,57 @@ impl TcpStream {
     ///
     /// The readiness stays set until an operation on the stream returns `WouldBlock`.
     pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        if interest.is_readable() {
-            if let Some(recv) = self.active_recv() {
-                return std::future::poll_fn(|cx| self.poll_ready_uring(cx, recv, interest)).await;
-            }
+        let recv = self.active_recv().filter(|_| interest.is_readable());
+        let send = self.active_send().filter(|_| interest.is_writable());
+        if recv.is_some() || send.is_some() {
+            return std::future::poll_fn(|cx| self.poll_ready_uring(cx, recv, send, interest))
+                .await;
         }
         let event = self.io.registration().readiness(interest).await?;
         Ok(event.ready)
     }
 
-    /// `ready` with a receive armed: readable from the receive's queue, writable (if asked)
-    /// from epoll.
+    /// `ready` with a receive armed or sends in flight: readable from the receive's queue (or
+    /// epoll), writable from the send queue's room (or epoll, once no send is in flight).
     fn poll_ready_uring(
         &self,
         cx: &mut Context<'_>,
-        recv: &UringRecv,
+        recv: Option<&UringRecv>,
+        send: Option<&SendQueue>,
         interest: Interest,
     ) -> Poll<io::Result<Ready>> {
-        match recv.poll_ready(cx) {
-            Poll::Ready(Head::Ready) => return Poll::Ready(Ok(Ready::READABLE)),
-            Poll::Ready(Head::Epoll) => {
-                if let Poll::Ready(event) = self.io.registration().poll_read_ready(cx) {
-                    return Poll::Ready(event.map(|event| event.ready));
+        if interest.is_readable() {
+            let head = match recv {
+                Some(recv) => recv.poll_ready(cx),
+                None => Poll::Ready(Head::Epoll),
+            };
+            match head {
+                Poll::Ready(Head::Ready) => return Poll::Ready(Ok(Ready::READABLE)),
+                Poll::Ready(Head::Epoll) => {
+                    if let Poll::Ready(event) = self.io.registration().poll_read_ready(cx) {
+                        return Poll::Ready(event.map(|event| event.ready));
+                    }
                 }
+                Poll::Pending => {}
             }
-            Poll::Pending => {}
         }
         if interest.is_writable() {
-            if let Poll::Ready(event) = self.io.registration().poll_write_ready(cx) {
-                return Poll::Ready(event.map(|event| event.ready));
+            match send.and_then(|send| send.poll_write_ready(cx)) {
+                Some(Poll::Ready(())) => return Poll::Ready(Ok(Ready::WRITABLE)),
+                Some(Poll::Pending) => {}
+                None => {
+                    if let Poll::Ready(event) = self.io.registration().poll_write_ready(cx) {
+                        return Poll::Ready(event.map(|event| event.ready));
+                    }
+                }
             }
         }
         Poll::Pending
+    }
+
+    /// The send queue over io_uring, if a send is in flight: write readiness answers from it.
+    fn active_send(&self) -> Option<&SendQueue> {
+        self.send.as_ref().filter(|send| send.is_sending())
     }
 
     /// Waits until the stream is readable (data, end-of-file, or an error to report).
@@ -200,7 +226,7 @@ impl TcpStream {
     pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         if let Some(recv) = self.active_recv() {
             return self
-                .poll_ready_uring(cx, recv, Interest::READABLE)
+                .poll_ready_uring(cx, Some(recv), None, Interest::READABLE)
                 .map_ok(drop);
         }
         self.io.registration().poll_read_ready(cx).map_ok(drop)
@@ -213,6 +239,11 @@ impl TcpStream {
 
     /// Polls for write readiness. Only the last task to call this (or `poll_write`) is woken.
     pub fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if let Some(send) = &self.send {
+            if let Some(ready) = send.poll_write_ready(cx) {
+                return ready.map(Ok);
+            }
+        }
         self.io.registration().poll_write_ready(cx).map_ok(drop)
     }
 
@@ -272,6 +303,9 @@ impl TcpStream {
 
     /// Writes what fits of `buf` without waiting; `WouldBlock` if nothing does.
     pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
+        if let Some(res) = self.try_write_uring(&[IoSlice::new(buf)]) {
+            return res;
+        }
         self.io
             .registration()
             .try_io(Interest::WRITABLE, || send::send(&*self.io, buf))
@@ -279,9 +313,21 @@ impl TcpStream {
 
     /// As [`try_write`](TcpStream::try_write), gathering from several buffers.
     pub fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        if let Some(res) = self.try_write_uring(bufs) {
+            return res;
+        }
         self.io
             .registration()
             .try_io(Interest::WRITABLE, || send::send_vectored(&*self.io, bufs))
+    }
+
+    /// `try_write` through the send queue; `None`: write to the socket.
+    fn try_write_uring(&self, bufs: &[IoSlice<'_>]) -> Option<io::Result<usize>> {
+        match self.send.as_ref()?.write(None, self.io.as_fd(), bufs) {
+            Written::Queued(Poll::Ready(res)) => Some(res),
+            Written::Queued(Poll::Pending) => Some(Err(io::ErrorKind::WouldBlock.into())),
+            Written::Direct => None,
+        }
     }
 
     /// Runs `f` (an operation on the raw socket) if the stream looks ready for `interest`.
@@ -423,6 +469,13 @@ impl TcpStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
+        if let Some(send) = &self.send {
+            if let Written::Queued(res) =
+                send.write(Some(cx), self.io.as_fd(), &[IoSlice::new(buf)])
+            {
+                return res;
+            }
+        }
         self.io
             .registration()
             .poll_io(cx, Direction::Write, || send::send(&*self.io, buf))
@@ -433,9 +486,43 @@ impl TcpStream {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
+        if let Some(send) = &self.send {
+            if let Written::Queued(res) = send.write(Some(cx), self.io.as_fd(), bufs) {
+                return res;
+            }
+        }
         self.io.registration().poll_io(cx, Direction::Write, || {
             send::send_vectored(&*self.io, bufs)
         })
+    }
+
+    /// `poll_flush`, for the stream and its write halves: waits until every byte a write took
+    /// was sent (over io_uring; without it nothing is buffered here).
+    pub(crate) fn poll_flush_priv(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match &self.send {
+            Some(send) => send.poll_flush(cx),
+            None => Poll::Ready(Ok(())),
+        }
+    }
+
+    /// `poll_shutdown`, for the stream and its write halves: waits for the sends in flight,
+    /// then shuts the write side down.
+    pub(crate) fn poll_shutdown_priv(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        ready!(self.poll_flush_priv(cx))?;
+        Poll::Ready(self.shutdown_std(Shutdown::Write))
+    }
+
+    /// A write half dropped: shut the write side down now, or after the last send in flight.
+    pub(crate) fn shutdown_on_drop(&self) {
+        if self
+            .send
+            .as_ref()
+            .is_some_and(|send| !send.shutdown_when_sent())
+        {
+            return;
+        }
+        // The peer may be gone already (ENOTCONN): nothing left to tell it.
+        let _ = self.shutdown_std(Shutdown::Write);
     }
 
     /// `shutdown(2)`, for `poll_shutdown` and the write halves. `ENOTCONN` is success, as in
@@ -481,14 +568,16 @@ impl AsyncWrite for TcpStream {
         true
     }
 
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        // Writes go straight to the kernel: nothing is buffered here.
-        Poll::Ready(Ok(()))
+    /// Without `Builder::net_io_uring` writes go straight to the kernel: nothing is buffered
+    /// here. With it, waits until the bytes writes took were sent.
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_flush_priv(cx)
     }
 
-    /// Shuts the write side down (`shutdown(SHUT_WR)`): the peer reads end-of-file.
-    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(self.shutdown_std(Shutdown::Write))
+    /// Shuts the write side down (`shutdown(SHUT_WR)`, after the sends in flight): the peer
+    /// reads end-of-file.
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.poll_shutdown_priv(cx)
     }
 }
 

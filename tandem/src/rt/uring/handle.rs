@@ -179,6 +179,12 @@ impl UringHandle {
         self.rings().is_some_and(|rings| rings.net_recv)
     }
 
+    /// Whether TCP streams send through send entries on the worker rings: the same switch as
+    /// `net_recv` (`Builder::net_io_uring`).
+    pub(crate) fn net_send(&self) -> bool {
+        self.net_recv()
+    }
+
     /// Whether file reads (and opens submitted alone) first try to complete on the calling
     /// thread from the kernel's caches, before their route (`Builder::fs_nowait_first`).
     pub(crate) fn nowait_first(&self) -> bool {

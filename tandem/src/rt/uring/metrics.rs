@@ -14,6 +14,8 @@ pub(crate) struct RingMetrics {
     pub(crate) inline_opens: AtomicU64,
     pub(crate) recv_arms: AtomicU64,
     pub(crate) recv_enobufs: AtomicU64,
+    pub(crate) sends: AtomicU64,
+    pub(crate) short_sends: AtomicU64,
 }
 
 /// A snapshot of one ring's counters, from [`RuntimeMetrics::io_uring`].
@@ -46,6 +48,13 @@ pub struct RingStats {
     /// Receives on this ring that its buffer group's running dry ended (`ENOBUFS`): each
     /// such stream read once through epoll and re-armed.
     pub recv_enobufs: u64,
+    /// TCP send entries pushed on this ring (`Builder::net_io_uring`): a stream's first send
+    /// from a worker, and each next send its completions submitted (what was appended
+    /// meanwhile, or the rest of a short send).
+    pub sends: u64,
+    /// Sends on this ring that completed short (the kernel took part of the bytes): each was
+    /// followed by a send of the rest.
+    pub short_sends: u64,
 }
 
 impl RingMetrics {
@@ -60,6 +69,8 @@ impl RingMetrics {
             inline_opens: self.inline_opens.load(Relaxed),
             recv_arms: self.recv_arms.load(Relaxed),
             recv_enobufs: self.recv_enobufs.load(Relaxed),
+            sends: self.sends.load(Relaxed),
+            short_sends: self.short_sends.load(Relaxed),
         }
     }
 }
@@ -134,6 +145,8 @@ impl UringStats {
                 inline_opens: a.inline_opens + r.inline_opens,
                 recv_arms: a.recv_arms + r.recv_arms,
                 recv_enobufs: a.recv_enobufs + r.recv_enobufs,
+                sends: a.sends + r.sends,
+                short_sends: a.short_sends + r.short_sends,
             })
     }
 

@@ -49,7 +49,7 @@ impl RingRef {
 }
 
 /// Builds the entry of a new cell's data, in its final place.
-fn build_entry<T: OpCode>(cell: &mut Arc<OpCell<T>>) -> squeue::Entry {
+pub(super) fn build_entry<T: OpCode>(cell: &mut Arc<OpCell<T>>) -> squeue::Entry {
     let cell = Arc::get_mut(cell).expect("a new cell is unique");
     cell.data.with_mut(|data| {
         // SAFETY: the cell is not shared yet: this is the only access.

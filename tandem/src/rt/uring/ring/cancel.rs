@@ -6,6 +6,14 @@
 //! the ring's `LocalRing`; otherwise it goes into `remote` and the owner is unparked to push it
 //! (`IORING_OP_ASYNC_CANCEL` only cancels requests of its own ring).
 //!
+//! # Operations pushed from any thread
+//! `push_remote` queues an operation's entry the same way: a completion that submits the next
+//! operation of a chain on the ring it completed on (a TCP stream's next send,
+//! `ops/send.rs`), from whatever thread reaped it, possibly the owner in the middle of its
+//! ring turn. The owner pushes it at its next tick, or when it runs out of tasks, or before it
+//! parks (every path that submits drains the list first). After `close`, the entry is not
+//! pushed: its operation completes as refused.
+//!
 //! # Shutdown
 //! 1. The owner pushes the cancel requests other threads queued, and a cancel-all if anything is
 //!    in flight, and submits them.
@@ -14,9 +22,10 @@
 //! 3. The owner reaps until nothing is in flight or the deadline passes; a ring with operations
 //!    still in flight goes to the reaper thread (`reaper.rs`).
 
-use super::{count, LocalRing, Ring, Submitter};
+use super::{count, LocalRing, Queued, Remote, Ring, Submitter};
 use crate::loom::sync::atomic::Ordering;
-use crate::rt::uring::cell::{tag, RawOp};
+use crate::rt::uring::cell::{tag, CqeResult, RawOp};
+use io_uring::squeue;
 use io_uring::{opcode, types};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -43,7 +52,7 @@ impl Ring {
             self.submit_shared(|sub| sub.push_cancel(op.take().expect("pushed once")));
             return;
         }
-        self.queue_remote(op);
+        self.queue_remote(Remote::Cancel(op));
     }
 
     /// A cancel asked for by a reaper (a multishot stream's cap, `multishot.rs`): always through
@@ -61,21 +70,29 @@ impl Ring {
             self.submit_shared(|sub| sub.push_cancel(op.take().expect("pushed once")));
             return;
         }
-        self.queue_remote(op);
+        self.queue_remote(Remote::Cancel(op));
     }
 
-    /// Queues a cancel for the owner of this worker ring and wakes it.
-    fn queue_remote(&self, op: RawOp) {
+    /// Queues an operation's entry (`user_data`: its cell's reference, tag `OP`) for the owner of
+    /// this worker ring to push, from any thread, and wakes the owner. If the ring is closed
+    /// (the runtime shut down), the operation completes as refused, here.
+    pub(crate) fn push_remote(&self, entry: squeue::Entry) {
+        debug_assert!(self.shared_sq.is_none(), "push_remote on the shared ring");
+        self.queue_remote(Remote::Push(entry));
+    }
+
+    /// Queues a cancel or an entry for the owner of this worker ring and wakes it.
+    fn queue_remote(&self, item: Remote) {
         {
             let mut remote = self.remote.lock();
             // Checked again under the lock `close` drains the list under: a cancel that lost the
             // race with `close` must not leave its reference on a list nobody drains any more.
             if self.closed.load(Ordering::Acquire) {
                 drop(remote);
-                drop(op);
+                refuse(item);
                 return;
             }
-            remote.push(op);
+            remote.push(item);
             // Release: pairs with the Acquire swap in `Submitter::drain_remote`.
             self.has_remote.store(true, Ordering::Release);
         }
@@ -86,15 +103,31 @@ impl Ring {
 
     /// Shutdown: no more submissions.
     pub(crate) fn close(&self) {
-        {
+        let left = {
             // Under the lock `cancel` checks `closed` under: no cancel is pushed after the drain.
             let mut remote = self.remote.lock();
             self.closed.store(true, Ordering::Release);
-            // Cancels queued by other threads will not be submitted: drop their references (the
-            // operations' own references stay with the kernel until their CQEs).
-            drop(std::mem::take(&mut *remote));
-        }
+            std::mem::take(&mut *remote)
+        };
+        // Cancels queued by other threads will not be submitted: drop their references (the
+        // operations' own references stay with the kernel until their CQEs). Entries never
+        // pushed complete as refused, outside the lock (their completion may queue more).
+        left.into_iter().for_each(refuse);
         drop(self.owner_unpark.lock().take());
+    }
+}
+
+/// Gives up a queued item the ring will not push: a cancel's reference is dropped, an entry's
+/// operation completes as refused (it never reached a kernel).
+fn refuse(item: Remote) {
+    match item {
+        Remote::Cancel(op) => drop(op),
+        Remote::Push(entry) => {
+            // SAFETY: the entry's `user_data` is its cell's reference (`push_remote`'s contract),
+            // never pushed, so taken back exactly once, here.
+            let op = unsafe { RawOp::from_user_data(entry.get_user_data()) };
+            op.complete(CqeResult::refused());
+        }
     }
 }
 
@@ -137,8 +170,11 @@ impl Submitter<'_> {
             return;
         }
         let remote = std::mem::take(&mut *self.ring.remote.lock());
-        for op in remote {
-            self.push_cancel(op);
+        for item in remote {
+            match item {
+                Remote::Cancel(op) => self.push_cancel(op),
+                Remote::Push(entry) => self.push_ops(Queued::One(entry)),
+            }
         }
     }
 

@@ -60,7 +60,9 @@ pub(crate) struct Ring {
     /// is drained 64 entries at a time, so "full" is seen at the start of a drain and must be
     /// remembered until the drain reaches the end, where the flush is due.
     cq_overflow_suspected: AtomicBool,
-    remote: Mutex<Vec<RawOp>>,
+    /// What other threads (or the owner's own reaping) queued for the owner to push: cancel
+    /// requests, and operations' entries (`Ring::push_remote`).
+    remote: Mutex<Vec<Remote>>,
     has_remote: AtomicBool,
     /// Wakes the thread that owns the `LocalRing` (set for worker rings). It reaches the
     /// scheduler, which reaches the rings: `close` drops it to break that cycle.
@@ -71,6 +73,14 @@ pub(crate) struct Ring {
     /// No more submissions: the runtime shut down. Cancels of leftover operations are dropped.
     closed: AtomicBool,
     pub(crate) metrics: RingMetrics,
+}
+
+/// An entry queued for a worker ring's owner to push (`cancel.rs`).
+pub(crate) enum Remote {
+    /// A cancel request for the operation this reference names.
+    Cancel(RawOp),
+    /// An operation's entry, its `user_data` the cell's reference (tag `OP`).
+    Push(squeue::Entry),
 }
 
 /// A file call served inline, for the metrics.

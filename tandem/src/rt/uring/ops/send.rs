@@ -1,0 +1,509 @@
+//! `IORING_OP_SEND` with `MSG_NOSIGNAL`: a stream socket's sends over io_uring, behind a
+//! bounded send buffer (`docs/URING-NET.md`, decision 6; the protocol is in
+//! `docs/URING-OPS.md`, "TCP sends").
+//!
+//! # Protocol
+//! 1. A write copies its bytes into the queue (`SendQueue::write`). If no send is in flight, it
+//!    pushes one send entry of those bytes on the calling worker's ring. No enter of its own
+//!    while anything else of the ring is in the kernel (an armed receive, another send) or
+//!    the worker has other tasks queued: the worker submits its SQ once per tick, when it runs
+//!    out of tasks, and before it parks. Otherwise (an idle ring, as for `Op`) it is submitted
+//!    at once and its inline completion reaped. On a thread that is not a worker holding its
+//!    core it copies nothing and the caller writes through the socket (`Written::Direct`). While a send is in flight, bytes are appended to `pending`, up to
+//!    `SEND_BOUND` unsent bytes in all; above it a write waits.
+//! 2. The send's completion, reaped on its ring by whichever thread reaps it, runs the
+//!    operation's `release` (nobody awaits a send: its cell is orphaned from the start):
+//!    a short send sends the rest of its buffer first, else everything appended meanwhile
+//!    goes in the next send. That send is queued on the same ring (`Ring::push_remote`): the
+//!    owner pushes it at its next tick. So a stream never has sends on two rings, and its
+//!    bytes keep their order.
+//! 3. The operation owns the buffer the kernel reads until its completion, and the queue
+//!    (`Arc<Shared>`), which owns a duplicate of the socket's fd: the number the entry names
+//!    stays open while an entry may name it, whatever happens to the stream. A stream dropped
+//!    with sends in flight still sends every byte it took (as a `write(2)` that returned
+//!    would have), then the duplicate closes.
+//! 4. An error completion drops the bytes not sent and is handed to the next write, flush or
+//!    shutdown, once. The writer's waker is woken at every completion (room was made, or the
+//!    queue emptied, or an error waits).
+
+use crate::loom::sync::atomic::Ordering::Relaxed;
+use crate::loom::sync::Mutex;
+use crate::rt::uring::cell::{tag, CqeResult, OpCell, OpCode};
+use crate::rt::uring::op::build_entry;
+use crate::rt::uring::ring::{LocalRing, Queued, Ring};
+use io_uring::{opcode, squeue, types};
+use std::io::{self, IoSlice};
+use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
+use std::sync::Arc;
+use std::task::{Context, Poll, Waker};
+
+/// Unsent bytes a stream may hold (in the send in flight and appended behind it): above this,
+/// a write waits for a completion.
+pub(crate) const SEND_BOUND: usize = 64 * 1024;
+
+/// A spare buffer larger than this is let go when the queue empties: an idle connection keeps
+/// no large buffer.
+const SPARE_KEEP: usize = 16 * 1024;
+
+/// A stream's send queue. One allocation, made only when the runtime sends over io_uring.
+pub(crate) struct SendQueue {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    state: Mutex<State>,
+}
+
+#[derive(Default)]
+struct State {
+    /// Bytes taken by writes and not yet in a send entry, in order behind the send in flight.
+    pending: Vec<u8>,
+    /// Bytes of the send in flight not yet sent (its buffer from its start); with `sending`.
+    in_flight: usize,
+    /// A send of this stream is in flight: its completion submits the next.
+    sending: bool,
+    /// An error completion, for the next write, flush or shutdown.
+    error: Option<io::Error>,
+    /// The writer waiting for room, for the sends to complete, or for an error.
+    waker: Option<Waker>,
+    /// Shut the write side down once the last send has completed (a write half dropped while
+    /// sends were in flight).
+    shutdown_after: bool,
+    /// A duplicate of the socket's fd, made at the first send over the ring: the sends name it.
+    fd: Option<OwnedFd>,
+    /// A buffer to reuse for the next send.
+    spare: Vec<u8>,
+}
+
+/// What a write did.
+pub(crate) enum Written {
+    /// Taken (`Ok(n)`), or an error to report; `Pending`: no room (the waker is registered if a
+    /// context was given).
+    Queued(Poll<io::Result<usize>>),
+    /// No send is in flight and this thread has no worker ring: write to the socket directly.
+    Direct,
+}
+
+impl SendQueue {
+    /// The queue for a new stream, if the current runtime sends TCP through io_uring (no
+    /// allocation otherwise).
+    pub(crate) fn for_current_runtime() -> Option<SendQueue> {
+        let on = crate::rt::context::with_current(|handle| {
+            handle.is_some_and(|handle| handle.driver().uring.net_send())
+        });
+        on.then(|| SendQueue {
+            shared: Arc::new(Shared {
+                state: Mutex::new(State::default()),
+            }),
+        })
+    }
+
+    /// A write of `bufs` (gathered). `cx`: register a waker if there is no room (`None`:
+    /// `try_write`). `fd`: the socket, duplicated at the first send.
+    pub(crate) fn write(
+        &self,
+        cx: Option<&mut Context<'_>>,
+        fd: BorrowedFd<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Written {
+        let mut state = self.shared.state.lock();
+        if let Some(e) = state.error.take() {
+            return Written::Queued(Poll::Ready(Err(e)));
+        }
+        let total: usize = bufs.iter().map(|b| b.len()).sum();
+        if total == 0 {
+            return Written::Queued(Poll::Ready(Ok(0)));
+        }
+        if !state.sending {
+            debug_assert!(state.pending.is_empty(), "bytes pending with no send");
+            let Some((n, submitted)) = self.start(&mut state, fd, bufs, total) else {
+                return Written::Direct;
+            };
+            drop(state);
+            if let Some(ring) = submitted {
+                // Submitted at once (as `Op` is, when nothing else would share the enter): the
+                // kernel sends inline when the socket has room, so reap that completion now,
+                // with the queue's lock released (its `release` takes it); the next write then
+                // finds no send in flight instead of appending behind a finished one.
+                ring.reap();
+            }
+            return Written::Queued(Poll::Ready(Ok(n)));
+        }
+        let room = SEND_BOUND.saturating_sub(state.in_flight + state.pending.len());
+        if room == 0 {
+            if let Some(cx) = cx {
+                state.set_waker(cx);
+            }
+            return Written::Queued(Poll::Pending);
+        }
+        let n = gather(&mut state.pending, bufs, room);
+        Written::Queued(Poll::Ready(Ok(n)))
+    }
+
+    /// Pushes the first send (of up to `SEND_BOUND` bytes of `bufs`) on the calling worker's
+    /// ring; returns the bytes taken, and the ring if the entry was submitted at once (the
+    /// ring's rule for `Op`s: the worker has no other task queued and none of the ring's work
+    /// is in the kernel, so no batch would form; `LocalRing::submits_alone`). `None`: not on a
+    /// worker holding its core, or no fd for the send (`EMFILE`).
+    fn start(
+        &self,
+        state: &mut State,
+        fd: BorrowedFd<'_>,
+        bufs: &[IoSlice<'_>],
+        total: usize,
+    ) -> Option<(usize, Option<Arc<Ring>>)> {
+        crate::rt::uring::with_local_ring(|local, idle| {
+            if state.fd.is_none() {
+                state.fd = Some(fd.try_clone_to_owned().ok()?);
+            }
+            let mut buf = std::mem::take(&mut state.spare);
+            let n = gather(&mut buf, bufs, total.min(SEND_BOUND));
+            state.sending = true;
+            state.in_flight = n;
+            let raw_fd = state.fd.as_ref().expect("set above").as_raw_fd();
+            let op = SendOp {
+                queue: self.shared.clone(),
+                fd: raw_fd,
+                buf,
+                start: 0,
+                ring: local.ring().clone(),
+            };
+            let alone = local.submits_alone(idle);
+            push_local(local, op);
+            if alone {
+                // Entries the kernel refuses for now stay queued for the worker's next flush.
+                let _ = local.submitter().flush();
+                return Some((n, Some(local.ring().clone())));
+            }
+            Some((n, None))
+        })
+        .flatten()
+    }
+
+    /// True while a send is in flight (its completion will submit what follows).
+    pub(crate) fn is_sending(&self) -> bool {
+        self.shared.state.lock().sending
+    }
+
+    /// `poll_flush`: ready once every byte taken was sent (or an error, reported once).
+    pub(crate) fn poll_flush(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let mut state = self.shared.state.lock();
+        if let Some(e) = state.error.take() {
+            return Poll::Ready(Err(e));
+        }
+        if !state.sending {
+            return Poll::Ready(Ok(()));
+        }
+        state.set_waker(cx);
+        Poll::Pending
+    }
+
+    /// Write readiness: ready when a write would take bytes or report an error; `None` when no
+    /// send is in flight (the socket's readiness answers).
+    pub(crate) fn poll_write_ready(&self, cx: &mut Context<'_>) -> Option<Poll<()>> {
+        let mut state = self.shared.state.lock();
+        if state.error.is_some() {
+            return Some(Poll::Ready(()));
+        }
+        if !state.sending {
+            return None;
+        }
+        if state.in_flight + state.pending.len() < SEND_BOUND {
+            return Some(Poll::Ready(()));
+        }
+        state.set_waker(cx);
+        Some(Poll::Pending)
+    }
+
+    /// A dropped write half: shut the write side down now (`true`: the caller does), or, with
+    /// sends in flight, once the last completes (here, on the duplicate fd).
+    pub(crate) fn shutdown_when_sent(&self) -> bool {
+        let mut state = self.shared.state.lock();
+        if state.sending {
+            state.shutdown_after = true;
+            return false;
+        }
+        true
+    }
+}
+
+impl State {
+    fn set_waker(&mut self, cx: &mut Context<'_>) {
+        match &mut self.waker {
+            Some(waker) if waker.will_wake(cx.waker()) => {}
+            slot => *slot = Some(cx.waker().clone()),
+        }
+    }
+
+    /// A send completed with `res`: the next send to submit, if any. `op` is the completed
+    /// send's (its buffer comes back for reuse or the rest of a short send).
+    fn complete(&mut self, op: &mut SendOp, res: io::Result<usize>) -> Option<SendOp> {
+        debug_assert!(self.sending, "a send completed with none in flight");
+        let len = op.buf.len() - op.start;
+        match res {
+            Ok(n) if n > 0 && n < len => {
+                // Short: the rest first, what was appended after it.
+                op.ring.metrics.short_sends.fetch_add(1, Relaxed);
+                self.in_flight = len - n;
+                let buf = std::mem::take(&mut op.buf);
+                return Some(op.next(buf, op.start + n));
+            }
+            Ok(n) if n == len => {
+                if !self.pending.is_empty() {
+                    let mut buf = std::mem::take(&mut op.buf);
+                    buf.clear();
+                    std::mem::swap(&mut buf, &mut self.pending);
+                    self.in_flight = buf.len();
+                    return Some(op.next(buf, 0));
+                }
+            }
+            // A send of some bytes that took none: as write(2) returning 0.
+            Ok(_) => self.error = Some(io::ErrorKind::WriteZero.into()),
+            Err(e) => self.error = Some(e),
+        }
+        // Done, or failed: the bytes not sent are dropped with their error.
+        self.pending.clear();
+        self.sending = false;
+        self.in_flight = 0;
+        let mut buf = std::mem::take(&mut op.buf);
+        if buf.capacity() <= SPARE_KEEP {
+            buf.clear();
+            self.spare = buf;
+        }
+        if self.pending.capacity() > SPARE_KEEP {
+            self.pending = Vec::new();
+        }
+        if std::mem::take(&mut self.shutdown_after) {
+            if let Some(fd) = &self.fd {
+                // SAFETY: a plain syscall on the fd this state owns. ENOTCONN (the peer is
+                // gone) leaves nothing to tell it; other errors have nobody to go to.
+                let _ = unsafe { libc::shutdown(fd.as_raw_fd(), libc::SHUT_WR) };
+            }
+        }
+        None
+    }
+}
+
+/// Appends up to `max` bytes of `bufs` to `dst`; returns how many.
+fn gather(dst: &mut Vec<u8>, bufs: &[IoSlice<'_>], max: usize) -> usize {
+    let mut left = max;
+    for buf in bufs {
+        if left == 0 {
+            break;
+        }
+        let n = buf.len().min(left);
+        dst.extend_from_slice(&buf[..n]);
+        left -= n;
+    }
+    max - left
+}
+
+/// One send entry: the bytes `buf[start..]`, on `ring`, of the socket `fd` names.
+struct SendOp {
+    /// The stream's queue: owns the fd the entry names (`State::fd`), and takes the completion.
+    queue: Arc<Shared>,
+    fd: std::os::fd::RawFd,
+    buf: Vec<u8>,
+    start: usize,
+    /// The ring the send is pushed on: the next one goes there too.
+    ring: Arc<Ring>,
+}
+
+impl SendOp {
+    /// The next send of the same stream on the same ring.
+    fn next(&self, buf: Vec<u8>, start: usize) -> SendOp {
+        SendOp {
+            queue: self.queue.clone(),
+            fd: self.fd,
+            buf,
+            start,
+            ring: self.ring.clone(),
+        }
+    }
+}
+
+/// A new cell for `op`, already marked as having no future (its completion goes to
+/// `release`), and its entry carrying the ring's reference.
+fn orphan_entry(op: SendOp) -> squeue::Entry {
+    op.ring.metrics.sends.fetch_add(1, Relaxed);
+    let mut cell = OpCell::new(op);
+    let entry = build_entry(&mut cell);
+    let user_data = cell.raw().into_user_data(tag::OP);
+    // Nobody awaits a send: the cell is orphaned before the kernel sees it, so its completion
+    // is handed to `release` (the reference `drop_future` returns, for a cancel, is not used:
+    // a send is never cancelled but by the runtime's shutdown).
+    drop(cell.drop_future());
+    entry.user_data(user_data)
+}
+
+/// Pushes `op` on the calling worker's ring (`local`, which is `op.ring`).
+fn push_local(local: &mut LocalRing, op: SendOp) {
+    debug_assert!(Arc::ptr_eq(local.ring(), &op.ring));
+    let entry = orphan_entry(op);
+    local.submitter().push_ops(Queued::One(entry));
+}
+
+// SAFETY: the entry points into `buf` from `start` (a heap buffer that does not move while the
+// operation owns it, and `start <= buf.len()`), and names `fd`, which `queue` owns (its
+// `State::fd`, set before the first send and never replaced or closed while `Shared` lives, and
+// `queue` keeps `Shared` alive).
+unsafe impl OpCode for SendOp {
+    fn entry(&mut self) -> squeue::Entry {
+        let len = (self.buf.len() - self.start).min(super::MAX_RW) as u32;
+        // SAFETY: `start <= buf.len()`: the pointer stays inside the buffer (or one past it).
+        let ptr = unsafe { self.buf.as_ptr().add(self.start) };
+        opcode::Send::new(types::Fd(self.fd), ptr, len)
+            .flags(libc::MSG_NOSIGNAL)
+            .build()
+    }
+
+    /// The completion (every send's: nobody awaits one): the next send, or the end.
+    fn release(&mut self, result: CqeResult) {
+        let res = if result.refused.is_some() {
+            Err(io::Error::other("background task failed"))
+        } else if result.res < 0 {
+            Err(io::Error::from_raw_os_error(-result.res))
+        } else {
+            Ok(result.res as usize)
+        };
+        let queue = self.queue.clone();
+        let (next, waker) = {
+            let mut state = queue.state.lock();
+            let next = state.complete(self, res);
+            (next, state.waker.take())
+        };
+        if let Some(waker) = waker {
+            waker.wake();
+        }
+        if let Some(next) = next {
+            // Through the owner's remote list: this thread may be any reaper, or the owner in
+            // the middle of its ring turn (its submission side out of reach).
+            let ring = next.ring.clone();
+            ring.push_remote(orphan_entry(next));
+        }
+    }
+
+    /// Sends are never cancelled by a dropped future (they have none).
+    const CANCEL_ON_DROP: bool = false;
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::{gather, SendOp, SendQueue, Shared, State};
+    use crate::loom::sync::Mutex;
+    use crate::rt::uring::cell::{CqeResult, OpCode};
+    use crate::rt::uring::ring::Ring;
+    use io_uring::IoUring;
+    use std::io::{self, IoSlice};
+    use std::sync::Arc;
+
+    /// A queue with one send of `sent` in flight on a plain ring, and `pending` appended.
+    fn in_flight(sent: &[u8], pending: &[u8]) -> Option<(SendQueue, SendOp)> {
+        let ring = Ring::new(IoUring::new(8).ok()?, 0, false);
+        let queue = SendQueue {
+            shared: Arc::new(Shared {
+                state: Mutex::new(State {
+                    pending: pending.to_vec(),
+                    in_flight: sent.len(),
+                    sending: true,
+                    ..State::default()
+                }),
+            }),
+        };
+        let op = SendOp {
+            queue: queue.shared.clone(),
+            fd: -1,
+            buf: sent.to_vec(),
+            start: 0,
+            ring,
+        };
+        Some((queue, op))
+    }
+
+    fn ok(n: usize) -> io::Result<usize> {
+        Ok(n)
+    }
+
+    /// A short send sends the rest of its buffer next, before what was appended; a full one
+    /// sends what was appended; the last leaves the queue idle.
+    #[test]
+    fn completions_send_the_rest_first_then_what_was_appended() {
+        let Some((queue, mut op)) = in_flight(b"abcdef", b"gh") else {
+            return; // no io_uring here
+        };
+        let mut state = queue.shared.state.lock();
+        let mut next = state
+            .complete(&mut op, ok(4))
+            .expect("the rest of a short send");
+        assert_eq!(&next.buf[next.start..], b"ef");
+        assert_eq!(state.in_flight, 2);
+        assert_eq!(state.pending, b"gh", "appended bytes wait for the rest");
+        let mut next = state
+            .complete(&mut next, ok(2))
+            .expect("the appended bytes");
+        assert_eq!(&next.buf[next.start..], b"gh");
+        assert!(state.pending.is_empty());
+        assert!(state.complete(&mut next, ok(2)).is_none());
+        assert!(!state.sending);
+        assert_eq!(
+            next.ring
+                .metrics
+                .short_sends
+                .load(std::sync::atomic::Ordering::Relaxed),
+            1
+        );
+    }
+
+    /// An error completion drops the unsent bytes and waits for the next write, once.
+    #[test]
+    fn an_error_is_kept_for_the_next_write_once() {
+        let Some((queue, mut op)) = in_flight(b"abc", b"def") else {
+            return;
+        };
+        {
+            let mut state = queue.shared.state.lock();
+            let err = io::Error::from_raw_os_error(libc::EPIPE);
+            assert!(state.complete(&mut op, Err(err)).is_none());
+            assert!(!state.sending && state.pending.is_empty());
+        }
+        let waker = std::task::Waker::noop();
+        let mut cx = std::task::Context::from_waker(waker);
+        let std::task::Poll::Ready(Err(e)) = queue.poll_flush(&mut cx) else {
+            panic!("the error is reported");
+        };
+        assert_eq!(e.raw_os_error(), Some(libc::EPIPE));
+        assert!(queue.poll_flush(&mut cx).is_ready(), "reported once");
+    }
+
+    /// A next send queued on a ring that has closed (the runtime shut down) completes as
+    /// refused: the queue ends with an error instead of waiting for a send that never comes.
+    #[test]
+    fn a_next_send_on_a_closed_ring_is_refused() {
+        let Some((queue, mut op)) = in_flight(b"abc", b"def") else {
+            return;
+        };
+        op.ring.close();
+        // As the ring would: the completion of the first send, which pushes the next.
+        op.release(CqeResult {
+            res: 3,
+            ..CqeResult::default()
+        });
+        let state = queue.shared.state.lock();
+        assert!(!state.sending, "the refused send ended the queue");
+        assert!(state.error.is_some());
+    }
+
+    #[test]
+    fn gather_takes_at_most_max_in_order() {
+        let mut dst = Vec::new();
+        let bufs = [
+            IoSlice::new(b"abc"),
+            IoSlice::new(b""),
+            IoSlice::new(b"defg"),
+        ];
+        assert_eq!(gather(&mut dst, &bufs, 5), 5);
+        assert_eq!(dst, b"abcde");
+        assert_eq!(gather(&mut dst, &bufs, 100), 7);
+        assert_eq!(dst, b"abcdeabcdefg");
+    }
+}
