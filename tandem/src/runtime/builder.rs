@@ -210,7 +210,7 @@ impl Builder {
 
     /// For tests: the size of each worker ring's buffer group under
     /// [`net_io_uring`](Builder::net_io_uring) (`count`, a power of two up to 32,768, buffers of
-    /// `len` bytes; default 1,024 x 4 KiB).
+    /// `len` bytes; default 4,096 x 4 KiB).
     #[doc(hidden)]
     pub fn net_io_uring_buffers(&mut self, count: u16, len: u32) -> &mut Self {
         assert!(

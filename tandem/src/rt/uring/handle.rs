@@ -37,13 +37,15 @@ pub(crate) struct NetBufs {
 }
 
 impl NetBufs {
-    /// 1,024 buffers of 4 KiB per worker ring: 4 MiB of address space per worker, touched
-    /// only as the kernel fills buffers. 1,024 chunks in flight between the kernel and the
-    /// readers of one worker before a receive runs dry (`ENOBUFS`, then that stream reads
-    /// through epoll once and re-arms); 4 KiB holds a typical request whole. The probe in
-    /// `URING-NET.md` used 4,096 x 2 KiB on one thread; these are a first guess to measure.
+    /// 4,096 buffers of 4 KiB per worker ring: 16 MiB of address space per worker, touched as
+    /// the kernel fills buffers (it takes them in ring order, so under sustained load all of
+    /// them). A buffer is held from its completion until the reader takes the chunk: with the
+    /// HTTP suite at `-c10000` (5,000 connections per worker ring, every one with a request in
+    /// flight) 1,024 ran dry 22,500 times in 5 s (`ENOBUFS`: each such stream reads through
+    /// epoll once and re-arms), 4,096 and 8,192 never (2026-12-05, `TANDEM_BENCH_NET_BUFS`).
+    /// 4 KiB holds a typical request whole; idle connections hold none.
     pub(crate) const DEFAULT: NetBufs = NetBufs {
-        count: 1024,
+        count: 4096,
         len: 4096,
     };
 }
