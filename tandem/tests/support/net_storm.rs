@@ -3,9 +3,9 @@
 //!
 //! Per configuration (TCP receives over io_uring on and off, 2 and 8 workers):
 //!
-//! 1. **Accepts**: a task connects `ops / 10` clients while another accepts them through
-//!    accept futures dropped at random points; every client is accepted exactly once (the
-//!    accepted peers' addresses are the clients' local addresses, none twice).
+//! 1. **Accepts**: a task connects `ops / 10` clients (200 at a time) while another accepts
+//!    them through accept futures dropped at random points; every client is accepted exactly
+//!    once (the accepted peers' addresses are the clients' local addresses, none twice).
 //! 2. **Reads and writes**: 8 connections carry a sequence-numbered byte stream each way
 //!    (byte `p` is byte `p % 4` of the little-endian `u32` `p / 4`). Each of the 32 halves is
 //!    driven by a task whose reads (or writes) are dropped at random points; a reader checks
@@ -37,8 +37,9 @@ use tandem::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tandem::net::{TcpListener, TcpStream};
 use tandem::runtime::{Builder, Handle};
 
-/// Operations (reads, writes and accepts) per configuration; 4 configurations per run.
-pub const DEFAULT_OPS: usize = 25_000;
+/// Operations (reads, writes and accepts) per configuration; 4 configurations per run (about
+/// 10 s in all in the debug build, 2 cores).
+pub const DEFAULT_OPS: usize = 100_000;
 /// Connections of the read and write phase (each carries a stream both ways).
 const PAIRS: usize = 8;
 /// The bound on one configuration: only a hang reaches it.
@@ -353,8 +354,24 @@ async fn phase<T>(what: &str, fut: impl Future<Output = T>) -> T {
     }
 }
 
+/// Connections open at once in the accept phase (each is two fds, and the soft limit may be
+/// 1,024).
+const ACCEPT_ROUND: usize = 200;
+
 async fn accept_phase(places: Arc<Places>, count: usize, seed: u64) {
     let listener = Arc::new(TcpListener::bind("127.0.0.1:0").await.unwrap());
+    let mut rng = Rng::new(seed);
+    let mut done = 0;
+    while done < count {
+        let n = ACCEPT_ROUND.min(count - done);
+        accept_round(&places, &listener, n, &mut rng).await;
+        done += n;
+    }
+}
+
+/// Connects `count` clients and accepts them through accept futures dropped at random points;
+/// checks that each was accepted once; drops them all.
+async fn accept_round(places: &Places, listener: &Arc<TcpListener>, count: usize, rng: &mut Rng) {
     let addr = listener.local_addr().unwrap();
     let accepted = Arc::new(Mutex::new(Vec::new()));
     let connector = tandem::spawn(async move {
@@ -371,14 +388,13 @@ async fn accept_phase(places: Arc<Places>, count: usize, seed: u64) {
         }
         clients
     });
-    let mut rng = Rng::new(seed);
     while accepted.lock().unwrap().len() < count {
         places.tally.accepts.fetch_add(1, Relaxed);
         let op: BoxFuture = Box::pin(AcceptOp {
             listener: listener.clone(),
             accepted: accepted.clone(),
         });
-        places.run(&mut rng, op, true).await;
+        places.run(rng, op, true).await;
     }
     let clients = connector.await.unwrap();
     let mut want: Vec<_> = clients.iter().map(|c| c.local_addr().unwrap()).collect();
