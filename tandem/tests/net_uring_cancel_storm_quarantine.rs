@@ -14,6 +14,9 @@
 //!   pattern and left mapped, and checked at the end. Mappings of files (the rings) and mappings
 //!   whose protection changed are unmapped for real.
 //!
+//! After the storm, runtimes are dropped while 50 peers keep sending small messages into
+//! streams with armed receives (the ring closes with receives in the kernel and bytes arriving).
+//!
 //! The storm runs with fewer operations than the plain one (`TANDEM_NET_STORM_OPS`, default
 //! 10,000 per configuration here): every free is a fill and a check.
 //!
@@ -358,6 +361,78 @@ fn kernel_write_after_unmap_is_seen() {
     }
 }
 
+/// Runtimes dropped while their receives are armed and their peers keep sending: the rings
+/// close with receives in the kernel and bytes arriving, and the buffer groups are unmapped
+/// after (held here, and checked at the end).
+fn shutdown_while_receiving() {
+    use std::io::Write;
+    use std::sync::atomic::AtomicBool;
+    use std::sync::Arc;
+    use tandem::io::AsyncReadExt;
+
+    for workers in [2, 8] {
+        let rt = tandem::runtime::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .enable_all()
+            .net_io_uring(true)
+            .build()
+            .unwrap();
+        let listener = rt
+            .block_on(tandem::net::TcpListener::bind("127.0.0.1:0"))
+            .unwrap();
+        let addr = listener.local_addr().unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut senders = Vec::new();
+        for _ in 0..50 {
+            let stop = stop.clone();
+            senders.push(std::thread::spawn(move || {
+                let mut s = std::net::TcpStream::connect(addr).unwrap();
+                // Small messages with pauses: the reader finds its socket empty, so its
+                // receive stays armed, and bytes keep arriving.
+                let chunk = vec![7u8; 512];
+                while !stop.load(Ordering::Relaxed) {
+                    if s.write_all(&chunk).is_err() {
+                        break;
+                    }
+                    std::thread::sleep(std::time::Duration::from_micros(200));
+                }
+            }));
+        }
+        let received = Arc::new(AtomicUsize::new(0));
+        let received2 = received.clone();
+        rt.spawn(async move {
+            loop {
+                let (mut stream, _) = listener.accept().await.unwrap();
+                let received = received2.clone();
+                tandem::spawn(async move {
+                    let mut buf = vec![0u8; 3000];
+                    while let Ok(n @ 1..) = stream.read(&mut buf).await {
+                        received.fetch_add(n, Ordering::Relaxed);
+                    }
+                });
+            }
+        });
+        let flowing = (0..10_000).any(|_| {
+            std::thread::sleep(std::time::Duration::from_millis(1));
+            received.load(Ordering::Relaxed) > 5 << 20
+        });
+        assert!(flowing, "the receives never got going");
+        let stats = rt.metrics().io_uring();
+        let arms = stats.total().recv_arms;
+        if stats.enabled {
+            assert!(arms > 0, "no receive was armed");
+        }
+        drop(rt);
+        // The peers keep sending into sockets whose receives were in the kernel.
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        stop.store(true, Ordering::Relaxed);
+        for s in senders {
+            s.join().unwrap();
+        }
+        eprintln!("shutdown while receiving, {workers} workers: {arms} receives armed");
+    }
+}
+
 #[test]
 fn dropped_network_operations_write_no_freed_memory() {
     kernel_write_after_unmap_is_seen();
@@ -367,6 +442,7 @@ fn dropped_network_operations_write_no_freed_memory() {
         std::env::set_var("TANDEM_NET_STORM_OPS", "10000");
     }
     net_storm::run();
+    shutdown_while_receiving();
     // Kernel work that outlives a ring's close (its teardown is asynchronous) has had time.
     std::thread::sleep(std::time::Duration::from_millis(200));
     check_everything_held();
