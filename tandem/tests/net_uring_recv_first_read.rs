@@ -3,7 +3,8 @@
 //! is assumed readable (Tokio's `tcp_accept_ready.rs`), and arming a receive first would make
 //! that poll `Pending` until the receive's completion is reaped. A stream is armed only by a
 //! read that finds its socket empty. And a stream whose runtime is gone reports the shutdown
-//! on a read from another runtime, instead of arming a receive there that never completes.
+//! on a read from another runtime, instead of arming a receive there that never completes; and
+//! read readiness follows the reads as through epoll while no receive is armed.
 
 mod support;
 
@@ -93,6 +94,66 @@ fn read_after_its_runtime_is_dropped_reports_shutdown() {
                     "[{}] {err}",
                     flavor.name
                 );
+            })
+            .await
+            .unwrap()
+        });
+    }
+}
+
+/// Tokio's `tcp_stream.rs::poll_read_ready` with the switch on (it hung when every read
+/// armed): an accepted stream is readable until a read finds nothing; a read that fills its
+/// buffer leaves it readable; the peer's close makes it readable.
+#[test]
+fn read_readiness_follows_the_reads_as_through_epoll() {
+    async fn readable(s: &TcpStream) -> bool {
+        // Ready now, or `Pending` (registering a waker that nobody needs).
+        std::future::poll_fn(|cx| Poll::Ready(s.poll_read_ready(cx).is_ready())).await
+    }
+    async fn becomes_readable(s: &TcpStream, what: &str) {
+        // The bound only catches a hang.
+        tandem::time::timeout(
+            Duration::from_secs(5),
+            std::future::poll_fn(|cx| s.poll_read_ready(cx)),
+        )
+        .await
+        .unwrap_or_else(|_| panic!("never readable: {what}"))
+        .unwrap();
+    }
+    fn read_until_pending(s: &TcpStream) {
+        let mut buf = vec![0u8; 1 << 16];
+        loop {
+            match s.try_read(&mut buf) {
+                Ok(_) => {}
+                Err(e) => {
+                    assert_eq!(e.kind(), std::io::ErrorKind::WouldBlock);
+                    break;
+                }
+            }
+        }
+    }
+    for flavor in [Flavor::CURRENT_THREAD, Flavor::MULTI_2] {
+        let rt = flavor.builder().net_io_uring(true).build().unwrap();
+        rt.block_on(async move {
+            tandem::spawn(async move {
+                let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+                let addr = listener.local_addr().unwrap();
+                let (client, accepted) = tandem::join!(TcpStream::connect(addr), listener.accept());
+                let (mut client, mut server) = (client.unwrap(), accepted.unwrap().0);
+                becomes_readable(&server, "an accepted stream").await;
+                read_until_pending(&server);
+                assert!(!readable(&server).await, "readable with nothing to read");
+                tandem::io::AsyncWriteExt::write_all(&mut client, b"ping")
+                    .await
+                    .unwrap();
+                becomes_readable(&server, "after the peer wrote").await;
+                let mut buf = [0u8; 4];
+                server.read_exact(&mut buf).await.unwrap();
+                becomes_readable(&server, "after a read that filled its buffer").await;
+                read_until_pending(&server);
+                assert!(!readable(&server).await, "readable after WouldBlock");
+                drop(client);
+                becomes_readable(&server, "after the peer closed").await;
             })
             .await
             .unwrap()
