@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The project's one test command: formatting, lints, docs, the whole test suite, the file-system
-# tests with io_uring forced off three ways, io_uring_enter failures injected by strace,
+# The project's one test command: formatting, lints, docs, the whole test suite, Tokio's
+# networking tests and tandem's net_* tests again with TCP receives over io_uring
+# (TANDEM_NET_IO_URING=1), the file-system tests with io_uring forced off three ways, io_uring_enter failures injected by strace,
 # valgrind on the cancellation storm, the loom models,
 # the whole test suite once more under AddressSanitizer,
 # the check that tandem depends on no tokio crate, the ecosystem matrix on compat/tokio (axum,
@@ -177,6 +178,19 @@ if need python3 "Tokio's test suite"; then
   mapfile -t tokio_files < <(grep -vE '^\s*(#|$)' scripts/tokio_suite_expected.txt)
   python3 scripts/tokio_suite.py --timeout 120 "${tokio_files[@]}"
 fi
+
+step "networking with TCP receives over io_uring (TANDEM_NET_IO_URING=1): Tokio's networking files and tandem's tests/net_*"
+# docs/URING-NET.md, "Must hold": every networking test passes with the switch on as well.
+# Everything here was built by the two steps above: it costs the runs (about a minute).
+if need python3 "Tokio's networking tests with TANDEM_NET_IO_URING=1"; then
+  TANDEM_NET_IO_URING=1 python3 scripts/tokio_suite.py --timeout 120 \
+    'tcp_*' 'uds_*' 'udp*' 'io_async_fd*' 'net_*'
+fi
+mapfile -t net_bins < <(test_executables --test 'net_*')
+((${#net_bins[@]} > 0)) || die "no net_* test binaries were built"
+for bin in "${net_bins[@]}"; do
+  run_test_binary "$bin" TANDEM_NET_IO_URING=1
+done
 
 step "the ecosystem matrix on Tandem: axum, reqwest, tonic, hyper-util, tower, tokio-util, tokio-stream, tokio-rustls (scripts/ecosystem.sh)"
 # compat/ecosystem patches `tokio` to compat/tokio: every library in its graph runs on Tandem.

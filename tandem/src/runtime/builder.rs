@@ -180,9 +180,10 @@ impl Builder {
 
     /// Whether TCP streams receive and send through io_uring (default: off, or
     /// `TANDEM_NET_IO_URING=1`). Experimental (`docs/URING-NET.md`): with it, each worker ring
-    /// gets a group of provided buffers, and a stream's first `poll_read` on a worker arms a
-    /// multishot receive on that worker's ring; later reads take the received chunks from any
-    /// thread. Accepts and connects stay on epoll. Without io_uring (kernel,
+    /// gets a group of provided buffers, and a `poll_read` on a worker that finds the stream's
+    /// socket empty arms a multishot receive on that worker's ring (bytes already there are
+    /// read at once, as through epoll); later reads take the received chunks from any thread.
+    /// Accepts and connects stay on epoll. Without io_uring (kernel,
     /// [`UringMode::Off`], no buffer rings) it changes nothing.
     ///
     /// Writes are buffered: a write on a worker copies its bytes into the stream's send buffer

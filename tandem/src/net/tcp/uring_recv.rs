@@ -2,9 +2,13 @@
 //! state a stream keeps between reads, and the reads and readiness answers made from it.
 //!
 //! # Protocol
-//! 1. The first `poll_read` on a worker (holding its core) arms a multishot receive on that
-//!    worker's ring (`Receive::arm`). Until then, and on threads that are not workers, reads go
-//!    through epoll as before (`Head::Epoll`); the readiness methods never arm.
+//! 1. A `poll_read` with no receive armed reads the socket through epoll first: bytes already
+//!    there return at that poll (an accepted stream is assumed readable, and Tokio's tests
+//!    read it at the first poll), and a stream whose runtime is gone gets the shutdown error.
+//!    Only when that read finds the socket empty (`Pending`, epoll's waker registered) does it
+//!    arm a multishot receive on the calling worker's ring (`Receive::arm`), if it runs on a
+//!    worker holding its core. On threads that are not workers, reads go through epoll as
+//!    before (`Head::Epoll`); the readiness methods never arm.
 //! 2. The receive's completions queue in its cell, reaped by whoever reaps that ring; a read
 //!    on any thread takes them in order (decision 1). A taken chunk that does not fit the
 //!    caller's buffer stays here, with its offset, for the next read: a read future dropped
@@ -89,17 +93,25 @@ impl UringRecv {
             return Poll::Ready(Ok(()));
         }
         let mut state = self.state.lock();
+        if state.is_idle() {
+            // Not armed: the socket first. Bytes already there (an accepted stream is assumed
+            // readable) return at this poll, as through epoll; a receive armed now would
+            // answer only once its completion is reaped. A stream whose runtime is gone gets
+            // the shutdown error here. Only a read that finds the socket empty arms.
+            match state.read_socket(cx, buf, epoll_read) {
+                Poll::Ready(res) => return Poll::Ready(res),
+                // Waiting on epoll (its waker is registered): arm, and wait on both.
+                Poll::Pending => {
+                    return match std::task::ready!(state.poll_head(Some(cx), Some(fd))) {
+                        Head::Ready => Poll::Ready(state.read_queued(buf)),
+                        Head::Epoll => Poll::Pending,
+                    }
+                }
+            }
+        }
         match std::task::ready!(state.poll_head(Some(cx), Some(fd))) {
             Head::Ready => Poll::Ready(state.read_queued(buf)),
-            Head::Epoll => {
-                let filled = buf.filled().len();
-                let res = std::task::ready!(epoll_read(cx, buf));
-                state.epoll_once = false;
-                if res.is_ok() && buf.filled().len() == filled {
-                    state.eof = true;
-                }
-                Poll::Ready(res)
-            }
+            Head::Epoll => state.read_socket(cx, buf, epoll_read),
         }
     }
 
@@ -142,6 +154,33 @@ impl UringRecv {
 }
 
 impl State {
+    /// Nothing held and no receive armed, and none refused (`epoll_once`, `epoll_only`): the
+    /// next read tries the socket, then arms.
+    fn is_idle(&self) -> bool {
+        self.chunk.is_none()
+            && self.error.is_none()
+            && !self.eof
+            && self.receive.is_none()
+            && !self.epoll_once
+            && !self.epoll_only
+    }
+
+    /// A read through epoll; 0 bytes into a buffer with room is end-of-file, remembered.
+    fn read_socket(
+        &mut self,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+        epoll_read: impl FnOnce(&mut Context<'_>, &mut ReadBuf<'_>) -> Poll<io::Result<()>>,
+    ) -> Poll<io::Result<()>> {
+        let filled = buf.filled().len();
+        let res = std::task::ready!(epoll_read(cx, buf));
+        self.epoll_once = false;
+        if res.is_ok() && buf.filled().len() == filled {
+            self.eof = true;
+        }
+        Poll::Ready(res)
+    }
+
     /// Finds what a read would return. `cx`: register a wake-up (else `Pending` means nothing
     /// is queued now). `arm`: arm a receive of this fd on the calling worker if none is armed.
     fn poll_head(
