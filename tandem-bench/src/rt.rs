@@ -41,6 +41,12 @@ pub trait Rt: Sized + 'static {
     /// drivers enabled.
     fn build(workers: usize) -> Self;
 
+    /// As [`Rt::build`], with TCP over io_uring where the runtime has it (Tandem's
+    /// `Builder::net_io_uring(true)`); Tokio has no io_uring networking, and builds as `build`.
+    fn build_net_uring(workers: usize) -> Self {
+        Self::build(workers)
+    }
+
     /// `Runtime::block_on`: runs `future` to completion on the current thread.
     fn block_on<F: Future>(&self, future: F) -> F::Output;
 
@@ -132,6 +138,16 @@ impl Rt for Tandem {
     fn build(workers: usize) -> Self {
         let rt = tandem::runtime::Builder::new_multi_thread()
             .worker_threads(workers)
+            .enable_all()
+            .build()
+            .expect("failed to build the Tandem runtime");
+        Tandem(rt)
+    }
+
+    fn build_net_uring(workers: usize) -> Self {
+        let rt = tandem::runtime::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .net_io_uring(true)
             .enable_all()
             .build()
             .expect("failed to build the Tandem runtime");

@@ -6,6 +6,9 @@
 //! driven by a client task on the same runtime that waits for an order. `TCP_NODELAY` is set on
 //! both ends, so each message is one segment and no Nagle/delayed-ACK interplay is measured.
 //!
+//! The `_uring` workloads are the same with Tandem's TCP over io_uring
+//! (`Builder::net_io_uring(true)`, [`Rt::build_net_uring`]); Tokio runs as in the others.
+//!
 //! One iteration: `block_on` sends every client task an order of N round trips, and returns
 //! when all report done. The time is therefore per round-trip batch, dominated by the
 //! round trips: each is a write, an epoll wake-up and a read on each side.
@@ -40,21 +43,40 @@ pub fn workloads() -> Vec<Workload> {
             tcp_echo_100conn,
             "100 connections at once, 100 64-byte echo round trips each (10,000 in all)"
         ),
+        workload!(
+            tcp_echo_1conn_uring,
+            "tcp_echo_1conn with Tandem's TCP over io_uring (Builder::net_io_uring)"
+        ),
+        workload!(
+            tcp_echo_100conn_uring,
+            "tcp_echo_100conn with Tandem's TCP over io_uring (Builder::net_io_uring)"
+        ),
     ]
 }
 
 fn tcp_echo_1conn<R: Rt>(cfg: &Config) -> Sampler {
-    echo_sampler::<R>(cfg, 1, ROUND_TRIPS_1)
+    echo_sampler::<R>(R::build(cfg.workers), 1, ROUND_TRIPS_1)
 }
 
 fn tcp_echo_100conn<R: Rt>(cfg: &Config) -> Sampler {
-    echo_sampler::<R>(cfg, CONNECTIONS_100, ROUND_TRIPS_100)
+    echo_sampler::<R>(R::build(cfg.workers), CONNECTIONS_100, ROUND_TRIPS_100)
 }
 
-/// Builds a runtime with an echo server and `connections` client tasks; each iteration makes
-/// every client do `round_trips` round trips.
-fn echo_sampler<R: Rt>(cfg: &Config, connections: usize, round_trips: usize) -> Sampler {
-    let rt = R::build(cfg.workers);
+fn tcp_echo_1conn_uring<R: Rt>(cfg: &Config) -> Sampler {
+    echo_sampler::<R>(R::build_net_uring(cfg.workers), 1, ROUND_TRIPS_1)
+}
+
+fn tcp_echo_100conn_uring<R: Rt>(cfg: &Config) -> Sampler {
+    echo_sampler::<R>(
+        R::build_net_uring(cfg.workers),
+        CONNECTIONS_100,
+        ROUND_TRIPS_100,
+    )
+}
+
+/// Sets up an echo server and `connections` client tasks on `rt`; each iteration makes every
+/// client do `round_trips` round trips.
+fn echo_sampler<R: Rt>(rt: R, connections: usize, round_trips: usize) -> Sampler {
     let (orders, mut done_rx) = rt.block_on(async {
         let addr = spawn_echo_server::<R>().await;
         let (done_tx, done_rx) = mpsc::unbounded_channel::<()>();

@@ -6,7 +6,8 @@
 //! `WorkerContext`, so code running inside the task (spawn, wake) can reach the local queue.
 //!
 //! # The loop
-//! 1. `tick`; reap the ring's completions (and push cancels queued from other threads). Every
+//! 1. `tick`; reap the ring's completions, no more than the queue has room for and into its
+//!    back, not the LIFO slot (and push cancels queued from other threads). Every
 //!    `event_interval` ticks instead: submit the ring's queued entries, poll the driver without
 //!    sleeping (I/O events and due timers, unless another worker holds it), wake the tasks that
 //!    yielded, and check for shutdown.
@@ -24,6 +25,12 @@
 //! - At most `MAX_LIFO_POLLS_PER_TICK` tasks run through the LIFO slot per tick, and only while
 //!   the cooperative budget lasts; then the LIFO slot is disabled until the next tick.
 //! - The injection queue is checked first every `global_queue_interval` ticks.
+//! - I/O wakes no more tasks into the queue than it has room for (`WorkerCore::io_room`): the
+//!   driver's events and the ring's completions beyond that wait in the kernel and the CQ, so
+//!   I/O never overflows the queue into the injection queue, where its tasks would wait many
+//!   ticks. Completions wake into the back of the queue: the ring is reaped on every tick that
+//!   finds some, and a LIFO slot filled by each reap would serve the newest request first every
+//!   tick (`tests/uring_completion_order.rs`).
 //!
 //! # Shutdown
 //! 1. `MultiThreadHandle::shutdown` closes the injection queue and unparks everyone.
