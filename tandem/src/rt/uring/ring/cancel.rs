@@ -31,33 +31,30 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 impl Ring {
-    /// Cancels the operation `op` names (a reference to its cell), from any thread.
+    /// Cancels the operation `op` names (a reference to its cell), from any thread: pushed at
+    /// once on the owner's own thread, else as `queue_cancel` does.
     pub(crate) fn cancel(self: &Arc<Ring>, op: RawOp) {
-        self.metrics.cancelled.fetch_add(1, Ordering::Relaxed);
-        if self.closed.load(Ordering::Acquire) {
-            return;
-        }
         let mut op = Some(op);
-        crate::rt::uring::with_local_ring(|local, _| {
-            if Arc::ptr_eq(&local.ring, self) {
-                let op = op.take().expect("taken once");
-                local.submitter().push_cancel(op);
-            }
-        });
-        let Some(op) = op else {
-            return;
-        };
-        if self.shared_sq.is_some() {
-            let mut op = Some(op);
-            self.submit_shared(|sub| sub.push_cancel(op.take().expect("pushed once")));
-            return;
+        if !self.closed.load(Ordering::Acquire) {
+            crate::rt::uring::with_local_ring(|local, _| {
+                if Arc::ptr_eq(&local.ring, self) {
+                    let op = op.take().expect("taken once");
+                    local.submitter().push_cancel(op);
+                }
+            });
         }
-        self.queue_remote(Remote::Cancel(op));
+        match op {
+            None => {
+                self.metrics.cancelled.fetch_add(1, Ordering::Relaxed);
+            }
+            Some(op) => self.queue_cancel(op),
+        }
     }
 
-    /// A cancel asked for by a reaper (a multishot stream's cap, `multishot.rs`): always through
-    /// the remote list, which the owner drains on its next tick (the reaper may be the owner
-    /// in the middle of its ring turn, its submission side out of reach).
+    /// A cancel through the remote list, which the owner drains on its next tick (on the shared
+    /// ring, submitted at once). Used by other threads, and by a reaper (a multishot stream's
+    /// cap, `multishot.rs`), which may be the owner in the middle of its ring turn, its
+    /// submission side out of reach.
     pub(crate) fn queue_cancel(&self, op: RawOp) {
         self.metrics.cancelled.fetch_add(1, Ordering::Relaxed);
         if self.closed.load(Ordering::Acquire) {
