@@ -73,6 +73,10 @@ struct State {
     fd: Option<OwnedFd>,
     /// A buffer to reuse for the next send.
     spare: Vec<u8>,
+    /// The last write found no room (`Pending`, or `WouldBlock` for `try_write`): write
+    /// readiness is off until room frees up. As a socket's through epoll, readiness stays set
+    /// after writes that were taken, even one that filled the queue, until a write is refused.
+    blocked: bool,
 }
 
 /// What a write did.
@@ -131,6 +135,7 @@ impl SendQueue {
         }
         let room = SEND_BOUND.saturating_sub(state.in_flight + state.pending.len());
         if room == 0 {
+            state.blocked = true;
             if let Some(cx) = cx {
                 state.set_waker(cx);
             }
@@ -198,8 +203,10 @@ impl SendQueue {
         Poll::Pending
     }
 
-    /// Write readiness: ready when a write would take bytes or report an error; `None` when no
-    /// send is in flight (the socket's readiness answers).
+    /// Write readiness: ready unless the last write was refused for want of room and none has
+    /// freed up since (so, as through epoll, ready after a write that filled the queue, until
+    /// a write is refused), or with an error to report; `None` when no send is in flight (the
+    /// socket's readiness answers).
     pub(crate) fn poll_write_ready(&self, cx: &mut Context<'_>) -> Option<Poll<()>> {
         let mut state = self.shared.state.lock();
         if state.error.is_some() {
@@ -209,6 +216,10 @@ impl SendQueue {
             return None;
         }
         if state.in_flight + state.pending.len() < SEND_BOUND {
+            state.blocked = false;
+            return Some(Poll::Ready(()));
+        }
+        if !state.blocked {
             return Some(Poll::Ready(()));
         }
         state.set_waker(cx);
