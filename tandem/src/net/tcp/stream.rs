@@ -125,7 +125,12 @@ impl TcpStream {
         });
         // Made here, not at the first arm or send: an allocation either way, no syscall, and
         // the receive and the send queue are made here too.
-        let fd = (recv_on || send_on).then(|| Arc::new(SocketFd::new(io.as_raw_fd())));
+        let fd = (recv_on || send_on).then(|| {
+            // SAFETY: the stream owns the fd (`io`) and closes it only by handing it to this
+            // holder (its `Drop`, after leaving epoll), or, in `into_std`, by giving it away
+            // once no other clone is left (else it gives a `dup` and hands this one over).
+            Arc::new(unsafe { SocketFd::new(io.as_raw_fd()) })
+        });
         Ok(TcpStream {
             recv: fd.clone().filter(|_| recv_on).map(UringRecv::new),
             send: fd.clone().filter(|_| send_on).map(SendQueue::new),

@@ -38,7 +38,13 @@ pub(crate) struct SocketFd {
 impl SocketFd {
     /// A holder naming `raw`, the fd of a stream that owns it and will hand it over at its
     /// drop (`adopt`), or return it from `into_std` only when no other holder is left.
-    pub(crate) fn new(raw: RawFd) -> SocketFd {
+    ///
+    /// # Safety
+    /// `raw` must stay open, as this socket, while any clone of the holder lives: its owner
+    /// closes it only by `adopt`ing it here, or once no other clone is left (rules 1 to 3
+    /// above). Ring entries name `raw()` on that promise (I/O safety: a reused number would
+    /// send or receive on another file).
+    pub(crate) unsafe fn new(raw: RawFd) -> SocketFd {
         SocketFd {
             raw,
             owned: OnceLock::new(),
@@ -92,7 +98,8 @@ mod tests {
         let (a, mut b) = UnixStream::pair().unwrap();
         b.set_nonblocking(true).unwrap();
         let raw = a.as_raw_fd();
-        let holder = Arc::new(SocketFd::new(raw));
+        // SAFETY: `a` stays open until it is adopted, and the holder closes it.
+        let holder = Arc::new(unsafe { SocketFd::new(raw) });
         let op = holder.clone();
         holder.adopt(OwnedFd::from(a));
         drop(holder);
@@ -105,7 +112,8 @@ mod tests {
         assert_eq!(b.read(&mut [0; 1]).unwrap(), 0);
 
         let (c, _d) = UnixStream::pair().unwrap();
-        drop(Arc::new(SocketFd::new(c.as_raw_fd())));
+        // SAFETY: no entry names it; `c` outlives the holder.
+        drop(Arc::new(unsafe { SocketFd::new(c.as_raw_fd()) }));
         assert!(is_open(c.as_raw_fd()), "not adopted: still the stream's");
     }
 }

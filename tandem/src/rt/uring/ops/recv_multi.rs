@@ -175,7 +175,8 @@ mod tests {
         };
         let (mut tx, rx) = UnixStream::pair().unwrap();
         let mut op = RecvMulti {
-            fd: Arc::new(SocketFd::new(rx.as_raw_fd())),
+            // SAFETY: `rx` owns the fd and outlives the holder and the ring (dropped first).
+            fd: Arc::new(unsafe { SocketFd::new(rx.as_raw_fd()) }),
             group: owner.group().clone(),
         };
         let entry = op.entry().user_data(7);

@@ -396,8 +396,9 @@ mod tests {
                     sending: true,
                     ..State::default()
                 }),
-                // Named by no entry pushed here, and never adopted.
-                fd: Arc::new(SocketFd::new(-1)),
+                // SAFETY: -1 is no fd; no entry built here reaches a kernel, and no holder
+                // of it adopts or closes anything.
+                fd: Arc::new(unsafe { SocketFd::new(-1) }),
             }),
         };
         let op = SendOp {
