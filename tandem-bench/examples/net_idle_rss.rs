@@ -14,8 +14,9 @@
 //! cargo run --release -p tandem-bench --example net_idle_rss -- [CONNECTIONS] [WORKERS] [ROUNDS]
 //! ```
 //!
-//! The default, 9,900 connections: with the switch on each server-side connection holds two
-//! fds (the socket and the receive's duplicate), and 10,000 of them do not fit under 20,000.
+//! The default, 9,900 connections, was chosen when a server-side connection held two fds with
+//! the switch on (the socket and the receive's duplicate): 10,000 did not fit under 20,000.
+//! Since `SocketFd` (one fd per connection either way) 10,000 fit.
 
 use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};

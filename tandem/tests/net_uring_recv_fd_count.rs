@@ -1,7 +1,8 @@
 //! With TCP receives over io_uring (`Builder::net_io_uring(true)`), 1,000 connections whose
 //! streams are dropped mid-read (armed receives, chunks queued and half-read) leak no
-//! descriptor: each receive owns a duplicate of its socket's fd, closed at the receive's final
-//! completion after the drop's cancel. The fd count comes back to exactly its baseline, on the
+//! descriptor: each receive names its socket's fd through the stream's holder, which the
+//! stream's drop hands the fd to, and which closes it at the receive's final completion after
+//! the drop's cancel. The fd count comes back to exactly its baseline, on the
 //! current-thread runtime and on 2 and 8 workers, and after each runtime is dropped.
 //!
 //! The only test in this binary: libtest's parallel threads would disturb the count.

@@ -1,6 +1,7 @@
 //! With TCP sends over io_uring (`Builder::net_io_uring(true)`), 1,000 streams dropped with
-//! sends in flight (their peers not reading yet) leak no descriptor: the sends own a duplicate
-//! of the socket's fd, closed after the last send's completion; every byte still reaches the
+//! sends in flight (their peers not reading yet) leak no descriptor: the sends keep the
+//! socket's fd (handed to the stream's holder at its drop) open until the last send's
+//! completion, then it closes; every byte still reaches the
 //! peer, then end-of-file. The fd count comes back to exactly its baseline, on the
 //! current-thread runtime and on 2 and 8 workers, and after each runtime is dropped.
 //!

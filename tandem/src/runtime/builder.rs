@@ -194,16 +194,19 @@ impl Builder {
     /// [`AsyncWrite::poll_flush`](crate::io::AsyncWrite::poll_flush) waits until every byte
     /// was sent and `poll_shutdown` waits for them before it shuts down. Bytes still buffered
     /// when the runtime shuts down are dropped: flush first. A stream dropped with bytes
-    /// buffered still sends them (its sends hold a duplicate of the socket's fd until the
-    /// last one completes).
+    /// buffered still sends them (its sends keep the socket's fd open until the last one
+    /// completes).
     ///
     /// Once a stream's receive is armed, [`TcpStream::readable`](crate::net::TcpStream::readable),
     /// `ready`, `poll_read_ready`, `try_read*`, `peek` and `poll_peek` read the received chunks;
     /// `try_io` and `async_io` with `Interest::READABLE` still act on the socket, which the
-    /// receive drains, and `into_std` drops what was received but not read. The receive owns a
-    /// duplicate of the socket's fd, so the socket closes (its FIN or, with a zero linger, its
-    /// reset goes out) when the receive's cancel completes, at the next tick of the worker it
-    /// was armed on, rather than at the stream's drop.
+    /// receive drains, and `into_std` drops what was received but not read. Each connection
+    /// still holds one fd, its socket's; but the ring operations naming it keep it open past
+    /// the stream's drop, so the socket closes (its FIN or, with a zero linger, its reset goes
+    /// out) when the receive's cancel completes, at the next tick of the worker it was armed
+    /// on (and after the last send), rather than at the drop. `into_std` called while that
+    /// cancel or sends are still in flight returns a duplicate of the fd (the original closes
+    /// after them).
     pub fn net_io_uring(&mut self, enabled: bool) -> &mut Self {
         self.net_io_uring = Some(enabled);
         self

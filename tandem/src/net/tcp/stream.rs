@@ -7,13 +7,15 @@ use crate::io::{AsyncRead, AsyncWrite, Interest, ReadBuf, Ready};
 use crate::net::{buf_mut, send, to_socket_addrs, ToSocketAddrs};
 use crate::rt::reactor::{Direction, PollEvented};
 use crate::rt::uring::ops::send::{SendQueue, Written};
+use crate::rt::uring::socket_fd::SocketFd;
 use bytes::BufMut;
 use socket2::SockRef;
 use std::fmt;
 use std::io::{self, IoSlice, IoSliceMut, Read};
 use std::net::{Shutdown, SocketAddr};
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 use std::time::Duration;
 
@@ -48,13 +50,18 @@ use std::time::Duration;
 /// # }).unwrap();
 /// ```
 pub struct TcpStream {
+    /// `None` inside only after `into_std` or in the drop (`PollEvented::take_inner`).
     io: PollEvented<mio::net::TcpStream>,
+    /// The socket's fd as ring operations name it (`Builder::net_io_uring`; `None` when the
+    /// stream uses epoll only). `recv`, `send` and every operation they push hold clones. The
+    /// drop leaves epoll, then hands the fd to it instead of closing it: the last holder
+    /// closes it, after the final completion of every operation naming it
+    /// (`rt/uring/socket_fd.rs`). One fd per connection, no `dup`.
+    fd: Option<Arc<SocketFd>>,
     /// The receive over io_uring (`Builder::net_io_uring`); `None` when reads use epoll.
-    /// Declared after `io`: dropped after the socket's fd closes, its receive (which owns a
-    /// duplicate fd) keeps the socket open until the cancel's completion.
     recv: Option<Box<UringRecv>>,
     /// The send queue over io_uring (`Builder::net_io_uring`); `None` when writes use epoll.
-    /// Its sends own a duplicate fd: the socket stays open until the last send's completion.
+    /// A stream dropped with sends in flight still sends what they took, then the fd closes.
     send: Option<SendQueue>,
 }
 
@@ -109,10 +116,26 @@ impl TcpStream {
 
     #[track_caller]
     pub(crate) fn new(stream: mio::net::TcpStream) -> io::Result<TcpStream> {
+        let io = PollEvented::new(stream)?;
+        let (recv_on, send_on) = crate::rt::context::with_current(|handle| {
+            handle.map_or((false, false), |handle| {
+                let uring = &handle.driver().uring;
+                (uring.net_recv(), uring.net_send())
+            })
+        });
+        // Made here, not at the first arm or send: an allocation either way, no syscall, and
+        // the receive and the send queue are made here too.
+        let fd = (recv_on || send_on).then(|| {
+            // SAFETY: the stream owns the fd (`io`) and closes it only by handing it to this
+            // holder (its `Drop`, after leaving epoll), or, in `into_std`, by giving it away
+            // once no other clone is left (else it gives a `dup` and hands this one over).
+            Arc::new(unsafe { SocketFd::new(io.as_raw_fd()) })
+        });
         Ok(TcpStream {
-            io: PollEvented::new(stream)?,
-            recv: UringRecv::for_current_runtime(),
-            send: SendQueue::for_current_runtime(),
+            recv: fd.clone().filter(|_| recv_on).map(UringRecv::new),
+            send: fd.clone().filter(|_| send_on).map(SendQueue::new),
+            fd,
+            io,
         })
     }
 
@@ -131,12 +154,30 @@ impl TcpStream {
     /// once a read has armed the stream's receive: bytes it took from the socket and no read
     /// returned yet are dropped, and so are bytes that arrive before its cancel reaches its
     /// ring, at that worker's next tick. Bytes taken by writes and not yet sent still go out,
-    /// before those written to the returned stream only if they went out first: flush first.)
-    pub fn into_std(self) -> io::Result<std::net::TcpStream> {
-        let TcpStream { io, recv, send } = self;
-        drop(recv);
-        drop(send);
-        io.into_inner().map(std::net::TcpStream::from)
+    /// before those written to the returned stream only if they went out first: flush first.
+    /// While that receive's cancel or those sends have not completed, the returned stream is a
+    /// duplicate of the socket's fd, whose original closes after their last completion.)
+    pub fn into_std(mut self) -> io::Result<std::net::TcpStream> {
+        // The receive's cancel is issued; sends in flight go on.
+        drop(self.recv.take());
+        drop(self.send.take());
+        let (io, deregistered) = self
+            .io
+            .take_inner()
+            .expect("the socket is the stream's until into_std or its drop");
+        let stream = std::net::TcpStream::from(io);
+        // (The drop that follows finds nothing left to do.)
+        match self.fd.take().map(Arc::try_unwrap) {
+            // No operation names the fd (or none ever could): the caller may close it at will.
+            None | Some(Ok(_)) => deregistered.map(|()| stream),
+            // Operations still name it (a cancel or sends not completed): the caller gets a
+            // duplicate, the holder the fd itself (socket_fd.rs, rule 3). Rare: one `dup`.
+            Some(Err(holder)) => {
+                let dup = stream.try_clone();
+                holder.adopt(OwnedFd::from(stream));
+                deregistered.and(dup)
+            }
+        }
     }
 
     /// The receive over io_uring, if this stream's has been armed (or holds something): the
@@ -323,7 +364,7 @@ impl TcpStream {
 
     /// `try_write` through the send queue; `None`: write to the socket.
     fn try_write_uring(&self, bufs: &[IoSlice<'_>]) -> Option<io::Result<usize>> {
-        match self.send.as_ref()?.write(None, self.io.as_fd(), bufs) {
+        match self.send.as_ref()?.write(None, bufs) {
             Written::Queued(Poll::Ready(res)) => Some(res),
             Written::Queued(Poll::Pending) => Some(Err(io::ErrorKind::WouldBlock.into())),
             Written::Direct => None,
@@ -458,9 +499,7 @@ impl TcpStream {
     ) -> Poll<io::Result<()>> {
         match &self.recv {
             None => self.io.poll_read(cx, buf),
-            Some(recv) => recv.poll_read(cx, self.io.as_fd(), buf, |cx, buf| {
-                self.io.poll_read(cx, buf)
-            }),
+            Some(recv) => recv.poll_read(cx, buf, |cx, buf| self.io.poll_read(cx, buf)),
         }
     }
 
@@ -470,9 +509,7 @@ impl TcpStream {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         if let Some(send) = &self.send {
-            if let Written::Queued(res) =
-                send.write(Some(cx), self.io.as_fd(), &[IoSlice::new(buf)])
-            {
+            if let Written::Queued(res) = send.write(Some(cx), &[IoSlice::new(buf)]) {
                 return res;
             }
         }
@@ -487,7 +524,7 @@ impl TcpStream {
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
         if let Some(send) = &self.send {
-            if let Written::Queued(res) = send.write(Some(cx), self.io.as_fd(), bufs) {
+            if let Written::Queued(res) = send.write(Some(cx), bufs) {
                 return res;
             }
         }
@@ -578,6 +615,24 @@ impl AsyncWrite for TcpStream {
     /// reads end-of-file.
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.poll_shutdown_priv(cx)
+    }
+}
+
+/// Under `Builder::net_io_uring`: leaves epoll, then hands the fd to its holder instead of
+/// closing it, so the number stays open while a ring operation may name it (the receive being
+/// cancelled by `recv`'s drop below, sends in flight); the last holder closes it. Without it,
+/// `PollEvented`'s drop deregisters and closes, as before.
+impl Drop for TcpStream {
+    fn drop(&mut self) {
+        let Some(holder) = self.fd.take() else {
+            return;
+        };
+        if let Some((io, _deregistered)) = self.io.take_inner() {
+            // Deregistered (or failed to, with nothing left to do about it) before the fd can
+            // close: no event can name this registration once the number is reused.
+            holder.adopt(OwnedFd::from(io));
+        }
+        // `recv` and `send` drop after this: the receive's cancel is issued, sends go on.
     }
 }
 

@@ -22,8 +22,9 @@
 //!    full CQ) is re-armed at once. A kernel without multishot receives (`EINVAL`) makes this
 //!    stream read through epoll for good.
 //! 5. Dropping the stream drops the receive: its cell cancels the request on its ring, chunks
-//!    it had not handed over go back to the group, and the duplicated fd it owns closes at the
-//!    final completion (`rt/uring/ops/recv_multi.rs`).
+//!    it had not handed over go back to the group, and its clone of the stream's fd holder
+//!    (`rt/uring/socket_fd.rs`) drops at the final completion: the socket's fd, handed to the
+//!    holder by the stream's drop, closes then if nothing else holds it.
 //!
 //! 6. The per-stream cap (decision 4): a receive that has 4 chunks queued and untaken is
 //!    cancelled by its reaper (`ops/recv_multi.rs`, `QUEUE_CAP`); the stream reads them, sees
@@ -33,14 +34,17 @@
 use crate::loom::sync::Mutex;
 use crate::rt::uring::buf_group::TakenBuf;
 use crate::rt::uring::ops::recv_multi::{Event, Receive};
+use crate::rt::uring::socket_fd::SocketFd;
 use crate::util::read_buf::ReadBuf;
 use std::io;
-use std::os::fd::BorrowedFd;
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 /// A stream's receive state; `None` in the stream when its runtime receives through epoll.
 pub(crate) struct UringRecv {
     state: Mutex<State>,
+    /// The stream's fd holder: every receive armed holds a clone.
+    fd: Arc<SocketFd>,
 }
 
 #[derive(Default)]
@@ -68,15 +72,12 @@ pub(crate) enum Head {
 }
 
 impl UringRecv {
-    /// The state for a new stream, if the current runtime receives TCP through io_uring.
-    pub(crate) fn for_current_runtime() -> Option<Box<UringRecv>> {
-        let on = crate::rt::context::with_current(|handle| {
-            handle.is_some_and(|handle| handle.driver().uring.net_recv())
-        });
-        on.then(|| {
-            Box::new(UringRecv {
-                state: Mutex::new(State::default()),
-            })
+    /// The state for a new stream (whose runtime receives TCP through io_uring), whose socket
+    /// `fd` holds.
+    pub(crate) fn new(fd: Arc<SocketFd>) -> Box<UringRecv> {
+        Box::new(UringRecv {
+            state: Mutex::new(State::default()),
+            fd,
         })
     }
 
@@ -85,7 +86,6 @@ impl UringRecv {
     pub(crate) fn poll_read(
         &self,
         cx: &mut Context<'_>,
-        fd: BorrowedFd<'_>,
         buf: &mut ReadBuf<'_>,
         epoll_read: impl FnOnce(&mut Context<'_>, &mut ReadBuf<'_>) -> Poll<io::Result<()>>,
     ) -> Poll<io::Result<()>> {
@@ -102,14 +102,14 @@ impl UringRecv {
                 Poll::Ready(res) => return Poll::Ready(res),
                 // Waiting on epoll (its waker is registered): arm, and wait on both.
                 Poll::Pending => {
-                    return match std::task::ready!(state.poll_head(Some(cx), Some(fd))) {
+                    return match std::task::ready!(state.poll_head(Some(cx), Some(&self.fd))) {
                         Head::Ready => Poll::Ready(state.read_queued(buf)),
                         Head::Epoll => Poll::Pending,
                     }
                 }
             }
         }
-        match std::task::ready!(state.poll_head(Some(cx), Some(fd))) {
+        match std::task::ready!(state.poll_head(Some(cx), Some(&self.fd))) {
             Head::Ready => Poll::Ready(state.read_queued(buf)),
             Head::Epoll => state.read_socket(cx, buf, epoll_read),
         }
@@ -182,11 +182,12 @@ impl State {
     }
 
     /// Finds what a read would return. `cx`: register a wake-up (else `Pending` means nothing
-    /// is queued now). `arm`: arm a receive of this fd on the calling worker if none is armed.
+    /// is queued now). `arm`: arm a receive of this socket on the calling worker if none is
+    /// armed.
     fn poll_head(
         &mut self,
         mut cx: Option<&mut Context<'_>>,
-        arm: Option<BorrowedFd<'_>>,
+        arm: Option<&Arc<SocketFd>>,
     ) -> Poll<Head> {
         loop {
             if self.chunk.is_some() || self.error.is_some() || self.eof {
@@ -200,9 +201,9 @@ impl State {
                     return Poll::Ready(Head::Epoll);
                 };
                 match Receive::arm(fd) {
-                    Some(Ok(receive)) => self.receive = Some(receive),
-                    // No fd for the receive (EMFILE): this read goes through epoll.
-                    Some(Err(_)) | None => return Poll::Ready(Head::Epoll),
+                    Some(receive) => self.receive = Some(receive),
+                    // Not on a worker with a buffer group: this read goes through epoll.
+                    None => return Poll::Ready(Head::Epoll),
                 }
                 continue;
             };

@@ -39,9 +39,18 @@ impl<E: mio::event::Source> PollEvented<E> {
 
     /// Deregisters and returns the source.
     pub(crate) fn into_inner(mut self) -> io::Result<E> {
-        let mut io = self.io.take().expect("source present until into_inner");
-        self.registration.deregister(&mut io)?;
+        let (io, deregistered) = self.take_inner().expect("source present until into_inner");
+        deregistered?;
         Ok(io)
+    }
+
+    /// Deregisters the source and takes it out, with the deregistration's outcome (the source
+    /// is returned either way: the caller decides when its fd closes, always after this).
+    /// `None` if it was taken already. Afterwards only the drop may follow.
+    pub(crate) fn take_inner(&mut self) -> Option<(E, io::Result<()>)> {
+        let mut io = self.io.take()?;
+        let deregistered = self.registration.deregister(&mut io);
+        Some((io, deregistered))
     }
 
     fn io(&self) -> &E {

@@ -20,6 +20,7 @@
 //! | `operation.rs` | `Operation` (public as `tandem::uring::Operation`): the contract of a one-shot operation, bridged to `OpCode` |
 //! | `op_future.rs` | `OpFuture`, `submit`, `is_supported` (public in `tandem::uring`): an `Operation`'s future |
 //! | `multishot.rs` | `MultishotOperation`, `OpStream`, `submit_multishot` (public in `tandem::uring`): one entry, many CQEs, as a stream; its cell keeps its state under a mutex |
+//! | `socket_fd.rs` | `SocketFd`: a TCP stream's fd as ring entries name it, adopted at the stream's drop and closed by the last holder, after the final completion of every op naming it (`docs/URING-NET.md`, decision 9) |
 //! | `ops/` | one opcode per file |
 //!
 //! # Responsibilities
@@ -68,6 +69,7 @@ pub(crate) mod ops;
 mod probe;
 mod reaper;
 mod ring;
+pub(crate) mod socket_fd;
 mod state;
 
 #[cfg(all(test, loom))]

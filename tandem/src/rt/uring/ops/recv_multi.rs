@@ -5,18 +5,18 @@
 //!
 //! What a completion creates: a taken buffer (`TakenBuf`). A completion nobody takes (the
 //! stream was dropped, or dropped with chunks queued) gives it back in `release`. The fd: the
-//! operation owns a duplicate of the socket's, closed when the operation is dropped after its
-//! final completion, so the number the entry names stays open (and is never reused) while the
-//! kernel may still act on it; the socket itself closes when both the stream's fd and this one
-//! are closed.
+//! operation holds a clone of the stream's `Arc<SocketFd>` (`rt/uring/socket_fd.rs`), the
+//! socket's own fd, no duplicate; the operation is dropped with its cell, after its final
+//! completion, so the number the entry names stays open (and is never reused) while the kernel
+//! may still act on it. A dropped stream hands the fd to the holder; the last holder closes it.
 
 use crate::loom::sync::atomic::Ordering::Relaxed;
 use crate::rt::uring::buf_group::{BufGroup, TakenBuf};
 use crate::rt::uring::multishot::{submit_multishot_local, MultishotOperation, OpStream};
+use crate::rt::uring::socket_fd::SocketFd;
 use crate::rt::uring::Completion;
 use io_uring::{opcode, squeue, types};
 use std::io;
-use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
@@ -26,9 +26,9 @@ use std::task::{ready, Context, Poll};
 /// in the socket, under TCP flow control. The next read after the queue drains re-arms.
 const QUEUE_CAP: usize = 4;
 
-/// The operation: the socket (a duplicate fd) and the group its buffers come from.
+/// The operation: the socket (its stream's fd holder) and the group its buffers come from.
 pub(crate) struct RecvMulti {
-    fd: OwnedFd,
+    fd: Arc<SocketFd>,
     group: Arc<BufGroup>,
 }
 
@@ -40,8 +40,10 @@ pub(crate) enum Chunk {
 }
 
 // SAFETY: the entry points at no memory (the kernel picks a buffer of `group`, which the ring
-// that registered it keeps alive until its fd closes, `ring/mod.rs`); it names `fd`, which the
-// operation owns; building it gives up nothing; it is one multishot receive, touching no other
+// that registered it keeps alive until its fd closes, `ring/mod.rs`); it names `fd.raw()`, open
+// while any holder of `fd` lives (`socket_fd.rs`: the stream owns it until its drop hands it
+// to the holder, whose last clone closes it), and the operation holds a clone until it is
+// dropped with its cell, after the final completion; building it gives up nothing; it is one multishot receive, touching no other
 // request or ring. It is pushed only by `submit_multishot_local`, on the ring whose group
 // `group` is (`Receive::arm`), which keeps `IOSQE_BUFFER_SELECT`.
 unsafe impl MultishotOperation for RecvMulti {
@@ -49,7 +51,7 @@ unsafe impl MultishotOperation for RecvMulti {
     type Item = Chunk;
 
     fn entry(&mut self) -> squeue::Entry {
-        opcode::RecvMulti::new(types::Fd(self.fd.as_raw_fd()), self.group.id()).build()
+        opcode::RecvMulti::new(types::Fd(self.fd.raw()), self.group.id()).build()
     }
 
     fn item(&mut self, completion: Completion) -> Chunk {
@@ -99,29 +101,18 @@ pub(crate) struct Receive {
 }
 
 impl Receive {
-    /// Arms a receive of `fd` on the calling worker's ring. `None` on a thread that is not a
-    /// worker holding its core, or whose ring has no buffer group; `Some(Err)` if the fd could
-    /// not be duplicated (`EMFILE`).
-    pub(crate) fn arm(fd: BorrowedFd<'_>) -> Option<io::Result<Receive>> {
-        let mut dup_error = None;
+    /// Arms a receive of the socket `fd` holds on the calling worker's ring. `None` on a thread
+    /// that is not a worker holding its core, or whose ring has no buffer group.
+    pub(crate) fn arm(fd: &Arc<SocketFd>) -> Option<Receive> {
         let stream = submit_multishot_local(QUEUE_CAP, |local| {
             let group = local.buf_group()?.clone();
-            match fd.try_clone_to_owned() {
-                Ok(fd) => {
-                    local.ring().metrics.recv_arms.fetch_add(1, Relaxed);
-                    Some(RecvMulti { fd, group })
-                }
-                Err(e) => {
-                    dup_error = Some(e);
-                    None
-                }
-            }
-        });
-        match (stream, dup_error) {
-            (Some(stream), _) => Some(Ok(Receive { stream })),
-            (None, Some(e)) => Some(Err(e)),
-            (None, None) => None,
-        }
+            local.ring().metrics.recv_arms.fetch_add(1, Relaxed);
+            Some(RecvMulti {
+                fd: fd.clone(),
+                group,
+            })
+        })?;
+        Some(Receive { stream })
     }
 
     /// The next event; registers `cx`'s waker if there is none yet.
@@ -163,11 +154,13 @@ mod tests {
     use super::{Chunk, RecvMulti};
     use crate::rt::uring::buf_group::BufGroupOwner;
     use crate::rt::uring::multishot::MultishotOperation;
+    use crate::rt::uring::socket_fd::SocketFd;
     use crate::rt::uring::Completion;
     use io_uring::IoUring;
     use std::io::Write;
-    use std::os::fd::AsFd;
+    use std::os::fd::AsRawFd;
     use std::os::unix::net::UnixStream;
+    use std::sync::Arc;
 
     /// The operation on a plain ring (no runtime): its entry receives into the group, `item`
     /// turns completions into chunks and end-of-file, and `release` gives an untaken chunk's
@@ -182,12 +175,14 @@ mod tests {
         };
         let (mut tx, rx) = UnixStream::pair().unwrap();
         let mut op = RecvMulti {
-            fd: rx.as_fd().try_clone_to_owned().unwrap(),
+            // SAFETY: `rx` owns the fd and outlives the holder and the ring (dropped first).
+            fd: Arc::new(unsafe { SocketFd::new(rx.as_raw_fd()) }),
             group: owner.group().clone(),
         };
         let entry = op.entry().user_data(7);
-        // SAFETY: the entry names `op`'s fd and the group, both alive until the ring is
-        // dropped at the end of this test (after its last completion is reaped).
+        // SAFETY: the entry names `rx`'s fd (which `op`'s holder names, never adopted: `rx`
+        // owns it) and the group, all alive until the ring is dropped at the end of this test
+        // (after its last completion is reaped); `rx` drops after the ring.
         unsafe { uring.submission().push(&entry).unwrap() };
         tx.write_all(b"hello").unwrap();
         uring.submit_and_wait(1).unwrap();

@@ -18,10 +18,12 @@
 //!    owner pushes it at its next tick. So a stream never has sends on two rings, and its
 //!    bytes keep their order.
 //! 3. The operation owns the buffer the kernel reads until its completion, and the queue
-//!    (`Arc<Shared>`), which owns a duplicate of the socket's fd: the number the entry names
-//!    stays open while an entry may name it, whatever happens to the stream. A stream dropped
-//!    with sends in flight still sends every byte it took (as a `write(2)` that returned
-//!    would have), then the duplicate closes.
+//!    (`Arc<Shared>`), which holds a clone of the stream's fd holder (`Arc<SocketFd>`,
+//!    `rt/uring/socket_fd.rs`: the socket's own fd, no duplicate): the number the entry names
+//!    stays open while an entry may name it, whatever happens to the stream (its drop hands the
+//!    fd to the holder, whose last clone closes it). A stream dropped with sends in flight
+//!    still sends every byte it took (as a `write(2)` that returned would have), then the fd
+//!    closes (if its receive's final completion came too).
 //! 4. An error completion drops the bytes not sent and is handed to the next write, flush or
 //!    shutdown, once. The writer's waker is woken at every completion (room was made, or the
 //!    queue emptied, or an error waits).
@@ -31,9 +33,9 @@ use crate::loom::sync::Mutex;
 use crate::rt::uring::cell::{tag, CqeResult, OpCell, OpCode};
 use crate::rt::uring::op::build_entry;
 use crate::rt::uring::ring::{LocalRing, Queued, Ring};
+use crate::rt::uring::socket_fd::SocketFd;
 use io_uring::{opcode, squeue, types};
 use std::io::{self, IoSlice};
-use std::os::fd::{AsRawFd, BorrowedFd, OwnedFd};
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
 
@@ -52,6 +54,8 @@ pub(crate) struct SendQueue {
 
 struct Shared {
     state: Mutex<State>,
+    /// The stream's fd holder: the sends name `fd.raw()`, open while `Shared` lives.
+    fd: Arc<SocketFd>,
 }
 
 #[derive(Default)]
@@ -69,8 +73,6 @@ struct State {
     /// Shut the write side down once the last send has completed (a write half dropped while
     /// sends were in flight).
     shutdown_after: bool,
-    /// A duplicate of the socket's fd, made at the first send over the ring: the sends name it.
-    fd: Option<OwnedFd>,
     /// A buffer to reuse for the next send.
     spare: Vec<u8>,
     /// The last write found no room (`Pending`, or `WouldBlock` for `try_write`): write
@@ -89,27 +91,20 @@ pub(crate) enum Written {
 }
 
 impl SendQueue {
-    /// The queue for a new stream, if the current runtime sends TCP through io_uring (no
-    /// allocation otherwise).
-    pub(crate) fn for_current_runtime() -> Option<SendQueue> {
-        let on = crate::rt::context::with_current(|handle| {
-            handle.is_some_and(|handle| handle.driver().uring.net_send())
-        });
-        on.then(|| SendQueue {
+    /// The queue for a new stream (whose runtime sends TCP through io_uring), whose socket `fd`
+    /// holds.
+    pub(crate) fn new(fd: Arc<SocketFd>) -> SendQueue {
+        SendQueue {
             shared: Arc::new(Shared {
                 state: Mutex::new(State::default()),
+                fd,
             }),
-        })
+        }
     }
 
     /// A write of `bufs` (gathered). `cx`: register a waker if there is no room (`None`:
-    /// `try_write`). `fd`: the socket, duplicated at the first send.
-    pub(crate) fn write(
-        &self,
-        cx: Option<&mut Context<'_>>,
-        fd: BorrowedFd<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Written {
+    /// `try_write`).
+    pub(crate) fn write(&self, cx: Option<&mut Context<'_>>, bufs: &[IoSlice<'_>]) -> Written {
         let mut state = self.shared.state.lock();
         if let Some(e) = state.error.take() {
             return Written::Queued(Poll::Ready(Err(e)));
@@ -120,7 +115,7 @@ impl SendQueue {
         }
         if !state.sending {
             debug_assert!(state.pending.is_empty(), "bytes pending with no send");
-            let Some((n, submitted)) = self.start(&mut state, fd, bufs, total) else {
+            let Some((n, submitted)) = self.start(&mut state, bufs, total) else {
                 return Written::Direct;
             };
             drop(state);
@@ -149,26 +144,20 @@ impl SendQueue {
     /// ring; returns the bytes taken, and the ring if the entry was submitted at once (the
     /// ring's rule for `Op`s: the worker has no other task queued and none of the ring's work
     /// is in the kernel, so no batch would form; `LocalRing::submits_alone`). `None`: not on a
-    /// worker holding its core, or no fd for the send (`EMFILE`).
+    /// worker holding its core.
     fn start(
         &self,
         state: &mut State,
-        fd: BorrowedFd<'_>,
         bufs: &[IoSlice<'_>],
         total: usize,
     ) -> Option<(usize, Option<Arc<Ring>>)> {
         crate::rt::uring::with_local_ring(|local, idle| {
-            if state.fd.is_none() {
-                state.fd = Some(fd.try_clone_to_owned().ok()?);
-            }
             let mut buf = std::mem::take(&mut state.spare);
             let n = gather(&mut buf, bufs, total.min(SEND_BOUND));
             state.sending = true;
             state.in_flight = n;
-            let raw_fd = state.fd.as_ref().expect("set above").as_raw_fd();
             let op = SendOp {
                 queue: self.shared.clone(),
-                fd: raw_fd,
                 buf,
                 start: 0,
                 ring: local.ring().clone(),
@@ -178,11 +167,10 @@ impl SendQueue {
             if alone {
                 // Entries the kernel refuses for now stay queued for the worker's next flush.
                 let _ = local.submitter().flush();
-                return Some((n, Some(local.ring().clone())));
+                return (n, Some(local.ring().clone()));
             }
-            Some((n, None))
+            (n, None)
         })
-        .flatten()
     }
 
     /// True while a send is in flight (its completion will submit what follows).
@@ -227,7 +215,7 @@ impl SendQueue {
     }
 
     /// A dropped write half: shut the write side down now (`true`: the caller does), or, with
-    /// sends in flight, once the last completes (here, on the duplicate fd).
+    /// sends in flight, once the last completes (here, on the fd the queue's holder names).
     pub(crate) fn shutdown_when_sent(&self) -> bool {
         let mut state = self.shared.state.lock();
         if state.sending {
@@ -285,11 +273,10 @@ impl State {
             self.pending = Vec::new();
         }
         if std::mem::take(&mut self.shutdown_after) {
-            if let Some(fd) = &self.fd {
-                // SAFETY: a plain syscall on the fd this state owns. ENOTCONN (the peer is
-                // gone) leaves nothing to tell it; other errors have nobody to go to.
-                let _ = unsafe { libc::shutdown(fd.as_raw_fd(), libc::SHUT_WR) };
-            }
+            // SAFETY: a plain syscall on the socket's fd, open while the queue's holder lives
+            // (`socket_fd.rs`), which `op.queue` keeps alive; it touches no memory. ENOTCONN
+            // (the peer is gone) leaves nothing to tell it; other errors have nobody to go to.
+            let _ = unsafe { libc::shutdown(op.queue.fd.raw(), libc::SHUT_WR) };
         }
         None
     }
@@ -309,11 +296,11 @@ fn gather(dst: &mut Vec<u8>, bufs: &[IoSlice<'_>], max: usize) -> usize {
     max - left
 }
 
-/// One send entry: the bytes `buf[start..]`, on `ring`, of the socket `fd` names.
+/// One send entry: the bytes `buf[start..]`, on `ring`, of the socket `queue.fd` names.
 struct SendOp {
-    /// The stream's queue: owns the fd the entry names (`State::fd`), and takes the completion.
+    /// The stream's queue: holds the fd holder the entry names (`Shared::fd`), and takes the
+    /// completion.
     queue: Arc<Shared>,
-    fd: std::os::fd::RawFd,
     buf: Vec<u8>,
     start: usize,
     /// The ring the send is pushed on: the next one goes there too.
@@ -325,7 +312,6 @@ impl SendOp {
     fn next(&self, buf: Vec<u8>, start: usize) -> SendOp {
         SendOp {
             queue: self.queue.clone(),
-            fd: self.fd,
             buf,
             start,
             ring: self.ring.clone(),
@@ -355,15 +341,16 @@ fn push_local(local: &mut LocalRing, op: SendOp) {
 }
 
 // SAFETY: the entry points into `buf` from `start` (a heap buffer that does not move while the
-// operation owns it, and `start <= buf.len()`), and names `fd`, which `queue` owns (its
-// `State::fd`, set before the first send and never replaced or closed while `Shared` lives, and
-// `queue` keeps `Shared` alive).
+// operation owns it, and `start <= buf.len()`), and names `queue.fd.raw()`, the socket's fd,
+// open while any clone of that holder lives (`socket_fd.rs`: the stream owns the fd until its
+// drop hands it to the holder, whose last clone closes it); `queue` keeps `Shared`, and so its
+// holder, alive until this operation is dropped, after its completion.
 unsafe impl OpCode for SendOp {
     fn entry(&mut self) -> squeue::Entry {
         let len = (self.buf.len() - self.start).min(super::MAX_RW) as u32;
         // SAFETY: `start <= buf.len()`: the pointer stays inside the buffer (or one past it).
         let ptr = unsafe { self.buf.as_ptr().add(self.start) };
-        opcode::Send::new(types::Fd(self.fd), ptr, len)
+        opcode::Send::new(types::Fd(self.queue.fd.raw()), ptr, len)
             .flags(libc::MSG_NOSIGNAL)
             .build()
     }
@@ -404,6 +391,7 @@ mod tests {
     use crate::loom::sync::Mutex;
     use crate::rt::uring::cell::{CqeResult, OpCode};
     use crate::rt::uring::ring::Ring;
+    use crate::rt::uring::socket_fd::SocketFd;
     use io_uring::IoUring;
     use std::io::{self, IoSlice};
     use std::sync::Arc;
@@ -419,11 +407,13 @@ mod tests {
                     sending: true,
                     ..State::default()
                 }),
+                // SAFETY: -1 is no fd; no entry built here reaches a kernel, and no holder
+                // of it adopts or closes anything.
+                fd: Arc::new(unsafe { SocketFd::new(-1) }),
             }),
         };
         let op = SendOp {
             queue: queue.shared.clone(),
-            fd: -1,
             buf: sent.to_vec(),
             start: 0,
             ring,
