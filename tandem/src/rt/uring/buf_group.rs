@@ -302,7 +302,7 @@ impl std::fmt::Debug for TakenBuf {
     }
 }
 
-/// For the loom models of receives (`tests/loom_recv.rs`): a group no kernel knows, a fake
+/// For the loom models (`loom_tests` below, `tests/loom_recv.rs`): a group no kernel knows, a fake
 /// kernel's writes into its buffers, and what the owner has put in its ring.
 #[cfg(all(test, loom))]
 impl BufGroupOwner {
@@ -362,32 +362,15 @@ impl BufGroup {
 
 #[cfg(all(test, loom))]
 mod loom_tests {
-    use super::{BufGroup, BufGroupOwner, Mapping, TakenBuf};
-    use crate::loom::sync::atomic::AtomicBool;
-    use crate::loom::sync::Mutex;
+    use super::{BufGroupOwner, TakenBuf};
     use std::sync::Arc;
-
-    /// A group no kernel knows (the model has no ring): the owner writes its entries and tail
-    /// as for a registered one.
-    fn group(count: u16) -> BufGroupOwner {
-        let group = Arc::new(BufGroup {
-            id: 0,
-            count,
-            buf_len: 8,
-            entries: Mapping::new(4096).unwrap(),
-            buffers: Mapping::new(usize::from(count) * 8).unwrap(),
-            returned: Mutex::new(Vec::new()),
-            has_returned: AtomicBool::new(false),
-        });
-        BufGroupOwner { group, tail: 0 }
-    }
 
     /// Buffers given back from two threads while the owner republishes: each comes back into
     /// the ring exactly once, none is lost between the list and the flag.
     #[test]
     fn every_buffer_given_back_is_republished_once() {
         loom::model(|| {
-            let mut owner = group(4);
+            let mut owner = BufGroupOwner::model(4);
             let taken: Vec<TakenBuf> = (0..2)
                 .map(|id| TakenBuf {
                     group: Arc::clone(owner.group()),

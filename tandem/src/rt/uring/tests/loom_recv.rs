@@ -216,8 +216,10 @@ fn assert_buffers_back_once(owner: &mut BufGroupOwner, republished: usize) {
 /// a give-back lost between the group's list and its flag (`give_back`'s order against
 /// `republish`'s swap); completions reaching the reader out of order; a poll that leaves no
 /// waker, or a completion that wakes nobody; the operation dropped before its final
-/// completion (the race on `last_write`). Checked: with `TakenBuf::drop` not giving the buffer
-/// back, the model fails ("buffers back in the ring").
+/// completion (the race on `last_write`). Checked by breaking the code: with `TakenBuf::drop`
+/// not giving the buffer back the model fails ("buffers back in the ring"); with a pending
+/// `MultiCell::poll_next` leaving no waker, loom reports a deadlock. (A wake-up that comes
+/// late, at a later completion, is not a lost one: the reader then catches up.)
 #[test]
 fn chunks_read_on_another_thread_come_back_once() {
     crate::loom::model::model(|| {
@@ -267,8 +269,10 @@ fn chunks_read_on_another_thread_come_back_once() {
 /// it comes); a completion after the drop that is queued instead of released; the operation
 /// dropped with the stream before the final completion; a cancel not asked for while the
 /// request may still post (a multishot receive never ends by itself), or asked for after it
-/// ended. Checked: with `ModelRecv::release` not taking the buffer, the model fails
-/// ("buffers back in the ring").
+/// ended. Checked by breaking the code: with `ModelRecv::release` not taking the buffer the
+/// model fails ("buffers back in the ring"); with `MultiCell::drop_stream` not releasing the
+/// queue, "taken 0, released 0"; with it dropping the operation before the final completion,
+/// "the operation was dropped before its final completion".
 #[test]
 fn stream_dropped_racing_the_final_completion() {
     crate::loom::model::model(|| {
@@ -329,8 +333,10 @@ fn stream_dropped_racing_the_final_completion() {
 /// Catches: the stream's drop giving back a buffer a taken chunk still holds (a second give-
 /// back, and the kernel could fill it while the reader reads it); a held chunk's buffer
 /// never coming back once its stream is gone; the chunk's bytes not outliving the stream
-/// (the group must live as long as the `TakenBuf`). Checked: with `TakenBuf::drop` not giving
-/// the buffer back, the model fails ("buffers back in the ring").
+/// (the group must live as long as the `TakenBuf`). Checked by breaking the code: with
+/// `TakenBuf::drop` not giving the buffer back, or `ModelRecv::release` not taking it, the
+/// model fails ("buffers back in the ring"); with `MultiCell::drop_stream` not releasing the
+/// queue, the count of released completions is short.
 #[test]
 fn chunk_held_across_the_stream_drop_comes_back_once() {
     crate::loom::model::model(|| {
