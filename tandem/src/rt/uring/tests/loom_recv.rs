@@ -217,7 +217,8 @@ fn assert_buffers_back_once(owner: &mut BufGroupOwner, republished: usize) {
 /// `republish`'s swap); completions reaching the reader out of order; a poll that leaves no
 /// waker, or a completion that wakes nobody; the operation dropped before its final
 /// completion (the race on `last_write`). Checked by breaking the code: with `TakenBuf::drop`
-/// not giving the buffer back the model fails ("buffers back in the ring"); with a pending
+/// not giving the buffer back, or `BufGroup::give_back` raising the group's flag before it
+/// lists the id, the model fails ("buffers back in the ring"); with a pending
 /// `MultiCell::poll_next` leaving no waker, loom reports a deadlock. (A wake-up that comes
 /// late, at a later completion, is not a lost one: the reader then catches up.)
 #[test]
