@@ -302,34 +302,75 @@ impl std::fmt::Debug for TakenBuf {
     }
 }
 
+/// For the loom models (`loom_tests` below, `tests/loom_recv.rs`): a group no kernel knows, a fake
+/// kernel's writes into its buffers, and what the owner has put in its ring.
 #[cfg(all(test, loom))]
-mod loom_tests {
-    use super::{BufGroup, BufGroupOwner, Mapping, TakenBuf};
-    use crate::loom::sync::atomic::AtomicBool;
-    use crate::loom::sync::Mutex;
-    use std::sync::Arc;
-
-    /// A group no kernel knows (the model has no ring): the owner writes its entries and tail
-    /// as for a registered one.
-    fn group(count: u16) -> BufGroupOwner {
+impl BufGroupOwner {
+    /// A group of `count` buffers of 8 bytes that no ring registered; none is published (the
+    /// model's fake kernel deems them all its own until it names them in a completion).
+    pub(crate) fn model(count: u16) -> BufGroupOwner {
         let group = Arc::new(BufGroup {
             id: 0,
             count,
             buf_len: 8,
-            entries: Mapping::new(4096).unwrap(),
-            buffers: Mapping::new(usize::from(count) * 8).unwrap(),
+            entries: Mapping::new(4096).expect("mmap"),
+            buffers: Mapping::new(usize::from(count) * 8).expect("mmap"),
             returned: Mutex::new(Vec::new()),
             has_returned: AtomicBool::new(false),
         });
         BufGroupOwner { group, tail: 0 }
     }
 
+    /// The ids the owner has put in the ring so far (`republish`), oldest first: at most
+    /// `count`, the latest (older entries were overwritten).
+    pub(crate) fn published(&self) -> Vec<u16> {
+        let count = self.group.count;
+        let first = self.tail.saturating_sub(count);
+        (first..self.tail)
+            .map(|n| {
+                let slot = usize::from(n & (count - 1));
+                // SAFETY: `slot < count`, inside the entries mapping, which only the owner
+                // (`&self`) writes; no kernel reads it in a model.
+                let entry = unsafe {
+                    &*self
+                        .group
+                        .entries
+                        .ptr
+                        .as_ptr()
+                        .cast::<BufRingEntry>()
+                        .add(slot)
+                };
+                entry.bid()
+            })
+            .collect()
+    }
+}
+
+#[cfg(all(test, loom))]
+impl BufGroup {
+    /// The fake kernel's write of `bytes` into buffer `bid`, before the completion naming it.
+    ///
+    /// # Safety
+    /// `bid` is the fake kernel's (no `TakenBuf` for it exists), and `bytes` fits a buffer.
+    pub(crate) unsafe fn kernel_write(&self, bid: u16, bytes: &[u8]) {
+        assert!(bid < self.count && bytes.len() <= self.buf_len as usize);
+        // SAFETY: inside the buffers mapping (checked above); nobody else touches the buffer
+        // (the caller's contract).
+        unsafe { std::ptr::copy_nonoverlapping(bytes.as_ptr(), self.buffer_ptr(bid), bytes.len()) };
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::{BufGroupOwner, TakenBuf};
+    use std::sync::Arc;
+
     /// Buffers given back from two threads while the owner republishes: each comes back into
     /// the ring exactly once, none is lost between the list and the flag.
     #[test]
     fn every_buffer_given_back_is_republished_once() {
         loom::model(|| {
-            let mut owner = group(4);
+            let mut owner = BufGroupOwner::model(4);
             let taken: Vec<TakenBuf> = (0..2)
                 .map(|id| TakenBuf {
                     group: Arc::clone(owner.group()),
