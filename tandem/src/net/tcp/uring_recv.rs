@@ -61,6 +61,11 @@ struct State {
     epoll_once: bool,
     /// Every read goes through epoll (no multishot receives in this kernel).
     epoll_only: bool,
+    /// The last read from the receive's queue took bytes and was not refused: read readiness
+    /// stays set, as a socket's through epoll does until a read finds nothing (`WouldBlock`
+    /// for `try_read`, or a `poll_read` that fills less than its buffer, which is known to
+    /// have drained the socket), even when the queue is now empty.
+    ready_until_refused: bool,
 }
 
 /// What waits at the head of the stream.
@@ -103,15 +108,19 @@ impl UringRecv {
                 // Waiting on epoll (its waker is registered): arm, and wait on both.
                 Poll::Pending => {
                     return match std::task::ready!(state.poll_head(Some(cx), Some(&self.fd))) {
-                        Head::Ready => Poll::Ready(state.read_queued(buf)),
+                        Head::Ready => Poll::Ready(state.poll_read_queued(buf)),
                         Head::Epoll => Poll::Pending,
                     }
                 }
             }
         }
-        match std::task::ready!(state.poll_head(Some(cx), Some(&self.fd))) {
-            Head::Ready => Poll::Ready(state.read_queued(buf)),
-            Head::Epoll => state.read_socket(cx, buf, epoll_read),
+        match state.poll_head(Some(cx), Some(&self.fd)) {
+            Poll::Ready(Head::Ready) => Poll::Ready(state.poll_read_queued(buf)),
+            Poll::Ready(Head::Epoll) => state.read_socket(cx, buf, epoll_read),
+            Poll::Pending => {
+                state.ready_until_refused = false;
+                Poll::Pending
+            }
         }
     }
 
@@ -120,9 +129,16 @@ impl UringRecv {
     pub(crate) fn try_read(&self, buf: &mut ReadBuf<'_>) -> Option<io::Result<()>> {
         let mut state = self.state.lock();
         match state.poll_head(None, None) {
-            Poll::Ready(Head::Ready) => Some(state.read_queued(buf)),
+            Poll::Ready(Head::Ready) => {
+                let res = state.read_queued(buf);
+                state.ready_until_refused = res.is_ok();
+                Some(res)
+            }
             Poll::Ready(Head::Epoll) => None,
-            Poll::Pending => Some(Err(io::ErrorKind::WouldBlock.into())),
+            Poll::Pending => {
+                state.ready_until_refused = false;
+                Some(Err(io::ErrorKind::WouldBlock.into()))
+            }
         }
     }
 
@@ -141,9 +157,15 @@ impl UringRecv {
     }
 
     /// Readiness: `Ready(Head::Ready)` when a read would return at once from what the receive
-    /// delivered; `Ready(Head::Epoll)` when the socket's readiness answers (not armed).
+    /// delivered, or no read was refused since the last that took bytes (`ready_until_refused`:
+    /// the next `try_read` may then find nothing and say `WouldBlock`, which ends it, as
+    /// through epoll); `Ready(Head::Epoll)` when the socket's readiness answers (not armed).
     pub(crate) fn poll_ready(&self, cx: &mut Context<'_>) -> Poll<Head> {
-        self.state.lock().poll_head(Some(cx), None)
+        let mut state = self.state.lock();
+        match state.poll_head(Some(cx), None) {
+            Poll::Pending if state.ready_until_refused => Poll::Ready(Head::Ready),
+            head => head,
+        }
     }
 
     /// True if the receive is armed or holds something: the readiness methods must consult it.
@@ -232,6 +254,15 @@ impl State {
                 Event::Ended => self.receive = None,
             }
         }
+    }
+
+    /// `read_queued` for `poll_read`: readiness stays set only after a read that filled its
+    /// buffer (one that filled less took all there was, as a socket's short read through
+    /// epoll, which clears its readiness too).
+    fn poll_read_queued(&mut self, buf: &mut ReadBuf<'_>) -> io::Result<()> {
+        let res = self.read_queued(buf);
+        self.ready_until_refused = res.is_ok() && buf.remaining() == 0;
+        res
     }
 
     /// Reads the head (`poll_head` returned `Head::Ready`), then the chunks queued behind it
