@@ -467,7 +467,7 @@ mod tests {
         let some = select(&["sched/spawn_many".into(), "sched/ping".into()]).unwrap();
         assert_eq!(some.len(), 1);
         assert_eq!(some[0].1.len(), 5);
-        assert_eq!(select(&["net".into()]).unwrap()[0].1.len(), 2);
+        assert_eq!(select(&["net".into()]).unwrap()[0].1.len(), 4);
         assert_eq!(select(&["http".into(), "http".into()]).unwrap().len(), 1);
         assert!(select(&["http/tandem".into()]).is_err());
         assert_eq!((all[5].0.name, all[5].1.len()), ("fs", 0));
