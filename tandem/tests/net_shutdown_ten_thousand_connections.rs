@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use support::fd_count;
+use support::{fd_count, settled_fd_count};
 use tandem::io::AsyncReadExt;
 use tandem::net::TcpListener;
 
@@ -57,15 +57,6 @@ fn client(spec: &str) {
     }
     let _ = std::io::stdin().read_to_end(&mut Vec::new());
     drop(clients);
-}
-
-fn settled_fd_count() -> usize {
-    let mut min = fd_count();
-    for _ in 0..20 {
-        std::thread::sleep(Duration::from_millis(5));
-        min = min.min(fd_count());
-    }
-    min
 }
 
 fn serve_and_drop(net_uring: bool, limit: usize) {

@@ -17,29 +17,11 @@ use std::io::{Read, Write};
 use std::os::fd::AsRawFd;
 use std::time::Duration;
 
-use support::{fd_count, Flavor};
+use support::{assert_fd_count_returns_to, fd_count, settled_fd_count, Flavor};
 use tandem::io::{AsyncReadExt, AsyncWriteExt};
 use tandem::net::{TcpListener, TcpStream};
 
 const PAIRS: usize = 200;
-
-fn settled_fd_count() -> usize {
-    let mut min = fd_count();
-    for _ in 0..20 {
-        std::thread::sleep(Duration::from_millis(5));
-        min = min.min(fd_count());
-    }
-    min
-}
-
-fn assert_fd_count_returns_to(expected: usize, what: &str) {
-    let back = support::wait_until(Duration::from_secs(5), || fd_count() == expected);
-    assert!(
-        back,
-        "fd count {what} is {}, expected exactly {expected}",
-        fd_count()
-    );
-}
 
 /// As `assert_fd_count_returns_to`, from a task: waits without blocking its worker, whose
 /// ring must go on (the cancels of dropped receives reach the kernel at its next tick).

@@ -11,31 +11,13 @@ mod support;
 
 use std::time::Duration;
 
-use support::{fd_count, Flavor};
+use support::{assert_fd_count_returns_to, settled_fd_count, Flavor};
 use tandem::io::{AsyncReadExt, AsyncWriteExt};
 use tandem::net::{TcpListener, TcpStream};
 
 const CONNECTIONS: usize = 1000;
 /// Connections in flight at once.
 const BATCH: usize = 100;
-
-fn settled_fd_count() -> usize {
-    let mut min = fd_count();
-    for _ in 0..20 {
-        std::thread::sleep(Duration::from_millis(5));
-        min = min.min(fd_count());
-    }
-    min
-}
-
-fn assert_fd_count_returns_to(expected: usize, what: &str) {
-    let back = support::wait_until(Duration::from_secs(5), || fd_count() == expected);
-    assert!(
-        back,
-        "fd count {what} is {}, expected exactly {expected}",
-        fd_count()
-    );
-}
 
 #[test]
 fn streams_dropped_mid_read_leak_no_fd() {

@@ -5,6 +5,8 @@
 //! workers, with the switch on. Where the kernel has no io_uring (or no buffer rings, which the
 //! switch also needs), writes go through the socket and the tests check only the bytes.
 
+#[path = "support/net_stream.rs"]
+mod net_stream;
 mod support;
 
 use std::io;
@@ -12,6 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use net_stream::{pair, pattern, run, Rng};
 use support::Flavor;
 use tandem::io::{AsyncReadExt, AsyncWriteExt};
 use tandem::net::{TcpListener, TcpStream};
@@ -35,43 +38,6 @@ fn uring_on(rt: &Runtime) -> bool {
 
 fn sends(rt: &Runtime) -> u64 {
     rt.metrics().io_uring().total().sends
-}
-
-/// Runs `fut` as a task (on a worker of a multi-thread runtime: `block_on`'s own thread is not
-/// one, and writes there go through the socket).
-fn run<T: Send + 'static>(
-    rt: &Runtime,
-    fut: impl std::future::Future<Output = T> + Send + 'static,
-) -> T {
-    rt.block_on(async move { tandem::spawn(fut).await.unwrap() })
-}
-
-/// A small deterministic generator (xorshift64*).
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n
-    }
-}
-
-fn pattern(len: usize, seed: u64) -> Vec<u8> {
-    let mut rng = Rng(seed | 1);
-    (0..len).map(|_| rng.next() as u8).collect()
-}
-
-async fn pair() -> (TcpStream, TcpStream) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (client, accepted) = tandem::join!(TcpStream::connect(addr), listener.accept());
-    (client.unwrap(), accepted.unwrap().0)
 }
 
 /// Writes `data` in chunks of random sizes (1 byte to `max`), as `write`s (not `write_all`)

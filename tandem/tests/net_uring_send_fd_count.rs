@@ -9,9 +9,7 @@
 
 mod support;
 
-use std::time::Duration;
-
-use support::{fd_count, Flavor};
+use support::{assert_fd_count_returns_to, settled_fd_count, Flavor};
 use tandem::io::{AsyncReadExt, AsyncWriteExt};
 use tandem::net::{TcpListener, TcpStream};
 
@@ -21,24 +19,6 @@ const BATCH: usize = 100;
 /// Bytes each stream writes before it is dropped: more than the peer's socket buffers take
 /// before it reads, so sends are still in flight at the drop.
 const BYTES: usize = 40_000;
-
-fn settled_fd_count() -> usize {
-    let mut min = fd_count();
-    for _ in 0..20 {
-        std::thread::sleep(Duration::from_millis(5));
-        min = min.min(fd_count());
-    }
-    min
-}
-
-fn assert_fd_count_returns_to(expected: usize, what: &str) {
-    let back = support::wait_until(Duration::from_secs(5), || fd_count() == expected);
-    assert!(
-        back,
-        "fd count {what} is {}, expected exactly {expected}",
-        fd_count()
-    );
-}
 
 #[test]
 fn streams_dropped_with_sends_in_flight_leak_no_fd() {

@@ -9,7 +9,7 @@ mod support;
 use std::process::Stdio;
 use std::time::Duration;
 
-use support::{fd_count, flavors, run_flavor};
+use support::{fd_count, flavors, run_flavor, settled_fd_count};
 use tandem::process::Command;
 
 const CHILDREN: usize = 1_000;
@@ -20,15 +20,6 @@ const REAP_LIMIT: Duration = Duration::from_secs(10);
 
 /// The fd count when nothing transient is open: the minimum over a short window (a thread's
 /// first allocation can make glibc open a /sys file for an instant).
-fn settled_fd_count() -> usize {
-    let mut min = fd_count();
-    for _ in 0..20 {
-        std::thread::sleep(Duration::from_millis(5));
-        min = min.min(fd_count());
-    }
-    min
-}
-
 /// This process's children, from /proc: (pid, state letter), zombies (`Z`) included.
 fn children() -> Vec<(u32, char)> {
     let me = std::process::id();

@@ -205,6 +205,27 @@ pub fn fd_count() -> usize {
         .count()
 }
 
+/// The fd count once it has settled: the least of 20 counts 5 ms apart (a runtime's threads may
+/// still be closing descriptors they were handed).
+pub fn settled_fd_count() -> usize {
+    let mut min = fd_count();
+    for _ in 0..20 {
+        std::thread::sleep(Duration::from_millis(5));
+        min = min.min(fd_count());
+    }
+    min
+}
+
+/// Waits up to 5 s for the fd count to be exactly `expected`; panics, naming `what`, if not.
+pub fn assert_fd_count_returns_to(expected: usize, what: &str) {
+    let back = wait_until(Duration::from_secs(5), || fd_count() == expected);
+    assert!(
+        back,
+        "fd count {what} is {}, expected exactly {expected}",
+        fd_count()
+    );
+}
+
 /// The value of `key` in this process's environment: set when this test binary was re-run as
 /// a child by [`run_child`].
 pub fn child_role(key: &str) -> Option<String> {
