@@ -9,7 +9,7 @@ use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
-use support::{flavors, run_flavor};
+use support::{flavors, run_flavor, Flavor};
 use tandem::runtime::{Runtime, UringMode};
 use tandem::uring::io_uring::opcode;
 use tandem::uring::{submit_multishot, OpStream};
@@ -150,5 +150,171 @@ fn shutdown_ends_a_multishot_stream() {
             assert_eq!(dropped, 1, "the operation outlived its runtime");
             assert!(released >= 1, "the final CQE was not released");
         });
+    }
+}
+
+/// A multishot timeout is on no list the kernel's cancel searches between its expiry and its
+/// re-arm, which runs as task work on the thread that submitted it: a cancel landing there is
+/// answered `ENOENT` and the timeout goes on ticking. The ring sends the cancel again until
+/// the operation's final CQE comes.
+#[test]
+fn a_cancel_that_lands_before_the_timeout_rearms_is_sent_again() {
+    let Some(rt) = support::ring_runtime(&mut Flavor::MULTI_2.builder()) else {
+        return;
+    };
+    let rt = Arc::new(rt);
+    let mut starved = StarvedSubmitter::start(&rt);
+    let counters = starved.counters.clone();
+    starved.stop_starving_after(drop);
+    wait_for_the_drop(&counters);
+    drop(starved);
+    assert_eq!(
+        in_flight(&rt),
+        0,
+        "the cancel never ended the request (rings: {:?})",
+        rt.handle().metrics().io_uring().rings
+    );
+    let results = counters.release_results.lock().unwrap().clone();
+    assert_eq!(results.last(), Some(&-libc::ECANCELED), "{results:?}");
+}
+
+/// Shutdown's cancel of everything in flight can land in the same window: it goes again on
+/// each round of the shutdown's wait and then from the reaper thread, until the request ends
+/// (its operation is dropped) although the thread that submitted it lives on.
+#[test]
+fn a_cancel_all_at_shutdown_that_lands_before_the_timeout_rearms_is_sent_again() {
+    let Some(rt) = support::ring_runtime(&mut Flavor::MULTI_2.builder()) else {
+        return;
+    };
+    let rt = Arc::new(rt);
+    let mut starved = StarvedSubmitter::start(&rt);
+    let counters = starved.counters.clone();
+    let ticks = starved.stop_starving_after(move |ticks| {
+        let rt = Arc::into_inner(rt).expect("the submitter let its handle go");
+        rt.shutdown_timeout(Duration::from_millis(5));
+        ticks
+    });
+    // The ring is closed: the stream's own cancel is not sent.
+    drop(ticks);
+    // With the submitter alive: its exit would cancel its requests.
+    wait_for_the_drop(&counters);
+    drop(starved);
+    assert_eq!(counters.get().2, 1, "the operation outlived the runtime");
+}
+
+/// The thread that submitted a multishot timeout (from `block_on` on a multi-thread runtime,
+/// so on the shared ring, where its task work is that thread's) starved of CPU: it runs at
+/// `SCHED_IDLE` on one CPU beside a busy thread, so the timeout, once expired, waits long to
+/// re-arm, and a cancel sent meanwhile finds nothing.
+struct StarvedSubmitter {
+    counters: Arc<Counters>,
+    ticks: Option<OpStream<Ticks>>,
+    cpu: usize,
+    /// Taken to let the submitter end (when this is dropped: its exit would cancel its
+    /// requests).
+    release: Option<std::sync::mpsc::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl StarvedSubmitter {
+    fn start(rt: &Arc<Runtime>) -> StarvedSubmitter {
+        let cpu = last_allowed_cpu();
+        let counters = Arc::new(Counters::default());
+        let (to_main, from_submitter) = std::sync::mpsc::channel();
+        let (release, parked) = std::sync::mpsc::channel::<()>();
+        let thread = {
+            let (rt, counters) = (rt.clone(), counters.clone());
+            std::thread::spawn(move || {
+                pin_to(cpu);
+                let mut ticks =
+                    submit_multishot(Ticks::new(Duration::from_millis(1), 0, &counters));
+                // The first poll submits the timeout, from this thread.
+                rt.block_on(async {
+                    assert_eq!(ticks.next().await.unwrap().unwrap(), -libc::ETIME);
+                });
+                drop(rt);
+                let param = libc::sched_param { sched_priority: 0 };
+                // SAFETY: plain syscall on the calling thread (pid 0), with a valid parameter.
+                let rc = unsafe { libc::sched_setscheduler(0, libc::SCHED_IDLE, &param) };
+                assert_eq!(rc, 0, "{}", io::Error::last_os_error());
+                to_main.send(ticks).unwrap();
+                let _ = parked.recv();
+            })
+        };
+        let ticks = from_submitter.recv().unwrap();
+        StarvedSubmitter {
+            counters,
+            ticks: Some(ticks),
+            cpu,
+            release: Some(release),
+            thread: Some(thread),
+        }
+    }
+
+    /// Keeps the submitter's CPU busy while the timer fires, runs `then` on the stream, stops
+    /// starving the submitter and returns what `then` did.
+    fn stop_starving_after<R>(&mut self, then: impl FnOnce(OpStream<Ticks>) -> R) -> R {
+        let busy = Arc::new(std::sync::atomic::AtomicBool::new(true));
+        let spinner = {
+            let (busy, cpu) = (busy.clone(), self.cpu);
+            std::thread::spawn(move || {
+                pin_to(cpu);
+                while busy.load(std::sync::atomic::Ordering::Relaxed) {
+                    std::hint::spin_loop();
+                }
+            })
+        };
+        // The timer fires (every millisecond) while the submitter cannot run to re-arm it.
+        std::thread::sleep(Duration::from_millis(20));
+        let done = then(self.ticks.take().expect("starved once"));
+        std::thread::sleep(Duration::from_millis(30));
+        busy.store(false, std::sync::atomic::Ordering::Relaxed);
+        spinner.join().unwrap();
+        done
+    }
+}
+
+impl Drop for StarvedSubmitter {
+    fn drop(&mut self) {
+        drop(self.release.take());
+        if let Some(thread) = self.thread.take() {
+            let ended = thread.join();
+            if !std::thread::panicking() {
+                ended.unwrap();
+            }
+        }
+    }
+}
+
+/// Waits (two seconds at most) until the operation was dropped: its final CQE came.
+fn wait_for_the_drop(counters: &Counters) {
+    for _ in 0..2_000 {
+        if counters.get().2 == 1 {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+}
+/// The highest-numbered CPU this thread may run on.
+fn last_allowed_cpu() -> usize {
+    // SAFETY: `set` is a plain bit set the call fills in; pid 0 is the calling thread.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        let rc = libc::sched_getaffinity(0, std::mem::size_of_val(&set), &mut set);
+        assert_eq!(rc, 0, "{}", io::Error::last_os_error());
+        (0..libc::CPU_SETSIZE as usize)
+            .rev()
+            .find(|&cpu| libc::CPU_ISSET(cpu, &set))
+            .expect("a thread may run somewhere")
+    }
+}
+
+fn pin_to(cpu: usize) {
+    // SAFETY: as in `last_allowed_cpu`.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(cpu, &mut set);
+        let rc = libc::sched_setaffinity(0, std::mem::size_of_val(&set), &set);
+        assert_eq!(rc, 0, "{}", io::Error::last_os_error());
     }
 }

@@ -131,6 +131,11 @@ pub(super) struct Vtable {
     pub(super) more: unsafe fn(*const Header, CqeResult),
     /// Drops one reference (a cancel request's).
     pub(super) drop_ref: unsafe fn(*const Header),
+    /// True while the request may still post CQEs on its own: a multishot request whose final
+    /// CQE has not come. A cancel the kernel answered `ENOENT` must then be sent again (see
+    /// `Ring::dispatch`). False for one-shot cells: a one-shot request the kernel's cancel
+    /// could not find has completed or is completing.
+    pub(super) may_go_on: unsafe fn(*const Header) -> bool,
     /// Cells whose CQEs must reach them in the CQ's order (multishot: a stream of chunks),
     /// `None` for one-shot cells. Called by the reaper under the CQ's lock: queues the CQE in
     /// the cell at once and returns the waker to wake once the lock is released. Without this,
@@ -268,6 +273,13 @@ impl RawOp {
         })
     }
 
+    /// True while the cell's request may still post CQEs on its own (`Vtable::may_go_on`): a
+    /// multishot request whose final CQE has not come.
+    pub(crate) fn may_go_on(&self) -> bool {
+        // SAFETY: `self` owns a reference, which keeps the cell alive.
+        unsafe { ((*self.0).vtable.may_go_on)(self.0) }
+    }
+
     /// Delivers the operation's CQE, consuming the ring's reference.
     pub(crate) fn complete(self, result: CqeResult) {
         let ptr = self.0;
@@ -289,6 +301,7 @@ impl<T: OpCode> OpCell<T> {
         complete: Self::complete_raw,
         more: Self::more_raw,
         drop_ref: Self::drop_ref_raw,
+        may_go_on: Self::may_go_on_raw,
         enqueue: None,
     };
 
@@ -323,6 +336,11 @@ impl<T: OpCode> OpCell<T> {
     unsafe fn drop_ref_raw(ptr: *const Header) {
         // SAFETY: as in `complete_raw`; the reference is dropped here.
         drop(unsafe { Arc::from_raw(ptr.cast::<OpCell<T>>()) });
+    }
+
+    /// A one-shot request posts one CQE, which ends it.
+    unsafe fn may_go_on_raw(_ptr: *const Header) -> bool {
+        false
     }
 
     pub(crate) fn raw(self: &Arc<Self>) -> RawOp {

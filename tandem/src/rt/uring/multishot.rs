@@ -182,6 +182,7 @@ impl<T: MultishotOperation> MultiCell<T> {
         complete: Self::complete_raw,
         more: Self::more_raw,
         drop_ref: Self::drop_ref_raw,
+        may_go_on: Self::may_go_on_raw,
         enqueue: Some(Self::enqueue_raw),
     };
 
@@ -248,6 +249,16 @@ impl<T: MultishotOperation> MultiCell<T> {
     unsafe fn drop_ref_raw(ptr: *const Header) {
         // SAFETY: as in `complete_raw`; the reference is dropped here.
         drop(unsafe { Arc::from_raw(ptr.cast::<MultiCell<T>>()) });
+    }
+
+    /// # Safety
+    /// `ptr` is a cell the caller holds a reference to.
+    unsafe fn may_go_on_raw(ptr: *const Header) -> bool {
+        // SAFETY: as in `more_raw`, with the caller's reference.
+        let cell = unsafe { &*ptr.cast::<MultiCell<T>>() };
+        // `ended` is set under the CQ's lock when the final CQE is reaped (`enqueue_raw`),
+        // before any CQE reaped after it is dispatched.
+        !cell.inner.lock().ended
     }
 
     /// Sets the cap of untaken CQEs (`submit_multishot_local`), for the loom models.

@@ -65,7 +65,7 @@ fn run() {
         let mut fds = {
             let mut reaper = lock();
             for ring in &mut reaper.rings {
-                ring.submit_leftovers();
+                ring.cancel_and_submit_leftovers();
             }
             // A ring with nothing in flight is done: dropping it closes its fd.
             reaper.rings.retain(|ring| !ring.is_drained());

@@ -19,8 +19,10 @@
 //!    in flight, and submits them.
 //! 2. The ring closes: later cancels are dropped (their operations' own references stay with the
 //!    kernel until their CQEs).
-//! 3. The owner reaps until nothing is in flight or the deadline passes; a ring with operations
-//!    still in flight goes to the reaper thread (`reaper.rs`).
+//! 3. The owner reaps until nothing is in flight or the deadline passes, sending the cancel-all
+//!    again on every round (a multishot request may have been on no list the first one
+//!    searched); a ring with operations still in flight goes to the reaper thread
+//!    (`reaper.rs`), which goes on cancelling.
 
 use super::{count, LocalRing, Queued, Remote, Ring, Submitter};
 use crate::loom::sync::atomic::Ordering;
@@ -57,6 +59,12 @@ impl Ring {
     /// submission side out of reach.
     pub(crate) fn queue_cancel(&self, op: RawOp) {
         self.metrics.cancelled.fetch_add(1, Ordering::Relaxed);
+        self.route_cancel(op);
+    }
+
+    /// `queue_cancel` without counting: also a cancel sent again, after the kernel found
+    /// nothing to cancel while the request went on (`dispatch`).
+    pub(super) fn route_cancel(&self, op: RawOp) {
         if self.closed.load(Ordering::Acquire) {
             return;
         }
@@ -148,7 +156,17 @@ impl Submitter<'_> {
         self.push_entry(entry);
     }
 
-    /// Cancels every request in flight on this ring (shutdown).
+    /// Shutdown (and the reaper, after it): cancels every request in flight on this ring, if
+    /// any. Sent again on every round of the wait: a multishot request can be on none of the
+    /// lists the kernel's cancel searches for a moment while it goes on (see `Ring::dispatch`),
+    /// and would otherwise outlive the runtime.
+    pub(crate) fn cancel_all_in_flight(&mut self) {
+        if self.ring.in_flight() > 0 {
+            self.push_cancel_all();
+        }
+    }
+
+    /// Cancels every request in flight on this ring.
     fn push_cancel_all(&mut self) {
         let entry = opcode::AsyncCancel2::new(types::CancelBuilder::any().all())
             .build()
@@ -179,9 +197,7 @@ impl Submitter<'_> {
     /// operations were still in flight at the deadline (the caller hands the ring to the reaper).
     pub(crate) fn shutdown(&mut self, deadline: Instant) -> bool {
         self.drain_remote();
-        if self.ring.in_flight() > 0 {
-            self.push_cancel_all();
-        }
+        self.cancel_all_in_flight();
         let _ = self.flush();
         self.ring.close();
         loop {
@@ -193,6 +209,7 @@ impl Submitter<'_> {
             if now >= deadline {
                 return false;
             }
+            self.cancel_all_in_flight();
             let _ = self.flush();
             let wait = (deadline - now).min(Duration::from_millis(10));
             let ts = types::Timespec::new()

@@ -271,7 +271,16 @@ impl Ring {
             }
             tag::CANCEL => {
                 // SAFETY: as above, for the reference the cancel request holds.
-                drop(unsafe { RawOp::from_user_data(user_data) });
+                let op = unsafe { RawOp::from_user_data(user_data) };
+                // The kernel's cancel searches the lists a request waits on, and a multishot
+                // request can be on none for a moment while it goes on: a multishot timeout
+                // between its expiry and its re-arm (task work on the thread that submitted
+                // it). Answered `ENOENT` then, the request would tick forever, its stream
+                // gone: the cancel goes again until the final CQE comes. Its reference keeps
+                // the cell, and so the `user_data` it names, from being reused meanwhile.
+                if result.res == -libc::ENOENT && op.may_go_on() {
+                    self.route_cancel(op);
+                }
             }
             tag::INTERNAL => {}
             other => panic!("io_uring CQE with unknown tag {other} (user_data {user_data:#x})"),

@@ -113,14 +113,16 @@ impl LocalRing {
         n
     }
 
-    /// For the reaper: submits the entries still queued, in this ring's queue or, for the shared
-    /// ring, in the queue behind its mutex.
-    pub(crate) fn submit_leftovers(&mut self) {
-        let shared = self.ring.with_shared(|sub| {
+    /// For the reaper, on a closed ring: cancels everything still in flight once more (see
+    /// `Submitter::shutdown`) and submits the entries still queued, in this ring's queue or,
+    /// for the shared ring, in the queue behind its mutex.
+    pub(crate) fn cancel_and_submit_leftovers(&mut self) {
+        let leftovers = |sub: &mut Submitter<'_>| {
+            sub.cancel_all_in_flight();
             let _ = sub.flush();
-        });
-        if shared.is_none() {
-            let _ = self.submitter().flush();
+        };
+        if self.ring.with_shared(leftovers).is_none() {
+            leftovers(&mut self.submitter());
         }
     }
 
