@@ -53,6 +53,30 @@ impl RuntimeMetrics {
         self.handle.worker_metrics(worker).busy_duration()
     }
 
+    /// How many times worker `worker` found its run queue full and moved tasks to the
+    /// injection queue (half its queue at once), where they wait behind everything queued
+    /// there. Always 0 on a current-thread runtime, whose queue has no bound.
+    ///
+    /// # Panics
+    /// If `worker` is not a worker's index.
+    #[track_caller]
+    pub fn worker_overflow_count(&self, worker: usize) -> u64 {
+        match &self.handle {
+            SchedulerHandle::CurrentThread(_) => {
+                assert_eq!(worker, 0, "a current-thread runtime has one worker, 0");
+                0
+            }
+            SchedulerHandle::MultiThread(h) => {
+                assert!(
+                    worker < h.num_workers(),
+                    "worker index {worker} out of range: the runtime has {} workers",
+                    h.num_workers()
+                );
+                h.worker_overflow_count(worker)
+            }
+        }
+    }
+
     /// The io_uring backend's counters: per ring (operations submitted, completed, cancelled,
     /// `io_uring_enter` calls) and operations sent to the blocking pool, by cause.
     ///

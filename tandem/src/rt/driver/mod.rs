@@ -182,10 +182,14 @@ impl Driver {
             Inner::Io(driver) => {
                 let io = handle.io.as_ref().expect("an I/O driver has an I/O handle");
                 let arrived = driver.turn(io, timeout, max_events);
+                // Each completion may wake a task into the caller's queue, as each event may:
+                // one bound for all the turn wakes, the events first, then each ring's
+                // completions. A bound per ring woke up to (rings + 1) x `max_events` tasks
+                // into a queue with room for `max_events`, and the overflow waited in the
+                // injection queue (thousands of tasks at -c10000 over io_uring, BENCHMARKS.md).
+                let mut room = max_events.saturating_sub(driver.events_dispatched());
                 for ring in driver.take_ring_events() {
-                    // Each completion may wake a task into the caller's queue, as each
-                    // event may: the same bound.
-                    handle.uring.on_ring_event(ring, max_events);
+                    room = room.saturating_sub(handle.uring.on_ring_event(ring, room));
                 }
                 if driver.take_signal_ready() {
                     crate::rt::signal::dispatch();

@@ -98,6 +98,8 @@ pub(crate) struct Driver {
     signal_ready: bool,
     /// Rings whose fd was reported readable in the last turn, by index.
     ring_events: Vec<usize>,
+    /// I/O events the last turn dispatched (`events_dispatched`).
+    dispatched: usize,
 }
 
 /// The shared part: registering, deregistering, waking the driver.
@@ -146,6 +148,7 @@ impl Driver {
             tick: 0,
             signal_ready: false,
             ring_events: Vec::new(),
+            dispatched: 0,
         };
         Ok((driver, handle))
     }
@@ -165,6 +168,7 @@ impl Driver {
             let released = std::mem::take(&mut handle.inner.registrations.lock().pending_release);
             drop(released);
         }
+        self.dispatched = 0;
         match self.wait(timeout, max_events) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::Interrupted => return true,
@@ -189,6 +193,7 @@ impl Driver {
                 self.ring_events.push(token.0 - URING_TOKEN_BASE);
                 continue;
             }
+            self.dispatched += 1;
             let ready = Ready::from_epoll(event.events);
             // SAFETY: the token is the address of a `ScheduledIo` kept alive by the registration
             // set: it is released only at the start of a turn after its fd left epoll (see the
@@ -226,6 +231,11 @@ impl Driver {
         // SAFETY: the kernel initialised the first `n <= max` entries.
         unsafe { self.events.set_len(n as usize) };
         Ok(())
+    }
+
+    /// How many I/O events the last turn dispatched (each may have woken a task).
+    pub(crate) fn events_dispatched(&self) -> usize {
+        self.dispatched
     }
 
     /// Rings whose fd turned readable in the last turn (to be reaped by the caller). Drained

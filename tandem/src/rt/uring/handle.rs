@@ -245,14 +245,18 @@ impl UringHandle {
     }
 
     /// The reactor reported ring `index`'s fd readable.
-    /// Reaps at most `limit` of a worker ring's completions (`Ring::reap_after_event`).
-    pub(crate) fn on_ring_event(&self, index: usize, limit: usize) {
-        if let Some(rings) = self.rings() {
-            if let Some(ring) = rings.workers.get(index) {
-                ring.reap_after_event(limit);
-            } else if index == rings.workers.len() {
-                rings.shared.reap_after_event(limit);
-            }
+    /// Reaps at most `limit` of a worker ring's completions (`Ring::reap_after_event`); returns
+    /// how many were reaped.
+    pub(crate) fn on_ring_event(&self, index: usize, limit: usize) -> usize {
+        let Some(rings) = self.rings() else {
+            return 0;
+        };
+        if let Some(ring) = rings.workers.get(index) {
+            ring.reap_after_event(limit)
+        } else if index == rings.workers.len() {
+            rings.shared.reap_after_event(limit)
+        } else {
+            0
         }
     }
 

@@ -99,6 +99,10 @@ impl MultiThreadHandle {
         self.shared.inject.len()
     }
 
+    pub(crate) fn worker_overflow_count(&self, worker: usize) -> u64 {
+        self.shared.remotes[worker].steal.overflow_count()
+    }
+
     /// Schedules `task`: into the current worker's LIFO slot or queue if this thread is one of
     /// our workers holding its core, else into the injection queue.
     pub(super) fn schedule_task(&self, task: Notified<Arc<MultiThreadHandle>>, is_yield: bool) {

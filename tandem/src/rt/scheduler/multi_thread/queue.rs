@@ -34,6 +34,9 @@ struct Inner<S: 'static> {
     head: AtomicU64,
     tail: AtomicU32,
     buffer: Box<[UnsafeCell<MaybeUninit<Notified<S>>>]>,
+    /// Pushes that found the queue full and sent tasks to the injection queue (a metric, not
+    /// part of the protocol: a plain std atomic, which loom does not model).
+    overflows: std::sync::atomic::AtomicU64,
 }
 
 /// The owner's end.
@@ -58,6 +61,7 @@ pub(crate) fn local<S: 'static>() -> (Steal<S>, Local<S>) {
         head: AtomicU64::new(0),
         tail: AtomicU32::new(0),
         buffer,
+        overflows: std::sync::atomic::AtomicU64::new(0),
     });
     (Steal(inner.clone()), Local { inner })
 }
@@ -127,6 +131,7 @@ impl<S: 'static> Local<S> {
             }
             if steal != real {
                 // A stealer is freeing slots right now; do not wait for it.
+                self.count_overflow();
                 inject.push(task);
                 return;
             }
@@ -140,6 +145,15 @@ impl<S: 'static> Local<S> {
         unsafe { self.inner.write(tail, task) };
         // Release: publishes the slot to stealers, who load `tail` with Acquire.
         self.inner.tail.store(tail.wrapping_add(1), Release);
+    }
+
+    fn count_overflow(&self) {
+        let overflows = &self.inner.overflows;
+        // Only the owner writes it: a load and a store, no read-modify-write.
+        overflows.store(
+            overflows.load(std::sync::atomic::Ordering::Relaxed) + 1,
+            std::sync::atomic::Ordering::Relaxed,
+        );
     }
 
     /// Moves the older half of a full queue plus `task` to the injection queue.
@@ -167,6 +181,7 @@ impl<S: 'static> Local<S> {
         {
             return Err(task);
         }
+        self.count_overflow();
         let inner = &self.inner;
         let batch = (0..HALF)
             // SAFETY: the CAS claimed these slots for us.
@@ -209,6 +224,11 @@ impl<S: 'static> Local<S> {
 impl<S: 'static> Steal<S> {
     pub(crate) fn is_empty(&self) -> bool {
         self.0.len() == 0
+    }
+
+    /// How many times the owner found the queue full and sent tasks to the injection queue.
+    pub(crate) fn overflow_count(&self) -> u64 {
+        self.0.overflows.load(std::sync::atomic::Ordering::Relaxed)
     }
 
     /// Steals half of this queue into `dst`, returning one of the stolen tasks to run now.

@@ -237,10 +237,15 @@ impl LocalRing {
         }
     }
 
-    /// Caps what the owner's reaps take from now on (`reap_limit`): at least one completion,
-    /// so that a reap that returns 0 still means the CQ was empty (the owner parks on that).
+    /// Caps what the owner's reaps take from now on (`reap_limit`), zero included: a worker
+    /// whose queue is full takes nothing until it has room. (Taking one anyway filled the
+    /// room its next fairness tick keeps for the injection queue's tasks, and the wake after
+    /// that overflowed half the queue into the injection queue, behind the connections
+    /// waiting there for their first poll: thousands of tasks, seconds of waiting, at
+    /// -c10000 over io_uring.) A reap that must make progress (`submit_all`, before parking,
+    /// when the queue is empty anyway) takes at least one.
     pub(crate) fn set_reap_limit(&mut self, limit: usize) {
-        self.reap_limit = limit.max(1);
+        self.reap_limit = limit;
     }
 
     /// This ring's buffer group, if it has one (multishot receives name it).

@@ -66,8 +66,14 @@ impl Ring {
     /// is edge-triggered without re-arming: it is reaped whole.
     pub(crate) fn reap_after_event(&self, limit: usize) -> usize {
         let oneshot = self.arming.get().is_some_and(|arming| arming.oneshot);
-        let limit = if oneshot { limit.max(1) } else { usize::MAX };
-        let n = self.reap_loop(true, limit);
+        let limit = if oneshot { limit } else { usize::MAX };
+        // No room: nothing reaped, and the fd armed again reports the CQ's entries at once,
+        // to a later turn.
+        let n = if limit == 0 {
+            0
+        } else {
+            self.reap_loop(true, limit)
+        };
         if self.in_flight() > 0 {
             self.arm();
         }
@@ -103,11 +109,15 @@ impl Ring {
         self.reap_loop(false, usize::MAX)
     }
 
-    /// As `reap`, taking at most `limit` completions (at least one); the rest stay in the CQ.
-    /// For the ring's owner, which reaps again at its next tick (`LocalRing::reap_limit`); a
-    /// reaper woken by the ring's fd re-arms it instead (`reap_after_event`).
+    /// As `reap`, taking at most `limit` completions (none if it is zero); the rest stay in
+    /// the CQ. For the ring's owner, which reaps again at its next tick
+    /// (`LocalRing::reap_limit`); a reaper woken by the ring's fd re-arms it instead
+    /// (`reap_after_event`).
     pub(crate) fn reap_at_most(&self, limit: usize) -> usize {
-        self.reap_loop(false, limit.max(1))
+        if limit == 0 {
+            return 0;
+        }
+        self.reap_loop(false, limit)
     }
 
     fn reap_loop(&self, announced: bool, limit: usize) -> usize {

@@ -140,7 +140,8 @@ impl LocalRing {
         let mut backoff = Backoff::default();
         loop {
             let all_in = self.submitter().flush();
-            let n = self.ring.reap_at_most(self.reap_limit);
+            // At least one: a refused enter is retried only after the reap made room.
+            let n = self.ring.reap_at_most(self.reap_limit.max(1));
             if n > 0 {
                 // Tasks to run; entries still queued go with the next flush.
                 return n;
@@ -376,8 +377,7 @@ mod tests {
     }
 
     /// The owner's reaps take at most its limit (what its run queue has room for); the rest
-    /// wait in the CQ, in order, for the next reap; a limit of 0 still reaps one (a reap that
-    /// returns 0 means the CQ was empty).
+    /// wait in the CQ, in order, for the next reap; a limit of 0 (a full queue) takes none.
     #[test]
     fn reaps_take_at_most_the_limit_and_leave_the_rest_in_order() {
         let mut local = LocalRing::new(ring(false));
@@ -403,7 +403,11 @@ mod tests {
         // NOPs complete within their enter: all six are in the CQ when it returns.
         assert_eq!(local.submit_and_reap(), 2);
         assert_eq!(done(&cells), [true, true, false, false, false, false]);
+        // A full queue takes nothing.
         local.set_reap_limit(0);
+        assert_eq!(local.tick(), 0);
+        assert_eq!(done(&cells), [true, true, false, false, false, false]);
+        local.set_reap_limit(1);
         assert_eq!(local.tick(), 1);
         assert_eq!(done(&cells), [true, true, true, false, false, false]);
         local.set_reap_limit(usize::MAX);
