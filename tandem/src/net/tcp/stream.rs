@@ -132,7 +132,10 @@ impl TcpStream {
             Arc::new(unsafe { SocketFd::new(io.as_raw_fd()) })
         });
         Ok(TcpStream {
-            recv: fd.clone().filter(|_| recv_on).map(UringRecv::new),
+            recv: fd
+                .clone()
+                .filter(|_| recv_on)
+                .map(|fd| UringRecv::new(fd, io.registration().readiness_hint())),
             send: fd.clone().filter(|_| send_on).map(SendQueue::new),
             fd,
             io,

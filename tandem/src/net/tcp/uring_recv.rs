@@ -17,8 +17,9 @@
 //! 3. End-of-file is remembered: every later read returns 0 bytes. An error is handed to the
 //!    next read (or `try_read`) once; the read after arms again.
 //! 4. A receive ended by an empty buffer group (`ENOBUFS`, counted per ring) is followed by
-//!    one read through epoll (the bytes wait in the socket), then re-armed: a reader never
-//!    spins on an empty group. One ended otherwise (the kernel stops a multishot request on a
+//!    one read through epoll (the bytes wait in the socket, so the socket is marked readable
+//!    at once rather than when epoll reports it), then re-armed: a reader never spins on an
+//!    empty group. One ended otherwise (the kernel stops a multishot request on a
 //!    full CQ) is re-armed at once. A kernel without multishot receives (`EINVAL`) makes this
 //!    stream read through epoll for good.
 //! 5. Dropping the stream drops the receive: its cell cancels the request on its ring, chunks
@@ -32,6 +33,7 @@
 //!    filling buffers until the cancel lands at the owner's next tick.
 
 use crate::loom::sync::Mutex;
+use crate::rt::reactor::{ReadinessHint, Ready};
 use crate::rt::uring::buf_group::TakenBuf;
 use crate::rt::uring::ops::recv_multi::{Event, Receive};
 use crate::rt::uring::socket_fd::SocketFd;
@@ -47,8 +49,14 @@ pub(crate) struct UringRecv {
     fd: Arc<SocketFd>,
 }
 
-#[derive(Default)]
 struct State {
+    /// The socket's readiness through epoll, marked readable when a receive ends for want of
+    /// buffers: the bytes it could not take wait in the socket, and the read through epoll
+    /// that follows must try the socket at once. The event epoll queued for those bytes may
+    /// come late: with receives over the rings, every request queues one nobody needs, and a
+    /// worker takes no more than its queue has room for per turn; at -c10000 the reads that
+    /// waited for it timed out (2 s).
+    epoll: ReadinessHint,
     /// A chunk taken from the receive and not yet all read, and how much of it was read.
     chunk: Option<(TakenBuf, usize)>,
     /// The armed receive, if any.
@@ -79,9 +87,18 @@ pub(crate) enum Head {
 impl UringRecv {
     /// The state for a new stream (whose runtime receives TCP through io_uring), whose socket
     /// `fd` holds.
-    pub(crate) fn new(fd: Arc<SocketFd>) -> Box<UringRecv> {
+    pub(crate) fn new(fd: Arc<SocketFd>, epoll: ReadinessHint) -> Box<UringRecv> {
         Box::new(UringRecv {
-            state: Mutex::new(State::default()),
+            state: Mutex::new(State {
+                epoll,
+                chunk: None,
+                receive: None,
+                error: None,
+                eof: false,
+                epoll_once: false,
+                epoll_only: false,
+                ready_until_refused: false,
+            }),
             fd,
         })
     }
@@ -246,6 +263,7 @@ impl State {
                 Event::NoBuffers => {
                     self.receive = None;
                     self.epoll_once = true;
+                    self.epoll.assume_ready(Ready::READABLE);
                 }
                 Event::Unsupported => {
                     self.receive = None;

@@ -60,7 +60,7 @@ mod tests;
 pub use interest::Interest;
 pub(crate) use poll_evented::PollEvented;
 pub use ready::Ready;
-pub(crate) use registration::Registration;
+pub(crate) use registration::{ReadinessHint, Registration};
 pub(crate) use scheduled_io::{Direction, ReadyEvent};
 
 use crate::loom::sync::atomic::{AtomicBool, Ordering};

@@ -45,6 +45,12 @@ impl Registration {
         self.shared.assume_ready(ready);
     }
 
+    /// A handle that can mark this resource ready later (`ReadinessHint`), for state kept apart
+    /// from the registration.
+    pub(crate) fn readiness_hint(&self) -> ReadinessHint {
+        ReadinessHint(self.shared.clone())
+    }
+
     pub(crate) fn clear_readiness(&self, event: ReadyEvent) {
         self.shared.clear_readiness(event);
     }
@@ -177,5 +183,16 @@ impl std::fmt::Debug for Registration {
         f.debug_struct("Registration")
             .field("io", &self.shared)
             .finish()
+    }
+}
+
+/// Marks a registered resource ready before the driver reports it (`Registration::assume_ready`),
+/// from code that holds no `Registration`: a TCP stream's receive over io_uring, which learns
+/// that bytes wait in the socket when the kernel ends the receive for want of buffers.
+pub(crate) struct ReadinessHint(Arc<ScheduledIo>);
+
+impl ReadinessHint {
+    pub(crate) fn assume_ready(&self, ready: crate::rt::reactor::Ready) {
+        self.0.assume_ready(ready);
     }
 }
