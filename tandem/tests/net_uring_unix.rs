@@ -17,22 +17,11 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use net_stream::{pattern, run, Rng};
-use support::Flavor;
+use net_stream::{pattern, run, runtime, Rng, FLAVORS};
 use tandem::io::{AsyncRead, AsyncReadExt, AsyncWriteExt, Interest, ReadBuf};
 use tandem::net::unix::OwnedReadHalf;
 use tandem::net::{UnixListener, UnixStream};
 use tandem::runtime::Runtime;
-
-const FLAVORS: [Flavor; 3] = [Flavor::CURRENT_THREAD, Flavor::MULTI_2, Flavor::MULTI_8];
-
-fn runtime(flavor: Flavor, net: bool) -> Runtime {
-    flavor
-        .builder()
-        .net_io_uring(net)
-        .build()
-        .unwrap_or_else(|e| panic!("[{}] build: {e}", flavor.name))
-}
 
 /// (receives armed, sends pushed) on the runtime's rings; `None` without rings.
 fn ring_counts(rt: &Runtime) -> Option<(u64, u64)> {
