@@ -5,17 +5,37 @@
 //! and per MB, and the ring counters (receives armed, sends pushed) that show which path ran.
 //!
 //! `cargo run --release -p tandem --example unix_stream_bench -- [WORKERS] [ROUNDS]
-//! [ROUND_TRIPS] [BULK_MB]` (WORKERS 0: the current-thread runtime; default 2 workers, 3 rounds,
-//! 20,000 round trips, 1,024 MB).
+//! [ROUND_TRIPS] [BULK_MB] [KIND]` (WORKERS 0: the current-thread runtime; default 2 workers, 3
+//! rounds, 20,000 round trips, 1,024 MB; KIND `unix`, the default, or `tcp`: the same over a
+//! loopback TCP connection, for comparison).
 
 use std::time::{Duration, Instant};
 
-use tandem::io::{AsyncReadExt, AsyncWriteExt};
-use tandem::net::UnixStream;
+use tandem::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tandem::net::{TcpListener, TcpStream, UnixStream};
 use tandem::runtime::{Builder, Runtime};
 
 const MESSAGE: usize = 64;
 const CHUNK: usize = 64 * 1024;
+
+/// Either end of a connection.
+trait Stream: AsyncRead + AsyncWrite + Unpin + Send + 'static {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send + 'static> Stream for T {}
+
+/// A connected pair: `UnixStream::pair`, or a loopback TCP connection (`tcp`).
+async fn pair(tcp: bool) -> (Box<dyn Stream>, Box<dyn Stream>) {
+    if !tcp {
+        let (a, b) = UnixStream::pair().expect("pair");
+        return (Box::new(a), Box::new(b));
+    }
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (a, b) = tandem::join!(TcpStream::connect(addr), listener.accept());
+    let (a, b) = (a.expect("connect"), b.expect("accept").0);
+    a.set_nodelay(true).expect("nodelay");
+    b.set_nodelay(true).expect("nodelay");
+    (Box::new(a), Box::new(b))
+}
 
 fn runtime(workers: usize, net: bool) -> Runtime {
     let mut builder = if workers == 0 {
@@ -45,10 +65,10 @@ fn cpu_time() -> Duration {
 }
 
 /// Round-trip times, in µs.
-fn ping_pong(rt: &Runtime, round_trips: usize) -> Vec<f64> {
+fn ping_pong(rt: &Runtime, round_trips: usize, tcp: bool) -> Vec<f64> {
     rt.block_on(async move {
         tandem::spawn(async move {
-            let (mut a, mut b) = UnixStream::pair().expect("pair");
+            let (mut a, mut b) = pair(tcp).await;
             let echo = tandem::spawn(async move {
                 let mut buf = [0u8; MESSAGE];
                 while b.read_exact(&mut buf).await.is_ok() {
@@ -74,11 +94,11 @@ fn ping_pong(rt: &Runtime, round_trips: usize) -> Vec<f64> {
 }
 
 /// Seconds to move `mb` MB one way.
-fn bulk(rt: &Runtime, mb: usize) -> f64 {
+fn bulk(rt: &Runtime, mb: usize, tcp: bool) -> f64 {
     let total = mb * 1_000_000;
     rt.block_on(async move {
         tandem::spawn(async move {
-            let (mut a, mut b) = UnixStream::pair().expect("pair");
+            let (mut a, mut b) = pair(tcp).await;
             let start = Instant::now();
             let writer = tandem::spawn(async move {
                 let chunk = vec![1u8; CHUNK];
@@ -122,8 +142,10 @@ fn main() {
     let rounds = arg(3);
     let round_trips = arg(20_000);
     let mb = arg(1024);
+    let tcp = std::env::args().nth(5).is_some_and(|kind| kind == "tcp");
     println!(
-        "workers {workers}, {round_trips} round trips of {MESSAGE} B, {mb} MB in {CHUNK} B writes"
+        "{}, workers {workers}, {round_trips} round trips of {MESSAGE} B, {mb} MB in {CHUNK} B writes",
+        if tcp { "tcp" } else { "unix" }
     );
     println!(
         "round mode   rtt_p50_us rtt_p99_us cpu_us_per_rtt bulk_MB_s cpu_ms_per_MB arms sends"
@@ -132,10 +154,10 @@ fn main() {
         for net in [false, true] {
             let rt = runtime(workers, net);
             let cpu = cpu_time();
-            let mut times = ping_pong(&rt, round_trips);
+            let mut times = ping_pong(&rt, round_trips, tcp);
             let cpu_pp = cpu_time() - cpu;
             let cpu = cpu_time();
-            let secs = bulk(&rt, mb);
+            let secs = bulk(&rt, mb, tcp);
             let cpu_bulk = cpu_time() - cpu;
             times.sort_by(f64::total_cmp);
             let stats = rt.metrics().io_uring().total();
