@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The project's one test command: formatting, lints, docs, the whole test suite, Tokio's
-# networking tests and tandem's net_* tests again with TCP receives over io_uring
+# networking tests and tandem's net_* tests (and the other tests that use Unix streams) again with
+# TCP and Unix stream receives and sends over io_uring
 # (TANDEM_NET_IO_URING=1), the file-system tests with io_uring forced off three ways, io_uring_enter failures injected by strace,
 # valgrind on the cancellation storm, the loom models,
 # the whole test suite once more under AddressSanitizer,
@@ -179,14 +180,17 @@ if need python3 "Tokio's test suite"; then
   python3 scripts/tokio_suite.py --timeout 120 "${tokio_files[@]}"
 fi
 
-step "networking with TCP receives over io_uring (TANDEM_NET_IO_URING=1): Tokio's networking files and tandem's tests/net_*"
+step "networking with stream sockets over io_uring (TANDEM_NET_IO_URING=1): Tokio's networking files, tandem's tests/net_* and its other Unix-stream tests"
 # docs/URING-NET.md, "Must hold": every networking test passes with the switch on as well.
 # Everything here was built by the two steps above: it costs the runs (about a minute).
 if need python3 "Tokio's networking tests with TANDEM_NET_IO_URING=1"; then
   TANDEM_NET_IO_URING=1 python3 scripts/tokio_suite.py --timeout 120 \
     'tcp_*' 'uds_*' 'udp*' 'io_async_fd*' 'net_*'
 fi
-mapfile -t net_bins < <(test_executables --test 'net_*')
+# The tests outside net_* that drive a UnixStream or TcpStream's reads and writes too.
+mapfile -t net_bins < <(test_executables --test 'net_*' --test rt_io_wakeups_fit_the_queue \
+  --test rt_unwind_safe --test io_unix_async_fd \
+  --test time_paused_io_ready_runs_before_auto_advance)
 ((${#net_bins[@]} > 0)) || die "no net_* test binaries were built"
 for bin in "${net_bins[@]}"; do
   run_test_binary "$bin" TANDEM_NET_IO_URING=1

@@ -8,6 +8,8 @@
 //! | `lookup_host.rs` | `lookup_host`: name resolution on the blocking pool |
 //! | `send.rs` | Stream writes that cannot raise SIGPIPE |
 //! | `buf_mut.rs` | Reads into a `bytes::BufMut`'s spare capacity, for the `*_buf` methods |
+//! | `uring_recv.rs` | A stream socket's receive over io_uring (`Builder::net_io_uring`): the chunk held between reads, arming, re-arming, the readiness answers |
+//! | `stream_io.rs` | `StreamIo`: a connected stream socket's I/O (TCP or Unix-domain) through epoll or, under `Builder::net_io_uring`, the worker rings: reads, writes, readiness, flush, shutdown, the drop that hands the fd over |
 //! | `accept_backoff.rs` | The pause a listener takes after `accept(2)` failed for lack of resources |
 //! | `udp.rs` | `UdpSocket`: UDP datagrams |
 //! | `tcp/` | TCP: `TcpSocket`, `TcpStream` and its halves, `TcpListener` |
@@ -43,9 +45,11 @@ mod addr;
 mod buf_mut;
 mod lookup_host;
 mod send;
+mod stream_io;
 pub mod tcp;
 mod udp;
 pub mod unix;
+mod uring_recv;
 
 pub use addr::ToSocketAddrs;
 pub use lookup_host::lookup_host;

@@ -52,8 +52,9 @@ pub struct Builder {
     net_bufs: crate::rt::uring::NetBufs,
 }
 
-/// The environment variable that turns TCP receives over io_uring on (`1`) when the builder was
-/// not told ([`Builder::net_io_uring`]). Read by each `build`.
+/// The environment variable that turns stream sockets' (TCP and Unix) receives and sends over
+/// io_uring on (`1`) when the builder was not told ([`Builder::net_io_uring`]). Read by each
+/// `build`.
 pub const NET_URING_ENV_VAR: &str = "TANDEM_NET_IO_URING";
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -178,13 +179,13 @@ impl Builder {
         self
     }
 
-    /// Whether TCP streams receive and send through io_uring (default: off, or
+    /// Whether TCP and Unix-domain streams receive and send through io_uring (default: off, or
     /// `TANDEM_NET_IO_URING=1`). Experimental (`docs/URING-NET.md`): with it, each worker ring
     /// gets a group of provided buffers, and a `poll_read` on a worker that finds the stream's
     /// socket empty arms a multishot receive on that worker's ring (bytes already there are
     /// read at once, as through epoll); later reads take the received chunks from any thread.
-    /// Accepts and connects stay on epoll. Without io_uring (kernel,
-    /// [`UringMode::Off`], no buffer rings) it changes nothing.
+    /// Accepts and connects stay on epoll, and so do UDP and Unix datagrams. Without io_uring
+    /// (kernel, [`UringMode::Off`], no buffer rings) it changes nothing.
     ///
     /// Writes are buffered: a write on a worker copies its bytes into the stream's send buffer
     /// (up to 64 KiB unsent; above that it waits) and returns at once, and send entries on one
@@ -200,7 +201,9 @@ impl Builder {
     /// Once a stream's receive is armed, [`TcpStream::readable`](crate::net::TcpStream::readable),
     /// `ready`, `poll_read_ready`, `try_read*`, `peek` and `poll_peek` read the received chunks;
     /// `try_io` and `async_io` with `Interest::READABLE` still act on the socket, which the
-    /// receive drains, and `into_std` drops what was received but not read. Each connection
+    /// receive drains (so ancillary data a `recvmsg` of a Unix stream's fds would get, through
+    /// `try_io`, may be taken by the receive and lost), and `into_std` drops what was received
+    /// but not read. Each connection
     /// still holds one fd, its socket's; but the ring operations naming it keep it open past
     /// the stream's drop, so the socket closes (its FIN or, with a zero linger, its reset goes
     /// out) when the receive's cancel completes, at the next tick of the worker it was armed

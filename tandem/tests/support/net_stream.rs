@@ -13,6 +13,24 @@ pub fn run<T: Send + 'static>(
     rt.block_on(async move { tandem::spawn(fut).await.unwrap() })
 }
 
+/// The flavours the stream-over-io_uring tests run on.
+#[allow(dead_code)] // (not every test binary that includes this file uses it)
+pub const FLAVORS: [super::support::Flavor; 3] = [
+    super::support::Flavor::CURRENT_THREAD,
+    super::support::Flavor::MULTI_2,
+    super::support::Flavor::MULTI_8,
+];
+
+/// A runtime of `flavor` with every driver and stream sockets over io_uring if `net`.
+#[allow(dead_code)] // (not every test binary that includes this file uses it)
+pub fn runtime(flavor: super::support::Flavor, net: bool) -> Runtime {
+    flavor
+        .builder()
+        .net_io_uring(net)
+        .build()
+        .unwrap_or_else(|e| panic!("[{}] build: {e}", flavor.name))
+}
+
 /// A small deterministic generator (xorshift64*).
 pub struct Rng(pub u64);
 

@@ -5,8 +5,7 @@
 //! | file | responsibility |
 //! |---|---|
 //! | `socket.rs` | `TcpSocket`: a TCP socket to configure before it connects or listens |
-//! | `uring_recv.rs` | a stream's receive over io_uring (`Builder::net_io_uring`): the chunk held between reads, arming, re-arming, the readiness answers |
-//! | `stream.rs` | `TcpStream`: a TCP connection; under `Builder::net_io_uring` its writes go through a send queue (`rt/uring/ops/send.rs`: a bounded buffer, one send in flight on a worker ring, `write(2)` off the workers when none is) |
+//! | `stream.rs` | `TcpStream`: a TCP connection; its reads, writes and readiness are `net/stream_io.rs`'s, shared with `UnixStream` (epoll, or the worker rings under `Builder::net_io_uring`) |
 //! | `split.rs` | `TcpStream::split`: borrowed halves, for reading and writing concurrently in one task |
 //! | `split_owned.rs` | `TcpStream::into_split`: owned halves that can move to different tasks |
 //! | `listener.rs` | `TcpListener`: accepts TCP connections |
@@ -19,7 +18,6 @@ pub(crate) mod socket;
 mod split;
 mod split_owned;
 pub(crate) mod stream;
-mod uring_recv;
 
 pub use split::{ReadHalf, WriteHalf};
 pub use split_owned::{OwnedReadHalf, OwnedWriteHalf, ReuniteError};

@@ -113,7 +113,7 @@ impl AsyncRead for ReadHalf<'_> {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        self.0.poll_read_priv(cx, buf)
+        self.0.stream_io().poll_read(cx, buf)
     }
 }
 
@@ -123,7 +123,7 @@ impl AsyncWrite for WriteHalf<'_> {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.0.poll_write_priv(cx, buf)
+        self.0.stream_io().poll_write(cx, buf)
     }
 
     fn poll_write_vectored(
@@ -131,7 +131,7 @@ impl AsyncWrite for WriteHalf<'_> {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.0.poll_write_vectored_priv(cx, bufs)
+        self.0.stream_io().poll_write_vectored(cx, bufs)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -139,11 +139,11 @@ impl AsyncWrite for WriteHalf<'_> {
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.0.poll_flush_priv(cx)
+        self.0.stream_io().poll_flush(cx)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.0.poll_shutdown_priv(cx)
+        self.0.stream_io().poll_shutdown(cx)
     }
 }
 

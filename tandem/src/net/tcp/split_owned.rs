@@ -166,7 +166,7 @@ impl Drop for OwnedWriteHalf {
     fn drop(&mut self) {
         if self.shutdown_on_drop {
             // Now, or after the sends in flight (over io_uring).
-            self.inner.shutdown_on_drop();
+            self.inner.stream_io().shutdown_on_drop();
         }
     }
 }
@@ -177,7 +177,7 @@ impl AsyncRead for OwnedReadHalf {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        self.inner.poll_read_priv(cx, buf)
+        self.inner.stream_io().poll_read(cx, buf)
     }
 }
 
@@ -187,7 +187,7 @@ impl AsyncWrite for OwnedWriteHalf {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.inner.poll_write_priv(cx, buf)
+        self.inner.stream_io().poll_write(cx, buf)
     }
 
     fn poll_write_vectored(
@@ -195,7 +195,7 @@ impl AsyncWrite for OwnedWriteHalf {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.inner.poll_write_vectored_priv(cx, bufs)
+        self.inner.stream_io().poll_write_vectored(cx, bufs)
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -203,11 +203,11 @@ impl AsyncWrite for OwnedWriteHalf {
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.inner.poll_flush_priv(cx)
+        self.inner.stream_io().poll_flush(cx)
     }
 
     fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let res = ready!(self.inner.poll_shutdown_priv(cx));
+        let res = ready!(self.inner.stream_io().poll_shutdown(cx));
         if res.is_ok() {
             // Done once; the drop need not repeat it.
             self.shutdown_on_drop = false;

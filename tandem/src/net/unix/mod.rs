@@ -7,7 +7,7 @@
 //! |---|---|
 //! | `socketaddr.rs` | `SocketAddr`: the address of a Unix-domain socket |
 //! | `ucred.rs` | `UCred`: the credentials of a stream's peer (`SO_PEERCRED`) |
-//! | `stream.rs` | `UnixStream`: a Unix-domain stream connection |
+//! | `stream.rs` | `UnixStream`: a Unix-domain stream connection; its reads, writes and readiness are `net/stream_io.rs`'s, shared with `TcpStream` (epoll, or the worker rings under `Builder::net_io_uring`) |
 //! | `split.rs` | `UnixStream::split`: borrowed halves, for reading and writing concurrently in one task |
 //! | `split_owned.rs` | `UnixStream::into_split`: owned halves that can move to different tasks |
 //! | `listener.rs` | `UnixListener`: accepts Unix-domain stream connections |

@@ -10,10 +10,9 @@ use crate::net::UnixStream;
 use std::error::Error;
 use std::fmt;
 use std::io::{self, IoSlice, IoSliceMut};
-use std::net::Shutdown;
 use std::pin::Pin;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 
 /// The owned read half of a [`UnixStream`], from [`UnixStream::into_split`].
 #[derive(Debug)]
@@ -152,8 +151,8 @@ impl OwnedWriteHalf {
 impl Drop for OwnedWriteHalf {
     fn drop(&mut self) {
         if self.shutdown_on_drop {
-            // The peer may be gone already (ENOTCONN): nothing left to tell it.
-            let _ = self.inner.shutdown_std(Shutdown::Write);
+            // Now, or after the sends in flight (over io_uring).
+            self.inner.stream_io().shutdown_on_drop();
         }
     }
 }
@@ -164,7 +163,7 @@ impl AsyncRead for OwnedReadHalf {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        self.inner.poll_read_priv(cx, buf)
+        self.inner.stream_io().poll_read(cx, buf)
     }
 }
 
@@ -174,7 +173,7 @@ impl AsyncWrite for OwnedWriteHalf {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.inner.poll_write_priv(cx, buf)
+        self.inner.stream_io().poll_write(cx, buf)
     }
 
     fn poll_write_vectored(
@@ -182,19 +181,19 @@ impl AsyncWrite for OwnedWriteHalf {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.inner.poll_write_vectored_priv(cx, bufs)
+        self.inner.stream_io().poll_write_vectored(cx, bufs)
     }
 
     fn is_write_vectored(&self) -> bool {
         true
     }
 
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.inner.stream_io().poll_flush(cx)
     }
 
-    fn poll_shutdown(mut self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let res = self.inner.shutdown_std(Shutdown::Write);
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let res = ready!(self.inner.stream_io().poll_shutdown(cx));
         if res.is_ok() {
             // Done once; the drop need not repeat it.
             self.shutdown_on_drop = false;

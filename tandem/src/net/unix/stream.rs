@@ -4,12 +4,10 @@ use super::split::{split, ReadHalf, WriteHalf};
 use super::split_owned::{split_owned, OwnedReadHalf, OwnedWriteHalf};
 use super::{socketaddr, SocketAddr};
 use crate::io::{AsyncRead, AsyncWrite, Interest, ReadBuf, Ready};
-use crate::net::{buf_mut, send};
-use crate::rt::reactor::{Direction, PollEvented};
+use crate::net::stream_io::StreamIo;
 use bytes::BufMut;
 use std::fmt;
-use std::io::{self, IoSlice, IoSliceMut, Read};
-use std::net::Shutdown;
+use std::io::{self, IoSlice, IoSliceMut};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
 use std::path::Path;
 use std::pin::Pin;
@@ -21,7 +19,8 @@ use std::task::{Context, Poll};
 /// [`AsyncRead`]/[`AsyncWrite`], the readiness methods, half-close with
 /// [`AsyncWrite::poll_shutdown`], and [`split`](UnixStream::split)/
 /// [`into_split`](UnixStream::into_split). Writes to a closed peer fail with `BrokenPipe`;
-/// they never raise SIGPIPE.
+/// they never raise SIGPIPE. Under [`Builder::net_io_uring`](crate::runtime::Builder::net_io_uring)
+/// it reads and writes through the worker rings exactly as `TcpStream` does (the same code).
 ///
 /// ```
 /// use tandem::io::{AsyncReadExt, AsyncWriteExt};
@@ -37,7 +36,9 @@ use std::task::{Context, Poll};
 /// # }).unwrap();
 /// ```
 pub struct UnixStream {
-    io: PollEvented<mio::net::UnixStream>,
+    /// The socket, through epoll or the worker rings (`Builder::net_io_uring`; shared with
+    /// `TcpStream`, `net/stream_io.rs`).
+    io: StreamIo<mio::net::UnixStream>,
 }
 
 impl UnixStream {
@@ -87,7 +88,7 @@ impl UnixStream {
     #[track_caller]
     pub(crate) fn new(stream: mio::net::UnixStream) -> io::Result<UnixStream> {
         Ok(UnixStream {
-            io: PollEvented::new(stream)?,
+            io: StreamIo::new(stream)?,
         })
     }
 
@@ -127,11 +128,14 @@ impl UnixStream {
     }
 
     /// Deregisters the stream and returns it as a standard library stream, still in
-    /// non-blocking mode.
+    /// non-blocking mode. (Under [`Builder::net_io_uring`](crate::runtime::Builder::net_io_uring),
+    /// as [`TcpStream::into_std`](crate::net::TcpStream::into_std): once a read has armed the
+    /// stream's receive, bytes it took from the socket and no read returned yet are dropped,
+    /// and so are bytes that arrive before its cancel reaches its ring. Bytes taken by writes
+    /// and not yet sent still go out: flush first. While that cancel or those sends have not
+    /// completed, the returned stream is a duplicate of the socket's fd.)
     pub fn into_std(self) -> io::Result<std::os::unix::net::UnixStream> {
-        self.io
-            .into_inner()
-            .map(std::os::unix::net::UnixStream::from)
+        self.io.into_fd().map(std::os::unix::net::UnixStream::from)
     }
 
     /// The local address of this connection.
@@ -157,8 +161,7 @@ impl UnixStream {
 
     /// Waits until the stream is ready for any of `interest`, and returns the readiness found.
     pub async fn ready(&self, interest: Interest) -> io::Result<Ready> {
-        let event = self.io.registration().readiness(interest).await?;
-        Ok(event.ready)
+        self.io.ready(interest).await
     }
 
     /// Waits until the stream is readable.
@@ -168,7 +171,7 @@ impl UnixStream {
 
     /// Polls for read readiness. Only the last task to call this (or `poll_read`) is woken.
     pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.io.registration().poll_read_ready(cx).map_ok(drop)
+        self.io.poll_read_ready(cx)
     }
 
     /// Waits until the stream is writable.
@@ -178,43 +181,33 @@ impl UnixStream {
 
     /// Polls for write readiness. Only the last task to call this (or `poll_write`) is woken.
     pub fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.io.registration().poll_write_ready(cx).map_ok(drop)
+        self.io.poll_write_ready(cx)
     }
 
     /// Reads what is available into `buf` without waiting; `WouldBlock` if nothing is.
     pub fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io
-            .registration()
-            .try_io(Interest::READABLE, || (&*self.io).read(buf))
+        self.io.try_read(buf)
     }
 
     /// As [`try_read`](UnixStream::try_read), appending to `buf`'s spare capacity (which need not
     /// be initialised); returns the bytes read.
     pub fn try_read_buf<B: BufMut>(&self, buf: &mut B) -> io::Result<usize> {
-        self.io
-            .registration()
-            .try_io(Interest::READABLE, || buf_mut::recv(&*self.io, buf))
+        self.io.try_read_buf(buf)
     }
 
     /// As [`try_read`](UnixStream::try_read), scattering into several buffers.
     pub fn try_read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-        self.io
-            .registration()
-            .try_io(Interest::READABLE, || (&*self.io).read_vectored(bufs))
+        self.io.try_read_vectored(bufs)
     }
 
     /// Writes what fits of `buf` without waiting; `WouldBlock` if nothing does.
     pub fn try_write(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io
-            .registration()
-            .try_io(Interest::WRITABLE, || send::send(&*self.io, buf))
+        self.io.try_write(buf)
     }
 
     /// As [`try_write`](UnixStream::try_write), gathering from several buffers.
     pub fn try_write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
-        self.io
-            .registration()
-            .try_io(Interest::WRITABLE, || send::send_vectored(&*self.io, bufs))
+        self.io.try_write_vectored(bufs)
     }
 
     /// Runs `f` (an operation on the raw socket) if the stream looks ready for `interest`.
@@ -248,45 +241,9 @@ impl UnixStream {
         split_owned(self)
     }
 
-    // The I/O shared with the halves.
-
-    pub(crate) fn poll_read_priv(
-        &self,
-        cx: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        self.io.poll_read(cx, buf)
-    }
-
-    pub(crate) fn poll_write_priv(
-        &self,
-        cx: &mut Context<'_>,
-        buf: &[u8],
-    ) -> Poll<io::Result<usize>> {
-        self.io
-            .registration()
-            .poll_io(cx, Direction::Write, || send::send(&*self.io, buf))
-    }
-
-    pub(crate) fn poll_write_vectored_priv(
-        &self,
-        cx: &mut Context<'_>,
-        bufs: &[IoSlice<'_>],
-    ) -> Poll<io::Result<usize>> {
-        self.io.registration().poll_io(cx, Direction::Write, || {
-            send::send_vectored(&*self.io, bufs)
-        })
-    }
-
-    /// `shutdown(2)`, for `poll_shutdown` and the write halves. `ENOTCONN` is success, as in
-    /// Tokio (its issue 8520): the connection is already gone, so this side's writes are already
-    /// over, which is what shutting down asks for. Linux does not report it once the peer has
-    /// closed; other systems do, so a shutdown would fail or not by a race with the peer.
-    pub(crate) fn shutdown_std(&self, how: Shutdown) -> io::Result<()> {
-        match self.io.shutdown(how) {
-            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
-            res => res,
-        }
+    /// The I/O shared with the halves (reads, writes, flush, shutdown).
+    pub(crate) fn stream_io(&self) -> &StreamIo<mio::net::UnixStream> {
+        &self.io
     }
 }
 
@@ -296,7 +253,7 @@ impl AsyncRead for UnixStream {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        self.poll_read_priv(cx, buf)
+        self.io.poll_read(cx, buf)
     }
 }
 
@@ -306,7 +263,7 @@ impl AsyncWrite for UnixStream {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        self.poll_write_priv(cx, buf)
+        self.io.poll_write(cx, buf)
     }
 
     fn poll_write_vectored(
@@ -314,20 +271,23 @@ impl AsyncWrite for UnixStream {
         cx: &mut Context<'_>,
         bufs: &[IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        self.poll_write_vectored_priv(cx, bufs)
+        self.io.poll_write_vectored(cx, bufs)
     }
 
     fn is_write_vectored(&self) -> bool {
         true
     }
 
-    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(Ok(()))
+    /// Without `Builder::net_io_uring` writes go straight to the kernel: nothing is buffered
+    /// here. With it, waits until the bytes writes took were sent.
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io.poll_flush(cx)
     }
 
-    /// Shuts the write side down (`shutdown(SHUT_WR)`): the peer reads end-of-file.
-    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Poll::Ready(self.shutdown_std(Shutdown::Write))
+    /// Shuts the write side down (`shutdown(SHUT_WR)`, after the sends in flight): the peer
+    /// reads end-of-file.
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.io.poll_shutdown(cx)
     }
 }
 

@@ -175,13 +175,13 @@ impl UringHandle {
         }
     }
 
-    /// Whether TCP streams receive through multishot receives on the worker rings: networking
+    /// Whether stream sockets (TCP and Unix) receive through multishot receives on the worker rings: networking
     /// on io_uring was asked for and at least one worker ring has its buffer group.
     pub(crate) fn net_recv(&self) -> bool {
         self.rings().is_some_and(|rings| rings.net_recv)
     }
 
-    /// Whether TCP streams send through send entries on the worker rings: the same switch as
+    /// Whether stream sockets (TCP and Unix) send through send entries on the worker rings: the same switch as
     /// `net_recv` (`Builder::net_io_uring`).
     pub(crate) fn net_send(&self) -> bool {
         self.net_recv()

@@ -1,7 +1,8 @@
 //! `SocketFd`: a stream socket's fd number as ring entries name it, and, once the stream is
 //! gone, the fd itself (`docs/URING-NET.md`, decision 9 as built).
 //!
-//! Under `Builder::net_io_uring` a `TcpStream` makes one `Arc<SocketFd>` when it is created
+//! Under `Builder::net_io_uring` a `TcpStream` or `UnixStream` (their shared `net/stream_io.rs`)
+//! makes one `Arc<SocketFd>` when it is created
 //! (an allocation, no syscall). Its receive (`ops/recv_multi.rs`) and its send queue
 //! (`ops/send.rs`) hold clones, and every entry they push names `raw()`. The fd is the
 //! socket's own: no `dup`, one fd per connection.
@@ -16,7 +17,7 @@
 //!    drops its clone only after its final completion (a multishot receive's cell after the
 //!    CQE without `MORE`, a send's after its one CQE), so the number stays open, and is never
 //!    reused, while the kernel may act on an entry naming it.
-//! 3. `TcpStream::into_std` hands the fd to the caller, who may close it at once. So it first
+//! 3. `into_std` (`StreamIo::into_fd`) hands the fd to the caller, who may close it at once. So it first
 //!    drops the stream's receive (a cancel) and send queue; if no op then holds the holder
 //!    (`Arc::try_unwrap` succeeds), nothing names the fd and it is returned as it is. Otherwise
 //!    (a receive whose cancel has not completed, sends in flight) the caller gets a `dup` and

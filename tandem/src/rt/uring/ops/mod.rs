@@ -18,9 +18,9 @@
 //! | `mkdir.rs` | `IORING_OP_MKDIRAT`: `create_dir` |
 //! | `open.rs` | `IORING_OP_OPENAT`: open a path; a cancelled open closes the fd it produced |
 //! | `read.rs` | `IORING_OP_READ`: read into an owned buffer, at an offset or at the file position |
-//! | `recv_multi.rs` | `IORING_OP_RECV`, multishot, into the worker ring's provided buffers: a TCP stream's receive (`docs/URING-NET.md`); a chunk nobody takes goes back to its group. Not a `Call`: `net/tcp/uring_recv.rs` falls back to epoll itself |
+//! | `recv_multi.rs` | `IORING_OP_RECV`, multishot, into the worker ring's provided buffers: a stream socket's receive, TCP or Unix (`docs/URING-NET.md`); a chunk nobody takes goes back to its group. Not a `Call`: `net/uring_recv.rs` falls back to epoll itself |
 //! | `rename.rs` | `IORING_OP_RENAMEAT`: `fs::rename` |
-//! | `send.rs` | `IORING_OP_SEND` (`MSG_NOSIGNAL`): a TCP stream's sends behind its bounded send buffer; each completion submits the next send on the same ring (`docs/URING-NET.md`, decision 6). Not a `Call`: `net/tcp/stream.rs` writes through the socket itself off the workers |
+//! | `send.rs` | `IORING_OP_SEND` (`MSG_NOSIGNAL`): a stream socket's sends (TCP or Unix) behind its bounded send buffer; each completion submits the next send on the same ring (`docs/URING-NET.md`, decision 6). Not a `Call`: `net/stream_io.rs` writes through the socket itself off the workers |
 //! | `statx.rs` | the size query, routed by `IORING_OP_STATX` (which the kernel always punts, so never submitted): its answer, and the pool's half |
 //! | `symlink.rs` | `IORING_OP_SYMLINKAT`: `symlink` |
 //! | `unlink.rs` | `IORING_OP_UNLINKAT`: `remove_file`, and `remove_dir` with AT_REMOVEDIR |

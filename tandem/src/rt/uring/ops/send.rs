@@ -1,6 +1,6 @@
 //! `IORING_OP_SEND` with `MSG_NOSIGNAL`: a stream socket's sends over io_uring, behind a
 //! bounded send buffer (`docs/URING-NET.md`, decision 6; the protocol is in
-//! `docs/URING-OPS.md`, "TCP sends").
+//! `docs/URING-OPS.md`, "Stream sends").
 //!
 //! # Protocol
 //! 1. A write copies its bytes into the queue (`SendQueue::write`). If no send is in flight, it
@@ -91,7 +91,7 @@ pub(crate) enum Written {
 }
 
 impl SendQueue {
-    /// The queue for a new stream (whose runtime sends TCP through io_uring), whose socket `fd`
+    /// The queue for a new stream (whose runtime sends streams through io_uring), whose socket `fd`
     /// holds.
     pub(crate) fn new(fd: Arc<SocketFd>) -> SendQueue {
         SendQueue {

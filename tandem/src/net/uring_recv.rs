@@ -1,4 +1,4 @@
-//! A TCP stream's receive over io_uring (`Builder::net_io_uring`, `docs/URING-NET.md`): the
+//! A stream socket's receive over io_uring (`Builder::net_io_uring`, `docs/URING-NET.md`): the
 //! state a stream keeps between reads, and the reads and readiness answers made from it.
 //!
 //! # Protocol
@@ -85,7 +85,7 @@ pub(crate) enum Head {
 }
 
 impl UringRecv {
-    /// The state for a new stream (whose runtime receives TCP through io_uring), whose socket
+    /// The state for a new stream (whose runtime receives streams through io_uring), whose socket
     /// `fd` holds.
     pub(crate) fn new(fd: Arc<SocketFd>, epoll: ReadinessHint) -> Box<UringRecv> {
         Box::new(UringRecv {
