@@ -314,6 +314,11 @@ fn accept_off_the_workers_uses_epoll_and_into_std_keeps_listening() {
 
     let listener = Arc::try_unwrap(listener).unwrap();
     let std_listener = rt.block_on(async move { listener.into_std() }).unwrap();
+    // `into_std` issued the request's cancel, which reaches its ring at that worker's next
+    // tick; a connection arriving before would be taken by the request and closed (documented
+    // on `into_std`). Give the idle worker that moment (the one sleep in these tests: what it
+    // checks is that the listener keeps listening after the cancel, not the window).
+    std::thread::sleep(Duration::from_millis(100));
     std_listener.set_nonblocking(false).unwrap();
     let clients5 = connect_clients(addr, 11, 1);
     let (mut s, _) = std_listener.accept().unwrap();
