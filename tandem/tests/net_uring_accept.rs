@@ -164,10 +164,12 @@ enum DropAt {
     Timer,
 }
 
+/// A `'static` accept future, boxed.
+type AcceptFuture =
+    Pin<Box<dyn Future<Output = std::io::Result<(TcpStream, std::net::SocketAddr)>> + Send>>;
+
 /// `accept()` on an `Arc`'d listener, as a `'static` future another thread can drop.
-fn accept_owned(
-    listener: &Arc<TcpListener>,
-) -> Pin<Box<dyn Future<Output = std::io::Result<(TcpStream, std::net::SocketAddr)>> + Send>> {
+fn accept_owned(listener: &Arc<TcpListener>) -> AcceptFuture {
     let listener = listener.clone();
     Box::pin(async move { listener.accept().await })
 }
@@ -188,9 +190,8 @@ fn dropped_accept_futures_lose_no_connection() {
             tandem::spawn(async move {
                 let listener = Arc::new(TcpListener::bind("127.0.0.1:0").await.unwrap());
                 let addr = listener.local_addr().unwrap();
-                let (drop_tx, mut drop_rx) = tandem::sync::mpsc::unbounded_channel::<
-                    Pin<Box<dyn Future<Output = _> + Send>>,
-                >();
+                let (drop_tx, mut drop_rx) =
+                    tandem::sync::mpsc::unbounded_channel::<AcceptFuture>();
                 let dropper = tandem::spawn(async move {
                     while let Some(fut) = drop_rx.recv().await {
                         drop(fut);

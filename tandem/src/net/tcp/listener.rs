@@ -126,14 +126,10 @@ impl TcpListener {
             .registration()
             .async_io(Interest::READABLE, || self.io.accept()));
         std::future::poll_fn(|cx| {
-            loop {
-                match ready!(uring.poll_accept(cx)) {
-                    Some(res) => match self.finish_ring_accept(res) {
-                        Some(res) => return Poll::Ready(res),
-                        // A connection gone before it could be named: the next one.
-                        None => continue,
-                    },
-                    None => break,
+            // A connection gone before it could be named (`None`): the next one.
+            while let Some(res) = ready!(uring.poll_accept(cx)) {
+                if let Some(res) = self.finish_ring_accept(res) {
+                    return Poll::Ready(res);
                 }
             }
             let res = ready!(epoll.as_mut().poll(cx));
