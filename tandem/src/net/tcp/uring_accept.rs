@@ -136,3 +136,47 @@ impl Wake for Waiters {
         }
     }
 }
+
+#[cfg(all(test, not(loom)))]
+mod tests {
+    use super::Waiters;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::task::{Wake, Waker};
+
+    struct Count(AtomicUsize);
+
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
+    /// Every registered waiter is woken, once per registration (a waker registered twice is
+    /// kept once), and the list empties: a waiter must register again to be woken again.
+    #[test]
+    fn every_waiter_is_woken_once_per_registration() {
+        let waiters = Arc::new(Waiters::default());
+        let (a, b) = (
+            Arc::new(Count(AtomicUsize::new(0))),
+            Arc::new(Count(AtomicUsize::new(0))),
+        );
+        let (wa, wb) = (Waker::from(a.clone()), Waker::from(b.clone()));
+        waiters.register(&wa);
+        waiters.register(&wa);
+        waiters.register(&wb);
+        let wake_all = Waker::from(waiters.clone());
+        wake_all.wake_by_ref();
+        assert_eq!(a.0.load(Ordering::Relaxed), 1);
+        assert_eq!(b.0.load(Ordering::Relaxed), 1);
+        wake_all.wake_by_ref();
+        assert_eq!(
+            a.0.load(Ordering::Relaxed),
+            1,
+            "woken without registering again"
+        );
+        waiters.register(&wb);
+        wake_all.wake();
+        assert_eq!(b.0.load(Ordering::Relaxed), 2);
+    }
+}
