@@ -1,9 +1,9 @@
 //! With TCP over io_uring (`Builder::net_io_uring(true)`), a listener's multishot accept leaks
 //! no descriptor and respects its cap (`docs/URING-NET.md`, decision 8):
 //!
-//! 1. The cap: with the accept armed and nobody accepting, 400 clients connect; the ring
+//! 1. The cap: with the accept armed and nobody accepting, 800 clients connect; the ring
 //!    takes (and holds as fds) about `QUEUE_CAP` (128) of them and cancels its request, the
-//!    rest wait in the kernel's backlog (not 400 fds); then accepts take all 400, each once,
+//!    rest wait in the kernel's backlog (not 800 fds); then accepts take all 800, each once,
 //!    re-arming (`accept_arms` grows).
 //! 2. A listener dropped (from another task) with connections queued in its request, while
 //!    more clients keep connecting until they are refused: every accepted-but-untaken fd is
@@ -31,7 +31,7 @@ use tandem::runtime::Runtime;
 
 /// `ops/accept_multi.rs`, `QUEUE_CAP`.
 const QUEUE_CAP: usize = 128;
-const CAP_CLIENTS: usize = 400;
+const CAP_CLIENTS: usize = 800;
 
 fn uring_runtime(flavor: Flavor) -> Option<Runtime> {
     let rt = flavor.builder().net_io_uring(true).build().unwrap();
