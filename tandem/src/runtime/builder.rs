@@ -179,13 +179,20 @@ impl Builder {
         self
     }
 
-    /// Whether TCP and Unix-domain streams receive and send through io_uring (default: off, or
+    /// Whether TCP and Unix-domain streams receive and send, and TCP listeners accept, through
+    /// io_uring (default: off, or
     /// `TANDEM_NET_IO_URING=1`). Experimental (`docs/URING-NET.md`): with it, each worker ring
     /// gets a group of provided buffers, and a `poll_read` on a worker that finds the stream's
     /// socket empty arms a multishot receive on that worker's ring (bytes already there are
     /// read at once, as through epoll); later reads take the received chunks from any thread.
-    /// Accepts and connects stay on epoll, and so do UDP and Unix datagrams. Without io_uring
-    /// (kernel, [`UringMode::Off`], no buffer rings) it changes nothing.
+    /// A listener's `accept` polled on a worker arms a multishot accept on that worker's ring;
+    /// the connections it accepts queue (up to 128, then the rest waits in the kernel's
+    /// backlog) for any thread's `accept`, and a dropped `accept` future loses none. Off the
+    /// workers (`block_on` on a multi-thread runtime), with none armed, `accept` goes through
+    /// epoll. A listener's fd, like a stream's, closes once the request's cancel completes
+    /// after its drop: a client may still connect until then (its connection is closed).
+    /// Connects stay on epoll, and so do UDP and Unix datagrams and Unix listeners. Without
+    /// io_uring (kernel, [`UringMode::Off`], no buffer rings) it changes nothing.
     ///
     /// Writes are buffered: a write on a worker copies its bytes into the stream's send buffer
     /// (up to 64 KiB unsent; above that it waits) and returns at once, and send entries on one

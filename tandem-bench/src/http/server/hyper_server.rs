@@ -12,7 +12,10 @@
 //! inherit it): `TANDEM_BENCH_RING_STATS=FILE` rewrites FILE every 100 ms with the injection
 //! queue's depth so far (one figure per 100 ms) and the rings' counters
 //! (`RuntimeMetrics::io_uring`); `TANDEM_BENCH_NET_BUFS=N` gives each worker ring N receive
-//! buffers of 4 KiB (`Builder::net_io_uring_buffers`) instead of the default.
+//! buffers of 4 KiB (`Builder::net_io_uring_buffers`) instead of the default;
+//! `TANDEM_BENCH_ACCEPT_TASK=1` runs the accept loop in a task on a worker instead of in
+//! `block_on` (whose thread is no worker): with `TANDEM_NET_IO_URING=1`, accepts then go
+//! through the worker ring's multishot accept (`docs/URING-NET.md`, decision 8).
 
 use std::convert::Infallible;
 use std::io;
@@ -78,7 +81,7 @@ pub fn tandem(listener: TcpListener, workers: usize, net_io_uring: bool) -> io::
             }
         });
     }
-    rt.block_on(async {
+    let accept_loop = async {
         let listener = tandem::net::TcpListener::from_std(listener)?;
         announce(listener.local_addr()?)?;
         let builder = http1_builder(TandemTimer::new());
@@ -98,7 +101,13 @@ pub fn tandem(listener: TcpListener, workers: usize, net_io_uring: bool) -> io::
                 let _ = connection.await;
             });
         }
-    })
+    };
+    if std::env::var_os("TANDEM_BENCH_ACCEPT_TASK").is_some() {
+        rt.block_on(async { tandem::spawn(accept_loop).await })
+            .map_err(io::Error::other)?
+    } else {
+        rt.block_on(accept_loop)
+    }
 }
 
 /// hyper on Tokio's multi-thread runtime with `workers` workers.

@@ -1,14 +1,19 @@
 //! `TcpListener`: accepts TCP connections.
 
+use super::uring_accept::UringAccept;
 use crate::net::accept_backoff::AcceptBackoff;
 use crate::net::{to_socket_addrs, TcpStream, ToSocketAddrs};
 use crate::rt::reactor::Interest;
 use crate::rt::reactor::{Direction, PollEvented};
+use crate::rt::uring::socket_fd::SocketFd;
 use socket2::{Domain, Protocol, SockAddr, Socket, Type};
 use std::fmt;
+use std::future::Future;
 use std::io;
 use std::net::SocketAddr;
-use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd, RawFd};
+use std::pin::pin;
+use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
 /// The backlog `bind` listens with (Tokio's recommendation for `TcpSocket::listen`; the kernel
@@ -45,8 +50,14 @@ const DEFAULT_BACKLOG: i32 = 1024;
 /// does not spin, and the connections queued meanwhile are accepted once descriptors free up
 /// (see the [`net`](crate::net) module docs).
 pub struct TcpListener {
+    /// `None` inside only after `into_std` or in the drop (`PollEvented::take_inner`).
     io: PollEvented<mio::net::TcpListener>,
     backoff: AcceptBackoff,
+    /// Accepts over io_uring (`Builder::net_io_uring`): the multishot accept armed on a
+    /// worker's ring and its waiters; `None` when accepts use epoll only. It holds the
+    /// listener's fd holder (`rt/uring/socket_fd.rs`): the drop leaves epoll, then hands the fd
+    /// to it, and the last holder (the request, after its final completion) closes it.
+    uring: Option<Box<UringAccept>>,
 }
 
 impl TcpListener {
@@ -77,9 +88,20 @@ impl TcpListener {
 
     #[track_caller]
     pub(crate) fn new(listener: mio::net::TcpListener) -> io::Result<TcpListener> {
+        let io = PollEvented::new_with_interest(listener, Interest::READABLE)?;
+        let uring_on = crate::rt::context::with_current(|handle| {
+            handle.is_some_and(|handle| handle.driver().uring.net_accept())
+        });
+        let uring = uring_on.then(|| {
+            // SAFETY: the listener owns the fd (`io`) and closes it only by handing it to this
+            // holder (its `Drop`, after leaving epoll), or, in `into_std`, by giving it away
+            // once no other clone is left (else it gives a `dup` and hands this one over).
+            UringAccept::new(Arc::new(unsafe { SocketFd::new(io.as_raw_fd()) }))
+        });
         Ok(TcpListener {
-            io: PollEvented::new_with_interest(listener, Interest::READABLE)?,
+            io,
             backoff: AcceptBackoff::new(),
+            uring,
         })
     }
 
@@ -89,12 +111,31 @@ impl TcpListener {
     /// Cancel safe: a dropped `accept` future has not taken a connection.
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
         self.backoff.wait().await;
-        let res = self
+        let Some(uring) = &self.uring else {
+            let res = self
+                .io
+                .registration()
+                .async_io(Interest::READABLE, || self.io.accept())
+                .await;
+            return self.finish_accept(res);
+        };
+        // The ring's connections first; through epoll (which any number of tasks may wait on)
+        // only where none is armed and none can be (`uring_accept.rs`, step 1).
+        let mut epoll = pin!(self
             .io
             .registration()
-            .async_io(Interest::READABLE, || self.io.accept())
-            .await;
-        self.finish_accept(res)
+            .async_io(Interest::READABLE, || self.io.accept()));
+        std::future::poll_fn(|cx| {
+            // A connection gone before it could be named (`None`): the next one.
+            while let Some(res) = ready!(uring.poll_accept(cx)) {
+                if let Some(res) = self.finish_ring_accept(res) {
+                    return Poll::Ready(res);
+                }
+            }
+            let res = ready!(epoll.as_mut().poll(cx));
+            Poll::Ready(self.finish_accept(res))
+        })
+        .await
     }
 
     /// Polls to accept a new connection.
@@ -103,6 +144,13 @@ impl TcpListener {
     /// [`accept`](TcpListener::accept) to wait from several tasks).
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
         ready!(self.backoff.poll_wait(cx));
+        if let Some(uring) = &self.uring {
+            while let Some(res) = ready!(uring.poll_accept(cx)) {
+                if let Some(res) = self.finish_ring_accept(res) {
+                    return Poll::Ready(res);
+                }
+            }
+        }
         let res = ready!(self
             .io
             .registration()
@@ -119,6 +167,25 @@ impl TcpListener {
         Ok((TcpStream::new_accepted(stream)?, addr))
     }
 
+    /// A connection (or an error) from the ring's multishot accept, made a stream with its
+    /// peer's address (a multishot accept reports none: `getpeername`). `None` if the peer
+    /// is gone already (`ENOTCONN`: reset before it was named): the fd is closed, and the
+    /// caller takes the next connection, as if the kernel had dropped it from the backlog.
+    fn finish_ring_accept(
+        &self,
+        res: io::Result<OwnedFd>,
+    ) -> Option<io::Result<(TcpStream, SocketAddr)>> {
+        let res = res.and_then(|fd| {
+            let stream = std::net::TcpStream::from(fd);
+            let addr = stream.peer_addr()?;
+            Ok((mio::net::TcpStream::from_std(stream), addr))
+        });
+        if matches!(&res, Err(e) if e.raw_os_error() == Some(libc::ENOTCONN)) {
+            return None;
+        }
+        Some(self.finish_accept(res))
+    }
+
     /// Wraps a standard library listener, putting it in non-blocking mode.
     ///
     /// # Panics
@@ -131,8 +198,33 @@ impl TcpListener {
 
     /// Deregisters the listener and returns it as a standard library listener, still in
     /// non-blocking mode.
-    pub fn into_std(self) -> io::Result<std::net::TcpListener> {
-        self.io.into_inner().map(std::net::TcpListener::from)
+    ///
+    /// (Under [`Builder::net_io_uring`](crate::runtime::Builder::net_io_uring), connections a
+    /// multishot accept took and no `accept` returned yet are closed, and so are those it takes
+    /// before its cancel reaches its ring. While that cancel has not completed, the returned
+    /// listener is a duplicate of the socket's fd, whose original closes after it.)
+    pub fn into_std(mut self) -> io::Result<std::net::TcpListener> {
+        // The accept's cancel is issued.
+        let holder = self.uring.take().map(|uring| {
+            uring.disarm();
+            uring.fd().clone()
+        });
+        let (io, deregistered) = self
+            .io
+            .take_inner()
+            .expect("the socket is the listener's until into_std or its drop");
+        let listener = std::net::TcpListener::from(io);
+        match holder.map(Arc::try_unwrap) {
+            // No operation names the fd (or none ever could): the caller may close it at will.
+            None | Some(Ok(_)) => deregistered.map(|()| listener),
+            // The accept's cancel has not completed: the caller gets a duplicate, the holder
+            // the fd itself (socket_fd.rs, rule 3).
+            Some(Err(holder)) => {
+                let dup = listener.try_clone();
+                holder.adopt(OwnedFd::from(listener));
+                deregistered.and(dup)
+            }
+        }
     }
 
     /// The address this listener is bound to.
@@ -153,6 +245,26 @@ impl TcpListener {
     /// Takes the pending `SO_ERROR`, if any.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.io.take_error()
+    }
+}
+
+/// Under `Builder::net_io_uring`: leaves epoll, then hands the fd to its holder instead of
+/// closing it, so the number stays open while the multishot accept (cancelled by `uring`'s drop
+/// below) may name it; the last holder closes it. Without it, `PollEvented`'s drop deregisters
+/// and closes, as before.
+impl Drop for TcpListener {
+    fn drop(&mut self) {
+        let Some(uring) = &self.uring else {
+            return;
+        };
+        if let Some((io, _deregistered)) = self.io.take_inner() {
+            // Deregistered before the fd can close: no event can name this registration once
+            // the number is reused.
+            uring
+                .fd()
+                .adopt(OwnedFd::from(std::net::TcpListener::from(io)));
+        }
+        // `uring` drops after this: the accept's cancel is issued, queued connections closed.
     }
 }
 

@@ -181,6 +181,21 @@ impl UringHandle {
         self.rings().is_some_and(|rings| rings.net_recv)
     }
 
+    /// Whether TCP listeners accept through multishot accepts on the worker rings: the same
+    /// switch as `net_recv`, and the kernel has `IORING_OP_ACCEPT` (if not, said once, and
+    /// listeners accept through epoll).
+    pub(crate) fn net_accept(&self) -> bool {
+        if !self.net_recv() {
+            return false;
+        }
+        let opcode = super::ops::accept_multi::OPCODE;
+        if probe::kernel_supports(opcode) {
+            return true;
+        }
+        log_no_accept_once(opcode);
+        false
+    }
+
     /// Whether stream sockets (TCP and Unix) send through send entries on the worker rings: the same switch as
     /// `net_recv` (`Builder::net_io_uring`).
     pub(crate) fn net_send(&self) -> bool {
@@ -527,6 +542,16 @@ fn log_unsupported_once(opcode: u8) {
     if !LOGGED[opcode as usize].swap(true, Ordering::Relaxed) {
         eprintln!(
             "tandem: the kernel lacks io_uring opcode {opcode}; that operation uses the blocking pool"
+        );
+    }
+}
+
+fn log_no_accept_once(opcode: u8) {
+    static LOGGED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+    if !LOGGED.swap(true, Ordering::Relaxed) {
+        eprintln!(
+            "tandem: the kernel lacks io_uring opcode {opcode} (IORING_OP_ACCEPT); TCP listeners \
+             accept through epoll"
         );
     }
 }

@@ -16,6 +16,8 @@ pub(crate) struct RingMetrics {
     pub(crate) recv_enobufs: AtomicU64,
     pub(crate) sends: AtomicU64,
     pub(crate) short_sends: AtomicU64,
+    pub(crate) accept_arms: AtomicU64,
+    pub(crate) accepts: AtomicU64,
 }
 
 /// A snapshot of one ring's counters, from [`RuntimeMetrics::io_uring`].
@@ -55,6 +57,13 @@ pub struct RingStats {
     /// Sends on this ring that completed short (the kernel took part of the bytes): each was
     /// followed by a send of the rest.
     pub short_sends: u64,
+    /// Multishot TCP accepts armed on this ring (`Builder::net_io_uring`): one per listener
+    /// accepting on a worker, plus one per re-arm after a request ended (its cap of untaken
+    /// connections, an error, a full CQ).
+    pub accept_arms: u64,
+    /// Connections this ring's multishot accepts delivered to an `accept` (those accepted
+    /// and closed untaken, when a listener was dropped, are not counted).
+    pub accepts: u64,
 }
 
 impl RingMetrics {
@@ -71,6 +80,8 @@ impl RingMetrics {
             recv_enobufs: self.recv_enobufs.load(Relaxed),
             sends: self.sends.load(Relaxed),
             short_sends: self.short_sends.load(Relaxed),
+            accept_arms: self.accept_arms.load(Relaxed),
+            accepts: self.accepts.load(Relaxed),
         }
     }
 }
@@ -147,6 +158,8 @@ impl UringStats {
                 recv_enobufs: a.recv_enobufs + r.recv_enobufs,
                 sends: a.sends + r.sends,
                 short_sends: a.short_sends + r.short_sends,
+                accept_arms: a.accept_arms + r.accept_arms,
+                accepts: a.accepts + r.accepts,
             })
     }
 

@@ -11,6 +11,7 @@
 //!
 //! | file | responsibility |
 //! |---|---|
+//! | `accept_multi.rs` | `IORING_OP_ACCEPT`, multishot: a TCP listener's accepts (`docs/URING-NET.md`, decision 8); an fd nobody takes is closed. Not a `Call`: `net/tcp/uring_accept.rs` falls back to epoll itself |
 //! | `close.rs` | `IORING_OP_CLOSE`: close an fd and report the error close(2) would give |
 //! | `fsync.rs` | `IORING_OP_FSYNC`: `sync_all` and (with DATASYNC) `sync_data` |
 //! | `ftruncate.rs` | `IORING_OP_FTRUNCATE` (Linux 6.9): `set_len` |
@@ -29,6 +30,7 @@
 //! The ring half takes the runtime's [`Uring`] proof (from `UringHandle::route`), so the choice
 //! between io_uring and the blocking pool is made once, by the caller, per opcode.
 
+pub(crate) mod accept_multi;
 pub(crate) mod close;
 pub(crate) mod fsync;
 pub(crate) mod ftruncate;

@@ -55,6 +55,10 @@ pub(crate) struct Ring {
     pushed: AtomicUsize,
     /// CQEs reaped, ever. Written only under the CQ's `DrainLock` (one reaper at a time).
     reaped: AtomicUsize,
+    /// Multishot accepts armed on this ring and not yet seen to end (`ops/accept_multi.rs`):
+    /// requests that wait for connections, which `LocalRing::is_drained` does not count as
+    /// work in the kernel (`docs/URING-NET.md`, decision 11, for accepts).
+    pub(crate) waiting_accepts: AtomicUsize,
     /// A reaper saw the CQ full since the kernel's overflow list was last flushed: completions
     /// may wait there (`IORING_FEAT_NODROP`). Only touched under the CQ's `DrainLock`. The CQ
     /// is drained 64 entries at a time, so "full" is seen at the start of a drain and must be
@@ -163,6 +167,7 @@ impl Ring {
             cq: DrainLock::new(),
             pushed: AtomicUsize::new(0),
             reaped: AtomicUsize::new(0),
+            waiting_accepts: AtomicUsize::new(0),
             cq_overflow_suspected: AtomicBool::new(false),
             remote: Mutex::new(Vec::new()),
             has_remote: AtomicBool::new(false),
@@ -283,6 +288,15 @@ impl LocalRing {
     /// Nothing pushed on this ring waits for its CQE any more (queued entries count as pushed).
     pub(crate) fn is_drained(&self) -> bool {
         self.ring.in_flight() == 0
+    }
+
+    /// Nothing in flight on this ring but multishot accepts waiting for connections
+    /// (`waiting_accepts`): the serial fast paths' test (`submits_alone`).
+    pub(crate) fn only_accepts_wait(&self) -> bool {
+        // Relaxed: a hint, not a protocol (`waiting_accepts` is decremented when an accept's
+        // final completion is taken or released, which may come after it is reaped); a stale
+        // value only moves one entry between "submitted at once" and "with the tick's batch".
+        self.ring.in_flight() <= self.ring.waiting_accepts.load(Ordering::Relaxed)
     }
 }
 

@@ -79,13 +79,15 @@ impl LocalRing {
 
     /// True if an entry pushed now would have an `io_uring_enter` to itself: `idle` (the
     /// worker has no other task queued) and nothing else pushed on this ring and not yet
-    /// reaped, in the kernel or still in our SQ. `Rings::push` then submits it at once and
+    /// reaped, in the kernel or still in our SQ, but multishot accepts waiting for
+    /// connections (`Ring::waiting_accepts`: a listener armed on a worker would otherwise keep
+    /// every later entry of that worker from being submitted at once). `Rings::push` then submits it at once and
     /// reaps inside the pushing task's poll, and `fs` tries an open inline instead. (Entries
     /// other tasks pushed this tick wait for the worker's flush when it runs out of tasks: an
     /// inline reap of their completions would wake those tasks from inside this poll, into
     /// the LIFO slot, out of their completion order.)
     pub(crate) fn submits_alone(&self, idle: bool) -> bool {
-        idle && self.is_drained()
+        idle && self.only_accepts_wait()
     }
 
     /// When the owner has run out of tasks: submit, then reap what completed inline.
