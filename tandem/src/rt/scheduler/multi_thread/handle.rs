@@ -146,8 +146,9 @@ impl MultiThreadHandle {
                 None => false,
             }
         };
-        // While the worker is parked (`park` is taken), it will notify after waking.
-        if should_notify && core.park.is_some() {
+        // While the worker is parked (`park` is taken), it will notify after waking; during a
+        // ring turn, the turn does (`WorkerCore::defer_notify`).
+        if should_notify && core.park.is_some() && !core.defer_notify {
             self.notify_parked();
         }
     }
