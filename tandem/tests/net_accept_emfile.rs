@@ -21,7 +21,6 @@ mod support;
 
 use std::future::poll_fn;
 use std::io::Write;
-use std::os::fd::OwnedFd;
 use std::time::{Duration, Instant};
 
 use support::{
@@ -82,28 +81,6 @@ impl Listener {
     }
 }
 
-/// Lowers the soft `RLIMIT_NOFILE` to `limit`.
-fn set_fd_limit(limit: u64) {
-    let mut rl = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit fills the struct we pass.
-    assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut rl) }, 0);
-    rl.rlim_cur = limit;
-    // SAFETY: setrlimit reads the struct we pass; lowering the soft limit is always allowed.
-    assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &rl) }, 0);
-}
-
-/// The highest open descriptor number.
-fn highest_fd() -> u64 {
-    std::fs::read_dir("/proc/self/fd")
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u64>().ok())
-        .max()
-        .unwrap()
-}
-
 /// Every open descriptor and what it is (for a failure message).
 fn describe_fds() -> String {
     let Ok(dir) = std::fs::read_dir("/proc/self/fd") else {
@@ -158,15 +135,7 @@ fn child(flavor: &str, kind: &str) {
     }
 
     // Step 2: no descriptor number left below the limit.
-    set_fd_limit(highest_fd() + 1 + QUEUED as u64 + 4);
-    let mut placeholders: Vec<OwnedFd> = Vec::new();
-    loop {
-        match std::fs::File::open("/dev/null") {
-            Ok(f) => placeholders.push(f.into()),
-            Err(e) if e.raw_os_error() == Some(libc::EMFILE) => break,
-            Err(e) => panic!("unexpected error filling descriptors: {e}"),
-        }
-    }
+    let mut placeholders = support::use_up_fds(QUEUED as u64 + 4);
     assert!(placeholders.len() >= QUEUED + 4);
 
     rt.block_on(async {

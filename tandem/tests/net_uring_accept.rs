@@ -24,7 +24,6 @@ mod net_stream;
 use std::collections::HashSet;
 use std::future::{poll_fn, Future};
 use std::io::Write;
-use std::os::fd::OwnedFd;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -38,15 +37,6 @@ use tandem::runtime::Runtime;
 
 /// How long any one phase may take before the test calls it a hang.
 const PHASE_LIMIT: Duration = Duration::from_secs(60);
-
-fn uring_runtime(flavor: Flavor) -> Option<Runtime> {
-    let rt = flavor.builder().net_io_uring(true).build().unwrap();
-    if !rt.handle().metrics().io_uring().enabled {
-        eprintln!("io_uring is unavailable here: the test has nothing to check");
-        return None;
-    }
-    Some(rt)
-}
 
 /// The sum of every ring's multishot accept counters: (arms, connections delivered).
 fn accept_counters(rt: &Runtime) -> (u64, u64) {
@@ -87,7 +77,7 @@ fn many_connections_each_accepted_once_on_every_flavour() {
     const FROM_THREAD: u32 = 500;
     const FROM_TASKS: u32 = 500;
     for flavor in flavors() {
-        let Some(rt) = uring_runtime(flavor) else {
+        let Some(rt) = support::net_uring_runtime(flavor) else {
             return;
         };
         let ids = rt.block_on(async {
@@ -182,7 +172,7 @@ fn accept_owned(listener: &Arc<TcpListener>) -> AcceptFuture {
 fn dropped_accept_futures_lose_no_connection() {
     const CLIENTS: u32 = 600;
     for flavor in flavors() {
-        let Some(rt) = uring_runtime(flavor) else {
+        let Some(rt) = support::net_uring_runtime(flavor) else {
             return;
         };
         let seed = 0x5eed ^ flavor.worker_count() as u64;
@@ -283,7 +273,7 @@ fn dropped_accept_futures_lose_no_connection() {
 /// listener converted with `into_std` while its accept is armed still accepts (blocking).
 #[test]
 fn accept_off_the_workers_uses_epoll_and_into_std_keeps_listening() {
-    let Some(rt) = uring_runtime(Flavor::MULTI_2) else {
+    let Some(rt) = support::net_uring_runtime(Flavor::MULTI_2) else {
         return;
     };
     let listener = Arc::new(rt.block_on(TcpListener::bind("127.0.0.1:0")).unwrap());
@@ -359,29 +349,9 @@ fn out_of_fds_the_error_reaches_accept_and_the_next_re_arms() {
     }
 }
 
-fn set_fd_limit(limit: u64) {
-    let mut rl = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit fills the struct we pass.
-    assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut rl) }, 0);
-    rl.rlim_cur = limit;
-    // SAFETY: setrlimit reads the struct we pass; lowering the soft limit is always allowed.
-    assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &rl) }, 0);
-}
-
-fn highest_fd() -> u64 {
-    std::fs::read_dir("/proc/self/fd")
-        .unwrap()
-        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u64>().ok())
-        .max()
-        .unwrap()
-}
-
 fn emfile_child(flavor: &str) {
     let flavor = support::flavor_named(flavor);
-    let Some(rt) = uring_runtime(flavor) else {
+    let Some(rt) = support::net_uring_runtime(flavor) else {
         println!("{EMFILE_DONE} (no io_uring)");
         return;
     };
@@ -394,15 +364,7 @@ fn emfile_child(flavor: &str) {
 
     // No descriptor number left below the limit, before any accept is armed: the kernel reads
     // `RLIMIT_NOFILE` when a multishot accept is submitted, not at each connection.
-    set_fd_limit(highest_fd() + 1 + u64::from(QUEUED) + 4);
-    let mut placeholders: Vec<OwnedFd> = Vec::new();
-    loop {
-        match std::fs::File::open("/dev/null") {
-            Ok(f) => placeholders.push(f.into()),
-            Err(e) if e.raw_os_error() == Some(libc::EMFILE) => break,
-            Err(e) => panic!("unexpected error filling descriptors: {e}"),
-        }
-    }
+    let placeholders = support::use_up_fds(u64::from(QUEUED) + 4);
     assert!(placeholders.len() >= QUEUED as usize + 4);
     let mut clients = Vec::new();
     for (id, s) in (0..QUEUED).zip(sockets) {

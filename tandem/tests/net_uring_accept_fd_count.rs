@@ -33,15 +33,6 @@ use tandem::runtime::Runtime;
 const QUEUE_CAP: usize = 128;
 const CAP_CLIENTS: usize = 800;
 
-fn uring_runtime(flavor: Flavor) -> Option<Runtime> {
-    let rt = flavor.builder().net_io_uring(true).build().unwrap();
-    if !rt.handle().metrics().io_uring().enabled {
-        eprintln!("io_uring is unavailable here: the test has nothing to check");
-        return None;
-    }
-    Some(rt)
-}
-
 fn accept_arms(rt: &Runtime) -> u64 {
     rt.handle().metrics().io_uring().total().accept_arms
 }
@@ -67,7 +58,7 @@ fn arm(
 fn accepted_fds_are_capped_closed_at_drop_and_shutdown_is_prompt() {
     let baseline = settled_fd_count();
     for flavor in [Flavor::CURRENT_THREAD, Flavor::MULTI_2, Flavor::MULTI_8] {
-        let Some(rt) = uring_runtime(flavor) else {
+        let Some(rt) = support::net_uring_runtime(flavor) else {
             return;
         };
         let before = settled_fd_count();
@@ -81,7 +72,7 @@ fn accepted_fds_are_capped_closed_at_drop_and_shutdown_is_prompt() {
         drop(rt);
         assert_fd_count_returns_to(baseline, &format!("[{}] after the runtime", flavor.name));
 
-        let Some(rt) = uring_runtime(flavor) else {
+        let Some(rt) = support::net_uring_runtime(flavor) else {
             return;
         };
         runtime_dropped_with_listener_alive(rt, flavor);

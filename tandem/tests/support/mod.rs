@@ -344,3 +344,52 @@ pub fn ring_runtime(builder: &mut Builder) -> Option<Runtime> {
     }
     Some(rt)
 }
+
+/// Lowers this process's soft `RLIMIT_NOFILE` to `limit` (tests of running out of fds run in a
+/// child process).
+pub fn set_fd_limit(limit: u64) {
+    let mut rl = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit fills the struct we pass.
+    assert_eq!(unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut rl) }, 0);
+    rl.rlim_cur = limit;
+    // SAFETY: setrlimit reads the struct we pass; lowering the soft limit is always allowed.
+    assert_eq!(unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &rl) }, 0);
+}
+
+/// The highest open descriptor number of this process.
+pub fn highest_fd() -> u64 {
+    std::fs::read_dir("/proc/self/fd")
+        .unwrap()
+        .filter_map(|e| e.ok()?.file_name().to_str()?.parse::<u64>().ok())
+        .max()
+        .unwrap()
+}
+
+/// A runtime of `flavor` with TCP over io_uring (`Builder::net_io_uring`); `None`, said on
+/// stderr, where io_uring is unavailable.
+pub fn net_uring_runtime(flavor: Flavor) -> Option<Runtime> {
+    let rt = flavor.builder().net_io_uring(true).build().unwrap();
+    if !rt.handle().metrics().io_uring().enabled {
+        eprintln!("io_uring is unavailable here: the test has nothing to check");
+        return None;
+    }
+    Some(rt)
+}
+
+/// Leaves this process `spare` descriptor numbers below its soft `RLIMIT_NOFILE`, held by the
+/// returned placeholders (`/dev/null`), and none free: the next open fails with `EMFILE` until
+/// one is dropped. For tests of running out of fds, in a child process.
+pub fn use_up_fds(spare: u64) -> Vec<std::os::fd::OwnedFd> {
+    set_fd_limit(highest_fd() + 1 + spare);
+    let mut placeholders = Vec::new();
+    loop {
+        match std::fs::File::open("/dev/null") {
+            Ok(f) => placeholders.push(f.into()),
+            Err(e) if e.raw_os_error() == Some(libc::EMFILE) => return placeholders,
+            Err(e) => panic!("unexpected error filling descriptors: {e}"),
+        }
+    }
+}
