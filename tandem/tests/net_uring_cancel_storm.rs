@@ -8,6 +8,7 @@
 
 #[path = "support/net_storm.rs"]
 mod net_storm;
+mod support;
 
 #[test]
 fn dropped_network_operations_lose_nothing_and_leak_nothing() {

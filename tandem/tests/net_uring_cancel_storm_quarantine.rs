@@ -24,6 +24,7 @@
 
 #[path = "support/net_storm.rs"]
 mod net_storm;
+mod support;
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};

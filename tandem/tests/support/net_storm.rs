@@ -37,6 +37,8 @@ use tandem::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tandem::net::{TcpListener, TcpStream};
 use tandem::runtime::{Builder, Handle};
 
+use super::support::{fd_count, settled_fd_count, wait_until};
+
 /// Operations (reads, writes and accepts) per configuration; 4 configurations per run (about
 /// 10 s in all in the debug build, 2 cores).
 pub const DEFAULT_OPS: usize = 100_000;
@@ -67,31 +69,6 @@ impl Rng {
 /// Byte `p` of the sequence-numbered stream.
 fn seq_byte(p: u64) -> u8 {
     ((p / 4) as u32).to_le_bytes()[(p % 4) as usize]
-}
-
-pub fn fd_count() -> usize {
-    std::fs::read_dir("/proc/self/fd").unwrap().count()
-}
-
-/// The fd count once it has stayed put for a moment (the minimum of a few samples).
-pub fn settled_fd_count() -> usize {
-    let mut min = fd_count();
-    for _ in 0..20 {
-        std::thread::sleep(Duration::from_millis(5));
-        min = min.min(fd_count());
-    }
-    min
-}
-
-fn wait_for_fd_count(expected: usize, limit: Duration) -> bool {
-    let deadline = std::time::Instant::now() + limit;
-    while fd_count() != expected {
-        if std::time::Instant::now() >= deadline {
-            return false;
-        }
-        std::thread::sleep(Duration::from_millis(1));
-    }
-    true
 }
 
 /// What each kind of operation and drop did, summed over a configuration.
@@ -565,7 +542,7 @@ fn storm(net_uring: bool, workers: usize, ops: usize, baseline: usize, seed: u64
     let stats = rt.metrics().io_uring();
     drop(rt);
     assert!(
-        wait_for_fd_count(baseline, Duration::from_secs(10)),
+        wait_until(Duration::from_secs(10), || fd_count() == baseline),
         "{what}: fd count {} after the runtime, baseline {baseline}",
         fd_count()
     );
