@@ -67,13 +67,9 @@ impl Ring {
     pub(crate) fn reap_after_event(&self, limit: usize) -> usize {
         let oneshot = self.arming.get().is_some_and(|arming| arming.oneshot);
         let limit = if oneshot { limit } else { usize::MAX };
-        // No room: nothing reaped, and the fd armed again reports the CQ's entries at once,
-        // to a later turn.
-        let n = if limit == 0 {
-            0
-        } else {
-            self.reap_loop(true, limit)
-        };
+        // No room (`limit` 0): nothing reaped, and the fd armed again reports the CQ's entries
+        // at once, to a later turn.
+        let n = self.reap_loop(true, limit);
         if self.in_flight() > 0 {
             self.arm();
         }
@@ -114,13 +110,14 @@ impl Ring {
     /// (`LocalRing::reap_limit`); a reaper woken by the ring's fd re-arms it instead
     /// (`reap_after_event`).
     pub(crate) fn reap_at_most(&self, limit: usize) -> usize {
-        if limit == 0 {
-            return 0;
-        }
         self.reap_loop(false, limit)
     }
 
+    /// Reaps at most `limit` completions (none if it is zero: a caller with no room).
     fn reap_loop(&self, announced: bool, limit: usize) -> usize {
+        if limit == 0 {
+            return 0;
+        }
         let mut total = 0;
         // A waker that panics must not cost the rest of the batch its delivery: every CQE
         // copied out of the ring exists nowhere else. The first panic is resumed once all are
