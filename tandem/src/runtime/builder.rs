@@ -358,8 +358,9 @@ impl Builder {
     }
 
     /// The most I/O events one turn of the driver dispatches (default 1024); the rest stay
-    /// in the kernel's ready list for the next turn. A multi-thread worker also takes no more
-    /// than its run queue has room for.
+    /// in the kernel's ready list for the next turn. On the multi-thread runtime, tasks they
+    /// wake beyond the worker's run queue's room move its older half to the injection queue,
+    /// which every worker serves a batch of every `global_queue_interval` ticks.
     ///
     /// # Panics
     /// If `capacity` is 0.
@@ -371,8 +372,8 @@ impl Builder {
     }
 
     /// The most I/O events a turn of the driver dispatches when the thread still has tasks to
-    /// run (so the turn does not wait; default: [`max_io_events_per_tick`]). A small batch keeps
-    /// a busy worker's queue from overflowing; the rest wait in the kernel.
+    /// run (so the turn does not wait; default: [`max_io_events_per_tick`]). A small batch
+    /// keeps a busy worker's queue from overflowing; the rest wait in the kernel.
     ///
     /// [`max_io_events_per_tick`]: Builder::max_io_events_per_tick
     ///

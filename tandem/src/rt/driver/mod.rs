@@ -69,6 +69,30 @@ enum UnparkInner {
     Thread(Unparker),
 }
 
+/// How many tasks one turn of the driver may wake into the caller's run queue.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct TurnLimits {
+    /// I/O events taken from the kernel's ready list (the builder's `max_io_events_per_tick`).
+    /// A multi-thread worker may take more than its queue has room for: the overflow goes to
+    /// the injection queue, which its fairness ticks serve at a guaranteed rate
+    /// (`scheduler/multi_thread/worker.rs`, "Fairness").
+    pub(crate) events: usize,
+    /// Ring completions reaped, counting the events dispatched before them: the queue's room.
+    /// Completions beyond it wait in their CQ, in order (io_uring networking measured faster
+    /// that way than with overflow: `docs/URING-NET.md`).
+    pub(crate) completions: usize,
+}
+
+impl TurnLimits {
+    /// The same bound for both (a queue that never overflows: the current-thread scheduler's).
+    pub(crate) fn both(n: usize) -> TurnLimits {
+        TurnLimits {
+            events: n,
+            completions: n,
+        }
+    }
+}
+
 /// What the builder asks of the driver.
 pub(crate) struct Cfg {
     pub(crate) enable_io: bool,
@@ -124,11 +148,11 @@ impl Driver {
         ))
     }
 
-    /// Sleeps until woken, an I/O event, or the next timer. Dispatches at most `max_events`
-    /// I/O events (what the caller's run queue has room for; the rest wait in the kernel's
-    /// ready list, in order, for a later turn: see `reactor/mod.rs`).
-    pub(crate) fn park(&mut self, handle: &DriverHandle, max_events: usize) {
-        self.park_internal(handle, None, max_events);
+    /// Sleeps until woken, an I/O event, or the next timer. Wakes no more tasks than `limits`
+    /// allows (the rest wait in the kernel's ready list and the rings' CQs, in order, for a
+    /// later turn: see `reactor/mod.rs`).
+    pub(crate) fn park(&mut self, handle: &DriverHandle, limits: TurnLimits) {
+        self.park_internal(handle, None, limits);
     }
 
     /// As `park`, for at most `limit` (zero: just collect what is ready).
@@ -136,12 +160,17 @@ impl Driver {
         &mut self,
         handle: &DriverHandle,
         limit: Duration,
-        max_events: usize,
+        limits: TurnLimits,
     ) {
-        self.park_internal(handle, Some(limit), max_events);
+        self.park_internal(handle, Some(limit), limits);
     }
 
-    fn park_internal(&mut self, handle: &DriverHandle, limit: Option<Duration>, max_events: usize) {
+    fn park_internal(
+        &mut self,
+        handle: &DriverHandle,
+        limit: Option<Duration>,
+        limits: TurnLimits,
+    ) {
         if self.is_shutdown {
             return;
         }
@@ -152,7 +181,7 @@ impl Driver {
                 // what is ready now runs at the current instant; only if nothing arrived does
                 // the clock jump to the next deadline instead of sleeping.
                 if limit.is_none()
-                    && (self.collect_ready(handle, max_events) || time.advance_to_next_deadline())
+                    && (self.collect_ready(handle, limits) || time.advance_to_next_deadline())
                 {
                     time.process();
                     return;
@@ -162,7 +191,7 @@ impl Driver {
                 timeout = Some(timeout.map_or(until, |t| t.min(until)));
             }
         }
-        self.turn(handle, timeout, max_events);
+        self.turn(handle, timeout, limits);
         if let Some(time) = &handle.time {
             time.process();
         }
@@ -176,18 +205,20 @@ impl Driver {
         &mut self,
         handle: &DriverHandle,
         timeout: Option<Duration>,
-        max_events: usize,
+        limits: TurnLimits,
     ) -> bool {
         match &mut self.inner {
             Inner::Io(driver) => {
                 let io = handle.io.as_ref().expect("an I/O driver has an I/O handle");
-                let arrived = driver.turn(io, timeout, max_events);
+                let arrived = driver.turn(io, timeout, limits.events);
                 // Each completion may wake a task into the caller's queue, as each event may:
-                // one bound for all the turn wakes, the events first, then each ring's
-                // completions. A bound per ring woke up to (rings + 1) x `max_events` tasks
-                // into a queue with room for `max_events`, and the overflow waited in the
-                // injection queue (thousands of tasks at -c10000 over io_uring, BENCHMARKS.md).
-                let mut room = max_events.saturating_sub(driver.events_dispatched());
+                // one bound for all of the rings' completions, less what the events took. A
+                // bound per ring woke up to (rings + 1) times the room into the queue, and the
+                // overflow waited in the injection queue (thousands of tasks at -c10000 over
+                // io_uring, BENCHMARKS.md).
+                let mut room = limits
+                    .completions
+                    .saturating_sub(driver.events_dispatched());
                 for ring in driver.take_ring_events() {
                     room = room.saturating_sub(handle.uring.on_ring_event(ring, room));
                 }
@@ -212,8 +243,8 @@ impl Driver {
 
     /// Dispatches what is ready without sleeping. Returns true if anything arrived (an event, a
     /// completion, an unpark): a task may have been woken.
-    fn collect_ready(&mut self, handle: &DriverHandle, max_events: usize) -> bool {
-        self.turn(handle, Some(Duration::ZERO), max_events)
+    fn collect_ready(&mut self, handle: &DriverHandle, limits: TurnLimits) -> bool {
+        self.turn(handle, Some(Duration::ZERO), limits)
     }
 
     /// Shuts the drivers down: timers fire, readiness futures get an error. Idempotent.

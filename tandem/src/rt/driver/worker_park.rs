@@ -6,7 +6,7 @@
 //! left behind makes the next park return at once.
 
 use super::park_state::{ParkState, Unparked};
-use super::{Driver, DriverHandle};
+use super::{Driver, DriverHandle, TurnLimits};
 use crate::util::try_lock::TryLock;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,9 +19,8 @@ pub(crate) struct SharedDriver {
 
 pub(crate) struct WorkerParker {
     inner: Arc<Inner>,
-    /// I/O events this worker takes per turn of the driver: the free slots of its run queue
-    /// (`set_max_events`), so that no event overflows it (see `reactor/mod.rs`).
-    max_events: usize,
+    /// The tasks this worker's turns of the driver may wake (`set_limits`).
+    limits: TurnLimits,
 }
 
 #[derive(Clone)]
@@ -63,13 +62,13 @@ impl WorkerParker {
                 state: ParkState::new(),
                 shared,
             }),
-            max_events: usize::MAX,
+            limits: TurnLimits::both(usize::MAX),
         }
     }
 
-    /// How many I/O events the next turns of the driver by this worker may dispatch.
-    pub(crate) fn set_max_events(&mut self, max_events: usize) {
-        self.max_events = max_events;
+    /// How many tasks the next turns of the driver by this worker may wake.
+    pub(crate) fn set_limits(&mut self, limits: TurnLimits) {
+        self.limits = limits;
     }
 
     pub(crate) fn unparker(&self) -> WorkerUnparker {
@@ -85,11 +84,11 @@ impl WorkerParker {
             return;
         }
         let handle = &inner.shared.handle;
-        let max_events = self.max_events;
+        let limits = self.limits;
         if inner
             .shared
             .driver
-            .try_with(|driver| inner.state.park_driver(|| driver.park(handle, max_events)))
+            .try_with(|driver| inner.state.park_driver(|| driver.park(handle, limits)))
             .is_none()
         {
             inner.state.park_condvar(None);
@@ -104,7 +103,7 @@ impl WorkerParker {
             .inner
             .shared
             .driver
-            .try_with(|driver| driver.park_timeout(handle, Duration::ZERO, self.max_events));
+            .try_with(|driver| driver.park_timeout(handle, Duration::ZERO, self.limits));
     }
 }
 

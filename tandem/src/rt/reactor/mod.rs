@@ -27,17 +27,15 @@
 //! 3. Bump the tick; for each event, set the resource's readiness with that tick and wake the
 //!    tasks whose interest it satisfies.
 //!
-//! # Taking no more events than fit
-//! A worker that turns the reactor asks for at most as many events as its run queue has free
-//! slots (less a reserve for the injection queue's next batch, `scheduler/multi_thread`).
-//! Events it does not take stay in the kernel's ready list, which is first in, first out, and
-//! come with a later turn. Taking more would overflow the run queue, which moves the
-//! *oldest* half of it (the tasks about to run) behind everything in the injection queue; under
-//! many connections that happens turn after turn, the injection queue ends up holding nearly
-//! every connection, and a ready request can be pushed back again and again, so the slowest
-//! requests wait many times the median (BENCHMARKS.md, HTTP at c10000, has the counts and the
-//! waits). With the cap, no task is ever pushed back, and every ready connection waits its
-//! turn in the kernel's order.
+//! # How many events a turn takes
+//! Up to the caller's `max_events` (the builder's `max_io_events_per_tick`). A multi-thread
+//! worker's queue may overflow with the tasks they wake: its older half then moves behind the
+//! injection queue, which the worker's fairness ticks serve in order at a guaranteed rate
+//! (`scheduler/multi_thread/worker.rs`, "Fairness"). Taking no more events than the queue had
+//! room for, the rest left in the kernel's ready list, was tried and dropped: it served every
+//! ready connection in turn, whose memory had gone cold by then, and lost about a sixth of the
+//! requests per second at 10,000 connections (BENCHMARKS.md). Events not taken stay in the
+//! kernel's ready list, first in, first out, for a later turn.
 //!
 //! The wait is our own `epoll_wait` on mio's epoll fd (mio fixes the number of events per wait
 //! to its buffer's capacity); registration stays with mio.

@@ -14,7 +14,7 @@
 use crate::loom::sync::{Arc, Mutex};
 use crate::rt::blocking;
 use crate::rt::coop;
-use crate::rt::driver::{Driver, DriverHandle, DriverUnpark};
+use crate::rt::driver::{Driver, DriverHandle, DriverUnpark, TurnLimits};
 use crate::rt::scheduler::context;
 use crate::rt::scheduler::inject::Inject;
 use crate::rt::scheduler::metrics::{BusyClock, WorkerMetrics};
@@ -360,7 +360,7 @@ impl CurrentThreadContext {
                 driver.park_timeout(
                     &self.handle.driver,
                     std::time::Duration::ZERO,
-                    config.max_io_events_per_busy_tick,
+                    TurnLimits::both(config.max_io_events_per_busy_tick),
                 );
             }
             if let Some(after_unpark) = &config.after_unpark {
@@ -370,7 +370,7 @@ impl CurrentThreadContext {
             driver.park_timeout(
                 &self.handle.driver,
                 std::time::Duration::ZERO,
-                config.max_io_events_per_busy_tick,
+                TurnLimits::both(config.max_io_events_per_busy_tick),
             );
         }
         self.with_core(|core| core.driver = Some(driver));
@@ -394,7 +394,10 @@ impl CurrentThreadContext {
         }
         let metrics = &self.handle.metrics;
         self.with_core(|core| metrics.about_to_park(&core.busy));
-        driver.park(&self.handle.driver, config.max_io_events_per_tick);
+        driver.park(
+            &self.handle.driver,
+            TurnLimits::both(config.max_io_events_per_tick),
+        );
         self.with_core(|core| metrics.unparked(&mut core.busy));
         true
     }

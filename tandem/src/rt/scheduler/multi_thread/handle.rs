@@ -12,6 +12,7 @@ use crate::rt::scheduler::metrics::WorkerMetrics;
 use crate::rt::scheduler::{Config, SchedulerContext};
 use crate::rt::task::list::OwnedTasks;
 use crate::rt::task::{Id, JoinHandle, Notified, Schedule, Task};
+use std::collections::VecDeque;
 use std::future::Future;
 
 /// Everything workers share. `Arc<MultiThreadHandle>` is the `Schedule` of every task on this
@@ -185,7 +186,7 @@ impl MultiThreadHandle {
         if inject.is_empty() {
             return None;
         }
-        let fair_share = inject.len() / self.shared.remotes.len() + 1;
+        let fair_share = self.inject_fair_share();
         // Bounded by the free slots, so the pushes below never overflow (which would take the
         // injection queue's lock, held during `pop_batch`): stealers only ever free slots.
         let n = fair_share.min(max).min(run_queue.remaining_slots()).max(1);
@@ -195,6 +196,27 @@ impl MultiThreadHandle {
             Some(_) => run_queue.push_back_or_overflow(task, inject),
         });
         first
+    }
+
+    /// Moves up to `max` tasks (at most a fair share, as `take_from_inject`) from the injection
+    /// queue to the back of `batch`, in one lock acquisition.
+    pub(super) fn take_batch_from_inject(
+        &self,
+        batch: &mut VecDeque<Notified<Arc<MultiThreadHandle>>>,
+        max: usize,
+    ) {
+        let inject = &self.shared.inject;
+        if inject.is_empty() {
+            return;
+        }
+        inject.pop_batch(self.inject_fair_share().min(max), |task| {
+            batch.push_back(task)
+        });
+    }
+
+    /// One worker's share of the injection queue: its length over the number of workers.
+    fn inject_fair_share(&self) -> usize {
+        self.shared.inject.len() / self.shared.remotes.len() + 1
     }
 
     /// Starts shutdown: closes the injection queue and wakes every worker, each of which then

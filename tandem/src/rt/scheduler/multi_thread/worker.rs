@@ -11,8 +11,9 @@
 //!    `event_interval` ticks instead: submit the ring's queued entries, poll the driver without
 //!    sleeping (I/O events and due timers, unless another worker holds it), wake the tasks that
 //!    yielded, and check for shutdown.
-//! 2. Take a task: every `global_queue_interval` ticks the injection queue first, else the LIFO
-//!    slot, the local queue, then a batch from the injection queue.
+//! 2. Take a task: first what the last fairness tick took from the injection queue; every
+//!    `global_queue_interval` ticks a new such batch; else the LIFO slot, the local queue, then
+//!    a batch from the injection queue.
 //! 3. None: search (steal half of a random victim's queue), limited to half the workers.
 //! 4. Nothing found: park. The last searcher to park re-checks all queues first (see
 //!    `idle.rs` for why no wake-up is lost).
@@ -24,13 +25,25 @@
 //!   driver, like the wakers in `defer`; then it goes to the back of the queue.
 //! - At most `MAX_LIFO_POLLS_PER_TICK` tasks run through the LIFO slot per tick, and only while
 //!   the cooperative budget lasts; then the LIFO slot is disabled until the next tick.
-//! - The injection queue is checked first every `global_queue_interval` ticks.
-//! - I/O wakes no more tasks into the queue than it has room for (`WorkerCore::io_room`): the
-//!   driver's events and the ring's completions beyond that wait in the kernel and the CQ, so
-//!   I/O never overflows the queue into the injection queue, where its tasks would wait many
-//!   ticks. Completions wake into the back of the queue: the ring is reaped on every tick that
-//!   finds some, and a LIFO slot filled by each reap would serve the newest request first every
-//!   tick (`tests/uring_completion_order.rs`).
+//! - Every `global_queue_interval` ticks, a fairness tick takes a batch of up to
+//!   `INTERVAL_BATCH` tasks from the injection queue into `WorkerCore::injected`, and runs them
+//!   before anything else, however full the local queue is. A task in the injection queue thus
+//!   waits at most for the tasks ahead of it there, served at `INTERVAL_BATCH` per
+//!   `global_queue_interval` local polls at the least, and a task never goes back to it
+//!   without having run in between: no task waits without bound.
+//! - The driver's I/O events may overflow the queue (up to `max_io_events_per_tick` a turn):
+//!   the older half of a full queue moves to the back of the injection queue, under the bound
+//!   above. Under load the queue then holds the connections that became ready last, whose
+//!   memory is still in cache, while the others wait their turn in the injection queue: at
+//!   -c10000 that serves ~1.2x the requests per second of a policy that took no more events
+//!   than the queue had room for (every connection in turn, each one's memory gone cold),
+//!   with a p99 still about half Tokio's (BENCHMARKS.md, "c10000: a hot queue and a served
+//!   backlog").
+//! - Ring completions wake no more tasks than the queue has room for (`WorkerCore::io_room`):
+//!   the rest wait in the CQ, in order (measured faster for io_uring networking than
+//!   overflowing). They wake into the back of the queue: the ring is reaped on every tick that
+//!   finds some, and a LIFO slot filled by each reap would serve the newest request first
+//!   every tick (`tests/uring_completion_order.rs`).
 //!
 //! # Shutdown
 //! 1. `MultiThreadHandle::shutdown` closes the injection queue and unparks everyone.
@@ -41,7 +54,7 @@
 use super::handle::MultiThreadHandle;
 use super::queue;
 use crate::loom::sync::Arc;
-use crate::rt::driver::WorkerParker;
+use crate::rt::driver::{TurnLimits, WorkerParker};
 use crate::rt::scheduler;
 use crate::rt::scheduler::metrics::BusyClock;
 use crate::rt::scheduler::{Defer, SchedulerContext, SchedulerHandle};
@@ -51,11 +64,15 @@ use crate::rt::{context, coop};
 use crate::util::atomic_cell::AtomicCell;
 use crate::util::rand::FastRand;
 use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 
 /// LIFO-slot polls per tick before the slot is bypassed: bounds ping-pong starvation.
 const MAX_LIFO_POLLS_PER_TICK: usize = 3;
 
-/// Tasks taken from the injection queue on a fairness tick (see `next_task`).
+/// Tasks taken from the injection queue on a fairness tick (see `next_task`): with the default
+/// `global_queue_interval` of 61, about a third of a saturated worker's polls. Measured at
+/// -c10000 on epoll: 16 left the injected connections' p99 above Tokio's, 64 served so many
+/// connections in turn that their memory went cold and throughput fell back to fair service's.
 const INTERVAL_BATCH: usize = 32;
 
 /// A worker's identity: its handle, index and (when no thread runs it) its core.
@@ -78,6 +95,10 @@ pub(crate) struct WorkerCore {
     /// itself; the turn does once, if it left more than one task (as a turn of the driver).
     pub(super) defer_notify: bool,
     pub(super) run_queue: queue::Local<Arc<MultiThreadHandle>>,
+    /// The batch the last fairness tick took from the injection queue, run before the LIFO
+    /// slot and the queue. Not stealable: at most `INTERVAL_BATCH` tasks, which were in the
+    /// injection queue, open to every worker, until a moment ago.
+    injected: VecDeque<Notified<Arc<MultiThreadHandle>>>,
     is_searching: bool,
     is_shutdown: bool,
     /// Taken while the worker is parked.
@@ -153,17 +174,12 @@ impl Countdown {
 type RunResult = Result<Box<WorkerCore>, ()>;
 
 impl WorkerCore {
-    /// How many tasks I/O (the driver's events, the ring's completions) may wake into this
-    /// queue now: its free slots, less one if the LIFO slot is taken (a task woken then pushes
-    /// the slot's task into the queue), less the room the next fairness tick needs for its
-    /// batch from the injection queue. Without that reserve, a queue kept full by I/O admits one
-    /// injected task per `global_queue_interval` ticks, and connections spawned outside the
-    /// workers (by an accept loop in `block_on`) wait long for their first response
-    /// (BENCHMARKS.md, HTTP at c10000). What I/O has beyond this waits in the kernel (events)
-    /// or the CQ (completions) for a later turn, rather than overflowing into the injection
-    /// queue. (A full queue with the LIFO slot taken has no room: saturate, never wrap.)
+    /// How many tasks ring completions may wake into this queue now: its free slots, less one
+    /// if the LIFO slot is taken (a task woken then pushes the slot's task into the queue).
+    /// Completions beyond this wait in the CQ for a later turn. (A full queue with the LIFO
+    /// slot taken has no room: saturate, never wrap.)
     fn io_room(&self) -> usize {
-        let taken = usize::from(self.lifo_slot.is_some()) + INTERVAL_BATCH;
+        let taken = usize::from(self.lifo_slot.is_some());
         self.run_queue.remaining_slots().saturating_sub(taken)
     }
 
@@ -181,6 +197,7 @@ impl WorkerCore {
             lifo_enabled: true,
             defer_notify: false,
             run_queue,
+            injected: VecDeque::with_capacity(INTERVAL_BATCH),
             is_searching: false,
             is_shutdown: false,
             park: Some(park),
@@ -191,14 +208,19 @@ impl WorkerCore {
     }
 
     fn next_task(&mut self, worker: &Worker) -> Option<Notified<Arc<MultiThreadHandle>>> {
+        // The countdown does not run while the batch does: the local queue's share stays
+        // `global_queue_interval` polls per batch.
+        if let Some(task) = self.injected.pop_front() {
+            return Some(task);
+        }
         if self.inject_countdown.tick() {
-            // Fairness: the injection queue goes first on this tick. A small batch rather than
-            // one task, so that workers kept busy by local work (a task always in the LIFO slot)
-            // still admit remote tasks at a useful rate.
-            return worker
+            // Fairness: a batch from the injection queue goes first, kept beside the local
+            // queue rather than in it, so that a queue kept full (by I/O, by a task always in
+            // the LIFO slot) admits the whole batch, not one task per interval.
+            worker
                 .handle
-                .take_from_inject(&mut self.run_queue, INTERVAL_BATCH)
-                .or_else(|| self.next_local_task());
+                .take_batch_from_inject(&mut self.injected, INTERVAL_BATCH);
+            return self.injected.pop_front().or_else(|| self.next_local_task());
         }
         if let Some(task) = self.next_local_task() {
             return Some(task);
@@ -251,7 +273,7 @@ impl WorkerCore {
     }
 
     fn has_tasks(&self) -> bool {
-        self.lifo_slot.is_some() || !self.run_queue.is_empty()
+        self.lifo_slot.is_some() || !self.run_queue.is_empty() || !self.injected.is_empty()
     }
 
     /// Prepares to sleep. Returns false if there is local work after all.
@@ -304,6 +326,7 @@ impl WorkerCore {
     /// Drops every queued notification (shutdown already cancelled the tasks).
     pub(super) fn drain(&mut self) {
         drop(self.lifo_slot.take());
+        self.injected.clear();
         while let Some(task) = self.run_queue.pop() {
             drop(task);
         }
@@ -600,14 +623,17 @@ impl WorkerContext {
 
     fn park_on_driver(&self, mut core: Box<WorkerCore>, how: Park) -> Box<WorkerCore> {
         let mut park = core.park.take().expect("a worker's parker is present");
-        // Tasks the driver wakes go into our queue: take no more events than it has room for.
-        let room = core.io_room();
+        // Tasks the driver wakes go into our queue: events up to the builder's cap (they may
+        // overflow it, see "Fairness"), completions no more than it has room for.
         let config = &self.worker.handle.shared.config;
         let cap = match how {
             Park::PollOnly => config.max_io_events_per_busy_tick,
             Park::Sleep => config.max_io_events_per_tick,
         };
-        park.set_max_events(room.min(cap).max(1));
+        park.set_limits(TurnLimits {
+            events: cap,
+            completions: core.io_room().min(cap),
+        });
         // The core stays reachable while we sleep, for schedulers that run on this thread.
         *self.core.borrow_mut() = Some(core);
         match how {
