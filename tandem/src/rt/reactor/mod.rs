@@ -33,7 +33,7 @@
 //! injection queue, which the worker's fairness ticks serve in order at a guaranteed rate
 //! (`scheduler/multi_thread/worker.rs`, "Fairness"). Taking no more events than the queue had
 //! room for, the rest left in the kernel's ready list, was tried and dropped: it served every
-//! ready connection in turn, whose memory had gone cold by then, and lost about a sixth of the
+//! ready connection in turn, whose memory had gone cold by then, and lost about a tenth of the
 //! requests per second at 10,000 connections (BENCHMARKS.md). Events not taken stay in the
 //! kernel's ready list, first in, first out, for a later turn.
 //!

@@ -35,7 +35,7 @@
 //!   the older half of a full queue moves to the back of the injection queue, under the bound
 //!   above. Under load the queue then holds the connections that became ready last, whose
 //!   memory is still in cache, while the others wait their turn in the injection queue: at
-//!   -c10000 that serves ~1.2x the requests per second of a policy that took no more events
+//!   -c10000 that serves ~1.1x the requests per second of a policy that took no more events
 //!   than the queue had room for (every connection in turn, each one's memory gone cold),
 //!   with a p99 still about half Tokio's (BENCHMARKS.md, "c10000: a hot queue and a served
 //!   backlog").
