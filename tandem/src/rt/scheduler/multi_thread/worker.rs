@@ -37,7 +37,7 @@
 //!   memory is still in cache, while the others wait their turn in the injection queue: at
 //!   -c10000 that serves ~1.1x the requests per second of a policy that took no more events
 //!   than the queue had room for (every connection in turn, each one's memory gone cold),
-//!   with a p99 still about half Tokio's (BENCHMARKS.md, "c10000: a hot queue and a served
+//!   with a p99 still 0.5-0.7x Tokio's (BENCHMARKS.md, "c10000: a hot queue and a served
 //!   backlog").
 //! - Ring completions wake no more tasks than the queue has room for (`WorkerCore::io_room`):
 //!   the rest wait in the CQ, in order (measured faster for io_uring networking than
