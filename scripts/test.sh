@@ -188,7 +188,7 @@ if need python3 "Tokio's networking tests with TANDEM_NET_IO_URING=1"; then
     'tcp_*' 'uds_*' 'udp*' 'io_async_fd*' 'net_*'
 fi
 # The tests outside net_* that drive a UnixStream or TcpStream's reads and writes too.
-mapfile -t net_bins < <(test_executables --test 'net_*' --test rt_io_wakeups_fit_the_queue \
+mapfile -t net_bins < <(test_executables --test 'net_*' --test rt_injected_batch_beside_a_full_queue \
   --test rt_unwind_safe --test io_unix_async_fd \
   --test time_paused_io_ready_runs_before_auto_advance)
 ((${#net_bins[@]} > 0)) || die "no net_* test binaries were built"
