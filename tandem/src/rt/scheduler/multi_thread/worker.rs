@@ -99,6 +99,10 @@ pub(crate) struct WorkerCore {
     /// slot and the queue. Not stealable: at most `INTERVAL_BATCH` tasks, which were in the
     /// injection queue, open to every worker, until a moment ago.
     injected: VecDeque<Notified<Arc<MultiThreadHandle>>>,
+    /// Whether `injected` stops the fairness countdown while it runs (see `next_task`).
+    injected_holds_countdown: bool,
+    /// `global_queue_interval`.
+    fairness_interval: usize,
     is_searching: bool,
     is_shutdown: bool,
     /// Taken while the worker is parked.
@@ -198,6 +202,8 @@ impl WorkerCore {
             defer_notify: false,
             run_queue,
             injected: VecDeque::with_capacity(INTERVAL_BATCH),
+            injected_holds_countdown: false,
+            fairness_interval: config.global_queue_interval as usize,
             is_searching: false,
             is_shutdown: false,
             park: Some(park),
@@ -208,18 +214,30 @@ impl WorkerCore {
     }
 
     fn next_task(&mut self, worker: &Worker) -> Option<Notified<Arc<MultiThreadHandle>>> {
-        // The countdown does not run while the batch does: the local queue's share stays
-        // `global_queue_interval` polls per batch.
         if let Some(task) = self.injected.pop_front() {
+            if !self.injected_holds_countdown {
+                // (The batch is shorter than the interval: this never says yes.)
+                self.inject_countdown.tick();
+            }
             return Some(task);
         }
         if self.inject_countdown.tick() {
             // Fairness: a batch from the injection queue goes first, kept beside the local
             // queue rather than in it, so that a queue kept full (by I/O, by a task always in
-            // the LIFO slot) admits the whole batch, not one task per interval.
+            // the LIFO slot) admits the whole batch, not one task per interval, and the tasks
+            // the queue sends back to the injection queue when it overflows are ones that
+            // have not run since they last came out of it.
             worker
                 .handle
                 .take_batch_from_inject(&mut self.injected, INTERVAL_BATCH);
+            // A worker with more queued than it runs between two batches is overloaded (at
+            // -c10000, by I/O): the batch then runs beside `global_queue_interval` local polls,
+            // a third of the worker's polls, which keeps the queue's tasks hot (half served
+            // every connection in turn, each one's memory cold: BENCHMARKS.md). Otherwise the
+            // countdown runs on through the batch, half the polls, and remote spawns beside
+            // busy local work come in at the rate they did when the batch went into the queue
+            // (`sched/spawn_many_remote_busy2`).
+            self.injected_holds_countdown = self.run_queue.len() >= self.fairness_interval;
             return self.injected.pop_front().or_else(|| self.next_local_task());
         }
         if let Some(task) = self.next_local_task() {
