@@ -31,6 +31,7 @@ use crate::net::{buf_mut, send};
 use crate::rt::reactor::{Direction, PollEvented};
 use crate::rt::uring::ops::send::{SendQueue, Written};
 use crate::rt::uring::socket_fd::SocketFd;
+use crate::rt::uring::NetStreamSlot;
 use bytes::BufMut;
 use socket2::SockRef;
 use std::io::{self, IoSlice, IoSliceMut, Read};
@@ -83,20 +84,23 @@ pub(crate) struct StreamIo<E: StreamSocket> {
     /// The send queue over io_uring (`Builder::net_io_uring`); `None` when writes use epoll.
     /// A stream dropped with sends in flight still sends what they took, then the fd closes.
     send: Option<SendQueue>,
+    /// The stream's place among those that use the rings (`rt/uring/stream_budget.rs`):
+    /// without one, made while the cap's worth were open, it uses epoll for its whole life.
+    _ring_place: Option<NetStreamSlot>,
 }
 
 impl<E: StreamSocket> StreamIo<E> {
     /// Registers `socket` with the current runtime's reactor, and, under
-    /// `Builder::net_io_uring`, makes its fd holder, receive state and send queue.
+    /// `Builder::net_io_uring` while fewer streams than its cap use the rings, makes its fd
+    /// holder, receive state and send queue.
     #[track_caller]
     pub(crate) fn new(socket: E) -> io::Result<StreamIo<E>> {
         let io = PollEvented::new(socket)?;
-        let (recv_on, send_on) = crate::rt::context::with_current(|handle| {
-            handle.map_or((false, false), |handle| {
-                let uring = &handle.driver().uring;
-                (uring.net_recv(), uring.net_send())
-            })
+        let ring_place = crate::rt::context::with_current(|handle| {
+            handle.and_then(|handle| handle.driver().uring.net_stream_slot())
         });
+        // (Receives and sends go through the rings together: one switch.)
+        let (recv_on, send_on) = (ring_place.is_some(), ring_place.is_some());
         // Made here, not at the first arm or send: an allocation either way, no syscall, and
         // the receive and the send queue are made here too.
         let fd = (recv_on || send_on).then(|| {
@@ -113,6 +117,7 @@ impl<E: StreamSocket> StreamIo<E> {
             send: fd.clone().filter(|_| send_on).map(SendQueue::new),
             fd,
             io,
+            _ring_place: ring_place,
         })
     }
 

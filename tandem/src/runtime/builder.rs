@@ -231,7 +231,20 @@ impl Builder {
             count.is_power_of_two() && count <= 1 << 15 && len > 0,
             "a power of two of buffers, at most 32,768, of at least one byte"
         );
-        self.net_bufs = crate::rt::uring::NetBufs { count, len };
+        self.net_bufs = crate::rt::uring::NetBufs {
+            count,
+            len,
+            ..self.net_bufs
+        };
+        self
+    }
+
+    /// For tests: how many stream sockets may use each worker ring at once under
+    /// [`net_io_uring`](Builder::net_io_uring) (default 2,048); streams made while that many
+    /// are open per worker ring use epoll, for their whole life.
+    #[doc(hidden)]
+    pub fn net_io_uring_streams(&mut self, per_ring: usize) -> &mut Self {
+        self.net_bufs.streams = per_ring;
         self
     }
 

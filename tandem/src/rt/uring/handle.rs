@@ -6,6 +6,7 @@ use super::cell::{tag, RawOp};
 use super::metrics::{FallbackCause, FallbackMetrics, UringStats};
 use super::probe;
 use super::ring::{Arming, InlineCall, LocalRing, Queued, Ring};
+use super::stream_budget::StreamBudget;
 use crate::loom::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use crate::loom::sync::Mutex;
 use crate::rt::uring::UringMode;
@@ -26,14 +27,18 @@ const CQ_ENTRIES: u32 = 1024;
 /// again. 16,384 entries of 16 bytes: 256 KiB per worker ring.
 const CQ_ENTRIES_NET: u32 = 16_384;
 
-/// The provided-buffer group of each worker ring when networking runs on io_uring
-/// (`docs/URING-NET.md`, decision 4): buffers the kernel fills for multishot receives.
+/// Networking's share of each worker ring when it runs on io_uring: the provided-buffer group
+/// the kernel fills for multishot receives (`docs/URING-NET.md`, decision 4), and how many
+/// streams use the ring.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct NetBufs {
     /// Buffers per worker ring (a power of two, at most 32,768).
     pub(crate) count: u16,
     /// Bytes per buffer.
     pub(crate) len: u32,
+    /// Streams that may use the rings at once, per worker ring; streams made while that many
+    /// are open use epoll (`stream_budget.rs`).
+    pub(crate) streams: usize,
 }
 
 impl NetBufs {
@@ -44,9 +49,13 @@ impl NetBufs {
     /// flight) 1,024 ran dry 22,500 times in 5 s (`ENOBUFS`: each such stream reads through
     /// epoll once and re-arms), 4,096 and 8,192 never (2026-12-05, `TANDEM_BENCH_NET_BUFS`).
     /// 4 KiB holds a typical request whole; idle connections hold none.
+    ///
+    /// 2,048 streams per worker ring, half the buffers: measured at `-c10000` (5,000
+    /// connections per ring) against all of them (`stream_budget.rs`).
     pub(crate) const DEFAULT: NetBufs = NetBufs {
         count: 4096,
         len: 4096,
+        streams: 2048,
     };
 }
 
@@ -90,6 +99,19 @@ pub(crate) struct Rings {
     locals: Mutex<Vec<Option<LocalRing>>>,
     /// Some worker ring has a buffer group: TCP receives go through the rings.
     net_recv: bool,
+    /// The streams that use the rings (`stream_budget.rs`).
+    net_streams: StreamBudget,
+}
+
+/// A stream's place among those that use the rings, given back when the stream drops it.
+pub(crate) struct NetStreamSlot {
+    rings: Arc<Rings>,
+}
+
+impl Drop for NetStreamSlot {
+    fn drop(&mut self) {
+        self.rings.net_streams.give_back();
+    }
 }
 
 /// Where an operation runs.
@@ -181,6 +203,16 @@ impl UringHandle {
         self.rings().is_some_and(|rings| rings.net_recv)
     }
 
+    /// A place for a new stream socket on the rings, if networking runs on io_uring and fewer
+    /// streams than the cap use them: with it, the stream receives and sends through the
+    /// worker rings; without, through epoll.
+    pub(crate) fn net_stream_slot(&self) -> Option<NetStreamSlot> {
+        let rings = self.rings().filter(|rings| rings.net_recv)?;
+        rings.net_streams.try_take().then(|| NetStreamSlot {
+            rings: rings.clone(),
+        })
+    }
+
     /// Whether TCP listeners accept through multishot accepts on the worker rings: the same
     /// switch as `net_recv`, and the kernel has `IORING_OP_ACCEPT` (if not, said once, and
     /// listeners accept through epoll).
@@ -194,12 +226,6 @@ impl UringHandle {
         }
         log_no_accept_once(opcode);
         false
-    }
-
-    /// Whether stream sockets (TCP and Unix) send through send entries on the worker rings: the same switch as
-    /// `net_recv` (`Builder::net_io_uring`).
-    pub(crate) fn net_send(&self) -> bool {
-        self.net_recv()
     }
 
     /// Whether file reads (and opens submitted alone) first try to complete on the calling
@@ -342,12 +368,16 @@ impl UringHandle {
                     .map(|ring| ring.metrics.snapshot())
                     .collect(),
                 fallbacks,
+                net_streams: rings.net_streams.live(),
+                net_streams_on_epoll: rings.net_streams.refused(),
             },
             Backend::Blocking { reason, .. } => UringStats {
                 enabled: false,
                 disabled_reason: Some(reason.clone()),
                 rings: Vec::new(),
                 fallbacks,
+                net_streams: 0,
+                net_streams_on_epoll: 0,
             },
         }
     }
@@ -397,6 +427,9 @@ impl Rings {
             shared,
             locals: Mutex::new(locals),
             net_recv,
+            net_streams: StreamBudget::new(
+                net.map_or(0, |net| net.streams.saturating_mul(worker_rings)),
+            ),
         }))
     }
 

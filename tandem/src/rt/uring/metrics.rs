@@ -139,6 +139,11 @@ pub struct UringStats {
     pub rings: Vec<RingStats>,
     /// Operations sent to the blocking pool, by cause.
     pub fallbacks: Vec<(FallbackCause, u64)>,
+    /// Stream sockets (TCP, Unix) that receive and send through the rings now
+    /// (`Builder::net_io_uring`; at most 2,048 per worker ring).
+    pub net_streams: usize,
+    /// Stream sockets made while that many were open, which use epoll instead.
+    pub net_streams_on_epoll: u64,
 }
 
 impl UringStats {

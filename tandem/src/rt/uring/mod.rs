@@ -71,12 +71,13 @@ mod reaper;
 mod ring;
 pub(crate) mod socket_fd;
 mod state;
+mod stream_budget;
 
 #[cfg(all(test, loom))]
 mod tests;
 
 pub(crate) use cell::{CqeResult, OpCode, Refused};
-pub(crate) use handle::{NetBufs, Route, Uring, UringHandle, SQ_ENTRIES};
+pub(crate) use handle::{NetBufs, NetStreamSlot, Route, Uring, UringHandle, SQ_ENTRIES};
 pub(crate) use host::{set_host, with_local_ring, RingHost};
 pub use metrics::{FallbackCause, RingStats, UringStats};
 pub use mode::{ParseUringModeError, UringMode, URING_ENV_VAR};
