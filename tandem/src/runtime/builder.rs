@@ -194,6 +194,11 @@ impl Builder {
     /// Connects stay on epoll, and so do UDP and Unix datagrams and Unix listeners. Without
     /// io_uring (kernel, [`UringMode::Off`], no buffer rings) it changes nothing.
     ///
+    /// At most 2,048 streams per worker (client or accepted) use the rings at once; a stream
+    /// made while that many are open uses epoll for its whole life (beyond a few thousand
+    /// connections per worker the rings measured slower than epoll). `RuntimeMetrics::io_uring`
+    /// counts both (`net_streams`, `net_streams_on_epoll`).
+    ///
     /// Writes are buffered: a write on a worker copies its bytes into the stream's send buffer
     /// (up to 64 KiB unsent; above that it waits) and returns at once, and send entries on one
     /// worker's ring carry them out in order; off the workers, with nothing buffered, a write
