@@ -111,7 +111,7 @@ impl TcpListener {
     /// Cancel safe: a dropped `accept` future has not taken a connection.
     pub async fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
         self.backoff.wait().await;
-        let Some(uring) = &self.uring else {
+        let Some(uring) = self.ring_accept() else {
             let res = self
                 .io
                 .registration()
@@ -144,7 +144,7 @@ impl TcpListener {
     /// [`accept`](TcpListener::accept) to wait from several tasks).
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
         ready!(self.backoff.poll_wait(cx));
-        if let Some(uring) = &self.uring {
+        if let Some(uring) = self.ring_accept() {
             while let Some(res) = ready!(uring.poll_accept(cx)) {
                 if let Some(res) = self.finish_ring_accept(res) {
                     return Poll::Ready(res);
@@ -156,6 +156,16 @@ impl TcpListener {
             .registration()
             .poll_io(cx, Direction::Read, || self.io.accept()));
         Poll::Ready(self.finish_accept(res))
+    }
+
+    /// The ring's accept state, unless the runtime the listener was registered with has shut
+    /// down: an accept then gets the shutdown error through epoll, as without the switch,
+    /// rather than arming on the ring of whichever runtime polls it and waiting for good
+    /// (Tokio's `rt_shutdown_err.rs`).
+    fn ring_accept(&self) -> Option<&UringAccept> {
+        self.uring
+            .as_deref()
+            .filter(|_| !self.io.registration().is_shut_down())
     }
 
     fn finish_accept(

@@ -51,6 +51,12 @@ impl Registration {
         ReadinessHint(self.shared.clone())
     }
 
+    /// True once the runtime this resource was registered with has shut down: readiness
+    /// waits answer with the shutdown error.
+    pub(crate) fn is_shut_down(&self) -> bool {
+        self.shared.is_shut_down()
+    }
+
     pub(crate) fn clear_readiness(&self, event: ReadyEvent) {
         self.shared.clear_readiness(event);
     }

@@ -151,6 +151,11 @@ impl ScheduledIo {
         self.readiness.load(Acquire)
     }
 
+    /// True once the reactor that owns this resource has shut down (never unset).
+    pub(crate) fn is_shut_down(&self) -> bool {
+        self.snapshot() & SHUTDOWN != 0
+    }
+
     fn event(curr: usize, mask: Ready) -> ReadyEvent {
         ReadyEvent {
             tick: ((curr >> TICK_SHIFT) & TICK_MASK) as u16,
