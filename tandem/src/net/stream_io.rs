@@ -395,9 +395,12 @@ impl<E: StreamSocket> StreamIo<E> {
         }
     }
 
-    /// `poll_shutdown`: waits for the sends in flight, then shuts the write side down.
-    pub(crate) fn poll_shutdown(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        ready!(self.poll_flush(cx))?;
+    /// `poll_shutdown`: shuts the write side down, after the sends in flight if any (without
+    /// waiting for them: `SendQueue::shutdown_after_sends`).
+    pub(crate) fn poll_shutdown(&self, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        if let Some(res) = self.send.as_ref().and_then(SendQueue::shutdown_after_sends) {
+            return Poll::Ready(res);
+        }
         Poll::Ready(self.shutdown_std(Shutdown::Write))
     }
 

@@ -205,7 +205,9 @@ impl Builder {
     /// goes to the socket as without this. So an error from the peer (a reset) is returned by
     /// the next write, `flush` or `shutdown`, not by the write whose bytes failed;
     /// [`AsyncWrite::poll_flush`](crate::io::AsyncWrite::poll_flush) waits until every byte
-    /// was sent and `poll_shutdown` waits for them before it shuts down. Bytes still buffered
+    /// was sent; `poll_shutdown` returns at once and shuts the write side down after the
+    /// last of them (as `shutdown(2)` queues the FIN behind the socket's buffer), and a write
+    /// after it fails with `BrokenPipe`. Bytes still buffered
     /// when the runtime shuts down are dropped: flush first. A stream dropped with bytes
     /// buffered still sends them (its sends keep the socket's fd open until the last one
     /// completes).

@@ -109,6 +109,11 @@ impl SendQueue {
         if let Some(e) = state.error.take() {
             return Written::Queued(Poll::Ready(Err(e)));
         }
+        if state.shutdown_after {
+            // Shut down after the sends in flight (`shutdown_after_sends`): as a write after
+            // `shutdown(2)`, refused, rather than sent before the FIN.
+            return Written::Queued(Poll::Ready(Err(io::Error::from_raw_os_error(libc::EPIPE))));
+        }
         let total: usize = bufs.iter().map(|b| b.len()).sum();
         if total == 0 {
             return Written::Queued(Poll::Ready(Ok(0)));
@@ -212,6 +217,24 @@ impl SendQueue {
         }
         state.set_waker(cx);
         Some(Poll::Pending)
+    }
+
+    /// `poll_shutdown`: with sends in flight, shuts the write side down once the last completes
+    /// and says so at once (`Some(Ok)`), as `shutdown(2)` queues the FIN behind the bytes in the
+    /// socket's buffer: waiting for them would wait for the peer to read, and a peer that
+    /// reads only after our shutdown never would (Tokio's `io_copy_bidirectional.rs`). An
+    /// earlier send's error is reported instead (`Some(Err)`). `None`: nothing in flight, the
+    /// caller shuts down now.
+    pub(crate) fn shutdown_after_sends(&self) -> Option<io::Result<()>> {
+        let mut state = self.shared.state.lock();
+        if let Some(e) = state.error.take() {
+            return Some(Err(e));
+        }
+        if state.sending {
+            state.shutdown_after = true;
+            return Some(Ok(()));
+        }
+        None
     }
 
     /// A dropped write half: shut the write side down now (`true`: the caller does), or, with
