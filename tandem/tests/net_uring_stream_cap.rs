@@ -4,9 +4,11 @@
 //! directions, unchanged, side by side; `UringStats::net_streams` and `net_streams_on_epoll`
 //! count them; only the streams with a place arm receives on the rings.
 
+mod support;
+
 use tandem::io::{AsyncReadExt, AsyncWriteExt};
 use tandem::net::{TcpListener, TcpStream};
-use tandem::runtime::{Builder, Runtime, UringMode};
+use tandem::runtime::{Builder, Runtime};
 
 /// Places per worker ring; one worker.
 const CAP: usize = 3;
@@ -14,19 +16,12 @@ const CAP: usize = 3;
 const CONNECTIONS: usize = 4;
 
 fn capped_runtime() -> Option<Runtime> {
-    let rt = Builder::new_multi_thread()
-        .worker_threads(1)
-        .enable_all()
-        .io_uring(UringMode::Auto)
-        .net_io_uring(true)
-        .net_io_uring_streams(CAP)
-        .build()
-        .unwrap();
-    if !rt.handle().metrics().io_uring().enabled {
-        eprintln!("io_uring is unavailable here: the test has nothing to check");
-        return None;
-    }
-    Some(rt)
+    support::ring_runtime(
+        Builder::new_multi_thread()
+            .worker_threads(1)
+            .net_io_uring(true)
+            .net_io_uring_streams(CAP),
+    )
 }
 
 async fn connections(listener: &TcpListener, n: usize) -> Vec<(TcpStream, TcpStream)> {
