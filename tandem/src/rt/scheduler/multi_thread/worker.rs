@@ -101,8 +101,6 @@ pub(crate) struct WorkerCore {
     injected: VecDeque<Notified<Arc<MultiThreadHandle>>>,
     /// Whether `injected` stops the fairness countdown while it runs (see `next_task`).
     injected_holds_countdown: bool,
-    /// `global_queue_interval`.
-    fairness_interval: usize,
     is_searching: bool,
     is_shutdown: bool,
     /// Taken while the worker is parked.
@@ -172,6 +170,11 @@ impl Countdown {
         }
         false
     }
+
+    /// The `n` it says yes once every.
+    fn interval(&self) -> usize {
+        self.every as usize
+    }
 }
 
 /// `Err` means this thread no longer owns the core (handed off by `block_in_place`).
@@ -203,7 +206,6 @@ impl WorkerCore {
             run_queue,
             injected: VecDeque::with_capacity(INTERVAL_BATCH),
             injected_holds_countdown: false,
-            fairness_interval: config.global_queue_interval as usize,
             is_searching: false,
             is_shutdown: false,
             park: Some(park),
@@ -216,7 +218,8 @@ impl WorkerCore {
     fn next_task(&mut self, worker: &Worker) -> Option<Notified<Arc<MultiThreadHandle>>> {
         if let Some(task) = self.injected.pop_front() {
             if !self.injected_holds_countdown {
-                // (The batch is shorter than the interval: this never says yes.)
+                // (A yes here, with an interval shorter than the batch, is dropped: the next
+                // batch then comes an interval later.)
                 self.inject_countdown.tick();
             }
             return Some(task);
@@ -237,7 +240,8 @@ impl WorkerCore {
             // countdown runs on through the batch, half the polls, and remote spawns beside
             // busy local work come in at the rate they did when the batch went into the queue
             // (`sched/spawn_many_remote_busy2`).
-            self.injected_holds_countdown = self.run_queue.len() >= self.fairness_interval;
+            self.injected_holds_countdown =
+                self.run_queue.len() >= self.inject_countdown.interval();
             return self.injected.pop_front().or_else(|| self.next_local_task());
         }
         if let Some(task) = self.next_local_task() {
