@@ -99,11 +99,10 @@ impl<E: StreamSocket> StreamIo<E> {
         let ring_place = crate::rt::context::with_current(|handle| {
             handle.and_then(|handle| handle.driver().uring.net_stream_slot())
         });
-        // (Receives and sends go through the rings together: one switch.)
-        let (recv_on, send_on) = (ring_place.is_some(), ring_place.is_some());
-        // Made here, not at the first arm or send: an allocation either way, no syscall, and
-        // the receive and the send queue are made here too.
-        let fd = (recv_on || send_on).then(|| {
+        // Receives and sends go through the rings together, with a place. Made here, not at
+        // the first arm or send: an allocation either way, no syscall, and the receive and
+        // the send queue are made here too.
+        let fd = ring_place.is_some().then(|| {
             // SAFETY: `io` owns the fd and closes it only by handing it to this holder (the
             // drop below, after leaving epoll), or, in `into_fd`, by giving it away once no
             // other clone is left (else it gives a `dup` and hands this one over).
@@ -112,9 +111,8 @@ impl<E: StreamSocket> StreamIo<E> {
         Ok(StreamIo {
             recv: fd
                 .clone()
-                .filter(|_| recv_on)
                 .map(|fd| UringRecv::new(fd, io.registration().readiness_hint())),
-            send: fd.clone().filter(|_| send_on).map(SendQueue::new),
+            send: fd.clone().map(SendQueue::new),
             fd,
             io,
             _ring_place: ring_place,

@@ -226,15 +226,10 @@ impl SendQueue {
     /// earlier send's error is reported instead (`Some(Err)`). `None`: nothing in flight, the
     /// caller shuts down now.
     pub(crate) fn shutdown_after_sends(&self) -> Option<io::Result<()>> {
-        let mut state = self.shared.state.lock();
-        if let Some(e) = state.error.take() {
+        if let Some(e) = self.shared.state.lock().error.take() {
             return Some(Err(e));
         }
-        if state.sending {
-            state.shutdown_after = true;
-            return Some(Ok(()));
-        }
-        None
+        (!self.shutdown_when_sent()).then_some(Ok(()))
     }
 
     /// A dropped write half: shut the write side down now (`true`: the caller does), or, with
