@@ -186,7 +186,7 @@ step "networking with stream sockets over io_uring (TANDEM_NET_IO_URING=1): Toki
 if need python3 "Tokio's networking tests with TANDEM_NET_IO_URING=1"; then
   TANDEM_NET_IO_URING=1 python3 scripts/tokio_suite.py --timeout 120 \
     'tcp_*' 'uds_*' 'udp*' 'io_async_fd*' 'net_*' rt_shutdown_err \
-    io_copy_bidirectional
+    io_copy_bidirectional io_driver_drop
 fi
 # The tests outside net_* that drive a UnixStream or TcpStream's reads and writes too.
 mapfile -t net_bins < <(test_executables --test 'net_*' --test rt_injected_batch_beside_a_full_queue \

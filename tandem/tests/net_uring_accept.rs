@@ -321,6 +321,134 @@ fn accept_off_the_workers_uses_epoll_and_into_std_keeps_listening() {
     }
 }
 
+/// A waker that holds its listener, as a task holding the listener it waits on does, and says
+/// when it is dropped.
+struct ListenerWaker {
+    _listener: Arc<TcpListener>,
+    dropped: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl std::task::Wake for ListenerWaker {
+    fn wake(self: Arc<Self>) {}
+}
+
+impl Drop for ListenerWaker {
+    fn drop(&mut self) {
+        self.dropped
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// A waker that counts its wake-ups.
+#[derive(Default)]
+struct CountingWaker(std::sync::atomic::AtomicUsize);
+
+impl std::task::Wake for CountingWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        self.0.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+/// An accept polled off the workers, whose waker holds the listener, leaves no waker behind
+/// at the runtime's shutdown: with no request armed (Tokio's `io_driver_drop.rs`,
+/// `shutdown_drops_waker_holding_registration`, which leaked under the switch: the waker
+/// stayed in the listener's `Waiters`), and with one armed by a worker (the ring's shutdown
+/// ends the request, whose end wakes, and so empties, `Waiters`).
+#[test]
+fn a_waker_holding_its_listener_is_dropped_at_shutdown() {
+    for armed in [false, true] {
+        for flavor in flavors() {
+            let Some(rt) = support::net_uring_runtime(flavor) else {
+                return;
+            };
+            let listener = Arc::new(rt.block_on(TcpListener::bind("127.0.0.1:0")).unwrap());
+            if armed {
+                // A task on a worker arms the request and takes one connection from it.
+                let clients = connect_clients(listener.local_addr().unwrap(), 1, 1);
+                let l = listener.clone();
+                let id = rt.block_on(async move {
+                    tandem::spawn(async move { read_id(&mut l.accept().await.unwrap().0).await })
+                        .await
+                        .unwrap()
+                });
+                assert_eq!(id, 1);
+                assert_eq!(accept_counters(&rt).0, 1, "[{}] no arm", flavor.name);
+                drop(clients.join().unwrap());
+            }
+            let dropped = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let waker = std::task::Waker::from(Arc::new(ListenerWaker {
+                _listener: listener.clone(),
+                dropped: dropped.clone(),
+            }));
+            // Polled from this thread, which is no worker.
+            let poll = listener.poll_accept(&mut Context::from_waker(&waker));
+            assert!(poll.is_pending(), "[{}] a connection came", flavor.name);
+            drop((waker, listener));
+            assert!(!dropped.load(std::sync::atomic::Ordering::SeqCst));
+            drop(rt);
+            assert!(
+                dropped.load(std::sync::atomic::Ordering::SeqCst),
+                "[{}, armed: {armed}] the runtime's shutdown left the waker holding the listener",
+                flavor.name
+            );
+        }
+    }
+}
+
+/// An accept waiting on epoll off the workers (in `block_on`) is woken when a worker arms the
+/// listener's request, since connections then go to the ring and never reach epoll; it then
+/// takes its connection from the ring.
+#[test]
+fn an_accept_waiting_on_epoll_is_woken_when_a_worker_arms() {
+    let Some(rt) = support::net_uring_runtime(Flavor::MULTI_2) else {
+        return;
+    };
+    let rt = Arc::new(rt);
+    let rt_ = rt.clone();
+    #[path = "support/hang_guard.rs"]
+    mod hang_guard;
+    hang_guard::within(PHASE_LIMIT, "the accepts", move || {
+        let rt = rt_;
+        let listener = Arc::new(rt.block_on(TcpListener::bind("127.0.0.1:0")).unwrap());
+        let addr = listener.local_addr().unwrap();
+        let (go, go_rx) = tandem::sync::oneshot::channel::<()>();
+        let l = listener.clone();
+        let on_worker = rt.spawn(async move {
+            go_rx.await.unwrap();
+            read_id(&mut l.accept().await.unwrap().0).await
+        });
+        let ids = rt.block_on(async {
+            let mut accept = Box::pin(listener.accept());
+            let counter = Arc::new(CountingWaker::default());
+            let waker = std::task::Waker::from(counter.clone());
+            assert!(accept
+                .as_mut()
+                .poll(&mut Context::from_waker(&waker))
+                .is_pending());
+            assert_eq!(accept_counters(&rt), (0, 0), "block_on armed an accept");
+            go.send(()).unwrap();
+            while accept_counters(&rt).0 == 0 {
+                tandem::time::sleep(Duration::from_millis(1)).await;
+            }
+            assert!(
+                counter.0.load(std::sync::atomic::Ordering::SeqCst) > 0,
+                "the accept waiting on epoll was not woken by the arm"
+            );
+            let clients = connect_clients(addr, 1, 2);
+            let mine = read_id(&mut accept.await.unwrap().0).await;
+            let theirs = on_worker.await.unwrap();
+            drop(clients.join().unwrap());
+            [mine.min(theirs), mine.max(theirs)]
+        });
+        assert_eq!(ids, [1, 2]);
+        assert_eq!(accept_counters(&rt), (1, 2), "not both from the ring");
+    });
+}
+
 const EMFILE_CHILD: &str = "TANDEM_TEST_URING_ACCEPT_EMFILE";
 const EMFILE_TEST: &str = "out_of_fds_the_error_reaches_accept_and_the_next_re_arms";
 const EMFILE_DONE: &str = "uring emfile scenario complete";

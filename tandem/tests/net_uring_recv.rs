@@ -479,3 +479,58 @@ fn a_lagging_readers_receive_is_cancelled_at_its_cap_and_loses_nothing() {
         assert!(got == expected, "[{}] bytes differ", flavor.name);
     }
 }
+
+/// A waker that counts its clones alive through its `Arc`.
+struct Probe;
+
+impl std::task::Wake for Probe {
+    fn wake(self: Arc<Self>) {}
+}
+
+/// Once a read arms its receive, the stream's epoll readiness keeps no waker of the reader:
+/// the receive wakes it, and epoll, which reports the same bytes whenever it looks before the
+/// receive takes them, would wake it again for nothing. (Found under AddressSanitizer, where
+/// those stray wake-ups overflowed `rt_ring_completions_fit_the_queue`'s queues.)
+#[test]
+fn an_armed_receive_leaves_no_waker_with_epoll() {
+    use std::pin::Pin;
+    use std::task::{Context, Poll, Waker};
+    use tandem::io::{AsyncRead, ReadBuf};
+
+    for flavor in FLAVORS {
+        let rt = runtime(flavor, true);
+        if !uring_on(&rt) {
+            return;
+        }
+        let armed_before = recv_arms(&rt);
+        let leftover = run(&rt, async {
+            let (mut client, mut server) = pair().await;
+            fn poll_read(stream: &mut TcpStream, waker: &Waker) -> Poll<std::io::Result<()>> {
+                let mut bytes = [0; 8];
+                let mut buf = ReadBuf::new(&mut bytes);
+                Pin::new(stream).poll_read(&mut Context::from_waker(waker), &mut buf)
+            }
+            // The first read finds the socket empty through epoll, then arms.
+            let first = Arc::new(Probe);
+            assert!(poll_read(&mut client, &Waker::from(first.clone())).is_pending());
+            // A second read, with another waker, replaces the first in the receive.
+            let second = Waker::from(Arc::new(Probe));
+            assert!(poll_read(&mut client, &second).is_pending());
+            let leftover = Arc::strong_count(&first) - 1;
+            server.write_all(b"x").await.unwrap();
+            let mut byte = [0];
+            client.read_exact(&mut byte).await.unwrap();
+            assert_eq!(&byte, b"x");
+            leftover
+        });
+        if recv_arms(&rt) == armed_before {
+            eprintln!("[{}] no receive was armed: nothing to check", flavor.name);
+            continue;
+        }
+        assert_eq!(
+            leftover, 0,
+            "[{}] the first read's waker is still held after the receive armed",
+            flavor.name
+        );
+    }
+}

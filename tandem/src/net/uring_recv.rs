@@ -7,8 +7,11 @@
 //!    read it at the first poll), and a stream whose runtime is gone gets the shutdown error.
 //!    Only when that read finds the socket empty (`Pending`, epoll's waker registered) does it
 //!    arm a multishot receive on the calling worker's ring (`Receive::arm`), if it runs on a
-//!    worker holding its core. On threads that are not workers, reads go through epoll as
-//!    before (`Head::Epoll`); the readiness methods never arm.
+//!    worker holding its core. The receive then carries the task's wake-up, and the waker
+//!    that read left with epoll is dropped: epoll would report the next bytes too, though the
+//!    receive takes them, and wake the task for nothing (once per stream, at a time the
+//!    kernel's order of the two decides). On threads that are not workers, reads go through
+//!    epoll as before (`Head::Epoll`); the readiness methods never arm.
 //! 2. The receive's completions queue in its cell, reaped by whoever reaps that ring; a read
 //!    on any thread takes them in order (decision 1). A taken chunk that does not fit the
 //!    caller's buffer stays here, with its offset, for the next read: a read future dropped
@@ -122,7 +125,7 @@ impl UringRecv {
             // the shutdown error here. Only a read that finds the socket empty arms.
             match state.read_socket(cx, buf, epoll_read) {
                 Poll::Ready(res) => return Poll::Ready(res),
-                // Waiting on epoll (its waker is registered): arm, and wait on both.
+                // The socket is empty: arm (which drops epoll's waker), and wait on the receive.
                 Poll::Pending => {
                     return match std::task::ready!(state.poll_head(Some(cx), Some(&self.fd))) {
                         Head::Ready => Poll::Ready(state.poll_read_queued(buf)),
@@ -240,7 +243,13 @@ impl State {
                     return Poll::Ready(Head::Epoll);
                 };
                 match Receive::arm(fd) {
-                    Some(receive) => self.receive = Some(receive),
+                    Some(receive) => {
+                        self.receive = Some(receive);
+                        // The receive wakes the task from now on (step 1).
+                        if let Some(cx) = cx.as_deref() {
+                            self.epoll.forget_reader(cx.waker());
+                        }
+                    }
                     // Not on a worker with a buffer group: this read goes through epoll.
                     None => return Poll::Ready(Head::Epoll),
                 }

@@ -1,6 +1,6 @@
 //! `TcpListener`: accepts TCP connections.
 
-use super::uring_accept::UringAccept;
+use super::uring_accept::{Accepted, UringAccept};
 use crate::net::accept_backoff::AcceptBackoff;
 use crate::net::{to_socket_addrs, TcpStream, ToSocketAddrs};
 use crate::rt::reactor::Interest;
@@ -96,7 +96,8 @@ impl TcpListener {
             // SAFETY: the listener owns the fd (`io`) and closes it only by handing it to this
             // holder (its `Drop`, after leaving epoll), or, in `into_std`, by giving it away
             // once no other clone is left (else it gives a `dup` and hands this one over).
-            UringAccept::new(Arc::new(unsafe { SocketFd::new(io.as_raw_fd()) }))
+            let fd = Arc::new(unsafe { SocketFd::new(io.as_raw_fd()) });
+            UringAccept::new(fd, io.registration().readiness_hint())
         });
         Ok(TcpListener {
             io,
@@ -125,15 +126,16 @@ impl TcpListener {
             .io
             .registration()
             .async_io(Interest::READABLE, || self.io.accept()));
-        std::future::poll_fn(|cx| {
-            // A connection gone before it could be named (`None`): the next one.
-            while let Some(res) = ready!(uring.poll_accept(cx)) {
-                if let Some(res) = self.finish_ring_accept(res) {
-                    return Poll::Ready(res);
+        std::future::poll_fn(|cx| loop {
+            match ready!(uring.poll_accept_or(cx, |cx| epoll.as_mut().poll(cx))) {
+                Accepted::Epoll(res) => return Poll::Ready(self.finish_accept(res)),
+                Accepted::Ring(res) => {
+                    // A connection gone before it could be named (`None`): the next one.
+                    if let Some(res) = self.finish_ring_accept(res) {
+                        return Poll::Ready(res);
+                    }
                 }
             }
-            let res = ready!(epoll.as_mut().poll(cx));
-            Poll::Ready(self.finish_accept(res))
         })
         .await
     }
@@ -144,18 +146,25 @@ impl TcpListener {
     /// [`accept`](TcpListener::accept) to wait from several tasks).
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
         ready!(self.backoff.poll_wait(cx));
-        if let Some(uring) = self.ring_accept() {
-            while let Some(res) = ready!(uring.poll_accept(cx)) {
-                if let Some(res) = self.finish_ring_accept(res) {
-                    return Poll::Ready(res);
+        let epoll_accept = |cx: &mut Context<'_>| {
+            self.io
+                .registration()
+                .poll_io(cx, Direction::Read, || self.io.accept())
+        };
+        let Some(uring) = self.ring_accept() else {
+            let res = ready!(epoll_accept(cx));
+            return Poll::Ready(self.finish_accept(res));
+        };
+        loop {
+            match ready!(uring.poll_accept_or(cx, epoll_accept)) {
+                Accepted::Epoll(res) => return Poll::Ready(self.finish_accept(res)),
+                Accepted::Ring(res) => {
+                    if let Some(res) = self.finish_ring_accept(res) {
+                        return Poll::Ready(res);
+                    }
                 }
             }
         }
-        let res = ready!(self
-            .io
-            .registration()
-            .poll_io(cx, Direction::Read, || self.io.accept()));
-        Poll::Ready(self.finish_accept(res))
     }
 
     /// The ring's accept state, unless the runtime the listener was registered with has shut

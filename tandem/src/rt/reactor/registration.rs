@@ -192,13 +192,26 @@ impl std::fmt::Debug for Registration {
     }
 }
 
-/// Marks a registered resource ready before the driver reports it (`Registration::assume_ready`),
-/// from code that holds no `Registration`: a TCP stream's receive over io_uring, which learns
-/// that bytes wait in the socket when the kernel ends the receive for want of buffers.
+/// State kept apart from a registration reaches its epoll readiness through this. A TCP
+/// stream's receive over io_uring marks the socket ready before the driver reports it (bytes
+/// wait there when the kernel ends the receive for want of buffers), and drops the read waker
+/// that a read through epoll left, once the receive it armed carries the task's wake-up. A TCP
+/// listener's accept over io_uring wakes the accepts waiting on epoll when it arms.
 pub(crate) struct ReadinessHint(Arc<ScheduledIo>);
 
 impl ReadinessHint {
     pub(crate) fn assume_ready(&self, ready: crate::rt::reactor::Ready) {
         self.0.assume_ready(ready);
+    }
+
+    /// Wakes the tasks waiting to read, the readiness unchanged: what they wait for will come
+    /// from elsewhere now (a TCP listener's accept armed on a ring).
+    pub(crate) fn wake_readers(&self) {
+        self.0.wake(crate::rt::reactor::Ready::READABLE);
+    }
+
+    /// Drops the reader's waker if it is `waker` (`ScheduledIo::forget_waker`).
+    pub(crate) fn forget_reader(&self, waker: &std::task::Waker) {
+        self.0.forget_waker(Direction::Read, waker);
     }
 }

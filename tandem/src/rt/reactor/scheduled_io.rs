@@ -253,6 +253,25 @@ impl ScheduledIo {
         }
     }
 
+    /// Drops `direction`'s poll-based waker if it is `waker`'s: its task now waits elsewhere
+    /// (a TCP stream's receive over io_uring, armed after a read through epoll found nothing),
+    /// and an event here would only wake it for nothing. Another task's waker stays.
+    pub(crate) fn forget_waker(&self, direction: Direction, waker: &Waker) {
+        let forgotten = {
+            let mut waiters = self.waiters.lock();
+            let slot = match direction {
+                Direction::Read => &mut waiters.reader,
+                Direction::Write => &mut waiters.writer,
+            };
+            match slot {
+                Some(existing) if existing.will_wake(waker) => slot.take(),
+                _ => None,
+            }
+        };
+        // Dropped outside the lock, as wakers are woken.
+        drop(forgotten);
+    }
+
     /// List-based readiness for `interest`. `id` is the caller's list entry, created on first
     /// registration.
     pub(crate) fn poll_list_readiness(
