@@ -534,3 +534,91 @@ fn an_armed_receive_leaves_no_waker_with_epoll() {
         );
     }
 }
+
+/// A waker that holds its stream, as a task holding the stream it reads does, and says when
+/// it is dropped.
+struct StreamWaker {
+    _stream: Arc<std::sync::Mutex<TcpStream>>,
+    dropped: Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl std::task::Wake for StreamWaker {
+    fn wake(self: Arc<Self>) {}
+}
+
+impl Drop for StreamWaker {
+    fn drop(&mut self) {
+        self.dropped.store(true, Ordering::SeqCst);
+    }
+}
+
+/// A read left waiting on an armed receive, whose waker holds the stream, leaves no waker
+/// behind once the receive has ended: at the peer's close (the final completion, end-of-file)
+/// and at the runtime's shutdown (the cancel's). The receive's cell used to keep the waker
+/// after its final completion, so the stream, its receive and its fd lived for good.
+#[test]
+fn a_waker_holding_its_stream_is_dropped_when_the_receive_ends() {
+    use std::pin::Pin;
+    use std::task::{Context, Waker};
+    use tandem::io::{AsyncRead, ReadBuf};
+
+    for peer_closes in [true, false] {
+        for flavor in FLAVORS {
+            let rt = runtime(flavor, true);
+            if !uring_on(&rt) {
+                return;
+            }
+            let armed_before = recv_arms(&rt);
+            let dropped = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            let flag = dropped.clone();
+            let server = run(&rt, async move {
+                let (client, server) = pair().await;
+                let client = Arc::new(std::sync::Mutex::new(client));
+                let waker = Waker::from(Arc::new(StreamWaker {
+                    _stream: client.clone(),
+                    dropped: flag,
+                }));
+                let mut bytes = [0; 8];
+                let mut buf = ReadBuf::new(&mut bytes);
+                let mut stream = client.lock().unwrap();
+                let poll =
+                    Pin::new(&mut *stream).poll_read(&mut Context::from_waker(&waker), &mut buf);
+                assert!(poll.is_pending());
+                server
+            });
+            if recv_arms(&rt) == armed_before {
+                eprintln!("[{}] no receive was armed: nothing to check", flavor.name);
+                continue;
+            }
+            assert!(!dropped.load(Ordering::SeqCst));
+            let what = if peer_closes {
+                drop(server);
+                // The runtime runs (on every flavour) while the end-of-file comes.
+                let waited = rt.block_on(async {
+                    let end = async {
+                        while !dropped.load(Ordering::SeqCst) {
+                            tandem::time::sleep(Duration::from_millis(1)).await;
+                        }
+                    };
+                    tandem::time::timeout(Duration::from_secs(10), end).await
+                });
+                assert!(
+                    waited.is_ok(),
+                    "[{}] the end-of-file left the waker holding the stream",
+                    flavor.name
+                );
+                drop(rt);
+                "the end-of-file"
+            } else {
+                drop(rt);
+                drop(server);
+                "the runtime's shutdown"
+            };
+            assert!(
+                dropped.load(Ordering::SeqCst),
+                "[{}] {what} left the waker holding the stream",
+                flavor.name
+            );
+        }
+    }
+}

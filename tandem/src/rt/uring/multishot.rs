@@ -14,8 +14,9 @@
 //! 2. A CQE with `F_MORE` or the final one: the reaper, still holding the CQ's lock, calls
 //!    `Vtable::enqueue`, so one request's CQEs reach the cell in the CQ's order whichever
 //!    thread reaps which batch (`ring/reap.rs`). Under the cell's lock, if the stream is alive
-//!    the CQE joins the queue and the waker is taken (cloned) to be woken after the CQ's lock
-//!    is released; if the stream is gone, the operation's `release` gets the CQE at once (a
+//!    the CQE joins the queue and the waker is taken (cloned; moved out at the final CQE,
+//!    after which nothing wakes the stream again) to be woken after the CQ's lock is
+//!    released; if the stream is gone, the operation's `release` gets the CQE at once (a
 //!    multishot accept's fd is closed). After the final CQE the ring's reference is dropped
 //!    once the CQ's lock is released. (`Vtable::more` and `complete` do the same with the wake
 //!    at once, for callers that hold no CQ lock: the loom models.)
@@ -299,7 +300,15 @@ impl<T: MultishotOperation> MultiCell<T> {
         inner.queue.push_back(result);
         let cancel = !last && !inner.capped && inner.queue.len() >= inner.cap;
         inner.capped |= cancel;
-        (inner.waker.clone(), cancel)
+        // After the final CQE nothing will wake the stream again (`poll_next` answers from the
+        // queue, then `None`, registering nothing): the waker goes. Kept, it could keep alive
+        // a task that holds the stream, and through it this cell, for good.
+        let waker = if last {
+            inner.waker.take()
+        } else {
+            inner.waker.clone()
+        };
+        (waker, cancel)
     }
 
     /// The stream's side (protocol step 3): the next CQE, made an item, or `None` once the final
