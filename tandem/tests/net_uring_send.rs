@@ -470,3 +470,67 @@ fn try_write_and_writable() {
         });
     }
 }
+
+/// Writes that returned reach the peer though the runtime shuts down right after them, with
+/// no flush: as through epoll, where a write that returned left its bytes with the kernel.
+/// Small socket buffers and a slow reader keep a send waiting in the kernel and bytes in the
+/// stream's send buffer when the last write returns. The stream outlives the runtime, and is
+/// dropped after it (then the peer sees the end).
+#[test]
+fn writes_that_returned_survive_the_runtimes_shutdown() {
+    use std::io::Read;
+    use std::os::fd::AsRawFd;
+    const LEN: usize = 512 * 1024;
+    for flavor in FLAVORS {
+        let rt = runtime(flavor);
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let small: libc::c_int = 4096;
+        // SAFETY: setsockopt on a socket this test owns, with a pointer to a live c_int and
+        // its size.
+        let rc = unsafe {
+            libc::setsockopt(
+                listener.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_RCVBUF,
+                (&small as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        };
+        assert_eq!(rc, 0);
+        let addr = listener.local_addr().unwrap();
+        let reader = std::thread::spawn(move || {
+            let (mut peer, _) = listener.accept().unwrap();
+            peer.set_read_timeout(Some(Duration::from_secs(30)))
+                .unwrap();
+            let mut got = Vec::new();
+            let mut chunk = [0; 4096];
+            loop {
+                match peer.read(&mut chunk)? {
+                    0 => return Ok::<_, io::Error>(got),
+                    n => got.extend_from_slice(&chunk[..n]),
+                }
+                std::thread::sleep(Duration::from_millis(1));
+            }
+        });
+        let data = pattern(LEN, 3);
+        let sent = data.clone();
+        let stream = run(&rt, async move {
+            let socket = tandem::net::TcpSocket::new_v4().unwrap();
+            socket.set_send_buffer_size(4096).unwrap();
+            let mut stream = socket.connect(addr).await.unwrap();
+            write_random_chunks(&mut stream, &sent, 2, 4096).await;
+            stream
+        });
+        let used_ring = uring_on(&rt);
+        drop(rt);
+        drop(stream);
+        let got = reader.join().unwrap().expect("the peer's read");
+        assert_eq!(
+            got.len(),
+            data.len(),
+            "[{}, sends over the ring: {used_ring}] bytes lost at the runtime's shutdown",
+            flavor.name
+        );
+        assert!(got == data, "[{}] bytes differ", flavor.name);
+    }
+}

@@ -208,7 +208,9 @@ impl Builder {
     /// was sent; `poll_shutdown` returns at once and shuts the write side down after the
     /// last of them (as `shutdown(2)` queues the FIN behind the socket's buffer), and a write
     /// after it fails with `BrokenPipe`. Bytes still buffered
-    /// when the runtime shuts down are dropped: flush first. A stream dropped with bytes
+    /// when the runtime shuts down are sent by its shutdown, which waits for the peer to make
+    /// room for them as long as it waits for other operations in flight (10 s, or
+    /// [`Runtime::shutdown_timeout`]'s limit); what is left then is dropped. A stream dropped with bytes
     /// buffered still sends them (its sends keep the socket's fd open until the last one
     /// completes).
     ///

@@ -27,6 +27,13 @@
 //! 4. An error completion drops the bytes not sent and is handed to the next write, flush or
 //!    shutdown, once. The writer's waker is woken at every completion (room was made, or the
 //!    queue emptied, or an error waits).
+//! 5. The runtime's shutdown cancels the send in flight, and its closed ring refuses the next
+//!    one. The bytes those carried, and those appended behind them, were taken by writes that
+//!    returned, as `write(2)`s that left them with the kernel would have: so the completion
+//!    (`send_behind`) hands them to the socket itself, on the thread shutting the ring down,
+//!    waiting for room until the shutdown's deadline (`Ring::shutdown_deadline`, bounded by
+//!    `Runtime::shutdown_timeout`). What the peer has not made room for by then is dropped,
+//!    and the error kept for a next write.
 
 use crate::loom::sync::atomic::Ordering::Relaxed;
 use crate::loom::sync::Mutex;
@@ -278,11 +285,16 @@ impl State {
             Ok(_) => self.error = Some(io::ErrorKind::WriteZero.into()),
             Err(e) => self.error = Some(e),
         }
-        // Done, or failed: the bytes not sent are dropped with their error.
+        self.finish(std::mem::take(&mut op.buf), &op.queue.fd);
+        None
+    }
+
+    /// No send in flight any more: done, or failed (the bytes not sent are dropped with their
+    /// error, already in `error`). `buf` was the last send's; `fd` is the stream's socket.
+    fn finish(&mut self, mut buf: Vec<u8>, fd: &SocketFd) {
         self.pending.clear();
         self.sending = false;
         self.in_flight = 0;
-        let mut buf = std::mem::take(&mut op.buf);
         if buf.capacity() <= SPARE_KEEP {
             buf.clear();
             self.spare = buf;
@@ -292,12 +304,61 @@ impl State {
         }
         if std::mem::take(&mut self.shutdown_after) {
             // SAFETY: a plain syscall on the socket's fd, open while the queue's holder lives
-            // (`socket_fd.rs`), which `op.queue` keeps alive; it touches no memory. ENOTCONN
-            // (the peer is gone) leaves nothing to tell it; other errors have nobody to go to.
-            let _ = unsafe { libc::shutdown(op.queue.fd.raw(), libc::SHUT_WR) };
+            // (`socket_fd.rs`), which the caller's `Shared` keeps alive; it touches no memory.
+            // ENOTCONN (the peer is gone) leaves nothing to tell it; other errors have nobody
+            // to go to.
+            let _ = unsafe { libc::shutdown(fd.raw(), libc::SHUT_WR) };
         }
-        None
     }
+}
+
+/// Sends all of `bytes` on the socket `fd` from this thread (step 5), waiting for room with
+/// `poll` until `deadline`; `TimedOut` if the peer has not made room for them all by then.
+fn send_until(fd: &SocketFd, mut bytes: &[u8], deadline: std::time::Instant) -> io::Result<()> {
+    while !bytes.is_empty() {
+        // SAFETY: `bytes` is a live slice for the call; the fd is open while the caller's
+        // `Shared` holds its holder (`socket_fd.rs`). MSG_NOSIGNAL: a reset peer gives EPIPE,
+        // not SIGPIPE.
+        let n = unsafe {
+            libc::send(
+                fd.raw(),
+                bytes.as_ptr().cast(),
+                bytes.len(),
+                libc::MSG_NOSIGNAL | libc::MSG_DONTWAIT,
+            )
+        };
+        if n > 0 {
+            bytes = &bytes[n as usize..];
+            continue;
+        }
+        if n == 0 {
+            return Err(io::ErrorKind::WriteZero.into());
+        }
+        let e = io::Error::last_os_error();
+        match e.kind() {
+            io::ErrorKind::Interrupted => {}
+            io::ErrorKind::WouldBlock => {
+                let now = std::time::Instant::now();
+                if now >= deadline {
+                    return Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "the runtime shut down before the peer took these bytes",
+                    ));
+                }
+                let wait = (deadline - now).as_millis().clamp(1, i32::MAX as u128) as libc::c_int;
+                let mut pollfd = libc::pollfd {
+                    fd: fd.raw(),
+                    events: libc::POLLOUT,
+                    revents: 0,
+                };
+                // SAFETY: one `pollfd`, live for the call. Its result is not needed: the next
+                // `send` says whether there is room.
+                unsafe { libc::poll(&mut pollfd, 1, wait) };
+            }
+            _ => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// Appends up to `max` bytes of `bufs` to `dst`; returns how many.
@@ -326,6 +387,37 @@ struct SendOp {
 }
 
 impl SendOp {
+    /// Step 5: this send was cancelled or refused by the runtime's shutdown, its bytes (from
+    /// `start`) unsent. Sends them, then what writes append meanwhile, to the socket from this
+    /// thread, until `deadline`; the queue stays `sending` until then, so bytes keep their
+    /// order.
+    fn send_behind(&mut self, deadline: std::time::Instant) {
+        let queue = self.queue.clone();
+        let mut buf = std::mem::take(&mut self.buf);
+        let mut start = self.start;
+        loop {
+            let res = send_until(&queue.fd, &buf[start..], deadline);
+            let mut state = queue.state.lock();
+            if res.is_ok() && !state.pending.is_empty() {
+                buf.clear();
+                std::mem::swap(&mut buf, &mut state.pending);
+                state.in_flight = buf.len();
+                start = 0;
+                continue;
+            }
+            if let Err(e) = res {
+                state.error = Some(e);
+            }
+            state.finish(buf, &queue.fd);
+            let waker = state.waker.take();
+            drop(state);
+            if let Some(waker) = waker {
+                waker.wake();
+            }
+            return;
+        }
+    }
+
     /// The next send of the same stream on the same ring.
     fn next(&self, buf: Vec<u8>, start: usize) -> SendOp {
         SendOp {
@@ -375,6 +467,11 @@ unsafe impl OpCode for SendOp {
 
     /// The completion (every send's: nobody awaits one): the next send, or the end.
     fn release(&mut self, result: CqeResult) {
+        let shut_down = result.refused.is_some() || result.res == -libc::ECANCELED;
+        if let Some(deadline) = self.ring.shutdown_deadline().filter(|_| shut_down) {
+            self.send_behind(deadline);
+            return;
+        }
         let res = if result.refused.is_some() {
             Err(io::Error::other("background task failed"))
         } else if result.res < 0 {

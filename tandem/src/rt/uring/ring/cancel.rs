@@ -196,6 +196,10 @@ impl Submitter<'_> {
     /// Shutdown: cancel everything in flight and wait (bounded) for the CQEs. Returns false if
     /// operations were still in flight at the deadline (the caller hands the ring to the reaper).
     pub(crate) fn shutdown(&mut self, deadline: Instant) -> bool {
+        // First: a send cancelled below, or refused once the ring is closed, hands its bytes
+        // to the socket directly, waiting for room until the deadline (`ops/send.rs`).
+        // (Set once: the reaper, after the deadline, finds it set and past.)
+        let _ = self.ring.shutdown_deadline.set(deadline);
         self.drain_remote();
         self.cancel_all_in_flight();
         let _ = self.flush();

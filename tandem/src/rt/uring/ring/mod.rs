@@ -76,6 +76,10 @@ pub(crate) struct Ring {
     shared_sq: Option<Mutex<SqState>>,
     /// No more submissions: the runtime shut down. Cancels of leftover operations are dropped.
     closed: AtomicBool,
+    /// Set when the ring's shutdown begins (before it cancels what is in flight): until when
+    /// it waits for the operations in flight. A stream's sends hand their bytes to the socket
+    /// directly from then on (`ops/send.rs`, step 5).
+    shutdown_deadline: OnceLock<std::time::Instant>,
     pub(crate) metrics: RingMetrics,
 }
 
@@ -174,8 +178,15 @@ impl Ring {
             owner_unpark: Mutex::new(None),
             arming: OnceLock::new(),
             closed: AtomicBool::new(false),
+            shutdown_deadline: OnceLock::new(),
             metrics: RingMetrics::default(),
         })
+    }
+
+    /// Until when the ring's shutdown waits for its operations in flight; `None` while the
+    /// runtime runs.
+    pub(crate) fn shutdown_deadline(&self) -> Option<std::time::Instant> {
+        self.shutdown_deadline.get().copied()
     }
 
     pub(crate) fn fd(&self) -> RawFd {
