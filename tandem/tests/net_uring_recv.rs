@@ -622,3 +622,64 @@ fn a_waker_holding_its_stream_is_dropped_when_the_receive_ends() {
         }
     }
 }
+
+/// A receive whose reader keeps waiting on another worker follows it (`net/uring_recv.rs`,
+/// step 7): armed on a worker of one runtime, then read from a task of another, it ends after
+/// a few waits there and re-arms on that runtime's ring; every byte arrives, in order, once.
+/// (Two runtimes make "another worker" certain: a task of the second never runs on the
+/// first's workers.)
+#[test]
+fn a_receive_follows_a_reader_that_settled_on_another_worker() {
+    const ROUNDS: u8 = 40;
+    let home = runtime(Flavor::MULTI_2, true);
+    let away = runtime(Flavor::MULTI_2, true);
+    if !uring_on(&home) {
+        return;
+    }
+    let stats = |rt: &Runtime| rt.metrics().io_uring().total();
+    let (client, server) = run(&home, async { pair().await });
+    // The client's first read, on a home worker, finds nothing and arms there.
+    let arms_before = stats(&home).recv_arms;
+    let reader = home.spawn(async move {
+        let mut client = client;
+        let mut byte = [0];
+        client.read_exact(&mut byte).await.unwrap();
+        (client, byte[0])
+    });
+    assert!(
+        support::wait_until(Duration::from_secs(10), || stats(&home).recv_arms
+            > arms_before),
+        "the first read did not arm"
+    );
+    let (mut server, (mut client, first)) = run(&home, async move {
+        let mut server = server;
+        server.write_all(&[0]).await.unwrap();
+        (server, reader.await.unwrap())
+    });
+    assert_eq!(first, 0);
+    // Now read from the other runtime: an echo server task there, this client in a task there.
+    let echoed = run(&away, async move {
+        tandem::spawn(async move {
+            let mut byte = [0];
+            while server.read_exact(&mut byte).await.is_ok() {
+                server.write_all(&byte).await.unwrap();
+            }
+        });
+        let mut echoed = Vec::new();
+        for round in 1..=ROUNDS {
+            client.write_all(&[round]).await.unwrap();
+            let mut byte = [0];
+            client.read_exact(&mut byte).await.unwrap();
+            echoed.push(byte[0]);
+        }
+        echoed
+    });
+    assert_eq!(echoed, (1..=ROUNDS).collect::<Vec<_>>());
+    assert!(
+        stats(&home).recv_follows >= 1,
+        "the receive stayed on the first runtime's ring: {:?}",
+        stats(&home)
+    );
+    // The echo server's receive, and the client's, re-armed to follow it.
+    assert!(stats(&away).recv_arms >= 2, "{:?}", stats(&away));
+}

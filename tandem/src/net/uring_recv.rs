@@ -34,6 +34,14 @@
 //!    cancelled by its reaper (`ops/recv_multi.rs`, `QUEUE_CAP`); the stream reads them, sees
 //!    the end, and re-arms at its next read (step 4's "ended otherwise"). The kernel keeps
 //!    filling buffers until the cancel lands at the owner's next tick.
+//! 7. The receive follows a reader that settled on another worker: a read that waits on a
+//!    worker whose ring is not the receive's, `FOLLOW_AFTER` times in a row, ends the receive
+//!    as the cap does (`Receive::end_to_follow`, one cancel, counted as `recv_follows`); the
+//!    chunks already received are read first, and the read after the end re-arms on the
+//!    reader's worker, so bytes keep their order. Without it, two tasks ping-ponging on one
+//!    worker with both receives on the other's ring crossed threads twice per message (the
+//!    receive's task work runs on the thread that armed it): `net` `tcp_echo_1conn_uring`
+//!    took 3-4x Tokio's time in about half the runs.
 
 use crate::loom::sync::Mutex;
 use crate::rt::reactor::{ReadinessHint, Ready};
@@ -77,7 +85,15 @@ struct State {
     /// for `try_read`, or a `poll_read` that fills less than its buffer, which is known to
     /// have drained the socket), even when the queue is now empty.
     ready_until_refused: bool,
+    /// Waits in a row of the reader on a worker whose ring is not the receive's (step 7).
+    waits_away: u8,
 }
+
+/// Waits in a row on another worker after which a receive is ended, to be re-armed there
+/// (step 7). A reader stolen once is pulled home by its next wake (the receive's reaper
+/// schedules it on its own worker), so it waits away once; one that keeps waiting away has
+/// settled there.
+const FOLLOW_AFTER: u8 = 4;
 
 /// What waits at the head of the stream.
 pub(crate) enum Head {
@@ -101,6 +117,7 @@ impl UringRecv {
                 epoll_once: false,
                 epoll_only: false,
                 ready_until_refused: false,
+                waits_away: 0,
             }),
             fd,
         })
@@ -256,7 +273,20 @@ impl State {
                 continue;
             };
             let event = match cx.as_deref_mut() {
-                Some(cx) => std::task::ready!(receive.poll_next(cx)),
+                Some(cx) => match receive.poll_next(cx) {
+                    Poll::Ready(event) => event,
+                    Poll::Pending => {
+                        self.waits_away = match receive.is_on_this_worker() {
+                            Some(false) => self.waits_away + 1,
+                            _ => 0,
+                        };
+                        if self.waits_away >= FOLLOW_AFTER {
+                            self.waits_away = 0;
+                            receive.end_to_follow();
+                        }
+                        return Poll::Pending;
+                    }
+                },
                 None => std::task::ready!(receive.try_next()),
             };
             match event {

@@ -14,6 +14,7 @@ pub(crate) struct RingMetrics {
     pub(crate) inline_opens: AtomicU64,
     pub(crate) recv_arms: AtomicU64,
     pub(crate) recv_enobufs: AtomicU64,
+    pub(crate) recv_follows: AtomicU64,
     pub(crate) sends: AtomicU64,
     pub(crate) short_sends: AtomicU64,
     pub(crate) accept_arms: AtomicU64,
@@ -50,6 +51,9 @@ pub struct RingStats {
     /// Receives on this ring that its buffer group's running dry ended (`ENOBUFS`): each
     /// such stream read once through epoll and re-armed.
     pub recv_enobufs: u64,
+    /// Receives on this ring ended because their reader kept waiting on another worker: each
+    /// re-armed on that worker's ring at its next read, so its completions wake it there.
+    pub recv_follows: u64,
     /// TCP send entries pushed on this ring (`Builder::net_io_uring`): a stream's first send
     /// from a worker, and each next send its completions submitted (what was appended
     /// meanwhile, or the rest of a short send).
@@ -78,6 +82,7 @@ impl RingMetrics {
             inline_opens: self.inline_opens.load(Relaxed),
             recv_arms: self.recv_arms.load(Relaxed),
             recv_enobufs: self.recv_enobufs.load(Relaxed),
+            recv_follows: self.recv_follows.load(Relaxed),
             sends: self.sends.load(Relaxed),
             short_sends: self.short_sends.load(Relaxed),
             accept_arms: self.accept_arms.load(Relaxed),
@@ -161,6 +166,7 @@ impl UringStats {
                 inline_opens: a.inline_opens + r.inline_opens,
                 recv_arms: a.recv_arms + r.recv_arms,
                 recv_enobufs: a.recv_enobufs + r.recv_enobufs,
+                recv_follows: a.recv_follows + r.recv_follows,
                 sends: a.sends + r.sends,
                 short_sends: a.short_sends + r.short_sends,
                 accept_arms: a.accept_arms + r.accept_arms,

@@ -332,6 +332,16 @@ impl<T: MultishotOperation> MultiCell<T> {
         Poll::Pending
     }
 
+    /// The stream asks for the request to end (`OpStream::end`): true if the caller is to
+    /// issue the cancel (none was issued, by the cap or an earlier call, and the final CQE has
+    /// not come). Shares the cap's flag, so the request gets one cancel.
+    pub(super) fn claim_cancel(&self) -> bool {
+        let mut inner = self.inner.lock();
+        let claim = !inner.ended && !inner.capped;
+        inner.capped |= claim;
+        claim
+    }
+
     /// The stream is dropped (protocol step 4). True if the final CQE has not come: the caller
     /// asks the ring to cancel.
     pub(super) fn drop_stream(&self) -> bool {
@@ -435,6 +445,17 @@ impl<T: MultishotOperation> OpStream<T> {
             self.stage = Stage::Done;
         }
         Poll::Ready(next)
+    }
+
+    /// Cancels the request while the stream goes on: the CQEs already queued are still
+    /// taken, then the stream ends (its final CQE, `ECANCELED`, or whatever ended it first).
+    /// Once per request.
+    pub(crate) fn end(&mut self) {
+        if let Stage::Running { cell, ring } = &self.stage {
+            if cell.claim_cancel() {
+                ring.cancel(cell.raw());
+            }
+        }
     }
 
     /// The ring the operation was pushed on, once it was.

@@ -115,6 +115,22 @@ impl Receive {
         Some(Receive { stream })
     }
 
+    /// Whether this receive's ring is the calling worker's; `None` off the workers.
+    pub(crate) fn is_on_this_worker(&self) -> Option<bool> {
+        let ring = self.stream.ring()?;
+        crate::rt::uring::with_local_ring(|local, _| Arc::ptr_eq(local.ring(), ring))
+    }
+
+    /// Ends the receive so that the next read re-arms it on the reader's worker
+    /// (`net/uring_recv.rs`, step 7): what was received is still read first, in order.
+    /// Counted on the ring (`recv_follows`).
+    pub(crate) fn end_to_follow(&mut self) {
+        if let Some(ring) = self.stream.ring() {
+            ring.metrics.recv_follows.fetch_add(1, Relaxed);
+        }
+        self.stream.end();
+    }
+
     /// The next event; registers `cx`'s waker if there is none yet.
     pub(crate) fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Event> {
         let next = ready!(self.stream.poll_next(cx));
