@@ -34,11 +34,13 @@
 //!    cancelled by its reaper (`ops/recv_multi.rs`, `QUEUE_CAP`); the stream reads them, sees
 //!    the end, and re-arms at its next read (step 4's "ended otherwise"). The kernel keeps
 //!    filling buffers until the cancel lands at the owner's next tick.
-//! 7. The receive follows a reader that settled on another worker: a read that waits on a
-//!    worker whose ring is not the receive's, `FOLLOW_AFTER` times in a row, ends the receive
-//!    as the cap does (`Receive::end_to_follow`, one cancel, counted as `recv_follows`); the
-//!    chunks already received are read first, and the read after the end re-arms on the
-//!    reader's worker, so bytes keep their order. Without it, two tasks ping-ponging on one
+//! 7. The receive follows a reader that settled on another worker: a read (not a readiness
+//!    poll) that waits on a worker whose ring is not the receive's, `FOLLOW_AFTER` times in a
+//!    row, ends the receive as the cap does (`Receive::end_to_follow`, one cancel, counted as
+//!    `recv_follows`); the chunks already received are read first, and the read after the end
+//!    re-arms on the reader's worker, so bytes keep their order. Until then readiness answers
+//!    from epoll, marked readable at the end if the receive's readiness was still set
+//!    (`ready_until_refused`). Without it, two tasks ping-ponging on one
 //!    worker with both receives on the other's ring crossed threads twice per message (the
 //!    receive's task work runs on the thread that armed it): `net` `tcp_echo_1conn_uring`
 //!    took 3-4x Tokio's time in about half the runs.
@@ -276,13 +278,16 @@ impl State {
                 Some(cx) => match receive.poll_next(cx) {
                     Poll::Ready(event) => event,
                     Poll::Pending => {
-                        self.waits_away = match receive.is_on_this_worker() {
-                            Some(false) => self.waits_away + 1,
-                            _ => 0,
-                        };
-                        if self.waits_away >= FOLLOW_AFTER {
-                            self.waits_away = 0;
-                            receive.end_to_follow();
+                        // Only reads count (`arm`): a readiness poll is no reader settling.
+                        if arm.is_some() {
+                            self.waits_away = match receive.is_on_this_worker() {
+                                Some(false) => self.waits_away + 1,
+                                _ => 0,
+                            };
+                            if self.waits_away >= FOLLOW_AFTER {
+                                self.waits_away = 0;
+                                receive.end_to_follow();
+                            }
                         }
                         return Poll::Pending;
                     }
@@ -308,7 +313,15 @@ impl State {
                     self.receive = None;
                     self.epoll_only = true;
                 }
-                Event::Ended => self.receive = None,
+                Event::Ended => {
+                    self.receive = None;
+                    // Readiness answers from epoll until the next read arms again: it stays
+                    // set if it was (nothing refused since the last read took bytes), as the
+                    // receive's would have.
+                    if std::mem::take(&mut self.ready_until_refused) {
+                        self.epoll.assume_ready(Ready::READABLE);
+                    }
+                }
             }
         }
     }
