@@ -534,3 +534,55 @@ fn writes_that_returned_survive_the_runtimes_shutdown() {
         assert!(got == data, "[{}] bytes differ", flavor.name);
     }
 }
+
+/// A peer that never reads: the runtime's shutdown waits for room for the bytes writes took
+/// only until its deadline (`shutdown_timeout`'s, here), then drops them: it does not hang.
+/// (The fd counts of sends are checked in `net_uring_send_fd_count.rs`, alone in its binary.)
+#[test]
+fn a_peer_that_never_reads_holds_the_shutdown_only_until_its_deadline() {
+    #[path = "support/hang_guard.rs"]
+    mod hang_guard;
+    for flavor in FLAVORS {
+        hang_guard::within(Duration::from_secs(60), "the shutdown", move || {
+            let rt = runtime(flavor);
+            if !rt.metrics().io_uring().enabled {
+                eprintln!("no rings here: nothing to check");
+                return;
+            }
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            let addr = listener.local_addr().unwrap();
+            let (stream, peer) = run(&rt, async move {
+                let socket = tandem::net::TcpSocket::new_v4().unwrap();
+                socket.set_send_buffer_size(4096).unwrap();
+                let stream = socket.connect(addr).await.unwrap();
+                let (peer, _) = listener.accept().unwrap();
+                (stream, peer)
+            });
+            let (stream, writing) = {
+                let stream = Arc::new(tandem::sync::Mutex::new(stream));
+                let writer = stream.clone();
+                // Writes until the send buffer is full and the writer waits.
+                let writing = rt.spawn(async move {
+                    let data = pattern(8 << 20, 1);
+                    let _ = writer.lock().await.write_all(&data).await;
+                });
+                (stream, writing)
+            };
+            // Until the writer waits: the stream's send buffer holds bytes, a send waits.
+            // (Driven by `block_on`, which runs the current-thread runtime's tasks.)
+            rt.block_on(async {
+                let sent = async {
+                    while sends(&rt) == 0 {
+                        tandem::time::sleep(Duration::from_millis(1)).await;
+                    }
+                };
+                tandem::time::timeout(Duration::from_secs(10), sent)
+                    .await
+                    .expect("no send went out");
+                tandem::time::sleep(Duration::from_millis(50)).await;
+            });
+            rt.shutdown_timeout(Duration::from_millis(200));
+            drop((writing, stream, peer));
+        });
+    }
+}
