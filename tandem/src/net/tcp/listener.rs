@@ -126,18 +126,7 @@ impl TcpListener {
             .io
             .registration()
             .async_io(Interest::READABLE, || self.io.accept()));
-        std::future::poll_fn(|cx| loop {
-            match ready!(uring.poll_accept_or(cx, |cx| epoll.as_mut().poll(cx))) {
-                Accepted::Epoll(res) => return Poll::Ready(self.finish_accept(res)),
-                Accepted::Ring(res) => {
-                    // A connection gone before it could be named (`None`): the next one.
-                    if let Some(res) = self.finish_ring_accept(res) {
-                        return Poll::Ready(res);
-                    }
-                }
-            }
-        })
-        .await
+        std::future::poll_fn(|cx| self.poll_ring_or(uring, cx, |cx| epoll.as_mut().poll(cx))).await
     }
 
     /// Polls to accept a new connection.
@@ -155,10 +144,24 @@ impl TcpListener {
             let res = ready!(epoll_accept(cx));
             return Poll::Ready(self.finish_accept(res));
         };
+        self.poll_ring_or(uring, cx, epoll_accept)
+    }
+
+    /// An accept over the ring, else through `epoll_accept` where no request is armed and
+    /// none can be (`UringAccept::poll_accept_or`), made a stream.
+    fn poll_ring_or(
+        &self,
+        uring: &UringAccept,
+        cx: &mut Context<'_>,
+        mut epoll_accept: impl FnMut(
+            &mut Context<'_>,
+        ) -> Poll<io::Result<(mio::net::TcpStream, SocketAddr)>>,
+    ) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
         loop {
-            match ready!(uring.poll_accept_or(cx, epoll_accept)) {
+            match ready!(uring.poll_accept_or(cx, &mut epoll_accept)) {
                 Accepted::Epoll(res) => return Poll::Ready(self.finish_accept(res)),
                 Accepted::Ring(res) => {
+                    // A connection gone before it could be named (`None`): the next one.
                     if let Some(res) = self.finish_ring_accept(res) {
                         return Poll::Ready(res);
                     }
