@@ -78,6 +78,16 @@ struct Waiters {
     next_id: u64,
 }
 
+impl Waiters {
+    /// The poll-based waker slot of `direction`.
+    fn slot(&mut self, direction: Direction) -> &mut Option<Waker> {
+        match direction {
+            Direction::Read => &mut self.reader,
+            Direction::Write => &mut self.writer,
+        }
+    }
+}
+
 struct ListWaiter {
     id: u64,
     interest: Interest,
@@ -235,10 +245,7 @@ impl ScheduledIo {
             return Poll::Ready(event);
         }
         let mut waiters = self.waiters.lock();
-        let slot = match direction {
-            Direction::Read => &mut waiters.reader,
-            Direction::Write => &mut waiters.writer,
-        };
+        let slot = waiters.slot(direction);
         match slot {
             Some(existing) if existing.will_wake(cx.waker()) => {}
             _ => *slot = Some(cx.waker().clone()),
@@ -259,10 +266,7 @@ impl ScheduledIo {
     pub(crate) fn forget_waker(&self, direction: Direction, waker: &Waker) {
         let forgotten = {
             let mut waiters = self.waiters.lock();
-            let slot = match direction {
-                Direction::Read => &mut waiters.reader,
-                Direction::Write => &mut waiters.writer,
-            };
+            let slot = waiters.slot(direction);
             match slot {
                 Some(existing) if existing.will_wake(waker) => slot.take(),
                 _ => None,
