@@ -321,24 +321,6 @@ fn accept_off_the_workers_uses_epoll_and_into_std_keeps_listening() {
     }
 }
 
-/// A waker that holds its listener, as a task holding the listener it waits on does, and says
-/// when it is dropped.
-struct ListenerWaker {
-    _listener: Arc<TcpListener>,
-    dropped: Arc<std::sync::atomic::AtomicBool>,
-}
-
-impl std::task::Wake for ListenerWaker {
-    fn wake(self: Arc<Self>) {}
-}
-
-impl Drop for ListenerWaker {
-    fn drop(&mut self) {
-        self.dropped
-            .store(true, std::sync::atomic::Ordering::SeqCst);
-    }
-}
-
 /// A waker that counts its wake-ups.
 #[derive(Default)]
 struct CountingWaker(std::sync::atomic::AtomicUsize);
@@ -379,11 +361,8 @@ fn a_waker_holding_its_listener_is_dropped_at_shutdown() {
                 assert_eq!(accept_counters(&rt).0, 1, "[{}] no arm", flavor.name);
                 drop(clients.join().unwrap());
             }
-            let dropped = Arc::new(std::sync::atomic::AtomicBool::new(false));
-            let waker = std::task::Waker::from(Arc::new(ListenerWaker {
-                _listener: listener.clone(),
-                dropped: dropped.clone(),
-            }));
+            // As a task holding the listener it waits on.
+            let (waker, dropped) = support::holding_waker(listener.clone());
             // Polled from this thread, which is no worker.
             let poll = listener.poll_accept(&mut Context::from_waker(&waker));
             assert!(poll.is_pending(), "[{}] a connection came", flavor.name);

@@ -535,23 +535,6 @@ fn an_armed_receive_leaves_no_waker_with_epoll() {
     }
 }
 
-/// A waker that holds its stream, as a task holding the stream it reads does, and says when
-/// it is dropped.
-struct StreamWaker {
-    _stream: Arc<std::sync::Mutex<TcpStream>>,
-    dropped: Arc<std::sync::atomic::AtomicBool>,
-}
-
-impl std::task::Wake for StreamWaker {
-    fn wake(self: Arc<Self>) {}
-}
-
-impl Drop for StreamWaker {
-    fn drop(&mut self) {
-        self.dropped.store(true, Ordering::SeqCst);
-    }
-}
-
 /// A read left waiting on an armed receive, whose waker holds the stream, leaves no waker
 /// behind once the receive has ended: at the peer's close (the final completion, end-of-file)
 /// and at the runtime's shutdown (the cancel's). The receive's cell used to keep the waker
@@ -559,7 +542,7 @@ impl Drop for StreamWaker {
 #[test]
 fn a_waker_holding_its_stream_is_dropped_when_the_receive_ends() {
     use std::pin::Pin;
-    use std::task::{Context, Waker};
+    use std::task::Context;
     use tandem::io::{AsyncRead, ReadBuf};
 
     for peer_closes in [true, false] {
@@ -569,22 +552,18 @@ fn a_waker_holding_its_stream_is_dropped_when_the_receive_ends() {
                 return;
             }
             let armed_before = recv_arms(&rt);
-            let dropped = Arc::new(std::sync::atomic::AtomicBool::new(false));
-            let flag = dropped.clone();
-            let server = run(&rt, async move {
+            let (server, dropped) = run(&rt, async move {
                 let (client, server) = pair().await;
                 let client = Arc::new(std::sync::Mutex::new(client));
-                let waker = Waker::from(Arc::new(StreamWaker {
-                    _stream: client.clone(),
-                    dropped: flag,
-                }));
+                // As a task holding the stream it reads.
+                let (waker, dropped) = support::holding_waker(client.clone());
                 let mut bytes = [0; 8];
                 let mut buf = ReadBuf::new(&mut bytes);
                 let mut stream = client.lock().unwrap();
                 let poll =
                     Pin::new(&mut *stream).poll_read(&mut Context::from_waker(&waker), &mut buf);
                 assert!(poll.is_pending());
-                server
+                (server, dropped)
             });
             if recv_arms(&rt) == armed_before {
                 eprintln!("[{}] no receive was armed: nothing to check", flavor.name);

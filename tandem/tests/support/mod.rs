@@ -393,3 +393,36 @@ pub fn use_up_fds(spare: u64) -> Vec<std::os::fd::OwnedFd> {
         }
     }
 }
+
+/// A waker that holds `held`, as a task holds what it waits on (a listener, a stream), and the
+/// flag the drop of its last clone sets: for tests that a runtime lets go of every waker that
+/// would keep what it holds alive.
+pub fn holding_waker<T: Send + Sync + 'static>(
+    held: T,
+) -> (
+    std::task::Waker,
+    std::sync::Arc<std::sync::atomic::AtomicBool>,
+) {
+    let dropped = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let waker = std::task::Waker::from(std::sync::Arc::new(HoldingWaker {
+        _held: held,
+        dropped: dropped.clone(),
+    }));
+    (waker, dropped)
+}
+
+struct HoldingWaker<T> {
+    _held: T,
+    dropped: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl<T: Send + Sync + 'static> std::task::Wake for HoldingWaker<T> {
+    fn wake(self: std::sync::Arc<Self>) {}
+}
+
+impl<T> Drop for HoldingWaker<T> {
+    fn drop(&mut self) {
+        self.dropped
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+}
