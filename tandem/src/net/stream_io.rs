@@ -226,6 +226,53 @@ impl<E: StreamSocket> StreamIo<E> {
         self.io.registration().poll_write_ready(cx).map_ok(drop)
     }
 
+    /// `try_io`: runs `f`, the caller's own I/O on the socket, if it is ready for `interest`.
+    /// Over io_uring, first ends the receive for good (reads) or waits for the sends in flight
+    /// (writes), so that `f` acts on the socket's bytes in their order (`uring_recv.rs` step 8,
+    /// `ops/send.rs` step 6): `WouldBlock` meanwhile, without calling `f`.
+    pub(crate) fn try_io<R>(
+        &self,
+        interest: Interest,
+        f: impl FnOnce() -> io::Result<R>,
+    ) -> io::Result<R> {
+        if self.poll_raw(None, interest)?.is_pending() {
+            return Err(io::ErrorKind::WouldBlock.into());
+        }
+        self.io.registration().try_io(interest, f)
+    }
+
+    /// `async_io`: as `try_io`, waiting for the rings to let go of the socket, then for its
+    /// readiness, running `f` again after each `WouldBlock`.
+    pub(crate) async fn async_io<R>(
+        &self,
+        interest: Interest,
+        f: impl FnMut() -> io::Result<R>,
+    ) -> io::Result<R> {
+        std::future::poll_fn(|cx| self.poll_raw(Some(cx), interest)).await?;
+        self.io.registration().async_io(interest, f).await
+    }
+
+    /// Hands the directions of `interest` to the caller's own I/O: ready once neither the
+    /// receive nor the send queue holds bytes that belong before it (for good: neither
+    /// direction goes back to the rings).
+    fn poll_raw(
+        &self,
+        mut cx: Option<&mut Context<'_>>,
+        interest: Interest,
+    ) -> Poll<io::Result<()>> {
+        if interest.is_readable() {
+            if let Some(recv) = &self.recv {
+                ready!(recv.poll_raw(cx.as_deref_mut()))?;
+            }
+        }
+        if interest.is_writable() {
+            if let Some(send) = &self.send {
+                ready!(send.poll_raw(cx))?;
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+
     /// `try_read`: what is available, without waiting; `WouldBlock` if nothing is.
     pub(crate) fn try_read(&self, buf: &mut [u8]) -> io::Result<usize> {
         if let Some(recv) = self.active_recv() {

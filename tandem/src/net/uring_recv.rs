@@ -44,6 +44,14 @@
 //!    worker with both receives on the other's ring crossed threads twice per message (the
 //!    receive's task work runs on the thread that armed it): `net` `tcp_echo_1conn_uring`
 //!    took 3-4x Tokio's time in about half the runs.
+//! 8. Raw reads (`try_io`/`async_io` with `READABLE`: the caller's code reads the socket
+//!    itself) end the receive for good (`poll_raw`): the stream reads through epoll from then
+//!    on (`epoll_only`). The raw read waits for the receive's final completion (and so does
+//!    read readiness), so no byte that arrives after it is taken by the ring; on the
+//!    receive's own worker the cancel enters the kernel at once (`Receive::end_now`). Bytes the receive took before are the
+//!    stream's next, and a raw read would skip them: it fails (`ErrorKind::Other`) until reads
+//!    have taken them. An error the receive got is handed to the raw read; end-of-file lets it
+//!    run (the socket says end-of-file again).
 
 use crate::loom::sync::Mutex;
 use crate::rt::reactor::{ReadinessHint, Ready};
@@ -204,6 +212,42 @@ impl UringRecv {
         match state.poll_head(Some(cx), None) {
             Poll::Pending if state.ready_until_refused => Poll::Ready(Head::Ready),
             head => head,
+        }
+    }
+
+    /// Before a raw read (step 8): ends the receive for good; ready once it has ended and holds
+    /// nothing a raw read would skip. `cx`: register the waker (`None`: `try_io`, which says
+    /// `WouldBlock` meanwhile).
+    pub(crate) fn poll_raw(&self, cx: Option<&mut Context<'_>>) -> Poll<io::Result<()>> {
+        let mut state = self.state.lock();
+        state.epoll_only = true;
+        if let Some(receive) = state.receive.as_mut() {
+            // Until the cancel lands the ring may still take bytes that arrive.
+            receive.end_now();
+            if receive.poll_final(cx).is_pending() {
+                // Readiness waits for the end too: one kept set would answer at once, and a
+                // caller looping on `readable` and `try_io` would spin, never letting the
+                // worker reap the end.
+                state.ready_until_refused = false;
+                return Poll::Pending;
+            }
+        }
+        // Every chunk the receive took is queued: the head says whether any is ahead.
+        match std::task::ready!(state.poll_head(None, None)) {
+            Head::Epoll => Poll::Ready(Ok(())),
+            Head::Ready => {
+                if state.chunk.is_some() {
+                    return Poll::Ready(Err(io::Error::other(
+                        "bytes received over io_uring are ahead of what try_io/async_io would \
+                         read from the socket: read them (read, try_read) first",
+                    )));
+                }
+                // An error the receive got, else end-of-file (which the socket repeats).
+                state
+                    .error
+                    .take()
+                    .map_or(Poll::Ready(Ok(())), |e| Poll::Ready(Err(e)))
+            }
         }
     }
 

@@ -216,10 +216,14 @@ impl Builder {
     ///
     /// Once a stream's receive is armed, [`TcpStream::readable`](crate::net::TcpStream::readable),
     /// `ready`, `poll_read_ready`, `try_read*`, `peek` and `poll_peek` read the received chunks;
-    /// `try_io` and `async_io` with `Interest::READABLE` still act on the socket, which the
-    /// receive drains (so ancillary data a `recvmsg` of a Unix stream's fds would get, through
-    /// `try_io`, may be taken by the receive and lost), and `into_std` drops what was received
-    /// but not read. Each connection
+    /// `try_io` and `async_io` hand the socket back to the caller's code for good: reads end
+    /// the receive and wait for its end, writes wait for the sends in flight, and from then on
+    /// that direction of the stream goes through epoll, so the caller's own reads and writes
+    /// keep the stream's byte order; bytes the receive took before its end are returned by
+    /// reads first (a raw read fails with `ErrorKind::Other` until then). Ancillary data
+    /// (a Unix stream's fds) that came with bytes the receive took is lost, so a stream that
+    /// carries fds should be read through `try_io`/`async_io` from its first read.
+    /// `into_std` drops what was received but not read. Each connection
     /// still holds one fd, its socket's; but the ring operations naming it keep it open past
     /// the stream's drop, so the socket closes (its FIN or, with a zero linger, its reset goes
     /// out) when the receive's cancel completes, at the next tick of the worker it was armed

@@ -32,8 +32,10 @@ pub fn runtime(flavor: super::support::Flavor, net: bool) -> Runtime {
 }
 
 /// A small deterministic generator (xorshift64*).
+#[allow(dead_code)] // (not every test binary that includes this file uses it)
 pub struct Rng(pub u64);
 
+#[allow(dead_code)] // (not every test binary that includes this file uses it)
 impl Rng {
     pub fn next(&mut self) -> u64 {
         self.0 ^= self.0 >> 12;
@@ -48,6 +50,7 @@ impl Rng {
 }
 
 /// `len` bytes from `seed`, so a misplaced or repeated chunk shows.
+#[allow(dead_code)] // (not every test binary that includes this file uses it)
 pub fn pattern(len: usize, seed: u64) -> Vec<u8> {
     let mut rng = Rng(seed | 1);
     (0..len).map(|_| rng.next() as u8).collect()

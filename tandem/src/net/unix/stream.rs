@@ -213,21 +213,31 @@ impl UnixStream {
     /// Runs `f` (an operation on the raw socket) if the stream looks ready for `interest`.
     ///
     /// If `f` returns `WouldBlock`, the readiness is cleared so the next wait is real.
+    ///
+    /// Under [`Builder::net_io_uring`](crate::runtime::Builder::net_io_uring), the first call
+    /// hands the directions of `interest` back to the socket for good: it returns `WouldBlock`
+    /// without calling `f` until the sends in flight have completed (writes) or the ring's
+    /// receive has ended (reads), so `f` never overtakes bytes a write took nor misses bytes
+    /// that arrive after it. Bytes the receive took before its end are the stream's next: until
+    /// reads have taken them, a read through `f` fails with `ErrorKind::Other`.
     pub fn try_io<R>(
         &self,
         interest: Interest,
         f: impl FnOnce() -> io::Result<R>,
     ) -> io::Result<R> {
-        self.io.registration().try_io(interest, f)
+        self.io.try_io(interest, f)
     }
 
     /// Waits for `interest` and runs `f`, again after each `WouldBlock`, until it completes.
+    ///
+    /// Under [`Builder::net_io_uring`](crate::runtime::Builder::net_io_uring), waits first for
+    /// the rings to let go of the socket, as [`try_io`](Self::try_io) describes.
     pub async fn async_io<R>(
         &self,
         interest: Interest,
         f: impl FnMut() -> io::Result<R>,
     ) -> io::Result<R> {
-        self.io.registration().async_io(interest, f).await
+        self.io.async_io(interest, f).await
     }
 
     /// Splits the stream into a borrowed read half and write half, usable concurrently.

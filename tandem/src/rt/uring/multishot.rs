@@ -332,6 +332,22 @@ impl<T: MultishotOperation> MultiCell<T> {
         Poll::Pending
     }
 
+    /// Ready once the final CQE has come (items may still be queued ahead of the end); else
+    /// registers `cx`'s waker, which that CQE wakes.
+    pub(super) fn poll_final(&self, cx: Option<&mut Context<'_>>) -> Poll<()> {
+        let mut inner = self.inner.lock();
+        if inner.ended {
+            return Poll::Ready(());
+        }
+        if let Some(cx) = cx {
+            match &mut inner.waker {
+                Some(waker) if waker.will_wake(cx.waker()) => {}
+                slot => *slot = Some(cx.waker().clone()),
+            }
+        }
+        Poll::Pending
+    }
+
     /// The stream asks for the request to end (`OpStream::end`): true if the caller is to
     /// issue the cancel (none was issued, by the cap or an earlier call, and the final CQE has
     /// not come). Shares the cap's flag, so the request gets one cancel.
@@ -455,6 +471,15 @@ impl<T: MultishotOperation> OpStream<T> {
             if cell.claim_cancel() {
                 ring.cancel(cell.raw());
             }
+        }
+    }
+
+    /// Ready once the request's final CQE has come, or it never started: every item it will
+    /// give is then queued. Else registers `cx`'s waker (`None`: registers nothing).
+    pub(crate) fn poll_final(&self, cx: Option<&mut Context<'_>>) -> Poll<()> {
+        match &self.stage {
+            Stage::Running { cell, .. } => cell.poll_final(cx),
+            _ => Poll::Ready(()),
         }
     }
 

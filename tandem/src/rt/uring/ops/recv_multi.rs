@@ -128,7 +128,33 @@ impl Receive {
         if let Some(ring) = self.stream.ring() {
             ring.metrics.recv_follows.fetch_add(1, Relaxed);
         }
+        self.end();
+    }
+
+    /// Ends the receive: its cancel goes to its ring; the events still to come (chunks
+    /// received before it lands, then the final one) are delivered as before.
+    pub(crate) fn end(&mut self) {
         self.stream.end();
+    }
+
+    /// As `end`, and on the receive's own worker the cancel goes into the kernel now rather
+    /// than at the worker's next flush: bytes that arrive after this are not taken.
+    pub(crate) fn end_now(&mut self) {
+        self.stream.end();
+        if let Some(ring) = self.stream.ring() {
+            crate::rt::uring::with_local_ring(|local, _| {
+                if Arc::ptr_eq(local.ring(), ring) {
+                    // Refused entries stay queued for the worker's next flush.
+                    let _ = local.submitter().flush();
+                }
+            });
+        }
+    }
+
+    /// Ready once the receive's final completion has come: every chunk it took is queued
+    /// (`OpStream::poll_final`).
+    pub(crate) fn poll_final(&self, cx: Option<&mut Context<'_>>) -> Poll<()> {
+        self.stream.poll_final(cx)
     }
 
     /// The next event; registers `cx`'s waker if there is none yet.

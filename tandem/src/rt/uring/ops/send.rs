@@ -34,6 +34,11 @@
 //!    waiting for room until the shutdown's deadline (`Ring::shutdown_deadline`, bounded by
 //!    `Runtime::shutdown_timeout`). What the peer has not made room for by then is dropped,
 //!    and the error kept for a next write.
+//! 6. Raw writes (`try_io`/`async_io` with `WRITABLE`: the caller's code writes the socket
+//!    itself) wait for the sends in flight (`poll_raw`), and from the first one on no send
+//!    starts again: a write with none in flight goes to the socket (`Written::Direct`), and
+//!    write readiness waits for the last send to complete before the socket's answers. So
+//!    the bytes writes took always reach the socket before the caller's own.
 
 use crate::loom::sync::atomic::Ordering::Relaxed;
 use crate::loom::sync::Mutex;
@@ -86,6 +91,8 @@ struct State {
     /// readiness is off until room frees up. As a socket's through epoll, readiness stays set
     /// after writes that were taken, even one that filled the queue, until a write is refused.
     blocked: bool,
+    /// The caller writes the socket itself (step 6): no send starts any more.
+    raw: bool,
 }
 
 /// What a write did.
@@ -93,7 +100,8 @@ pub(crate) enum Written {
     /// Taken (`Ok(n)`), or an error to report; `Pending`: no room (the waker is registered if a
     /// context was given).
     Queued(Poll<io::Result<usize>>),
-    /// No send is in flight and this thread has no worker ring: write to the socket directly.
+    /// No send is in flight, and this thread has no worker ring or the caller writes the
+    /// socket itself (step 6): write to the socket directly.
     Direct,
 }
 
@@ -127,6 +135,9 @@ impl SendQueue {
         }
         if !state.sending {
             debug_assert!(state.pending.is_empty(), "bytes pending with no send");
+            if state.raw {
+                return Written::Direct;
+            }
             let Some((n, submitted)) = self.start(&mut state, bufs, total) else {
                 return Written::Direct;
             };
@@ -215,6 +226,11 @@ impl SendQueue {
         if !state.sending {
             return None;
         }
+        if state.raw {
+            // A raw write waits for the last send (step 6): the socket answers after it.
+            state.set_waker(cx);
+            return Some(Poll::Pending);
+        }
         if state.in_flight + state.pending.len() < SEND_BOUND {
             state.blocked = false;
             return Some(Poll::Ready(()));
@@ -224,6 +240,24 @@ impl SendQueue {
         }
         state.set_waker(cx);
         Some(Poll::Pending)
+    }
+
+    /// Before a raw write (step 6): from now on no send starts; ready once none is in flight
+    /// (an error a send left is reported here, as to a write). `cx`: register the waker
+    /// (`None`: `try_io`, which says `WouldBlock` meanwhile).
+    pub(crate) fn poll_raw(&self, cx: Option<&mut Context<'_>>) -> Poll<io::Result<()>> {
+        let mut state = self.shared.state.lock();
+        state.raw = true;
+        if let Some(e) = state.error.take() {
+            return Poll::Ready(Err(e));
+        }
+        if !state.sending {
+            return Poll::Ready(Ok(()));
+        }
+        if let Some(cx) = cx {
+            state.set_waker(cx);
+        }
+        Poll::Pending
     }
 
     /// `poll_shutdown`: with sends in flight, shuts the write side down once the last completes

@@ -290,3 +290,37 @@ fn capped_cell(stream_ends: bool) {
         assert_eq!(events.dropped.load(SeqCst), 1);
     });
 }
+
+/// A raw read waits for the request's end (`MultiCell::poll_final`, `net/uring_recv.rs` step 8)
+/// while the CQEs arrive: a wait that found no final CQE is woken later (no lost wake-up), one
+/// that found it has every item queued, and the stream then takes 1, 2, 3 in order.
+#[test]
+fn a_wait_for_the_final_cqe_is_woken_and_finds_every_item() {
+    crate::loom::model::model(|| {
+        let (cell, events, buffer) = setup();
+        let kernel = spawn_kernel(&cell, buffer);
+        let waker = Waker::from(Arc::new(CountWake(events.clone())));
+        // Read before the poll: a wake may come as soon as the poll leaves its waker.
+        let woken = events.woken.load(SeqCst);
+        if cell
+            .poll_final(Some(&mut Context::from_waker(&waker)))
+            .is_pending()
+        {
+            kernel.join().unwrap();
+            assert!(
+                events.woken.load(SeqCst) > woken,
+                "the end came, nobody woke"
+            );
+            assert!(cell.poll_final(None).is_ready());
+        } else {
+            kernel.join().unwrap();
+        }
+        let mut items = Vec::new();
+        while let Poll::Ready(Some(item)) = poll(&cell, &events) {
+            items.push(item);
+        }
+        assert_eq!(items, [1, 2, 3]);
+        drop(cell);
+        assert_eq!(events.dropped.load(SeqCst), 1);
+    });
+}

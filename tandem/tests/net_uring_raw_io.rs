@@ -1,0 +1,283 @@
+//! `try_io` and `async_io` on streams whose reads and writes go over io_uring
+//! (`Builder::net_io_uring(true)`): the caller's closure acts on the socket itself, so the ring
+//! must not hold bytes that belong before what the closure reads or writes.
+//!
+//! - Writes: bytes a `write` took and the ring has not sent yet go out before a raw write.
+//!   (Before the fix, a raw `send(2)` run by `try_io(WRITABLE)` while a write's send entry
+//!   waited in the SQ reached the peer first.)
+//! - Reads: a raw read after the stream was read through the ring gets the bytes that arrive
+//!   next. (Before the fix, the multishot receive armed by the earlier `read` stayed armed and
+//!   took them: the raw read never saw them, `async_io` waited for ever, and a loop on
+//!   `readable` and `try_io` spun.) Bytes the receive took before its end landed are not
+//!   skipped: the raw read fails with `ErrorKind::Other` saying so, and `read` returns them.
+
+#[path = "support/net_stream.rs"]
+mod net_stream;
+mod support;
+
+use std::io;
+use std::os::fd::AsRawFd;
+use std::time::Duration;
+
+use net_stream::{pair, run, runtime, FLAVORS};
+use tandem::io::{AsyncReadExt, AsyncWriteExt, Interest};
+use tandem::net::{TcpStream, UnixStream};
+
+/// `send(2)` of `buf` on `fd`, as a caller of `try_io` would write it.
+fn raw_send(fd: i32, buf: &[u8]) -> io::Result<usize> {
+    // SAFETY: `buf` is valid for `buf.len()` bytes; `fd` is the caller's open socket.
+    let n = unsafe { libc::send(fd, buf.as_ptr().cast(), buf.len(), libc::MSG_NOSIGNAL) };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(n as usize)
+}
+
+/// `recv(2)` into `buf` on `fd`, as a caller of `try_io` would read it.
+fn raw_recv(fd: i32, buf: &mut [u8]) -> io::Result<usize> {
+    // SAFETY: `buf` is valid for writes of `buf.len()` bytes; `fd` is the caller's open socket.
+    let n = unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), 0) };
+    if n < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(n as usize)
+}
+
+/// Reads exactly `len` bytes from the peer.
+async fn read_len(peer: &mut TcpStream, len: usize) -> Vec<u8> {
+    let mut got = vec![0u8; len];
+    peer.read_exact(&mut got).await.unwrap();
+    got
+}
+
+/// Arms `stream`'s receive: a read that finds the socket empty, then the peer's byte.
+async fn arm_receive(stream: &mut TcpStream, peer: &mut TcpStream) {
+    let (read, ()) = tandem::join!(async { stream.read_u8().await.unwrap() }, async {
+        tandem::time::sleep(Duration::from_millis(5)).await;
+        peer.write_all(&[0x5a]).await.unwrap();
+    });
+    assert_eq!(read, 0x5a);
+}
+
+#[test]
+fn try_io_writes_after_the_bytes_writes_took() {
+    for flavor in FLAVORS {
+        let rt = runtime(flavor, true);
+        run(&rt, async move {
+            let (mut client, mut server) = pair().await;
+            // An armed receive keeps the ring busy in the kernel, so the next write's send
+            // entry waits in the SQ for the worker's flush instead of going in at once.
+            arm_receive(&mut client, &mut server).await;
+            client.write_all(b"first").await.unwrap();
+            let fd = client.as_raw_fd();
+            let n = loop {
+                client.writable().await.unwrap();
+                match client.try_io(Interest::WRITABLE, || raw_send(fd, b"second")) {
+                    Ok(n) => break n,
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => continue,
+                    Err(e) => panic!("try_io: {e}"),
+                }
+            };
+            assert_eq!(n, 6);
+            assert_eq!(
+                read_len(&mut server, 11).await,
+                b"firstsecond",
+                "[{}] the raw write overtook the bytes a write took",
+                flavor.name
+            );
+        });
+    }
+}
+
+#[test]
+fn async_io_writes_after_the_bytes_writes_took() {
+    for flavor in FLAVORS {
+        let rt = runtime(flavor, true);
+        run(&rt, async move {
+            let (mut client, mut server) = pair().await;
+            arm_receive(&mut client, &mut server).await;
+            client.write_all(b"first").await.unwrap();
+            let fd = client.as_raw_fd();
+            let n = client
+                .async_io(Interest::WRITABLE, || raw_send(fd, b"second"))
+                .await
+                .unwrap();
+            assert_eq!(n, 6);
+            // Writes after a raw one keep their order too.
+            client.write_all(b"third").await.unwrap();
+            assert_eq!(
+                read_len(&mut server, 16).await,
+                b"firstsecondthird",
+                "[{}]",
+                flavor.name
+            );
+        });
+    }
+}
+
+#[test]
+fn async_io_reads_what_arrives_after_reads_over_the_ring() {
+    for flavor in FLAVORS {
+        let rt = runtime(flavor, true);
+        run(&rt, async move {
+            let (mut client, mut server) = pair().await;
+            arm_receive(&mut client, &mut server).await;
+            let fd = client.as_raw_fd();
+            // The bytes come through the raw read; or, if the receive took them before its
+            // end landed (its ring another worker's, whose next tick came after the write),
+            // through `read` after the raw read said so.
+            let raw = async {
+                let mut buf = [0u8; 16];
+                match client
+                    .async_io(Interest::READABLE, || raw_recv(fd, &mut buf))
+                    .await
+                {
+                    Ok(n) => buf[..n].to_vec(),
+                    Err(e) if e.kind() == io::ErrorKind::Other && flavor.is_multi_thread() => {
+                        let mut got = vec![0u8; 4];
+                        client.read_exact(&mut got).await.unwrap();
+                        got
+                    }
+                    Err(e) => panic!("[{}] async_io: {e}", flavor.name),
+                }
+            };
+            let write = async {
+                tandem::time::sleep(Duration::from_millis(20)).await;
+                server.write_all(b"next").await.unwrap();
+            };
+            let got = tandem::time::timeout(Duration::from_secs(10), async {
+                tandem::join!(raw, write).0
+            })
+            .await
+            .unwrap_or_else(|_| {
+                panic!(
+                    "[{}] async_io(READABLE) never saw the bytes: the receive took them",
+                    flavor.name
+                )
+            });
+            assert_eq!(got, b"next", "[{}]", flavor.name);
+            // Reads after a raw one go on through the socket, in order.
+            server.write_all(b"after").await.unwrap();
+            assert_eq!(read_len(&mut client, 5).await, b"after");
+        });
+    }
+}
+
+#[test]
+fn try_io_reads_what_arrives_after_reads_over_the_ring() {
+    for flavor in FLAVORS {
+        let rt = runtime(flavor, true);
+        run(&rt, async move {
+            let (mut client, mut server) = pair().await;
+            arm_receive(&mut client, &mut server).await;
+            let fd = client.as_raw_fd();
+            let mut buf = [0u8; 16];
+            // Nothing has arrived: the closure may run and find the socket empty, or be
+            // skipped while the receive ends; either way `WouldBlock`.
+            let first = client.try_io(Interest::READABLE, || raw_recv(fd, &mut buf));
+            assert_eq!(
+                first.unwrap_err().kind(),
+                io::ErrorKind::WouldBlock,
+                "[{}]",
+                flavor.name
+            );
+            server.write_all(b"next").await.unwrap();
+            // The bytes come whole and once: through the raw read, or, if the receive took
+            // them before its end landed (its ring another worker's), through `read` after
+            // the raw read said so.
+            let mut got = Vec::new();
+            let mut raw_reads = 0;
+            tandem::time::timeout(Duration::from_secs(10), async {
+                while got.len() < 4 {
+                    client.readable().await.unwrap();
+                    match client.try_io(Interest::READABLE, || raw_recv(fd, &mut buf)) {
+                        Ok(n) => {
+                            raw_reads += 1;
+                            got.extend_from_slice(&buf[..n]);
+                        }
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                        Err(e) if e.kind() == io::ErrorKind::Other => {
+                            let n = client.read(&mut buf).await.unwrap();
+                            got.extend_from_slice(&buf[..n]);
+                        }
+                        Err(e) => panic!("try_io: {e}"),
+                    }
+                }
+            })
+            .await
+            .unwrap_or_else(|_| panic!("[{}] the bytes never came", flavor.name));
+            assert_eq!(got, b"next", "[{}]", flavor.name);
+            if !flavor.is_multi_thread() {
+                // One worker: the receive's cancel entered the kernel at the first `try_io`,
+                // before the bytes were written.
+                assert_eq!(raw_reads, 1, "[{}] the receive took them", flavor.name);
+            }
+        });
+    }
+}
+
+#[test]
+fn a_raw_read_behind_bytes_the_receive_took_fails_and_skips_nothing() {
+    for flavor in FLAVORS {
+        let rt = runtime(flavor, true);
+        if !rt.metrics().io_uring().enabled {
+            continue;
+        }
+        run(&rt, async move {
+            let (mut client, mut server) = pair().await;
+            arm_receive(&mut client, &mut server).await;
+            server.write_all(b"held").await.unwrap();
+            // The receive takes the bytes: a peek answers from its chunks once they are there.
+            let mut first = [0u8; 1];
+            assert_eq!(client.peek(&mut first).await.unwrap(), 1);
+            assert_eq!(first[0], b'h');
+            let fd = client.as_raw_fd();
+            let mut buf = [0u8; 16];
+            let err = client
+                .async_io(Interest::READABLE, || raw_recv(fd, &mut buf))
+                .await
+                .expect_err(&format!(
+                    "[{}] the raw read skipped held bytes",
+                    flavor.name
+                ));
+            assert_eq!(err.kind(), io::ErrorKind::Other, "[{}] {err}", flavor.name);
+            assert!(
+                err.to_string().contains("received"),
+                "[{}] {err}",
+                flavor.name
+            );
+            // The bytes are still the next a read returns, then the socket's.
+            assert_eq!(read_len(&mut client, 4).await, b"held");
+            server.write_all(b"then").await.unwrap();
+            let n = client
+                .async_io(Interest::READABLE, || raw_recv(fd, &mut buf))
+                .await
+                .unwrap();
+            assert_eq!(&buf[..n], b"then", "[{}]", flavor.name);
+        });
+    }
+}
+
+#[test]
+fn unix_streams_keep_the_order_of_raw_and_ring_writes() {
+    for flavor in FLAVORS {
+        let rt = runtime(flavor, true);
+        run(&rt, async move {
+            let (mut a, mut b) = UnixStream::pair().unwrap();
+            // Arm `a`'s receive, so its next send waits in the SQ.
+            let (read, ()) = tandem::join!(async { a.read_u8().await.unwrap() }, async {
+                tandem::time::sleep(Duration::from_millis(5)).await;
+                b.write_all(&[1]).await.unwrap();
+            });
+            assert_eq!(read, 1);
+            a.write_all(b"first").await.unwrap();
+            let fd = a.as_raw_fd();
+            a.async_io(Interest::WRITABLE, || raw_send(fd, b"second"))
+                .await
+                .unwrap();
+            let mut got = [0u8; 11];
+            b.read_exact(&mut got).await.unwrap();
+            assert_eq!(&got, b"firstsecond", "[{}]", flavor.name);
+        });
+    }
+}
