@@ -281,3 +281,82 @@ fn unix_streams_keep_the_order_of_raw_and_ring_writes() {
         });
     }
 }
+
+#[test]
+fn into_std_writes_after_the_bytes_writes_took() {
+    for flavor in FLAVORS {
+        let rt = runtime(flavor, true);
+        run(&rt, async move {
+            let (mut client, mut server) = pair().await;
+            arm_receive(&mut client, &mut server).await;
+            client.write_all(b"first").await.unwrap();
+            let mut std = client.into_std().unwrap();
+            let mut sent = 0;
+            while sent < 6 {
+                match std::io::Write::write(&mut std, &b"second"[sent..]) {
+                    Ok(n) => sent += n,
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                        tandem::time::sleep(Duration::from_millis(1)).await
+                    }
+                    Err(e) => panic!("write: {e}"),
+                }
+            }
+            assert_eq!(
+                read_len(&mut server, 11).await,
+                b"firstsecond",
+                "[{}] a write on the std stream overtook the bytes a write took",
+                flavor.name
+            );
+        });
+    }
+}
+
+#[test]
+fn into_std_with_bytes_the_peer_has_no_room_for_fails_and_still_sends_them() {
+    for flavor in FLAVORS {
+        let rt = runtime(flavor, true);
+        if !rt.metrics().io_uring().enabled {
+            continue;
+        }
+        run(&rt, async move {
+            // Small socket buffers: the 64 KiB the send queue holds cannot all fit.
+            let listen = tandem::net::TcpSocket::new_v4().unwrap();
+            listen.set_recv_buffer_size(4096).unwrap();
+            listen.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+            let listener = listen.listen(16).unwrap();
+            let socket = tandem::net::TcpSocket::new_v4().unwrap();
+            socket.set_send_buffer_size(4096).unwrap();
+            let (client, accepted) = tandem::join!(
+                socket.connect(listener.local_addr().unwrap()),
+                listener.accept()
+            );
+            let (client, mut server) = (client.unwrap(), accepted.unwrap().0);
+            // Fill the send queue: the peer reads nothing yet.
+            let chunk = net_stream::pattern(64 * 1024, 3);
+            let mut written = Vec::new();
+            loop {
+                client.writable().await.unwrap();
+                match client.try_write(&chunk) {
+                    Ok(n) => written.extend_from_slice(&chunk[..n]),
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                    Err(e) => panic!("try_write: {e}"),
+                }
+            }
+            let err = client.into_std().expect_err(&format!(
+                "[{}] into_std returned a socket whose writes could overtake the bytes queued",
+                flavor.name
+            ));
+            assert_eq!(err.kind(), io::ErrorKind::Other, "[{}] {err}", flavor.name);
+            // The dropped stream still sends every byte it took, in order, then closes.
+            let mut got = Vec::new();
+            server.read_to_end(&mut got).await.unwrap();
+            assert!(
+                got == written,
+                "[{}] {} bytes read of {}",
+                flavor.name,
+                got.len(),
+                written.len()
+            );
+        });
+    }
+}

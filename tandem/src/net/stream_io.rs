@@ -119,12 +119,25 @@ impl<E: StreamSocket> StreamIo<E> {
         })
     }
 
-    /// Deregisters the socket and returns its fd (for `into_std`). Bytes the receive took and
-    /// no read returned are dropped; while its cancel or sends in flight have not completed,
-    /// the fd returned is a duplicate, and the original closes after their last completion.
+    /// Deregisters the socket and returns its fd (for `into_std`). Bytes writes took are sent
+    /// first: if some cannot be at once, this fails (`ErrorKind::Other`), the stream is
+    /// dropped and sends them, so the caller's writes can never overtake them. Bytes the
+    /// receive took and no read returned are dropped; while its cancel has not completed, the
+    /// fd returned is a duplicate, and the original closes after its final completion.
     pub(crate) fn into_fd(mut self) -> io::Result<OwnedFd> {
-        // The receive's cancel is issued; sends in flight go on.
+        if self.send.as_ref().is_some_and(|send| !send.finish_now()) {
+            return Err(io::Error::other(
+                "into_std: bytes written to the stream are still being sent over io_uring (the \
+                 peer has not made room for them); flush the stream first",
+            ));
+        }
+        // The receive's cancel is issued, and on its own worker submitted at once: it takes
+        // no byte the caller's reads should get that arrives after this.
         drop(self.recv.take());
+        crate::rt::uring::with_local_ring(|local, _| {
+            // Refused entries stay queued for the worker's next flush.
+            let _ = local.submitter().flush();
+        });
         drop(self.send.take());
         let (io, deregistered) = self
             .io

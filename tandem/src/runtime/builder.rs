@@ -223,13 +223,15 @@ impl Builder {
     /// reads first (a raw read fails with `ErrorKind::Other` until then). Ancillary data
     /// (a Unix stream's fds) that came with bytes the receive took is lost, so a stream that
     /// carries fds should be read through `try_io`/`async_io` from its first read.
-    /// `into_std` drops what was received but not read. Each connection
+    /// `into_std` drops what was received but not read, sends what writes took first, and
+    /// fails (`ErrorKind::Other`; the dropped stream still sends them) if it cannot do so at
+    /// once. Each connection
     /// still holds one fd, its socket's; but the ring operations naming it keep it open past
     /// the stream's drop, so the socket closes (its FIN or, with a zero linger, its reset goes
     /// out) when the receive's cancel completes, at the next tick of the worker it was armed
     /// on (and after the last send), rather than at the drop. `into_std` called while that
-    /// cancel or sends are still in flight returns a duplicate of the fd (the original closes
-    /// after them).
+    /// cancel is still in flight returns a duplicate of the fd (the original closes after
+    /// it).
     pub fn net_io_uring(&mut self, enabled: bool) -> &mut Self {
         self.net_io_uring = Some(enabled);
         self

@@ -121,10 +121,12 @@ impl TcpStream {
     /// non-blocking mode. (Under [`Builder::net_io_uring`](crate::runtime::Builder::net_io_uring),
     /// once a read has armed the stream's receive: bytes it took from the socket and no read
     /// returned yet are dropped, and so are bytes that arrive before its cancel reaches its
-    /// ring, at that worker's next tick. Bytes taken by writes and not yet sent still go out,
-    /// before those written to the returned stream only if they went out first: flush first.
-    /// While that receive's cancel or those sends have not completed, the returned stream is a
-    /// duplicate of the socket's fd, whose original closes after their last completion.)
+    /// ring (at once when called on the worker it was armed on, else at that worker's next
+    /// tick). Bytes taken by writes and not yet sent are sent first, so the returned stream's
+    /// writes follow them; if the peer has no room for them yet (or they are on another
+    /// worker's ring), this fails with `ErrorKind::Other` and the dropped stream still sends
+    /// them: flush first. While that receive's cancel has not completed, the returned stream
+    /// is a duplicate of the socket's fd, whose original closes after its final completion.)
     pub fn into_std(self) -> io::Result<std::net::TcpStream> {
         self.io.into_fd().map(std::net::TcpStream::from)
     }

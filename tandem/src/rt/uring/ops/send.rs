@@ -260,6 +260,35 @@ impl SendQueue {
         Poll::Pending
     }
 
+    /// For `into_std`, whose caller writes the socket itself from then on: no send starts any
+    /// more (step 6), and the sends in flight are finished now if they can be. On the calling
+    /// worker's ring, the entries queued are submitted and the completions the kernel made
+    /// inline reaped (as a write on an idle ring does), until none is left in flight or a
+    /// round reaps nothing. False: bytes are still in flight (the peer has not made room for
+    /// them, or they are on another worker's ring).
+    pub(crate) fn finish_now(&self) -> bool {
+        /// Rounds at most: each sends what the last completion queued behind it.
+        const ROUNDS: usize = 8;
+        self.shared.state.lock().raw = true;
+        for _ in 0..ROUNDS {
+            if !self.is_sending() {
+                return true;
+            }
+            let reaped = crate::rt::uring::with_local_ring(|local, _| {
+                let mut sub = local.submitter();
+                // The next send a completion queued goes to the remote list (step 2).
+                sub.drain_remote();
+                // Entries the kernel refuses for now stay queued for the worker's next flush.
+                let _ = sub.flush();
+                local.ring().reap()
+            });
+            if reaped.is_none_or(|n| n == 0) {
+                break;
+            }
+        }
+        !self.is_sending()
+    }
+
     /// `poll_shutdown`: with sends in flight, shuts the write side down once the last completes
     /// and says so at once (`Some(Ok)`), as `shutdown(2)` queues the FIN behind the bytes in the
     /// socket's buffer: waiting for them would wait for the peer to read, and a peer that
