@@ -46,12 +46,13 @@
 //!    took 3-4x Tokio's time in about half the runs.
 //! 8. Raw reads (`try_io`/`async_io` with `READABLE`: the caller's code reads the socket
 //!    itself) end the receive for good (`poll_raw`): the stream reads through epoll from then
-//!    on (`epoll_only`). The raw read waits for the receive's final completion (and so does
-//!    read readiness), so no byte that arrives after it is taken by the ring; on the
-//!    receive's own worker the cancel enters the kernel at once (`Receive::end_now`). Bytes the receive took before are the
-//!    stream's next, and a raw read would skip them: it fails (`ErrorKind::Other`) until reads
-//!    have taken them. An error the receive got is handed to the raw read; end-of-file lets it
-//!    run (the socket says end-of-file again).
+//!    on (`epoll_only`); on the receive's own worker the cancel enters the kernel at once
+//!    (`Receive::end_now`). Bytes the receive delivered are the stream's next, and a raw read
+//!    would skip them: it fails at once (`ErrorKind::Other`) while any wait, until reads have
+//!    taken them. With none delivered, it waits for the receive's final completion (and so
+//!    does read readiness), so no byte that arrives after that is taken by the ring. An error
+//!    the receive got is handed to the raw read; end-of-file lets it run (the socket says
+//!    end-of-file again).
 
 use crate::loom::sync::Mutex;
 use crate::rt::reactor::{ReadinessHint, Ready};
@@ -215,39 +216,47 @@ impl UringRecv {
         }
     }
 
-    /// Before a raw read (step 8): ends the receive for good; ready once it has ended and holds
-    /// nothing a raw read would skip. `cx`: register the waker (`None`: `try_io`, which says
-    /// `WouldBlock` meanwhile).
-    pub(crate) fn poll_raw(&self, cx: Option<&mut Context<'_>>) -> Poll<io::Result<()>> {
+    /// Before a raw read (step 8): ends the receive for good; `Ready(Err)` at once while it
+    /// holds bytes a raw read would skip, `Ready(Ok)` once it has ended and holds none. `cx`:
+    /// register the waker (`None`: `try_io`, which says `WouldBlock` meanwhile).
+    pub(crate) fn poll_raw(&self, mut cx: Option<&mut Context<'_>>) -> Poll<io::Result<()>> {
         let mut state = self.state.lock();
         state.epoll_only = true;
         if let Some(receive) = state.receive.as_mut() {
             // Until the cancel lands the ring may still take bytes that arrive.
             receive.end_now();
-            if receive.poll_final(cx).is_pending() {
+        }
+        loop {
+            // What the receive has delivered comes first, whether or not it has ended: a
+            // caller looping on `readable` (which answers from it) and `try_io` must hear why
+            // it cannot read, not `WouldBlock` until an end the loop keeps the worker from
+            // reaping.
+            match state.poll_head(None, None) {
+                Poll::Ready(Head::Epoll) => return Poll::Ready(Ok(())),
+                Poll::Ready(Head::Ready) => {
+                    if state.chunk.is_some() {
+                        return Poll::Ready(Err(io::Error::other(
+                            "bytes received over io_uring are ahead of what try_io/async_io \
+                             would read from the socket: read them (read, try_read) first",
+                        )));
+                    }
+                    // An error the receive got, else end-of-file (which the socket repeats).
+                    return Poll::Ready(state.error.take().map_or(Ok(()), Err));
+                }
+                Poll::Pending => {}
+            }
+            // Armed (ending), nothing delivered: wait for its final completion.
+            let receive = state
+                .receive
+                .as_ref()
+                .expect("only an armed receive is pending");
+            if receive.poll_final(cx.as_deref_mut()).is_pending() {
                 // Readiness waits for the end too: one kept set would answer at once, and a
-                // caller looping on `readable` and `try_io` would spin, never letting the
-                // worker reap the end.
+                // caller looping on `readable` and `try_io` would spin.
                 state.ready_until_refused = false;
                 return Poll::Pending;
             }
-        }
-        // Every chunk the receive took is queued: the head says whether any is ahead.
-        match std::task::ready!(state.poll_head(None, None)) {
-            Head::Epoll => Poll::Ready(Ok(())),
-            Head::Ready => {
-                if state.chunk.is_some() {
-                    return Poll::Ready(Err(io::Error::other(
-                        "bytes received over io_uring are ahead of what try_io/async_io would \
-                         read from the socket: read them (read, try_read) first",
-                    )));
-                }
-                // An error the receive got, else end-of-file (which the socket repeats).
-                state
-                    .error
-                    .take()
-                    .map_or(Poll::Ready(Ok(())), |e| Poll::Ready(Err(e)))
-            }
+            // It ended meanwhile: take what it delivered.
         }
     }
 
