@@ -134,10 +134,7 @@ impl<E: StreamSocket> StreamIo<E> {
         // The receive's cancel is issued, and on its own worker submitted at once: it takes
         // no byte the caller's reads should get that arrives after this.
         drop(self.recv.take());
-        crate::rt::uring::with_local_ring(|local, _| {
-            // Refused entries stay queued for the worker's next flush.
-            let _ = local.submitter().flush();
-        });
+        crate::rt::uring::submit_local_now(None);
         drop(self.send.take());
         let (io, deregistered) = self
             .io

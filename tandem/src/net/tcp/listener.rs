@@ -223,12 +223,15 @@ impl TcpListener {
     ///
     /// (Under [`Builder::net_io_uring`](crate::runtime::Builder::net_io_uring), connections a
     /// multishot accept took and no `accept` returned yet are closed, and so are those it takes
-    /// before its cancel reaches its ring. While that cancel has not completed, the returned
+    /// before its cancel reaches its ring: at once when called on the worker it was armed on,
+    /// else at that worker's next tick. While that cancel has not completed, the returned
     /// listener is a duplicate of the socket's fd, whose original closes after it.)
     pub fn into_std(mut self) -> io::Result<std::net::TcpListener> {
-        // The accept's cancel is issued.
+        // The accept's cancel is issued, and on its own worker submitted at once: connections
+        // that arrive after this wait in the backlog for the caller.
         let holder = self.uring.take().map(|uring| {
             uring.disarm();
+            crate::rt::uring::submit_local_now(None);
             uring.fd().clone()
         });
         let (io, deregistered) = self

@@ -7,8 +7,9 @@
 //! and one call through the host's vtable. The arrow points down: `uring` defines the slot, the
 //! scheduler fills it.
 
-use super::ring::LocalRing;
+use super::ring::{LocalRing, Ring};
 use std::cell::Cell;
+use std::sync::Arc;
 
 /// What a scheduler's per-thread context offers an operation on its thread.
 pub(crate) trait RingHost {
@@ -55,4 +56,16 @@ pub(crate) fn with_local_ring<R>(f: impl FnOnce(&mut LocalRing, bool) -> R) -> O
         }
     });
     out
+}
+
+/// Submits the calling worker's queued entries now, if `ring` is its ring (any ring, with
+/// `None`): a cancel just pushed there then reaches the kernel before the caller goes on,
+/// rather than at the worker's next flush. Entries the kernel refuses for now stay queued for
+/// that flush.
+pub(crate) fn submit_local_now(ring: Option<&Arc<Ring>>) {
+    with_local_ring(|local, _| {
+        if ring.is_none_or(|ring| Arc::ptr_eq(local.ring(), ring)) {
+            let _ = local.submitter().flush();
+        }
+    });
 }

@@ -78,7 +78,7 @@ mod tests;
 
 pub(crate) use cell::{CqeResult, OpCode, Refused};
 pub(crate) use handle::{NetBufs, NetStreamSlot, Route, Uring, UringHandle, SQ_ENTRIES};
-pub(crate) use host::{set_host, with_local_ring, RingHost};
+pub(crate) use host::{set_host, submit_local_now, with_local_ring, RingHost};
 pub use metrics::{FallbackCause, RingStats, UringStats};
 pub use mode::{ParseUringModeError, UringMode, URING_ENV_VAR};
 pub use multishot::{submit_multishot, MultishotOperation, OpStream};

@@ -142,12 +142,7 @@ impl Receive {
     pub(crate) fn end_now(&mut self) {
         self.stream.end();
         if let Some(ring) = self.stream.ring() {
-            crate::rt::uring::with_local_ring(|local, _| {
-                if Arc::ptr_eq(local.ring(), ring) {
-                    // Refused entries stay queued for the worker's next flush.
-                    let _ = local.submitter().flush();
-                }
-            });
+            crate::rt::uring::submit_local_now(Some(ring));
         }
     }
 
