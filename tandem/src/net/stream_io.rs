@@ -14,8 +14,9 @@
 //! 1. Reads: through `recv` (it reads the socket through epoll first, then arms on a worker's
 //!    ring), else through epoll. Readiness (`ready`, `poll_read_ready`, `try_read*`, `peek`)
 //!    answers from the receive once it is armed or holds something, else from epoll.
-//! 2. Writes: into the send queue, unless it says `Direct` (no send in flight and not on a
-//!    worker: a plain `send(2)` through epoll). Write readiness answers from the queue while a
+//! 2. Writes: into the send queue, unless it says `Direct` (no send in flight, and not on a
+//!    worker or handed to the caller's own writes by `try_io`/`async_io`: a plain `send(2)`
+//!    through epoll). Write readiness answers from the queue while a
 //!    send is in flight, else from epoll.
 //! 3. Flush and shutdown wait for the sends in flight; a dropped write half asks for the
 //!    shutdown after the last one (`shutdown_on_drop`).
@@ -120,15 +121,17 @@ impl<E: StreamSocket> StreamIo<E> {
     }
 
     /// Deregisters the socket and returns its fd (for `into_std`). Bytes writes took are sent
-    /// first: if some cannot be at once, this fails (`ErrorKind::Other`), the stream is
-    /// dropped and sends them, so the caller's writes can never overtake them. Bytes the
+    /// first (`SendQueue::finish_now`, up to 200 ms): if some cannot be, this fails
+    /// (`ErrorKind::Other`), the stream is dropped and sends them, so the caller's writes can
+    /// never overtake them. Bytes the
     /// receive took and no read returned are dropped; while its cancel has not completed, the
     /// fd returned is a duplicate, and the original closes after its final completion.
     pub(crate) fn into_fd(mut self) -> io::Result<OwnedFd> {
-        if self.send.as_ref().is_some_and(|send| !send.finish_now()) {
+        if let Some(Err(_)) = self.send.as_ref().map(SendQueue::finish_now) {
             return Err(io::Error::other(
-                "into_std: bytes written to the stream are still being sent over io_uring (the \
-                 peer has not made room for them); flush the stream first",
+                "into_std: bytes written to the stream could not all be sent over io_uring \
+                 before it returned (the peer has not made room for them); flush the stream \
+                 first",
             ));
         }
         // The receive's cancel is issued, and on its own worker submitted at once: it takes
@@ -168,6 +171,9 @@ impl<E: StreamSocket> StreamIo<E> {
 
     /// `ready`: from the receive's queue and the send queue while they are active, else epoll.
     pub(crate) async fn ready(&self, interest: Interest) -> io::Result<Ready> {
+        if self.recv.is_some() || self.send.is_some() {
+            std::future::poll_fn(|cx| self.poll_handoffs(cx, interest)).await;
+        }
         let recv = self.active_recv().filter(|_| interest.is_readable());
         let send = self.active_send().filter(|_| interest.is_writable());
         if recv.is_some() || send.is_some() {
@@ -270,17 +276,40 @@ impl<E: StreamSocket> StreamIo<E> {
         mut cx: Option<&mut Context<'_>>,
         interest: Interest,
     ) -> Poll<io::Result<()>> {
-        if interest.is_readable() {
-            if let Some(recv) = &self.recv {
-                ready!(recv.poll_raw(cx.as_deref_mut()))?;
-            }
+        // Both directions start their hand-off (and register the waker) before either is
+        // waited for.
+        let read = match (&self.recv, interest.is_readable()) {
+            (Some(recv), true) => recv.poll_raw(cx.as_deref_mut()),
+            _ => Poll::Ready(Ok(())),
+        };
+        let write = match (&self.send, interest.is_writable()) {
+            (Some(send), true) => send.poll_raw(cx),
+            _ => Poll::Ready(Ok(())),
+        };
+        match (read, write) {
+            (Poll::Ready(Err(e)), _) | (_, Poll::Ready(Err(e))) => Poll::Ready(Err(e)),
+            (Poll::Ready(Ok(())), Poll::Ready(Ok(()))) => Poll::Ready(Ok(())),
+            _ => Poll::Pending,
         }
-        if interest.is_writable() {
-            if let Some(send) = &self.send {
-                ready!(send.poll_raw(cx))?;
-            }
+    }
+
+    /// Waits for the hand-offs `try_io`/`async_io` started in the directions of `interest`
+    /// (`poll_raw`) before readiness answers: `ready(READABLE | WRITABLE)` answering from the
+    /// socket's writability while the receive is still ending would have a loop of `ready`
+    /// and `try_io` spin.
+    fn poll_handoffs(&self, cx: &mut Context<'_>, interest: Interest) -> Poll<()> {
+        let read = match (&self.recv, interest.is_readable()) {
+            (Some(recv), true) => recv.poll_handoff(cx),
+            _ => Poll::Ready(()),
+        };
+        let write = match (&self.send, interest.is_writable()) {
+            (Some(send), true) => send.poll_handoff(cx),
+            _ => Poll::Ready(()),
+        };
+        if read.is_pending() || write.is_pending() {
+            return Poll::Pending;
         }
-        Poll::Ready(Ok(()))
+        Poll::Ready(())
     }
 
     /// `try_read`: what is available, without waiting; `WouldBlock` if nothing is.

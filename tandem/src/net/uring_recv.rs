@@ -260,6 +260,19 @@ impl UringRecv {
         }
     }
 
+    /// A raw read's hand-off (step 8) under way: ready once it is done (the receive ended, or
+    /// holds bytes that reads return first), or if none was asked for; else registers `cx`'s
+    /// waker.
+    pub(crate) fn poll_handoff(&self, cx: &mut Context<'_>) -> Poll<()> {
+        {
+            let state = self.state.lock();
+            if !state.epoll_only || state.receive.is_none() {
+                return Poll::Ready(());
+            }
+        }
+        self.poll_raw(Some(cx)).map(drop)
+    }
+
     /// True if the receive is armed or holds something: the readiness methods must consult it.
     pub(crate) fn is_active(&self) -> bool {
         let state = self.state.lock();

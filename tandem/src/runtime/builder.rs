@@ -223,9 +223,9 @@ impl Builder {
     /// reads first (a raw read fails with `ErrorKind::Other` until then). Ancillary data
     /// (a Unix stream's fds) that came with bytes the receive took is lost, so a stream that
     /// carries fds should be read through `try_io`/`async_io` from its first read.
-    /// `into_std` drops what was received but not read, sends what writes took first, and
-    /// fails (`ErrorKind::Other`; the dropped stream still sends them) if it cannot do so at
-    /// once. Each connection
+    /// `into_std` drops what was received but not read, sends what writes took first
+    /// (waiting up to 200 ms), and fails (`ErrorKind::Other`; the dropped stream still sends
+    /// them) if the peer has made no room for them by then. Each connection
     /// still holds one fd, its socket's; but the ring operations naming it keep it open past
     /// the stream's drop, so the socket closes (its FIN or, with a zero linger, its reset goes
     /// out) when the receive's cancel completes, at the next tick of the worker it was armed

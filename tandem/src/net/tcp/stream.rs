@@ -122,9 +122,9 @@ impl TcpStream {
     /// once a read has armed the stream's receive: bytes it took from the socket and no read
     /// returned yet are dropped, and so are bytes that arrive before its cancel reaches its
     /// ring (at once when called on the worker it was armed on, else at that worker's next
-    /// tick). Bytes taken by writes and not yet sent are sent first, so the returned stream's
-    /// writes follow them; if the peer has no room for them yet (or they are on another
-    /// worker's ring), this fails with `ErrorKind::Other` and the dropped stream still sends
+    /// tick). Bytes taken by writes and not yet sent are sent first (this waits up to 200 ms
+    /// for them), so the returned stream's writes follow them; if the peer has made no room for
+    /// them by then, this fails with `ErrorKind::Other` and the dropped stream still sends
     /// them: flush first. While that receive's cancel has not completed, the returned stream
     /// is a duplicate of the socket's fd, whose original closes after its final completion.)
     pub fn into_std(self) -> io::Result<std::net::TcpStream> {

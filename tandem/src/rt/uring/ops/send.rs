@@ -93,6 +93,17 @@ struct State {
     blocked: bool,
     /// The caller writes the socket itself (step 6): no send starts any more.
     raw: bool,
+    /// The ring the sends in flight are on (with `sending`).
+    ring: Option<Arc<Ring>>,
+}
+
+/// A waker that unparks a thread (`finish_now`'s wait off the sends' ring).
+struct UnparkThread(std::thread::Thread);
+
+impl std::task::Wake for UnparkThread {
+    fn wake(self: Arc<Self>) {
+        self.0.unpark();
+    }
 }
 
 /// What a write did.
@@ -178,6 +189,7 @@ impl SendQueue {
             let mut buf = std::mem::take(&mut state.spare);
             let n = gather(&mut buf, bufs, total.min(SEND_BOUND));
             state.sending = true;
+            state.ring = Some(local.ring().clone());
             state.in_flight = n;
             let op = SendOp {
                 queue: self.shared.clone(),
@@ -261,32 +273,70 @@ impl SendQueue {
     }
 
     /// For `into_std`, whose caller writes the socket itself from then on: no send starts any
-    /// more (step 6), and the sends in flight are finished now if they can be. On the calling
-    /// worker's ring, the entries queued are submitted and the completions the kernel made
-    /// inline reaped (as a write on an idle ring does), until none is left in flight or a
-    /// round reaps nothing. False: bytes are still in flight (the peer has not made room for
-    /// them, or they are on another worker's ring).
-    pub(crate) fn finish_now(&self) -> bool {
-        /// Rounds at most: each sends what the last completion queued behind it.
-        const ROUNDS: usize = 8;
-        self.shared.state.lock().raw = true;
-        for _ in 0..ROUNDS {
-            if !self.is_sending() {
-                return true;
+    /// more (step 6), and the sends in flight are finished before it returns, waiting up to
+    /// `FINISH_WAIT` for their last completion (whoever reaps it). On their own worker, the
+    /// ring's queued entries are submitted and its completions reaped meanwhile (as a write on
+    /// an idle ring does): nobody else would submit them while this blocks. `Err(WouldBlock)`:
+    /// some are still in flight (the peer has not made room for them).
+    pub(crate) fn finish_now(&self) -> io::Result<()> {
+        /// How long to wait for the sends in flight.
+        const FINISH_WAIT: std::time::Duration = std::time::Duration::from_millis(200);
+        /// How long to sleep between two rounds of submitting and reaping.
+        const ROUND: std::time::Duration = std::time::Duration::from_millis(1);
+        let ring = {
+            let mut state = self.shared.state.lock();
+            state.raw = true;
+            if !state.sending {
+                return Ok(());
             }
-            let reaped = crate::rt::uring::with_local_ring(|local, _| {
+            state.ring.clone()
+        };
+        let deadline = std::time::Instant::now() + FINISH_WAIT;
+        let waker = Waker::from(Arc::new(UnparkThread(std::thread::current())));
+        loop {
+            let own = crate::rt::uring::with_local_ring(|local, _| {
+                if !ring.as_ref().is_some_and(|r| Arc::ptr_eq(local.ring(), r)) {
+                    return false;
+                }
                 let mut sub = local.submitter();
                 // The next send a completion queued goes to the remote list (step 2).
                 sub.drain_remote();
-                // Entries the kernel refuses for now stay queued for the worker's next flush.
+                // Entries the kernel refuses for now stay queued for the next round.
                 let _ = sub.flush();
-                local.ring().reap()
+                true
             });
-            if reaped.is_none_or(|n| n == 0) {
-                break;
+            if own == Some(true) {
+                // Reaped outside the worker's core (its wake-ups schedule tasks there), as
+                // `write` reaps an inline completion.
+                if let Some(ring) = &ring {
+                    ring.reap();
+                }
             }
+            {
+                let mut state = self.shared.state.lock();
+                if !state.sending {
+                    return Ok(());
+                }
+                // No other waiter: `into_std` owns the stream, whose halves were reunited.
+                state.waker = Some(waker.clone());
+            }
+            let now = std::time::Instant::now();
+            if now >= deadline {
+                return Err(io::ErrorKind::WouldBlock.into());
+            }
+            std::thread::park_timeout(ROUND.min(deadline - now));
         }
-        !self.is_sending()
+    }
+
+    /// A raw write's hand-off (step 6) under way: ready once no send is in flight (or none was
+    /// asked for); else registers `cx`'s waker.
+    pub(crate) fn poll_handoff(&self, cx: &mut Context<'_>) -> Poll<()> {
+        let mut state = self.shared.state.lock();
+        if !state.raw || !state.sending {
+            return Poll::Ready(());
+        }
+        state.set_waker(cx);
+        Poll::Pending
     }
 
     /// `poll_shutdown`: with sends in flight, shuts the write side down once the last completes
@@ -357,6 +407,7 @@ impl State {
     fn finish(&mut self, mut buf: Vec<u8>, fd: &SocketFd) {
         self.pending.clear();
         self.sending = false;
+        self.ring = None;
         self.in_flight = 0;
         if buf.capacity() <= SPARE_KEEP {
             buf.clear();
