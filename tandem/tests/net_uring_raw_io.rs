@@ -468,3 +468,91 @@ fn a_ready_and_try_io_loop_on_both_directions_does_not_spin() {
         });
     }
 }
+
+/// Two tasks wait in `readable()` on one stream (an `Arc<TcpStream>`) whose receive is armed:
+/// both are woken when bytes arrive, as Tokio's readiness futures are.
+#[test]
+fn two_tasks_in_readable_are_both_woken() {
+    for flavor in FLAVORS {
+        let rt = runtime(flavor, true);
+        run(&rt, async move {
+            let (mut client, mut server) = pair().await;
+            arm_receive(&mut client, &mut server).await;
+            // Nothing is left: a refused read clears the readiness.
+            let refused = client.try_read(&mut [0u8; 8]).unwrap_err();
+            assert_eq!(refused.kind(), io::ErrorKind::WouldBlock);
+            let client = std::sync::Arc::new(client);
+            let waiters: Vec<_> = (0..2)
+                .map(|_| {
+                    let client = client.clone();
+                    tandem::spawn(async move { client.readable().await.unwrap() })
+                })
+                .collect();
+            // Both wait before the bytes come.
+            for _ in 0..4 {
+                tandem::task::yield_now().await;
+            }
+            server.write_all(b"wake").await.unwrap();
+            for waiter in waiters {
+                tandem::time::timeout(Duration::from_secs(10), waiter)
+                    .await
+                    .unwrap_or_else(|_| {
+                        panic!("[{}] a readable() waiter was never woken", flavor.name)
+                    })
+                    .unwrap();
+            }
+        });
+    }
+}
+
+/// Two tasks wait in `writable()` on one stream whose send queue is full: both are woken when
+/// the peer makes room.
+#[test]
+fn two_tasks_in_writable_are_both_woken() {
+    for flavor in FLAVORS {
+        let rt = runtime(flavor, true);
+        if !rt.metrics().io_uring().enabled {
+            continue;
+        }
+        run(&rt, async move {
+            let (client, mut server) = pair().await;
+            // Fill the socket's buffers and the send queue behind them.
+            let chunk = vec![7u8; 64 * 1024];
+            let mut written = 0;
+            loop {
+                match client.try_write(&chunk) {
+                    Ok(n) => written += n,
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                        let ready =
+                            tandem::time::timeout(Duration::from_millis(50), client.writable())
+                                .await;
+                        if ready.is_err() {
+                            break;
+                        }
+                    }
+                    Err(e) => panic!("try_write: {e}"),
+                }
+            }
+            let client = std::sync::Arc::new(client);
+            let waiters: Vec<_> = (0..2)
+                .map(|_| {
+                    let client = client.clone();
+                    tandem::spawn(async move { client.writable().await.unwrap() })
+                })
+                .collect();
+            for _ in 0..4 {
+                tandem::task::yield_now().await;
+            }
+            let mut sink = vec![0u8; written];
+            server.read_exact(&mut sink).await.unwrap();
+            for waiter in waiters {
+                tandem::time::timeout(Duration::from_secs(10), waiter)
+                    .await
+                    .unwrap_or_else(|_| {
+                        panic!("[{}] a writable() waiter was never woken", flavor.name)
+                    })
+                    .unwrap();
+            }
+        });
+    }
+}

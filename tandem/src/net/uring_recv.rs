@@ -60,9 +60,10 @@ use crate::rt::uring::buf_group::TakenBuf;
 use crate::rt::uring::ops::recv_multi::{Event, Receive};
 use crate::rt::uring::socket_fd::SocketFd;
 use crate::util::read_buf::ReadBuf;
+use crate::util::wake_list::WakeList;
 use std::io;
 use std::sync::Arc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Wake, Waker};
 
 /// A stream's receive state; `None` in the stream when its runtime receives through epoll.
 pub(crate) struct UringRecv {
@@ -98,6 +99,26 @@ struct State {
     ready_until_refused: bool,
     /// Waits in a row of the reader on a worker whose ring is not the receive's (step 7).
     waits_away: u8,
+    /// Every task waiting on the receive (reads, readiness, a raw read's hand-off): Tokio's
+    /// `readable()`/`ready()` may be awaited by any number of tasks at once, and the receive's
+    /// cell holds one waker, `waiters_waker`, which wakes them all.
+    waiters: Arc<Waiters>,
+    waiters_waker: Waker,
+}
+
+/// The tasks waiting on one stream's receive, woken together (`State::waiters`).
+struct Waiters(Mutex<WakeList>);
+
+impl Wake for Waiters {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        // Woken after the lock is released: a waker may run any code.
+        let waiting = self.0.lock().take();
+        waiting.wake_all();
+    }
 }
 
 /// Waits in a row on another worker after which a receive is ended, to be re-armed there
@@ -118,6 +139,7 @@ impl UringRecv {
     /// The state for a new stream (whose runtime receives streams through io_uring), whose socket
     /// `fd` holds.
     pub(crate) fn new(fd: Arc<SocketFd>, epoll: ReadinessHint) -> Box<UringRecv> {
+        let waiters = Arc::new(Waiters(Mutex::new(WakeList::default())));
         Box::new(UringRecv {
             state: Mutex::new(State {
                 epoll,
@@ -129,6 +151,8 @@ impl UringRecv {
                 epoll_only: false,
                 ready_until_refused: false,
                 waits_away: 0,
+                waiters_waker: Waker::from(waiters.clone()),
+                waiters,
             }),
             fd,
         })
@@ -250,7 +274,11 @@ impl UringRecv {
                 .receive
                 .as_ref()
                 .expect("only an armed receive is pending");
-            if receive.poll_final(cx.as_deref_mut()).is_pending() {
+            let mut waiters = cx.as_deref_mut().map(|cx| {
+                state.waiters.0.lock().register(cx.waker());
+                Context::from_waker(&state.waiters_waker)
+            });
+            if receive.poll_final(waiters.as_mut()).is_pending() {
                 // Readiness waits for the end too: one kept set would answer at once, and a
                 // caller looping on `readable` and `try_io` would spin.
                 state.ready_until_refused = false;
@@ -341,23 +369,28 @@ impl State {
                 continue;
             };
             let event = match cx.as_deref_mut() {
-                Some(cx) => match receive.poll_next(cx) {
-                    Poll::Ready(event) => event,
-                    Poll::Pending => {
-                        // Only reads count (`arm`): a readiness poll is no reader settling.
-                        if arm.is_some() {
-                            self.waits_away = match receive.is_on_this_worker() {
-                                Some(false) => self.waits_away + 1,
-                                _ => 0,
-                            };
-                            if self.waits_away >= FOLLOW_AFTER {
-                                self.waits_away = 0;
-                                receive.end_to_follow();
+                Some(cx) => {
+                    // Among the stream's waiters; the receive wakes them all.
+                    self.waiters.0.lock().register(cx.waker());
+                    let next = receive.poll_next(&mut Context::from_waker(&self.waiters_waker));
+                    match next {
+                        Poll::Ready(event) => event,
+                        Poll::Pending => {
+                            // Only reads count (`arm`): a readiness poll is no reader settling.
+                            if arm.is_some() {
+                                self.waits_away = match receive.is_on_this_worker() {
+                                    Some(false) => self.waits_away + 1,
+                                    _ => 0,
+                                };
+                                if self.waits_away >= FOLLOW_AFTER {
+                                    self.waits_away = 0;
+                                    receive.end_to_follow();
+                                }
                             }
+                            return Poll::Pending;
                         }
-                        return Poll::Pending;
                     }
-                },
+                }
                 None => std::task::ready!(receive.try_next()),
             };
             match event {

@@ -15,3 +15,4 @@ pub(crate) mod drain_lock;
 pub(crate) mod rand;
 pub(crate) mod read_buf;
 pub(crate) mod try_lock;
+pub(crate) mod wake_list;

@@ -25,7 +25,7 @@
 //!    still sends every byte it took (as a `write(2)` that returned would have), then the fd
 //!    closes (if its receive's final completion came too).
 //! 4. An error completion drops the bytes not sent and is handed to the next write, flush or
-//!    shutdown, once. The writer's waker is woken at every completion (room was made, or the
+//!    shutdown, once. The waiting tasks are woken at every completion (room was made, or the
 //!    queue emptied, or an error waits).
 //! 5. The runtime's shutdown cancels the send in flight, and its closed ring refuses the next
 //!    one. The bytes those carried, and those appended behind them, were taken by writes that
@@ -46,6 +46,7 @@ use crate::rt::uring::cell::{tag, CqeResult, OpCell, OpCode};
 use crate::rt::uring::op::build_entry;
 use crate::rt::uring::ring::{LocalRing, Queued, Ring};
 use crate::rt::uring::socket_fd::SocketFd;
+use crate::util::wake_list::WakeList;
 use io_uring::{opcode, squeue, types};
 use std::io::{self, IoSlice};
 use std::sync::Arc;
@@ -80,8 +81,10 @@ struct State {
     sending: bool,
     /// An error completion, for the next write, flush or shutdown.
     error: Option<io::Error>,
-    /// The writer waiting for room, for the sends to complete, or for an error.
-    waker: Option<Waker>,
+    /// The tasks waiting for room, for the sends to complete, or for an error: the writer,
+    /// and any number in `writable()`/`ready()` (Tokio's readiness futures all wake). One
+    /// entry per task (`will_wake`); all are woken, and leave, at the next completion.
+    wakers: WakeList,
     /// Shut the write side down once the last send has completed (a write half dropped while
     /// sends were in flight).
     shutdown_after: bool,
@@ -317,8 +320,7 @@ impl SendQueue {
                 if !state.sending {
                     return Ok(());
                 }
-                // No other waiter: `into_std` owns the stream, whose halves were reunited.
-                state.waker = Some(waker.clone());
+                state.wakers.register(&waker);
             }
             let now = std::time::Instant::now();
             if now >= deadline {
@@ -366,10 +368,7 @@ impl SendQueue {
 
 impl State {
     fn set_waker(&mut self, cx: &mut Context<'_>) {
-        match &mut self.waker {
-            Some(waker) if waker.will_wake(cx.waker()) => {}
-            slot => *slot = Some(cx.waker().clone()),
-        }
+        self.wakers.register(cx.waker());
     }
 
     /// A send completed with `res`: the next send to submit, if any. `op` is the completed
@@ -523,11 +522,9 @@ impl SendOp {
                 state.error = Some(e);
             }
             state.finish(buf, &queue.fd);
-            let waker = state.waker.take();
+            let wakers = state.wakers.take();
             drop(state);
-            if let Some(waker) = waker {
-                waker.wake();
-            }
+            wakers.wake_all();
             return;
         }
     }
@@ -594,14 +591,12 @@ unsafe impl OpCode for SendOp {
             Ok(result.res as usize)
         };
         let queue = self.queue.clone();
-        let (next, waker) = {
+        let (next, wakers) = {
             let mut state = queue.state.lock();
             let next = state.complete(self, res);
-            (next, state.waker.take())
+            (next, state.wakers.take())
         };
-        if let Some(waker) = waker {
-            waker.wake();
-        }
+        wakers.wake_all();
         if let Some(next) = next {
             // Through the owner's remote list: this thread may be any reaper, or the owner in
             // the middle of its ring turn (its submission side out of reach).
