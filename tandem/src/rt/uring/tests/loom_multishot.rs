@@ -113,6 +113,18 @@ fn poll(cell: &MultiCell<FakeMulti>, events: &LoomArc<Events>) -> Poll<Option<i3
         .map(|next| next.map(|item| item.expect("never refused")))
 }
 
+/// With every CQE queued: the stream takes items 1, 2, 3 in order, then the cell, dropped,
+/// drops its operation once.
+fn takes_every_item_then_drops(cell: Arc<MultiCell<FakeMulti>>, events: &LoomArc<Events>) {
+    let mut items = Vec::new();
+    while let Poll::Ready(Some(item)) = poll(&cell, events) {
+        items.push(item);
+    }
+    assert_eq!(items, [1, 2, 3]);
+    drop(cell);
+    assert_eq!(events.dropped.load(SeqCst), 1);
+}
+
 /// The stream polls while the CQEs arrive: it gets every item, in order, then the end; a poll
 /// that found nothing is always woken later (no lost wake-up).
 #[test]
@@ -222,13 +234,7 @@ fn cqes_reaped_by_two_threads_keep_their_order() {
         }
         // A reaper that found the lock held left the rest to the holder: all three are in.
         assert!(cq.1.lock().is_empty());
-        let mut items = Vec::new();
-        while let Poll::Ready(Some(item)) = poll(&cell, &events) {
-            items.push(item);
-        }
-        assert_eq!(items, [1, 2, 3]);
-        drop(cell);
-        assert_eq!(events.dropped.load(SeqCst), 1);
+        takes_every_item_then_drops(cell, &events);
     });
 }
 
@@ -315,12 +321,6 @@ fn a_wait_for_the_final_cqe_is_woken_and_finds_every_item() {
         } else {
             kernel.join().unwrap();
         }
-        let mut items = Vec::new();
-        while let Poll::Ready(Some(item)) = poll(&cell, &events) {
-            items.push(item);
-        }
-        assert_eq!(items, [1, 2, 3]);
-        drop(cell);
-        assert_eq!(events.dropped.load(SeqCst), 1);
+        takes_every_item_then_drops(cell, &events);
     });
 }
