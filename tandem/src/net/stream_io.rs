@@ -16,8 +16,8 @@
 //!    answers from the receive once it is armed or holds something, else from epoll.
 //! 2. Writes: into the send queue, unless it says `Direct` (no send in flight, and not on a
 //!    worker or handed to the caller's own writes by `try_io`/`async_io`: a plain `send(2)`
-//!    through epoll). Write readiness answers from the queue while a
-//!    send is in flight, else from epoll.
+//!    through epoll). Write readiness answers from the queue while a send is in flight, else
+//!    from epoll.
 //! 3. Flush and shutdown wait for the sends in flight; a dropped write half asks for the
 //!    shutdown after the last one (`shutdown_on_drop`).
 //!
@@ -123,9 +123,9 @@ impl<E: StreamSocket> StreamIo<E> {
     /// Deregisters the socket and returns its fd (for `into_std`). Bytes writes took are sent
     /// first (`SendQueue::finish_now`, up to 200 ms): if some cannot be, this fails
     /// (`ErrorKind::Other`), the stream is dropped and sends them, so the caller's writes can
-    /// never overtake them. Bytes the
-    /// receive took and no read returned are dropped; while its cancel has not completed, the
-    /// fd returned is a duplicate, and the original closes after its final completion.
+    /// never overtake them. Bytes the receive took and no read returned are dropped; while its
+    /// cancel has not completed, the fd returned is a duplicate, and the original closes after
+    /// its final completion.
     pub(crate) fn into_fd(mut self) -> io::Result<OwnedFd> {
         if let Some(Err(_)) = self.send.as_ref().map(SendQueue::finish_now) {
             return Err(io::Error::other(
