@@ -60,10 +60,10 @@ use crate::rt::uring::buf_group::TakenBuf;
 use crate::rt::uring::ops::recv_multi::{Event, Receive};
 use crate::rt::uring::socket_fd::SocketFd;
 use crate::util::read_buf::ReadBuf;
-use crate::util::wake_list::WakeList;
+use crate::util::wake_list::WakeAll;
 use std::io;
 use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll};
 
 /// A stream's receive state; `None` in the stream when its runtime receives through epoll.
 pub(crate) struct UringRecv {
@@ -101,24 +101,8 @@ struct State {
     waits_away: u8,
     /// Every task waiting on the receive (reads, readiness, a raw read's hand-off): Tokio's
     /// `readable()`/`ready()` may be awaited by any number of tasks at once, and the receive's
-    /// cell holds one waker, `waiters_waker`, which wakes them all.
-    waiters: Arc<Waiters>,
-    waiters_waker: Waker,
-}
-
-/// The tasks waiting on one stream's receive, woken together (`State::waiters`).
-struct Waiters(Mutex<WakeList>);
-
-impl Wake for Waiters {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        // Woken after the lock is released: a waker may run any code.
-        let waiting = self.0.lock().take();
-        waiting.wake_all();
-    }
+    /// cell holds one waker, this one's, which wakes them all.
+    waiters: WakeAll,
 }
 
 /// Waits in a row on another worker after which a receive is ended, to be re-armed there
@@ -139,7 +123,6 @@ impl UringRecv {
     /// The state for a new stream (whose runtime receives streams through io_uring), whose socket
     /// `fd` holds.
     pub(crate) fn new(fd: Arc<SocketFd>, epoll: ReadinessHint) -> Box<UringRecv> {
-        let waiters = Arc::new(Waiters(Mutex::new(WakeList::default())));
         Box::new(UringRecv {
             state: Mutex::new(State {
                 epoll,
@@ -151,8 +134,7 @@ impl UringRecv {
                 epoll_only: false,
                 ready_until_refused: false,
                 waits_away: 0,
-                waiters_waker: Waker::from(waiters.clone()),
-                waiters,
+                waiters: WakeAll::new(),
             }),
             fd,
         })
@@ -275,8 +257,8 @@ impl UringRecv {
                 .as_ref()
                 .expect("only an armed receive is pending");
             let mut waiters = cx.as_deref_mut().map(|cx| {
-                state.waiters.0.lock().register(cx.waker());
-                Context::from_waker(&state.waiters_waker)
+                state.waiters.register(cx.waker());
+                Context::from_waker(state.waiters.waker())
             });
             if receive.poll_final(waiters.as_mut()).is_pending() {
                 // Readiness waits for the end too: one kept set would answer at once, and a
@@ -371,8 +353,8 @@ impl State {
             let event = match cx.as_deref_mut() {
                 Some(cx) => {
                     // Among the stream's waiters; the receive wakes them all.
-                    self.waiters.0.lock().register(cx.waker());
-                    let next = receive.poll_next(&mut Context::from_waker(&self.waiters_waker));
+                    self.waiters.register(cx.waker());
+                    let next = receive.poll_next(&mut Context::from_waker(self.waiters.waker()));
                     match next {
                         Poll::Ready(event) => event,
                         Poll::Pending => {

@@ -9,14 +9,14 @@
 //! 2. The request's completions queue in its cell, reaped by whoever reaps that ring; an
 //!    accept on any thread takes the oldest (an fd), under this state's lock. A connection
 //!    leaves the queue only into the caller's hands: a dropped `accept` future loses none.
-//! 3. Any number of tasks may wait: each registers its waker in `Waiters`, and the cell holds
-//!    one waker, the `Waiters`' own, which wakes them all; each polls again and one takes the
-//!    connection. Only accepts that wait on an armed request register there. Those that wait
+//! 3. Any number of tasks may wait: each registers its waker in `waiters` (a `WakeAll`), and
+//!    the cell holds one waker, the `WakeAll`'s own, which wakes them all; each polls again
+//!    and one takes the connection. Only accepts that wait on an armed request register there. Those that wait
 //!    on epoll (step 1's other threads) are woken through epoll by a worker that arms, since
 //!    connections then go to the ring and not to the socket (`ReadinessHint::wake_readers`):
 //!    the arm counts (`arms`), and an accept that saw no request compares the count before
 //!    its epoll wait with the count after registering there, so an arm in between is never
-//!    missed (`poll_accept_or`). A waker kept in `Waiters` while nothing is armed would
+//!    missed (`poll_accept_or`). A waker kept in `waiters` while nothing is armed would
 //!    outlive the runtime: a task holding its listener would never be freed (Tokio's
 //!    `io_driver_drop.rs`, `shutdown_drops_waker_holding_registration`).
 //! 4. An error completion (`EMFILE`, `ECONNABORTED`, ...) ends the request: it is reported as
@@ -36,18 +36,17 @@ use crate::loom::sync::Mutex;
 use crate::rt::reactor::ReadinessHint;
 use crate::rt::uring::ops::accept_multi::{Acceptor, Event};
 use crate::rt::uring::socket_fd::SocketFd;
+use crate::util::wake_list::WakeAll;
 use std::io;
 use std::os::fd::OwnedFd;
 use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll};
 
 /// A listener's accept state; `None` in the listener when its runtime accepts through epoll.
 pub(crate) struct UringAccept {
     state: Mutex<Option<Acceptor>>,
-    /// The tasks waiting for a connection (step 3).
-    waiters: Arc<Waiters>,
-    /// `waiters` as the waker the request's cell holds.
-    wake_all: Waker,
+    /// The tasks waiting for a connection (step 3); the request's cell holds its waker.
+    waiters: WakeAll,
     /// The listener's fd holder: every request armed holds a clone.
     fd: Arc<SocketFd>,
     /// The listener's epoll readiness, whose waiters an arm wakes (step 3).
@@ -73,11 +72,9 @@ impl UringAccept {
     /// The state for a new listener (whose runtime accepts TCP through io_uring), whose socket
     /// `fd` holds and whose epoll readiness `epoll` reaches.
     pub(crate) fn new(fd: Arc<SocketFd>, epoll: ReadinessHint) -> Box<UringAccept> {
-        let waiters = Arc::new(Waiters::default());
         Box::new(UringAccept {
             state: Mutex::new(None),
-            wake_all: Waker::from(waiters.clone()),
-            waiters,
+            waiters: WakeAll::new(),
             fd,
             epoll,
             arms: AtomicU64::new(0),
@@ -92,7 +89,7 @@ impl UringAccept {
     /// The next connection from the ring, else from `epoll_accept` (the listener's accept
     /// through epoll, polled only while no request is armed and none can be armed here).
     /// `Pending` with `cx`'s waker registered where the answer will come from: the armed
-    /// request's `Waiters`, or epoll, which an arm elsewhere wakes (step 3).
+    /// request's `waiters`, or epoll, which an arm elsewhere wakes (step 3).
     pub(crate) fn poll_accept_or<T>(
         &self,
         cx: &mut Context<'_>,
@@ -116,7 +113,7 @@ impl UringAccept {
     }
 
     /// The next connection from the ring: `Ready(Ok(Ok(fd)))`, `Ready(Ok(Err))` for an
-    /// accept's error, `Pending` (the waker registered in `Waiters`) while the armed request
+    /// accept's error, `Pending` (the waker registered in `waiters`) while the armed request
     /// has none, or `Ready(Err)`: none armed, and none could be here (no waker registered).
     fn poll_ring(&self, cx: &mut Context<'_>) -> Poll<Result<io::Result<OwnedFd>, NoneArmed>> {
         let (res, armed) = self.poll_ring_locked(cx);
@@ -132,7 +129,7 @@ impl UringAccept {
         &self,
         cx: &mut Context<'_>,
     ) -> (Poll<Result<io::Result<OwnedFd>, NoneArmed>>, bool) {
-        let mut ring_cx = Context::from_waker(&self.wake_all);
+        let mut ring_cx = Context::from_waker(self.waiters.waker());
         let mut state = self.state.lock();
         let mut armed_here = false;
         // Counted under the lock, as arms are: the state is `None` as of this count.
@@ -179,79 +176,5 @@ impl UringAccept {
     pub(crate) fn disarm(&self) {
         let acceptor = self.state.lock().take();
         drop(acceptor);
-    }
-}
-
-/// The wakers of the tasks waiting for a connection; woken all at once, by the request's cell
-/// (after the ring's CQ lock is released) or by `Waiters::wake_by_ref`.
-#[derive(Default)]
-struct Waiters {
-    list: Mutex<Vec<Waker>>,
-}
-
-impl Waiters {
-    fn register(&self, waker: &Waker) {
-        let mut list = self.list.lock();
-        if !list.iter().any(|w| w.will_wake(waker)) {
-            list.push(waker.clone());
-        }
-    }
-}
-
-impl Wake for Waiters {
-    fn wake(self: Arc<Self>) {
-        self.wake_by_ref();
-    }
-
-    fn wake_by_ref(self: &Arc<Self>) {
-        // Collected under the lock, woken after it.
-        let woken = std::mem::take(&mut *self.list.lock());
-        for waker in woken {
-            waker.wake();
-        }
-    }
-}
-
-#[cfg(all(test, not(loom)))]
-mod tests {
-    use super::Waiters;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::Arc;
-    use std::task::{Wake, Waker};
-
-    struct Count(AtomicUsize);
-
-    impl Wake for Count {
-        fn wake(self: Arc<Self>) {
-            self.0.fetch_add(1, Ordering::Relaxed);
-        }
-    }
-
-    /// Every registered waiter is woken, once per registration (a waker registered twice is
-    /// kept once), and the list empties: a waiter must register again to be woken again.
-    #[test]
-    fn every_waiter_is_woken_once_per_registration() {
-        let waiters = Arc::new(Waiters::default());
-        let (a, b) = (
-            Arc::new(Count(AtomicUsize::new(0))),
-            Arc::new(Count(AtomicUsize::new(0))),
-        );
-        let (wa, wb) = (Waker::from(a.clone()), Waker::from(b.clone()));
-        waiters.register(&wa);
-        waiters.register(&wa);
-        waiters.register(&wb);
-        let wake_all = Waker::from(waiters.clone());
-        wake_all.wake_by_ref();
-        assert_eq!(a.0.load(Ordering::Relaxed), 1);
-        assert_eq!(b.0.load(Ordering::Relaxed), 1);
-        wake_all.wake_by_ref();
-        assert_eq!(
-            a.0.load(Ordering::Relaxed),
-            1,
-            "woken without registering again"
-        );
-        waiters.register(&wb);
-        wake_all.wake();
-        assert_eq!(b.0.load(Ordering::Relaxed), 2);
     }
 }

@@ -134,8 +134,8 @@ impl UnixStream {
     /// and so are bytes that arrive before its cancel reaches its ring. Bytes taken by writes
     /// and not yet sent are sent first (waiting up to 200 ms), or, if the peer has made no room
     /// for them by then, this fails with `ErrorKind::Other` and the dropped stream still sends
-    /// them: flush first. While that
-    /// cancel has not completed, the returned stream is a duplicate of the socket's fd.)
+    /// them: flush first. While that cancel has not completed, the returned stream is a
+    /// duplicate of the socket's fd.)
     pub fn into_std(self) -> io::Result<std::os::unix::net::UnixStream> {
         self.io.into_fd().map(std::os::unix::net::UnixStream::from)
     }

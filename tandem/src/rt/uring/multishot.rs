@@ -178,6 +178,16 @@ struct Inner<T> {
     capped: bool,
 }
 
+impl<T> Inner<T> {
+    /// Keeps `cx`'s waker for the next CQE (the stream has one; a new one replaces it).
+    fn set_waker(&mut self, cx: &Context<'_>) {
+        match &mut self.waker {
+            Some(waker) if waker.will_wake(cx.waker()) => {}
+            slot => *slot = Some(cx.waker().clone()),
+        }
+    }
+}
+
 impl<T: MultishotOperation> MultiCell<T> {
     const VTABLE: Vtable = Vtable {
         complete: Self::complete_raw,
@@ -325,10 +335,7 @@ impl<T: MultishotOperation> MultiCell<T> {
         if inner.ended {
             return Poll::Ready(None);
         }
-        match &mut inner.waker {
-            Some(waker) if waker.will_wake(cx.waker()) => {}
-            slot => *slot = Some(cx.waker().clone()),
-        }
+        inner.set_waker(cx);
         Poll::Pending
     }
 
@@ -340,10 +347,7 @@ impl<T: MultishotOperation> MultiCell<T> {
             return Poll::Ready(());
         }
         if let Some(cx) = cx {
-            match &mut inner.waker {
-                Some(waker) if waker.will_wake(cx.waker()) => {}
-                slot => *slot = Some(cx.waker().clone()),
-            }
+            inner.set_waker(cx);
         }
         Poll::Pending
     }

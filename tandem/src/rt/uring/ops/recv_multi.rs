@@ -128,17 +128,13 @@ impl Receive {
         if let Some(ring) = self.stream.ring() {
             ring.metrics.recv_follows.fetch_add(1, Relaxed);
         }
-        self.end();
-    }
-
-    /// Ends the receive: its cancel goes to its ring; the events still to come (chunks
-    /// received before it lands, then the final one) are delivered as before.
-    pub(crate) fn end(&mut self) {
         self.stream.end();
     }
 
-    /// As `end`, and on the receive's own worker the cancel goes into the kernel now rather
-    /// than at the worker's next flush: bytes that arrive after this are not taken.
+    /// Ends the receive (the events still to come, chunks received before the cancel lands and
+    /// the final one, are delivered as before), and on its own worker the cancel goes into the
+    /// kernel now rather than at the worker's next flush: bytes that arrive after this are not
+    /// taken.
     pub(crate) fn end_now(&mut self) {
         self.stream.end();
         if let Some(ring) = self.stream.ring() {
