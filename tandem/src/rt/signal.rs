@@ -140,14 +140,23 @@ pub(crate) fn poll_generation(signum: i32, seen: &mut u64, waker: &Waker) -> boo
         *seen = current;
         return true;
     }
-    let mut listeners = info.listeners.lock().unwrap_or_else(|e| e.into_inner());
-    if !listeners.iter().any(|w| w.will_wake(waker)) {
-        listeners.push(waker.clone());
-    }
-    // Re-check under the lock: `dispatch` bumps the generation before taking it.
-    let current = info.generation.load(Ordering::Acquire);
-    if current != *seen {
-        *seen = current;
+    // Cloned before the lock, and a duplicate dropped after it: a waker's `clone` and `drop`
+    // are foreign code, which may poll a stream of the same signal (this lock).
+    let waker = waker.clone();
+    let (fired, duplicate) = {
+        let mut listeners = info.listeners.lock().unwrap_or_else(|e| e.into_inner());
+        let duplicate = if listeners.iter().any(|w| w.will_wake(&waker)) {
+            Some(waker)
+        } else {
+            listeners.push(waker);
+            None
+        };
+        // Re-check under the lock: `dispatch` bumps the generation before taking it.
+        (info.generation.load(Ordering::Acquire), duplicate)
+    };
+    drop(duplicate);
+    if fired != *seen {
+        *seen = fired;
         return true;
     }
     false

@@ -48,8 +48,9 @@
 //!   cancel; one whose tick is later is still in the wheel, or in the hands of a `process`
 //!   call that has yet to publish and then wake it. There is no per-timer state word and no
 //!   per-timer allocation.
-//! - Wakers are woken, and values leaving the wheel dropped, only after the lock is released
-//!   ("collect, release, wake"): a waker's code may register or cancel timers.
+//! - Wakers are cloned before a shard's lock is taken, and woken, or dropped as values leaving
+//!   the wheel, only after it is released ("collect, release, wake"): a waker's code may
+//!   register or cancel timers.
 //! - A timer fires at tick `ceil(deadline)` and `process` fires tick `t` only once the clock
 //!   reads at least `t` ms after tick 0 (`floor(now)`), so nothing fires early. A deadline at
 //!   or before `processed` completes at its first poll without touching the wheel (so does

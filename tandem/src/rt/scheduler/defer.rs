@@ -20,14 +20,13 @@ pub(crate) struct Defer {
 
 impl Defer {
     pub(crate) fn defer(&self, waker: &Waker) {
-        let mut deferred = self.deferred.borrow_mut();
         // A task that yields twice before being woken needs one wake-up.
-        if let Some(last) = deferred.last() {
-            if last.will_wake(waker) {
-                return;
-            }
+        if (self.deferred.borrow().last()).is_some_and(|last| last.will_wake(waker)) {
+            return;
         }
-        deferred.push(waker.clone());
+        // Cloned with no borrow held: a waker's `clone` is foreign code, which may yield too.
+        let waker = waker.clone();
+        self.deferred.borrow_mut().push(waker);
     }
 
     pub(crate) fn is_empty(&self) -> bool {

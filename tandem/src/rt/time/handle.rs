@@ -302,12 +302,17 @@ impl TimeHandle {
         let inner = &*self.inner;
         let index = shard_index(inner.shards.len());
         let shard = &inner.shards[index];
+        // Cloned before the lock: a waker's `clone` is foreign code, which may poll a timer
+        // of its own, on this thread and so in this shard.
+        let waker = waker.clone();
         let refused = {
             let mut wheel = shard.wheel.lock();
             if self.is_shutdown() {
+                drop(wheel);
+                drop(waker);
                 return Insert::Shutdown;
             }
-            match wheel.insert(tick, waker.clone()) {
+            match wheel.insert(tick, waker) {
                 Ok(key) => {
                     lower_bound(shard, tick);
                     drop(wheel);
