@@ -7,6 +7,7 @@
 //! new occupant once more is harmless.
 
 use super::{AbortHandle, Id, JoinError, JoinHandle};
+use crate::util::waker_slot;
 use std::collections::VecDeque;
 use std::fmt;
 use std::future::{poll_fn, Future};
@@ -172,14 +173,13 @@ impl<T> JoinSet<T> {
         if self.members.is_empty() {
             return Poll::Ready(None);
         }
-        // The waker replaced is dropped after the lock is released: its destructor is user code
-        // (it may drive a runtime that completes a member, whose wake-up takes this lock).
+        // The waker is cloned before the lock and the one it replaces dropped after it: both
+        // are user code (they may drive a runtime that completes a member, whose wake-up takes
+        // this lock).
         let (budget, _replaced) = {
-            let mut inner = self.shared.lock();
-            let replaced = match &inner.owner {
-                Some(owner) if owner.will_wake(cx.waker()) => None,
-                _ => inner.owner.replace(cx.waker().clone()),
-            };
+            let lock = || self.shared.lock();
+            let (inner, replaced) =
+                waker_slot::register(lock, |inner| &mut inner.owner, cx.waker());
             (inner.ready.len(), replaced)
         };
         match self.poll_ready_members(budget) {

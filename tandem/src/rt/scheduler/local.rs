@@ -43,6 +43,7 @@ use crate::rt::coop;
 use crate::rt::scheduler::{context, SchedulerHandle};
 use crate::rt::task::list::OwnedTasks;
 use crate::rt::task::{Id, JoinHandle, Notified, Schedule, Task};
+use crate::util::waker_slot;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
@@ -292,22 +293,22 @@ impl LocalContext {
         }
     }
 
-    /// Moves the remote queue behind the local one; with `waker`, registers it first (under the
-    /// same lock: see the module docs).
+    /// Moves the remote queue behind the local one; with `waker`, registers it first (the take
+    /// under the same lock acquisition: see the module docs). The waker's clone runs before
+    /// that acquisition and the replaced waker's drop after it: a waker's code may wake a task
+    /// of this set from another thread, which pushes under this lock (`waker_slot.rs`).
     fn take_remote(&self, waker: Option<&Waker>) {
-        let batch = {
-            let mut remote = self.shared.remote.lock();
-            if let Some(waker) = waker {
-                if !remote.waker.as_ref().is_some_and(|w| w.will_wake(waker)) {
-                    remote.waker = Some(waker.clone());
-                }
-            }
-            if remote.queue.is_empty() {
-                return;
-            }
-            std::mem::take(&mut remote.queue)
+        let lock = || self.shared.remote.lock();
+        let (mut remote, replaced) = match waker {
+            Some(waker) => waker_slot::register(lock, |remote| &mut remote.waker, waker),
+            None => (lock(), None),
         };
-        self.queue.borrow_mut().extend(batch);
+        let batch = (!remote.queue.is_empty()).then(|| std::mem::take(&mut remote.queue));
+        drop(remote);
+        drop(replaced);
+        if let Some(batch) = batch {
+            self.queue.borrow_mut().extend(batch);
+        }
     }
 
     /// Runs up to `MAX_TASKS_PER_TICK` tasks. Returns true if tasks are still queued.
