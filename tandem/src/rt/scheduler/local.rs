@@ -197,8 +197,16 @@ impl LocalScheduler {
 
     /// Closes the scheduler: wake-ups are dropped from now on, and every task is cancelled, its
     /// future dropped here. Idempotent.
+    ///
+    /// The scheduler is the current one meanwhile, as Tokio's `LocalSet` is while it drops: a
+    /// destructor's `spawn_local` spawns onto it (a task cancelled at once: the owned list is
+    /// closed), never onto another set entered around the drop, and finds one even outside any.
+    /// Its local wake-ups go to the local queue, emptied at the end. (Unless this thread's
+    /// locals are being destroyed: then nothing can be entered.)
     pub(crate) fn close(&self) {
         let _runtime = self.runtime.as_ref().map(context::set_current);
+        // Polling: a local wake-up only queues, `close` empties the queue.
+        let _entered = self.cx.try_enter(true);
         // Task destructors run here, on this thread: they cannot hand the worker off.
         let _no_block_in_place = crate::rt::context::disallow_block_in_place();
         let shared = &self.cx.shared;
@@ -259,13 +267,21 @@ where
 
 impl LocalContext {
     fn enter(self: &Rc<Self>, polling: bool) -> LocalEnterGuard {
-        let prev = CURRENT.with(|cur| cur.borrow_mut().replace(self.clone()));
-        LocalEnterGuard {
+        self.try_enter(polling)
+            .expect("cannot enter a local set while this thread's locals are being destroyed")
+    }
+
+    /// As `enter`; `None` once this thread's locals are being destroyed.
+    fn try_enter(self: &Rc<Self>, polling: bool) -> Option<LocalEnterGuard> {
+        let prev = CURRENT
+            .try_with(|cur| cur.borrow_mut().replace(self.clone()))
+            .ok()?;
+        Some(LocalEnterGuard {
             _no_block_in_place: crate::rt::context::disallow_block_in_place(),
             cx: self.clone(),
             prev,
             prev_polling: self.polling.replace(polling),
-        }
+        })
     }
 
     fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
