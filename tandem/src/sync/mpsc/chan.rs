@@ -33,7 +33,8 @@ use std::task::{Context, Poll, Waker};
 pub(super) struct Chan<T> {
     shared: Mutex<Shared<T>>,
     senders: SenderCounts,
-    /// A lock-free copy of `Shared::rx_closed` for `is_closed`: set under the lock, never unset.
+    /// A lock-free copy of `Shared::rx_closed` for an unbounded channel's `is_closed` (a
+    /// bounded one reads its semaphore): set under the lock, never unset.
     rx_closed: AtomicBool,
     /// The capacity of a bounded channel; `None` for an unbounded one.
     bound: Option<usize>,
@@ -173,11 +174,9 @@ impl<T> Chan<T> {
     /// Takes `n` slots if they are free now (lock-free: one CAS on the semaphore's word).
     pub(super) fn try_reserve(&self, n: usize) -> Result<(), TrySendError<()>> {
         if n > self.bound() {
-            // The semaphore is closed exactly when the receiver is.
-            return Err(match self.slots().is_closed() {
-                true => TrySendError::Closed(()),
-                false => TrySendError::Full(()),
-            });
+            // More than the channel could ever hold: `Full` whether or not it is closed, as
+            // Tokio answers.
+            return Err(TrySendError::Full(()));
         }
         match self.slots().try_acquire(n) {
             Ok(()) => Ok(()),
@@ -220,12 +219,16 @@ impl<T> Chan<T> {
         self.slots().available_permits()
     }
 
-    /// True once the receiver closed the channel or was dropped.
+    /// True once the receiver closed the channel or was dropped. Bounded, that is the slots'
+    /// semaphore being closed (as Tokio's `is_closed`): the very word every send checks, so a
+    /// send after this said true fails.
     pub(super) fn is_rx_closed(&self) -> bool {
-        // Acquire: pairs with the Release store in `close`, so a sender that sees the close sees
-        // the state before it (nothing it reads depends on that, but it keeps `is_closed` and a
-        // following `send` consistent).
-        self.rx_closed.load(Ordering::Acquire)
+        match &self.slots {
+            Some(slots) => slots.is_closed(),
+            // Acquire: pairs with the Release store in `close`; an unbounded send reads the
+            // flag it mirrors under the lock, where it was set.
+            None => self.rx_closed.load(Ordering::Acquire),
+        }
     }
 
     /// Polls until the receiver closes (`Sender::closed`).
@@ -351,17 +354,18 @@ impl<T> Chan<T> {
     /// The receiver closes the channel: sends fail from now on, waiting senders and
     /// `Sender::closed` wake; buffered messages and outstanding permits still reach it.
     pub(super) fn close(&self) {
+        // The slots first: once `Sender::closed` resolves (below, under the lock), every send
+        // fails. Closing wakes the waiting senders, who fail, giving back what they were
+        // assigned (outside this channel's lock).
+        if let Some(slots) = &self.slots {
+            slots.close();
+        }
         let mut deferred = Deferred::<T>::new();
         let mut shared = self.shared.lock();
         shared.close(&mut deferred);
         // Release: pairs with the Acquire in `is_rx_closed`.
         self.rx_closed.store(true, Ordering::Release);
         drop(shared);
-        // After the lock: closing wakes the waiting senders (they fail, giving back what they
-        // were assigned).
-        if let Some(slots) = &self.slots {
-            slots.close();
-        }
         deferred.run();
     }
 
@@ -369,6 +373,10 @@ impl<T> Chan<T> {
     /// (after the lock is released; if one's `drop` panics, the rest are still dropped).
     /// `in_batch` messages of the receiver's own batch hold slots too: they come back as well.
     pub(super) fn drop_rx(&self, in_batch: usize) {
+        // The slots first, as in `close`.
+        if let Some(slots) = &self.slots {
+            slots.close();
+        }
         let mut deferred = Deferred::<T>::new();
         let mut shared = self.shared.lock();
         shared.close(&mut deferred);
@@ -378,7 +386,6 @@ impl<T> Chan<T> {
         let messages = std::mem::take(&mut shared.queue);
         drop(shared);
         if let Some(slots) = &self.slots {
-            slots.close();
             slots.release(messages.len() + in_batch);
         }
         deferred.run();
