@@ -17,12 +17,26 @@ pin_project! {
     pub struct ReadToString<'a, R: ?Sized> {
         reader: &'a mut R,
         output: &'a mut String,
-        // The bytes read so far; they reach `output` only if the whole read succeeds as UTF-8.
-        bytes: Filling<Vec<u8>>,
+        // The string's own allocation, moved out of `output` for the read (so a string sized
+        // for the input is filled in place, never regrown), the string's bytes first. `None`
+        // once they are back in `output`.
+        bytes: Option<Filling<Vec<u8>>>,
+        // How long the string was: what goes back if the read fails or is dropped.
+        kept: usize,
         read: usize,
         // `!Unpin`, as Tokio's: code that asserts it (Tokio's tests do) sees the same type.
         #[pin]
         _pinned: PhantomPinned,
+    }
+
+    impl<R: ?Sized> PinnedDrop for ReadToString<'_, R> {
+        fn drop(this: Pin<&mut Self>) {
+            // Dropped before it completed: the string gets back what it held.
+            let me = this.project();
+            if let Some(bytes) = me.bytes.take() {
+                **me.output = string_of_the_first(*me.kept, bytes.into_inner());
+            }
+        }
     }
 }
 
@@ -30,13 +44,21 @@ pub(super) fn read_to_string<'a, R: AsyncRead + Unpin + ?Sized>(
     reader: &'a mut R,
     output: &'a mut String,
 ) -> ReadToString<'a, R> {
+    let bytes = std::mem::take(output).into_bytes();
     ReadToString {
         reader,
         output,
-        bytes: Filling::new(Vec::new()),
+        kept: bytes.len(),
+        bytes: Some(Filling::new(bytes)),
         read: 0,
         _pinned: PhantomPinned,
     }
+}
+
+/// The string the first `kept` bytes of `bytes` make: they were a string's.
+fn string_of_the_first(kept: usize, mut bytes: Vec<u8>) -> String {
+    bytes.truncate(kept);
+    String::from_utf8(bytes).expect("the bytes a string held are UTF-8")
 }
 
 /// The error for bytes that are not UTF-8, carrying the `Utf8Error` as Tokio's does.
@@ -76,14 +98,39 @@ impl<R: AsyncRead + Unpin + ?Sized> Future for ReadToString<'_, R> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
         let me = self.project();
-        let n = ready!(poll_read_to_end(
+        let filling = me
+            .bytes
+            .as_mut()
+            .expect("`ReadToString` polled after it completed");
+        let read = ready!(poll_read_to_end(
             Pin::new(&mut **me.reader),
             cx,
-            me.bytes,
+            filling,
             me.read
-        ))?;
-        let bytes = std::mem::replace(me.bytes, Filling::new(Vec::new()));
-        append_utf8(me.output, bytes.into_inner())?;
-        Poll::Ready(Ok(n))
+        ));
+        let bytes = me
+            .bytes
+            .take()
+            .expect("taken only here and in drop")
+            .into_inner();
+        // One pass checks the string's old bytes and the new ones, so an error's `valid_up_to`
+        // counts from the start of the string, as Tokio's does.
+        let (string, result) = match (read, String::from_utf8(bytes)) {
+            (Ok(n), Ok(string)) => (string, Ok(n)),
+            (Ok(_), Err(not_utf8)) => {
+                let error = invalid_utf8(not_utf8.utf8_error());
+                (
+                    string_of_the_first(*me.kept, not_utf8.into_bytes()),
+                    Err(error),
+                )
+            }
+            // A failed read appends nothing.
+            (Err(e), Ok(string)) => (string_of_the_first(*me.kept, string.into_bytes()), Err(e)),
+            (Err(e), Err(not_utf8)) => {
+                (string_of_the_first(*me.kept, not_utf8.into_bytes()), Err(e))
+            }
+        };
+        **me.output = string;
+        Poll::Ready(result)
     }
 }
