@@ -213,21 +213,74 @@ impl CoreGuard<'_> {
             core: RefCell::new(Some(core)),
             defer: Defer::default(),
         });
-        let out = context::set_scheduler(&cx, || {
-            let SchedulerContext::CurrentThread(cx) = &cx else {
-                unreachable!("just built as CurrentThread")
-            };
-            // Operations started here reach the core's ring through the slot `uring` defines.
-            uring::set_host(cx, || cx.run(future.as_mut()))
-        });
-        let SchedulerContext::CurrentThread(cx) = cx else {
-            unreachable!()
+        let SchedulerContext::CurrentThread(inner) = &cx else {
+            unreachable!("just built as CurrentThread")
         };
-        self.core = cx.core.into_inner();
+        // Takes the core back from the context when `run` returns, and also when a panic (the
+        // root future's, a hook's, a refused `block_in_place`) unwinds through it: the guard
+        // then hands the core on, and the runtime stays usable, as Tokio's.
+        let taken_back = TakeBack {
+            guard: &mut self,
+            cx: inner,
+        };
+        // Operations started here reach the core's ring through the slot `uring` defines.
+        let out = context::set_scheduler(&cx, || {
+            uring::set_host(inner, || inner.run(future.as_mut()))
+        });
+        drop(taken_back);
         if let Some(core) = &self.core {
             handle.metrics.end_busy(&core.busy);
         }
         out
+    }
+}
+
+/// Moves the core from a `block_on`'s context back into its `CoreGuard` when dropped.
+struct TakeBack<'g, 'a> {
+    guard: &'g mut CoreGuard<'a>,
+    cx: &'g CurrentThreadContext,
+}
+
+impl Drop for TakeBack<'_, '_> {
+    fn drop(&mut self) {
+        // Unwinding has released every borrow of the cell by now.
+        if let Ok(mut core) = self.cx.core.try_borrow_mut() {
+            self.guard.core = core.take();
+        }
+    }
+}
+
+/// A part of the core (its driver, its ring) taken out while it works, put back when this
+/// drops: also when a panic (a hook's, a waker's) unwinds through that work, so the core stays
+/// whole for the next `block_on`.
+struct TakenPart<'c, T> {
+    cx: &'c CurrentThreadContext,
+    part: Option<T>,
+    slot: fn(&mut CurrentThreadCore) -> &mut Option<T>,
+}
+
+impl<T> std::ops::Deref for TakenPart<'_, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        self.part.as_ref().expect("held until dropped")
+    }
+}
+
+impl<T> std::ops::DerefMut for TakenPart<'_, T> {
+    fn deref_mut(&mut self) -> &mut T {
+        self.part.as_mut().expect("held until dropped")
+    }
+}
+
+impl<T> Drop for TakenPart<'_, T> {
+    fn drop(&mut self) {
+        let Some(part) = self.part.take() else { return };
+        if let Ok(mut core) = self.cx.core.try_borrow_mut() {
+            if let Some(core) = core.as_mut() {
+                *(self.slot)(core) = Some(part);
+            }
+        }
     }
 }
 
@@ -305,14 +358,12 @@ impl CurrentThreadContext {
         if !needed {
             return 0;
         }
-        let mut ring = self.with_core(|core| core.ring.take().expect("checked above"));
-        let reaped = if before_park {
+        let mut ring = self.take_part(|core| &mut core.ring);
+        if before_park {
             ring.before_park()
         } else {
             ring.tick()
-        };
-        self.with_core(|core| core.ring = Some(ring));
-        reaped
+        }
     }
 
     /// Submits whatever the ring holds, before the core leaves this thread.
@@ -325,10 +376,19 @@ impl CurrentThreadContext {
         if !queued {
             return;
         }
-        let mut ring = self.with_core(|core| core.ring.take().expect("checked above"));
+        let mut ring = self.take_part(|core| &mut core.ring);
         // Completions reaped here wake tasks into the core's queue, run by the next `block_on`.
         while ring.submit_all() > 0 && ring.wants_submit() {}
-        self.with_core(|core| core.ring = Some(ring));
+    }
+
+    /// Takes the part `slot` picks out of the core, which must hold it, until the guard drops.
+    fn take_part<T>(&self, slot: fn(&mut CurrentThreadCore) -> &mut Option<T>) -> TakenPart<'_, T> {
+        let part = self.with_core(|core| slot(core).take().expect("the core holds its parts"));
+        TakenPart {
+            cx: self,
+            part: Some(part),
+            slot,
+        }
     }
 
     fn with_core<R>(&self, f: impl FnOnce(&mut CurrentThreadCore) -> R) -> R {
@@ -342,7 +402,7 @@ impl CurrentThreadContext {
     fn park(&self, block: bool) {
         // Submit what the tasks pushed; what completed inline is work, not a reason to sleep.
         let reaped = self.ring_turn(true);
-        let mut driver = self.with_core(|core| core.driver.take().expect("driver present"));
+        let mut driver = self.take_part(|core| &mut core.driver);
         let has_work = reaped > 0
             || self.with_core(|core| !core.tasks.is_empty())
             || !self.handle.inject.is_empty()
@@ -373,7 +433,7 @@ impl CurrentThreadContext {
                 TurnLimits::both(config.max_io_events_per_busy_tick),
             );
         }
-        self.with_core(|core| core.driver = Some(driver));
+        drop(driver);
         self.defer.wake();
     }
 

@@ -115,7 +115,12 @@ impl fmt::Debug for JoinError {
 impl std::error::Error for JoinError {}
 
 impl From<JoinError> for io::Error {
+    /// An `ErrorKind::Other` error saying "task was cancelled" or "task panicked": Tokio's
+    /// words, without the id or the payload (which the `JoinError` alone carries).
     fn from(src: JoinError) -> io::Error {
-        io::Error::other(src.to_string())
+        io::Error::other(match src.repr {
+            Repr::Cancelled => "task was cancelled",
+            Repr::Panic(_) => "task panicked",
+        })
     }
 }
