@@ -31,6 +31,11 @@ impl Buf {
         self.vec.len() - self.pos
     }
 
+    /// The bytes held (unconsumed read data, or data to write).
+    pub(crate) fn held(&self) -> &[u8] {
+        &self.vec[self.pos..]
+    }
+
     /// Hands buffered read data to `dst`, as much as fits.
     pub(crate) fn copy_to(&mut self, dst: &mut ReadBuf<'_>) -> usize {
         let n = cmp::min(self.len(), dst.remaining());

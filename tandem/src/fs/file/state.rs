@@ -333,10 +333,59 @@ async fn read(
     (Operation::Read(res), buf)
 }
 
-async fn write(std: Arc<std::fs::File>, buf: Buf) -> (Operation, Buf) {
-    let (res, mut buf) = write_all(std, buf).await;
-    buf.clear();
-    (Operation::Write(res), buf)
+/// The write `poll_write` starts, in a task of its own. Tokio runs it as a blocking job that
+/// runs even when the runtime shuts down first; here a task the shutdown drops before the write
+/// is under way (not yet run, or between two chunks) finishes it where it is dropped, with
+/// blocking writes of what is left ([`Unwritten`]). A chunk under way is the kernel's (an
+/// io_uring write) or a pool job's that runs whatever happens (`backend::write_from`).
+fn write(
+    std: Arc<std::fs::File>,
+    buf: Buf,
+) -> impl Future<Output = (Operation, Buf)> + Send + 'static {
+    let mut unwritten = Unwritten {
+        std,
+        buf: Some(buf),
+        done: 0,
+    };
+    async move {
+        let res = loop {
+            let buf = unwritten.buf.take().expect("held between chunks");
+            if unwritten.done == buf.len() {
+                unwritten.buf = Some(buf);
+                break Ok(());
+            }
+            let (res, back) =
+                backend::write_from(Arc::clone(&unwritten.std), buf, unwritten.done, None).await;
+            unwritten.buf = Some(back);
+            match res {
+                Ok(0) => break Err(write_zero()),
+                Ok(n) => unwritten.done += n,
+                Err(e) => break Err(e),
+            }
+        };
+        let mut buf = unwritten.buf.take().expect("held after the last chunk");
+        buf.clear();
+        (Operation::Write(res), buf)
+    }
+}
+
+/// The bytes of an accepted write not yet handed to a write: written, blocking, where this is
+/// dropped (see [`write`]).
+struct Unwritten {
+    std: Arc<std::fs::File>,
+    /// `None` while a chunk is under way, and once the write is over.
+    buf: Option<Buf>,
+    /// Bytes of `buf` written.
+    done: usize,
+}
+
+impl Drop for Unwritten {
+    fn drop(&mut self) {
+        if let Some(buf) = self.buf.take() {
+            // Nobody is left to hear of an error, as with Tokio's job.
+            let _ = std::io::Write::write_all(&mut &*self.std, &buf.held()[self.done..]);
+        }
+    }
 }
 
 async fn set_len(std: Arc<std::fs::File>, buf: Buf, len: u64) -> (Operation, Buf) {
@@ -386,21 +435,6 @@ fn lseek(std: &std::fs::File, pos: SeekFrom) -> io::Result<u64> {
             res => return res,
         }
     }
-}
-
-/// Writes all of `buf` at the file position, as std's `write_all`.
-pub(crate) async fn write_all(std: Arc<std::fs::File>, mut buf: Buf) -> (io::Result<()>, Buf) {
-    let mut done = 0;
-    while done < buf.len() {
-        let (res, back) = backend::write_from(Arc::clone(&std), buf, done, None).await;
-        buf = back;
-        match res {
-            Ok(0) => return (Err(write_zero()), buf),
-            Ok(n) => done += n,
-            Err(e) => return (Err(e), buf),
-        }
-    }
-    (Ok(()), buf)
 }
 
 /// std's error for a write that made no progress.

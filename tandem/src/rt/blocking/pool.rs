@@ -131,25 +131,41 @@ impl Spawner {
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        self.spawn_task(rt, func, false)
+        self.spawn_task(rt, func, false, true)
     }
 
-    /// As `spawn_blocking`, but the closure runs even if the pool shuts down first.
+    /// As `spawn_blocking`, but the closure runs even if the pool shuts down first (a write
+    /// `File::poll_write` accepted, as Tokio's `spawn_mandatory_blocking`).
+    pub(crate) fn spawn_must_run<F, R>(&self, rt: &impl RuntimeHandle, func: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.spawn_task(rt, func, true, true)
+    }
+
+    /// A worker loop: runs even if the pool shuts down first, and, as it lasts as long as the
+    /// runtime, does not hold back a paused clock.
     pub(crate) fn spawn_mandatory<F, R>(&self, rt: &impl RuntimeHandle, func: F) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        self.spawn_task(rt, func, true)
+        self.spawn_task(rt, func, true, false)
     }
 
-    fn spawn_task<F, R>(&self, rt: &impl RuntimeHandle, func: F, mandatory: bool) -> JoinHandle<R>
+    fn spawn_task<F, R>(
+        &self,
+        rt: &impl RuntimeHandle,
+        func: F,
+        mandatory: bool,
+        holds_clock: bool,
+    ) -> JoinHandle<R>
     where
         F: FnOnce() -> R + Send + 'static,
         R: Send + 'static,
     {
-        // The worker loops (mandatory) run as long as the runtime: they must not stop the clock.
-        let time = rt.time_handle().filter(|_| !mandatory).cloned();
+        let time = rt.time_handle().filter(|_| holds_clock).cloned();
         let (task, join) = crate::rt::task::unowned(
             BlockingTask::new(func),
             BlockingSchedule::new(time),

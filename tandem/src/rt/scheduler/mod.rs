@@ -76,6 +76,15 @@ impl SchedulerHandle {
         self.blocking_spawner().spawn_blocking(self, f)
     }
 
+    /// As `spawn_blocking`, but the closure runs even if the runtime shuts down first.
+    pub(crate) fn spawn_blocking_must_run<F, R>(&self, f: F) -> JoinHandle<R>
+    where
+        F: FnOnce() -> R + Send + 'static,
+        R: Send + 'static,
+    {
+        self.blocking_spawner().spawn_must_run(self, f)
+    }
+
     /// The name given with `Builder::name`, if any.
     pub(crate) fn name(&self) -> Option<&str> {
         self.config().name.as_deref()
