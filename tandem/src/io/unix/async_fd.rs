@@ -30,7 +30,13 @@ use std::task::{ready, Context, Poll};
 ///
 /// `AsyncFd` registers a duplicate of the descriptor that it owns (see the module source for
 /// why), so it uses one extra descriptor. Dropping it leaves the reactor and then drops the
-/// inner object.
+/// inner object. Two consequences differ from Tokio's `AsyncFd`, which registers the caller's
+/// descriptor itself:
+/// - [`as_fd`](AsFd::as_fd) borrows the duplicate (another number than
+///   [`as_raw_fd`](AsRawFd::as_raw_fd), close-on-exec), not the inner object's descriptor;
+/// - closing the duplicate (when the `AsyncFd` drops) releases the process's POSIX record
+///   locks (`fcntl(F_SETLK)`) on that file, as closing any descriptor of it does on Linux.
+///   Locks that belong to the open file (`F_OFD_SETLK`, `flock`) are kept.
 ///
 /// ```
 /// use std::io::{Read, Write};
