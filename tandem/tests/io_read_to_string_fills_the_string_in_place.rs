@@ -62,54 +62,49 @@ fn bytes_that_are_not_utf8_leave_the_string_as_it_was() {
     assert_eq!(text, "ok ");
 }
 
-/// Gives `chunk` once, then fails.
-struct ThenFails(&'static [u8]);
+/// Gives its chunk once, then fails (`fails`) or never gives anything more.
+struct OneChunk {
+    chunk: &'static [u8],
+    fails: bool,
+}
 
-impl AsyncRead for ThenFails {
+impl AsyncRead for OneChunk {
     fn poll_read(
         mut self: std::pin::Pin<&mut Self>,
         _: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        if self.0.is_empty() {
-            return Poll::Ready(Err(io::Error::other("the reader failed")));
+        if !self.chunk.is_empty() {
+            buf.put_slice(self.chunk);
+            self.chunk = &[];
+            return Poll::Ready(Ok(()));
         }
-        buf.put_slice(self.0);
-        self.0 = &[];
-        Poll::Ready(Ok(()))
+        match self.fails {
+            true => Poll::Ready(Err(io::Error::other("the reader failed"))),
+            false => Poll::Pending,
+        }
     }
 }
 
 #[test]
 fn a_failed_read_appends_nothing() {
     let mut text = String::from("kept");
-    let err = ready(ThenFails(b" lost").read_to_string(&mut text)).unwrap_err();
+    let mut reader = OneChunk {
+        chunk: b" lost",
+        fails: true,
+    };
+    let err = ready(reader.read_to_string(&mut text)).unwrap_err();
     assert_eq!(err.to_string(), "the reader failed");
     assert_eq!(text, "kept");
-}
-
-/// Gives `chunk` once, then never more (pending for ever).
-struct ThenBlocks(&'static [u8]);
-
-impl AsyncRead for ThenBlocks {
-    fn poll_read(
-        mut self: std::pin::Pin<&mut Self>,
-        _: &mut Context<'_>,
-        buf: &mut ReadBuf<'_>,
-    ) -> Poll<io::Result<()>> {
-        if self.0.is_empty() {
-            return Poll::Pending;
-        }
-        buf.put_slice(self.0);
-        self.0 = &[];
-        Poll::Ready(Ok(()))
-    }
 }
 
 #[test]
 fn a_read_dropped_before_it_completes_leaves_the_string_as_it_was() {
     let mut text = String::from("kept");
-    let mut reader = ThenBlocks(b" dropped");
+    let mut reader = OneChunk {
+        chunk: b" dropped",
+        fails: false,
+    };
     {
         let mut read = pin!(reader.read_to_string(&mut text));
         let polled = read.as_mut().poll(&mut Context::from_waker(Waker::noop()));

@@ -3,22 +3,22 @@
 //! core (its queue, its drivers, its ring) was put back only when `block_on` returned normally:
 //! a panic dropped it, and every later `block_on` that needed a task, a timer or I/O hung.
 
+#[path = "support/hang_guard.rs"]
+mod hang_guard;
+
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{mpsc, Arc};
+use std::sync::Arc;
 use std::time::Duration;
 use tandem::runtime::{Builder, Runtime};
 
 /// Runs `body` on a thread of its own, failing (not hanging) if it does not end.
 fn on_own_thread(body: impl FnOnce() + Send + 'static) {
-    let (done, finished) = mpsc::channel();
-    std::thread::spawn(move || {
-        let _ = done.send(catch_unwind(AssertUnwindSafe(body)).is_ok());
-    });
-    let passed = finished
-        .recv_timeout(Duration::from_secs(20))
-        .expect("stuck: the runtime lost its core to the panic");
-    assert!(passed, "the test's thread panicked (its message is above)");
+    hang_guard::within(
+        Duration::from_secs(20),
+        "stuck: the runtime lost its core to the panic",
+        body,
+    );
 }
 
 /// What a usable runtime can still do: a timer, a spawned task, I/O.
@@ -76,47 +76,41 @@ fn after_block_in_place_was_refused() {
     });
 }
 
-#[test]
-fn after_a_park_hook_panicked() {
-    on_own_thread(|| {
-        let armed = Arc::new(AtomicBool::new(true));
-        let hook = armed.clone();
-        let rt = Builder::new_current_thread()
-            .enable_all()
-            .on_thread_park(move || {
-                if hook.swap(false, Ordering::SeqCst) {
-                    panic!("the park hook panics");
-                }
-            })
-            .build()
-            .unwrap();
+/// A runtime whose hook (set by `with_hook` on the builder) panics the first time it runs.
+fn with_a_hook_that_panics_once(
+    with_hook: fn(&mut Builder, Box<dyn Fn() + Send + Sync>) -> &mut Builder,
+) -> Runtime {
+    let armed = Arc::new(AtomicBool::new(true));
+    let mut builder = Builder::new_current_thread();
+    builder.enable_all();
+    with_hook(
+        &mut builder,
+        Box::new(move || {
+            if armed.swap(false, Ordering::SeqCst) {
+                panic!("the hook panics");
+            }
+        }),
+    );
+    builder.build().unwrap()
+}
+
+fn after_a_hook_panicked(with_hook: fn(&mut Builder, Box<dyn Fn() + Send + Sync>) -> &mut Builder) {
+    on_own_thread(move || {
+        let rt = with_a_hook_that_panics_once(with_hook);
         let panicked = catch_unwind(AssertUnwindSafe(|| {
             rt.block_on(async { tandem::time::sleep(Duration::from_millis(5)).await })
         }));
-        assert!(panicked.is_err());
-        assert!(!armed.load(Ordering::SeqCst));
+        assert!(panicked.is_err(), "the hook did not run");
         still_works(&rt, None);
     });
 }
 
 #[test]
+fn after_a_park_hook_panicked() {
+    after_a_hook_panicked(|builder, hook| builder.on_thread_park(hook));
+}
+
+#[test]
 fn after_an_unpark_hook_panicked() {
-    on_own_thread(|| {
-        let armed = Arc::new(AtomicBool::new(true));
-        let hook = armed.clone();
-        let rt = Builder::new_current_thread()
-            .enable_all()
-            .on_thread_unpark(move || {
-                if hook.swap(false, Ordering::SeqCst) {
-                    panic!("the unpark hook panics");
-                }
-            })
-            .build()
-            .unwrap();
-        let panicked = catch_unwind(AssertUnwindSafe(|| {
-            rt.block_on(async { tandem::time::sleep(Duration::from_millis(5)).await })
-        }));
-        assert!(panicked.is_err());
-        still_works(&rt, None);
-    });
+    after_a_hook_panicked(|builder, hook| builder.on_thread_unpark(hook));
 }

@@ -5,24 +5,18 @@
 //! replaced the task's cancellation); inside another set's `run_until`, the new task went to that
 //! other set and ran there.
 
+#[path = "support/hang_guard.rs"]
+mod hang_guard;
+
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
-use std::sync::mpsc;
 use std::time::Duration;
 use tandem::runtime::{Builder, LocalRuntime, Runtime};
 use tandem::task::{self, JoinHandle, LocalSet};
 
 /// Runs `body` on a thread of its own, failing (not hanging) if it does not end.
 fn on_own_thread(body: impl FnOnce() + Send + 'static) {
-    let (done, finished) = mpsc::channel();
-    std::thread::spawn(move || {
-        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(body));
-        let _ = done.send(outcome.is_ok());
-    });
-    let passed = finished
-        .recv_timeout(Duration::from_secs(20))
-        .expect("the test's thread is stuck");
-    assert!(passed, "the test's thread panicked (its message is above)");
+    hang_guard::within(Duration::from_secs(20), "the test", body);
 }
 
 /// What a destructor's `task::spawn_local` did.

@@ -11,11 +11,14 @@
 //!   tasks' wake-ups from other threads take; a `JoinSet` cloned its poller's waker under the
 //!   lock its members' wake-ups take: a waker whose code woke such a task deadlocked its thread.
 
+#[path = "support/hang_guard.rs"]
+mod hang_guard;
+
 use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::{mpsc, Arc};
+use std::sync::Arc;
 use std::task::{Context, Poll, RawWaker, RawWakerVTable, Waker};
 use std::time::Duration;
 use tandem::signal::unix::{signal, SignalKind};
@@ -69,16 +72,13 @@ fn pending_with<F: Future + ?Sized>(future: Pin<&mut F>, waker: &Waker) {
     assert!(future.poll(&mut Context::from_waker(waker)).is_pending());
 }
 
-/// Runs `body` on a thread of its own; fails instead of hanging if that thread deadlocks.
+/// Runs `body` on a thread of its own, failing (not hanging) if it does not end.
 fn on_own_thread(body: impl FnOnce() + Send + 'static) {
-    let (done, finished) = mpsc::channel();
-    std::thread::spawn(move || {
-        body();
-        done.send(()).unwrap();
-    });
-    finished
-        .recv_timeout(Duration::from_secs(20))
-        .expect("the thread is stuck: a waker's code ran under a lock it needs");
+    hang_guard::within(
+        Duration::from_secs(20),
+        "a waker's code under a lock it needs",
+        body,
+    );
 }
 
 /// Runs `body` in a current-thread runtime on a thread of its own, as `on_own_thread`.
