@@ -3,9 +3,10 @@
 //! A file is `Idle`, holding its buffer, or `Busy` with one operation that owns the buffer and
 //! hands it back when its result is collected. How the operation runs depends on what it must
 //! survive (see [`Pending`]):
-//! - a write or a `set_len` runs as a spawned task, so it completes even if nobody polls the
-//!   file again (a write accepted by `poll_write` reaches the kernel although the file is
-//!   dropped without a flush, as with Tokio);
+//! - a write runs as a blocking-pool job that runs even if the runtime shuts down first, and a
+//!   `set_len` as a spawned task: both complete even if nobody polls the file again (a write
+//!   accepted by `poll_write` reaches the kernel although the file is dropped without a flush,
+//!   and although the runtime ends, as with Tokio);
 //! - a read is a future kept in the file and polled by `poll_read` (or by whatever waits for
 //!   the file next): no task to spawn and wake per read. Dropping the file drops the read, which
 //!   loses nothing the caller was promised; the buffer stays owned by the operation until the
@@ -58,7 +59,8 @@ pub(crate) enum State {
 
 /// The operation of a `Busy` file.
 pub(crate) enum Pending {
-    /// A write or `set_len`, as a spawned task: it completes even if the file is dropped.
+    /// A write (a blocking-pool job that runs even during shutdown) or a `set_len` (a spawned
+    /// task): it completes even if the file is dropped.
     Task(JoinHandle<(Operation, Buf)>),
     /// A read, polled in place. Dropping it (with the file) cancels it; the buffer then stays
     /// with the operation until the kernel has let go of it (`backend`'s contract, point 2).
@@ -194,7 +196,7 @@ impl Inner {
                     return Poll::Ready(Err(e));
                 }
                 let n = copy(&mut buf);
-                self.spawn(write(Arc::clone(std), buf));
+                self.state = State::Busy(Pending::Task(start_write(Arc::clone(std), buf)));
                 return Poll::Ready(Ok(n));
             }
             match ready!(self.poll_busy(cx))? {
@@ -333,59 +335,19 @@ async fn read(
     (Operation::Read(res), buf)
 }
 
-/// The write `poll_write` starts, in a task of its own. Tokio runs it as a blocking job that
-/// runs even when the runtime shuts down first; here a task the shutdown drops before the write
-/// is under way (not yet run, or between two chunks) finishes it where it is dropped, with
-/// blocking writes of what is left ([`Unwritten`]). A chunk under way is the kernel's (an
-/// io_uring write) or a pool job's that runs whatever happens (`backend::write_from`).
-fn write(
-    std: Arc<std::fs::File>,
-    buf: Buf,
-) -> impl Future<Output = (Operation, Buf)> + Send + 'static {
-    let mut unwritten = Unwritten {
-        std,
-        buf: Some(buf),
-        done: 0,
-    };
-    async move {
-        let res = loop {
-            let buf = unwritten.buf.take().expect("held between chunks");
-            if unwritten.done == buf.len() {
-                unwritten.buf = Some(buf);
-                break Ok(());
-            }
-            let (res, back) =
-                backend::write_from(Arc::clone(&unwritten.std), buf, unwritten.done, None).await;
-            unwritten.buf = Some(back);
-            match res {
-                Ok(0) => break Err(write_zero()),
-                Ok(n) => unwritten.done += n,
-                Err(e) => break Err(e),
-            }
-        };
-        let mut buf = unwritten.buf.take().expect("held after the last chunk");
-        buf.clear();
-        (Operation::Write(res), buf)
-    }
-}
-
-/// The bytes of an accepted write not yet handed to a write: written, blocking, where this is
-/// dropped (see [`write`]).
-struct Unwritten {
-    std: Arc<std::fs::File>,
-    /// `None` while a chunk is under way, and once the write is over.
-    buf: Option<Buf>,
-    /// Bytes of `buf` written.
-    done: usize,
-}
-
-impl Drop for Unwritten {
-    fn drop(&mut self) {
-        if let Some(buf) = self.buf.take() {
-            // Nobody is left to hear of an error, as with Tokio's job.
-            let _ = std::io::Write::write_all(&mut &*self.std, &buf.held()[self.done..]);
-        }
-    }
+/// The write `poll_write` starts: a blocking-pool job that runs even if the runtime shuts down
+/// before it starts, as Tokio's (`spawn_mandatory_blocking`). Not an io_uring write in a task:
+/// the shutdown drops tasks and cancels every operation in flight, so a write accepted just
+/// before it would be lost (`tests/fs_file_write_survives_runtime_shutdown.rs`).
+fn start_write(std: Arc<std::fs::File>, mut buf: Buf) -> JoinHandle<(Operation, Buf)> {
+    crate::runtime::Handle::current()
+        .inner
+        .spawn_blocking_must_run(move || {
+            // std's `write_all` retries `EINTR` and reports a write of 0 as `WriteZero`.
+            let res = std::io::Write::write_all(&mut &*std, buf.held());
+            buf.clear();
+            (Operation::Write(res), buf)
+        })
 }
 
 async fn set_len(std: Arc<std::fs::File>, buf: Buf, len: u64) -> (Operation, Buf) {
