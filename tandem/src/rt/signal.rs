@@ -18,12 +18,27 @@ struct Globals {
 
 struct SignalInfo {
     installed: Once,
-    install_error: OnceLock<io::ErrorKind>,
+    /// Why the handler could not be installed: the OS error, if there was one.
+    install_error: OnceLock<Option<i32>>,
     /// Set by the handler, cleared by `dispatch`.
     pending: AtomicBool,
     /// Bumped by `dispatch` once per batch of deliveries.
     generation: AtomicU64,
-    listeners: Mutex<Vec<Waker>>,
+    /// The waker of each stream waiting for the next delivery, by the stream's `ListenerId`:
+    /// a stream dropped while waiting takes its own out (`forget`).
+    listeners: Mutex<Vec<(ListenerId, Waker)>>,
+}
+
+/// Names one stream (`Signal`) in the listeners of its signal.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct ListenerId(u64);
+
+impl ListenerId {
+    pub(crate) fn next() -> ListenerId {
+        static NEXT: AtomicU64 = AtomicU64::new(0);
+        // Relaxed: only uniqueness matters.
+        ListenerId(NEXT.fetch_add(1, Ordering::Relaxed))
+    }
 }
 
 fn globals() -> &'static Globals {
@@ -62,11 +77,14 @@ pub(crate) fn register(signum: i32) -> io::Result<u64> {
         libc::SIGSEGV,
         libc::SIGSTOP,
     ];
-    if signum <= 0 || signum as usize >= MAX_SIGNUM || FORBIDDEN.contains(&signum) {
-        return Err(io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("signal {signum} cannot be handled"),
-        ));
+    // Tokio's errors, kind and words.
+    if signum <= 0 || FORBIDDEN.contains(&signum) {
+        return Err(io::Error::other(format!(
+            "Refusing to register signal {signum}"
+        )));
+    }
+    if signum as usize >= MAX_SIGNUM {
+        return Err(io::Error::other("signal too large"));
     }
     let globals = globals();
     let info = &globals.signals[signum as usize];
@@ -81,14 +99,13 @@ pub(crate) fn register(signum: i32) -> io::Result<u64> {
         // SAFETY: the action only performs async-signal-safe operations (an atomic store and a
         // non-blocking write to a pipe); it allocates nothing and takes no lock.
         if let Err(e) = unsafe { signal_hook_registry::register(signum, action) } {
-            let _ = info.install_error.set(e.kind());
+            let _ = info.install_error.set(e.raw_os_error());
         }
     });
-    if let Some(kind) = info.install_error.get() {
-        return Err(io::Error::new(
-            *kind,
-            format!("failed to install a handler for signal {signum}"),
-        ));
+    match info.install_error.get() {
+        Some(Some(code)) => return Err(io::Error::from_raw_os_error(*code)),
+        Some(None) => return Err(io::Error::other("registering signal handler failed")),
+        None => {}
     }
     Ok(info.generation.load(Ordering::Acquire))
 }
@@ -123,41 +140,55 @@ pub(crate) fn dispatch() {
     for info in &globals.signals {
         if info.pending.swap(false, Ordering::SeqCst) {
             info.generation.fetch_add(1, Ordering::AcqRel);
-            let wakers =
+            let listeners =
                 std::mem::take(&mut *info.listeners.lock().unwrap_or_else(|e| e.into_inner()));
-            for waker in wakers {
+            for (_, waker) in listeners {
                 waker.wake();
             }
         }
     }
 }
 
-/// Polls for a generation newer than `seen`.
-pub(crate) fn poll_generation(signum: i32, seen: &mut u64, waker: &Waker) -> bool {
+/// Polls for a generation newer than `seen`; if there is none, `id`'s stream waits with `waker`.
+pub(crate) fn poll_generation(signum: i32, seen: &mut u64, id: ListenerId, waker: &Waker) -> bool {
     let info = &globals().signals[signum as usize];
     let current = info.generation.load(Ordering::Acquire);
     if current != *seen {
         *seen = current;
         return true;
     }
-    // Cloned before the lock, and a duplicate dropped after it: a waker's `clone` and `drop`
-    // are foreign code, which may poll a stream of the same signal (this lock).
+    // Cloned before the lock, and what it replaces dropped after it: a waker's `clone` and
+    // `drop` are foreign code, which may poll a stream of the same signal (this lock).
     let waker = waker.clone();
-    let (fired, duplicate) = {
+    let (fired, replaced) = {
         let mut listeners = info.listeners.lock().unwrap_or_else(|e| e.into_inner());
-        let duplicate = if listeners.iter().any(|w| w.will_wake(&waker)) {
-            Some(waker)
-        } else {
-            listeners.push(waker);
-            None
+        let replaced = match listeners.iter_mut().find(|(listener, _)| *listener == id) {
+            Some((_, registered)) if registered.will_wake(&waker) => Some(waker),
+            Some((_, registered)) => Some(std::mem::replace(registered, waker)),
+            None => {
+                listeners.push((id, waker));
+                None
+            }
         };
         // Re-check under the lock: `dispatch` bumps the generation before taking it.
-        (info.generation.load(Ordering::Acquire), duplicate)
+        (info.generation.load(Ordering::Acquire), replaced)
     };
-    drop(duplicate);
+    drop(replaced);
     if fired != *seen {
         *seen = fired;
         return true;
     }
     false
+}
+
+/// `id`'s stream is dropped: its waker, if it waits, leaves the listeners (and drops after the
+/// lock).
+pub(crate) fn forget(signum: i32, id: ListenerId) {
+    let info = &globals().signals[signum as usize];
+    let left = {
+        let mut listeners = info.listeners.lock().unwrap_or_else(|e| e.into_inner());
+        let at = listeners.iter().position(|(listener, _)| *listener == id);
+        at.map(|at| listeners.swap_remove(at))
+    };
+    drop(left);
 }

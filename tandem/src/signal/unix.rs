@@ -92,14 +92,16 @@ impl From<SignalKind> for std::os::raw::c_int {
 pub struct Signal {
     signum: i32,
     seen: u64,
+    /// This stream among its signal's listeners.
+    id: registry::ListenerId,
 }
 
 /// Listens for `kind`. The first call for a signal installs a handler for the rest of the
 /// process's life (the signal's default action, e.g. termination, no longer happens).
 ///
 /// # Errors
-/// For signals that cannot be handled (SIGKILL, SIGSTOP, SIGILL, SIGFPE, SIGSEGV) or numbers out
-/// of range.
+/// Of kind `Other`, with Tokio's words: for signals that cannot be handled (SIGKILL, SIGSTOP,
+/// SIGILL, SIGFPE, SIGSEGV) or numbers out of range.
 ///
 /// # Panics
 /// Outside a runtime with I/O enabled.
@@ -127,6 +129,7 @@ pub fn signal(kind: SignalKind) -> io::Result<Signal> {
     Ok(Signal {
         signum: kind.0,
         seen,
+        id: registry::ListenerId::next(),
     })
 }
 
@@ -139,10 +142,24 @@ impl Signal {
 
     /// Polls for the next delivery.
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<()>> {
-        if registry::poll_generation(self.signum, &mut self.seen, cx.waker()) {
-            Poll::Ready(Some(()))
-        } else {
-            Poll::Pending
+        if registry::poll_generation(self.signum, &mut self.seen, self.id, cx.waker()) {
+            return Poll::Ready(Some(()));
         }
+        // The runtime this waits in dispatches deliveries too (as every Tokio runtime with I/O
+        // does), not only the one the stream was made in, which may be gone or never driven.
+        crate::rt::context::with_current(|handle| {
+            if let Some(io) = handle.and_then(|handle| handle.driver().io.as_ref()) {
+                // Its failure to watch the pipe leaves the deliveries to the runtimes that do.
+                let _ = io.ensure_signal_registered(registry::receiver_for_reactor);
+            }
+        });
+        Poll::Pending
+    }
+}
+
+impl Drop for Signal {
+    /// Takes this stream's waker, if it waits, out of the signal's listeners.
+    fn drop(&mut self) {
+        registry::forget(self.signum, self.id);
     }
 }
