@@ -327,7 +327,8 @@ pub(crate) async fn size_and_type(file: Arc<std::fs::File>) -> io::Result<SizeAn
 
 /// `ftruncate(2)`: truncates or extends the file to `len` bytes.
 pub(crate) async fn set_len(file: Arc<std::fs::File>, len: u64) -> io::Result<()> {
-    off_t(len)?;
+    // std's error for a length `off_t` cannot hold: the conversion's, as `InvalidInput`.
+    i64::try_from(len).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
     run(Ftruncate { file, len }).await
 }
 

@@ -146,6 +146,10 @@ impl OpenOptions {
             let std = backend::open_std(path.as_ref().to_owned(), std.clone()).await?;
             return Ok(File::from_std(std));
         }
+        // The path first, as std: a NUL in it is the error even when the options are wrong too.
+        if std::os::unix::ffi::OsStrExt::as_bytes(path.as_ref().as_os_str()).contains(&0) {
+            return Err(crate::rt::uring::ops::nul_in_path());
+        }
         let flags = self.open_flags()?;
         let std = backend::open(path.as_ref().to_owned(), flags).await?;
         Ok(File::opened(std, flags.flags))

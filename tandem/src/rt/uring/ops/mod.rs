@@ -86,12 +86,15 @@ pub(crate) trait BufCall: Send + Sized + 'static {
 
 /// A path as the kernel wants it, with std's error for an interior NUL.
 pub(crate) fn cstring(path: &Path) -> io::Result<CString> {
-    CString::new(path.as_os_str().as_bytes()).map_err(|_| {
-        io::Error::new(
-            io::ErrorKind::InvalidInput,
-            "file name contained an unexpected NUL byte",
-        )
-    })
+    CString::new(path.as_os_str().as_bytes()).map_err(|_| nul_in_path())
+}
+
+/// std's error for a path with an interior NUL byte.
+pub(crate) fn nul_in_path() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidInput,
+        "file name contained an unexpected NUL byte",
+    )
 }
 
 /// The most bytes one read or write asks for (Linux caps a transfer at this anyway).
