@@ -34,6 +34,7 @@ LAYERS = [
     "rt.uring",
     "rt.time",
     "rt.signal",
+    "rt.orphans",
     "rt.driver",
     "rt.blocking",
     "rt.scheduler",

@@ -31,9 +31,6 @@ enum State {
 pub struct Child {
     state: State,
     kill_on_drop: bool,
-    /// The runtime the child was spawned in: the one its orphan watch runs on if the `Child`
-    /// is dropped outside any runtime.
-    handle: crate::runtime::Handle,
 
     /// The handle for writing to the child's standard input (stdin), if it was captured
     /// ([`Stdio::piped`](std::process::Stdio::piped)). Take it with `child.stdin.take()` to
@@ -51,13 +48,13 @@ impl Child {
     /// Wraps a freshly spawned child; its stdio handles stay to be set by the caller.
     #[track_caller]
     pub(super) fn new(child: std::process::Child, kill_on_drop: bool) -> (Child, io::Result<()>) {
-        let handle = crate::runtime::Handle::current();
+        // Outside a runtime: Tokio's panic, at the caller's line.
+        drop(crate::runtime::Handle::current());
         let (reaper, res) = Reaper::new(child);
         (
             Child {
                 state: State::Running(reaper),
                 kill_on_drop,
-                handle,
                 stdin: None,
                 stdout: None,
                 stderr: None,
@@ -202,15 +199,19 @@ impl Drop for Child {
         if let Ok(Some(_)) = reaper.try_wait() {
             return;
         }
-        // Not exited yet: a task of the current runtime (else the spawning one) reaps it when
-        // it does. A runtime that has shut down drops the task, whose `Reaper` then goes to the
-        // orphan queue.
+        // Not exited yet: a task of the current runtime reaps it when it does. A runtime that
+        // has shut down drops the task, whose `Reaper` then goes to the orphan queue. Dropped
+        // outside any runtime, it goes there at once (as Tokio's): the runtime that spawned it
+        // may never run again, and every runtime's driver retries the queue at each park.
         let State::Running(mut reaper) =
             std::mem::replace(&mut self.state, State::Done(ExitStatus::default()))
         else {
             unreachable!("checked above");
         };
-        let handle = crate::runtime::Handle::try_current().unwrap_or_else(|_| self.handle.clone());
+        let Ok(handle) = crate::runtime::Handle::try_current() else {
+            drop(reaper);
+            return;
+        };
         drop(handle.spawn(async move {
             reaper.refresh();
             let _ = poll_fn(|cx| reaper.poll_wait(cx)).await;

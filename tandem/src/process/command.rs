@@ -205,7 +205,7 @@ impl Command {
     pub fn spawn(&mut self) -> io::Result<Child> {
         // Panic before a process exists, not after.
         let _ = crate::runtime::Handle::current().inner.io_handle();
-        super::orphan::reap();
+        crate::rt::orphans::reap();
 
         let mut std_child = self.std.spawn()?;
         let stdin = std_child.stdin.take();

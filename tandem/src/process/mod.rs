@@ -7,7 +7,6 @@
 //! | file | responsibility |
 //! |---|---|
 //! | `pidfd.rs` | `pidfd_open(2)` and the pidfd as a mio source; the folder's only `unsafe` (but `Command::pre_exec`'s pass-through) |
-//! | `orphan.rs` | The queue of dropped, unreaped children no runtime watches, reaped on every spawn and exit |
 //! | `reaper.rs` | `Reaper`: an unreaped child and the watch (pidfd or SIGCHLD) that says it exited; the cancel-safe wait |
 //! | `stdio.rs` | `ChildStdin`, `ChildStdout`, `ChildStderr`: non-blocking pipes registered with the reactor |
 //! | `child.rs` | `Child`: `wait`, `try_wait`, `kill`, `start_kill`, `wait_with_output`, and what dropping it does |
@@ -23,10 +22,11 @@
 //!
 //! # Dropped children
 //! As Tokio's, a dropped [`Child`] is not killed unless [`Command::kill_on_drop`] was set. Killed
-//! or not, it is not left a zombie: if it has not exited, a task of the current runtime (else of
-//! the one it was spawned in) keeps its watch and reaps it when it exits. If that runtime shuts
-//! down first, the child joins the orphan queue, which every later spawn (and every exit a watch
-//! observes) retries. So a child that exits while a runtime lives is reaped.
+//! or not, it is not left a zombie: if it has not exited, a task of the current runtime keeps
+//! its watch and reaps it when it exits. Dropped outside any runtime, or if that runtime shuts
+//! down first, the child joins the orphan queue (`rt/orphans.rs`), which every later spawn, every
+//! exit a watch observes and every park of any runtime's driver retries, as Tokio's drivers do.
+//! So a child that exits while a runtime runs is reaped.
 //!
 //! # Invariants
 //! - A child's pid is only waited for through its own `std::process::Child` (`waitpid(pid)`,
@@ -38,7 +38,6 @@
 
 mod child;
 mod command;
-mod orphan;
 mod pidfd;
 mod reaper;
 mod stdio;

@@ -3,8 +3,8 @@
 //! Waiting is `waitpid(WNOHANG)` (`std::process::Child::try_wait`) each time the watch fires, so
 //! no thread ever blocks in `waitpid`.
 
-use super::orphan;
 use super::pidfd::PidFd;
+use crate::rt::orphans as orphan;
 use crate::rt::reactor::{Interest, PollEvented};
 use crate::signal::unix::{signal, Signal, SignalKind};
 use std::fmt;

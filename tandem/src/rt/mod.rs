@@ -12,6 +12,7 @@
 //! | `uring/` | io_uring: the mode, the probe, per-worker rings, the op lifecycle, owned buffers, `ops/` (one opcode per file) |
 //! | `time/` | the time driver: the timer wheel, the clock, timer entries |
 //! | `signal.rs` | the process-wide signal registry: handlers, the self-pipe, per-signal generations |
+//! | `orphans.rs` | child processes dropped unreaped, retried by spawns, watched exits and every driver park |
 //! | `driver/` | what a thread parks on: reactor + rings + timers + signals, and the parkers |
 //! | `blocking/` | the blocking pool |
 //! | `scheduler/` | `current_thread`, `multi_thread/` (worker, queue, idle, handle), the injection queue, deferred wake-ups, the thread-local slot (the current runtime's handle, the scheduler context) |
@@ -20,6 +21,7 @@ pub(crate) mod blocking;
 pub(crate) mod context;
 pub(crate) mod coop;
 pub(crate) mod driver;
+pub(crate) mod orphans;
 pub(crate) mod reactor;
 pub(crate) mod scheduler;
 pub(crate) mod signal;

@@ -195,6 +195,8 @@ impl Driver {
         if let Some(time) = &handle.time {
             time.process();
         }
+        // Children dropped unreaped whose runtime may be gone (as Tokio's drivers, at every park).
+        crate::rt::orphans::reap_if_any();
     }
 
     /// Sleeps in the reactor (or the fallback parker) up to `timeout` and dispatches what
