@@ -7,6 +7,7 @@
 //! This must be the only test in this binary: the fd count is process-wide.
 
 mod support;
+mod uring_ops;
 
 use std::future::Future;
 use std::io::{Read, Write};
@@ -55,8 +56,12 @@ fn a_read_dropped_off_its_ring_is_cancelled_while_the_owner_is_parked() {
         let file = fifo.clone();
         let (tx, rx) = std::sync::mpsc::channel::<ReadFuture>();
         rt.spawn(async move {
+            let op = uring_ops::StreamRead {
+                file,
+                buf: vec![0u8; 16],
+            };
             let mut read: ReadFuture =
-                Box::pin(async move { file.read_at(vec![0u8; 16], 0).await });
+                Box::pin(async move { tandem::uring::submit(op).await.expect("submitted") });
             let polled = std::future::poll_fn(|cx: &mut Context<'_>| {
                 Poll::Ready(read.as_mut().poll(cx).is_pending())
             })

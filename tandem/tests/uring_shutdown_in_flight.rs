@@ -12,6 +12,7 @@
 #[path = "support/guard_buf.rs"]
 mod guard_buf;
 mod support;
+mod uring_ops;
 
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::Arc;
@@ -77,15 +78,19 @@ fn shutdown_with_operations_in_flight() {
             );
             for i in 0..IN_FLIGHT {
                 let buf = GuardBuf::new(4096, &counts);
-                let target = if uring && i % 2 == 0 {
-                    fifo.clone()
-                } else {
-                    file.clone()
-                };
+                let on_fifo = uring && i % 2 == 0;
+                let (fifo, file) = (fifo.clone(), file.clone());
                 let started = started.clone();
                 tandem::spawn(async move {
                     started.fetch_add(1, SeqCst);
-                    let (_res, _buf) = target.read_at(buf, (i % 256) as u64 * 4096).await;
+                    let (_res, _buf) = match on_fifo {
+                        // Never completes on its own: nobody writes the FIFO.
+                        true => {
+                            let op = uring_ops::StreamRead { file: fifo, buf };
+                            tandem::uring::submit(op).await.expect("submitted")
+                        }
+                        false => file.read_at(buf, (i % 256) as u64 * 4096).await,
+                    };
                     // Regular reads finish; the task then waits forever, keeping its task
                     // (and with it nothing of the op) alive until shutdown.
                     std::future::pending::<()>().await;

@@ -4,6 +4,7 @@
 //! after their keep-alive: the reads it submitted must not die with it.
 
 mod support;
+mod uring_ops;
 
 use std::future::Future;
 use std::io::Write;
@@ -43,7 +44,11 @@ fn a_read_outlives_the_exit_of_the_thread_that_submitted_it() {
             .unwrap()
     }));
     let task = rt.spawn(async move {
-        let mut read = Box::pin(fifo.read_at(vec![0u8; 5], 0));
+        let op = uring_ops::StreamRead {
+            file: fifo,
+            buf: vec![0u8; 5],
+        };
+        let mut read = Box::pin(async move { tandem::uring::submit(op).await.expect("submitted") });
         let first = std::future::poll_fn(|cx| Poll::Ready(read.as_mut().poll(cx).is_pending()));
         assert!(first.await, "a read of an empty FIFO completed");
         // Let this worker thread submit it (its tick's flush), then give the core away: this

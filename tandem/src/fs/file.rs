@@ -73,6 +73,11 @@ pub struct File {
     std: Arc<std::fs::File>,
     inner: Mutex<Inner>,
     settings: Settings,
+    /// Whether the file can seek (a regular file, a block device; not a pipe or a socket),
+    /// learnt at the first positional call: `pread`/`pwrite` refuse the others with `ESPIPE`,
+    /// where an io_uring read or write with an offset does not, and would read a FIFO or wait
+    /// for it instead.
+    seekable: std::sync::OnceLock<bool>,
 }
 
 /// What a `File` knows besides its fd and its buffer. Kept whole wherever a `File` is made from
@@ -149,6 +154,7 @@ impl File {
                 max_buf_size: DEFAULT_MAX_BUF_SIZE,
                 direct_io: flags & libc::O_DIRECT != 0,
             },
+            seekable: std::sync::OnceLock::new(),
         }
     }
 
@@ -209,6 +215,7 @@ impl File {
             std: Arc::new(clone),
             inner: Mutex::new(Inner::new()),
             settings: self.settings,
+            seekable: self.seekable.clone(),
         })
     }
 
@@ -249,6 +256,7 @@ impl File {
             std,
             inner: self.inner,
             settings: self.settings,
+            seekable: self.seekable,
         })
     }
 

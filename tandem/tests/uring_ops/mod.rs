@@ -131,6 +131,46 @@ impl Drop for Read {
     }
 }
 
+/// A read at the file position (a FIFO's stream) of an fd its owner `F` keeps open, into an owned
+/// buffer `B`, both handed back: what the op-lifecycle tests hold in flight (a read of an empty
+/// FIFO never completes on its own), where `File::read_at` would be refused (`ESPIPE`, as
+/// `pread`).
+pub struct StreamRead<F, B> {
+    pub file: Arc<F>,
+    pub buf: B,
+}
+
+// SAFETY: the entry points at `buf`'s memory (its `stable_mut_ptr`, `bytes_total` long: the
+// `IoBufMut` contract), which the op owns, and names the fd of `file`, which the op keeps open.
+unsafe impl<F, B> Operation for StreamRead<F, B>
+where
+    F: AsRawFd + Send + Sync + 'static,
+    B: tandem::fs::IoBufMut,
+{
+    const OPCODE: u8 = opcode::Read::CODE;
+    type Output = (io::Result<usize>, B);
+
+    fn entry(&mut self) -> squeue::Entry {
+        let len = u32::try_from(self.buf.bytes_total()).unwrap_or(u32::MAX);
+        opcode::Read::new(
+            types::Fd(self.file.as_raw_fd()),
+            self.buf.stable_mut_ptr(),
+            len,
+        )
+        .offset(u64::MAX) // the file position (a FIFO has none)
+        .build()
+    }
+
+    fn complete(mut self, completion: Completion) -> (io::Result<usize>, B) {
+        let res = completion.io_result().map(|n| n as usize);
+        if let Ok(n) = res {
+            // SAFETY: the kernel wrote `n` bytes from the buffer's start.
+            unsafe { self.buf.set_init(n) };
+        }
+        (res, self.buf)
+    }
+}
+
 /// A positional write (`offset`; `u64::MAX`: the file position) of an owned buffer.
 pub struct Write {
     pub fd: Arc<OwnedFd>,

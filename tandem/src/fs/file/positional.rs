@@ -3,12 +3,8 @@
 //! position, so many may run at once on one `File` (shared through an `Arc`).
 //!
 //! They do not wait for a streaming write in flight: flush first if a range may overlap one.
-//!
-//! Meant for files that can seek. On a FIFO or a socket, `pread`/`pwrite` (the blocking pool's
-//! route) fail with `ESPIPE`, while an io_uring read or write with an offset ignores it and
-//! reads or writes the stream (a read of an empty FIFO waits for data). Tandem's own tests use
-//! that to hold an operation in flight; matching std here waits on moving them to a custom
-//! operation (`tandem::uring`).
+//! On a file that cannot seek (a FIFO, a socket) they fail with `ESPIPE`, as `pread`/`pwrite`
+//! do, on every route (an io_uring read or write with an offset would not refuse one).
 
 use std::io;
 use std::sync::Arc;
@@ -35,6 +31,9 @@ impl File {
     /// # }).unwrap();
     /// ```
     pub async fn read_at<B: IoBufMut>(&self, buf: B, offset: u64) -> (io::Result<usize>, B) {
+        if let Err(e) = self.can_seek() {
+            return (Err(e), buf);
+        }
         backend::read_into(
             Arc::clone(&self.std),
             buf,
@@ -48,6 +47,9 @@ impl File {
     /// Writes the initialised bytes of `buf` ([`bytes_init`](IoBuf::bytes_init)) at `offset`,
     /// and hands the buffer back with the count written (possibly fewer).
     pub async fn write_at<B: IoBuf>(&self, buf: B, offset: u64) -> (io::Result<usize>, B) {
+        if let Err(e) = self.can_seek() {
+            return (Err(e), buf);
+        }
         backend::write_from(Arc::clone(&self.std), buf, 0, Some(offset)).await
     }
 
@@ -57,6 +59,9 @@ impl File {
     /// `UnexpectedEof` if the file ends first (the bytes read so far are in the buffer, which
     /// reports them as initialised), or the error of a read.
     pub async fn read_exact_at<B: IoBufMut>(&self, mut buf: B, offset: u64) -> (io::Result<()>, B) {
+        if let Err(e) = self.can_seek() {
+            return (Err(e), buf);
+        }
         let total = buf.bytes_total();
         let mut done = 0;
         while done < total {
@@ -97,6 +102,9 @@ impl File {
     /// # Errors
     /// `WriteZero` if a write makes no progress, or the error of a write.
     pub async fn write_all_at<B: IoBuf>(&self, mut buf: B, offset: u64) -> (io::Result<()>, B) {
+        if let Err(e) = self.can_seek() {
+            return (Err(e), buf);
+        }
         let len = buf.bytes_init();
         let mut done = 0;
         while done < len {
@@ -110,5 +118,19 @@ impl File {
             }
         }
         (Ok(()), buf)
+    }
+
+    /// `ESPIPE`, as `pread`/`pwrite` give, for a file that cannot seek (see `File::seekable`).
+    fn can_seek(&self) -> io::Result<()> {
+        let seekable = *self.seekable.get_or_init(|| {
+            // `lseek(2)` to where it is (moves nothing) fails with `ESPIPE` exactly for the
+            // files `pread` refuses. Another error leaves the answer to the call itself.
+            let at = io::Seek::stream_position(&mut &*self.std);
+            !matches!(at, Err(e) if e.raw_os_error() == Some(libc::ESPIPE))
+        });
+        match seekable {
+            true => Ok(()),
+            false => Err(io::Error::from_raw_os_error(libc::ESPIPE)),
+        }
     }
 }
