@@ -344,10 +344,21 @@ impl<T: 'static, F: Future> Future for TaskLocalFuture<T, F> {
 }
 
 impl<T: fmt::Debug + 'static, F> fmt::Debug for TaskLocalFuture<T, F> {
+    /// Tokio's form: `TaskLocalFuture { value: 5 }`, `<missing>` once the value is taken.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TaskLocalFuture")
-            .field("value", &self.value)
-            .finish_non_exhaustive()
+        /// Writes `<missing>` as is, not as a string.
+        struct Missing;
+        impl fmt::Debug for Missing {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("<missing>")
+            }
+        }
+        let mut out = f.debug_struct("TaskLocalFuture");
+        match &self.value {
+            Some(value) => out.field("value", value),
+            None => out.field("value", &Missing),
+        };
+        out.finish()
     }
 }
 
