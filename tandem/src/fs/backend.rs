@@ -85,30 +85,20 @@ async fn run_on<C: Call>(route: Route, call: C) -> io::Result<C::Output> {
 /// that its buffer comes back even when the pool drops the job before it starts (at runtime
 /// shutdown). If the caller's future is dropped meanwhile, the job keeps the slot, and with it
 /// the buffer, alive until the system call has returned.
-///
-/// `must_run` (a write): the job runs even if the runtime shuts down before it starts, as
-/// Tokio's writes do, rather than being dropped with the bytes unwritten.
-async fn run_buf_on<C: BufCall>(
-    route: Route,
-    call: C,
-    must_run: bool,
-) -> (io::Result<usize>, C::Buf) {
+async fn run_buf_on<C: BufCall>(route: Route, call: C) -> (io::Result<usize>, C::Buf) {
     if let Route::Uring(uring) = route {
         return call.via_uring(uring).await;
     }
     let slot = Arc::new(Mutex::new(Some(call)));
     let job_slot = Arc::clone(&slot);
-    let job = move || {
+    let res = blocking(move || {
         let mut guard = job_slot.lock();
         let call = guard
             .as_mut()
             .unwrap_or_else(|| unreachable!("only this job and its caller take the call"));
         Ok(call.blocking())
-    };
-    let res = match must_run {
-        true => blocking_must_run(job).await,
-        false => blocking(job).await,
-    };
+    })
+    .await;
     let call = slot
         .lock()
         .take()
@@ -287,7 +277,7 @@ pub(crate) async fn read_into<B: IoBufMut>(
     });
     match served {
         Ok(n) => (Ok(n), call.into_buf()),
-        Err(route) => run_buf_on(route, call, false).await,
+        Err(route) => run_buf_on(route, call).await,
     }
 }
 
@@ -306,7 +296,7 @@ pub(crate) async fn write_from<B: IoBuf>(
     if let Some(Err(e)) = offset.map(off_t) {
         return (Err(e), call.into_buf());
     }
-    run_buf_on(route(Write::<B>::CODE), call, true).await
+    run_buf_on(route(Write::<B>::CODE), call).await
 }
 
 /// `fsync(2)`, or `fdatasync(2)` if `data_only`.
@@ -400,24 +390,6 @@ where
     R: Send + 'static,
 {
     match crate::task::spawn_blocking(f).await {
-        Ok(res) => res,
-        Err(_) => Err(background_task_failed()),
-    }
-}
-
-/// As [`blocking`], for a job that must run even if the runtime shuts down before it starts.
-///
-/// # Panics
-/// Outside a runtime.
-async fn blocking_must_run<F, R>(f: F) -> io::Result<R>
-where
-    F: FnOnce() -> io::Result<R> + Send + 'static,
-    R: Send + 'static,
-{
-    let job = crate::runtime::Handle::current()
-        .inner
-        .spawn_blocking_must_run(f);
-    match job.await {
         Ok(res) => res,
         Err(_) => Err(background_task_failed()),
     }

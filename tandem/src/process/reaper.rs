@@ -4,7 +4,7 @@
 //! no thread ever blocks in `waitpid`.
 
 use super::pidfd::PidFd;
-use crate::rt::orphans as orphan;
+use crate::rt::orphans;
 use crate::rt::reactor::{Interest, PollEvented};
 use crate::signal::unix::{signal, Signal, SignalKind};
 use std::fmt;
@@ -91,7 +91,7 @@ impl Reaper {
     pub(super) fn try_wait(&mut self) -> io::Result<Option<ExitStatus>> {
         let res = self.inner().try_wait();
         if let Ok(Some(_)) = res {
-            orphan::reap();
+            orphans::reap();
         }
         res
     }
@@ -170,7 +170,7 @@ impl Drop for Reaper {
         self.watch = None;
         if let Some(mut child) = self.inner.take() {
             if let Ok(None) = child.try_wait() {
-                orphan::push(child);
+                orphans::push(child);
             }
         }
     }

@@ -113,22 +113,19 @@ impl<R: AsyncRead + Unpin + ?Sized> Future for ReadToString<'_, R> {
             .take()
             .expect("taken only here and in drop")
             .into_inner();
-        // One pass checks the string's old bytes and the new ones, so an error's `valid_up_to`
-        // counts from the start of the string, as Tokio's does.
-        let (string, result) = match (read, String::from_utf8(bytes)) {
-            (Ok(n), Ok(string)) => (string, Ok(n)),
-            (Ok(_), Err(not_utf8)) => {
-                let error = invalid_utf8(not_utf8.utf8_error());
-                (
-                    string_of_the_first(*me.kept, not_utf8.into_bytes()),
-                    Err(error),
-                )
-            }
+        let (string, result) = match read {
             // A failed read appends nothing.
-            (Err(e), Ok(string)) => (string_of_the_first(*me.kept, string.into_bytes()), Err(e)),
-            (Err(e), Err(not_utf8)) => {
-                (string_of_the_first(*me.kept, not_utf8.into_bytes()), Err(e))
-            }
+            Err(e) => (string_of_the_first(*me.kept, bytes), Err(e)),
+            // One pass checks the string's old bytes and the new ones, so an error's
+            // `valid_up_to` counts from the start of the string, as Tokio's does.
+            Ok(n) => match String::from_utf8(bytes) {
+                Ok(string) => (string, Ok(n)),
+                Err(not_utf8) => {
+                    let error = invalid_utf8(not_utf8.utf8_error());
+                    let kept = string_of_the_first(*me.kept, not_utf8.into_bytes());
+                    (kept, Err(error))
+                }
+            },
         };
         **me.output = string;
         Poll::Ready(result)
